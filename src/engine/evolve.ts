@@ -1,0 +1,239 @@
+// evolve(state, event): the only place state changes. It copies results carried by the event and
+// never recomputes a formula, so replaying a log is fast and independent of engine version.
+import { unreachable, type EventEnvelope, type LegRemoved } from './events.js';
+import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.js';
+import type { State } from './state.js';
+import { legIndex, liqIndex, openIndex, type LegName } from './triggers/books.js';
+import { entryValue, indexKey } from './math.js';
+import type { PositionType, TraderOrder } from './types.js';
+
+export function evolve(state: State, env: EventEnvelope): State {
+  state.seq = env.seq;
+  state.last_ts = env.ts;
+  remember(state, env.cmd, env.seq, env.ts);
+  switch (env.type) {
+    case 'TraderOrderOpened': {
+      const live = cloneOrder(env.data.order);
+      addActive(state, live);
+      addFilled(state, live);
+      return state;
+    }
+    case 'TraderOrderPending': {
+      const live = cloneOrder(env.data.order);
+      addActive(state, live);
+      addPending(state, live, +1);
+      state.books[openIndex(live.position_type)].insert(indexKey(live.entryprice), live.entry_sequence, live);
+      return state;
+    }
+    case 'TraderOrderFilled': {
+      const live = active(state, env.data.order.uuid);
+      state.books[openIndex(live.position_type)].remove(indexKey(live.entryprice), live.entry_sequence);
+      addPending(state, live, -1);
+      assignOrder(live, env.data.order);
+      addFilled(state, live);
+      return state;
+    }
+    case 'TraderOrderCancelled': {
+      const live = active(state, env.data.order.uuid);
+      state.books[openIndex(live.position_type)].remove(indexKey(live.entryprice), live.entry_sequence);
+      addPending(state, live, -1);
+      assignOrder(live, env.data.order);
+      retire(state, live);
+      return state;
+    }
+    case 'TraderOrderSettled':
+    case 'TraderOrderLiquidated': {
+      const live = active(state, env.data.order.uuid);
+      removeFilled(state, live);
+      assignOrder(live, env.data.order);
+      state.pool = clonePool(env.data.pool);
+      retire(state, live);
+      return state;
+    }
+    case 'TraderOrderFundingApplied': {
+      const live = active(state, env.data.order.uuid);
+      const idx = state.books[liqIndex(live.position_type)];
+      idx.remove(indexKey(live.liquidation_price), live.entry_sequence);
+      assignOrder(live, env.data.order);
+      idx.insert(indexKey(live.liquidation_price), live.entry_sequence, live);
+      return state;
+    }
+    case 'CloseLimitPlaced': placeLeg(state, 'close', env.data.order_id, env.data.price); return state;
+    case 'StopLossPlaced': placeLeg(state, 'sl', env.data.order_id, env.data.price); return state;
+    case 'TakeProfitPlaced': placeLeg(state, 'tp', env.data.order_id, env.data.price); return state;
+    case 'CloseLimitRemoved': removeLeg(state, 'close', env.data); return state;
+    case 'StopLossRemoved': removeLeg(state, 'sl', env.data); return state;
+    case 'TakeProfitRemoved': removeLeg(state, 'tp', env.data); return state;
+    case 'LendOrderCreated': {
+      const lend = cloneLend(env.data.lend_order);
+      state.lends.set(lend.uuid, lend);
+      state.lend_by_account.set(lend.account_id, lend.uuid);
+      if (lend.entry_sequence > state.lend_seq) state.lend_seq = lend.entry_sequence;
+      state.pool = clonePool(env.data.pool);
+      return state;
+    }
+    case 'LendOrderSettled': {
+      const lend = env.data.lend_order;
+      state.lends.delete(lend.uuid);
+      if (state.lend_by_account.get(lend.account_id) === lend.uuid) state.lend_by_account.delete(lend.account_id);
+      state.pool = clonePool(env.data.pool);
+      return state;
+    }
+    case 'PoolInitialized':
+      state.pool = clonePool(env.data.pool);
+      state.pool_account = env.data.account_id;
+      return state;
+    case 'PriceUpdated':
+      state.price = env.data.price;
+      state.price_ts = env.ts;
+      return state;
+    case 'FundingRateUpdated':
+      state.funding_rate = env.data.funding_rate;
+      return state;
+    case 'FeesUpdated':
+      state.fees = {
+        order_filled_on_market: env.data.order_filled_on_market,
+        order_filled_on_limit: env.data.order_filled_on_limit,
+        order_settled_on_market: env.data.order_settled_on_market,
+        order_settled_on_limit: env.data.order_settled_on_limit,
+      };
+      return state;
+    case 'RiskFlagsUpdated':
+      state.risk.manual_halt = env.data.manual_halt;
+      state.risk.manual_close_only = env.data.manual_close_only;
+      state.risk.pause_funding = env.data.pause_funding;
+      state.risk.pause_price_feed = env.data.pause_price_feed;
+      return state;
+    case 'RiskParamsUpdated':
+      state.params = { ...env.data.params };
+      return state;
+    case 'ExposureRecalculated':
+      state.risk.total_long_btc = env.data.after.total_long_btc;
+      state.risk.total_short_btc = env.data.after.total_short_btc;
+      state.risk.total_pending_long_btc = env.data.after.total_pending_long_btc;
+      state.risk.total_pending_short_btc = env.data.after.total_pending_short_btc;
+      return state;
+    case 'FundingCycleSkipped':
+    case 'PriceCheckTriggered':
+    case 'SnapshotRequested':
+    case 'ShutdownRequested':
+    case 'Rejected':
+      return state;
+    default:
+      return unreachable(env);
+  }
+}
+
+/** Records the first event of a command for duplicate detection; prunes ids past the window. */
+function remember(state: State, cmd: string, seq: number, ts: number): void {
+  const log = state.seen_log;
+  const horizon = ts - state.config.dedupe_window_ms;
+  while (log.head < log.ids.length && log.ts[log.head]! < horizon) {
+    const id = log.ids[log.head]!;
+    if (state.seen.get(id) !== undefined) state.seen.delete(id);
+    log.head++;
+  }
+  if (log.head > 4096 && log.head * 2 > log.ids.length) {
+    log.ids = log.ids.slice(log.head);
+    log.ts = log.ts.slice(log.head);
+    log.head = 0;
+  }
+  if (!state.seen.has(cmd)) {
+    state.seen.set(cmd, seq);
+    log.ids.push(cmd);
+    log.ts.push(ts);
+  }
+}
+
+function active(state: State, uuid: string): TraderOrder {
+  const o = state.orders.get(uuid);
+  if (o === undefined) throw new Error(`event refers to unknown active order ${uuid}`);
+  return o;
+}
+
+function addActive(state: State, live: TraderOrder): void {
+  state.orders.set(live.uuid, live);
+  state.trader_by_account.set(live.account_id, live.uuid);
+  if (live.entry_sequence > state.trader_seq) state.trader_seq = live.entry_sequence;
+}
+
+function retire(state: State, live: TraderOrder): void {
+  state.orders.delete(live.uuid);
+  state.closed.set(live.uuid, { account_id: live.account_id, status: live.order_status });
+  if (state.trader_by_account.get(live.account_id) === live.uuid) state.trader_by_account.delete(live.account_id);
+}
+
+function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {
+  const ev = entryValue(o.initial_margin, o.leverage);
+  const r = state.risk;
+  if (o.position_type === 'LONG') r.total_pending_long_btc = Math.max(0, r.total_pending_long_btc + sign * ev);
+  else r.total_pending_short_btc = Math.max(0, r.total_pending_short_btc + sign * ev);
+}
+
+/** A position opens: exposure +EV, PS log +PS, liquidation key. */
+function addFilled(state: State, o: TraderOrder): void {
+  const ev = entryValue(o.initial_margin, o.leverage);
+  const r = state.risk;
+  if (o.position_type === 'LONG') {
+    r.total_long_btc += ev;
+    state.ps_long += o.positionsize;
+  } else {
+    r.total_short_btc += ev;
+    state.ps_short += o.positionsize;
+  }
+  state.books[liqIndex(o.position_type)].insert(indexKey(o.liquidation_price), o.entry_sequence, o);
+}
+
+/** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
+function removeFilled(state: State, o: TraderOrder): void {
+  const ev = entryValue(o.initial_margin, o.leverage);
+  const r = state.risk;
+  if (o.position_type === 'LONG') {
+    r.total_long_btc = Math.max(0, r.total_long_btc - ev);
+    state.ps_long = Math.max(0, state.ps_long - o.positionsize);
+  } else {
+    r.total_short_btc = Math.max(0, r.total_short_btc - ev);
+    state.ps_short = Math.max(0, state.ps_short - o.positionsize);
+  }
+  const b = state.books;
+  b[liqIndex(o.position_type)].remove(indexKey(o.liquidation_price), o.entry_sequence);
+  dropLegKey(state, o, 'close', o.close_limit_price);
+  dropLegKey(state, o, 'sl', o.stop_loss_price);
+  dropLegKey(state, o, 'tp', o.take_profit_price);
+}
+
+function dropLegKey(state: State, o: TraderOrder, leg: LegName, price: number | null): void {
+  if (price !== null) state.books[legIndex(leg, o.position_type)].remove(indexKey(price), o.entry_sequence);
+}
+
+function legField(leg: LegName): 'close_limit_price' | 'stop_loss_price' | 'take_profit_price' {
+  return leg === 'close' ? 'close_limit_price' : leg === 'sl' ? 'stop_loss_price' : 'take_profit_price';
+}
+
+function placeLeg(state: State, leg: LegName, uuid: string, price: number): void {
+  const live = active(state, uuid);
+  const field = legField(leg);
+  const idx = state.books[legIndex(leg, live.position_type as PositionType)];
+  const old = live[field];
+  if (old !== null) idx.remove(indexKey(old), live.entry_sequence);
+  live[field] = price;
+  idx.insert(indexKey(price), live.entry_sequence, live);
+}
+
+/** USER/ADMIN removals change the order; SETTLED/LIQUIDATED ones only report what closing dropped. */
+function removeLeg(state: State, leg: LegName, d: LegRemoved): void {
+  if (d.reason === 'SETTLED' || d.reason === 'LIQUIDATED') return;
+  const live = active(state, d.order_id);
+  if (live.order_status === 'PENDING') {
+    const s = live.sltp_on_fill;
+    if (s !== null && leg !== 'close') {
+      if (leg === 'sl') s.sl = null; else s.tp = null;
+      if (s.sl === null && s.tp === null) live.sltp_on_fill = null;
+    }
+    return;
+  }
+  const field = legField(leg);
+  const old = live[field];
+  if (old !== null) state.books[legIndex(leg, live.position_type)].remove(indexKey(old), live.entry_sequence);
+  live[field] = null;
+}

@@ -1,0 +1,77 @@
+// §4.6 settlement and §4.7 liquidation, with the leg removals that follow them (§12 order).
+import type { Ctx } from '../ctx.js';
+import type { LegRemoveReason } from '../events.js';
+import { fee, round, unrealizedPnl } from '../math.js';
+import type { CloseType, Pool, TraderOrder } from '../types.js';
+import { cloneOrder } from './record.js';
+
+function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
+  const p = ctx.state.pool;
+  const tlv = p === null ? 0 : p.total_locked_value;
+  return {
+    total_locked_value: tlv + tlvDelta,
+    total_pool_share: p === null ? 0 : p.total_pool_share,
+    nonce: (p === null ? 0 : p.nonce) + 1,
+  };
+}
+
+/** Settles a FILLED position at X with close rate `rate` (percent). */
+export function settle(
+  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: 'REQUEST' | 'PRICE_TICK',
+): void {
+  const upnl = unrealizedPnl(o.position_type, o.positionsize, o.entryprice, x);
+  const feeSettled = fee(rate, o.positionsize, x);
+  let payment = round(upnl) + round(o.available_margin - o.initial_margin) - feeSettled;
+  payment = Math.max(payment, -o.initial_margin);
+  const pool = poolAfter(ctx, -round(payment));
+  const order = cloneOrder(o);
+  order.order_status = 'SETTLED';
+  order.available_margin = round(o.initial_margin + payment);
+  order.unrealized_pnl = round(upnl);
+  order.settlement_price = x;
+  order.fee_settled = feeSettled;
+  order.exit_nonce = pool.nonce;
+  order.timestamp = ctx.time();
+  clearLegs(order);
+  const legs = registeredLegs(o);
+  ctx.emit('TraderOrderSettled', { order, payment, close_type: closeType, trigger, fee_rate: rate, pool });
+  reportDroppedLegs(ctx, order, legs, 'SETTLED');
+}
+
+/** Liquidates a FILLED position at X: margin to the pool, payment −IM. */
+export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_TICK' | 'FUNDING'): void {
+  const pool = poolAfter(ctx, round(o.initial_margin));
+  const order = cloneOrder(o);
+  order.order_status = 'LIQUIDATE';
+  order.available_margin = 0;
+  order.settlement_price = x;
+  order.liquidation_price = x;
+  order.exit_nonce = pool.nonce;
+  order.timestamp = ctx.time();
+  clearLegs(order);
+  const legs = registeredLegs(o);
+  const payment = -o.initial_margin;
+  ctx.emit('TraderOrderLiquidated', { order, payment: payment === 0 ? 0 : payment, trigger, price: x, pool });
+  reportDroppedLegs(ctx, order, legs, 'LIQUIDATED');
+}
+
+interface Legs { close: number | null; sl: number | null; tp: number | null }
+
+function registeredLegs(o: TraderOrder): Legs {
+  return { close: o.close_limit_price, sl: o.stop_loss_price, tp: o.take_profit_price };
+}
+
+function clearLegs(o: TraderOrder): void {
+  o.close_limit_price = null;
+  o.stop_loss_price = null;
+  o.take_profit_price = null;
+  o.sltp_on_fill = null;
+}
+
+/** One …Removed per leg that was registered, in the order close limit, SL, TP (§12). */
+function reportDroppedLegs(ctx: Ctx, o: TraderOrder, legs: Legs, reason: LegRemoveReason): void {
+  const base = { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type };
+  if (legs.close !== null) ctx.emit('CloseLimitRemoved', { ...base, old_price: legs.close, reason });
+  if (legs.sl !== null) ctx.emit('StopLossRemoved', { ...base, old_price: legs.sl, reason });
+  if (legs.tp !== null) ctx.emit('TakeProfitRemoved', { ...base, old_price: legs.tp, reason });
+}

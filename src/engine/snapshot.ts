@@ -1,0 +1,131 @@
+// Canonical encoding of state: a header line, then one line per active order, closed order,
+// lend order and remembered command id, in their deterministic orders. The same lines feed the
+// state hash (without the feed clock) and snapshot files (with it); indices are rebuilt on decode.
+import { cloneLend, cloneOrder } from './orders/record.js';
+import { emptyState, type State } from './state.js';
+import { indexKey } from './math.js';
+import { legIndex, liqIndex, openIndex } from './triggers/books.js';
+import type { EngineConfig, LendOrder, TraderOrder, TraderStatus } from './types.js';
+
+export const SNAPSHOT_FORMAT = 'relayer-state';
+export const SNAPSHOT_VERSION = 1;
+
+export interface StateHeader {
+  format: string;
+  version: number;
+  seq: number;
+  last_ts: number;
+  price: number | null;
+  price_ts?: number | null;
+  funding_rate: number;
+  pool: State['pool'];
+  pool_account: string | null;
+  fees: State['fees'];
+  params: State['params'];
+  risk: State['risk'];
+  trader_seq: number;
+  lend_seq: number;
+  ps_long: number;
+  ps_short: number;
+  counts: { orders: number; closed: number; lends: number; seen: number };
+}
+
+/** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
+export function* encodeState(state: State, withClock: boolean): Generator<string> {
+  const log = state.seen_log;
+  const header: StateHeader = {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    seq: state.seq,
+    last_ts: state.last_ts,
+    price: state.price,
+    ...(withClock ? { price_ts: state.price_ts } : {}),
+    funding_rate: state.funding_rate,
+    pool: state.pool,
+    pool_account: state.pool_account,
+    fees: state.fees,
+    params: state.params,
+    risk: state.risk,
+    trader_seq: state.trader_seq,
+    lend_seq: state.lend_seq,
+    ps_long: state.ps_long,
+    ps_short: state.ps_short,
+    counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: log.ids.length - log.head },
+  };
+  yield JSON.stringify(header);
+  for (const o of state.orders.values()) yield JSON.stringify({ o });
+  for (const [uuid, c] of state.closed) yield JSON.stringify({ c: [uuid, c.account_id, c.status] });
+  for (const l of state.lends.values()) yield JSON.stringify({ l });
+  for (let i = log.head; i < log.ids.length; i++) {
+    const id = log.ids[i]!;
+    yield JSON.stringify({ s: [id, state.seen.get(id), log.ts[i]] });
+  }
+}
+
+/** Rebuilds a state from canonical lines (the inverse of encodeState). */
+export function decodeState(lines: Iterable<string>, config: Partial<EngineConfig> = {}): State {
+  const state = emptyState(config);
+  let header: StateHeader | null = null;
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const rec = JSON.parse(line) as Record<string, unknown>;
+    if (header === null) {
+      header = rec as unknown as StateHeader;
+      if (header.format !== SNAPSHOT_FORMAT) throw new Error('not a relayer state encoding');
+      if (header.version > SNAPSHOT_VERSION) throw new Error(`state encoding version ${header.version} is newer than this binary (${SNAPSHOT_VERSION})`);
+      applyHeader(state, header);
+      continue;
+    }
+    if (rec['o'] !== undefined) addOrder(state, cloneOrder(rec['o'] as TraderOrder));
+    else if (rec['c'] !== undefined) {
+      const [uuid, account_id, status] = rec['c'] as [string, string, TraderStatus];
+      state.closed.set(uuid, { account_id, status });
+    } else if (rec['l'] !== undefined) {
+      const l = cloneLend(rec['l'] as LendOrder);
+      state.lends.set(l.uuid, l);
+      state.lend_by_account.set(l.account_id, l.uuid);
+    } else if (rec['s'] !== undefined) {
+      const [id, seq, ts] = rec['s'] as [string, number, number];
+      state.seen.set(id, seq);
+      state.seen_log.ids.push(id);
+      state.seen_log.ts.push(ts);
+    } else throw new Error(`unknown state record ${line.slice(0, 80)}`);
+  }
+  if (header === null) throw new Error('empty state encoding');
+  const c = header.counts;
+  if (state.orders.size !== c.orders || state.closed.size !== c.closed || state.lends.size !== c.lends || state.seen.size !== c.seen) {
+    throw new Error('state encoding is truncated: record counts do not match its header');
+  }
+  return state;
+}
+
+function applyHeader(state: State, h: StateHeader): void {
+  state.seq = h.seq;
+  state.last_ts = h.last_ts;
+  state.price = h.price;
+  state.price_ts = h.price_ts ?? (h.price === null ? null : h.last_ts);
+  state.funding_rate = h.funding_rate;
+  state.pool = h.pool === null ? null : { ...h.pool };
+  state.pool_account = h.pool_account;
+  state.fees = { ...h.fees };
+  state.params = { ...h.params };
+  state.risk = { ...h.risk };
+  state.trader_seq = h.trader_seq;
+  state.lend_seq = h.lend_seq;
+  state.ps_long = h.ps_long;
+  state.ps_short = h.ps_short;
+}
+
+function addOrder(state: State, o: TraderOrder): void {
+  state.orders.set(o.uuid, o);
+  state.trader_by_account.set(o.account_id, o.uuid);
+  const b = state.books;
+  if (o.order_status === 'PENDING') {
+    b[openIndex(o.position_type)].insert(indexKey(o.entryprice), o.entry_sequence, o);
+    return;
+  }
+  b[liqIndex(o.position_type)].insert(indexKey(o.liquidation_price), o.entry_sequence, o);
+  if (o.close_limit_price !== null) b[legIndex('close', o.position_type)].insert(indexKey(o.close_limit_price), o.entry_sequence, o);
+  if (o.stop_loss_price !== null) b[legIndex('sl', o.position_type)].insert(indexKey(o.stop_loss_price), o.entry_sequence, o);
+  if (o.take_profit_price !== null) b[legIndex('tp', o.position_type)].insert(indexKey(o.take_profit_price), o.entry_sequence, o);
+}

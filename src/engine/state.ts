@@ -1,0 +1,102 @@
+// The engine's in-memory state. Everything here except `price_ts` is rebuilt exactly by replaying
+// the event log with evolve; `price_ts` (the feed clock) moves on ticks that emit no event
+// (SPEC §2.5, §12) and travels in snapshots and commit metadata instead (docs/decisions.md).
+import { emptyBooks, type Books } from './triggers/books.js';
+import {
+  DEFAULT_CONFIG, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
+  type EngineConfig, type Fees, type LendOrder, type Pool, type RiskFlags, type RiskParams, type RiskTotals,
+  type TraderOrder, type TraderStatus,
+} from './types.js';
+
+export type RiskState = RiskTotals & RiskFlags;
+
+/** What is kept of a trader order after it reached a terminal status. */
+export interface ClosedOrder { account_id: string; status: TraderStatus }
+
+/** Command ids seen inside the dedupe window, oldest first, for pruning by ts. */
+export interface SeenLog { ids: string[]; ts: number[]; head: number }
+
+export interface State {
+  /** seq of the last event applied. */
+  seq: number;
+  /** ts of the last event applied. */
+  last_ts: number;
+  pool: Pool | null;
+  pool_account: string | null;
+  price: number | null;
+  price_ts: number | null;
+  funding_rate: number;
+  fees: Fees;
+  params: RiskParams;
+  risk: RiskState;
+  trader_seq: number;
+  lend_seq: number;
+  /** The PS log: summed position size of FILLED longs / shorts (§4.8). */
+  ps_long: number;
+  ps_short: number;
+  /** Active trader orders (PENDING, FILLED) in entry_sequence order. */
+  orders: Map<string, TraderOrder>;
+  closed: Map<string, ClosedOrder>;
+  trader_by_account: Map<string, string>;
+  /** Active lend orders (FILLED) in entry_sequence order. */
+  lends: Map<string, LendOrder>;
+  lend_by_account: Map<string, string>;
+  books: Books;
+  /** command id → seq of the first event of its first execution (§12 duplicates). */
+  seen: Map<string, number>;
+  seen_log: SeenLog;
+  config: EngineConfig;
+}
+
+export function emptyRisk(): RiskState {
+  return {
+    total_long_btc: 0, total_short_btc: 0, total_pending_long_btc: 0, total_pending_short_btc: 0,
+    manual_halt: false, manual_close_only: false, pause_funding: false, pause_price_feed: false,
+  };
+}
+
+export function emptyState(config: Partial<EngineConfig> = {}): State {
+  return {
+    seq: 0,
+    last_ts: 0,
+    pool: null,
+    pool_account: null,
+    price: null,
+    price_ts: null,
+    funding_rate: 0,
+    fees: { ...DEFAULT_FEES },
+    params: { ...DEFAULT_RISK_PARAMS },
+    risk: emptyRisk(),
+    trader_seq: 0,
+    lend_seq: 0,
+    ps_long: 0,
+    ps_short: 0,
+    orders: new Map(),
+    closed: new Map(),
+    trader_by_account: new Map(),
+    lends: new Map(),
+    lend_by_account: new Map(),
+    books: emptyBooks(),
+    seen: new Map(),
+    seen_log: { ids: [], ts: [], head: 0 },
+    config: { ...DEFAULT_CONFIG, ...config },
+  };
+}
+
+export function totalsOf(risk: RiskState): RiskTotals {
+  return {
+    total_long_btc: risk.total_long_btc,
+    total_short_btc: risk.total_short_btc,
+    total_pending_long_btc: risk.total_pending_long_btc,
+    total_pending_short_btc: risk.total_pending_short_btc,
+  };
+}
+
+export function flagsOf(risk: RiskState): RiskFlags {
+  return {
+    manual_halt: risk.manual_halt,
+    manual_close_only: risk.manual_close_only,
+    pause_funding: risk.pause_funding,
+    pause_price_feed: risk.pause_price_feed,
+  };
+}

@@ -1,0 +1,142 @@
+// A price-sorted index of (key, entry_sequence) → value, kept as a list of small sorted chunks:
+// O(1) min/max (an idle tick only looks at the ends), O(log n + chunk) insert/remove, and range
+// pops from either end. Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence.
+
+const CHUNK_MAX = 512;
+
+interface Chunk<T> { keys: number[]; seqs: number[]; vals: T[] }
+
+export interface IndexEntry<T> { key: number; seq: number; val: T }
+
+export class SortedIndex<T> {
+  private chunks: Chunk<T>[] = [];
+  private count = 0;
+
+  get size(): number { return this.count; }
+
+  /** Smallest key, or +Infinity when empty. */
+  minKey(): number {
+    const c = this.chunks[0];
+    return c === undefined ? Infinity : c.keys[0]!;
+  }
+
+  /** Largest key, or −Infinity when empty. */
+  maxKey(): number {
+    const c = this.chunks[this.chunks.length - 1];
+    return c === undefined ? -Infinity : c.keys[c.keys.length - 1]!;
+  }
+
+  insert(key: number, seq: number, val: T): void {
+    const chunks = this.chunks;
+    this.count++;
+    if (chunks.length === 0) { chunks.push({ keys: [key], seqs: [seq], vals: [val] }); return; }
+    const ci = this.chunkFor(key, seq);
+    const c = chunks[ci]!;
+    const i = position(c, key, seq);
+    c.keys.splice(i, 0, key);
+    c.seqs.splice(i, 0, seq);
+    c.vals.splice(i, 0, val);
+    if (c.keys.length > CHUNK_MAX * 2) this.split(ci);
+  }
+
+  /** Removes the entry (key, seq); false when absent. */
+  remove(key: number, seq: number): boolean {
+    const chunks = this.chunks;
+    if (chunks.length === 0) return false;
+    const ci = this.chunkFor(key, seq);
+    const c = chunks[ci]!;
+    const i = position(c, key, seq);
+    if (i >= c.keys.length || c.keys[i] !== key || c.seqs[i] !== seq) return false;
+    c.keys.splice(i, 1);
+    c.seqs.splice(i, 1);
+    c.vals.splice(i, 1);
+    this.count--;
+    if (c.keys.length === 0) chunks.splice(ci, 1);
+    return true;
+  }
+
+  /** Values of every entry with key ≥ k, ascending by (key, seq); the index is not changed. */
+  atLeast(k: number): T[] {
+    const out: T[] = [];
+    if (this.maxKey() < k) return out;
+    const chunks = this.chunks;
+    let ci = chunks.length - 1;
+    while (ci > 0 && chunks[ci - 1]!.keys[chunks[ci - 1]!.keys.length - 1]! >= k) ci--;
+    for (let c = ci; c < chunks.length; c++) {
+      const ch = chunks[c]!;
+      for (let j = 0; j < ch.keys.length; j++) if (ch.keys[j]! >= k) out.push(ch.vals[j]!);
+    }
+    return out;
+  }
+
+  /** Values of every entry with key ≤ k, ascending by (key, seq); the index is not changed. */
+  atMost(k: number): T[] {
+    const out: T[] = [];
+    if (this.minKey() > k) return out;
+    for (const ch of this.chunks) {
+      if (ch.keys[0]! > k) break;
+      for (let j = 0; j < ch.keys.length && ch.keys[j]! <= k; j++) out.push(ch.vals[j]!);
+    }
+    return out;
+  }
+
+  /** Every entry ascending, without removing. */
+  *entries(): IterableIterator<IndexEntry<T>> {
+    for (const c of this.chunks) {
+      for (let j = 0; j < c.keys.length; j++) yield { key: c.keys[j]!, seq: c.seqs[j]!, val: c.vals[j]! };
+    }
+  }
+
+  /** Entries in ascending order from the low end, at most `limit` (for ladders and tools). */
+  lowest(limit: number): IndexEntry<T>[] {
+    const out: IndexEntry<T>[] = [];
+    for (const e of this.entries()) { if (out.length >= limit) break; out.push(e); }
+    return out;
+  }
+
+  /** Entries in descending order from the high end, at most `limit`. */
+  highest(limit: number): IndexEntry<T>[] {
+    const out: IndexEntry<T>[] = [];
+    for (let c = this.chunks.length - 1; c >= 0 && out.length < limit; c--) {
+      const ch = this.chunks[c]!;
+      for (let j = ch.keys.length - 1; j >= 0 && out.length < limit; j--) out.push({ key: ch.keys[j]!, seq: ch.seqs[j]!, val: ch.vals[j]! });
+    }
+    return out;
+  }
+
+  clear(): void { this.chunks = []; this.count = 0; }
+
+  /** Index of the chunk where (key, seq) belongs: the first whose last entry is ≥ it. */
+  private chunkFor(key: number, seq: number): number {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = chunks[mid]!;
+      const n = c.keys.length - 1;
+      const lk = c.keys[n]!;
+      if (lk < key || (lk === key && c.seqs[n]! < seq)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  private split(ci: number): void {
+    const c = this.chunks[ci]!;
+    const half = c.keys.length >>> 1;
+    const right: Chunk<T> = { keys: c.keys.splice(half), seqs: c.seqs.splice(half), vals: c.vals.splice(half) };
+    this.chunks.splice(ci + 1, 0, right);
+  }
+}
+
+/** First position in a chunk whose (key, seq) is ≥ the given pair. */
+function position<T>(c: Chunk<T>, key: number, seq: number): number {
+  let lo = 0;
+  let hi = c.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = c.keys[mid]!;
+    if (k < key || (k === key && c.seqs[mid]! < seq)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
