@@ -1,0 +1,76 @@
+// `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
+import { writeFileSync } from 'node:fs';
+import {
+  emptyState, executeRaw, marketStatus, rejectUnparsable, stateHash, type State,
+} from '../engine/index.js';
+import { totalsOf, flagsOf } from '../engine/state.js';
+import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
+import { BufferedWriter, readLines } from '../runtime/lines.js';
+import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
+
+export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean }
+
+/** Largest accepted command record (bytes of UTF-8 text); larger ones are refused unparsed. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+export async function exec(opts: ExecOptions): Promise<void> {
+  let state: State = emptyState();
+  let lastHash = GENESIS_HASH;
+  if (opts.state !== undefined) {
+    const snap = readSnapshotFile(opts.state);
+    state = snap.state;
+    lastHash = snap.meta.last_hash;
+  }
+  const chain = new ChainWriter(lastHash);
+  const out = new BufferedWriter(process.stdout);
+  let commands = 0;
+  let events = 0;
+  let lineNo = 0;
+  for await (const raw of readLines(process.stdin)) {
+    lineNo++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim().length === 0) continue;
+    commands++;
+    const fallback = `line:${lineNo}`;
+    const emitted = runLine(state, line, fallback, lineNo);
+    for (const e of emitted) await out.line(chain.push(e));
+    events += emitted.length;
+    if (opts.ack) {
+      const id = emitted.length > 0 ? emitted[0]!.cmd : fallback;
+      await out.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
+    }
+  }
+  const hash = stateHash(state);
+  if (opts.json) await out.line(JSON.stringify({ summary: summary(state, commands, events, hash) }));
+  await out.flush();
+  if (opts.stateOut !== undefined) writeFileSync(opts.stateOut, encodeSnapshot(state, chain.last));
+  process.stderr.write(`state_hash ${hash}\n`);
+}
+
+/** One input line → its events; a line that is not JSON or too large is one Rejected. */
+export function runLine(state: State, line: string, fallback: string, lineNo: number) {
+  if (Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) {
+    return rejectUnparsable(state, fallback, `line ${lineNo}: record exceeds ${MAX_RECORD_BYTES} bytes`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    return rejectUnparsable(state, fallback, `line ${lineNo}: ${(e as Error).message}`);
+  }
+  return executeRaw(state, parsed, fallback);
+}
+
+export function summary(state: State, commands: number, events: number, hash: string) {
+  const s = marketStatus(state);
+  return {
+    commands,
+    events,
+    last_seq: state.seq,
+    state_hash: hash,
+    price: state.price,
+    funding_rate: state.funding_rate,
+    pool: state.pool,
+    risk: { totals: totalsOf(state.risk), flags: flagsOf(state.risk), status: s.status },
+  };
+}
