@@ -20,19 +20,59 @@ function notYet(name: string): () => never {
 
 program.command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
-  .option('--data <dir>', 'data directory of the embedded backend', './relayer-data')
-  .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers)')
+  .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA)', './relayer-data')
+  .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--demo', 'also run a seeded synthetic market in-process')
-  .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer'))
-  .action(notYet('run'));
+  .option('--demo-seed <n>', 'seed of the demo market', '42')
+  .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
+  .option('--batch-max <n>', 'a batch closes at this many commands', '2000')
+  .option('--batch-ms <ms>', '… or this many ms after its first command', '2')
+  .option('--snapshot-events <n>', 'snapshot after this many events', '1000000')
+  .option('--snapshot-ms <ms>', 'snapshot after this much command time', '900000')
+  .option('--keep-snapshots <n>', 'keep the newest K snapshots', '5')
+  .option('--genesis-tlv <sats>', 'initial pool TLV of a new data directory', '10000000000')
+  .option('--genesis-shares <n>', 'initial pool shares of a new data directory', '1000000')
+  .option('--genesis-account <id>', 'owner of the genesis shares', 'operator')
+  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn'))
+  .action(async (opts) => {
+    const { run } = await import('./commands/run.js');
+    await run(opts);
+  });
 
 program.command('submit')
-  .description('put commands on the input log (flags for one order, or JSON lines from a file/stdin)')
+  .description('put commands on the input log: one from flags, or JSON lines from a file/stdin')
+  .argument('[kind]', 'open | close | cancel | lend | withdraw | tick | <CommandType>; omit (or -) to read JSON lines')
   .option('--data <dir>', 'data directory of the embedded backend', './relayer-data')
+  .option('--file <file>', 'JSON lines to submit (envelopes, JSON-RPC requests); - for stdin')
+  .option('--id <id>', 'command id (idempotency key); default a random uuid')
+  .option('--account <id>', 'account id')
+  .option('--uuid <uuid>', 'order uuid (close, cancel, withdraw)')
+  .option('--long', 'open a LONG position')
+  .option('--short', 'open a SHORT position')
+  .option('--market', 'market order (default)')
+  .option('--limit', 'limit order (open at --price, or close at --price)')
+  .option('--leverage <x>', 'leverage 1–50')
+  .option('--margin <sats>', 'initial margin in sats')
+  .option('--price <usd>', 'limit price, or the tick price')
+  .option('--sl <usd>', 'stop-loss leg (SlTp variants)')
+  .option('--tp <usd>', 'take-profit leg (SlTp variants)')
+  .option('--deposit <sats>', 'lend deposit in sats')
+  .option('--params <json>', 'params object for a raw command type')
+  .option('--wait', 'wait for the committed outcome and print its events (exit 1 on rejection)')
+  .option('--timeout <ms>', 'how long --wait waits', '30000')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer submit open --account acc-1 --long --market --leverage 10 --margin 10000', 'relayer submit --file orders.jsonl'))
-  .action(notYet('submit'));
+  .addHelpText('after', examples(
+    'relayer submit open --account acc-1 --long --market --leverage 10 --margin 10000 --wait',
+    'relayer submit open --account acc-2 --short --limit --price 66000 --leverage 5 --margin 20000 --sl 70000 --tp 60000',
+    'relayer submit close --account acc-1 --uuid <uuid> --limit --price 70000',
+    'relayer submit lend --account lender-1 --deposit 1000000',
+    `relayer submit SetMarketHalt --params '{"enabled":true}'`,
+    'relayer submit --file orders.jsonl',
+  ))
+  .action(async (kind: string | undefined, opts) => {
+    const { submit } = await import('./commands/submit.js');
+    await submit(kind, opts);
+  });
 
 program.command('exec')
   .description('pipe mode: JSON-line commands on stdin → JSON-line events on stdout, no persistence')
@@ -67,24 +107,40 @@ program.command('replay')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer replay', 'relayer replay --to-seq 1000 --json'))
-  .action(notYet('replay'));
+  .action(async (opts) => {
+    const { replay } = await import('./commands/replay.js');
+    await replay(opts);
+  });
 
 program.command('verify')
   .description('check the hash chain and re-execute every command to prove the event log')
   .option('--data <dir>', 'data directory', './relayer-data')
+  .option('--chain-only', 'only check the hash chain')
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer verify', 'relayer verify --json'))
-  .action(notYet('verify'));
+  .action(async (opts) => {
+    const { verify } = await import('./commands/verify.js');
+    await verify(opts);
+  });
 
 const snapshot = program.command('snapshot').description('take, list and decode snapshots')
   .addHelpText('after', examples('relayer snapshot list', 'relayer snapshot inspect --json'));
-for (const sub of ['create', 'list', 'inspect']) {
-  snapshot.command(sub).description(`${sub} snapshots`)
-    .option('--data <dir>', 'data directory', './relayer-data')
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', examples(`relayer snapshot ${sub}`))
-    .action(notYet(`snapshot ${sub}`));
-}
+snapshot.command('create').description('take a snapshot now (asks the running engine, or recovers offline)')
+  .option('--data <dir>', 'data directory', './relayer-data')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', examples('relayer snapshot create', 'relayer snapshot create --json'))
+  .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotCreate(opts); });
+snapshot.command('list').description('list stored snapshots, newest first')
+  .option('--data <dir>', 'data directory', './relayer-data')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', examples('relayer snapshot list'))
+  .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotList(opts); });
+snapshot.command('inspect').description('decode and check one snapshot (default: the newest)')
+  .argument('[id]', 'snapshot id')
+  .option('--data <dir>', 'data directory', './relayer-data')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', examples('relayer snapshot inspect', 'relayer snapshot inspect 3 --json'))
+  .action(async (id: string | undefined, opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotInspect(id, opts); });
 
 program.command('events')
   .description('tail the event log')
@@ -93,9 +149,14 @@ program.command('events')
   .option('--from-seq <n>', 'start at this seq')
   .option('--type <type>', 'only this event type')
   .option('--account <id>', 'only events of this account')
-  .option('--json', 'one JSON event per line')
+  .option('--inbox', 'print the input log instead: command envelopes with their stamped ts')
+  .option('--limit <n>', 'print at most n events')
+  .option('--json', 'one JSON event per line (the stored, hash-chained line)')
   .addHelpText('after', examples('relayer events --follow', 'relayer events --type TraderOrderSettled --json | jq .data.payment'))
-  .action(notYet('events'));
+  .action(async (opts) => {
+    const { events } = await import('./commands/events.js');
+    await events(opts);
+  });
 
 program.command('book')
   .description('live order book, liquidation ladder, pool, funding and risk state in the terminal')
@@ -132,7 +193,10 @@ program.command('status')
   .option('--data <dir>', 'data directory', './relayer-data')
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer status', 'relayer status --json'))
-  .action(notYet('status'));
+  .action(async (opts) => {
+    const { status } = await import('./commands/status.js');
+    await status(opts);
+  });
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')

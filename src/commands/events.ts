@@ -1,0 +1,60 @@
+// `relayer events`: print the committed event log (or, with --inbox, the input log), with filters;
+// --follow keeps printing as new batches commit.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { usage } from '../errors.js';
+import { toEnvelope } from '../runtime/record.js';
+import type { StoredEvent } from '../store/types.js';
+import { openEmbedded, type BackendOptions } from './backend.js';
+import { printEvents } from './print.js';
+
+export interface EventsOptions extends BackendOptions {
+  follow?: boolean; fromSeq?: string; type?: string; account?: string; json?: boolean; inbox?: boolean; limit?: string;
+}
+
+export async function events(opts: EventsOptions): Promise<void> {
+  const store = openEmbedded(opts, true);
+  const from = opts.fromSeq === undefined ? 1 : Number(opts.fromSeq);
+  if (!Number.isInteger(from) || from < 1) throw usage('--from-seq must be a positive integer');
+  const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
+  try {
+    if (opts.inbox) return exportInbox(store, from);
+    const json = opts.json === true || !process.stdout.isTTY;
+    const keep = (e: StoredEvent): boolean =>
+      (opts.type === undefined || e.type === opts.type) && (opts.account === undefined || e.account === opts.account);
+    let next = from;
+    let printed = 0;
+    let stop = false;
+    process.once('SIGINT', () => { stop = true; });
+    process.once('SIGTERM', () => { stop = true; });
+    while (!stop && printed < limit) {
+      const rows = await store.readEvents(next, 5000);
+      if (rows.length > 0) {
+        const shown = rows.filter(keep).slice(0, limit - printed);
+        printEvents(shown, json);
+        printed += shown.length;
+        next = rows[rows.length - 1]!.seq + 1;
+        continue;
+      }
+      if (!opts.follow) break;
+      await sleep(100);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** The input log as command envelopes with the log's ts stamped in, one per line (for exec). */
+function exportInbox(store: ReturnType<typeof openEmbedded>, from: number): void {
+  let after = from - 1;
+  for (;;) {
+    const rows = store.readInboxSync(after, 10_000);
+    if (rows.length === 0) break;
+    let out = '';
+    for (const r of rows) {
+      const env = toEnvelope(r.raw, r.ts);
+      out += `${'value' in env ? JSON.stringify(env.value) : r.raw}\n`;
+    }
+    process.stdout.write(out);
+    after = Number(rows[rows.length - 1]!.position);
+  }
+}

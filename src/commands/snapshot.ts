@@ -1,0 +1,83 @@
+// `relayer snapshot create|list|inspect`.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../errors.js';
+import { DirLock, lockOwner } from '../runtime/lock.js';
+import { createLogger } from '../runtime/logger.js';
+import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
+import { recover } from '../runtime/recover.js';
+import { decodeSnapshot } from '../runtime/state-file.js';
+import { summarize } from '../runtime/summary.js';
+import { dataDir, openEmbedded, type BackendOptions } from './backend.js';
+import { printJson, printRecord } from './print.js';
+import { newId } from './submit-build.js';
+import { waitFor } from './submit.js';
+import Table from 'cli-table3';
+
+export interface SnapshotOptions extends BackendOptions { json?: boolean; timeout?: string }
+
+/** With a running engine, asks it (a Snapshot command); without one, recovers and saves offline. */
+export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
+  const store = openEmbedded(opts, true);
+  try {
+    let info;
+    if (lockOwner(dataDir(opts)) !== null) {
+      const id = newId();
+      store.append([JSON.stringify({ v: 1, id, type: 'Snapshot', params: {} })], Date.now());
+      const [ev] = await waitFor(store, id, Number(opts.timeout ?? 60_000));
+      const deadline = Date.now() + Number(opts.timeout ?? 60_000);
+      for (;;) {
+        info = (await store.list()).find((s) => s.seq >= ev!.seq);
+        if (info !== undefined) break;
+        if (Date.now() > deadline) throw new CliError('the engine did not save the snapshot in time');
+        await sleep(50);
+      }
+    } else {
+      const lock = DirLock.acquire(dataDir(opts));
+      try {
+        const log = createLogger('warn');
+        const rec = await recover(store, { log });
+        const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, log });
+        await loop.snapshot('manual');
+        info = (await store.list())[0]!;
+      } finally {
+        lock.release();
+      }
+    }
+    if (opts.json) printJson(info); else process.stdout.write(`snapshot ${info.id} at seq ${info.seq} (${info.size} bytes)\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function snapshotList(opts: SnapshotOptions): Promise<void> {
+  const store = openEmbedded(opts, true);
+  try {
+    const list = await store.list();
+    if (opts.json || !process.stdout.isTTY) { for (const s of list) printJson(s); return; }
+    const t = new Table({ head: ['id', 'seq', 'input position', 'command time', 'state hash', 'bytes'] });
+    for (const s of list) t.push([s.id, s.seq, s.position ?? '-', new Date(s.created_ts).toISOString(), s.state_hash.slice(0, 16), s.size]);
+    process.stdout.write(`${t.toString()}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function snapshotInspect(id: string | undefined, opts: SnapshotOptions): Promise<void> {
+  const store = openEmbedded(opts, true);
+  try {
+    const list = await store.list();
+    const info = id === undefined ? list[0] : list.find((s) => s.id === id);
+    if (info === undefined) throw new CliError(id === undefined ? 'there are no snapshots' : `no snapshot ${id}`);
+    let result: Record<string, unknown>;
+    try {
+      const { meta, state } = decodeSnapshot(await store.load(info.id));
+      result = { id: info.id, valid: true, ...meta, ...summarize(state), closed_orders: state.closed.size, remembered_ids: state.seen.size };
+    } catch (e) {
+      result = { id: info.id, valid: false, error: (e as Error).message, seq: info.seq };
+    }
+    if (opts.json) printJson(result); else printRecord(result);
+    if (result['valid'] === false) throw new CliError(`snapshot ${info.id} is invalid: ${String(result['error'])}`);
+  } finally {
+    await store.close();
+  }
+}

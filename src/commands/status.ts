@@ -1,0 +1,36 @@
+// `relayer status`: is the engine running, how far the logs are, the last snapshot, risk and pool.
+import { lockOwner } from '../runtime/lock.js';
+import { openEmbedded, dataDir, type BackendOptions } from './backend.js';
+import { printJson, printRecord } from './print.js';
+
+export interface StatusOptions extends BackendOptions { json?: boolean }
+
+export async function status(opts: StatusOptions): Promise<void> {
+  const store = openEmbedded(opts, true);
+  try {
+    const committed = await store.lastCommitted();
+    const head = await store.head();
+    const snaps = await store.list();
+    const last = snaps[0] ?? null;
+    const owner = lockOwner(dataDir(opts));
+    const consumed = committed.position === null ? 0 : Number(committed.position);
+    const summary = committed.summary === null ? null : JSON.parse(committed.summary) as Record<string, unknown>;
+    const result = {
+      backend: 'embedded',
+      data: dataDir(opts),
+      engine: owner === null ? 'stopped' : `running (pid ${owner})`,
+      input_head: head === null ? 0 : Number(head),
+      input_committed: consumed,
+      lag: (head === null ? 0 : Number(head)) - consumed,
+      last_seq: committed.seq,
+      last_hash: committed.hash,
+      last_snapshot: last === null ? null : { id: last.id, seq: last.seq, created_ts: last.created_ts, bytes: last.size },
+      snapshots: snaps.length,
+      failed_requests: Number(store.db.prepare('SELECT count(*) FROM failed').pluck().get()),
+      market: summary,
+    };
+    if (opts.json) printJson(result); else printRecord(result);
+  } finally {
+    await store.close();
+  }
+}

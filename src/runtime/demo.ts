@@ -1,0 +1,85 @@
+// `relayer run --demo`: a seeded synthetic market inside the engine process. Lenders fund the
+// pool, traders open and close market/limit/SL/TP orders, a random-walk feed moves the price far
+// enough to fill limits and liquidate leveraged positions, and funding runs every few seconds
+// (an accelerated hour). It only appends commands to the input log, like any other client.
+import type { State } from '../engine/index.js';
+import { Prng } from './prng.js';
+
+export interface DemoOptions { seed: number; traders: number; fundingEveryMs: number; tickMs: number }
+
+export const DEFAULT_DEMO: DemoOptions = { seed: 42, traders: 300, fundingEveryMs: 10_000, tickMs: 250 };
+
+type Append = (raws: string[]) => void;
+
+export class DemoMarket {
+  private readonly rng: Prng;
+  private readonly prefix: string;
+  private n = 0;
+  private price = 60_000;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly state: () => State, private readonly append: Append, private readonly opts: DemoOptions, startedAt: number) {
+    this.rng = new Prng(opts.seed);
+    this.prefix = `demo-${startedAt.toString(36)}`;
+  }
+
+  start(): void {
+    const lenders = Array.from({ length: 5 }, (_, i) => this.cmd('CreateLendOrder', { account_id: `lender-${i}`, deposit: 50_000_000 * (i + 1), balance: 0 }));
+    this.append([this.cmd('PriceTick', { price: this.price, source: 'demo-walk' }), ...lenders]);
+    this.timers.push(setInterval(() => this.tick(), this.opts.tickMs));
+    this.timers.push(setInterval(() => this.trade(), 40));
+    this.timers.push(setInterval(() => this.append([this.cmd('FundingCycle', {})]), this.opts.fundingEveryMs));
+  }
+
+  stop(): void { for (const t of this.timers) clearInterval(t); this.timers = []; }
+
+  private cmd(type: string, params: object): string {
+    return JSON.stringify({ v: 1, id: `${this.prefix}-${this.n++}`, type, params });
+  }
+
+  /** Mean-reverting random walk with occasional jumps, so triggers and liquidations happen. */
+  private tick(): void {
+    const r = this.rng;
+    const drift = (60_000 - this.price) * 0.01;
+    const jump = r.chance(0.03) ? (r.next() - 0.5) * 2400 : 0;
+    const next = Math.max(1000, this.price + drift + (r.next() - 0.5) * 160 + jump);
+    const changed = Math.round(next) !== Math.round(this.price);
+    this.price = next;
+    this.append([changed ? this.cmd('PriceTick', { price: Number(next.toFixed(2)), source: 'demo-walk' }) : this.cmd('Heartbeat', {})]);
+  }
+
+  private trade(): void {
+    const r = this.rng;
+    const s = this.state();
+    const out: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const account = `trader-${r.int(0, this.opts.traders - 1)}`;
+      const uuid = s.trader_by_account.get(account);
+      const o = uuid === undefined ? undefined : s.orders.get(uuid);
+      const p = Math.round(this.price);
+      if (o === undefined) {
+        const long = r.chance(0.5);
+        const limit = r.chance(0.4);
+        const lev = r.pick([2, 5, 10, 20, 25, 40, 50]);
+        const entry = limit ? Math.round(p * (long ? 1 - r.next() * 0.02 : 1 + r.next() * 0.02)) : p;
+        const withLegs = r.chance(0.3);
+        const sltp = withLegs ? { sl: Math.round(entry * (long ? 0.97 : 1.03)), tp: Math.round(entry * (long ? 1.04 : 0.96)) } : undefined;
+        out.push(this.cmd(withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
+          account_id: account, position_type: long ? 'LONG' : 'SHORT', order_type: limit ? 'LIMIT' : 'MARKET',
+          leverage: lev, initial_margin: r.int(10, 200) * 1000, available_margin: 0, order_status: 'PENDING',
+          entryprice: entry, execution_price: 0, ...(sltp ? { sltp } : {}),
+        }));
+      } else if (o.order_status === 'PENDING') {
+        if (r.chance(0.3)) out.push(this.cmd('CancelTraderOrder', { account_id: account, uuid: o.uuid, order_type: 'LIMIT', order_status: 'PENDING' }));
+      } else if (r.chance(0.25)) {
+        const long = o.position_type === 'LONG';
+        const kind = r.pick(['MARKET', 'LIMIT', 'SLTP'] as const);
+        const params: Record<string, unknown> = { account_id: account, uuid: o.uuid, order_type: kind, settle_margin: 0, order_status: 'FILLED', execution_price: 0 };
+        if (kind === 'LIMIT') params['execution_price'] = Math.round(p * (long ? 1.01 : 0.99));
+        if (kind === 'SLTP') params['sltp'] = { sl: Math.round(p * (long ? 0.98 : 1.02)), tp: Math.round(p * (long ? 1.03 : 0.97)) };
+        out.push(this.cmd(kind === 'SLTP' ? 'ExecuteTraderOrderSlTp' : 'ExecuteTraderOrder', params));
+      }
+    }
+    if (out.length > 0) this.append(out);
+  }
+}

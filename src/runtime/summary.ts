@@ -1,0 +1,39 @@
+// The one-line state summary committed with each batch and printed by status/replay.
+import { marketStatus, stateHash, type State } from '../engine/index.js';
+import { flagsOf, totalsOf } from '../engine/state.js';
+
+export interface StateSummary {
+  seq: number;
+  last_ts: number;
+  price: number | null;
+  price_ts: number | null;
+  funding_rate: number;
+  pool: State['pool'];
+  status: string;
+  status_reason: string | null;
+  totals: ReturnType<typeof totalsOf>;
+  flags: ReturnType<typeof flagsOf>;
+  orders: { pending: number; filled: number; lend: number };
+  state_hash?: string;
+}
+
+export function summarize(state: State, withHash = false): StateSummary {
+  let pending = 0;
+  let filled = 0;
+  for (const o of state.orders.values()) if (o.order_status === 'PENDING') pending++; else filled++;
+  const s = marketStatus(state);
+  return {
+    seq: state.seq,
+    last_ts: state.last_ts,
+    price: state.price,
+    price_ts: state.price_ts,
+    funding_rate: state.funding_rate,
+    pool: state.pool,
+    status: s.status,
+    status_reason: s.reason,
+    totals: totalsOf(state.risk),
+    flags: flagsOf(state.risk),
+    orders: { pending, filled, lend: state.lends.size },
+    ...(withHash ? { state_hash: stateHash(state) } : {}),
+  };
+}

@@ -1,0 +1,161 @@
+// The embedded backend: one SQLite file (WAL, synchronous=FULL) holding the inbox, the event log,
+// failed requests, snapshots and metadata. A batch's events, failed records, the consumed input
+// position and the feed clock are written in one transaction: all of it is durable, or none.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type {
+  Backend, CommandSource, CommitBatch, Committed, EventStore, InputRecord, SnapshotInfo, SnapshotStore, StoredEvent,
+} from '../types.js';
+import { migrate } from './schema.js';
+
+export const DB_FILE = 'relayer.db';
+
+export interface AppendResult { position: string; ts: number }
+
+export class SqliteStore implements Backend, CommandSource, EventStore, SnapshotStore {
+  readonly name = 'embedded';
+  readonly db: Database.Database;
+  private readonly q;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, DB_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    migrate(this.db);
+    const db = this.db;
+    this.q = {
+      lastInboxTs: db.prepare(`SELECT ts FROM inbox ORDER BY pos DESC LIMIT 1`).pluck(),
+      insertInbox: db.prepare(`INSERT INTO inbox(ts, raw) VALUES (?, ?)`),
+      readInbox: db.prepare(`SELECT pos, ts, raw FROM inbox WHERE pos > ? ORDER BY pos LIMIT ?`),
+      inboxHead: db.prepare(`SELECT max(pos) FROM inbox`).pluck(),
+      insertEvent: db.prepare(`INSERT INTO events(seq, ts, cmd, type, account, line, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertFailed: db.prepare(`INSERT OR REPLACE INTO failed(pos, ts, id, reason_code, reason, raw) VALUES (?, ?, ?, ?, ?, ?)`),
+      setMeta: db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+      getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
+      lastEvent: db.prepare(`SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`),
+      readEvents: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
+      eventsOfCmd: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE cmd = ? ORDER BY seq`),
+      insertSnapshot: db.prepare(`INSERT INTO snapshots(seq, position, created_ts, state_hash, checksum, version, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      listSnapshots: db.prepare(`SELECT id, seq, position, created_ts, state_hash, checksum, version, size FROM snapshots ORDER BY seq DESC, id DESC`),
+      loadSnapshot: db.prepare(`SELECT data FROM snapshots WHERE id = ?`).pluck(),
+      deleteSnapshot: db.prepare(`DELETE FROM snapshots WHERE id = ?`),
+    };
+  }
+
+  get source(): CommandSource { return this; }
+  get events(): EventStore { return this; }
+  get snapshots(): SnapshotStore { return this; }
+
+  // ---- input log -------------------------------------------------------------------------
+
+  /** Appends raw command texts; ts is stamped here, never earlier than the last record's. */
+  append(raws: readonly string[], now: number): AppendResult[] {
+    return this.db.transaction(() => {
+      const last = (this.q.lastInboxTs.get() as number | undefined) ?? 0;
+      const ts = Math.max(now, last);
+      return raws.map((raw) => ({ position: String(this.q.insertInbox.run(ts, raw).lastInsertRowid), ts }));
+    }).immediate();
+  }
+
+  async read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]> {
+    const from = after === null ? 0 : Number(after);
+    const deadline = Date.now() + waitMs;
+    let pause = 1;
+    for (;;) {
+      const rows = this.q.readInbox.all(from, max) as { pos: number; ts: number; raw: string }[];
+      if (rows.length > 0 || Date.now() >= deadline) {
+        return rows.map((r) => ({ position: String(r.pos), ts: r.ts, raw: r.raw }));
+      }
+      await sleep(pause);
+      pause = Math.min(pause * 2, 20);
+    }
+  }
+
+  readInboxSync(after: number, max: number): InputRecord[] {
+    const rows = this.q.readInbox.all(after, max) as { pos: number; ts: number; raw: string }[];
+    return rows.map((r) => ({ position: String(r.pos), ts: r.ts, raw: r.raw }));
+  }
+
+  async head(): Promise<string | null> {
+    const h = this.q.inboxHead.get() as number | null;
+    return h === null ? null : String(h);
+  }
+
+  // ---- event log ---------------------------------------------------------------------------
+
+  async commit(b: CommitBatch): Promise<void> {
+    this.commitSync(b);
+  }
+
+  commitSync(b: CommitBatch): void {
+    const q = this.q;
+    this.db.transaction(() => {
+      for (const e of b.events) q.insertEvent.run(e.seq, e.ts, e.cmd, e.type, e.account, e.line, e.hash);
+      for (const f of b.failed) q.insertFailed.run(Number(f.position), f.ts, f.id, f.reason_code, f.reason, f.raw);
+      q.setMeta.run('committed_position', b.position);
+      q.setMeta.run('clock', JSON.stringify(b.clock));
+      q.setMeta.run('summary', b.summary);
+    }).immediate();
+  }
+
+  async lastCommitted(): Promise<Committed> {
+    const last = this.q.lastEvent.get() as { seq: number; hash: string } | undefined;
+    const clock = this.meta('clock');
+    return {
+      seq: last?.seq ?? 0,
+      hash: last?.hash ?? '0'.repeat(64),
+      position: this.meta('committed_position'),
+      clock: clock === null ? null : JSON.parse(clock) as Committed['clock'],
+      summary: this.meta('summary'),
+    };
+  }
+
+  async readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
+    return this.q.readEvents.all(fromSeq, max) as StoredEvent[];
+  }
+
+  eventsOf(cmd: string): StoredEvent[] {
+    return this.q.eventsOfCmd.all(cmd) as StoredEvent[];
+  }
+
+  meta(key: string): string | null {
+    return (this.q.getMeta.get(key) as string | undefined) ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run(key, value);
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------
+
+  async save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: string): Promise<SnapshotInfo> {
+    const size = Buffer.byteLength(data);
+    const r = this.q.insertSnapshot.run(info.seq, info.position, info.created_ts, info.state_hash, info.checksum, info.version, size, data);
+    return { ...info, id: String(r.lastInsertRowid), size };
+  }
+
+  async list(): Promise<SnapshotInfo[]> {
+    return (this.q.listSnapshots.all() as (Omit<SnapshotInfo, 'id'> & { id: number })[]).map((r) => ({ ...r, id: String(r.id) }));
+  }
+
+  async load(id: string): Promise<string> {
+    const data = this.q.loadSnapshot.get(Number(id)) as string | Buffer | undefined;
+    if (data === undefined) throw new Error(`no snapshot ${id}`);
+    return typeof data === 'string' ? data : data.toString('utf8');
+  }
+
+  async prune(keep: number): Promise<number> {
+    const all = await this.list();
+    let n = 0;
+    for (const s of all.slice(keep)) { this.q.deleteSnapshot.run(Number(s.id)); n++; }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

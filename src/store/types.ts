@@ -1,0 +1,88 @@
+// The storage contract both backends implement (DESIGN §4): an ordered input log, an event log
+// whose batches commit atomically with the input position they consumed, failed requests and
+// snapshots. Positions are opaque, ordered strings (an inbox row number, a Kafka offset).
+
+export interface InputRecord {
+  position: string;
+  /** Stamped by the log on append; the engine's only clock. */
+  ts: number;
+  raw: string;
+}
+
+export interface StoredEvent {
+  seq: number;
+  ts: number;
+  cmd: string;
+  type: string;
+  account: string | null;
+  line: string;
+  hash: string;
+}
+
+export interface FailedRecord {
+  position: string;
+  ts: number;
+  id: string | null;
+  reason_code: string;
+  reason: string;
+  raw: string;
+}
+
+/** State that moves without events (the feed clock), committed with every batch. */
+export interface Clock { price_ts: number | null }
+
+export interface CommitBatch {
+  events: StoredEvent[];
+  failed: FailedRecord[];
+  position: string;
+  clock: Clock;
+  /** A small JSON status line for `relayer status` (price, pool, risk), written with the batch. */
+  summary: string;
+}
+
+export interface Committed {
+  seq: number;
+  hash: string;
+  position: string | null;
+  clock: Clock | null;
+  summary: string | null;
+}
+
+export interface SnapshotInfo {
+  id: string;
+  seq: number;
+  position: string | null;
+  created_ts: number;
+  state_hash: string;
+  checksum: string;
+  version: number;
+  size: number;
+}
+
+export interface CommandSource {
+  /** Up to `max` records after `after` (null = from the start); may wait up to `waitMs` for the first. */
+  read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]>;
+  /** The newest position appended, for lag. */
+  head(): Promise<string | null>;
+}
+
+export interface EventStore {
+  commit(batch: CommitBatch): Promise<void>;
+  lastCommitted(): Promise<Committed>;
+  readEvents(fromSeq: number, max: number): Promise<StoredEvent[]>;
+}
+
+export interface SnapshotStore {
+  save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: string): Promise<SnapshotInfo>;
+  list(): Promise<SnapshotInfo[]>;
+  load(id: string): Promise<string>;
+  prune(keep: number): Promise<number>;
+}
+
+export interface Backend {
+  readonly name: string;
+  source: CommandSource;
+  events: EventStore;
+  snapshots: SnapshotStore;
+  close(): Promise<void>;
+}
