@@ -12,7 +12,7 @@ export interface EventsOptions extends BackendOptions {
 }
 
 export async function events(opts: EventsOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   const from = opts.fromSeq === undefined ? 1 : Number(opts.fromSeq);
   if (!Number.isInteger(from) || from < 1) throw usage('--from-seq must be a positive integer');
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);

@@ -13,7 +13,7 @@ export interface ReplayOptions extends BackendOptions { toSeq?: string; fromScra
 export async function replay(opts: ReplayOptions): Promise<void> {
   const toSeq = opts.toSeq === undefined ? undefined : Number(opts.toSeq);
   if (toSeq !== undefined && (!Number.isInteger(toSeq) || toSeq < 0)) throw usage('--to-seq must be a non-negative integer');
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   const bar = progressBar('replay');
   try {
     const t0 = performance.now();

@@ -32,10 +32,9 @@ function int(v: string | undefined, name: string, dflt: number): number {
 
 export async function run(opts: RunOptions): Promise<void> {
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
-  const store = openEmbedded(opts);
+  const store = openEmbedded(opts, false, genesisCommand(opts));
   const lock = DirLock.acquire(dataDir(opts));
   try {
-    await seedGenesis(store, opts);
     const t0 = performance.now();
     const rec = await recover(store, { log });
     log.info({
@@ -77,12 +76,11 @@ export async function run(opts: RunOptions): Promise<void> {
 }
 
 /** A new data directory starts with InitPool as its first input, so replay sees it (SPEC §12). */
-async function seedGenesis(store: ReturnType<typeof openEmbedded>, opts: RunOptions): Promise<void> {
-  if ((await store.head()) !== null) return;
+function genesisCommand(opts: RunOptions): string {
   const params = {
     total_locked_value: int(opts.genesisTlv, 'genesis-tlv', 10_000_000_000),
     total_pool_share: int(opts.genesisShares, 'genesis-shares', 1_000_000),
     account_id: opts.genesisAccount ?? 'operator',
   };
-  store.append([JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params })], Date.now());
+  return JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params });
 }

@@ -17,7 +17,7 @@ export interface SnapshotOptions extends BackendOptions { json?: boolean; timeou
 
 /** With a running engine, asks it (a Snapshot command); without one, recovers and saves offline. */
 export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   try {
     let info;
     if (lockOwner(dataDir(opts)) !== null) {
@@ -50,7 +50,7 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
 }
 
 export async function snapshotList(opts: SnapshotOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   try {
     const list = await store.list();
     if (opts.json || !process.stdout.isTTY) { for (const s of list) printJson(s); return; }
@@ -63,7 +63,7 @@ export async function snapshotList(opts: SnapshotOptions): Promise<void> {
 }
 
 export async function snapshotInspect(id: string | undefined, opts: SnapshotOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   try {
     const list = await store.list();
     const info = id === undefined ? list[0] : list.find((s) => s.id === id);

@@ -6,7 +6,7 @@ import { printJson, printRecord } from './print.js';
 export interface StatusOptions extends BackendOptions { json?: boolean }
 
 export async function status(opts: StatusOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   try {
     const committed = await store.lastCommitted();
     const head = await store.head();

@@ -14,7 +14,7 @@ export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnl
 export interface VerifyResult { ok: boolean; events: number; commands: number; first_bad_seq: number | null; reason: string | null }
 
 export async function verify(opts: VerifyOptions): Promise<void> {
-  const store = openEmbedded(opts, true);
+  const store = openEmbedded(opts);
   const bar = progressBar('verify');
   let result: VerifyResult;
   try {

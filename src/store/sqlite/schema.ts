@@ -24,7 +24,11 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {}
 
-export function migrate(db: Database.Database): void {
+/**
+ * Brings the file to SCHEMA_VERSION. `genesis` (a raw InitPool command) is appended in the same
+ * transaction that creates a new file, so it is always the first input (SPEC §12).
+ */
+export function migrate(db: Database.Database, genesis: string | null = null, now = 0): void {
   const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get() !== undefined;
   const current = hasMeta
     ? Number((db.prepare(`SELECT value FROM meta WHERE key='schema_version'`).get() as { value: string } | undefined)?.value ?? 0)
@@ -37,6 +41,7 @@ export function migrate(db: Database.Database): void {
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
+      if (v === 0 && genesis !== null) db.prepare(`INSERT INTO inbox(ts, raw) VALUES (?, ?)`).run(now, genesis);
       db.prepare(`INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`).run(String(v + 1));
     })();
   }

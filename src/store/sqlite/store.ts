@@ -19,13 +19,13 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
   readonly db: Database.Database;
   private readonly q;
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, genesis: string | null = null) {
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, DB_FILE));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
-    migrate(this.db);
+    migrate(this.db, genesis, Date.now());
     const db = this.db;
     this.q = {
       lastInboxTs: db.prepare(`SELECT ts FROM inbox ORDER BY pos DESC LIMIT 1`).pluck(),

@@ -1,0 +1,83 @@
+// A seeded command workload for end-to-end tests: ticks that move the price (so every tick has an
+// outcome), opens of every kind, closes, cancels, SL/TP, lends and withdrawals, funding, admin.
+// Order uuids are known in advance: the order created by command `id` is uuidv5(id + ":0").
+import { createHash } from 'node:crypto';
+
+function uuidv5(name: string): string {
+  const ns = Buffer.from('6f2b8f0e6c1a4c4e9a573b1d2f6a9e10', 'hex');
+  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(name, 'utf8')])).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` JSON command lines (no ts: the log stamps it). */
+export function workload(n: number, seed: number, prefix = `w${seed}`): string[] {
+  const r = rng(seed);
+  const out: string[] = [];
+  const active = new Map<string, string>(); // account → uuid of its last create
+  const lends = new Map<string, string>();
+  let price = 60_000;
+  const push = (type: string, params: object): string => {
+    const id = `${prefix}-${out.length}`;
+    out.push(JSON.stringify({ v: 1, id, type, params }));
+    return id;
+  };
+  push('PriceTick', { price });
+  for (let i = 0; i < 5; i++) lends.set(`lender-${i}`, uuidv5(`${push('CreateLendOrder', { account_id: `lender-${i}`, deposit: 10_000_000 + i, balance: 0 })}:0`));
+  while (out.length < n) {
+    const x = r();
+    const account = `acc-${Math.floor(r() * 400)}`;
+    const uuid = active.get(account);
+    if (x < 0.2) {
+      const step = Math.round((r() - 0.5) * 600) || 1;
+      price = Math.max(30_000, Math.min(90_000, price + step));
+      push('PriceTick', { price: price + 0.25 });
+    } else if (x < 0.55 || uuid === undefined) {
+      const long = r() < 0.5;
+      const limit = r() < 0.4;
+      const entry = limit ? Math.round(price * (long ? 1 - r() * 0.01 : 1 + r() * 0.01)) : 0;
+      const legs = r() < 0.3;
+      const ref = limit ? entry : price;
+      const id = push(legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
+        account_id: account, position_type: long ? 'LONG' : 'SHORT', order_type: limit ? 'LIMIT' : 'MARKET',
+        leverage: [1, 2, 5, 10, 20, 50][Math.floor(r() * 6)], initial_margin: 1000 + Math.floor(r() * 50_000),
+        available_margin: 0, order_status: 'PENDING', entryprice: entry, execution_price: 0,
+        ...(legs ? { sltp: { sl: Math.round(ref * (long ? 0.98 : 1.02)), tp: Math.round(ref * (long ? 1.02 : 0.98)) } } : {}),
+      });
+      active.set(account, uuidv5(`${id}:0`));
+    } else if (x < 0.7) {
+      push('ExecuteTraderOrder', { account_id: account, uuid, order_type: r() < 0.5 ? 'MARKET' : 'LIMIT', execution_price: Math.round(price * 1.005), settle_margin: 0 });
+    } else if (x < 0.8) {
+      push('CancelTraderOrder', { account_id: account, uuid, order_type: 'LIMIT' });
+    } else if (x < 0.86) {
+      push('ExecuteTraderOrderSlTp', { account_id: account, uuid, order_type: 'SLTP', sltp: { sl: Math.round(price * 0.97), tp: null } });
+    } else if (x < 0.9) {
+      push('CancelTraderOrderSlTp', { account_id: account, uuid, order_type: 'SLTP', sltp_cancel: { sl: true, tp: r() < 0.5 } });
+    } else if (x < 0.95) {
+      const lender = `lender-${Math.floor(r() * 8)}`;
+      const lu = lends.get(lender);
+      if (lu !== undefined && r() < 0.5) { push('ExecuteLendOrder', { account_id: lender, uuid: lu }); lends.delete(lender); }
+      else lends.set(lender, uuidv5(`${push('CreateLendOrder', { account_id: lender, deposit: 100_000 + Math.floor(r() * 1e6), balance: 0 })}:0`));
+    } else if (x < 0.97) {
+      push('FundingCycle', {});
+    } else if (x < 0.98) {
+      push('TriggerPriceCheck', { price, check_pending_limit: true, check_liquidation: true, check_settling_limit: true });
+    } else {
+      push('RecalculateRiskState', {});
+    }
+  }
+  return out;
+}
