@@ -1,12 +1,13 @@
 // `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
 import { writeFileSync } from 'node:fs';
 import {
-  emptyState, executeRaw, marketStatus, rejectUnparsable, stateHash, type State,
+  emptyState, executeRaw, marketStatus, rejectUnparsable, type State,
 } from '../engine/index.js';
 import { totalsOf, flagsOf } from '../engine/state.js';
 import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
 import { BufferedWriter, readLines } from '../runtime/lines.js';
 import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
+import { fastStateHash } from '../runtime/fast-hash.js';
 
 export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean }
 
@@ -40,10 +41,10 @@ export async function exec(opts: ExecOptions): Promise<void> {
       await out.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
     }
   }
-  const hash = stateHash(state);
+  const hash = fastStateHash(state);
   if (opts.json) await out.line(JSON.stringify({ summary: summary(state, commands, events, hash) }));
   await out.flush();
-  if (opts.stateOut !== undefined) writeFileSync(opts.stateOut, encodeSnapshot(state, chain.last));
+  if (opts.stateOut !== undefined) writeFileSync(opts.stateOut, encodeSnapshot(state, chain.last).data);
   process.stderr.write(`state_hash ${hash}\n`);
 }
 

@@ -118,12 +118,11 @@ export class EngineLoop {
   /** Persists the state at the last committed batch boundary and keeps the newest K. */
   async snapshot(reason: string): Promise<void> {
     const t0 = performance.now();
-    const text = encodeSnapshot(this.state, this.chain.last, this.position);
-    const meta = JSON.parse(text.slice(0, text.indexOf('\n'))).snapshot as { state_hash: string; checksum: string };
+    const { meta, data } = encodeSnapshot(this.state, this.chain.last, this.position);
     const info = await this.backend.snapshots.save({
       seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
       checksum: meta.checksum, version: STATE_FILE_VERSION,
-    }, text);
+    }, data);
     const pruned = await this.backend.snapshots.prune(this.opts.keepSnapshots);
     this.eventsSinceSnapshot = 0;
     this.lastSnapshotTs = this.state.last_ts;

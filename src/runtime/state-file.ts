@@ -1,9 +1,10 @@
-// State snapshot files: a meta line {snapshot:{format, version, seq, last_hash, state_hash,
-// checksum, count}} followed by the engine's canonical state lines. The checksum (SHA-256 of the
-// state lines) detects a flipped byte; the state hash proves what the state is.
+// Snapshots on disk and in stores: a meta line {snapshot:{format, version, seq, last_hash,
+// state_hash, checksum, lines, input_position}} followed by the engine's canonical state lines.
+// The checksum (SHA-256 of the state lines) detects a flipped byte; the state hash proves what
+// the state is. Built and read as Buffers in chunks: a million orders do not fit in one string.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { decodeState, encodeState, stateHash, type State } from '../engine/index.js';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { decodeState, encodeState, type State } from '../engine/index.js';
 import { GENESIS_HASH } from './chain.js';
 
 export const STATE_FILE_VERSION = 1;
@@ -16,50 +17,80 @@ export interface SnapshotMeta {
   state_hash: string;
   checksum: string;
   lines: number;
-  input_position?: string | null;
+  input_position: string | null;
 }
 
-export function encodeSnapshot(state: State, lastHash: string, inputPosition: string | null = null): string {
-  const lines = [...encodeState(state, true)];
-  const body = lines.join('\n') + '\n';
-  const meta: SnapshotMeta = {
-    format: 'relayer-snapshot',
-    version: STATE_FILE_VERSION,
-    seq: state.seq,
-    last_hash: lastHash,
-    state_hash: stateHash(state),
-    checksum: createHash('sha256').update(body).digest('hex'),
-    lines: lines.length,
-    input_position: inputPosition,
+export interface EncodedSnapshot { meta: SnapshotMeta; data: Buffer }
+
+export function encodeSnapshot(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
+  const sum = createHash('sha256');
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  let pending: string[] = [];
+  let lines = 0;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const b = Buffer.from(pending.join(''), 'utf8');
+    sum.update(b);
+    chunks.push(b);
+    pending = [];
   };
-  return `${JSON.stringify({ snapshot: meta })}\n${body}`;
+  const noClock = encodeState(state, false);
+  hash.update(`${noClock.next().value as string}\n`);
+  let first = true;
+  for (const line of encodeState(state, true)) {
+    pending.push(line, '\n');
+    if (!first) hash.update(line).update('\n');
+    first = false;
+    lines++;
+    if (pending.length >= 20_000) flush();
+  }
+  flush();
+  const meta: SnapshotMeta = {
+    format: 'relayer-snapshot', version: STATE_FILE_VERSION, seq: state.seq, last_hash: lastHash,
+    state_hash: hash.digest('hex'), checksum: sum.digest('hex'), lines, input_position: inputPosition,
+  };
+  return { meta, data: Buffer.concat([Buffer.from(`${JSON.stringify({ snapshot: meta })}\n`), ...chunks]) };
 }
 
 export interface DecodedSnapshot { meta: SnapshotMeta; state: State }
 
-export function decodeSnapshot(text: string): DecodedSnapshot {
-  const nl = text.indexOf('\n');
+export function readMeta(data: Buffer): { meta: SnapshotMeta; bodyStart: number } {
+  const nl = data.indexOf(0x0a);
   if (nl < 0) throw new Error('snapshot is empty or truncated');
   let meta: SnapshotMeta;
-  try { meta = (JSON.parse(text.slice(0, nl)) as { snapshot: SnapshotMeta }).snapshot; } catch { throw new Error('snapshot header is not valid JSON'); }
+  try { meta = (JSON.parse(data.subarray(0, nl).toString('utf8')) as { snapshot: SnapshotMeta }).snapshot; } catch { throw new Error('snapshot header is not valid JSON'); }
   if (meta?.format !== 'relayer-snapshot') throw new Error('not a relayer snapshot');
   if (meta.version > STATE_FILE_VERSION) throw new Error(`snapshot version ${meta.version} is newer than this binary supports (${STATE_FILE_VERSION})`);
-  const body = text.slice(nl + 1);
-  const sum = createHash('sha256').update(body).digest('hex');
-  if (sum !== meta.checksum) throw new Error('snapshot checksum mismatch: the file is corrupted');
-  const state = decodeState(body.split('\n'));
-  if (stateHash(state) !== meta.state_hash) throw new Error('snapshot state hash mismatch');
+  return { meta, bodyStart: nl + 1 };
+}
+
+function* bufferLines(data: Buffer, start: number): Generator<string> {
+  let at = start;
+  while (at < data.length) {
+    let nl = data.indexOf(0x0a, at);
+    if (nl < 0) nl = data.length;
+    yield data.toString('utf8', at, nl);
+    at = nl + 1;
+  }
+}
+
+export function decodeSnapshot(data: Buffer): DecodedSnapshot {
+  const { meta, bodyStart } = readMeta(data);
+  const sum = createHash('sha256').update(data.subarray(bodyStart)).digest('hex');
+  if (sum !== meta.checksum) throw new Error('snapshot checksum mismatch: the data is corrupted');
+  const state = decodeState(bufferLines(data, bodyStart));
   return { meta, state };
 }
 
 export function readSnapshotFile(path: string): DecodedSnapshot {
-  return decodeSnapshot(readFileSync(path, 'utf8'));
+  return decodeSnapshot(readFileSync(path));
 }
 
 /** Writes atomically: temp file, fsync, rename. */
 export function writeSnapshotFile(path: string, state: State, lastHash: string = GENESIS_HASH): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, encodeSnapshot(state, lastHash));
+  writeFileSync(tmp, encodeSnapshot(state, lastHash).data);
   const fd = openSync(tmp, 'r');
   try { fsyncSync(fd); } finally { closeSync(fd); }
   renameSync(tmp, path);

@@ -1,5 +1,6 @@
 // The one-line state summary committed with each batch and printed by status/replay.
-import { marketStatus, stateHash, type State } from '../engine/index.js';
+import { marketStatus, type State } from '../engine/index.js';
+import { fastStateHash } from './fast-hash.js';
 import { flagsOf, totalsOf } from '../engine/state.js';
 
 export interface StateSummary {
@@ -34,6 +35,6 @@ export function summarize(state: State, withHash = false): StateSummary {
     totals: totalsOf(state.risk),
     flags: flagsOf(state.risk),
     orders: { pending, filled, lend: state.lends.size },
-    ...(withHash ? { state_hash: stateHash(state) } : {}),
+    ...(withHash ? { state_hash: fastStateHash(state) } : {}),
   };
 }

@@ -73,9 +73,9 @@ export interface EventStore {
 }
 
 export interface SnapshotStore {
-  save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: string): Promise<SnapshotInfo>;
+  save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo>;
   list(): Promise<SnapshotInfo[]>;
-  load(id: string): Promise<string>;
+  load(id: string): Promise<Buffer>;
   prune(keep: number): Promise<number>;
 }
 

@@ -132,8 +132,8 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
 
   // ---- snapshots ---------------------------------------------------------------------------
 
-  async save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: string): Promise<SnapshotInfo> {
-    const size = Buffer.byteLength(data);
+  async save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo> {
+    const size = data.length;
     const r = this.q.insertSnapshot.run(info.seq, info.position, info.created_ts, info.state_hash, info.checksum, info.version, size, data);
     return { ...info, id: String(r.lastInsertRowid), size };
   }
@@ -142,10 +142,10 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
     return (this.q.listSnapshots.all() as (Omit<SnapshotInfo, 'id'> & { id: number })[]).map((r) => ({ ...r, id: String(r.id) }));
   }
 
-  async load(id: string): Promise<string> {
+  async load(id: string): Promise<Buffer> {
     const data = this.q.loadSnapshot.get(Number(id)) as string | Buffer | undefined;
     if (data === undefined) throw new Error(`no snapshot ${id}`);
-    return typeof data === 'string' ? data : data.toString('utf8');
+    return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   }
 
   async prune(keep: number): Promise<number> {
