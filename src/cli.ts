@@ -200,13 +200,17 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine')
+  .argument('<suite>', 'engine | durable')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
-  .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench engine --json > results.jsonl'))
+  .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl'))
   .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string }) => {
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine)`, 2);
+    if (suite === 'durable') {
+      const { benchDurable } = await import('../bench/durable/run.js');
+      return benchDurable({ quick: opts.quick === true, json: opts.json === true });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });

@@ -38,6 +38,7 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
       lastEvent: db.prepare(`SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`),
       readEvents: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
+      readLines: db.prepare(`SELECT seq, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`).raw(),
       eventsOfCmd: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE cmd = ? ORDER BY seq`),
       insertSnapshot: db.prepare(`INSERT INTO snapshots(seq, position, created_ts, state_hash, checksum, version, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       listSnapshots: db.prepare(`SELECT id, seq, position, created_ts, state_hash, checksum, version, size FROM snapshots ORDER BY seq DESC, id DESC`),
@@ -116,6 +117,11 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
 
   async readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
     return this.q.readEvents.all(fromSeq, max) as StoredEvent[];
+  }
+
+  /** [seq, line, hash] rows: the lean read replay needs. */
+  readLinesSync(fromSeq: number, max: number): [number, string, string][] {
+    return this.q.readLines.all(fromSeq, max) as [number, string, string][];
   }
 
   eventsOf(cmd: string): StoredEvent[] {

@@ -1,4 +1,4 @@
-// A seeded command workload for end-to-end tests: ticks that move the price (so every tick has an
+// A seeded command workload (end-to-end tests, durable benchmark): ticks that move the price (so every tick has an
 // outcome), opens of every kind, closes, cancels, SL/TP, lends and withdrawals, funding, admin.
 // Order uuids are known in advance: the order created by command `id` is uuidv5(id + ":0").
 import { createHash } from 'node:crypto';
@@ -39,13 +39,13 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
   for (let i = 0; i < 5; i++) lends.set(`lender-${i}`, uuidv5(`${push('CreateLendOrder', { account_id: `lender-${i}`, deposit: 10_000_000 + i, balance: 0 })}:0`));
   while (out.length < n) {
     const x = r();
-    const account = `acc-${Math.floor(r() * 400)}`;
+    const account = `acc-${Math.floor(r() * 2000)}`;
     const uuid = active.get(account);
     if (x < 0.2) {
       const step = Math.round((r() - 0.5) * 600) || 1;
       price = Math.max(30_000, Math.min(90_000, price + step));
       push('PriceTick', { price: price + 0.25 });
-    } else if (x < 0.55 || uuid === undefined) {
+    } else if (uuid === undefined) {
       const long = r() < 0.5;
       const limit = r() < 0.4;
       const entry = limit ? Math.round(price * (long ? 1 - r() * 0.01 : 1 + r() * 0.01)) : 0;
@@ -58,25 +58,31 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
         ...(legs ? { sltp: { sl: Math.round(ref * (long ? 0.98 : 1.02)), tp: Math.round(ref * (long ? 1.02 : 0.98)) } } : {}),
       });
       active.set(account, uuidv5(`${id}:0`));
+    } else if (x < 0.45) {
+      push('ExecuteTraderOrder', { account_id: account, uuid, order_type: 'MARKET', execution_price: 0, settle_margin: 0 });
+      active.delete(account);
+    } else if (x < 0.55) {
+      push('ExecuteTraderOrder', { account_id: account, uuid, order_type: 'LIMIT', execution_price: Math.round(price * (r() < 0.5 ? 1.005 : 0.995)), settle_margin: 0 });
     } else if (x < 0.7) {
-      push('ExecuteTraderOrder', { account_id: account, uuid, order_type: r() < 0.5 ? 'MARKET' : 'LIMIT', execution_price: Math.round(price * 1.005), settle_margin: 0 });
-    } else if (x < 0.8) {
       push('CancelTraderOrder', { account_id: account, uuid, order_type: 'LIMIT' });
-    } else if (x < 0.86) {
+      if (r() < 0.5) active.delete(account);
+    } else if (x < 0.8) {
       push('ExecuteTraderOrderSlTp', { account_id: account, uuid, order_type: 'SLTP', sltp: { sl: Math.round(price * 0.97), tp: null } });
-    } else if (x < 0.9) {
+    } else if (x < 0.85) {
       push('CancelTraderOrderSlTp', { account_id: account, uuid, order_type: 'SLTP', sltp_cancel: { sl: true, tp: r() < 0.5 } });
     } else if (x < 0.95) {
       const lender = `lender-${Math.floor(r() * 8)}`;
       const lu = lends.get(lender);
       if (lu !== undefined && r() < 0.5) { push('ExecuteLendOrder', { account_id: lender, uuid: lu }); lends.delete(lender); }
-      else lends.set(lender, uuidv5(`${push('CreateLendOrder', { account_id: lender, deposit: 100_000 + Math.floor(r() * 1e6), balance: 0 })}:0`));
-    } else if (x < 0.97) {
+      else if (lu === undefined) lends.set(lender, uuidv5(`${push('CreateLendOrder', { account_id: lender, deposit: 100_000 + Math.floor(r() * 1e6), balance: 0 })}:0`));
+    } else if (x < 0.952) {
       push('FundingCycle', {});
-    } else if (x < 0.98) {
+    } else if (x < 0.96) {
       push('TriggerPriceCheck', { price, check_pending_limit: true, check_liquidation: true, check_settling_limit: true });
-    } else {
+    } else if (x < 0.965) {
       push('RecalculateRiskState', {});
+    } else {
+      push('Heartbeat', {});
     }
   }
   return out;
