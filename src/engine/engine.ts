@@ -9,7 +9,7 @@ import type { State } from './state.js';
 /** Executes one typed command: decides, applies every event with evolve, returns the events. */
 export function execute(state: State, cmd: Command): EventEnvelope[] {
   const ctx = new Ctx(state, cmd.id, cmd.ts, cmd.type);
-  const original = state.seen.get(cmd.id);
+  const original = state.seen.original(cmd.id, cmd.ts, state.config.dedupe_window_ms);
   if (original !== undefined) {
     const p = cmd.params as { account_id?: unknown; uuid?: unknown; order_type?: unknown };
     ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', `command id ${cmd.id} was already executed`, {
@@ -43,7 +43,7 @@ export function executeRaw(state: State, raw: unknown, fallbackId: string): Even
     account_id: typeof p['account_id'] === 'string' ? p['account_id'] : null,
     order_type: typeof p['order_type'] === 'string' ? p['order_type'] : null,
   };
-  const original = state.seen.get(id);
+  const original = state.seen.original(id, ts, state.config.dedupe_window_ms);
   if (original !== undefined && id !== fallbackId) {
     ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', `command id ${id} was already executed`, refs, original);
   } else {

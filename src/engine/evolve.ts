@@ -4,13 +4,13 @@ import { unreachable, type EventEnvelope, type LegRemoved } from './events.js';
 import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.js';
 import type { State } from './state.js';
 import { legIndex, liqIndex, openIndex, type LegName } from './triggers/books.js';
-import { entryValue, indexKey } from './math.js';
+import { entryValue, indexKey, liquidationKey } from './math.js';
 import type { PositionType, TraderOrder } from './types.js';
 
 export function evolve(state: State, env: EventEnvelope): State {
   state.seq = env.seq;
   state.last_ts = env.ts;
-  remember(state, env.cmd, env.seq, env.ts);
+  state.seen.remember(env.cmd, env.seq, env.ts, state.config.dedupe_window_ms);
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -52,10 +52,9 @@ export function evolve(state: State, env: EventEnvelope): State {
     }
     case 'TraderOrderFundingApplied': {
       const live = active(state, env.data.order.uuid);
-      const idx = state.books[liqIndex(live.position_type)];
-      idx.remove(indexKey(live.liquidation_price), live.entry_sequence);
+      unindexLiq(state, live);
       assignOrder(live, env.data.order);
-      idx.insert(indexKey(live.liquidation_price), live.entry_sequence, live);
+      indexLiq(state, live);
       return state;
     }
     case 'CloseLimitPlaced': placeLeg(state, 'close', env.data.order_id, env.data.price); return state;
@@ -124,27 +123,6 @@ export function evolve(state: State, env: EventEnvelope): State {
   }
 }
 
-/** Records the first event of a command for duplicate detection; prunes ids past the window. */
-function remember(state: State, cmd: string, seq: number, ts: number): void {
-  const log = state.seen_log;
-  const horizon = ts - state.config.dedupe_window_ms;
-  while (log.head < log.ids.length && log.ts[log.head]! < horizon) {
-    const id = log.ids[log.head]!;
-    if (state.seen.get(id) !== undefined) state.seen.delete(id);
-    log.head++;
-  }
-  if (log.head > 4096 && log.head * 2 > log.ids.length) {
-    log.ids = log.ids.slice(log.head);
-    log.ts = log.ts.slice(log.head);
-    log.head = 0;
-  }
-  if (!state.seen.has(cmd)) {
-    state.seen.set(cmd, seq);
-    log.ids.push(cmd);
-    log.ts.push(ts);
-  }
-}
-
 function active(state: State, uuid: string): TraderOrder {
   const o = state.orders.get(uuid);
   if (o === undefined) throw new Error(`event refers to unknown active order ${uuid}`);
@@ -181,7 +159,17 @@ function addFilled(state: State, o: TraderOrder): void {
     r.total_short_btc += ev;
     state.ps_short += o.positionsize;
   }
-  state.books[liqIndex(o.position_type)].insert(indexKey(o.liquidation_price), o.entry_sequence, o);
+  indexLiq(state, o);
+}
+
+function indexLiq(state: State, o: TraderOrder): void {
+  const k = liquidationKey(o.liquidation_price);
+  if (k !== null) state.books[liqIndex(o.position_type)].insert(k, o.entry_sequence, o);
+}
+
+function unindexLiq(state: State, o: TraderOrder): void {
+  const k = liquidationKey(o.liquidation_price);
+  if (k !== null) state.books[liqIndex(o.position_type)].remove(k, o.entry_sequence);
 }
 
 /** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
@@ -195,8 +183,7 @@ function removeFilled(state: State, o: TraderOrder): void {
     r.total_short_btc = Math.max(0, r.total_short_btc - ev);
     state.ps_short = Math.max(0, state.ps_short - o.positionsize);
   }
-  const b = state.books;
-  b[liqIndex(o.position_type)].remove(indexKey(o.liquidation_price), o.entry_sequence);
+  unindexLiq(state, o);
   dropLegKey(state, o, 'close', o.close_limit_price);
   dropLegKey(state, o, 'sl', o.stop_loss_price);
   dropLegKey(state, o, 'tp', o.take_profit_price);

@@ -55,10 +55,20 @@ export function maintenanceMargin(mmRatio: number, ev: number, feeRatePct: numbe
   return ((mmRatio * ev) + (feeRatePct * bv) + (fundingRate * bv)) / 100;
 }
 
-/** §4.5 liquidation price: liq = (E × PS) / (((s × E) × (MM − IM)) + PS). */
+/**
+ * §4.5 liquidation price: liq = (E × PS) / (((s × E) × (MM − IM)) + PS); 0 if E or PS is 0.
+ * Also 0 when the formula has no positive finite value (e.g. a 1× SHORT with mm_ratio 0): such a
+ * position has no price that liquidates it (docs/decisions.md D18).
+ */
 export function liquidationPrice(side: PositionType, entry: number, ps: number, mm: number, im: number): number {
   if (entry === 0 || ps === 0) return 0;
-  return (entry * ps) / (((sideScalar(side) * entry) * (mm - im)) + ps);
+  const liq = (entry * ps) / (((sideScalar(side) * entry) * (mm - im)) + ps);
+  return Number.isFinite(liq) && liq > 0 ? liq : 0;
+}
+
+/** The liquidation index key of a position, or null when it has no liquidation price. */
+export function liquidationKey(liq: number): number | null {
+  return liq > 0 ? indexKey(liq) : null;
 }
 
 /** §4.6 unrealized PnL at price X. */

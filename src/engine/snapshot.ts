@@ -3,7 +3,7 @@
 // state hash (without the feed clock) and snapshot files (with it); indices are rebuilt on decode.
 import { cloneLend, cloneOrder } from './orders/record.js';
 import { emptyState, type State } from './state.js';
-import { indexKey } from './math.js';
+import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
 import type { EngineConfig, LendOrder, TraderOrder, TraderStatus } from './types.js';
 
@@ -32,7 +32,6 @@ export interface StateHeader {
 
 /** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
 export function* encodeState(state: State, withClock: boolean): Generator<string> {
-  const log = state.seen_log;
   const header: StateHeader = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -50,16 +49,13 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     lend_seq: state.lend_seq,
     ps_long: state.ps_long,
     ps_short: state.ps_short,
-    counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: log.ids.length - log.head },
+    counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
   };
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
   for (const [uuid, c] of state.closed) yield JSON.stringify({ c: [uuid, c.account_id, c.status] });
   for (const l of state.lends.values()) yield JSON.stringify({ l });
-  for (let i = log.head; i < log.ids.length; i++) {
-    const id = log.ids[i]!;
-    yield JSON.stringify({ s: [id, state.seen.get(id), log.ts[i]] });
-  }
+  for (const s of state.seen.entries()) yield JSON.stringify({ s });
 }
 
 /** Rebuilds a state from canonical lines (the inverse of encodeState). */
@@ -86,9 +82,7 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
       state.lend_by_account.set(l.account_id, l.uuid);
     } else if (rec['s'] !== undefined) {
       const [id, seq, ts] = rec['s'] as [string, number, number];
-      state.seen.set(id, seq);
-      state.seen_log.ids.push(id);
-      state.seen_log.ts.push(ts);
+      state.seen.remember(id, seq, ts, Infinity);
     } else throw new Error(`unknown state record ${line.slice(0, 80)}`);
   }
   if (header === null) throw new Error('empty state encoding');
@@ -146,7 +140,8 @@ function addOrder(state: State, o: TraderOrder): void {
     b[openIndex(o.position_type)].insert(indexKey(o.entryprice), o.entry_sequence, o);
     return;
   }
-  b[liqIndex(o.position_type)].insert(indexKey(o.liquidation_price), o.entry_sequence, o);
+  const lk = liquidationKey(o.liquidation_price);
+  if (lk !== null) b[liqIndex(o.position_type)].insert(lk, o.entry_sequence, o);
   if (o.close_limit_price !== null) b[legIndex('close', o.position_type)].insert(indexKey(o.close_limit_price), o.entry_sequence, o);
   if (o.stop_loss_price !== null) b[legIndex('sl', o.position_type)].insert(indexKey(o.stop_loss_price), o.entry_sequence, o);
   if (o.take_profit_price !== null) b[legIndex('tp', o.position_type)].insert(indexKey(o.take_profit_price), o.entry_sequence, o);

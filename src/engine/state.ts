@@ -1,6 +1,7 @@
 // The engine's in-memory state. Everything here except `price_ts` is rebuilt exactly by replaying
 // the event log with evolve; `price_ts` (the feed clock) moves on ticks that emit no event
 // (SPEC §2.5, §12) and travels in snapshots and commit metadata instead (docs/decisions.md).
+import { SeenIds } from './dedupe.js';
 import { emptyBooks, type Books } from './triggers/books.js';
 import {
   DEFAULT_CONFIG, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
@@ -12,9 +13,6 @@ export type RiskState = RiskTotals & RiskFlags;
 
 /** What is kept of a trader order after it reached a terminal status. */
 export interface ClosedOrder { account_id: string; status: TraderStatus }
-
-/** Command ids seen inside the dedupe window, oldest first, for pruning by ts. */
-export interface SeenLog { ids: string[]; ts: number[]; head: number }
 
 export interface State {
   /** seq of the last event applied. */
@@ -43,8 +41,7 @@ export interface State {
   lend_by_account: Map<string, string>;
   books: Books;
   /** command id → seq of the first event of its first execution (§12 duplicates). */
-  seen: Map<string, number>;
-  seen_log: SeenLog;
+  seen: SeenIds;
   config: EngineConfig;
 }
 
@@ -77,8 +74,7 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     lends: new Map(),
     lend_by_account: new Map(),
     books: emptyBooks(),
-    seen: new Map(),
-    seen_log: { ids: [], ts: [], head: 0 },
+    seen: new SeenIds(),
     config: { ...DEFAULT_CONFIG, ...config },
   };
 }

@@ -30,7 +30,8 @@ export function validateState(state: State): string[] {
       expect(openIndex(o.position_type), o, o.entryprice);
       if (o.close_limit_price !== null || o.stop_loss_price !== null || o.take_profit_price !== null) bad.push(`${o.uuid}: pending order with registered legs`);
     } else if (o.order_status === 'FILLED') {
-      expect(liqIndex(o.position_type), o, o.liquidation_price);
+      if (o.liquidation_price > 0) expect(liqIndex(o.position_type), o, o.liquidation_price);
+      else if (o.liquidation_price !== 0) bad.push(`${o.uuid}: negative liquidation price`);
       if (o.close_limit_price !== null) expect(legIndex('close', o.position_type), o, o.close_limit_price);
       if (o.stop_loss_price !== null) expect(legIndex('sl', o.position_type), o, o.stop_loss_price);
       if (o.take_profit_price !== null) expect(legIndex('tp', o.position_type), o, o.take_profit_price);
@@ -63,7 +64,9 @@ export function validateState(state: State): string[] {
     if (p.total_pool_share < 0) bad.push('pool has negative shares');
     if (!Number.isInteger(p.nonce) || p.nonce < 0) bad.push('pool nonce is not a non-negative integer');
   } else if (state.orders.size > 0 || state.lends.size > 0) bad.push('orders exist without a pool');
-  if (state.seen.size !== state.seen_log.ids.length - state.seen_log.head) bad.push('dedupe map and its log disagree');
+  let remembered = 0;
+  for (const _ of state.seen.entries()) remembered++;
+  if (remembered !== state.seen.size) bad.push('dedupe index and its log disagree');
   if (state.price !== null && (!Number.isInteger(state.price) || state.price <= 0)) bad.push(`price ${state.price} is not a positive integer`);
   return bad;
 }

@@ -27,7 +27,11 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
   if (legs !== null && !legsValidAt(p.position_type, legs, fillsNow ? price : p.entryprice)) {
     return ctx.reject('CANCELLED', 'INVALID_SLTP', long ? 'stop-loss and take-profit must satisfy sl < price < tp' : 'stop-loss and take-profit must satisfy tp < price < sl', refs);
   }
-  const account = p.account_id === PLACEHOLDER_ACCOUNT ? ctx.peekUuid() : p.account_id;
+  const candidate = ctx.peekUuid();
+  if (state.orders.has(candidate) || state.closed.has(candidate)) {
+    return ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', 'this command id already created an order (outside the dedupe window)', refs);
+  }
+  const account = p.account_id === PLACEHOLDER_ACCOUNT ? candidate : p.account_id;
   if (state.trader_by_account.has(account)) {
     return ctx.reject('DuplicateOrder', 'DUPLICATE_ORDER', 'the account already has an active trader order', refs);
   }

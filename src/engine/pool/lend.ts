@@ -16,7 +16,11 @@ export function createLendOrder(ctx: Ctx, p: CreateLend): void {
   const gate = lendGate(state);
   if (gate !== null) return ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs);
   const pool = state.pool!;
-  const account = p.account_id === PLACEHOLDER_ACCOUNT ? ctx.peekUuid() : p.account_id;
+  const candidate = ctx.peekUuid();
+  if (state.lends.has(candidate)) {
+    return ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', 'this command id already created a lend order (outside the dedupe window)', refs);
+  }
+  const account = p.account_id === PLACEHOLDER_ACCOUNT ? candidate : p.account_id;
   if (state.lend_by_account.has(account)) {
     return ctx.reject('DuplicateOrder', 'DUPLICATE_ORDER', 'the account already has an active lend order', refs);
   }

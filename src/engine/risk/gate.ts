@@ -34,10 +34,12 @@ export function closeGate(state: State, ts: number): ReasonCode | null {
   return s.status === 'HALT' ? haltCode(s) : null;
 }
 
-/** §6.3 gate for lend operations: only HALT refuses. */
+/** §6.3 gate for lend operations: only HALT refuses, including no pool / TLV ≤ 0 (§7) even when close-only ranks first in §6.1. */
 export function lendGate(state: State): ReasonCode | null {
   const s = marketStatus(state);
-  return s.status === 'HALT' ? haltCode(s) : null;
+  if (s.status === 'HALT') return haltCode(s);
+  if (state.pool === null || state.pool.total_locked_value <= 0) return 'HALT:POOL_EQUITY_INVALID';
+  return null;
 }
 
 /** §6.2 limits available to a new position on one side (0 unless HEALTHY). */
