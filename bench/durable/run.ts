@@ -30,7 +30,7 @@ export async function benchDurable(opts: DurableOptions): Promise<void> {
     rep.note(`durable.e2e: ${n} commands, batches of ${batch}`);
     const store = new SqliteStore(join(root, 'e2e'), GENESIS);
     const lines = workload(n, 99, 'b');
-    for (let i = 0; i < lines.length; i += 10_000) store.append(lines.slice(i, i + 10_000), 1_732_492_800_000 + i);
+    for (let i = 0; i < lines.length; i += 10_000) store.appendSync(lines.slice(i, i + 10_000), 1_732_492_800_000 + i);
     const head = (await store.head())!;
     const rec = await recover(store);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, batchMax: batch, idleMs: 0, log: silentLogger() });
@@ -65,10 +65,10 @@ export async function benchDurable(opts: DurableOptions): Promise<void> {
     const snapStore = new SqliteStore(join(root, 'snap'), GENESIS);
     const s0 = performance.now();
     const enc = encodeSnapshot(state, '0'.repeat(64), null);
-    const info = await snapStore.save({ seq: state.seq, position: null, created_ts: state.last_ts, state_hash: enc.meta.state_hash, checksum: enc.meta.checksum, version: 1 }, enc.data);
+    const info = await snapStore.saveSnapshot({ seq: state.seq, position: null, created_ts: state.last_ts, state_hash: enc.meta.state_hash, checksum: enc.meta.checksum, version: 1 }, enc.data);
     const saveMs = performance.now() - s0;
     const l0 = performance.now();
-    const back = decodeSnapshot(await snapStore.load(info.id));
+    const back = decodeSnapshot(await snapStore.loadSnapshot(info.id));
     const loadMs = performance.now() - l0;
     if (back.state.orders.size !== orders) throw new Error('snapshot lost orders');
     await snapStore.close();

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { usage } from '../errors.js';
 import { toEnvelope } from '../runtime/record.js';
-import type { StoredEvent } from '../store/types.js';
+import type { Backend, StoredEvent } from '../store/types.js';
 import { openEmbedded, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 
@@ -17,7 +17,7 @@ export async function events(opts: EventsOptions): Promise<void> {
   if (!Number.isInteger(from) || from < 1) throw usage('--from-seq must be a positive integer');
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
   try {
-    if (opts.inbox) return exportInbox(store, from);
+    if (opts.inbox) return await exportInbox(store, from);
     const json = opts.json === true || !process.stdout.isTTY;
     const keep = (e: StoredEvent): boolean =>
       (opts.type === undefined || e.type === opts.type) && (opts.account === undefined || e.account === opts.account);
@@ -44,10 +44,10 @@ export async function events(opts: EventsOptions): Promise<void> {
 }
 
 /** The input log as command envelopes with the log's ts stamped in, one per line (for exec). */
-function exportInbox(store: ReturnType<typeof openEmbedded>, from: number): void {
+async function exportInbox(store: Backend, from: number): Promise<void> {
   let after = from - 1;
   for (;;) {
-    const rows = store.readInboxSync(after, 10_000);
+    const rows = await store.read(after === 0 ? null : String(after), 10_000, 0);
     if (rows.length === 0) break;
     let out = '';
     for (const r of rows) {

@@ -56,7 +56,7 @@ export async function run(opts: RunOptions): Promise<void> {
     let demo: DemoMarket | null = null;
     let ticker: DemoTicker | null = null;
     if (opts.demo) {
-      demo = new DemoMarket(() => loop.state, (raws) => store.append(raws, Date.now()), {
+      demo = new DemoMarket(() => loop.state, (raws) => store.appendSync(raws, Date.now()), {
         ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
       }, Date.now());
       demo.start();

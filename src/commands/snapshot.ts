@@ -22,11 +22,11 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
     let info;
     if (lockOwner(dataDir(opts)) !== null) {
       const id = newId();
-      store.append([JSON.stringify({ v: 1, id, type: 'Snapshot', params: {} })], Date.now());
+      await store.append([JSON.stringify({ v: 1, id, type: 'Snapshot', params: {} })]);
       const [ev] = await waitFor(store, id, Number(opts.timeout ?? 60_000));
       const deadline = Date.now() + Number(opts.timeout ?? 60_000);
       for (;;) {
-        info = (await store.list()).find((s) => s.seq >= ev!.seq);
+        info = (await store.listSnapshots()).find((s) => s.seq >= ev!.seq);
         if (info !== undefined) break;
         if (Date.now() > deadline) throw new CliError('the engine did not save the snapshot in time');
         await sleep(50);
@@ -38,7 +38,7 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
         const rec = await recover(store, { log });
         const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, log });
         await loop.snapshot('manual');
-        info = (await store.list())[0]!;
+        info = (await store.listSnapshots())[0]!;
       } finally {
         lock.release();
       }
@@ -52,7 +52,7 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
 export async function snapshotList(opts: SnapshotOptions): Promise<void> {
   const store = openEmbedded(opts);
   try {
-    const list = await store.list();
+    const list = await store.listSnapshots();
     if (opts.json || !process.stdout.isTTY) { for (const s of list) printJson(s); return; }
     const t = new Table({ head: ['id', 'seq', 'input position', 'command time', 'state hash', 'bytes'] });
     for (const s of list) t.push([s.id, s.seq, s.position ?? '-', new Date(s.created_ts).toISOString(), s.state_hash.slice(0, 16), s.size]);
@@ -65,12 +65,12 @@ export async function snapshotList(opts: SnapshotOptions): Promise<void> {
 export async function snapshotInspect(id: string | undefined, opts: SnapshotOptions): Promise<void> {
   const store = openEmbedded(opts);
   try {
-    const list = await store.list();
+    const list = await store.listSnapshots();
     const info = id === undefined ? list[0] : list.find((s) => s.id === id);
     if (info === undefined) throw new CliError(id === undefined ? 'there are no snapshots' : `no snapshot ${id}`);
     let result: Record<string, unknown>;
     try {
-      const { meta, state } = decodeSnapshot(await store.load(info.id));
+      const { meta, state } = decodeSnapshot(await store.loadSnapshot(info.id));
       result = { id: info.id, valid: true, ...meta, ...summarize(state), closed_orders: state.closed.size, remembered_ids: state.seen.size };
     } catch (e) {
       result = { id: info.id, valid: false, error: (e as Error).message, seq: info.seq };

@@ -10,7 +10,7 @@ export async function status(opts: StatusOptions): Promise<void> {
   try {
     const committed = await store.lastCommitted();
     const head = await store.head();
-    const snaps = await store.list();
+    const snaps = await store.listSnapshots();
     const last = snaps[0] ?? null;
     const owner = lockOwner(dataDir(opts));
     const consumed = committed.position === null ? 0 : Number(committed.position);
@@ -26,7 +26,7 @@ export async function status(opts: StatusOptions): Promise<void> {
       last_hash: committed.hash,
       last_snapshot: last === null ? null : { id: last.id, seq: last.seq, created_ts: last.created_ts, bytes: last.size },
       snapshots: snaps.length,
-      failed_requests: Number(store.db.prepare('SELECT count(*) FROM failed').pluck().get()),
+      failed_requests: await store.failedCount(),
       market: summary,
     };
     if (opts.json) printJson(result); else printRecord(result);

@@ -4,8 +4,7 @@ import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { readLines } from '../runtime/lines.js';
-import type { SqliteStore } from '../store/sqlite/store.js';
-import type { StoredEvent } from '../store/types.js';
+import type { Backend, StoredEvent } from '../store/types.js';
 import { openEmbedded, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 import { fromFlags, fromLine, type Built, type OrderFlags } from './submit-build.js';
@@ -19,7 +18,7 @@ export async function submit(kind: string | undefined, opts: SubmitOptions): Pro
   try {
     if (kind === undefined || kind === '-') return await submitLines(store, opts);
     const built = fromFlags(kind, opts);
-    const [pos] = store.append([built.raw], Date.now());
+    const [pos] = await store.append([built.raw]);
     if (!opts.wait) {
       process.stdout.write(opts.json ? `${JSON.stringify({ id: built.id, position: pos!.position })}\n` : `${built.id}\n`);
       return;
@@ -33,12 +32,12 @@ export async function submit(kind: string | undefined, opts: SubmitOptions): Pro
 }
 
 /** JSON lines from --file or stdin, appended in transactions of up to 1000 records. */
-async function submitLines(store: SqliteStore, opts: SubmitOptions): Promise<void> {
+async function submitLines(store: Backend, opts: SubmitOptions): Promise<void> {
   const input = opts.file !== undefined && opts.file !== '-' ? createReadStream(opts.file) : process.stdin;
   let batch: Built[] = [];
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const res = store.append(batch.map((b) => b.raw), Date.now());
+    const res = await store.append(batch.map((b) => b.raw));
     let out = '';
     for (let i = 0; i < batch.length; i++) {
       const id = batch[i]!.id;
@@ -50,17 +49,17 @@ async function submitLines(store: SqliteStore, opts: SubmitOptions): Promise<voi
   for await (const line of readLines(input)) {
     if (line.trim().length === 0) continue;
     batch.push(fromLine(line));
-    if (batch.length >= 1000) flush();
+    if (batch.length >= 1000) await flush();
   }
-  flush();
+  await flush();
 }
 
 /** Polls the committed event log for the command's events. */
-export async function waitFor(store: SqliteStore, id: string, timeoutMs: number): Promise<StoredEvent[]> {
+export async function waitFor(store: Backend, id: string, timeoutMs: number): Promise<StoredEvent[]> {
   const deadline = Date.now() + timeoutMs;
   let pause = 2;
   for (;;) {
-    const events = store.eventsOf(id);
+    const events = await store.eventsOf(id);
     if (events.length > 0) return events; // a command's events commit together
     if (Date.now() > deadline) throw new CliError(`no outcome for ${id} within ${timeoutMs} ms (is relayer run running?)`);
     await sleep(pause);

@@ -7,6 +7,7 @@ import { ChainWriter, GENESIS_HASH, checkLine } from '../runtime/chain.js';
 import { progressBar } from '../runtime/progress.js';
 import { runRecord } from '../runtime/record.js';
 import { openEmbedded, type BackendOptions } from './backend.js';
+import type { Backend } from '../store/types.js';
 import { printJson } from './print.js';
 
 export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnly?: boolean }
@@ -32,7 +33,7 @@ export async function verify(opts: VerifyOptions): Promise<void> {
   if (!result.ok) throw new CliError(`verify failed at seq ${result.first_bad_seq}: ${result.reason}`);
 }
 
-type Store = ReturnType<typeof openEmbedded>;
+type Store = Backend;
 
 async function checkChain(store: Store, lastSeq: number, progress: (done: number) => void): Promise<VerifyResult> {
   let expected = 1;
@@ -66,7 +67,7 @@ async function reexecute(store: Store, lastSeq: number, position: number, progre
   let nextStored = 1;
   const fail = (seq: number, reason: string): VerifyResult => ({ ok: false, events: state.seq, commands, first_bad_seq: seq, reason });
   while (after < position) {
-    const recs = store.readInboxSync(after, Math.min(5000, position - after));
+    const recs = await store.read(after === 0 ? null : String(after), Math.min(5000, position - after), 0);
     if (recs.length === 0) break;
     const produced: string[] = [];
     for (const rec of recs) {

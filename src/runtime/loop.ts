@@ -66,7 +66,7 @@ export class EngineLoop {
     const { batchMax, batchMs, idleMs } = this.opts;
     let shutdown = false;
     while (!this.stopping && !shutdown) {
-      const first = await this.backend.source.read(this.position, batchMax, idleMs);
+      const first = await this.backend.read(this.position, batchMax, idleMs);
       if (first.length === 0) continue;
       const started = Date.now();
       const events: StoredEvent[] = [];
@@ -91,11 +91,11 @@ export class EngineLoop {
           if (shutdown) break;
         }
         if (shutdown || count >= batchMax || Date.now() - started >= batchMs) break;
-        recs = await this.backend.source.read(this.position, batchMax - count, 0);
+        recs = await this.backend.read(this.position, batchMax - count, 0);
         if (recs.length === 0) break;
       }
       const t0 = performance.now();
-      await this.backend.events.commit({
+      await this.backend.commit({
         events, failed, position: this.position!, clock: { price_ts: this.state.price_ts },
         summary: JSON.stringify(summarize(this.state)),
       });
@@ -119,11 +119,11 @@ export class EngineLoop {
   async snapshot(reason: string): Promise<void> {
     const t0 = performance.now();
     const { meta, data } = encodeSnapshot(this.state, this.chain.last, this.position);
-    const info = await this.backend.snapshots.save({
+    const info = await this.backend.saveSnapshot({
       seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
       checksum: meta.checksum, version: STATE_FILE_VERSION,
     }, data);
-    const pruned = await this.backend.snapshots.prune(this.opts.keepSnapshots);
+    const pruned = await this.backend.pruneSnapshots(this.opts.keepSnapshots);
     this.eventsSinceSnapshot = 0;
     this.lastSnapshotTs = this.state.last_ts;
     this.opts.log.info({ reason, snapshot: info.id, seq: info.seq, bytes: info.size, ms: Math.round(performance.now() - t0), pruned }, 'snapshot saved');

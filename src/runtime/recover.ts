@@ -27,10 +27,10 @@ export interface RecoverOptions {
 export class CorruptLogError extends Error {}
 
 export async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
-  for (const info of await backend.snapshots.list()) {
+  for (const info of await backend.listSnapshots()) {
     if (info.seq > maxSeq) continue;
     try {
-      const { meta, state } = decodeSnapshot(await backend.snapshots.load(info.id));
+      const { meta, state } = decodeSnapshot(await backend.loadSnapshot(info.id));
       if (meta.seq !== info.seq) throw new Error('snapshot seq does not match its catalogue entry');
       return { state, hash: meta.last_hash, info };
     } catch (e) {
@@ -41,14 +41,14 @@ export async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logge
 }
 
 export async function recover(backend: Backend, opts: RecoverOptions = {}): Promise<Recovered> {
-  const committed = await backend.events.lastCommitted();
+  const committed = await backend.lastCommitted();
   const target = Math.min(opts.toSeq ?? committed.seq, committed.seq);
   const snap = opts.fromScratch ? null : await loadSnapshot(backend, target, opts.log);
   const state = snap?.state ?? emptyState();
   let lastHash = snap?.hash ?? GENESIS_HASH;
   let replayed = 0;
   while (state.seq < target) {
-    const rows = await backend.events.readEvents(state.seq + 1, Math.min(10_000, target - state.seq));
+    const rows = await backend.readEvents(state.seq + 1, Math.min(10_000, target - state.seq));
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
     for (const row of rows) {
       if (row.seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${row.seq}; run relayer verify`);

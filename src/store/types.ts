@@ -59,30 +59,40 @@ export interface SnapshotInfo {
   size: number;
 }
 
+export interface AppendResult { position: string; ts: number }
+
 export interface CommandSource {
   /** Up to `max` records after `after` (null = from the start); may wait up to `waitMs` for the first. */
   read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]>;
   /** The newest position appended, for lag. */
   head(): Promise<string | null>;
+  /** Appends raw command texts; the log stamps ts (DESIGN §3). */
+  append(raws: readonly string[]): Promise<AppendResult[]>;
 }
 
 export interface EventStore {
   commit(batch: CommitBatch): Promise<void>;
   lastCommitted(): Promise<Committed>;
   readEvents(fromSeq: number, max: number): Promise<StoredEvent[]>;
+  /** The committed events of one command (empty until its batch commits). */
+  eventsOf(cmd: string): Promise<StoredEvent[]>;
+  /** How many failed-request records exist. */
+  failedCount(): Promise<number>;
 }
 
 export interface SnapshotStore {
-  save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo>;
-  list(): Promise<SnapshotInfo[]>;
-  load(id: string): Promise<Buffer>;
-  prune(keep: number): Promise<number>;
+  saveSnapshot(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo>;
+  /** Newest first. */
+  listSnapshots(): Promise<SnapshotInfo[]>;
+  loadSnapshot(id: string): Promise<Buffer>;
+  pruneSnapshots(keep: number): Promise<number>;
 }
 
-export interface Backend {
+/**
+ * Positions are decimal strings of increasing integers on both backends (inbox row numbers; offsets
+ * of the single request partition), so tools may compare them numerically.
+ */
+export interface Backend extends CommandSource, EventStore, SnapshotStore {
   readonly name: string;
-  source: CommandSource;
-  events: EventStore;
-  snapshots: SnapshotStore;
   close(): Promise<void>;
 }

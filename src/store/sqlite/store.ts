@@ -6,15 +6,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type {
-  Backend, CommandSource, CommitBatch, Committed, EventStore, InputRecord, SnapshotInfo, SnapshotStore, StoredEvent,
+  AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
 import { migrate } from './schema.js';
 
 export const DB_FILE = 'relayer.db';
 
-export interface AppendResult { position: string; ts: number }
-
-export class SqliteStore implements Backend, CommandSource, EventStore, SnapshotStore {
+export class SqliteStore implements Backend {
   readonly name = 'embedded';
   readonly db: Database.Database;
   private readonly q;
@@ -47,14 +45,14 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
     };
   }
 
-  get source(): CommandSource { return this; }
-  get events(): EventStore { return this; }
-  get snapshots(): SnapshotStore { return this; }
-
   // ---- input log -------------------------------------------------------------------------
 
+  async append(raws: readonly string[]): Promise<AppendResult[]> {
+    return this.appendSync(raws, Date.now());
+  }
+
   /** Appends raw command texts; ts is stamped here, never earlier than the last record's. */
-  append(raws: readonly string[], now: number): AppendResult[] {
+  appendSync(raws: readonly string[], now: number): AppendResult[] {
     return this.db.transaction(() => {
       const last = (this.q.lastInboxTs.get() as number | undefined) ?? 0;
       const ts = Math.max(now, last);
@@ -124,8 +122,12 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
     return this.q.readLines.all(fromSeq, max) as [number, string, string][];
   }
 
-  eventsOf(cmd: string): StoredEvent[] {
+  async eventsOf(cmd: string): Promise<StoredEvent[]> {
     return this.q.eventsOfCmd.all(cmd) as StoredEvent[];
+  }
+
+  async failedCount(): Promise<number> {
+    return Number(this.db.prepare('SELECT count(*) FROM failed').pluck().get());
   }
 
   meta(key: string): string | null {
@@ -138,24 +140,24 @@ export class SqliteStore implements Backend, CommandSource, EventStore, Snapshot
 
   // ---- snapshots ---------------------------------------------------------------------------
 
-  async save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo> {
+  async saveSnapshot(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo> {
     const size = data.length;
     const r = this.q.insertSnapshot.run(info.seq, info.position, info.created_ts, info.state_hash, info.checksum, info.version, size, data);
     return { ...info, id: String(r.lastInsertRowid), size };
   }
 
-  async list(): Promise<SnapshotInfo[]> {
+  async listSnapshots(): Promise<SnapshotInfo[]> {
     return (this.q.listSnapshots.all() as (Omit<SnapshotInfo, 'id'> & { id: number })[]).map((r) => ({ ...r, id: String(r.id) }));
   }
 
-  async load(id: string): Promise<Buffer> {
+  async loadSnapshot(id: string): Promise<Buffer> {
     const data = this.q.loadSnapshot.get(Number(id)) as string | Buffer | undefined;
     if (data === undefined) throw new Error(`no snapshot ${id}`);
     return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   }
 
-  async prune(keep: number): Promise<number> {
-    const all = await this.list();
+  async pruneSnapshots(keep: number): Promise<number> {
+    const all = await this.listSnapshots();
     let n = 0;
     for (const s of all.slice(keep)) { this.q.deleteSnapshot.run(Number(s.id)); n++; }
     return n;
