@@ -34,7 +34,9 @@ interface ParamsMap {
   InitPool: { total_locked_value: number; total_pool_share: number; account_id: string };
   PriceTick: { price: number; source: string | null; feed_ts: number | null };
   Heartbeat: Record<string, never>;
-  FundingCycle: Record<string, never>;
+  FundingCycle: { boundary: number | null };
+  CheckFeed: Record<string, never>;
+  UpdateFeedParams: { stale_warn_ms: number | null; stale_halt_ms: number | null };
   Snapshot: Record<string, never>;
   UpdateFees: {
     order_filled_on_market: number; order_filled_on_limit: number;
@@ -56,8 +58,8 @@ export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
 export const COMMAND_TYPES: readonly CommandType[] = [
   'CreateTraderOrder', 'CreateTraderOrderSlTp', 'ExecuteTraderOrder', 'ExecuteTraderOrderSlTp',
   'CancelTraderOrder', 'CancelTraderOrderSlTp', 'CreateLendOrder', 'ExecuteLendOrder',
-  'InitPool', 'PriceTick', 'Heartbeat', 'FundingCycle', 'Snapshot',
-  'UpdateFees', 'SetMarketHalt', 'SetMarketCloseOnly', 'SetPauseFunding', 'SetPausePriceFeed',
+  'InitPool', 'PriceTick', 'Heartbeat', 'FundingCycle', 'CheckFeed', 'Snapshot',
+  'UpdateFees', 'UpdateFeedParams', 'SetMarketHalt', 'SetMarketCloseOnly', 'SetPauseFunding', 'SetPausePriceFeed',
   'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck',
 ];
 const KNOWN = new Set<string>(COMMAND_TYPES);
@@ -68,7 +70,7 @@ export const CLIENT_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
 ]);
 export const ADMIN_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
   'UpdateFees', 'SetMarketHalt', 'SetMarketCloseOnly', 'SetPauseFunding', 'SetPausePriceFeed',
-  'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck',
+  'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck', 'UpdateFeedParams',
 ]);
 
 export const RISK_PARAM_KEYS = ['max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio'] as const;
@@ -232,8 +234,19 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
         feed_ts: typeof feedTs === 'number' && Number.isFinite(feedTs) ? feedTs : null,
       };
     }
-    case 'Heartbeat': case 'FundingCycle': case 'Snapshot': case 'RecalculateRiskState':
+    case 'Heartbeat': case 'Snapshot': case 'RecalculateRiskState': case 'CheckFeed':
       return {};
+    case 'FundingCycle': {
+      const b = raw['boundary'];
+      if (b !== undefined && b !== null && (typeof b !== 'number' || !Number.isSafeInteger(b))) {
+        throw new Invalid('INVALID_PARAMS', 'boundary must be an integer (ms)');
+      }
+      return { boundary: typeof b === 'number' ? b : null };
+    }
+    case 'UpdateFeedParams': {
+      const opt = (k: string): number | null => (raw[k] === undefined || raw[k] === null ? null : positive(raw, k));
+      return { stale_warn_ms: opt('stale_warn_ms'), stale_halt_ms: opt('stale_halt_ms') };
+    }
     case 'UpdateFees':
       return {
         order_filled_on_market: nonNeg(raw, 'order_filled_on_market'),

@@ -10,7 +10,7 @@ import { createLendOrder, executeLendOrder } from './pool/lend.js';
 import {
   recalculateRiskState, setFlag, setMarketHalt, updateFees, updateRiskParams,
 } from './risk/admin.js';
-import { heartbeat, priceTick, triggerPriceCheck } from './tick.js';
+import { checkFeed, heartbeat, priceTick, triggerPriceCheck, updateFeedParams } from './tick.js';
 
 export function decideInto(ctx: Ctx, cmd: Command): void {
   switch (cmd.type) {
@@ -25,7 +25,9 @@ export function decideInto(ctx: Ctx, cmd: Command): void {
     case 'InitPool': return initPool(ctx, cmd.params);
     case 'PriceTick': return priceTick(ctx, cmd);
     case 'Heartbeat': return heartbeat(ctx);
-    case 'FundingCycle': return fundingCycle(ctx);
+    case 'FundingCycle': return fundingCycle(ctx, cmd.params.boundary);
+    case 'CheckFeed': return checkFeed(ctx);
+    case 'UpdateFeedParams': return updateFeedParams(ctx, cmd);
     case 'Snapshot': return ctx.emit('SnapshotRequested', {});
     case 'UpdateFees': return updateFees(ctx, cmd);
     case 'SetMarketHalt': return setMarketHalt(ctx, cmd);

@@ -1,6 +1,6 @@
 // Every event of SPEC.md §3 as a discriminated union, plus the envelope of DESIGN §3.
 import type {
-  CloseType, Fees, LendOrder, Pool, PositionType, ReasonCode, RejectStatus, RiskFlags, RiskParams,
+  CloseType, FeedParams, Fees, LendOrder, Pool, PositionType, ReasonCode, RejectStatus, RiskFlags, RiskParams,
   RiskTotals, TraderOrder,
 } from './types.js';
 
@@ -48,9 +48,11 @@ export interface EventMap {
   PriceUpdated: { price: number; previous_price: number | null; feed_price: number };
   FundingRateUpdated: {
     funding_rate: number; price: number; long_position_size: number; short_position_size: number;
-    total_position_size: number;
+    total_position_size: number; boundary?: number;
   };
-  FundingCycleSkipped: { reason: 'PAUSED' | 'NO_PRICE' };
+  FundingCycleSkipped: { reason: 'PAUSED' | 'NO_PRICE'; boundary?: number };
+  PriceStale: { price: number; price_ts: number; age_ms: number; stale_warn_ms: number; stale_halt_ms: number; halted: boolean };
+  FeedParamsUpdated: FeedParams;
   FeesUpdated: Fees;
   RiskFlagsUpdated: RiskFlags;
   RiskParamsUpdated: { params: RiskParams };
@@ -91,6 +93,7 @@ export function clientStatus(e: Event): string | null {
     case 'PoolInitialized': case 'PriceUpdated': case 'FundingRateUpdated': case 'FundingCycleSkipped':
     case 'FeesUpdated': case 'RiskFlagsUpdated': case 'RiskParamsUpdated': case 'ExposureRecalculated':
     case 'PriceCheckTriggered': case 'SnapshotRequested': case 'ShutdownRequested':
+    case 'PriceStale': case 'FeedParamsUpdated':
       return null;
     default: return unreachable(e);
   }

@@ -88,6 +88,16 @@ export function evolve(state: State, env: EventEnvelope): State {
       return state;
     case 'FundingRateUpdated':
       state.funding_rate = env.data.funding_rate;
+      if (env.data.boundary !== undefined) state.funding_boundary = env.data.boundary;
+      return state;
+    case 'FundingCycleSkipped':
+      if (env.data.boundary !== undefined) state.funding_boundary = env.data.boundary;
+      return state;
+    case 'PriceStale':
+      state.stale_warned_at = env.ts;
+      return state;
+    case 'FeedParamsUpdated':
+      state.feed = { stale_warn_ms: env.data.stale_warn_ms, stale_halt_ms: env.data.stale_halt_ms };
       return state;
     case 'FeesUpdated':
       state.fees = {
@@ -112,7 +122,6 @@ export function evolve(state: State, env: EventEnvelope): State {
       state.risk.total_pending_long_btc = env.data.after.total_pending_long_btc;
       state.risk.total_pending_short_btc = env.data.after.total_pending_short_btc;
       return state;
-    case 'FundingCycleSkipped':
     case 'PriceCheckTriggered':
     case 'SnapshotRequested':
     case 'ShutdownRequested':

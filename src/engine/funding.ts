@@ -5,16 +5,18 @@ import { cloneOrder } from './orders/record.js';
 import { openRate } from './orders/position.js';
 import { liquidate } from './orders/settle.js';
 
-export function fundingCycle(ctx: Ctx): void {
+/** `boundary` (from the scheduler) is carried in the events only when given, so plain cycles keep §12's bytes. */
+export function fundingCycle(ctx: Ctx, boundary: number | null): void {
   const state = ctx.state;
-  if (state.risk.pause_funding) return ctx.emit('FundingCycleSkipped', { reason: 'PAUSED' });
+  const at = boundary === null ? {} : { boundary };
+  if (state.risk.pause_funding) return ctx.emit('FundingCycleSkipped', { reason: 'PAUSED', ...at });
   const p = state.price;
-  if (p === null) return ctx.emit('FundingCycleSkipped', { reason: 'NO_PRICE' });
+  if (p === null) return ctx.emit('FundingCycleSkipped', { reason: 'NO_PRICE', ...at });
   const ls = state.ps_long;
   const ss = state.ps_short;
   const fr = fundingRate(ls, ss);
   ctx.emit('FundingRateUpdated', {
-    funding_rate: fr, price: p, long_position_size: ls, short_position_size: ss, total_position_size: ls + ss,
+    funding_rate: fr, price: p, long_position_size: ls, short_position_size: ss, total_position_size: ls + ss, ...at,
   });
   const positions = [...state.orders.values()].filter((o) => o.order_status === 'FILLED');
   for (const o of positions) {

@@ -18,6 +18,9 @@ export interface StateHeader {
   price: number | null;
   price_ts?: number | null;
   funding_rate: number;
+  funding_boundary?: number | null;
+  feed?: State['feed'];
+  stale_warned_at?: number | null;
   pool: State['pool'];
   pool_account: string | null;
   fees: State['fees'];
@@ -40,6 +43,9 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     price: state.price,
     ...(withClock ? { price_ts: state.price_ts } : {}),
     funding_rate: state.funding_rate,
+    funding_boundary: state.funding_boundary,
+    feed: state.feed,
+    stale_warned_at: state.stale_warned_at,
     pool: state.pool,
     pool_account: state.pool_account,
     fees: state.fees,
@@ -121,6 +127,9 @@ function applyHeader(state: State, h: StateHeader): void {
   state.price = h.price;
   state.price_ts = h.price_ts ?? (h.price === null ? null : h.last_ts);
   state.funding_rate = h.funding_rate;
+  state.funding_boundary = h.funding_boundary ?? null;
+  if (h.feed !== undefined) state.feed = { ...h.feed };
+  state.stale_warned_at = h.stale_warned_at ?? null;
   state.pool = h.pool === null ? null : { ...h.pool };
   state.pool_account = h.pool_account;
   state.fees = { ...h.fees };

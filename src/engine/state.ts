@@ -4,8 +4,8 @@
 import { SeenIds } from './dedupe.js';
 import { emptyBooks, type Books } from './triggers/books.js';
 import {
-  DEFAULT_CONFIG, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
-  type EngineConfig, type Fees, type LendOrder, type Pool, type RiskFlags, type RiskParams, type RiskTotals,
+  DEFAULT_CONFIG, DEFAULT_FEED_PARAMS, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
+  type EngineConfig, type FeedParams, type Fees, type LendOrder, type Pool, type RiskFlags, type RiskParams, type RiskTotals,
   type TraderOrder, type TraderStatus,
 } from './types.js';
 
@@ -24,6 +24,11 @@ export interface State {
   price: number | null;
   price_ts: number | null;
   funding_rate: number;
+  /** Boundary (ms) of the last scheduled funding cycle, null before the first (issue: scheduler). */
+  funding_boundary: number | null;
+  feed: FeedParams;
+  /** ts of the last PriceStale warning; a new warning needs a tick after it. */
+  stale_warned_at: number | null;
   fees: Fees;
   params: RiskParams;
   risk: RiskState;
@@ -61,6 +66,9 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     price: null,
     price_ts: null,
     funding_rate: 0,
+    funding_boundary: null,
+    feed: { ...DEFAULT_FEED_PARAMS },
+    stale_warned_at: null,
     fees: { ...DEFAULT_FEES },
     params: { ...DEFAULT_RISK_PARAMS },
     risk: emptyRisk(),

@@ -40,6 +40,30 @@ export function triggerPriceCheck(ctx: Ctx, cmd: CommandOf<'TriggerPriceCheck'>)
 }
 
 /**
+ * Staleness warning (issue: feeds): once per silent spell, when a CheckFeed arrives more than
+ * stale_warn_ms after the last tick. The scheduler sends CheckFeed only while the feed is silent.
+ */
+export function checkFeed(ctx: Ctx): void {
+  const s = ctx.state;
+  if (s.price === null || s.price_ts === null || s.risk.pause_price_feed) return;
+  const age = ctx.ts - s.price_ts;
+  if (age <= s.feed.stale_warn_ms) return;
+  if (s.stale_warned_at !== null && s.stale_warned_at >= s.price_ts) return;
+  ctx.emit('PriceStale', {
+    price: s.price, price_ts: s.price_ts, age_ms: age, stale_warn_ms: s.feed.stale_warn_ms,
+    stale_halt_ms: s.feed.stale_halt_ms, halted: age > s.feed.stale_halt_ms,
+  });
+}
+
+export function updateFeedParams(ctx: Ctx, cmd: CommandOf<'UpdateFeedParams'>): void {
+  const cur = ctx.state.feed;
+  ctx.emit('FeedParamsUpdated', {
+    stale_warn_ms: cmd.params.stale_warn_ms ?? cur.stale_warn_ms,
+    stale_halt_ms: cmd.params.stale_halt_ms ?? cur.stale_halt_ms,
+  });
+}
+
+/**
  * The feed clock is the one piece of state a tick moves without an event (SPEC §12 emits
  * PriceUpdated only on change); snapshots and commit metadata carry it (docs/decisions.md).
  */

@@ -132,14 +132,23 @@ export const DEFAULT_RISK_PARAMS: Readonly<RiskParams> = Object.freeze({
   mm_ratio: 0.4,
 });
 
-/** Engine settings that are not part of the evented state (SPEC §2, §4, §6.1 defaults). */
+/** Engine settings that are not part of the evented state (SPEC §2 default). */
 export interface EngineConfig {
   dedupe_window_ms: number;
-  stale_halt_ms: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<EngineConfig> = Object.freeze({
   dedupe_window_ms: 7 * 24 * 3600 * 1000,
+});
+
+/** Feed staleness thresholds (SPEC §4 defaults: warn 10 s, halt 30 s); changed by UpdateFeedParams. */
+export interface FeedParams {
+  stale_warn_ms: number;
+  stale_halt_ms: number;
+}
+
+export const DEFAULT_FEED_PARAMS: Readonly<FeedParams> = Object.freeze({
+  stale_warn_ms: 10_000,
   stale_halt_ms: 30_000,
 });
 

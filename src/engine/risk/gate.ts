@@ -18,7 +18,7 @@ export function marketStatus(state: State): StatusOf {
 export function feedUnavailable(state: State, ts: number): 'NO_PRICE' | 'PRICE_FEED_PAUSED' | null {
   if (state.price === null) return 'NO_PRICE';
   if (state.risk.pause_price_feed) return 'PRICE_FEED_PAUSED';
-  if (state.price_ts === null || ts - state.price_ts > state.config.stale_halt_ms) return 'PRICE_FEED_PAUSED';
+  if (state.price_ts === null || ts - state.price_ts > state.feed.stale_halt_ms) return 'PRICE_FEED_PAUSED';
   return null;
 }
 
