@@ -33,6 +33,11 @@ program.command('run')
   .option('--genesis-tlv <sats>', 'initial pool TLV of a new data directory', '10000000000')
   .option('--genesis-shares <n>', 'initial pool shares of a new data directory', '1000000')
   .option('--genesis-account <id>', 'owner of the genesis shares', 'operator')
+  .option('--no-scheduler', 'do not run the scheduler (funding, snapshots, feed checks) in this process')
+  .option('--funding-every-ms <ms>', 'funding period of the scheduler (default 3600000; 10000 with --demo)')
+  .option('--fees <json>', 'fee rates to apply at start, e.g. {"order_filled_on_market":0.05}')
+  .option('--stale-warn-ms <ms>', 'price feed silence before a PriceStale warning (default 10000)')
+  .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn'))
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');

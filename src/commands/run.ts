@@ -7,6 +7,9 @@ import { createLogger } from '../runtime/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
 import { recover } from '../runtime/recover.js';
 import { DemoTicker } from '../runtime/demo-ticker.js';
+import { DEFAULT_SCHEDULER, Scheduler } from '../feed/scheduler.js';
+import type { State } from '../engine/index.js';
+import type { Backend } from '../store/types.js';
 import { openEmbedded, type BackendOptions, dataDir } from './backend.js';
 
 export interface RunOptions extends BackendOptions {
@@ -21,6 +24,11 @@ export interface RunOptions extends BackendOptions {
   genesisTlv?: string;
   genesisShares?: string;
   genesisAccount?: string;
+  scheduler?: boolean;
+  fundingEveryMs?: string;
+  fees?: string;
+  staleWarnMs?: string;
+  staleHaltMs?: string;
 }
 
 function int(v: string | undefined, name: string, dflt: number): number {
@@ -53,6 +61,15 @@ export async function run(opts: RunOptions): Promise<void> {
     const onSignal = (sig: string) => { log.info({ signal: sig }, 'stopping after the current batch'); loop.stop(); };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
+    await applyConfig(store, rec.state, opts);
+    let scheduler: Scheduler | null = null;
+    if (opts.scheduler !== false) {
+      scheduler = new Scheduler(store, {
+        ...DEFAULT_SCHEDULER, log,
+        fundingEveryMs: int(opts.fundingEveryMs, 'funding-every-ms', opts.demo ? 10_000 : DEFAULT_SCHEDULER.fundingEveryMs),
+      });
+      scheduler.start();
+    }
     let demo: DemoMarket | null = null;
     let ticker: DemoTicker | null = null;
     if (opts.demo) {
@@ -67,12 +84,33 @@ export async function run(opts: RunOptions): Promise<void> {
     const reason = await loop.run();
     demo?.stop();
     ticker?.stop();
+    scheduler?.stop();
     if (reason === 'signal') await loop.snapshot('shutdown');
     log.info({ reason, seq: loop.state.seq, commands: loop.commands, events: loop.events }, 'stopped');
   } finally {
     lock.release();
     await store.close();
   }
+}
+
+/**
+ * Fee rates and feed thresholds from the command line enter the input log as admin commands when
+ * they differ from the state, so a replay sees them (issue: scheduler, "fee updates from config").
+ */
+async function applyConfig(store: Backend, state: State, opts: RunOptions): Promise<void> {
+  const out: string[] = [];
+  if (opts.fees !== undefined) {
+    let fees: Record<string, unknown>;
+    try { fees = JSON.parse(opts.fees) as Record<string, unknown>; } catch { throw new CliError('--fees must be a JSON object of the four fee rates', 2); }
+    const want = { ...state.fees, ...fees };
+    if (JSON.stringify(want) !== JSON.stringify(state.fees)) out.push(JSON.stringify({ v: 1, id: `config-fees:${state.seq}:${JSON.stringify(want)}`.slice(0, 128), type: 'UpdateFees', params: want }));
+  }
+  const warn = opts.staleWarnMs === undefined ? state.feed.stale_warn_ms : int(opts.staleWarnMs, 'stale-warn-ms', 0);
+  const halt = opts.staleHaltMs === undefined ? state.feed.stale_halt_ms : int(opts.staleHaltMs, 'stale-halt-ms', 0);
+  if (warn !== state.feed.stale_warn_ms || halt !== state.feed.stale_halt_ms) {
+    out.push(JSON.stringify({ v: 1, id: `config-feed:${state.seq}:${warn}:${halt}`, type: 'UpdateFeedParams', params: { stale_warn_ms: warn, stale_halt_ms: halt } }));
+  }
+  if (out.length > 0) await store.append(out);
 }
 
 /** A new data directory starts with InitPool as its first input, so replay sees it (SPEC §12). */

@@ -17,6 +17,10 @@ export function fromLine(line: string): Built {
   try { v = JSON.parse(line); } catch { return { id: null, raw: line }; }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { id: null, raw: line };
   const o = v as Record<string, unknown>;
+  // a complete envelope is stored byte for byte: what the client sent is what the log keeps
+  if (typeof o['id'] === 'string' && o['id'].length > 0 && typeof o['type'] === 'string' && (o['v'] === undefined || o['v'] === 1)) {
+    return { id: o['id'], raw: line };
+  }
   const type = typeof o['type'] === 'string' ? o['type'] : typeof o['method'] === 'string' ? o['method'] : null;
   if (type === null) return { id: typeof o['id'] === 'string' ? o['id'] : null, raw: line };
   const params = (o['params'] ?? {}) as Record<string, unknown>;

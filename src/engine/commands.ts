@@ -92,6 +92,20 @@ class Invalid extends Error {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/**
+ * Upper bounds that keep every derived figure finite (docs/decisions.md D23): sats amounts at most
+ * the 21 M BTC supply, prices at most 1e9 USD, everything else at most 1e12.
+ */
+export const MAX_SATS = 2.1e15;
+export const MAX_PRICE = 1e9;
+export const MAX_OTHER = 1e12;
+const PRICE_FIELDS = new Set(['entryprice', 'execution_price', 'price', 'sl', 'tp']);
+const SATS_FIELDS = new Set(['initial_margin', 'deposit', 'balance', 'total_locked_value', 'total_pool_share', 'min_position_btc']);
+
+function bound(k: string): number {
+  return PRICE_FIELDS.has(k) ? MAX_PRICE : SATS_FIELDS.has(k) ? MAX_SATS : MAX_OTHER;
+}
+
 function num(p: Record<string, unknown>, k: string, dflt?: number): number {
   const v = p[k];
   if (v === undefined || v === null) {
@@ -99,6 +113,7 @@ function num(p: Record<string, unknown>, k: string, dflt?: number): number {
     throw new Invalid('INVALID_PARAMS', `${k} is required`);
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid('INVALID_PARAMS', `${k} must be a finite number`);
+  if (Math.abs(v) > bound(k)) throw new Invalid('INVALID_PARAMS', `${k} must be at most ${bound(k)} in magnitude`);
   return v;
 }
 function nonNeg(p: Record<string, unknown>, k: string): number {
@@ -145,6 +160,7 @@ function legs(v: unknown): SlTp | null {
     const x = v[k];
     if (x === undefined || x === null) return null;
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new Invalid('INVALID_SLTP', `sltp.${k} must be a number or null`);
+    if (Math.abs(x) > MAX_PRICE) throw new Invalid('INVALID_SLTP', `sltp.${k} must be at most ${MAX_PRICE}`);
     return x;
   };
   return { sl: leg('sl'), tp: leg('tp') };

@@ -1,13 +1,13 @@
 // `relayer run --demo`: a seeded synthetic market inside the engine process. Lenders fund the
 // pool, traders open and close market/limit/SL/TP orders, a random-walk feed moves the price far
-// enough to fill limits and liquidate leveraged positions, and funding runs every few seconds
-// (an accelerated hour). It only appends commands to the input log, like any other client.
+// enough to fill limits and liquidate leveraged positions; the scheduler runs funding at an
+// accelerated hour. It only appends commands to the input log, like any other client.
 import type { State } from '../engine/index.js';
 import { Prng } from './prng.js';
 
-export interface DemoOptions { seed: number; traders: number; fundingEveryMs: number; tickMs: number }
+export interface DemoOptions { seed: number; traders: number; tickMs: number }
 
-export const DEFAULT_DEMO: DemoOptions = { seed: 42, traders: 300, fundingEveryMs: 10_000, tickMs: 250 };
+export const DEFAULT_DEMO: DemoOptions = { seed: 42, traders: 300, tickMs: 250 };
 
 type Append = (raws: string[]) => void;
 
@@ -28,7 +28,6 @@ export class DemoMarket {
     this.append([this.cmd('PriceTick', { price: this.price, source: 'demo-walk' }), ...lenders]);
     this.timers.push(setInterval(() => this.tick(), this.opts.tickMs));
     this.timers.push(setInterval(() => this.trade(), 40));
-    this.timers.push(setInterval(() => this.append([this.cmd('FundingCycle', {})]), this.opts.fundingEveryMs));
   }
 
   stop(): void { for (const t of this.timers) clearInterval(t); this.timers = []; }

@@ -105,6 +105,8 @@ export class EngineLoop {
       this.eventsSinceSnapshot += events.length;
       this.onBatch?.({ commands: count, events: events.length, commitMs, lastSeq: this.state.seq });
       if (snapshotAsked || shutdown || this.snapshotDue()) await this.snapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
+      // let signal handlers and timers run between batches even when input never runs dry
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return shutdown ? 'shutdown-requested' : 'signal';
   }

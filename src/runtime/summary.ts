@@ -9,6 +9,9 @@ export interface StateSummary {
   price: number | null;
   price_ts: number | null;
   funding_rate: number;
+  funding_boundary: number | null;
+  feed: State['feed'];
+  stale_warned_at: number | null;
   pool: State['pool'];
   status: string;
   status_reason: string | null;
@@ -29,6 +32,9 @@ export function summarize(state: State, withHash = false): StateSummary {
     price: state.price,
     price_ts: state.price_ts,
     funding_rate: state.funding_rate,
+    funding_boundary: state.funding_boundary,
+    feed: state.feed,
+    stale_warned_at: state.stale_warned_at,
     pool: state.pool,
     status: s.status,
     status_reason: s.reason,

@@ -165,9 +165,9 @@ test('lending into a close-only market that has no pool is refused, not a crash'
 
 test('a claim that rounds above the whole pool is refused with INSUFFICIENT_POOL_FUNDS', () => {
   // With TLV > 0 a claim is TLV × shares / TPS < TLV, and TLV ≤ 0 halts lending first, so only
-  // floating point can make withdraw_raw exceed TLV: genesis shares of 1e-15 vanish next to 26
-  // minted shares, and (TLV × npoolshare) / TPS / 10⁴ then rounds above TLV.
-  given(pool({ total_locked_value: 3, total_pool_share: 1e-15 }), lend({ deposit: 78_000_000_000_000_000 }))
+  // floating point can make withdraw_raw exceed TLV: genesis TLV 1e-12 and shares 1e-15 vanish next
+  // to the deposit, and (TLV × npoolshare) / TPS / 10⁴ then rounds above TLV (found by search).
+  given(pool({ total_locked_value: 1e-12, total_pool_share: 1e-15 }), lend({ deposit: 410_538_875 }))
     .when(withdraw())
     .thenRejected('Error', 'INSUFFICIENT_POOL_FUNDS', (_r, w) => {
       const p = w.pool;

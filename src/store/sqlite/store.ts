@@ -34,7 +34,6 @@ export class SqliteStore implements Backend {
       insertFailed: db.prepare(`INSERT OR REPLACE INTO failed(pos, ts, id, reason_code, reason, raw) VALUES (?, ?, ?, ?, ?, ?)`),
       setMeta: db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
-      lastEvent: db.prepare(`SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`),
       readEvents: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
       readLines: db.prepare(`SELECT seq, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`).raw(),
       eventsOfCmd: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE cmd = ? ORDER BY seq`),
@@ -95,6 +94,8 @@ export class SqliteStore implements Backend {
     this.db.transaction(() => {
       for (const e of b.events) q.insertEvent.run(e.seq, e.ts, e.cmd, e.type, e.account, e.line, e.hash);
       for (const f of b.failed) q.insertFailed.run(Number(f.position), f.ts, f.id, f.reason_code, f.reason, f.raw);
+      const last = b.events[b.events.length - 1];
+      if (last !== undefined) { q.setMeta.run('committed_seq', String(last.seq)); q.setMeta.run('committed_hash', last.hash); }
       q.setMeta.run('committed_position', b.position);
       q.setMeta.run('clock', JSON.stringify(b.clock));
       q.setMeta.run('summary', b.summary);
@@ -102,11 +103,12 @@ export class SqliteStore implements Backend {
   }
 
   async lastCommitted(): Promise<Committed> {
-    const last = this.q.lastEvent.get() as { seq: number; hash: string } | undefined;
+    // the committed seq/hash are written with each batch: a log cut short cannot hide behind its last row
+    const seq = this.meta('committed_seq');
     const clock = this.meta('clock');
     return {
-      seq: last?.seq ?? 0,
-      hash: last?.hash ?? '0'.repeat(64),
+      seq: seq === null ? 0 : Number(seq),
+      hash: this.meta('committed_hash') ?? '0'.repeat(64),
       position: this.meta('committed_position'),
       clock: clock === null ? null : JSON.parse(clock) as Committed['clock'],
       summary: this.meta('summary'),
