@@ -1,7 +1,7 @@
 // The event log's hash chain (SPEC §12): the writer serialises {v, seq, ts, cmd, type, data, prev}
 // in that key order, hashes that exact text with SHA-256, and stores it with ,"hash":"…" inserted
 // before the final brace. A verifier strips that member and hashes the rest, byte for byte.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { EventEnvelope } from '../engine/index.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -11,7 +11,7 @@ export interface ChainedLine { line: string; hash: string }
 /** Serialises one event with its predecessor's hash; returns the stored line and its hash. */
 export function chainEvent(e: EventEnvelope, prev: string): ChainedLine {
   const body = `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)},"prev":"${prev}"}`;
-  const hash = createHash('sha256').update(body).digest('hex');
+  const hash = digest('sha256', body, 'hex');
   return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
 }
 
@@ -35,7 +35,7 @@ export function checkLine(line: string): CheckedLine {
   const m = HASH_SUFFIX.exec(line);
   if (m === null) return { seq: NaN, prev: '', hash: '', ok: false, reason: 'no trailing hash member' };
   const body = `${line.slice(0, m.index)}}`;
-  const actual = createHash('sha256').update(body).digest('hex');
+  const actual = digest('sha256', body, 'hex');
   let rec: { seq?: unknown; prev?: unknown };
   try { rec = JSON.parse(body) as typeof rec; } catch { return { seq: NaN, prev: '', hash: m[1]!, ok: false, reason: 'not JSON' }; }
   const seq = typeof rec.seq === 'number' ? rec.seq : NaN;
