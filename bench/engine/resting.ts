@@ -1,0 +1,67 @@
+// engine.memory and engine.tick_idle, measured on one state holding many resting limit orders.
+// They run in a child process started with --expose-gc: the heap holds nothing but that state,
+// so heap-used after a full collection, less the heap before, is what the orders cost.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { execute, type Command } from '../../src/engine/index.js';
+import { Latencies, round1, round3 } from './measure.js';
+import { result, type Metrics, type Result } from './report.js';
+import { Clock, MID, preparedState, priceTick, Rng } from './workload.js';
+
+export interface RestingPlan { orders: number; ticks: number; warmTicks: number; note: string | null }
+export interface RestingResults { memory: Result; idle: Result }
+
+const CHILD = fileURLToPath(new URL('./resting-child.js', import.meta.url));
+
+/** Runs the measurement in a fresh `node --expose-gc` and reads its one JSON line. */
+export function benchResting(plan: RestingPlan): RestingResults {
+  const r = spawnSync(process.execPath, ['--expose-gc', CHILD, JSON.stringify(plan)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`resting-order child failed (${r.error?.message ?? `exit ${r.status}`})`);
+  return JSON.parse(r.stdout) as RestingResults;
+}
+
+/** Inside the child: build the state, weigh it, then time ticks that cross nothing. */
+export function measureResting(plan: RestingPlan, gc: () => void): RestingResults {
+  const collect = (): number => { gc(); gc(); return process.memoryUsage().heapUsed; };
+  const clock = new Clock();
+  const before = collect();
+  const state = preparedState(plan.orders, clock);
+  const after = collect();
+  const bytesPerOrder = (after - before) / plan.orders;
+  const scope: Metrics = plan.note === null ? {} : { note: plan.note };
+
+  // Ticks wander 59 000–61 000 in cents: the price changes every time (PriceUpdated is emitted,
+  // all ten indices are checked), but nothing rests closer than 5 000 USD, so nothing fires.
+  const rng = new Rng(11);
+  let price = MID;
+  const ticks: Command[] = new Array(plan.warmTicks + plan.ticks);
+  for (let i = 0; i < ticks.length; i++) {
+    price = Math.min(MID + 1_000, Math.max(MID - 1_000, Math.round((price + (rng.next() - 0.5) * 200) * 100) / 100));
+    ticks[i] = priceTick(`idle-${i}`, clock.tick(), price);
+  }
+  const check = (events: readonly unknown[]): void => {
+    if (events.length > 1) throw new Error(`an idle tick fired ${events.length - 1} trigger events`);
+  };
+  for (let i = 0; i < plan.warmTicks; i++) check(execute(state, ticks[i]!));
+  const lat = new Latencies(plan.ticks);
+  const hr = process.hrtime.bigint;
+  for (let i = plan.warmTicks; i < ticks.length; i++) {
+    const t0 = hr();
+    const events = execute(state, ticks[i]!);
+    lat.add(Number(hr() - t0));
+    check(events);
+  }
+  const [p50, p99, p999, max] = Latencies.quantiles(lat.ns, [0.5, 0.99, 0.999, 1]);
+  if (state.orders.size !== plan.orders) throw new Error('resting orders changed during idle ticks');
+  return {
+    memory: result('engine.memory', {
+      bytes_per_order: Math.round(bytesPerOrder), orders: plan.orders, heap_used_mb: round1((after - before) / 2 ** 20), ...scope,
+    }, { metric: 'bytes_per_order', op: '<=', value: 500 }),
+    idle: result('engine.tick_idle', {
+      p99_us: round3(p99! / 1000), p50_us: round3(p50! / 1000), p999_us: round3(p999! / 1000), max_us: round1(max! / 1000),
+      orders: plan.orders, ticks: plan.ticks, ...scope,
+    }, { metric: 'p99_us', op: '<=', value: 10 }),
+  };
+}
