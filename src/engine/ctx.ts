@@ -32,10 +32,17 @@ export class Ctx {
     this.emit('Rejected', data);
   }
 
-  /** The uuid the next accepted create would mint (§12: only an accepted create mints). */
-  peekUuid(): string { return mintedUuid(this.id, this.minted); }
+  private peeked: string | null = null;
 
-  mintUuid(): string { return mintedUuid(this.id, this.minted++); }
+  /** The uuid the next accepted create would mint (§12: only an accepted create mints). */
+  peekUuid(): string { return this.peeked ??= mintedUuid(this.id, this.minted); }
+
+  mintUuid(): string {
+    const u = this.peekUuid();
+    this.peeked = null;
+    this.minted++;
+    return u;
+  }
 
   /** `timestamp` fields: the command's ts as ISO-8601 UTC. */
   time(): string { return this.iso ??= isoTime(this.ts); }

@@ -11,6 +11,8 @@ export class SeenIds {
   /** Absolute log position of ids[0]. */
   private base = 0;
   private head = 0;
+  private lastId: string | null = null;
+  private lastTs = NaN;
 
   get size(): number { return this.index.size; }
 
@@ -26,6 +28,9 @@ export class SeenIds {
 
   /** Records the first event of a command; forgets ids whose first event is older than the window. */
   remember(id: string, seq: number, ts: number, windowMs: number): void {
+    if (id === this.lastId && ts === this.lastTs) return; // the later events of the command just remembered
+    this.lastId = id;
+    this.lastTs = ts;
     this.prune(ts - windowMs);
     const abs = this.index.get(id);
     if (abs !== undefined && ts - this.ts[abs - this.base]! <= windowMs) return;

@@ -92,7 +92,7 @@ export function runPhases(ctx: Ctx, x: number, phases: Phases): void {
   }
 }
 
-function fired(ctx: Ctx, name: IndexName, k: number): TraderOrder[] {
+function fired(ctx: Ctx, name: IndexName, k: number): readonly TraderOrder[] {
   return firedOrders(ctx.state.books, name, k);
 }
 

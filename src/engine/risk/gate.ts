@@ -4,14 +4,19 @@ import type { State } from '../state.js';
 import { entryValue } from '../math.js';
 import type { MarketStatus, ReasonCode } from '../types.js';
 
-export interface StatusOf { status: MarketStatus; reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null }
+export interface StatusOf { readonly status: MarketStatus; readonly reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null }
+
+const MANUAL_HALT: StatusOf = Object.freeze({ status: 'HALT', reason: 'MANUAL_HALT' });
+const MANUAL_CLOSE_ONLY: StatusOf = Object.freeze({ status: 'CLOSE_ONLY', reason: 'MANUAL_CLOSE_ONLY' });
+const POOL_EQUITY_INVALID: StatusOf = Object.freeze({ status: 'HALT', reason: 'POOL_EQUITY_INVALID' });
+const HEALTHY: StatusOf = Object.freeze({ status: 'HEALTHY', reason: null });
 
 /** §6.1 market status, first match wins. */
 export function marketStatus(state: State): StatusOf {
-  if (state.risk.manual_halt) return { status: 'HALT', reason: 'MANUAL_HALT' };
-  if (state.risk.manual_close_only) return { status: 'CLOSE_ONLY', reason: 'MANUAL_CLOSE_ONLY' };
-  if (state.pool === null || state.pool.total_locked_value <= 0) return { status: 'HALT', reason: 'POOL_EQUITY_INVALID' };
-  return { status: 'HEALTHY', reason: null };
+  if (state.risk.manual_halt) return MANUAL_HALT;
+  if (state.risk.manual_close_only) return MANUAL_CLOSE_ONLY;
+  if (state.pool === null || state.pool.total_locked_value <= 0) return POOL_EQUITY_INVALID;
+  return HEALTHY;
 }
 
 /** §6.1 feed unavailable: paused, no price yet, or stale at command time `ts`. */

@@ -52,7 +52,10 @@ export function fires(name: IndexName, key: number, k: number): boolean {
 }
 
 /** Orders whose entry in index `name` fires at tick key k, ascending by key then entry_sequence. */
-export function firedOrders(books: Books, name: IndexName, k: number): TraderOrder[] {
+export function firedOrders(books: Books, name: IndexName, k: number): readonly TraderOrder[] {
   const idx = books[name];
+  if (FIRES[name] === 'up' ? idx.maxKey() < k : idx.minKey() > k) return NONE;
   return FIRES[name] === 'up' ? idx.atLeast(k) : idx.atMost(k);
 }
+
+const NONE: readonly TraderOrder[] = Object.freeze([]);

@@ -2,7 +2,7 @@
 // O(1) min/max (an idle tick only looks at the ends), O(log n + chunk) insert/remove, and range
 // pops from either end. Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence.
 
-const CHUNK_MAX = 512;
+const CHUNK_MAX = 128;
 
 interface Chunk<T> { keys: number[]; seqs: number[]; vals: T[] }
 
@@ -33,9 +33,9 @@ export class SortedIndex<T> {
     const ci = this.chunkFor(key, seq);
     const c = chunks[ci]!;
     const i = position(c, key, seq);
-    c.keys.splice(i, 0, key);
-    c.seqs.splice(i, 0, seq);
-    c.vals.splice(i, 0, val);
+    insertAt(c.keys, i, key);
+    insertAt(c.seqs, i, seq);
+    insertAt(c.vals, i, val);
     if (c.keys.length > CHUNK_MAX * 2) this.split(ci);
   }
 
@@ -47,9 +47,9 @@ export class SortedIndex<T> {
     const c = chunks[ci]!;
     const i = position(c, key, seq);
     if (i >= c.keys.length || c.keys[i] !== key || c.seqs[i] !== seq) return false;
-    c.keys.splice(i, 1);
-    c.seqs.splice(i, 1);
-    c.vals.splice(i, 1);
+    removeAt(c.keys, i);
+    removeAt(c.seqs, i);
+    removeAt(c.vals, i);
     this.count--;
     if (c.keys.length === 0) chunks.splice(ci, 1);
     return true;
@@ -139,4 +139,18 @@ function position<T>(c: Chunk<T>, key: number, seq: number): number {
     if (k < key || (k === key && c.seqs[mid]! < seq)) lo = mid + 1; else hi = mid;
   }
   return lo;
+}
+
+/** In-place insert: shifts the tail by one instead of allocating as splice does. */
+function insertAt<T>(a: T[], i: number, v: T): void {
+  let j = a.length;
+  a.push(v);
+  for (; j > i; j--) a[j] = a[j - 1]!;
+  a[i] = v;
+}
+
+function removeAt<T>(a: T[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1]!;
+  a.pop();
 }

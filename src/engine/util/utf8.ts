@@ -1,6 +1,13 @@
 // UTF-8 encoding without TextEncoder (kept free of host APIs so the engine runs anywhere).
 
 export function utf8Bytes(s: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  if (ascii) {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
