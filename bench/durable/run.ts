@@ -11,7 +11,7 @@ import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { decodeSnapshot, encodeSnapshot } from '../../src/runtime/state-file.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { migrate } from '../../src/store/sqlite/schema.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
@@ -90,7 +90,7 @@ function rawInsert(file: string, rows: readonly StoredEvent[], perBatch: number)
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec(MIGRATIONS[0]!);
+  migrate(db); // the same schema and indexes as the store
   const ins = db.prepare(`INSERT INTO events(seq, ts, cmd, type, account, line, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const tx = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) { const e = rows[i]!; ins.run(e.seq, e.ts, e.cmd, e.type, e.account, e.line, e.hash); }

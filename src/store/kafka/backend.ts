@@ -1,0 +1,581 @@
+// The Kafka backend (DESIGN §4): the same Backend contract as the embedded store, on five topics.
+//
+//   input log   request topic, partition 0; position = offset (decimal string); ts = LogAppendTime
+//   event log   events topic, one record per event
+//   failed      failed topic, the request's raw bytes + reason
+//   state       state topic, one record per committed batch (seq, hash, position, feed clock, summary)
+//   snapshots   snapshot topic (compacted) + a local file cache (snapshots.ts)
+//
+// commit() is ONE Kafka transaction: the batch's events, failed records and state record, plus
+// the consumed request offset for the engine's group (sendOffsetsToTransaction). Readers use
+// read_committed, so nothing is visible before the commit. The transactional id is per market:
+// initialising it fences any older engine with the same id, and aborts (or finishes) whatever
+// transaction that engine left open, so recovery starts from a settled log.
+//
+// Broker trouble: reads retry with backoff until the broker is back. A commit that fails midway
+// is in an unknown state, so the backend re-initialises the transactional id (which settles the
+// old attempt: committed or aborted, never half), reads the last state record to learn which it
+// was, and sends the batch again only if it did not land. Nothing is lost or written twice.
+import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
+import type { Logger } from '../../runtime/logger.js';
+import type {
+  AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
+} from '../types.js';
+import {
+  type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, InterruptedError, createKafka, describeError, errorType, isFenced, withRetry,
+} from './client.js';
+import { TOPIC_ROLES, type KafkaConfig } from './config.js';
+import { Fetcher, scan, type Fetched } from './fetcher.js';
+import {
+  type StateRecord, eventMessage, eventOf, failedMessage, split, stateMessage, stateOf,
+} from './records.js';
+import { SnapshotLog, type Produce } from './snapshots.js';
+
+const GENESIS_HASH = '0'.repeat(64);
+
+export interface KafkaBackendOptions {
+  log: Logger;
+  /** A produce request is cut at this many bytes (topics keep the broker's 1 MiB max.message.bytes). */
+  maxRequestBytes?: number;
+  /** Idle engine: check this often that no other engine took over the transactional id. */
+  fenceCheckMs?: number;
+  /** How many bytes of the request topic one fetch brings. */
+  fetchBytes?: number;
+  backoff?: Backoff;
+  /** Fail at once instead of waiting for an unreachable broker (tools; the engine waits). */
+  failFast?: boolean;
+}
+
+export class MissingTopicsError extends FatalError {}
+
+interface ReadBuffer {
+  /** The offset the next read() is expected to start at. */
+  from: number;
+  recs: InputRecord[];
+  head: number;
+  /** The next offset to fetch. */
+  next: number;
+  inflight: Promise<Fetched[] | null> | null;
+}
+
+interface Known { seq: number; hash: string; position: string | null; failed: number }
+
+export class KafkaBackend implements Backend {
+  readonly name = 'kafka';
+  readonly log: Logger;
+  private readonly kafka: Kafka;
+  private readonly fetcher: Fetcher;
+  private readonly snaps: SnapshotLog;
+  private readonly maxRequestBytes: number;
+  private readonly fenceCheckMs: number;
+  private readonly fetchBytes: number;
+  private readonly backoff: Backoff;
+  private readonly failFast: boolean;
+  private admin: Admin | null = null;
+  /** Idempotent, non-transactional: client appends and offline snapshots. */
+  private plain: Producer | null = null;
+  /** Transactional (the engine only). */
+  private tx: Producer | null = null;
+  private engine = false;
+  private stopped = false;
+  private closed = false;
+  /** What the last commit (or recovery) left: the base of the next state record. */
+  private known: Known | null = null;
+  private lastTxAt = 0;
+  private rq: ReadBuffer = { from: -1, recs: [], head: 0, next: 0, inflight: null };
+  /** Raw bytes of request records read and not yet committed, for the failed topic. */
+  private readonly rawBytes = new Map<string, Buffer>();
+  /** Known (seq → offset) pairs on the event topic, newest last, to find a seq quickly. */
+  private readonly seqHints: { seq: number; offset: number }[] = [];
+  /** Event-topic end before this process first appended: where eventsOf starts looking. */
+  private eventsMark: number | null = null;
+  private eo: { cmd: string; at: number; found: StoredEvent[] } | null = null;
+
+  private constructor(readonly cfg: KafkaConfig, opts: KafkaBackendOptions) {
+    this.log = opts.log;
+    this.kafka = createKafka(cfg, opts.log);
+    this.fetcher = new Fetcher(this.kafka);
+    this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log);
+    this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
+    this.fenceCheckMs = opts.fenceCheckMs ?? 5000;
+    this.fetchBytes = opts.fetchBytes ?? 4 << 20;
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.failFast = opts.failFast ?? false;
+  }
+
+  /** Connects and checks that the five topics exist. */
+  static async open(cfg: KafkaConfig, opts: KafkaBackendOptions): Promise<KafkaBackend> {
+    const b = new KafkaBackend(cfg, opts);
+    try {
+      await b.retry('connecting to Kafka', async () => {
+        const admin = await b.adminClient();
+        const existing = new Set(await admin.listTopics());
+        const missing = TOPIC_ROLES.map((r) => cfg.topics[r]).filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          throw new MissingTopicsError(`missing Kafka topics ${missing.join(', ')} on ${cfg.brokers.join(',')} (create them: relayer topics create --kafka ${cfg.brokers.join(',')})`);
+        }
+      });
+    } catch (e) {
+      await b.close();
+      throw e;
+    }
+    return b;
+  }
+
+  /** Makes `stopped` true: waits for the broker end, read() returns nothing. */
+  interrupt(): void { this.stopped = true; }
+
+  private retry<T>(what: string, op: (attempt: number) => Promise<T>, onError?: (e: unknown) => Promise<void> | void): Promise<T> {
+    if (this.failFast) {
+      return op(0).catch((e: unknown) => {
+        if (e instanceof MissingTopicsError || isFenced(e)) throw e;
+        throw new Error(`${what}: ${describeError(e)} (brokers ${this.cfg.brokers.join(',')})`);
+      });
+    }
+    return withRetry(what, op, { log: this.log, stopped: () => this.stopped, backoff: this.backoff, ...(onError ? { onError } : {}) });
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (this.admin === null) {
+      const a = this.kafka.admin();
+      await a.connect();
+      this.admin = a;
+    }
+    return this.admin;
+  }
+
+  private async plainProducer(): Promise<Producer> {
+    if (this.plain === null) {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: () => () => 0, allowAutoTopicCreation: false });
+      await p.connect();
+      this.plain = p;
+    }
+    return this.plain;
+  }
+
+  // ---- the engine's transactional id ------------------------------------------------------------
+
+  /**
+   * Takes the market's transactional id (fencing any older engine and settling the transaction it
+   * left open), writes the genesis command when the request topic has never held a record, and
+   * waits until the group offset agrees with the last state record.
+   */
+  async startEngine(genesis: string | null): Promise<{ genesisOffset: number | null }> {
+    this.engine = true;
+    await this.retry('taking the transactional id', () => this.resetTx());
+    let genesisOffset: number | null = null;
+    if (genesis !== null) {
+      const { end } = await this.retry('reading the request topic', () => this.fetcher.bounds(this.cfg.topics.request));
+      if (end === 0) {
+        await this.inTx(async (tx) => {
+          const r = await tx.send({ topic: this.cfg.topics.request, acks: -1, messages: [{ value: genesis, partition: 0 }] });
+          genesisOffset = Number(r[0]?.baseOffset ?? -1);
+        });
+        if (genesisOffset !== 0) this.log.warn({ offset: genesisOffset }, 'genesis InitPool is not the first record: a client wrote before the first engine started');
+        else this.log.info({ topic: this.cfg.topics.request }, 'wrote the genesis InitPool as the first input');
+      }
+    }
+    await this.settleGroupOffset();
+    return { genesisOffset };
+  }
+
+  /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
+  private async resetTx(): Promise<void> {
+    if (this.tx !== null) {
+      const old = this.tx;
+      this.tx = null;
+      await old.disconnect().catch(() => undefined);
+    }
+    const p = this.kafka.producer({
+      transactionalId: this.cfg.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000,
+      createPartitioner: () => () => 0, allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    try {
+      await p.connect();
+      const t = await p.transaction(); // InitProducerId with our transactional id
+      await t.commit(); // nothing registered: no request
+    } catch (e) {
+      await p.disconnect().catch(() => undefined);
+      throw e;
+    }
+    this.tx = p;
+    this.lastTxAt = Date.now();
+  }
+
+  private async inTx<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.tx === null) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
+    const tx = await this.tx.transaction();
+    try {
+      const r = await fn(tx);
+      await tx.commit();
+      this.lastTxAt = Date.now();
+      return r;
+    } catch (e) {
+      if (isFenced(e)) throw new FencedError(this.cfg.transactionalId, e);
+      if (tx.isActive()) await tx.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * The group offset is the input position; the state record holds the same position written in
+   * the same transaction. Offsets of a just-finished transaction can take a moment to show in
+   * OffsetFetch, so wait (bounded) until they agree.
+   */
+  private async settleGroupOffset(): Promise<void> {
+    const st = await this.retry('reading the state topic', () => this.lastState());
+    if (st === null) return;
+    const want = Number(st.position) + 1;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const got = await this.retry('reading the group offset', () => this.groupOffset());
+      if (got === want) return;
+      if (Date.now() > deadline) {
+        this.log.warn({ group: this.cfg.groupId, group_offset: got, state_position: st.position },
+          'the group offset disagrees with the last state record; the state record (same transaction as the events) is used');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Committed offset of the engine's group on the request topic (the next offset to read), or null. */
+  async groupOffset(): Promise<number | null> {
+    const admin = await this.adminClient();
+    const res = await admin.fetchOffsets({ groupId: this.cfg.groupId, topics: [this.cfg.topics.request] });
+    const p = res[0]?.partitions.find((x) => x.partition === 0);
+    const o = p === undefined ? -1 : Number(p.offset);
+    return o >= 0 ? o : null;
+  }
+
+  // ---- input log ----------------------------------------------------------------------------
+
+  async append(raws: readonly string[]): Promise<AppendResult[]> {
+    if (raws.length === 0) return [];
+    if (this.eventsMark === null) this.eventsMark = (await this.fetcher.bounds(this.cfg.topics.events)).end;
+    const p = await this.plainProducer();
+    const out: AppendResult[] = [];
+    const msgs: Message[] = raws.map((r) => ({ value: r, partition: 0 }));
+    for (const group of split(msgs, this.maxRequestBytes)) {
+      const res = await p.send({ topic: this.cfg.topics.request, acks: -1, messages: group });
+      const meta = res[0];
+      if (meta === undefined || meta.baseOffset === undefined) throw new Error('Kafka returned no offset for the appended records');
+      const base = Number(meta.baseOffset);
+      const ts = Number(meta.logAppendTime);
+      if (!(ts > 0)) throw new Error(`${this.cfg.topics.request} does not use LogAppendTime (relayer topics describe shows the drift)`);
+      for (let i = 0; i < group.length; i++) out.push({ position: String(base + i), ts });
+    }
+    return out;
+  }
+
+  async read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]> {
+    const from = after === null ? 0 : Number(after) + 1;
+    if (from !== this.rq.from) this.rq = { from, recs: [], head: 0, next: from, inflight: null };
+    const rq = this.rq;
+    if (rq.head >= rq.recs.length) {
+      rq.recs = [];
+      rq.head = 0;
+      try {
+        await this.fill(rq, waitMs);
+      } catch (e) {
+        if (e instanceof InterruptedError) return [];
+        throw e;
+      }
+      if (this.rq !== rq) return [];
+    }
+    const out = rq.recs.slice(rq.head, rq.head + max);
+    rq.head += out.length;
+    if (out.length > 0) rq.from = Number(out[out.length - 1]!.position) + 1;
+    // fetch the next records while the engine works on these
+    if (rq.head >= rq.recs.length && rq.inflight === null && out.length > 0) rq.inflight = this.prefetch(rq);
+    if (out.length === 0 && waitMs > 0) await this.checkFenced();
+    return out;
+  }
+
+  private prefetch(rq: ReadBuffer): Promise<Fetched[] | null> {
+    return this.fetcher.fetch(this.cfg.topics.request, rq.next, this.fetchBytes, 0)
+      .then((r) => { rq.next = r.next; return r.records; })
+      .catch(() => null); // the next read fetches again, with retries
+  }
+
+  private async fill(rq: ReadBuffer, waitMs: number): Promise<void> {
+    let recs: Fetched[] | null = null;
+    if (rq.inflight !== null) {
+      recs = await rq.inflight;
+      rq.inflight = null;
+    }
+    if (recs === null || (recs.length === 0 && waitMs > 0)) {
+      recs = await this.retry('reading the request topic', async () => {
+        const r = await this.fetcher.fetch(this.cfg.topics.request, rq.next, this.fetchBytes, waitMs);
+        rq.next = r.next;
+        return r.records;
+      });
+    }
+    for (const r of recs) {
+      if (r.offset < rq.from) continue;
+      const position = String(r.offset);
+      const value = r.value ?? Buffer.alloc(0);
+      this.rawBytes.set(position, value);
+      rq.recs.push({ position, ts: r.ts, raw: value.toString('utf8') });
+    }
+  }
+
+  /** An idle engine learns it was fenced by trying to commit its own offset again. */
+  private async checkFenced(): Promise<void> {
+    if (!this.engine || this.tx === null || this.known === null || this.known.position === null) return;
+    if (Date.now() - this.lastTxAt < this.fenceCheckMs) return;
+    const offset = String(Number(this.known.position) + 1);
+    try {
+      await this.inTx((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
+    } catch (e) {
+      if (e instanceof FencedError) throw e;
+      this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
+      this.lastTxAt = Date.now();
+      await this.resetTx().catch(() => undefined);
+    }
+  }
+
+  async head(): Promise<string | null> {
+    const last = await this.lastRecord(this.cfg.topics.request, () => true);
+    return last === null ? null : String(last.offset);
+  }
+
+  // ---- event log ------------------------------------------------------------------------------
+
+  async commit(b: CommitBatch): Promise<void> {
+    const base = this.known ?? await this.lastCommittedKnown();
+    const failedTotal = base.failed + b.failed.length;
+    const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
+    const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
+    const events = b.events.map(eventMessage);
+    const failed = b.failed.map((f) => failedMessage(f, this.rawBytes.get(f.position)));
+    const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
+    let firstEventOffset = -1;
+    await this.retry('committing a batch', async (attempt) => {
+      if (attempt > 0) {
+        // the earlier attempt may or may not have committed: settle it, then look
+        await this.resetTx();
+        const st = await this.lastState();
+        if (st !== null && Number(st.position) >= Number(b.position)) {
+          this.log.warn({ position: b.position, seq: st.seq }, 'kafka: the batch had committed before the error; not sending it again');
+          return;
+        }
+      }
+      firstEventOffset = await this.inTx(async (tx) => {
+        const groups = split(events, this.maxRequestBytes);
+        const first = groups.shift() ?? [];
+        const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
+        if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
+        for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
+        const res = await tx.sendBatch({ acks: -1, topicMessages });
+        for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
+        await tx.sendOffsets({
+          consumerGroupId: this.cfg.groupId,
+          topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+        });
+        const ev = res.find((m) => m.topicName === this.cfg.topics.events);
+        return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
+      });
+    }, async (e) => {
+      if (isFenced(e)) return;
+      this.log.debug({ type: errorType(e) }, 'commit failed');
+    }).catch((e: unknown) => {
+      if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
+      throw e;
+    });
+    if (firstEventOffset >= 0 && b.events.length > 0) this.hint(b.events[0]!.seq, firstEventOffset);
+    this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
+    for (const k of this.rawBytes.keys()) {
+      if (Number(k) <= Number(b.position)) this.rawBytes.delete(k); else break;
+    }
+  }
+
+  private async lastCommittedKnown(): Promise<Known> {
+    const c = await this.lastCommitted();
+    return this.known ?? { seq: c.seq, hash: c.hash, position: c.position, failed: 0 };
+  }
+
+  /**
+   * The last committed batch. seq, hash, position, clock and summary come from ONE state record
+   * (written in the batch's transaction), so they always belong together even while an engine
+   * commits; the event log's last record and the group offset are checked against it.
+   */
+  async lastCommitted(): Promise<Committed> {
+    const st = await this.retry('reading the state topic', () => this.lastState());
+    const ev = await this.retry('reading the event topic', () => this.lastRecord(this.cfg.topics.events, () => true));
+    const lastEvent = ev === null ? null : eventOf(ev);
+    if (st === null) {
+      // nothing committed by an engine yet (or the state topic was lost): the event log and the group offset
+      const g = await this.retry('reading the group offset', () => this.groupOffset());
+      const c: Committed = { seq: lastEvent?.seq ?? 0, hash: lastEvent?.hash ?? GENESIS_HASH, position: g === null ? null : String(g - 1), clock: null, summary: null };
+      this.known ??= { seq: c.seq, hash: c.hash, position: c.position, failed: 0 };
+      return c;
+    }
+    if (lastEvent !== null && lastEvent.seq < st.seq) {
+      throw new FatalError(`the event topic ends at seq ${lastEvent.seq} but the state topic says ${st.seq} was committed; run relayer verify`);
+    }
+    if (this.engine && lastEvent !== null && lastEvent.seq !== st.seq) {
+      throw new FatalError(`the event topic has events after seq ${st.seq} that no state record covers; is another engine running with another transactional id?`);
+    }
+    if (this.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
+    return { seq: st.seq, hash: st.hash, position: st.position, clock: st.clock, summary: JSON.stringify(st.summary) };
+  }
+
+  /** The newest state record of this market, or null. */
+  async lastState(): Promise<StateRecord | null> {
+    const r = await this.lastRecord(this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
+    return r === null ? null : stateOf(r);
+  }
+
+  /** The last committed record of a topic that `match`es, reading back from the end in growing windows. */
+  private async lastRecord(topic: string, match: (r: Fetched) => boolean): Promise<Fetched | null> {
+    const { start, end } = await this.fetcher.bounds(topic);
+    let hi = end;
+    let window = 8;
+    while (hi > start) {
+      const lo = Math.max(start, hi - window);
+      let found: Fetched | null = null;
+      await scan(this.fetcher, topic, lo, (recs) => { for (const r of recs) if (match(r)) found = r; }, { end: hi, maxBytes: 1 << 20 });
+      if (found !== null) return found;
+      hi = lo;
+      window *= 4;
+    }
+    return null;
+  }
+
+  private hint(seq: number, offset: number): void {
+    const h = this.seqHints;
+    if (h.length > 0 && h[h.length - 1]!.seq >= seq) return;
+    h.push({ seq, offset });
+    if (h.length > 256) h.splice(0, h.length - 128);
+  }
+
+  /** An offset at or before the event with `seq` (offsets grow at least as fast as seqs). */
+  private async offsetOfSeq(seq: number, start: number, end: number): Promise<number> {
+    let lo = Math.max(start, seq - 1);
+    for (let i = this.seqHints.length - 1; i >= 0; i--) {
+      const h = this.seqHints[i]!;
+      if (h.seq <= seq) { lo = Math.max(lo, h.offset + (seq - h.seq)); break; }
+    }
+    // gallop: the first event at or after lo has seq q ≤ seq, so the target is (seq - q) further on at least
+    for (let step = 0; step < 64 && lo < end; step++) {
+      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(this.cfg.topics.events, lo, 1, 0));
+      let found: { seq: number; offset: number } | null = null;
+      for (const x of r.records) {
+        const e = eventOf(x);
+        if (e !== null) { found = { seq: e.seq, offset: x.offset }; break; }
+      }
+      if (found === null) {
+        if (r.next === lo) return lo;
+        lo = r.next;
+        continue;
+      }
+      this.hint(found.seq, found.offset);
+      if (found.seq >= seq) return lo;
+      lo = found.offset + (seq - found.seq);
+    }
+    return lo;
+  }
+
+  async readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
+    const topic = this.cfg.topics.events;
+    const { start, end } = await this.retry('reading the event topic', () => this.fetcher.bounds(topic));
+    let at = await this.offsetOfSeq(fromSeq, start, end);
+    const out: StoredEvent[] = [];
+    while (at < end && out.length < max) {
+      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(topic, at, this.fetchBytes, 0));
+      if (r.next === at) break;
+      for (const x of r.records) {
+        if (x.offset >= end) break;
+        const e = eventOf(x);
+        if (e === null || e.seq < fromSeq) continue;
+        if (out.length >= max) break;
+        if (out.length === 0) this.hint(e.seq, x.offset);
+        out.push(e);
+      }
+      at = r.next;
+    }
+    return out;
+  }
+
+  async eventsOf(cmd: string): Promise<StoredEvent[]> {
+    const topic = this.cfg.topics.events;
+    if (this.eo === null || this.eo.cmd !== cmd) this.eo = { cmd, at: this.eventsMark ?? 0, found: [] };
+    const eo = this.eo;
+    const { start, end } = await this.fetcher.bounds(topic);
+    eo.at = Math.max(eo.at, start);
+    eo.at = await scan(this.fetcher, topic, eo.at, (recs) => {
+      for (const r of recs) if (r.headers['cmd'] === cmd) { const e = eventOf(r); if (e !== null) eo.found.push(e); }
+    }, { end });
+    return eo.found;
+  }
+
+  async failedCount(): Promise<number> {
+    const st = await this.lastState();
+    return st?.failed ?? 0;
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------------
+
+  /** Snapshot records through the engine's transactions (a fenced engine cannot write), else plainly. */
+  private produceSnapshots: Produce = async (groups, last) => {
+    const topic = this.cfg.topics.snapshots;
+    const send = async (p: { send: Producer['send'] }, g: Message[]): Promise<number> => {
+      const r = await p.send({ topic, acks: -1, messages: g.map((m) => ({ ...m, partition: 0 })) });
+      return Number(r[0]?.baseOffset ?? -1);
+    };
+    const all = async (p: { send: Producer['send'] }): Promise<number[]> => {
+      const offsets: number[] = [];
+      for (const g of groups) for (const part of split(g, this.maxRequestBytes)) offsets.push(await send(p, part));
+      if (last) offsets.push(await send(p, last(offsets)));
+      return offsets;
+    };
+    if (this.engine && this.tx !== null) return this.inTx((tx) => all(tx));
+    return all(await this.plainProducer());
+  };
+
+  async saveSnapshot(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo> {
+    return this.retry('saving a snapshot', () => this.snaps.save(info, data, this.produceSnapshots));
+  }
+
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    return this.retry('listing snapshots', () => this.snaps.list());
+  }
+
+  async loadSnapshot(id: string): Promise<Buffer> {
+    return this.retry('loading a snapshot', () => this.snaps.load(id));
+  }
+
+  async pruneSnapshots(keep: number): Promise<number> {
+    return this.retry('pruning snapshots', () => this.snaps.prune(keep, this.produceSnapshots));
+  }
+
+  // ---- status ---------------------------------------------------------------------------------
+
+  /** Kafka-specific lines for `relayer status`. */
+  async statusInfo(): Promise<Record<string, unknown>> {
+    const st = await this.lastRecord(this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
+    const group = await this.groupOffset();
+    return {
+      brokers: this.cfg.brokers.join(','),
+      topics: this.cfg.topics,
+      transactional_id: this.cfg.transactionalId,
+      group: this.cfg.groupId,
+      group_offset: group,
+      last_commit_ts: st?.ts ?? null,
+      last_commit_age_ms: st === null ? null : Date.now() - st.ts,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopped = true;
+    const all: Promise<unknown>[] = [this.fetcher.close()];
+    if (this.tx) all.push(this.tx.disconnect().catch(() => undefined));
+    if (this.plain) all.push(this.plain.disconnect().catch(() => undefined));
+    if (this.admin) all.push(this.admin.disconnect().catch(() => undefined));
+    await Promise.all(all);
+  }
+}
