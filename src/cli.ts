@@ -2,6 +2,7 @@
 // runs, and maps every error to one exit code in one place (0 ok, 1 failure, 2 usage).
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './errors.js';
+import { addKafkaOptions } from './store/kafka/options.js';
 
 const program = new Command('relayer')
   .description('Event-sourced engine for inverse BTC-USD perpetual futures against a lending pool')
@@ -97,12 +98,24 @@ program.command('exec')
 
 const topics = program.command('topics').description('create and inspect Kafka topics with the right configs')
   .addHelpText('after', examples('relayer topics create --kafka 127.0.0.1:9092', 'relayer topics describe --json'));
-for (const sub of ['create', 'list', 'describe']) {
-  topics.command(sub).description(`${sub} the relayer topics`)
-    .option('--kafka <brokers>', 'Kafka brokers', '127.0.0.1:9092')
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', examples(`relayer topics ${sub} --kafka 127.0.0.1:9092`))
-    .action(notYet(`topics ${sub}`));
+const topicsHelp: Record<string, string> = {
+  create: 'create the five topics that are missing (LogAppendTime; delete + retention.ms=-1; compact for snapshots); report drift of existing ones',
+  list: 'list the five topics and whether they exist',
+  describe: 'show partitions, replication, configs, offsets and drift of the five topics',
+};
+for (const sub of ['create', 'list', 'describe'] as const) {
+  const c = topics.command(sub).description(topicsHelp[sub]!)
+    .option('--kafka <brokers>', 'Kafka brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  if (sub === 'create') {
+    c.option('--partitions <n>', 'partitions per topic (the engine uses partition 0)', '1')
+      .option('--replication-factor <n>', 'replicas per partition', '1');
+  }
+  addKafkaOptions(c).option('--json', 'machine-readable output, one object per topic')
+    .addHelpText('after', examples(`relayer topics ${sub} --kafka 127.0.0.1:9092`, `relayer topics ${sub} --kafka 127.0.0.1:9092 --topic-prefix test- --json`))
+    .action(async (opts) => {
+      const m = await import('./commands/topics.js');
+      await (sub === 'create' ? m.topicsCreate(opts) : sub === 'list' ? m.topicsList(opts) : m.topicsDescribe(opts));
+    });
 }
 
 program.command('replay')
@@ -205,20 +218,32 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable')
+  .argument('<suite>', 'engine | durable | kafka')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
   .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl'))
-  .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string }) => {
+  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)')
+  .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string; kafka?: string }) => {
     if (suite === 'durable') {
       const { benchDurable } = await import('../bench/durable/run.js');
       return benchDurable({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable)`, 2);
+    if (suite === 'kafka') {
+      const { benchKafka } = await import('../bench/kafka/run.js');
+      return benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });
+
+// every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
+for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
+  let cmd: Command | undefined = program;
+  for (const name of path) cmd = cmd?.commands.find((c) => c.name() === name);
+  if (cmd !== undefined) addKafkaOptions(cmd);
+}
 
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { DB_FILE, SqliteStore } from '../store/sqlite/store.js';
 import { SchemaTooNewError } from '../store/sqlite/schema.js';
+import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
+import type { Backend } from '../store/types.js';
+import type { KafkaBackend } from '../store/kafka/backend.js';
+import type { Logger } from '../runtime/logger.js';
 
-export interface BackendOptions { data?: string; kafka?: string }
+export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string }
 
 export const DEFAULT_DATA_DIR = './relayer-data';
 
@@ -18,8 +22,6 @@ export function dataDir(opts: BackendOptions): string {
  * InitPool); every other tool refuses to work on one that does not exist.
  */
 export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: string | null = null): SqliteStore {
-  const kafka = opts.kafka ?? process.env['RELAYER_KAFKA_BROKERS'];
-  if (kafka !== undefined && kafka !== '') throw new CliError('the Kafka backend is not available in this build');
   const dir = dataDir(opts);
   if (mustExist && !existsSync(join(dir, DB_FILE))) throw new CliError(`no relayer data in ${dir} (start one with: relayer run --data ${dir})`);
   try {
@@ -28,4 +30,44 @@ export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: st
     if (e instanceof SchemaTooNewError) throw new CliError(e.message);
     throw e;
   }
+}
+
+/** --kafka BROKERS (or RELAYER_KAFKA_BROKERS) selects the Kafka backend. */
+export function usesKafka(opts: BackendOptions): boolean {
+  return kafkaConfig(opts) !== null;
+}
+
+export interface OpenOptions {
+  /** Embedded: refuse a data directory that does not exist (every tool but run). */
+  mustExist?: boolean;
+  /** The genesis InitPool: the first input of a new data directory / an empty request topic. */
+  genesis?: string | null;
+  /** Kafka: take the market's transactional id (fencing an older engine); only `relayer run`. */
+  engine?: boolean;
+  log?: Logger;
+}
+
+/** The embedded store under --data, or the Kafka backend when brokers are given. */
+export async function openBackend(opts: BackendOptions, o: OpenOptions = {}): Promise<Backend> {
+  const cfg = kafkaConfig(opts);
+  if (cfg === null) return openEmbedded(opts, o.mustExist ?? true, o.genesis ?? null);
+  const { KafkaBackend, MissingTopicsError } = await import('../store/kafka/backend.js');
+  const { createLogger } = await import('../runtime/logger.js');
+  const log = o.log ?? createLogger(process.env['RELAYER_LOG_LEVEL'] ?? 'warn');
+  let store: KafkaBackend;
+  try {
+    store = await KafkaBackend.open(cfg, { log, failFast: o.engine !== true });
+  } catch (e) {
+    if (e instanceof MissingTopicsError) throw new CliError(e.message);
+    throw new CliError((e as Error).message);
+  }
+  if (o.engine === true) {
+    try {
+      await store.startEngine(o.genesis ?? null);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+  return store;
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { usage } from '../errors.js';
 import { toEnvelope } from '../runtime/record.js';
 import type { Backend, StoredEvent } from '../store/types.js';
-import { openEmbedded, type BackendOptions } from './backend.js';
+import { openBackend, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 
 export interface EventsOptions extends BackendOptions {
@@ -12,7 +12,7 @@ export interface EventsOptions extends BackendOptions {
 }
 
 export async function events(opts: EventsOptions): Promise<void> {
-  const store = openEmbedded(opts);
+  const store = await openBackend(opts);
   const from = opts.fromSeq === undefined ? 1 : Number(opts.fromSeq);
   if (!Number.isInteger(from) || from < 1) throw usage('--from-seq must be a positive integer');
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
@@ -45,9 +45,10 @@ export async function events(opts: EventsOptions): Promise<void> {
 
 /** The input log as command envelopes with the log's ts stamped in, one per line (for exec). */
 async function exportInbox(store: Backend, from: number): Promise<void> {
-  let after = from - 1;
+  // positions are offsets on Kafka: 0 is a real record, so "from the start" is null, not 0
+  let after: string | null = from > 1 ? String(from - 1) : null;
   for (;;) {
-    const rows = await store.read(after === 0 ? null : String(after), 10_000, 0);
+    const rows = await store.read(after, 10_000, 0);
     if (rows.length === 0) break;
     let out = '';
     for (const r of rows) {
@@ -55,6 +56,6 @@ async function exportInbox(store: Backend, from: number): Promise<void> {
       out += `${'value' in env ? JSON.stringify(env.value) : r.raw}\n`;
     }
     process.stdout.write(out);
-    after = Number(rows[rows.length - 1]!.position);
+    after = rows[rows.length - 1]!.position;
   }
 }

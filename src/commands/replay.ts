@@ -5,7 +5,7 @@ import { progressBar } from '../runtime/progress.js';
 import { recover } from '../runtime/recover.js';
 import { summarize } from '../runtime/summary.js';
 import { createLogger } from '../runtime/logger.js';
-import { openEmbedded, type BackendOptions } from './backend.js';
+import { openBackend, type BackendOptions } from './backend.js';
 import { printJson, printRecord } from './print.js';
 
 export interface ReplayOptions extends BackendOptions { toSeq?: string; fromScratch?: boolean; json?: boolean }
@@ -13,7 +13,7 @@ export interface ReplayOptions extends BackendOptions { toSeq?: string; fromScra
 export async function replay(opts: ReplayOptions): Promise<void> {
   const toSeq = opts.toSeq === undefined ? undefined : Number(opts.toSeq);
   if (toSeq !== undefined && (!Number.isInteger(toSeq) || toSeq < 0)) throw usage('--to-seq must be a non-negative integer');
-  const store = openEmbedded(opts);
+  const store = await openBackend(opts);
   const bar = progressBar('replay');
   try {
     const t0 = performance.now();

@@ -10,7 +10,9 @@ import { DemoTicker } from '../runtime/demo-ticker.js';
 import { DEFAULT_SCHEDULER, Scheduler } from '../feed/scheduler.js';
 import type { State } from '../engine/index.js';
 import type { Backend } from '../store/types.js';
-import { openEmbedded, type BackendOptions, dataDir } from './backend.js';
+import { openBackend, usesKafka, type BackendOptions, dataDir } from './backend.js';
+import { FencedError, InterruptedError } from '../store/kafka/errors.js';
+import type { SqliteStore } from '../store/sqlite/store.js';
 
 export interface RunOptions extends BackendOptions {
   demo?: boolean;
@@ -40,13 +42,16 @@ function int(v: string | undefined, name: string, dflt: number): number {
 
 export async function run(opts: RunOptions): Promise<void> {
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
-  const store = openEmbedded(opts, false, genesisCommand(opts));
-  const lock = DirLock.acquire(dataDir(opts));
+  // on Kafka the market's transactional id fences an older engine instead of a lock file, and
+  // the genesis InitPool is written when the request topic has never held a record
+  const kafka = usesKafka(opts);
+  const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
+  const lock = kafka ? null : DirLock.acquire(dataDir(opts));
   try {
     const t0 = performance.now();
     const rec = await recover(store, { log });
     log.info({
-      data: dataDir(opts), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
+      ...(kafka ? { backend: 'kafka' } : { data: dataDir(opts) }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
       replayed: rec.replayed, position: rec.position, ms: Math.round(performance.now() - t0),
     }, 'recovered');
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
@@ -58,7 +63,11 @@ export async function run(opts: RunOptions): Promise<void> {
       keepSnapshots: int(opts.keepSnapshots, 'keep-snapshots', DEFAULT_LOOP.keepSnapshots),
       log,
     });
-    const onSignal = (sig: string) => { log.info({ signal: sig }, 'stopping after the current batch'); loop.stop(); };
+    const onSignal = (sig: string) => {
+      log.info({ signal: sig }, 'stopping after the current batch');
+      loop.stop();
+      (store as { interrupt?: () => void }).interrupt?.(); // Kafka: stop waiting for an unreachable broker
+    };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
     await applyConfig(store, rec.state, opts);
@@ -73,7 +82,10 @@ export async function run(opts: RunOptions): Promise<void> {
     let demo: DemoMarket | null = null;
     let ticker: DemoTicker | null = null;
     if (opts.demo) {
-      demo = new DemoMarket(() => loop.state, (raws) => store.appendSync(raws, Date.now()), {
+      const append = kafka
+        ? (raws: string[]) => { store.append(raws).catch((e: Error) => log.warn({ err: e.message }, 'demo: append failed')); }
+        : (raws: string[]) => { (store as SqliteStore).appendSync(raws, Date.now()); };
+      demo = new DemoMarket(() => loop.state, append, {
         ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
       }, Date.now());
       demo.start();
@@ -81,14 +93,21 @@ export async function run(opts: RunOptions): Promise<void> {
       ticker.start();
       log.info('demo market running; press Ctrl-C to stop');
     }
-    const reason = await loop.run();
-    demo?.stop();
-    ticker?.stop();
-    scheduler?.stop();
+    let reason;
+    try {
+      reason = await loop.run();
+    } catch (e) {
+      if (e instanceof FencedError || e instanceof InterruptedError) throw new CliError(e.message);
+      throw e;
+    } finally {
+      demo?.stop();
+      ticker?.stop();
+      scheduler?.stop();
+    }
     if (reason === 'signal') await loop.snapshot('shutdown');
     log.info({ reason, seq: loop.state.seq, commands: loop.commands, events: loop.events }, 'stopped');
   } finally {
-    lock.release();
+    lock?.release();
     await store.close();
   }
 }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { readLines } from '../runtime/lines.js';
 import type { Backend, StoredEvent } from '../store/types.js';
-import { openEmbedded, type BackendOptions } from './backend.js';
+import { openBackend, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 import { fromFlags, fromLine, type Built, type OrderFlags } from './submit-build.js';
 
@@ -14,7 +14,7 @@ export interface SubmitOptions extends BackendOptions, OrderFlags {
 }
 
 export async function submit(kind: string | undefined, opts: SubmitOptions): Promise<void> {
-  const store = openEmbedded(opts);
+  const store = await openBackend(opts);
   try {
     if (kind === undefined || kind === '-') return await submitLines(store, opts);
     const built = fromFlags(kind, opts);

@@ -6,8 +6,8 @@ import { CliError } from '../errors.js';
 import { ChainWriter, GENESIS_HASH, checkLine } from '../runtime/chain.js';
 import { progressBar } from '../runtime/progress.js';
 import { runRecord } from '../runtime/record.js';
-import { openEmbedded, type BackendOptions } from './backend.js';
-import type { Backend } from '../store/types.js';
+import { openBackend, type BackendOptions } from './backend.js';
+import type { Backend, InputRecord } from '../store/types.js';
 import { printJson } from './print.js';
 
 export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnly?: boolean }
@@ -15,14 +15,14 @@ export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnl
 export interface VerifyResult { ok: boolean; events: number; commands: number; first_bad_seq: number | null; reason: string | null }
 
 export async function verify(opts: VerifyOptions): Promise<void> {
-  const store = openEmbedded(opts);
+  const store = await openBackend(opts);
   const bar = progressBar('verify');
   let result: VerifyResult;
   try {
     const committed = await store.lastCommitted();
     result = await checkChain(store, committed.seq, (d) => bar.update(d, committed.seq * 2));
     if (result.ok && !opts.chainOnly) {
-      result = await reexecute(store, committed.seq, Number(committed.position ?? 0), (d) => bar.update(committed.seq + d, committed.seq * 2));
+      result = await reexecute(store, committed.seq, committed.position === null ? null : Number(committed.position), (d) => bar.update(committed.seq + d, committed.seq * 2));
     }
   } finally {
     bar.stop();
@@ -58,22 +58,23 @@ async function checkChain(store: Store, lastSeq: number, progress: (done: number
   return { ok: true, events: expected - 1, commands: 0, first_bad_seq: null, reason: null };
 }
 
-async function reexecute(store: Store, lastSeq: number, position: number, progress: (done: number) => void): Promise<VerifyResult> {
+async function reexecute(store: Store, lastSeq: number, position: number | null, progress: (done: number) => void): Promise<VerifyResult> {
   const state = emptyState();
   const chain = new ChainWriter();
   let commands = 0;
-  let after = 0;
+  // positions are offsets on Kafka: 0 is a real record and offsets may skip (transaction markers)
+  let cursor: string | null = null;
   let pending: Map<number, string> = new Map();
   let nextStored = 1;
   const fail = (seq: number, reason: string): VerifyResult => ({ ok: false, events: state.seq, commands, first_bad_seq: seq, reason });
-  while (after < position) {
-    const recs = await store.read(after === 0 ? null : String(after), Math.min(5000, position - after), 0);
+  while (position !== null && (cursor === null || Number(cursor) < position)) {
+    const recs: InputRecord[] = (await store.read(cursor, 5000, 0)).filter((r) => Number(r.position) <= position);
     if (recs.length === 0) break;
     const produced: string[] = [];
     for (const rec of recs) {
       for (const e of runRecord(state, rec)) produced.push(chain.push(e));
       commands++;
-      after = Number(rec.position);
+      cursor = rec.position;
     }
     if (produced.length > 0) {
       const from = state.seq - produced.length + 1;
