@@ -1,8 +1,70 @@
 #!/usr/bin/env node
 // Runs the whole compiled test suite with node's test runner. Services (PostgreSQL, Redis, Kafka)
 // are checked by the suites that need them: locally they skip loudly, under CI=true they fail.
+//
+// Kafka: when nothing answers on 127.0.0.1:9092 this starts the project's broker
+// (scripts/kafka/start.sh fetches it with Maven the first time) and stops it at the end; a broker
+// that was already running is left alone. Under CI=true a broker that cannot start fails the run;
+// locally (no Java or Maven, say) the Kafka tests skip with a loud message. The broker-outage test
+// stops and restarts the broker, so it runs alone after the main suite.
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
-const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', 'dist/test'];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: process.env });
-process.exit(r.status ?? 1);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CI = process.env.CI === 'true';
+const BROKERS = process.env.RELAYER_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+function answers(hostPort) {
+  const [host, port] = hostPort.split(',')[0].split(':');
+  return new Promise((resolve) => {
+    const s = connect({ host, port: Number(port) });
+    const done = (ok) => { s.destroy(); resolve(ok); };
+    s.setTimeout(1000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+const env = { ...process.env };
+let startedKafka = false;
+if (process.env.RELAYER_TEST_KAFKA_BROKERS !== undefined || await answers(BROKERS)) {
+  env.RELAYER_TEST_KAFKA_BROKERS = BROKERS;
+} else {
+  process.stderr.write('test: no Kafka broker on 127.0.0.1:9092; starting one with scripts/kafka/start.sh\n');
+  const k = spawnSync('bash', ['scripts/kafka/start.sh'], { cwd: ROOT, stdio: 'inherit' });
+  if (k.status === 0) {
+    startedKafka = true;
+    env.RELAYER_TEST_KAFKA_BROKERS = BROKERS;
+  } else if (CI) {
+    process.stderr.write('test: the Kafka broker did not start (CI=true): failing the run\n');
+    process.exit(1);
+  } else {
+    env.RELAYER_TEST_KAFKA_SKIP = 'scripts/kafka/start.sh could not start a broker (it needs java 17+ and mvn); see its output above';
+    process.stderr.write(`\n${'!'.repeat(100)}\n!!! THE KAFKA TESTS WILL SKIP: ${env.RELAYER_TEST_KAFKA_SKIP}\n${'!'.repeat(100)}\n\n`);
+  }
+}
+const stopKafka = () => {
+  if (!startedKafka) return;
+  startedKafka = false;
+  spawnSync('bash', ['scripts/kafka/stop.sh'], { cwd: ROOT, stdio: 'inherit' });
+};
+process.on('SIGINT', () => { stopKafka(); process.exit(130); });
+process.on('SIGTERM', () => { stopKafka(); process.exit(143); });
+
+let status = 0;
+try {
+  const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', 'dist/test'];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
+  status = r.status ?? 1;
+  if (env.RELAYER_TEST_KAFKA_BROKERS !== undefined) {
+    // alone: it stops and restarts the broker the other Kafka tests use
+    const outage = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'dist/test/e2e/kafka-outage.test.js'], {
+      stdio: 'inherit', env: { ...env, RELAYER_TEST_KAFKA_OUTAGE: '1' },
+    });
+    if (status === 0) status = outage.status ?? 1;
+  }
+} finally {
+  stopKafka();
+}
+process.exit(status);
