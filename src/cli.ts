@@ -187,9 +187,39 @@ program.command('book')
 program.command('feed')
   .description('run a price source (exchange WebSocket, file replay, manual, walk) into the input log')
   .argument('[source]', 'ws | file | manual | walk | set')
-  .option('--json', 'machine-readable status')
-  .addHelpText('after', examples('relayer feed ws', 'relayer feed set 65000.5'))
-  .action(notYet('feed'));
+  .argument('[value]', 'the price (set, manual) or the file (file)')
+  .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA)', './relayer-data')
+  .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
+  .option('--url <url>', 'ws: aggTrade stream URL (default wss://stream.binance.com:9443/ws/btcusdt@aggTrade)')
+  .option('--file <file>', 'file: CSV ts,price or JSON lines {ts, price} to replay')
+  .option('--speed <x>', 'file: replay speed, 1 = recorded, 60 = a minute per second, 0 = no waiting', '1')
+  .option('--seed <n>', 'walk: seed of the random walk', '42')
+  .option('--start-price <usd>', 'walk: start (and mean) price', '60000')
+  .option('--step-ms <ms>', 'walk: one price step every ms', '250')
+  .option('--tick-ms <ms>', 'least time between two commands', '250')
+  .option('--heartbeat-ms <ms>', 'heartbeat at most this often when round(price) is unchanged; 0 = none', '1000')
+  .option('--tick-size <usd>', 'least move of round(price) that makes a PriceTick', '1')
+  .option('--reconnect-ms <ms>', 'ws: first reconnect delay (doubles, jittered)', '2000')
+  .option('--reconnect-max-ms <ms>', 'ws: longest reconnect delay', '30000')
+  .option('--ping-ms <ms>', 'ws: ping interval; no pong by the next ping drops the connection', '30000')
+  .option('--silent-ms <ms>', 'warn when the source has been silent this long; 0 = never', '10000')
+  .option('--status-ms <ms>', 'print a status line this often; 0 = only start and stop', '10000')
+  .option('--id <id>', 'set: command id (idempotency key); default feed:set:<ms>')
+  .option('--metrics-port <[host:]port>', 'serve Prometheus counters on http://host:port/metrics (host 127.0.0.1)')
+  .option('--log-level <level>', 'pino log level on stderr (RELAYER_LOG_LEVEL)')
+  .option('--json', 'status lines as JSON objects on stdout')
+  .addHelpText('after', examples(
+    'relayer feed ws --metrics-port 9464',
+    'relayer feed ws --url wss://stream.binance.com:9443/ws/btcusdt@aggTrade --json',
+    'relayer feed file prices.csv --speed 60',
+    'relayer feed walk --seed 7 --start-price 65000',
+    'printf "65000\\n65010\\n" | relayer feed manual',
+    'relayer feed set 65000.5',
+  ) + '\nIds are feed:<source>:<start ms>:<n> (set: feed:set:<ms> or --id). See docs/feeds.md.\n')
+  .action(async (source: string | undefined, value: string | undefined, opts) => {
+    const { feed } = await import('./commands/feed.js');
+    await feed(source, value, opts);
+  });
 
 program.command('project')
   .description('run read-model projections into PostgreSQL and Redis')
@@ -239,7 +269,7 @@ program.command('bench')
   });
 
 // every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
-for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
+for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['feed'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
   let cmd: Command | undefined = program;
   for (const name of path) cmd = cmd?.commands.find((c) => c.name() === name);
   if (cmd !== undefined) addKafkaOptions(cmd);

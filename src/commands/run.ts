@@ -87,7 +87,7 @@ export async function run(opts: RunOptions): Promise<void> {
         : (raws: string[]) => { (store as SqliteStore).appendSync(raws, Date.now()); };
       demo = new DemoMarket(() => loop.state, append, {
         ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
-      }, Date.now());
+      }, Date.now(), log);
       demo.start();
       ticker = new DemoTicker(loop);
       ticker.start();

@@ -1,8 +1,13 @@
 // `relayer run --demo`: a seeded synthetic market inside the engine process. Lenders fund the
-// pool, traders open and close market/limit/SL/TP orders, a random-walk feed moves the price far
-// enough to fill limits and liquidate leveraged positions; the scheduler runs funding at an
-// accelerated hour. It only appends commands to the input log, like any other client.
+// pool, traders open and close market/limit/SL/TP orders, the walk feed source (the same one as
+// `relayer feed walk --seed <demo seed>`, through the same tick gate) moves the price far enough
+// to fill limits and liquidate leveraged positions; the scheduler runs funding at an accelerated
+// hour. It only appends commands to the input log, like any other client.
 import type { State } from '../engine/index.js';
+import { DEFAULT_GATE } from '../feed/gate.js';
+import { FeedRunner } from '../feed/runner.js';
+import { runWalk } from '../feed/walk-source.js';
+import { silentLogger, type Logger } from './logger.js';
 import { Prng } from './prng.js';
 
 export interface DemoOptions { seed: number; traders: number; tickMs: number }
@@ -17,34 +22,37 @@ export class DemoMarket {
   private n = 0;
   private price = 60_000;
   private timers: NodeJS.Timeout[] = [];
+  private readonly feed: FeedRunner;
+  private readonly feedStop = new AbortController();
 
-  constructor(private readonly state: () => State, private readonly append: Append, private readonly opts: DemoOptions, startedAt: number) {
-    this.rng = new Prng(opts.seed);
+  constructor(private readonly state: () => State, private readonly append: Append, private readonly opts: DemoOptions, startedAt: number, log: Logger = silentLogger()) {
+    // the traders draw from their own stream, so the price path is exactly the walk's
+    this.rng = new Prng((opts.seed ^ 0x5f3759df) >>> 0);
     this.prefix = `demo-${startedAt.toString(36)}`;
+    this.feed = new FeedRunner({
+      source: 'walk', startedAt, gate: DEFAULT_GATE, append: (raws) => this.append(raws), log,
+      engineProbe: () => ({ paused: this.state().risk.pause_price_feed, price: null, position: null }),
+    });
   }
 
   start(): void {
     const lenders = Array.from({ length: 5 }, (_, i) => this.cmd('CreateLendOrder', { account_id: `lender-${i}`, deposit: 50_000_000 * (i + 1), balance: 0 }));
-    this.append([this.cmd('PriceTick', { price: this.price, source: 'demo-walk' }), ...lenders]);
-    this.timers.push(setInterval(() => this.tick(), this.opts.tickMs));
+    // the walk's first price is appended at once (synchronously), before the lenders
+    this.feed.start();
+    void runWalk(this.feed, { seed: this.opts.seed, start: this.price, stepMs: this.opts.tickMs }, this.feedStop.signal, (p) => { this.price = p; });
+    this.append(lenders);
     this.timers.push(setInterval(() => this.trade(), 40));
   }
 
-  stop(): void { for (const t of this.timers) clearInterval(t); this.timers = []; }
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.feedStop.abort();
+    void this.feed.stop();
+  }
 
   private cmd(type: string, params: object): string {
     return JSON.stringify({ v: 1, id: `${this.prefix}-${this.n++}`, type, params });
-  }
-
-  /** Mean-reverting random walk with occasional jumps, so triggers and liquidations happen. */
-  private tick(): void {
-    const r = this.rng;
-    const drift = (60_000 - this.price) * 0.01;
-    const jump = r.chance(0.03) ? (r.next() - 0.5) * 2400 : 0;
-    const next = Math.max(1000, this.price + drift + (r.next() - 0.5) * 160 + jump);
-    const changed = Math.round(next) !== Math.round(this.price);
-    this.price = next;
-    this.append([changed ? this.cmd('PriceTick', { price: Number(next.toFixed(2)), source: 'demo-walk' }) : this.cmd('Heartbeat', {})]);
   }
 
   private trade(): void {

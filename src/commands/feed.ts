@@ -1,0 +1,177 @@
+// `relayer feed <source>`: runs a price source into the input log through the tick gate (SPEC §8,
+// docs/feeds.md). Status on stdout (readable, or JSON lines with --json), pino logs on stderr,
+// optional Prometheus counters; SIGTERM/SIGINT stop it cleanly (exit 0) after the commands already
+// decided are appended.
+import { CliError, usage } from '../errors.js';
+import { parsePrice } from '../feed/aggtrade.js';
+import { replayFile } from '../feed/file-source.js';
+import { DEFAULT_GATE, type GateOptions } from '../feed/gate.js';
+import { runManual, setCommand } from '../feed/manual-source.js';
+import { FeedMetrics } from '../feed/metrics.js';
+import { FeedRunner, type EngineView, type FeedStats } from '../feed/runner.js';
+import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
+import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import type { StateSummary } from '../runtime/summary.js';
+import type { Backend } from '../store/types.js';
+import { openBackend, type BackendOptions } from './backend.js';
+
+export const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
+type Source = typeof FEED_SOURCES[number];
+
+export interface FeedOptions extends BackendOptions {
+  url?: string;
+  file?: string;
+  speed?: string;
+  seed?: string;
+  startPrice?: string;
+  stepMs?: string;
+  tickMs?: string;
+  heartbeatMs?: string;
+  tickSize?: string;
+  reconnectMs?: string;
+  reconnectMaxMs?: string;
+  pingMs?: string;
+  silentMs?: string;
+  statusMs?: string;
+  id?: string;
+  metricsPort?: string;
+  json?: boolean;
+  logLevel?: string;
+}
+
+function num(v: string | undefined, name: string, dflt: number, opts: { integer?: boolean; positive?: boolean } = {}): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  const ok = v.trim() !== '' && Number.isFinite(n) && (opts.positive ? n > 0 : n >= 0) && (!opts.integer || Number.isInteger(n));
+  if (!ok) throw usage(`--${name} must be a ${opts.positive ? 'positive' : 'non-negative'} ${opts.integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+export async function feed(source: string | undefined, value: string | undefined, opts: FeedOptions): Promise<void> {
+  if (source === undefined) throw usage(`name a source: ${FEED_SOURCES.join(' | ')} (see relayer feed --help)`);
+  if (!(FEED_SOURCES as readonly string[]).includes(source)) throw usage(`unknown feed source ${JSON.stringify(source)} (available: ${FEED_SOURCES.join(', ')})`);
+  const src = source as Source;
+  if (src === 'set' || (src === 'manual' && value !== undefined)) return setOnce(value, opts);
+  if (value !== undefined && src !== 'file') throw usage(`relayer feed ${src} takes no argument ${JSON.stringify(value)}`);
+
+  const gate: GateOptions = {
+    tickMs: num(opts.tickMs, 'tick-ms', DEFAULT_GATE.tickMs),
+    heartbeatMs: num(opts.heartbeatMs, 'heartbeat-ms', DEFAULT_GATE.heartbeatMs),
+    tickSize: num(opts.tickSize, 'tick-size', DEFAULT_GATE.tickSize),
+  };
+  const file = src === 'file' ? (value ?? opts.file) : undefined;
+  if (src === 'file' && file === undefined) throw usage('relayer feed file needs a file: relayer feed file prices.csv (or --file)');
+  const speed = num(opts.speed, 'speed', 1);
+  const statusMs = num(opts.statusMs, 'status-ms', 10_000);
+  const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info', 'relayer-feed');
+  const report = reporter(src, opts.json === true, log);
+
+  const store = await openBackend(opts, { mustExist: true, log });
+  const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
+  let server: { url: string; close: () => Promise<void> } | null = null;
+  const startedAt = Date.now();
+  const runner = new FeedRunner({
+    source: src, startedAt, gate, log,
+    append: (raws) => store.append(raws),
+    recorded: src === 'file',
+    engineProbe: () => engineView(store),
+    silentWarnMs: num(opts.silentMs, 'silent-ms', 10_000),
+    ...(metrics === null ? {} : { counters: metrics }),
+    onEvent: (event, fields) => report(event, fields),
+  });
+  const stop = new AbortController();
+  const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
+  const onTerm = (): void => onSignal('SIGTERM');
+  const onInt = (): void => onSignal('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  let statusTimer: NodeJS.Timeout | null = null;
+  let ending = 'signal';
+  try {
+    if (metrics !== null) {
+      try { server = await metrics.serve(opts.metricsPort!); } catch (e) { throw new CliError(`--metrics-port: ${(e as Error).message}`, 2); }
+    }
+    runner.start();
+    report('started', { id_prefix: `feed:${src}:${startedAt}`, tick_ms: gate.tickMs, heartbeat_ms: gate.heartbeatMs, tick_size: gate.tickSize, ...(server === null ? {} : { metrics: server.url }) });
+    if (statusMs > 0) statusTimer = setInterval(() => report('status', statusOf(runner.stats)), statusMs);
+
+    switch (src) {
+      case 'ws':
+        await runWs(runner, {
+          url: opts.url ?? DEFAULT_WS.url,
+          reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
+          reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
+          pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
+          handshakeMs: DEFAULT_WS.handshakeMs, log,
+        }, stop.signal);
+        break;
+      case 'walk':
+        await runWalk(runner, {
+          seed: num(opts.seed, 'seed', DEFAULT_WALK.seed, { integer: true }),
+          start: num(opts.startPrice, 'start-price', DEFAULT_WALK.start, { positive: true }),
+          stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
+        }, stop.signal);
+        break;
+      case 'file': {
+        const r = await replayFile(runner, file!, speed, stop.signal);
+        if (!stop.signal.aborted) ending = 'end of file';
+        report('replayed', { file, ...r });
+        break;
+      }
+      case 'manual':
+        if (process.stdin.isTTY) process.stderr.write('type prices, one per line; Ctrl-D ends\n');
+        await runManual(runner, process.stdin, stop.signal);
+        if (!stop.signal.aborted) ending = 'end of input';
+        break;
+    }
+  } finally {
+    if (statusTimer !== null) clearInterval(statusTimer);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    await runner.stop();
+    await server?.close();
+    await store.close();
+  }
+  report('stopped', { reason: ending, ...statusOf(runner.stats) });
+}
+
+/** `relayer feed set 65000.5`: exactly one PriceTick, then exit. */
+async function setOnce(value: string | undefined, opts: FeedOptions): Promise<void> {
+  if (value === undefined) throw usage('relayer feed set needs a price, e.g. relayer feed set 65000.5');
+  const price = parsePrice(value);
+  if (typeof price === 'string') throw usage(`bad price: ${price}`);
+  const id = opts.id ?? `feed:set:${Date.now()}`;
+  const store = await openBackend(opts, { mustExist: true });
+  try {
+    const [res] = await store.append([setCommand(price, id)]);
+    process.stdout.write(opts.json ? `${JSON.stringify({ id, position: res!.position, price })}\n` : `${id}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The engine's committed `pause_price_feed` and P (null before its first commit). */
+async function engineView(store: Backend): Promise<EngineView | null> {
+  const c = await store.lastCommitted();
+  if (c.summary === null) return null;
+  const s = JSON.parse(c.summary) as StateSummary;
+  return { paused: s.flags.pause_price_feed === true, price: s.price, position: c.position };
+}
+
+function statusOf(s: FeedStats): Record<string, unknown> {
+  return { ...s };
+}
+
+/** Status lines on stdout: one JSON object per line with --json, else `feed <event> k=v …`. */
+function reporter(source: Source, json: boolean, log: Logger): (event: string, fields: Record<string, unknown>) => void {
+  return (event, fields) => {
+    if (event === 'status') log.debug(fields, 'feed status');
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ event, source, ts: Date.now(), ...fields })}\n`);
+      return;
+    }
+    const parts = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    process.stdout.write(`feed ${source} ${event}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}\n`);
+  };
+}
