@@ -67,25 +67,46 @@ export async function feed(source: string | undefined, value: string | undefined
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info', 'relayer-feed');
   const report = reporter(src, opts.json === true, log);
 
-  const store = await openBackend(opts, { mustExist: true, log });
-  const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
-  let server: { url: string; close: () => Promise<void> } | null = null;
-  const startedAt = Date.now();
-  const runner = new FeedRunner({
-    source: src, startedAt, gate, log,
-    append: (raws) => store.append(raws),
-    recorded: src === 'file',
-    engineProbe: () => engineView(store),
-    silentWarnMs: num(opts.silentMs, 'silent-ms', 10_000),
-    ...(metrics === null ? {} : { counters: metrics }),
-    onEvent: (event, fields) => report(event, fields),
-  });
+  const silentWarnMs = num(opts.silentMs, 'silent-ms', 10_000);
+  const wsOpts = src !== 'ws' ? null : {
+    url: opts.url ?? DEFAULT_WS.url,
+    reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
+    reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
+    pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
+    handshakeMs: DEFAULT_WS.handshakeMs, log,
+  };
+  const walkOpts = src !== 'walk' ? null : {
+    seed: num(opts.seed, 'seed', DEFAULT_WALK.seed, { integer: true }),
+    start: num(opts.startPrice, 'start-price', DEFAULT_WALK.start, { positive: true }),
+    stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
+  };
+
+  // signals are ours from here on: one during start-up (opening Kafka can take a while) stops too
   const stop = new AbortController();
   const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
   const onTerm = (): void => onSignal('SIGTERM');
   const onInt = (): void => onSignal('SIGINT');
   process.once('SIGTERM', onTerm);
   process.once('SIGINT', onInt);
+  let store: Backend;
+  try {
+    store = await openBackend(opts, { mustExist: true, log });
+  } catch (e) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    throw e;
+  }
+  const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
+  let server: { url: string; close: () => Promise<void> } | null = null;
+  const startedAt = Date.now();
+  const runner = new FeedRunner({
+    source: src, startedAt, gate, log, silentWarnMs,
+    append: (raws) => store.append(raws),
+    recorded: src === 'file',
+    engineProbe: () => engineView(store),
+    ...(metrics === null ? {} : { counters: metrics }),
+    onEvent: (event, fields) => report(event, fields),
+  });
   let statusTimer: NodeJS.Timeout | null = null;
   let ending = 'signal';
   try {
@@ -98,20 +119,10 @@ export async function feed(source: string | undefined, value: string | undefined
 
     switch (src) {
       case 'ws':
-        await runWs(runner, {
-          url: opts.url ?? DEFAULT_WS.url,
-          reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
-          reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
-          pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
-          handshakeMs: DEFAULT_WS.handshakeMs, log,
-        }, stop.signal);
+        await runWs(runner, wsOpts!, stop.signal);
         break;
       case 'walk':
-        await runWalk(runner, {
-          seed: num(opts.seed, 'seed', DEFAULT_WALK.seed, { integer: true }),
-          start: num(opts.startPrice, 'start-price', DEFAULT_WALK.start, { positive: true }),
-          stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
-        }, stop.signal);
+        await runWalk(runner, walkOpts!, stop.signal);
         break;
       case 'file': {
         const r = await replayFile(runner, file!, speed, stop.signal);

@@ -8,6 +8,7 @@ import type { FeedRunner } from './runner.js';
 /** Reads prices until end of input (then sends what is still due) or until `signal` aborts. */
 export async function runManual(runner: FeedRunner, input: Readable, signal: AbortSignal): Promise<number> {
   let n = 0;
+  if (signal.aborted) return n;
   const onAbort = (): void => { input.destroy(); };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
