@@ -222,12 +222,32 @@ program.command('feed')
   });
 
 program.command('project')
-  .description('run read-model projections into PostgreSQL and Redis')
+  .description('run read-model projections into PostgreSQL and Redis (each with its own checkpoint; docs/read-models.md)')
   .option('--postgres <url>', 'PostgreSQL URL (RELAYER_PG_URL)')
   .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL)')
-  .option('--rebuild', 'drop and rebuild from seq 1')
-  .addHelpText('after', examples('relayer project --postgres postgres://127.0.0.1/test --redis redis://127.0.0.1:6379'))
-  .action(notYet('project'));
+  .option('--source <backend>', 'event log to read: embedded | kafka (default: kafka when --kafka is given, else embedded)')
+  .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA; default ./relayer-data)')
+  .option('--rebuild', 'drop the read models and rebuild them from seq 1 (progress bar on a terminal)')
+  .option('--once', 'catch up to the head of the log, print a summary and exit (default: follow the log)')
+  .option('--pg-schema <name>', 'PostgreSQL schema of the read model (RELAYER_PG_SCHEMA; default relayer)')
+  .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (RELAYER_REDIS_PREFIX; default relayer:)')
+  .option('--batch-size <n>', 'most events per transaction while catching up', '5000')
+  .option('--poll-ms <ms>', 'how often the head of the log is polled when caught up', '10')
+  .option('--trades-keep <n>', 'length of the Redis recent trades list', '1000')
+  .option('--closed-ttl <s>', 'seconds Redis keeps a closed order\'s details (0 = forever)', '604800')
+  .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
+  .option('--json', 'with --once: the summary as JSON')
+  .addHelpText('after', examples(
+    'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+    'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
+    'relayer project --redis redis://127.0.0.1:6379 --rebuild',
+    'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
+    'relayer project --source kafka --kafka 127.0.0.1:9092 --postgres postgres://127.0.0.1/relayer',
+  ))
+  .action(async (opts) => {
+    const { project } = await import('./commands/project.js');
+    await project(opts);
+  });
 
 program.command('api')
   .description('HTTP JSON-RPC gateway: client API, admin API, authentication')
@@ -240,7 +260,11 @@ program.command('status')
   .description('health, lag, positions of logs, risk state')
   .option('--data <dir>', 'data directory', './relayer-data')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer status', 'relayer status --json'))
+  .option('--postgres <url>', 'also show the PostgreSQL read model\'s checkpoint and lag (RELAYER_PG_URL)')
+  .option('--redis <url>', 'also show the Redis read model\'s checkpoint and lag (RELAYER_REDIS_URL)')
+  .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
+  .option('--redis-prefix <prefix>', 'key prefix of the Redis read model (RELAYER_REDIS_PREFIX; default relayer:)')
+  .addHelpText('after', examples('relayer status', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
   .action(async (opts) => {
     const { status } = await import('./commands/status.js');
     await status(opts);
@@ -269,7 +293,7 @@ program.command('bench')
   });
 
 // every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
-for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['feed'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
+for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['project'], ['feed'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
   let cmd: Command | undefined = program;
   for (const name of path) cmd = cmd?.commands.find((c) => c.name() === name);
   if (cmd !== undefined) addKafkaOptions(cmd);

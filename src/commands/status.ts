@@ -1,9 +1,10 @@
 // `relayer status`: is the engine running, how far the logs are, the last snapshot, risk and pool.
 import { lockOwner } from '../runtime/lock.js';
+import { projectionStatus, type ReadModelFlags } from '../projections/status.js';
 import { openBackend, dataDir, type BackendOptions } from './backend.js';
 import { printJson, printRecord } from './print.js';
 
-export interface StatusOptions extends BackendOptions { json?: boolean }
+export interface StatusOptions extends BackendOptions, ReadModelFlags { json?: boolean }
 
 export async function status(opts: StatusOptions): Promise<void> {
   const store = await openBackend(opts);
@@ -29,6 +30,8 @@ export async function status(opts: StatusOptions): Promise<void> {
       snapshots: snaps.length,
       failed_requests: await store.failedCount(),
       market: summary,
+      // each read model's checkpoint and lag, when --postgres / --redis (or their env) are given
+      ...(await projectionStatus(opts, committed.seq)),
     };
     if (opts.json) printJson(result); else printRecord(result);
   } finally {

@@ -1,0 +1,260 @@
+// The loop every read model shares: read committed events after the model's checkpoint, advance
+// the mirror state, let the model turn the batch into writes, and commit them with the batch's
+// last seq in one transaction. Preparing batch N+1 overlaps the write of batch N. A failed write
+// (the database is down, the connection was cut) is retried with exponential backoff; before a
+// retry the stored checkpoint says whether the failed commit actually landed, so a batch is never
+// applied twice and never skipped. The engine is never involved: it does not wait for projections.
+import type { State } from '../engine/index.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Backend, StoredEvent } from '../store/types.js';
+import { parseStored, type Batch, type Checkpoint, type ProjectedEvent } from './batch.js';
+import { apply, CheckpointMismatchError, loadMirror } from './mirror.js';
+
+export interface Builder<P> {
+  /** Called for every event of the batch after the mirror applied it. */
+  add(ev: ProjectedEvent, state: State): void;
+  /** The writes of the whole batch (the mirror is at the batch's last event). */
+  finish(batch: Batch, state: State): P;
+}
+
+/** A read model: where rows go. Connections are the model's; retries and ordering are the runner's. */
+export interface ReadModel<P> {
+  readonly name: string;
+  /** For messages: which database / schema / prefix. */
+  readonly label: string;
+  /** Opens a connection if there is none (no-op when connected). */
+  connect(): Promise<void>;
+  /** Drops the connection after a failure; never throws. */
+  disconnect(): Promise<void>;
+  checkpoint(): Promise<Checkpoint>;
+  builder(live: boolean): Builder<P>;
+  /** Applies a prepared batch and moves the checkpoint from batch.from to batch.to atomically. */
+  write(p: P, batch: Batch): Promise<void>;
+  /** Removes the read model entirely and re-creates it empty (for --rebuild). */
+  drop(): Promise<void>;
+  close(): Promise<void>;
+  /** Errors a retry cannot cure (a bug, a schema from a newer binary): the projector stops. */
+  isFatal(e: unknown): boolean;
+}
+
+export interface RunnerOptions {
+  /** Most events per batch (catch-up batches are this big; live ones are what is there). */
+  batchSize: number;
+  /** Idle wait between polls of the log at its head. */
+  pollMs: number;
+  /** Stop at the head of the log instead of following it. */
+  once: boolean;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  log: Logger;
+}
+
+export const DEFAULT_RUNNER: Omit<RunnerOptions, 'log'> = {
+  batchSize: 5000, pollMs: 10, once: false, minBackoffMs: 100, maxBackoffMs: 5000,
+};
+
+export class StoppedError extends Error {}
+export class CorruptLogError extends Error {}
+
+export interface CommitInfo { model: string; checkpoint: Checkpoint; events: number; ms: number; live: boolean }
+
+export class Projector<P> {
+  private stopping = false;
+  private readonly sleepers = new Set<() => void>();
+  private mirror: State | null = null;
+  committed: Checkpoint | null = null;
+  /** The newest seq the log had when last looked at. */
+  head = 0;
+  private headAt = 0;
+  events = 0;
+  batches = 0;
+  failures = 0;
+  onCommit: ((c: CommitInfo) => void) | null = null;
+  /** Called after the checkpoint is known at start (before any event is read). */
+  onStart: ((cp: Checkpoint, head: number) => void) | null = null;
+
+  constructor(readonly model: ReadModel<P>, private readonly backend: Backend, private readonly opts: RunnerOptions) {}
+
+  get state(): State | null { return this.mirror; }
+
+  stop(): void {
+    this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  get stopped(): boolean { return this.stopping; }
+
+  /** Drops the read model and re-creates it empty (retrying while the database is unreachable). */
+  async rebuild(): Promise<void> {
+    await this.retry('rebuild', async () => { await this.model.connect(); await this.model.drop(); });
+  }
+
+  async run(): Promise<void> {
+    const { log, batchSize } = this.opts;
+    const model = this.model;
+    let cp: Checkpoint;
+    try {
+      cp = await this.retry('connect', async () => { await model.connect(); return model.checkpoint(); });
+    } catch (e) {
+      if (e instanceof StoppedError) return;
+      throw e;
+    }
+    this.mirror = await loadMirror(this.backend, cp, model.label);
+    this.committed = cp;
+    await this.refreshHead(true);
+    this.onStart?.(cp, this.head);
+    log.info({ model: model.name, target: model.label, seq: cp.seq, head: this.head }, `${model.name} projection starts at seq ${cp.seq}`);
+    const state = this.mirror;
+    let prev: Checkpoint = cp;
+    let inflight: Promise<void> | null = null;
+    try {
+      while (!this.stopping) {
+        const rows = await this.readWithRetry(prev.seq + 1, batchSize);
+        if (rows === null) break;
+        if (rows.length === 0) {
+          if (inflight !== null) { await inflight; inflight = null; }
+          await this.refreshHead(true);
+          if (this.opts.once && this.head <= prev.seq) break;
+          if (this.head <= prev.seq) await this.sleep(this.opts.pollMs);
+          continue;
+        }
+        const events = parseStored(rows);
+        let hash = prev.hash;
+        let seq = prev.seq;
+        const b = model.builder(rows.length < batchSize);
+        for (const ev of events) {
+          if (ev.env.seq !== seq + 1) throw new CorruptLogError(`event log has a gap after seq ${seq} (next is ${ev.env.seq})`);
+          if ((ev.env as { prev?: string }).prev !== hash) throw new CorruptLogError(`hash chain broken at seq ${ev.env.seq}; run relayer verify`);
+          apply(state, ev.env);
+          b.add(ev, state);
+          seq = ev.env.seq;
+          hash = ev.hash;
+        }
+        const batch: Batch = {
+          events, from: prev, to: { seq, hash }, lastTs: events[events.length - 1]!.env.ts, live: rows.length < batchSize,
+        };
+        const prepared = b.finish(batch, state);
+        prev = batch.to;
+        if (inflight !== null) await inflight;
+        inflight = this.commit(prepared, batch);
+        inflight.catch(() => {}); // awaited on the next turn; this only keeps it from counting as unhandled
+        await this.refreshHead(false);
+      }
+      if (inflight !== null) await inflight;
+    } catch (e) {
+      if (inflight !== null) await inflight.catch(() => {});
+      if (e instanceof StoppedError) return;
+      throw e;
+    }
+  }
+
+  private async refreshHead(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.headAt < 500) return;
+    try {
+      this.head = Math.max(this.head, (await this.backend.lastCommitted()).seq);
+      this.headAt = now;
+    } catch { /* the head is only for progress and lag */ }
+  }
+
+  private async commit(p: P, batch: Batch): Promise<void> {
+    const model = this.model;
+    let attempt = 0;
+    let uncertain = false;
+    for (;;) {
+      try {
+        await model.connect();
+        if (uncertain) {
+          // the failed attempt may have committed before the connection dropped: ask the model
+          const cp = await model.checkpoint();
+          if (cp.seq === batch.to.seq && cp.hash === batch.to.hash) { this.committed = batch.to; return this.done(batch, 0, attempt); }
+          if (cp.seq !== batch.from.seq || cp.hash !== batch.from.hash) {
+            throw new CheckpointMismatchError(`${model.label} checkpoint moved to seq ${cp.seq} while this projector expected ${batch.from.seq}: is another projector writing to it?`);
+          }
+        }
+        const t0 = performance.now();
+        await model.write(p, batch);
+        this.committed = batch.to;
+        return this.done(batch, performance.now() - t0, attempt);
+      } catch (e) {
+        if (e instanceof CheckpointMismatchError || model.isFatal(e)) throw e;
+        attempt++;
+        this.failures++;
+        uncertain = true;
+        await model.disconnect();
+        if (this.stopping) throw new StoppedError();
+        const delay = this.backoff(attempt);
+        this.opts.log.warn({ model: model.name, err: describe(e), attempt, retry_in_ms: delay, seq: batch.from.seq },
+          `${model.name} write failed; retrying in ${delay} ms`);
+        await this.sleep(delay);
+        if (this.stopping) throw new StoppedError();
+      }
+    }
+  }
+
+  private done(batch: Batch, ms: number, attempts: number): void {
+    this.events += batch.events.length;
+    this.batches++;
+    if (attempts > 0) this.opts.log.info({ model: this.model.name, seq: batch.to.seq, attempts }, `${this.model.name} is writing again`);
+    this.onCommit?.({ model: this.model.name, checkpoint: batch.to, events: batch.events.length, ms, live: batch.live });
+  }
+
+  private async readWithRetry(from: number, max: number): Promise<StoredEvent[] | null> {
+    let attempt = 0;
+    for (;;) {
+      try {
+        return await this.backend.readEvents(from, max);
+      } catch (e) {
+        attempt++;
+        const delay = this.backoff(attempt);
+        this.opts.log.warn({ model: this.model.name, err: describe(e), attempt, retry_in_ms: delay }, 'reading the event log failed; retrying');
+        await this.sleep(delay);
+        if (this.stopping) return null;
+      }
+    }
+  }
+
+  /** Runs `fn` until it succeeds, with backoff between attempts; fatal errors are thrown. */
+  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let attempt = 0;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof CheckpointMismatchError || this.model.isFatal(e)) throw e;
+        attempt++;
+        this.failures++;
+        await this.model.disconnect();
+        if (this.stopping) throw new StoppedError();
+        const delay = this.backoff(attempt);
+        this.opts.log.warn({ model: this.model.name, target: this.model.label, err: describe(e), attempt, retry_in_ms: delay },
+          `${this.model.name}: ${what} failed; retrying in ${delay} ms`);
+        await this.sleep(delay);
+        if (this.stopping) throw new StoppedError();
+      }
+    }
+  }
+
+  /** Exponential backoff with ±20 % jitter, capped. */
+  private backoff(attempt: number): number {
+    const base = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** Math.min(attempt - 1, 20));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => { clearTimeout(t); this.sleepers.delete(wake); resolve(); };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' ? `${e.message} (${code})` : e.message;
+  }
+  return String(e);
+}
