@@ -178,11 +178,27 @@ program.command('events')
 
 program.command('book')
   .description('live order book, liquidation ladder, pool, funding and risk state in the terminal')
-  .option('--data <dir>', 'data directory', './relayer-data')
-  .option('--once', 'print one plain-text frame and exit')
-  .option('--json', 'print the book model as JSON')
-  .addHelpText('after', examples('relayer book', 'relayer book --once'))
-  .action(notYet('book'));
+  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--kafka <brokers>', 'follow the Kafka backend instead (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
+  .option('--redis <url>', 'follow the Redis read model (not available yet)')
+  .option('--once', 'print one plain-text frame and exit (also when stdout is not a terminal)')
+  .option('--json', 'print the book model as JSON and exit')
+  .option('--from-scratch', 'ignore snapshots: apply the whole event log')
+  .option('--step <usd>', 'price bucket of the ladders (default: about 0.1 % of the price)')
+  .option('--depth <n>', 'levels per side with --once/--json (default: what fits, 10 with --json)')
+  .option('--width <cols>', 'width of a --once frame (default: the terminal, else 120)')
+  .option('--height <rows>', 'height of a --once frame (default: the terminal, else 40)')
+  .addHelpText('after', examples(
+    'relayer book',
+    'relayer book --data /var/lib/relayer',
+    'relayer book --once --width 140 --height 40',
+    'relayer book --json | jq .book.long',
+    'relayer book --kafka 127.0.0.1:9092',
+  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · ? help\n')
+  .action(async (opts) => {
+    const { book } = await import('./commands/book.js');
+    await book(opts);
+  });
 
 program.command('feed')
   .description('run a price source (exchange WebSocket, file replay, manual, walk) into the input log')

@@ -1,0 +1,69 @@
+// `relayer book`: the live order book in the terminal. On an interactive terminal it follows the
+// committed events until `q`; otherwise (or with --once) it prints one plain-text frame, or the
+// book model as JSON with --json, and exits.
+import { z } from 'zod';
+import { CliError, usage } from '../errors.js';
+import type { Backend } from '../store/types.js';
+import { catchUp, openStore } from '../tui/follow.js';
+import { bookModel } from '../tui/model.js';
+import { initialUi } from '../tui/ui.js';
+import { dataDir, openBackend, usesKafka, type BackendOptions } from './backend.js';
+
+export interface BookOptions extends BackendOptions {
+  redis?: string;
+  once?: boolean;
+  json?: boolean;
+  fromScratch?: boolean;
+  step?: string;
+  depth?: string;
+  width?: string;
+  height?: string;
+}
+
+const Options = z.object({
+  step: z.coerce.number().positive().optional(),
+  depth: z.coerce.number().int().min(1).max(1000).optional(),
+  width: z.coerce.number().int().min(40).max(1000).optional(),
+  height: z.coerce.number().int().min(12).max(1000).optional(),
+});
+
+export async function book(opts: BookOptions): Promise<void> {
+  const parsed = Options.safeParse({ step: opts.step, depth: opts.depth, width: opts.width, height: opts.height });
+  if (!parsed.success) throw usage(`invalid option: ${parsed.error.issues.map((i) => `--${String(i.path[0])} ${i.message}`).join('; ')}`);
+  const o = parsed.data;
+  if (opts.redis !== undefined) {
+    throw new CliError('the Redis source of relayer book is not available yet in this build; use --data (or --kafka)');
+  }
+  // React's production build: the development one (the default without NODE_ENV) costs several
+  // times more per frame. It must be set before React loads, hence the dynamic import.
+  process.env['NODE_ENV'] ??= 'production';
+  const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.once !== true && opts.json !== true;
+  // Ink draws nothing but the last frame when CI/CONTINUOUS_INTEGRATION is set; with a terminal on
+  // both ends someone is watching (a person, or the tmux end-to-end test under CI), so draw.
+  if (interactive) for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = 'false';
+  const backend: Backend = await openBackend(opts);
+  const source = usesKafka(opts) ? 'kafka' : `embedded ${dataDir(opts)}`;
+  try {
+    const store = await openStore(backend, { fromScratch: opts.fromScratch === true });
+    if (!interactive) {
+      await catchUp(store, backend, (await backend.lastCommitted()).seq);
+      const now = Date.now();
+      if (opts.json) {
+        const model = bookModel(store, { now, depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
+        process.stdout.write(`${JSON.stringify(model)}\n`);
+        return;
+      }
+      const { plainFrame, modelFor } = await import('../tui/app.js');
+      const width = o.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 120;
+      const height = o.height ?? (process.stdout.isTTY ? process.stdout.rows - 1 : undefined) ?? 40;
+      const ui = initialUi({ step: o.step ?? null });
+      const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
+      process.stdout.write(plainFrame(model, width, height, ui, source));
+      return;
+    }
+    const { runInteractive } = await import('../tui/app.js');
+    await runInteractive(backend, store, { source, ui: { step: o.step ?? null } });
+  } finally {
+    await backend.close();
+  }
+}

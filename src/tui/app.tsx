@@ -1,0 +1,118 @@
+// Running the book in a terminal: the root component (the only one with a hook: Ink's useInput,
+// which hands keys to the controller), the controller that owns the UI state and draws frames
+// from the follower, and the one-shot plain-text frame of non-interactive use.
+import { render, renderToString, useInput } from 'ink';
+import { BookScreen, type ScreenProps } from './components.js';
+import { Follower, type BookSource } from './follow.js';
+import type { FollowStatus } from './frame.js';
+import { bookModel, type BookModel } from './model.js';
+import { FEED_KEEP, recentFeed, type BookStore, type FeedItem } from './store.js';
+import { initialUi, onKey, type KeyPress, type UiState } from './ui.js';
+
+export interface AppProps extends ScreenProps {
+  onKey: (input: string, key: KeyPress) => void;
+}
+
+export function BookApp(props: AppProps) {
+  useInput((input, key) => props.onKey(input, key));
+  return <BookScreen model={props.model} ui={props.ui} status={props.status} width={props.width} height={props.height} />;
+}
+
+/** Model options for a screen of `height` rows: enough levels and feed lines to fill it. */
+export function modelFor(store: BookStore, ui: UiState, height: number, now: number): BookModel {
+  return bookModel(store, { now, depth: Math.max(5, Math.ceil(height / 2)), feed: Math.max(10, height), step: ui.step, account: ui.filter });
+}
+
+export interface InteractiveOptions {
+  source: string;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  /** Most frames per second (the issue's budget is 10). */
+  fps?: number;
+  /** Initial UI choices (e.g. the bucket from --step). */
+  ui?: Partial<UiState>;
+}
+
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+
+/** Follows the log on an interactive terminal until `q` (or ctrl-c, SIGTERM, SIGHUP). */
+export async function runInteractive(src: BookSource, store: BookStore, opts: InteractiveOptions): Promise<void> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  let ui = initialUi(opts.ui);
+  let frozen: { items: FeedItem[]; total: number } | null = null;
+  let lastStep = 1;
+  let quit: () => void = () => {};
+  const done = new Promise<void>((resolve) => { quit = resolve; });
+
+  const size = (): { width: number; height: number } => ({ width: stdout.columns ?? 100, height: (stdout.rows ?? 30) - 1 });
+  const element = (behind: number, fps: number, error: string | null) => {
+    const { width, height } = size();
+    const model = modelFor(store, ui, height, Date.now());
+    lastStep = model.book.step;
+    let pausedNew = 0;
+    if (ui.paused && frozen !== null) {
+      model.feed = frozen.items.filter((i) => ui.filter === null || i.account === ui.filter).slice(0, Math.max(10, height));
+      pausedNew = store.feed_total - frozen.total;
+    }
+    const status: FollowStatus = { source: opts.source, behind, fps, paused_new: pausedNew, loading: behind > 50_000, error };
+    return <BookApp model={model} ui={ui} status={status} width={width} height={height} onKey={handleKey} />;
+  };
+
+  function handleKey(input: string, key: KeyPress): void {
+    const next = onKey(ui, input, key, lastStep);
+    if (next.paused && !ui.paused) frozen = { items: recentFeed(store, FEED_KEEP), total: store.feed_total };
+    if (!next.paused) frozen = null;
+    ui = next;
+    if (ui.quit) quit(); else follower.invalidate();
+  }
+
+  stdout.write(ALT_SCREEN_ON);
+  let instance: ReturnType<typeof render> | null = null;
+  let failure: Error | null = null;
+  const follower = new Follower(src, store, {
+    fps: opts.fps ?? 10,
+    draw: ({ behind, fps, error }) => {
+      try {
+        const el = element(behind, fps, error);
+        if (instance === null) instance = render(el, { stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: opts.fps ?? 10 });
+        else instance.rerender(el);
+      } catch (e) {
+        failure = e as Error; // leave the terminal as it was, then report
+        quit();
+      }
+    },
+  });
+  const onResize = (): void => { stdout.write('\x1b[2J'); follower.invalidate(); };
+  const onSignal = (): void => quit();
+  stdout.on('resize', onResize);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  follower.start();
+  try {
+    await done;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    stdout.off('resize', onResize);
+    await follower.stop();
+    const inst = instance as ReturnType<typeof render> | null;
+    inst?.unmount();
+    stdout.write(ALT_SCREEN_OFF);
+    stdin.pause();
+  }
+  if (failure !== null) throw failure;
+}
+
+/** One frame as plain text (no colours, no cursor codes): the non-interactive output. */
+export function plainFrame(model: BookModel, width: number, height: number, ui: UiState = initialUi(), source = ''): string {
+  const status: FollowStatus = { source, behind: 0, fps: 0, paused_new: 0, loading: false, error: null, once: true };
+  const text = renderToString(<BookScreen model={model} ui={ui} status={status} width={width} height={height} />, { columns: width });
+  return `${stripAnsi(text).split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g, '');
+}

@@ -1,0 +1,182 @@
+// End-to-end: `relayer book` against a running demo market. In tmux (a real terminal of fixed
+// size) the price and both ladders must appear and change, `q` must quit with status 0, and the
+// pane is captured into docs/book.md. Without a terminal the book prints one plain frame or JSON.
+// tmux missing: skipped with a loud message locally, a failure under CI=true (.ci/run installs it).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { BIN, exited, relayer, sleep, startEngine, tempDir } from './cli.js';
+
+const DOC = fileURLToPath(new URL('../../../docs/book.md', import.meta.url));
+const COLS = 140;
+const ROWS = 42;
+const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+const CI = process.env['CI'] === 'true';
+if (!hasTmux && !CI) {
+  process.stderr.write('\n*** tmux is not installed: SKIPPING the terminal test of relayer book (apt-get install tmux) ***\n\n');
+}
+
+/** The rows of one pane of a captured frame: the text between its borders, by pane index. */
+function paneColumn(frame: string, pane: number): string[] {
+  return frame.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│')[1 + pane * 2] ?? '');
+}
+
+interface Seen { price: number | null; shorts: string[]; longs: string[] }
+
+/** The mark price and the ladder rows (shorts above the mark line, longs below) of the first pane. */
+function read(frame: string): Seen {
+  const m = /MARK ([\d,]+)/.exec(frame);
+  const rows = paneColumn(frame, 0);
+  const mark = rows.findIndex((r) => r.includes('─'));
+  const level = /^\s+[\d,]+\s+\d+\.\d{4}\s+\d+/;
+  return {
+    price: m === null ? null : Number(m[1]!.replace(/,/g, '')),
+    shorts: mark < 0 ? [] : rows.slice(0, mark).filter((r) => level.test(r)).map((r) => r.trim()),
+    longs: mark < 0 ? [] : rows.slice(mark + 1).filter((r) => level.test(r)).map((r) => r.trim()),
+  };
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | null): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Replaces the capture between the markers of docs/book.md (or writes the file around it). */
+function writeCapture(frame: string): void {
+  const block = [
+    '<!-- capture:begin (written by test/e2e/book.test.ts) -->',
+    `Captured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC from a ${COLS}×${ROWS} tmux pane running`,
+    '`relayer run --demo` and `relayer book` (`tmux capture-pane -p`, so without colours):',
+    '',
+    '```text',
+    frame.replace(/\s+$/, ''),
+    '```',
+    '<!-- capture:end -->',
+  ].join('\n');
+  const old = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# relayer book\n\n';
+  const re = /<!-- capture:begin[\s\S]*?<!-- capture:end -->/;
+  writeFileSync(DOC, re.test(old) ? old.replace(re, block) : `${old.replace(/\s*$/, '\n\n')}${block}\n`);
+}
+
+test('relayer book in a terminal shows the demo market live, and q quits with status 0', {
+  skip: !hasTmux && !CI ? 'tmux is not installed' : false, timeout: 60_000,
+}, async () => {
+  assert.ok(hasTmux, 'tmux must be installed under CI (see .ci/run)');
+  const dir = tempDir('relayer-book-');
+  const data = join(dir, 'data');
+  const sock = `relayer-book-test-${process.pid}`;
+  const tmux = (...args: string[]): string => {
+    const r = spawnSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const node = process.execPath;
+  try {
+    tmux('new-session', '-d', '-s', 'engine', '-x', '120', '-y', '10', `${node} ${BIN} run --demo --data ${data} --log-level warn`);
+    await waitFor('the demo market to commit events', 15_000, () => {
+      const r = relayer(['status', '--data', data, '--json']);
+      return r.code === 0 && (JSON.parse(r.stdout) as { last_seq: number }).last_seq > 20 ? true : null;
+    });
+    tmux('new-session', '-d', '-s', 'book', '-x', String(COLS), '-y', String(ROWS),
+      `sh -c '${node} ${BIN} book --data ${data}; echo EXIT:$?; sleep 60'`);
+    const capture = (): string => tmux('capture-pane', '-p', '-t', 'book');
+
+    const first = await waitFor('the price and both ladders', 15_000, () => {
+      const f = capture();
+      const s = read(f);
+      return s.price !== null && s.shorts.length > 0 && s.longs.length > 0 ? { frame: f, seen: s } : null;
+    });
+    assert.match(first.frame, /HEALTHY/);
+    assert.match(first.frame, /OPEN LIMITS/);
+    assert.match(first.frame, /LIQUIDATIONS/);
+    assert.ok(first.seen.price! > 1000, `a plausible mark price (${first.seen.price})`);
+
+    const changed = { price: false, shorts: false, longs: false };
+    const later = await waitFor('the price and both ladders to change', 20_000, () => {
+      const f = capture();
+      const s = read(f);
+      if (s.price === null || s.shorts.length === 0 || s.longs.length === 0) return null;
+      if (s.price !== first.seen.price) changed.price = true;
+      if (JSON.stringify(s.shorts) !== JSON.stringify(first.seen.shorts)) changed.shorts = true;
+      if (JSON.stringify(s.longs) !== JSON.stringify(first.seen.longs)) changed.longs = true;
+      return changed.price && changed.shorts && changed.longs ? f : null;
+    });
+    const lines = later.replace(/\n+$/, '').split('\n');
+    assert.ok(lines.length <= ROWS && lines.every((l) => [...l].length <= COLS), 'the frame fits the pane');
+
+    // the demo's scheduler runs funding every 10 s: the rate and the countdown to the next cycle appear
+    const funded = await waitFor('a funding cycle', 25_000, () => {
+      const f = capture();
+      return /FUNDING [+−]?\d\.\d{4}% next \d+:\d\d every/.test(f) && read(f).longs.length > 0 && read(f).shorts.length > 0 ? f : null;
+    });
+    writeCapture(funded);
+
+    tmux('send-keys', '-t', 'book', 'q');
+    const exit = await waitFor('the book to exit', 10_000, () => /EXIT:(\d+)/.exec(capture()));
+    assert.equal(exit[1], '0', 'q quits with exit status 0');
+    tmux('send-keys', '-t', 'engine', 'C-c');
+    await sleep(300);
+  } finally {
+    spawnSync('tmux', ['-L', sock, 'kill-server']);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without a terminal relayer book prints one plain frame, or the model as JSON', { timeout: 60_000 }, async () => {
+  const dir = tempDir('relayer-book-');
+  const data = join(dir, 'data');
+  const engine = startEngine(['--demo', '--data', data]);
+  try {
+    await waitFor('the demo market to rest some limits', 15_000, () => {
+      const r = relayer(['status', '--data', data, '--json']);
+      if (r.code !== 0) return null;
+      const s = JSON.parse(r.stdout) as { market: { orders: { pending: number; filled: number } } | null };
+      return s.market !== null && s.market.orders.pending > 3 && s.market.orders.filled > 3 ? true : null;
+    });
+    const once = relayer(['book', '--data', data, '--once', '--width', '120', '--height', '30']);
+    assert.equal(once.code, 0, once.stderr);
+    assert.doesNotMatch(once.stdout, /\x1b/, 'plain text: no escape codes');
+    assert.match(once.stdout, /MARK [\d,]+/);
+    assert.match(once.stdout, /OPEN LIMITS[\s\S]*LIQUIDATIONS/);
+    const rows = once.stdout.trimEnd().split('\n');
+    assert.ok(rows.length <= 30 && rows.every((l) => [...l].length <= 120), 'the frame has the asked size');
+    const piped = relayer(['book', '--data', data]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(piped.stdout, /OPEN LIMITS/, 'stdout not a terminal: one frame, no following');
+
+    const json = relayer(['book', '--data', data, '--json', '--depth', '3']);
+    assert.equal(json.code, 0, json.stderr);
+    const m = JSON.parse(json.stdout) as {
+      seq: number; price: { mark: number }; market: { status: string }; book: { long: unknown[]; short: unknown[] };
+      liquidations: { long: { distance: number }[] }; pool: { tlv: number }; risk: { open_interest: number };
+    };
+    assert.ok(m.seq > 0 && m.price.mark > 0);
+    assert.equal(m.market.status, 'HEALTHY');
+    assert.ok(m.book.long.length <= 3 && m.book.short.length <= 3);
+    assert.ok(m.pool.tlv > 0 && m.risk.open_interest > 0);
+
+    const redis = relayer(['book', '--redis', 'redis://127.0.0.1:6379']);
+    assert.equal(redis.code, 1);
+    assert.match(redis.stderr, /Redis source of relayer book is not available yet/);
+    const missing = relayer(['book', '--data', join(dir, 'nothing-here'), '--once']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no relayer data/);
+    const bad = relayer(['book', '--data', data, '--once', '--width', '10']);
+    assert.equal(bad.code, 2, 'a width below 40 is a usage error');
+    const help = relayer(['book', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Examples:[\s\S]*relayer book --once/);
+  } finally {
+    engine.kill('SIGTERM');
+    await exited(engine);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
