@@ -66,6 +66,8 @@ export async function openBackend(opts: BackendOptions, o: OpenOptions = {}): Pr
       await store.startEngine(o.genesis ?? null);
     } catch (e) {
       await store.close();
+      const { FencedError, InterruptedError } = await import('../store/kafka/errors.js');
+      if (e instanceof FencedError || e instanceof InterruptedError) throw new CliError(e.message);
       throw e;
     }
   }

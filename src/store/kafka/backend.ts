@@ -27,7 +27,7 @@ import {
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { Fetcher, scan, type Fetched } from './fetcher.js';
 import {
-  type StateRecord, eventMessage, eventOf, failedMessage, split, stateMessage, stateOf,
+  type StateRecord, cmdOf, eventMessage, eventOf, failedMessage, split, stateMessage, stateOf,
 } from './records.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
 
@@ -77,6 +77,8 @@ export class KafkaBackend implements Backend {
   /** Transactional (the engine only). */
   private tx: Producer | null = null;
   private engine = false;
+  /** A transaction failed midway: the producer's state is unknown, re-initialise before the next. */
+  private txNeedsReset = false;
   private stopped = false;
   private closed = false;
   /** What the last commit (or recovery) left: the base of the next state record. */
@@ -165,15 +167,17 @@ export class KafkaBackend implements Backend {
     await this.retry('taking the transactional id', () => this.resetTx());
     let genesisOffset: number | null = null;
     if (genesis !== null) {
-      const { end } = await this.retry('reading the request topic', () => this.fetcher.bounds(this.cfg.topics.request));
-      if (end === 0) {
+      await this.retry('writing the genesis command', async () => {
+        // looked at again on every attempt: an attempt that failed may have committed after all
+        const { end } = await this.fetcher.bounds(this.cfg.topics.request);
+        if (end !== 0) return;
         await this.inTx(async (tx) => {
           const r = await tx.send({ topic: this.cfg.topics.request, acks: -1, messages: [{ value: genesis, partition: 0 }] });
           genesisOffset = Number(r[0]?.baseOffset ?? -1);
         });
-        if (genesisOffset !== 0) this.log.warn({ offset: genesisOffset }, 'genesis InitPool is not the first record: a client wrote before the first engine started');
-        else this.log.info({ topic: this.cfg.topics.request }, 'wrote the genesis InitPool as the first input');
-      }
+      });
+      if (genesisOffset !== null && genesisOffset !== 0) this.log.warn({ offset: genesisOffset }, 'genesis InitPool is not the first record: a client wrote before the first engine started');
+      else if (genesisOffset === 0) this.log.info({ topic: this.cfg.topics.request }, 'wrote the genesis InitPool as the first input');
     }
     await this.settleGroupOffset();
     return { genesisOffset };
@@ -200,12 +204,17 @@ export class KafkaBackend implements Backend {
       throw e;
     }
     this.tx = p;
+    this.txNeedsReset = false;
     this.lastTxAt = Date.now();
   }
 
+  /** One transaction; after a failure the next call starts from a re-initialised producer. */
   private async inTx<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (this.tx === null) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
-    const tx = await this.tx.transaction();
+    if (this.txNeedsReset || this.tx === null) {
+      if (!this.engine) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
+      await this.resetTx();
+    }
+    const tx = await this.tx!.transaction();
     try {
       const r = await fn(tx);
       await tx.commit();
@@ -213,6 +222,7 @@ export class KafkaBackend implements Backend {
       return r;
     } catch (e) {
       if (isFenced(e)) throw new FencedError(this.cfg.transactionalId, e);
+      this.txNeedsReset = true;
       if (tx.isActive()) await tx.abort().catch(() => undefined);
       throw e;
     }
@@ -332,7 +342,6 @@ export class KafkaBackend implements Backend {
       if (e instanceof FencedError) throw e;
       this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
       this.lastTxAt = Date.now();
-      await this.resetTx().catch(() => undefined);
     }
   }
 
@@ -506,7 +515,7 @@ export class KafkaBackend implements Backend {
     const { start, end } = await this.fetcher.bounds(topic);
     eo.at = Math.max(eo.at, start);
     eo.at = await scan(this.fetcher, topic, eo.at, (recs) => {
-      for (const r of recs) if (r.headers['cmd'] === cmd) { const e = eventOf(r); if (e !== null) eo.found.push(e); }
+      for (const r of recs) if (cmdOf(r) === cmd) { const e = eventOf(r); if (e !== null) eo.found.push(e); }
     }, { end });
     return eo.found;
   }
@@ -531,7 +540,7 @@ export class KafkaBackend implements Backend {
       if (last) offsets.push(await send(p, last(offsets)));
       return offsets;
     };
-    if (this.engine && this.tx !== null) return this.inTx((tx) => all(tx));
+    if (this.engine) return this.inTx((tx) => all(tx));
     return all(await this.plainProducer());
   };
 
