@@ -288,7 +288,7 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka')
+  .argument('<suite>', 'engine | durable | kafka | project (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
@@ -303,7 +303,11 @@ program.command('bench')
       const { benchKafka } = await import('../bench/kafka/run.js');
       return benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka)`, 2);
+    if (suite === 'project') {
+      const { benchProject } = await import('../bench/project/run.js');
+      return benchProject({ quick: opts.quick === true, json: opts.json === true });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, project)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });

@@ -1,6 +1,7 @@
 // What a projection consumes: committed events read from the backend in seq order, parsed once,
 // grouped in batches. A batch is applied to a read model together with its last seq and hash.
 import type { EventEnvelope } from '../engine/index.js';
+import { accountOf } from '../runtime/record.js';
 import type { StoredEvent } from '../store/types.js';
 
 /** Where a read model stands: the last event applied (seq 0 / genesis hash = nothing yet). */
@@ -17,7 +18,8 @@ export interface ProjectedEvent {
 }
 
 export interface Batch {
-  events: ProjectedEvent[];
+  /** How many events (they are not kept: builders take what they need as each event passes). */
+  count: number;
   /** The checkpoint the read model must be at before this batch… */
   from: Checkpoint;
   /** …and the one it is at after it. */
@@ -54,6 +56,18 @@ export function parseStored(rows: readonly StoredEvent[]): ProjectedEvent[] {
     const env = JSON.parse(r.line) as EventEnvelope;
     if (env.seq !== r.seq) throw new Error(`stored event ${r.seq} carries seq ${env.seq}`);
     out[i] = { env, line: r.line, hash: r.hash, account: r.account };
+  }
+  return out;
+}
+
+/** [seq, line, hash] rows (the embedded store's lean read): the account is derived as the writer did. */
+export function parseLines(rows: readonly [number, string, string][]): ProjectedEvent[] {
+  const out = new Array<ProjectedEvent>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [seq, line, hash] = rows[i]!;
+    const env = JSON.parse(line) as EventEnvelope;
+    if (env.seq !== seq) throw new Error(`stored event ${seq} carries seq ${env.seq}`);
+    out[i] = { env, line, hash, account: accountOf(env) };
   }
   return out;
 }

@@ -6,8 +6,8 @@
 // applied twice and never skipped. The engine is never involved: it does not wait for projections.
 import type { State } from '../engine/index.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Backend, StoredEvent } from '../store/types.js';
-import { parseStored, type Batch, type Checkpoint, type ProjectedEvent } from './batch.js';
+import type { Backend } from '../store/types.js';
+import { parseLines, parseStored, type Batch, type Checkpoint, type ProjectedEvent } from './batch.js';
 import { apply, CheckpointMismatchError, loadMirror } from './mirror.js';
 
 export interface Builder<P> {
@@ -27,7 +27,9 @@ export interface ReadModel<P> {
   /** Drops the connection after a failure; never throws. */
   disconnect(): Promise<void>;
   checkpoint(): Promise<Checkpoint>;
-  builder(live: boolean): Builder<P>;
+  builder(): Builder<P>;
+  /** Called with the mirror at the checkpoint before the first batch (caches derived from state). */
+  prime?(state: State): void;
   /** Applies a prepared batch and moves the checkpoint from batch.from to batch.to atomically. */
   write(p: P, batch: Batch): Promise<void>;
   /** Removes the read model entirely and re-creates it empty (for --rebuild). */
@@ -52,6 +54,11 @@ export interface RunnerOptions {
 export const DEFAULT_RUNNER: Omit<RunnerOptions, 'log'> = {
   batchSize: 5000, pollMs: 10, once: false, minBackoffMs: 100, maxBackoffMs: 5000,
 };
+
+/** Events read and prepared between two turns of the event loop. */
+const CHUNK = 500;
+
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class StoppedError extends Error {}
 export class CorruptLogError extends Error {}
@@ -100,6 +107,7 @@ export class Projector<P> {
       throw e;
     }
     this.mirror = await loadMirror(this.backend, cp, model.label);
+    model.prime?.(this.mirror);
     this.committed = cp;
     await this.refreshHead(true);
     this.onStart?.(cp, this.head);
@@ -109,30 +117,40 @@ export class Projector<P> {
     let inflight: Promise<void> | null = null;
     try {
       while (!this.stopping) {
-        const rows = await this.readWithRetry(prev.seq + 1, batchSize);
-        if (rows === null) break;
-        if (rows.length === 0) {
+        // a batch is read and prepared in chunks; between chunks the event loop runs, so the
+        // write in flight (COPY after COPY, each a round trip) never waits for the whole batch
+        const b = model.builder();
+        let count = 0;
+        let lastTs = 0;
+        let hash = prev.hash;
+        let seq = prev.seq;
+        let atHead = false;
+        while (count < batchSize && !this.stopping) {
+          const want = Math.min(CHUNK, batchSize - count);
+          const rows = await this.readWithRetry(seq + 1, want);
+          if (rows === null) break;
+          for (const ev of rows) {
+            if (ev.env.seq !== seq + 1) throw new CorruptLogError(`event log has a gap after seq ${seq} (next is ${ev.env.seq})`);
+            if ((ev.env as { prev?: string }).prev !== hash) throw new CorruptLogError(`hash chain broken at seq ${ev.env.seq}; run relayer verify`);
+            apply(state, ev.env);
+            b.add(ev, state);
+            count++;
+            lastTs = ev.env.ts;
+            seq = ev.env.seq;
+            hash = ev.hash;
+          }
+          if (rows.length < want) { atHead = true; break; }
+          if (inflight !== null) await yieldToIo();
+        }
+        if (count === 0) {
+          if (this.stopping) break;
           if (inflight !== null) { await inflight; inflight = null; }
-          await this.refreshHead(true);
+          await this.refreshHead(this.opts.once);
           if (this.opts.once && this.head <= prev.seq) break;
           if (this.head <= prev.seq) await this.sleep(this.opts.pollMs);
           continue;
         }
-        const events = parseStored(rows);
-        let hash = prev.hash;
-        let seq = prev.seq;
-        const b = model.builder(rows.length < batchSize);
-        for (const ev of events) {
-          if (ev.env.seq !== seq + 1) throw new CorruptLogError(`event log has a gap after seq ${seq} (next is ${ev.env.seq})`);
-          if ((ev.env as { prev?: string }).prev !== hash) throw new CorruptLogError(`hash chain broken at seq ${ev.env.seq}; run relayer verify`);
-          apply(state, ev.env);
-          b.add(ev, state);
-          seq = ev.env.seq;
-          hash = ev.hash;
-        }
-        const batch: Batch = {
-          events, from: prev, to: { seq, hash }, lastTs: events[events.length - 1]!.env.ts, live: rows.length < batchSize,
-        };
+        const batch: Batch = { count, from: prev, to: { seq, hash }, lastTs, live: atHead };
         const prepared = b.finish(batch, state);
         prev = batch.to;
         if (inflight !== null) await inflight;
@@ -150,7 +168,7 @@ export class Projector<P> {
 
   private async refreshHead(force: boolean): Promise<void> {
     const now = Date.now();
-    if (!force && now - this.headAt < 500) return;
+    if (!force && now - this.headAt < 200) return;
     try {
       this.head = Math.max(this.head, (await this.backend.lastCommitted()).seq);
       this.headAt = now;
@@ -193,18 +211,22 @@ export class Projector<P> {
   }
 
   private done(batch: Batch, ms: number, attempts: number): void {
-    this.events += batch.events.length;
+    this.events += batch.count;
     this.batches++;
     if (attempts > 0) this.opts.log.info({ model: this.model.name, seq: batch.to.seq, attempts }, `${this.model.name} is writing again`);
-    this.onCommit?.({ model: this.model.name, checkpoint: batch.to, events: batch.events.length, ms, live: batch.live });
+    this.onCommit?.({ model: this.model.name, checkpoint: batch.to, events: batch.count, ms, live: batch.live });
   }
 
-  private async readWithRetry(from: number, max: number): Promise<StoredEvent[] | null> {
+  /** Committed events from `from` on, parsed; null when stopped while the log was unreadable. */
+  private async readWithRetry(from: number, max: number): Promise<ProjectedEvent[] | null> {
     let attempt = 0;
     for (;;) {
       try {
-        return await this.backend.readEvents(from, max);
+        const lean = (this.backend as { readLinesSync?: (from: number, max: number) => [number, string, string][] }).readLinesSync;
+        if (typeof lean === 'function') return parseLines(lean.call(this.backend, from, max));
+        return parseStored(await this.backend.readEvents(from, max));
       } catch (e) {
+        if (e instanceof SyntaxError) throw new CorruptLogError(`event ${from}… is not JSON: ${e.message}`);
         attempt++;
         const delay = this.backoff(attempt);
         this.opts.log.warn({ model: this.model.name, err: describe(e), attempt, retry_in_ms: delay }, 'reading the event log failed; retrying');

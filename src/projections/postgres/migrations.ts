@@ -175,7 +175,6 @@ CREATE TABLE funding_payments (
   maintenance_margin float8 NOT NULL,
   liquidation_price float8 NOT NULL
 );
-CREATE INDEX funding_payments_by_order ON funding_payments (uuid, seq);
 
 CREATE TABLE funding_rates (
   seq bigint PRIMARY KEY,

@@ -9,7 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Batch, Checkpoint } from '../batch.js';
 import { CheckpointMismatchError } from '../mirror.js';
 import type { ReadModel } from '../runner.js';
-import { columnList, conflict, copyRows, ident, insertSql } from './encode.js';
+import { columnList, conflict, ident, insertSql } from './encode.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { PgBuilder, type PgBatch } from './rows.js';
 import { TABLES, type TableSpec } from './tables.js';
@@ -45,12 +45,12 @@ export function pgClient(url: string, applicationName: string, connectTimeoutMs 
   return client;
 }
 
-export function copyIn(client: pg.Client, sql: string, text: string): Promise<void> {
+export function copyIn(client: pg.Client, sql: string, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);
     stream.on('finish', () => resolve());
-    stream.end(text);
+    stream.end(data);
   });
 }
 
@@ -112,12 +112,12 @@ export class PgReadModel implements ReadModel<PgBatch> {
     return { seq: row.seq, hash: row.hash };
   }
 
-  builder(): PgBuilder { return new PgBuilder(); }
+  builder(): PgBuilder { return new PgBuilder(this.opts.insertMax); }
 
   async write(p: PgBatch, batch: Batch): Promise<void> {
     const advance = `SELECT advance_checkpoint(${batch.from.seq}, ${batch.to.seq}, '${batch.to.hash}', ${batch.lastTs})`;
     try {
-      if (p.events <= this.opts.insertMax) {
+      if (!p.copy) {
         // one round trip: a multi-statement simple query is one implicit transaction
         const parts = p.tables.map(({ spec, rows }) => insertSql(spec, rows));
         parts.push(advance);
@@ -128,17 +128,14 @@ export class PgReadModel implements ReadModel<PgBatch> {
       const db = this.db;
       await db.query('BEGIN');
       try {
-        for (const { spec, rows } of p.tables) {
-          const t0 = performance.now();
-          const text = copyRows(rows);
-          const t1 = performance.now();
+        for (const { spec, copy: data } of p.tables) {
+          if (data === null) throw new Error(`${spec.name}: rows were not encoded for COPY`);
           if (spec.upsert === undefined) {
-            await copyIn(db, `COPY ${spec.name} (${columnList(spec)}) FROM STDIN`, text);
+            await copyIn(db, `COPY ${spec.name} (${columnList(spec)}) FROM STDIN WITH (FORMAT binary)`, data);
           } else {
-            await copyIn(db, `COPY ${stage(spec)} (${columnList(spec)}) FROM STDIN`, text);
+            await copyIn(db, `COPY ${stage(spec)} (${columnList(spec)}) FROM STDIN WITH (FORMAT binary)`, data);
             await db.query(`INSERT INTO ${spec.name} (${columnList(spec)}) SELECT ${columnList(spec)} FROM ${stage(spec)}${conflict(spec)}`);
           }
-          if (process.env['PGPROF']) console.error(spec.name, rows.length, (t1 - t0).toFixed(1), (performance.now() - t1).toFixed(1));
         }
         await db.query(advance);
         await db.query('COMMIT');
@@ -175,7 +172,7 @@ export function isFatalPg(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   if (typeof code !== 'string' || code.length !== 5) return false; // network errors: ECONNREFUSED, ECONNRESET, timeouts
   const cls = code.slice(0, 2);
-  return !(cls === '08' || cls === '57' || cls === '53' || cls === '40' || cls === '58' || code === 'XX000');
+  return !(cls === '08' || cls === '57' || cls === '53' || cls === '40' || cls === '58');
 }
 
 /** Creates the schema if needed and applies the migrations it lacks; refuses a newer schema. */

@@ -3,6 +3,7 @@
 // batch (one upsert per key), so a batch never touches a key twice.
 import type { LendOrder, State, TraderOrder } from '../../engine/index.js';
 import { dataText, type Batch, type ProjectedEvent } from '../batch.js';
+import { copyBinary } from './encode.js';
 import type { Builder } from '../runner.js';
 import { lendAfter, orderAfter, sharePrice, tradeOf } from '../mirror.js';
 import {
@@ -13,8 +14,10 @@ import {
 
 export interface PgBatch {
   /** Rows per table, in TABLES order; tables without rows are left out. */
-  tables: { spec: TableSpec; rows: Row[] }[];
+  tables: { spec: TableSpec; rows: Row[]; copy: Buffer | null }[];
   events: number;
+  /** Written with COPY (rows encoded in COPY's binary format here, off the write path) or INSERT. */
+  copy: boolean;
 }
 
 interface Latest<T> { value: T; first: number; seq: number; ts: number }
@@ -48,6 +51,9 @@ export class PgBuilder implements Builder<PgBatch> {
   private readonly lends = new Map<string, Latest<LendOrder>>();
   private readonly candles = new Map<string, Candle>();
   private count = 0;
+
+  /** Batches of more than `insertMax` events are encoded for COPY. */
+  constructor(private readonly insertMax = 0) {}
 
   private push(spec: TableSpec, row: Row): void {
     let list = this.rows.get(spec);
@@ -177,11 +183,13 @@ export class PgBuilder implements Builder<PgBatch> {
       const i = key.indexOf(':');
       this.push(CANDLES, [key.slice(0, i), Number(key.slice(i + 1)), c.open, c.high, c.low, c.close, c.updates, c.first, c.last]);
     }
+    const copy = this.count > this.insertMax;
     const tables: PgBatch['tables'] = [];
     for (const spec of TABLES) {
       const rows = this.rows.get(spec);
-      if (rows !== undefined && rows.length > 0) tables.push({ spec, rows });
+      // encoded rows are dropped at once: only the bytes wait for the write
+      if (rows !== undefined && rows.length > 0) tables.push(copy ? { spec, rows: [], copy: copyBinary(rows, spec.types) } : { spec, rows, copy: null });
     }
-    return { tables, events: this.count };
+    return { tables, events: this.count, copy };
   }
 }

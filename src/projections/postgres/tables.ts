@@ -1,19 +1,20 @@
-// The query tables of the PostgreSQL read model: their columns (in COPY order) and how rows of a
-// batch land: appended (one row per event, keyed by seq) or upserted (current state by key).
-// migrations.ts creates them; rows.ts fills them; the benchmark's raw COPY uses the same specs.
+// The query tables of the PostgreSQL read model: their columns and types (in COPY order) and how
+// rows of a batch land: appended (one row per event, keyed by seq) or upserted (current state by
+// key). migrations.ts creates them (a test checks the two agree); rows.ts fills them; the
+// benchmark's raw COPY uses the same specs.
 
 export type Value = string | number | boolean | null;
 export type Row = Value[];
 
+/** Column types, as COPY's binary format writes them (int8 and int4 hold JS integers). */
+export type ColType = 'int8' | 'int4' | 'float8' | 'text' | 'json' | 'bool';
+
 export interface TableSpec {
   name: string;
   columns: readonly string[];
+  types: readonly ColType[];
   /** Upserted tables: the conflict key and the SET list of ON CONFLICT DO UPDATE. */
   upsert?: { key: readonly string[]; set: string };
-}
-
-function updateAll(columns: readonly string[], keep: readonly string[]): string {
-  return columns.filter((c) => !keep.includes(c)).map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ');
 }
 
 /** Column names that are SQL keywords need quotes. */
@@ -21,117 +22,125 @@ export function quote(c: string): string {
   return c === 'timestamp' || c === 'interval' || c === 'trigger' ? `"${c}"` : c;
 }
 
+/** "name:type name:type …" → columns and types. */
+function cols(spec: string): { columns: string[]; types: ColType[] } {
+  const parts = spec.trim().split(/\s+/).map((p) => p.split(':') as [string, ColType]);
+  return { columns: parts.map((p) => p[0]), types: parts.map((p) => p[1]) };
+}
+
+function updateAll(columns: readonly string[], keep: readonly string[]): string {
+  return columns.filter((c) => !keep.includes(c)).map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ');
+}
+
 export const EVENTS: TableSpec = {
   name: 'events',
-  columns: ['seq', 'ts', 'cmd', 'type', 'account', 'data', 'hash'],
+  ...cols('seq:int8 ts:int8 cmd:text type:text account:text data:json hash:text'),
 };
 
-const ORDER_FIELDS = [
-  'uuid', 'account_id', 'position_type', 'order_status', 'order_type', 'entryprice', 'execution_price',
-  'positionsize', 'leverage', 'initial_margin', 'available_margin', 'timestamp', 'bankruptcy_price',
-  'bankruptcy_value', 'maintenance_margin', 'liquidation_price', 'unrealized_pnl', 'settlement_price',
-  'entry_nonce', 'exit_nonce', 'entry_sequence', 'fee_filled', 'fee_settled', 'close_limit_price',
-  'stop_loss_price', 'take_profit_price', 'sltp_on_fill',
-] as const;
+/** The TraderOrder fields (SPEC §3) in column order; sltp_on_fill is stored as JSON. */
+const ORDER = cols(`
+  uuid:text account_id:text position_type:text order_status:text order_type:text entryprice:float8 execution_price:float8
+  positionsize:float8 leverage:float8 initial_margin:float8 available_margin:float8 timestamp:text bankruptcy_price:float8
+  bankruptcy_value:float8 maintenance_margin:float8 liquidation_price:float8 unrealized_pnl:float8 settlement_price:float8
+  entry_nonce:int8 exit_nonce:int8 entry_sequence:int8 fee_filled:float8 fee_settled:float8 close_limit_price:float8
+  stop_loss_price:float8 take_profit_price:float8 sltp_on_fill:json`);
+const ROW_META = cols('created_seq:int8 updated_seq:int8 updated_ts:int8');
 
-const ORDER_COLUMNS = [...ORDER_FIELDS, 'created_seq', 'updated_seq', 'updated_ts'];
+export const ORDER_ROW_FIELDS = ORDER.columns as readonly (keyof import('../../engine/index.js').TraderOrder)[];
 
 export const ORDERS: TableSpec = {
   name: 'orders',
-  columns: ORDER_COLUMNS,
-  upsert: { key: ['uuid'], set: updateAll(ORDER_COLUMNS, ['uuid', 'created_seq']) },
+  columns: [...ORDER.columns, ...ROW_META.columns],
+  types: [...ORDER.types, ...ROW_META.types],
+  upsert: { key: ['uuid'], set: updateAll([...ORDER.columns, ...ROW_META.columns], ['uuid', 'created_seq']) },
 };
 
 export const POSITION_HISTORY: TableSpec = {
   name: 'position_history',
-  columns: [
-    'seq', 'ts', 'event', 'uuid', 'account_id', 'order_status', 'position_type', 'order_type', 'entryprice',
-    'leverage', 'initial_margin', 'available_margin', 'positionsize', 'maintenance_margin', 'liquidation_price',
-    'unrealized_pnl', 'settlement_price', 'fee_filled', 'fee_settled', 'close_limit_price', 'stop_loss_price',
-    'take_profit_price',
-  ],
+  ...cols(`
+    seq:int8 ts:int8 event:text uuid:text account_id:text order_status:text position_type:text order_type:text entryprice:float8
+    leverage:float8 initial_margin:float8 available_margin:float8 positionsize:float8 maintenance_margin:float8 liquidation_price:float8
+    unrealized_pnl:float8 settlement_price:float8 fee_filled:float8 fee_settled:float8 close_limit_price:float8 stop_loss_price:float8
+    take_profit_price:float8`),
 };
 
 export const TRADES: TableSpec = {
   name: 'trades',
-  columns: [
-    'seq', 'ts', 'kind', 'uuid', 'account_id', 'position_type', 'order_type', 'price', 'positionsize',
-    'entry_value', 'leverage', 'fee', 'payment', 'close_type', 'trigger',
-  ],
+  ...cols(`
+    seq:int8 ts:int8 kind:text uuid:text account_id:text position_type:text order_type:text price:float8 positionsize:float8
+    entry_value:float8 leverage:float8 fee:float8 payment:float8 close_type:text trigger:text`),
 };
 
 export const SETTLEMENTS: TableSpec = {
   name: 'settlements',
-  columns: [
-    'seq', 'ts', 'uuid', 'account_id', 'position_type', 'order_type', 'close_type', 'trigger', 'settlement_price',
-    'entryprice', 'positionsize', 'initial_margin', 'available_margin', 'unrealized_pnl', 'payment', 'fee_rate',
-    'fee_settled', 'total_locked_value', 'total_pool_share', 'nonce',
-  ],
+  ...cols(`
+    seq:int8 ts:int8 uuid:text account_id:text position_type:text order_type:text close_type:text trigger:text settlement_price:float8
+    entryprice:float8 positionsize:float8 initial_margin:float8 available_margin:float8 unrealized_pnl:float8 payment:float8 fee_rate:float8
+    fee_settled:float8 total_locked_value:float8 total_pool_share:float8 nonce:int8`),
 };
 
 export const LIQUIDATIONS: TableSpec = {
   name: 'liquidations',
-  columns: [
-    'seq', 'ts', 'uuid', 'account_id', 'position_type', 'trigger', 'price', 'entryprice', 'positionsize',
-    'initial_margin', 'payment', 'total_locked_value', 'total_pool_share', 'nonce',
-  ],
+  ...cols(`
+    seq:int8 ts:int8 uuid:text account_id:text position_type:text trigger:text price:float8 entryprice:float8 positionsize:float8
+    initial_margin:float8 payment:float8 total_locked_value:float8 total_pool_share:float8 nonce:int8`),
 };
 
 export const FUNDING_PAYMENTS: TableSpec = {
   name: 'funding_payments',
-  columns: [
-    'seq', 'ts', 'uuid', 'account_id', 'position_type', 'funding_rate', 'funding_payment', 'available_margin',
-    'maintenance_margin', 'liquidation_price',
-  ],
+  ...cols(`
+    seq:int8 ts:int8 uuid:text account_id:text position_type:text funding_rate:float8 funding_payment:float8 available_margin:float8
+    maintenance_margin:float8 liquidation_price:float8`),
 };
 
 export const FUNDING_RATES: TableSpec = {
   name: 'funding_rates',
-  columns: ['seq', 'ts', 'funding_rate', 'price', 'long_position_size', 'short_position_size', 'total_position_size'],
+  ...cols('seq:int8 ts:int8 funding_rate:float8 price:float8 long_position_size:float8 short_position_size:float8 total_position_size:float8'),
 };
 
-const LEND_FIELDS = [
-  'uuid', 'account_id', 'balance', 'order_status', 'order_type', 'entry_nonce', 'exit_nonce', 'deposit',
-  'new_lend_state_amount', 'timestamp', 'npoolshare', 'nwithdraw', 'payment', 'tlv0', 'tps0', 'tlv1', 'tps1',
-  'tlv2', 'tps2', 'tlv3', 'tps3', 'entry_sequence',
-] as const;
+/** The LendOrder fields (SPEC §3) in column order. */
+const LEND = cols(`
+  uuid:text account_id:text balance:float8 order_status:text order_type:text entry_nonce:int8 exit_nonce:int8 deposit:float8
+  new_lend_state_amount:float8 timestamp:text npoolshare:float8 nwithdraw:float8 payment:float8 tlv0:float8 tps0:float8 tlv1:float8
+  tps1:float8 tlv2:float8 tps2:float8 tlv3:float8 tps3:float8 entry_sequence:int8`);
 
-const LEND_COLUMNS = [...LEND_FIELDS, 'created_seq', 'updated_seq', 'updated_ts'];
+export const LEND_ROW_FIELDS = LEND.columns as readonly (keyof import('../../engine/index.js').LendOrder)[];
 
 export const LEND_ORDERS: TableSpec = {
   name: 'lend_orders',
-  columns: LEND_COLUMNS,
-  upsert: { key: ['uuid'], set: updateAll(LEND_COLUMNS, ['uuid', 'created_seq']) },
+  columns: [...LEND.columns, ...ROW_META.columns],
+  types: [...LEND.types, ...ROW_META.types],
+  upsert: { key: ['uuid'], set: updateAll([...LEND.columns, ...ROW_META.columns], ['uuid', 'created_seq']) },
 };
 
 export const POOL_HISTORY: TableSpec = {
   name: 'pool_history',
-  columns: ['seq', 'ts', 'cause', 'uuid', 'total_locked_value', 'total_pool_share', 'nonce', 'share_price'],
+  ...cols('seq:int8 ts:int8 cause:text uuid:text total_locked_value:float8 total_pool_share:float8 nonce:int8 share_price:float8'),
 };
 
 export const PRICES: TableSpec = {
   name: 'prices',
-  columns: ['seq', 'ts', 'price', 'previous_price', 'feed_price'],
+  ...cols('seq:int8 ts:int8 price:float8 previous_price:float8 feed_price:float8'),
 };
 
 export const FEE_CHANGES: TableSpec = {
   name: 'fee_changes',
-  columns: ['seq', 'ts', 'order_filled_on_market', 'order_filled_on_limit', 'order_settled_on_market', 'order_settled_on_limit'],
+  ...cols('seq:int8 ts:int8 order_filled_on_market:float8 order_filled_on_limit:float8 order_settled_on_market:float8 order_settled_on_limit:float8'),
 };
 
 export const RISK_PARAM_CHANGES: TableSpec = {
   name: 'risk_param_changes',
-  columns: ['seq', 'ts', 'max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio'],
+  ...cols('seq:int8 ts:int8 max_oi_mult:float8 max_net_mult:float8 max_position_pct:float8 min_position_btc:float8 max_leverage:float8 mm_ratio:float8'),
 };
 
 export const RISK_FLAG_CHANGES: TableSpec = {
   name: 'risk_flag_changes',
-  columns: ['seq', 'ts', 'manual_halt', 'manual_close_only', 'pause_funding', 'pause_price_feed'],
+  ...cols('seq:int8 ts:int8 manual_halt:bool manual_close_only:bool pause_funding:bool pause_price_feed:bool'),
 };
 
 export const CANDLES: TableSpec = {
   name: 'candles',
-  columns: ['interval', 'bucket_ts', 'open', 'high', 'low', 'close', 'updates', 'first_seq', 'last_seq'],
+  ...cols('interval:text bucket_ts:int8 open:float8 high:float8 low:float8 close:float8 updates:int4 first_seq:int8 last_seq:int8'),
   upsert: {
     key: ['interval', 'bucket_ts'],
     // batches arrive in seq order: the stored open stays, the new close wins
@@ -146,8 +155,10 @@ export const TABLES: readonly TableSpec[] = [
   PRICES, FEE_CHANGES, RISK_PARAM_CHANGES, RISK_FLAG_CHANGES, ORDERS, LEND_ORDERS, CANDLES,
 ];
 
-export const ORDER_ROW_FIELDS = ORDER_FIELDS;
-export const LEND_ROW_FIELDS = LEND_FIELDS;
-
 /** Candle intervals kept (label → bucket width in ms). */
 export const CANDLE_INTERVALS: readonly (readonly [string, number])[] = [['1m', 60_000], ['1h', 3_600_000]];
+
+/** PostgreSQL's name of each column type (information_schema.columns.data_type). */
+export const PG_TYPE_NAMES: Readonly<Record<ColType, string>> = {
+  int8: 'bigint', int4: 'integer', float8: 'double precision', text: 'text', json: 'json', bool: 'boolean',
+};

@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import type { LendOrder, State, TraderOrder } from '../../engine/index.js';
 import type { Batch, Checkpoint, ProjectedEvent } from '../batch.js';
 import { GENESIS_CHECKPOINT } from '../batch.js';
-import { bookEntries, CheckpointMismatchError, lendAfter, orderAfter, riskStats, sharePrice, sideIndices, tradeOf, type Trade } from '../mirror.js';
+import type { IndexName } from '../../engine/triggers/books.js';
+import { bookEntries, CheckpointMismatchError, lendAfter, orderAfter, riskStats, sharePrice, tradeOf, type Trade } from '../mirror.js';
 import type { Builder, ReadModel } from '../runner.js';
 import { bookMember, REDIS_LAYOUT_VERSION, RedisKeys } from './keys.js';
 
@@ -51,7 +52,7 @@ class RedisBuilder implements Builder<RedisBatch> {
   private funding: Record<string, unknown> | null = null;
   private count = 0;
 
-  constructor(private readonly model: RedisReadModel, private readonly live: boolean) {}
+  constructor(private readonly model: RedisReadModel) {}
 
   add(ev: ProjectedEvent, state: State): void {
     const env = ev.env;
@@ -78,20 +79,27 @@ class RedisBuilder implements Builder<RedisBatch> {
   finish(batch: Batch, state: State): RedisBatch {
     const k = this.model.keys;
     const { closedTtl, tradesKeep } = this.model.opts;
-    const live = this.live;
+    const live = batch.live;
     const cmds: Cmd[] = [];
+    const books = this.model.books;
     for (const o of this.orders.values()) {
       const json = JSON.stringify(o);
       const active = ACTIVE.has(o.order_status);
       if (active || closedTtl <= 0) cmds.push(['set', k.order(o.uuid), json]);
       else cmds.push(['set', k.order(o.uuid), json, 'EX', closedTtl]);
-      cmds.push([active ? 'sadd' : 'srem', k.accountOrders(o.account_id), o.uuid]);
+      // what Redis holds for this order (the cache mirrors it) against what the engine holds now
+      const had = books.get(o.uuid);
+      const want = active ? bookEntries(o) : [];
+      if (had === undefined && active) cmds.push(['sadd', k.accountOrders(o.account_id), o.uuid]);
+      if (!active) cmds.push(['srem', k.accountOrders(o.account_id), o.uuid]);
       const member = bookMember(o.entry_sequence, o.uuid);
-      const want = new Map(bookEntries(o));
-      for (const idx of sideIndices(o.position_type)) {
-        const key = want.get(idx);
-        cmds.push(key === undefined ? ['zrem', k.book(idx), member] : ['zadd', k.book(idx), key, member]);
+      for (const [idx, key] of want) {
+        if (had === undefined || !had.some(([i, k2]) => i === idx && k2 === key)) cmds.push(['zadd', k.book(idx), key, member]);
       }
+      if (had !== undefined) {
+        for (const [idx] of had) if (!want.some(([i]) => i === idx)) cmds.push(['zrem', k.book(idx), member]);
+      }
+      if (active) books.set(o.uuid, want); else books.delete(o.uuid);
       if (live) cmds.push(['publish', k.ordersChannel(o.account_id), json]);
     }
     for (const l of this.lends.values()) {
@@ -138,6 +146,12 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
   /** The last pool / risk values written, so an unchanged value is not written again. */
   lastPool: string | null = null;
   lastRisk: string | null = null;
+  /**
+   * The book entries Redis holds for each active order, so a batch only adds and removes what
+   * changed. Primed from the mirror at the checkpoint (Redis holds exactly that state then) and
+   * kept as batches are prepared; batches commit in order, so it runs at most one batch ahead.
+   */
+  readonly books = new Map<string, [IndexName, number][]>();
 
   constructor(readonly opts: RedisOptions) {
     this.keys = new RedisKeys(opts.prefix);
@@ -181,7 +195,12 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
     return { seq: Number(seq), hash };
   }
 
-  builder(live: boolean): RedisBuilder { return new RedisBuilder(this, live); }
+  builder(): RedisBuilder { return new RedisBuilder(this); }
+
+  prime(state: State): void {
+    this.books.clear();
+    for (const o of state.orders.values()) this.books.set(o.uuid, bookEntries(o));
+  }
 
   async write(p: RedisBatch, batch: Batch): Promise<void> {
     const db = this.db;
