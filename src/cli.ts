@@ -14,11 +14,6 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
-/** A command another issue builds: registered so help lists it, refuses to run for now. */
-function notYet(name: string): () => never {
-  return () => { throw new CliError(`relayer ${name} is not available yet in this build`); };
-}
-
 program.command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
   .option('--data <dir>', 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)')
@@ -39,7 +34,8 @@ program.command('run')
   .option('--fees <json>', 'fee rates to apply at start, e.g. {"order_filled_on_market":0.05}')
   .option('--stale-warn-ms <ms>', 'price feed silence before a PriceStale warning (default 10000)')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
-  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn'))
+  .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
+  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');
     await run(opts);
@@ -253,6 +249,7 @@ program.command('project')
   .option('--closed-ttl <s>', 'seconds Redis keeps a closed order\'s details (0 = forever)', '604800')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--json', 'with --once: the summary as JSON')
+  .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the projectors on http://host:port/metrics (host 127.0.0.1)')
   .addHelpText('after', examples(
     'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
     'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
@@ -266,11 +263,60 @@ program.command('project')
   });
 
 program.command('api')
-  .description('HTTP JSON-RPC gateway: client API, admin API, authentication')
-  .option('--listen <addr>', 'client API address', '127.0.0.1:8088')
-  .option('--admin-listen <addr>', 'admin API address', '127.0.0.1:3031')
-  .addHelpText('after', examples('relayer api --listen 127.0.0.1:8088'))
-  .action(notYet('api'));
+  .description('HTTP JSON-RPC gateway: client API, admin API, authentication (docs/deploy.md)')
+  .option('--listen <addr>', 'client API address ([host:]port)', '127.0.0.1:8088')
+  .option('--admin-listen <addr>', 'admin API address ([host:]port, or off)', '127.0.0.1:3031')
+  .option('--data <dir>', 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)')
+  .option('--redis <url>', 'Redis of the read model and the API keys (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
+  .option('--redis-prefix <prefix>', 'prefix of the read model\'s Redis keys, as given to relayer project (RELAYER_REDIS_PREFIX; default relayer:)')
+  .option('--auth-prefix <prefix>', 'prefix of API keys, nonces and rate windows in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
+  .option('--postgres <url>', 'PostgreSQL read model for history reads (RELAYER_PG_URL; without it they answer -32010)')
+  .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
+  .option('--master-key-file <file>', 'file holding the API master key (else RELAYER_API_MASTER_KEY)')
+  .option('--rate-limit <n>', 'requests per second per API key unless the key has its own; 0 = unlimited', '100')
+  .option('--public-rate-limit <n>', 'requests per second per client address on public methods; 0 = unlimited', '200')
+  .option('--max-body <bytes>', 'largest request body', '262144')
+  .option('--max-batch <n>', 'most calls in one JSON-RPC batch', '100')
+  .option('--timeout-ms <ms>', 'longest a call may take (default 15000)')
+  .option('--wait-timeout-ms <ms>', 'longest a write with wait: true waits for its events', '10000')
+  .option('--window <s>', 'accepted distance between the datetime header and the server clock', '30')
+  .option('--no-v1', 'refuse v1 (body-only) signatures; accept only v2 over datetime + "\\n" + body')
+  .option('--v1-replay-ttl-ms <ms>', 'how long a v1 signature is remembered against replay', '86400000')
+  .option('--trust-proxy', 'take the client address from X-Real-IP (behind nginx)')
+  .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
+  .addHelpText('after', examples(
+    'RELAYER_API_MASTER_KEY=$(cat /etc/relayer/master.key) relayer api',
+    'relayer api --listen 0.0.0.0:8088 --admin-listen 127.0.0.1:3031 --postgres postgres://127.0.0.1/relayer --trust-proxy',
+    'relayer api --kafka 127.0.0.1:9092 --listen 127.0.0.1:8089 --admin-listen off',
+    `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price"}'`,
+  ) + '\nEndpoints: POST /clientapi (orders), /api (public), /api/private (signed); GET /healthz /readyz /metrics.\n'
+    + 'Signing (v2): signature = hex HMAC-SHA256(secret, datetime + "\\n" + body), headers relayer-api-key, signature, datetime (ms).\n')
+  .action(async (opts) => {
+    const { api } = await import('./commands/api.js');
+    await api(opts);
+  });
+
+const keys = program.command('keys').description('create, list and revoke API keys of the gateway (kept in Redis)')
+  .addHelpText('after', examples('relayer keys create --account acc-1', 'relayer keys create --admin --label ops', 'relayer keys list', 'relayer keys revoke rk_0123…'));
+const keyOptions = (c: Command): Command => c
+  .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
+  .option('--auth-prefix <prefix>', 'prefix of the API keys in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
+  .option('--json', 'machine-readable output');
+keyOptions(keys.command('create').description('create a key; prints its secret once'))
+  .option('--account <id>', 'an account the key may act for (repeat for several)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--admin', 'an admin key (admin port only, no account)')
+  .option('--label <text>', 'a note for people (who holds the key)')
+  .option('--rate <n>', 'requests per second for this key (0 = unlimited; default: the gateway\'s --rate-limit)')
+  .option('--master-key-file <file>', 'file holding the API master key (else RELAYER_API_MASTER_KEY)')
+  .addHelpText('after', examples('relayer keys create --account acc-1 --label "desk 1"', 'relayer keys create --account acc-1 --account acc-2 --rate 500 --json', 'relayer keys create --admin'))
+  .action(async (opts) => { const m = await import('./commands/keys.js'); await m.keysCreate(opts); });
+keyOptions(keys.command('list').description('list keys (never their secrets)'))
+  .addHelpText('after', examples('relayer keys list', 'relayer keys list --json'))
+  .action(async (opts) => { const m = await import('./commands/keys.js'); await m.keysList(opts); });
+keyOptions(keys.command('revoke').description('revoke a key at once on every gateway (kept for the audit trail)'))
+  .argument('<key>', 'the key id (rk_…)')
+  .addHelpText('after', examples('relayer keys revoke rk_5f0c2a…'))
+  .action(async (id: string, opts) => { const m = await import('./commands/keys.js'); await m.keysRevoke(id, opts); });
 
 program.command('status')
   .description('health, lag, positions of logs, risk state')
@@ -288,7 +334,7 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | project (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | api | project (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
@@ -307,13 +353,17 @@ program.command('bench')
       const { benchProject } = await import('../bench/project/run.js');
       return benchProject({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, project)`, 2);
+    if (suite === 'api') {
+      const { benchApi } = await import('../bench/api/run.js');
+      return benchApi({ quick: opts.quick === true, json: opts.json === true });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });
 
 // every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
-for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['project'], ['feed'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
+for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['feed'], ['project'], ['api'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
   let cmd: Command | undefined = program;
   for (const name of path) cmd = cmd?.commands.find((c) => c.name() === name);
   if (cmd !== undefined) addKafkaOptions(cmd);
