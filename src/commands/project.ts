@@ -9,6 +9,7 @@ import { RedisReadModel } from '../projections/redis/model.js';
 import { CorruptLogError, DEFAULT_RUNNER, describe, Projector, type ReadModel, type RunnerOptions } from '../projections/runner.js';
 import { CheckpointMismatchError } from '../projections/mirror.js';
 import { createLogger } from '../runtime/logger.js';
+import { serveProjectMetrics } from '../api/process-metrics.js';
 import { progressBar } from '../runtime/progress.js';
 import type { Backend } from '../store/types.js';
 import * as backends from './backend.js';
@@ -24,6 +25,7 @@ export interface ProjectOptions extends backends.BackendOptions, ReadModelFlags 
   closedTtl?: string;
   logLevel?: string;
   json?: boolean;
+  metricsPort?: string;
 }
 
 function env(name: string): string | undefined {
@@ -107,6 +109,10 @@ export async function project(opts: ProjectOptions): Promise<void> {
         }
       };
     }
+    // --metrics-port: Prometheus counters of the projectors (events, batches, write latency, lag)
+    const metrics = opts.metricsPort === undefined ? null
+      : await serveProjectMetrics(projectors, opts.metricsPort).catch((e: Error) => { throw usage(`--metrics-port: ${e.message}`); });
+    if (metrics !== null) log.info({ url: metrics.url }, 'serving metrics');
     const results = await Promise.allSettled(projectors.map(async (p) => {
       try {
         await p.run();
@@ -116,6 +122,7 @@ export async function project(opts: ProjectOptions): Promise<void> {
       }
     }));
     bar.stop();
+    await metrics?.close();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       const e = failed.reason as unknown;

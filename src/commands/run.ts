@@ -13,6 +13,7 @@ import type { Backend } from '../store/types.js';
 import { openBackend, usesKafka, type BackendOptions, dataDir } from './backend.js';
 import { FencedError, InterruptedError } from '../store/kafka/errors.js';
 import type { SqliteStore } from '../store/sqlite/store.js';
+import { serveLoopMetrics } from '../api/process-metrics.js';
 
 export interface RunOptions extends BackendOptions {
   demo?: boolean;
@@ -31,6 +32,7 @@ export interface RunOptions extends BackendOptions {
   fees?: string;
   staleWarnMs?: string;
   staleHaltMs?: string;
+  metricsPort?: string;
 }
 
 function int(v: string | undefined, name: string, dflt: number): number {
@@ -63,6 +65,10 @@ export async function run(opts: RunOptions): Promise<void> {
       keepSnapshots: int(opts.keepSnapshots, 'keep-snapshots', DEFAULT_LOOP.keepSnapshots),
       log,
     });
+    // --metrics-port: Prometheus counters of the loop (commands, events, batches, commit latency)
+    const metrics = opts.metricsPort === undefined ? null
+      : await serveLoopMetrics(loop, opts.metricsPort).catch((e: Error) => { throw new CliError(`--metrics-port: ${e.message}`, 2); });
+    if (metrics !== null) log.info({ url: metrics.url }, 'serving metrics');
     const onSignal = (sig: string) => {
       log.info({ signal: sig }, 'stopping after the current batch');
       loop.stop();
@@ -106,6 +112,7 @@ export async function run(opts: RunOptions): Promise<void> {
     }
     if (reason === 'signal') await loop.snapshot('shutdown');
     log.info({ reason, seq: loop.state.seq, commands: loop.commands, events: loop.events }, 'stopped');
+    await metrics?.close();
   } finally {
     lock?.release();
     await store.close();

@@ -1,0 +1,243 @@
+// `relayer bench api`: authenticated submits through the real gateway on loopback. The gateway runs
+// as its own process (`relayer api`, embedded input log, real Redis for keys, nonces and rate
+// windows); load comes from worker threads of this process, each with keep-alive connections, every
+// request a CreateTraderOrder signed v2 with a fresh datetime and request_id. Two passes:
+//   api.submit_max  closed loop (fixed connections, next request on each reply): the ceiling;
+//   api.submit_10k  open loop at 10 000 requests/s: latency from each request's scheduled send
+//                   time (no coordinated omission), p50/p99/p999.
+// Afterwards every acknowledged request is checked to be on the input log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import { sign } from '../../src/api/auth.js';
+import { KeyStore } from '../../src/api/keys.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { Reporter, result } from '../engine/report.js';
+import { Latencies } from '../engine/measure.js';
+
+export interface ApiBenchOptions { quick: boolean; json: boolean }
+
+const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
+const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} });
+
+interface Job { port: number; key: string; secret: string; mode: 'closed' | 'open'; connections: number; rate: number; ms: number; warmupMs: number; tag: string }
+interface JobResult { ok: number; errors: number; firstError: string | null; lat: Float64Array; sent: number; secs: number }
+
+export async function benchApi(opts: ApiBenchOptions): Promise<void> {
+  const rep = new Reporter(opts.json);
+  const redisUrl = process.env['RELAYER_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try { await redis.connect(); } catch (e) { throw new Error(`bench api needs Redis at ${redisUrl}: ${(e as Error).message}`); }
+  const root = mkdtempSync(join(tmpdir(), 'relayer-bench-api-'));
+  const prefix = `bench-api-${process.pid}-${Date.now()}:`;
+  const master = randomBytes(32).toString('hex');
+  let child: ChildProcess | null = null;
+  try {
+    const data = join(root, 'data');
+    new SqliteStore(data, GENESIS).db.close();
+    const { record, secret } = await new KeyStore(redis, prefix, Buffer.from(master)).create({ role: 'client', accounts: ['bench'], label: 'bench', rate: 0 });
+    const started = await startGateway(data, prefix, master);
+    child = started.child;
+    const workers = 2;
+    const secs = opts.quick ? 4 : 15;
+    const base = { port: started.port, key: record.id, secret, warmupMs: opts.quick ? 1000 : 3000, ms: secs * 1000 };
+
+    rep.note(`api.submit_max: closed loop, ${workers} workers × 32 connections, ${secs} s`);
+    const max = await runWorkers(workers, (i) => ({ ...base, mode: 'closed', connections: 32, rate: 0, tag: `m${i}` }));
+    const m1 = await appendStats(started.port);
+    rep.add(result('api.submit_max', {
+      ops_per_s: Math.round(max.ok / max.secs), ...quantilesMs(max.lat), errors: max.errors, connections: workers * 32, ...m1,
+      seconds: round2(max.secs), ...(max.firstError === null ? {} : { first_error: max.firstError }),
+    }, { metric: 'ops_per_s', op: '>=', value: 10_000 }));
+
+    const rate = 10_000;
+    rep.note(`api.submit_10k: open loop at ${rate}/s, ${secs} s`);
+    const open = await runWorkers(workers, (i) => ({ ...base, mode: 'open', connections: 128, rate: rate / workers, tag: `o${i}` }));
+    const m2 = await appendStats(started.port, m1);
+    rep.add(result('api.submit_10k', {
+      ...quantilesMs(open.lat), offered_per_s: rate, ops_per_s: Math.round(open.ok / open.secs), errors: open.errors, ...m2,
+      seconds: round2(open.secs), ...(open.firstError === null ? {} : { first_error: open.firstError }),
+    }, { metric: 'p99_ms', op: '<=', value: 10 }));
+
+    child.kill('SIGTERM');
+    await exited(child);
+    child = null;
+    const store = new SqliteStore(data);
+    const logged = Number(store.db.prepare(`SELECT count(*) FROM inbox`).pluck().get()) - 1; // genesis
+    store.db.close();
+    const acked = max.ok + open.ok + max.warmOk + open.warmOk;
+    rep.add(result('api.durable_acks', { acknowledged: acked, on_input_log: logged, missing: acked - logged }, { metric: 'missing', op: '<=', value: 0 }));
+    rep.finish(`relayer bench api${opts.quick ? ' --quick' : ''}`);
+  } finally {
+    if (child !== null) { child.kill('SIGTERM'); await exited(child); }
+    await dropPrefix(redis, prefix).catch(() => {});
+    redis.disconnect();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function startGateway(data: string, prefix: string, master: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [BIN, 'api', '--data', data, '--listen', '127.0.0.1:0', '--admin-listen', 'off',
+    '--auth-prefix', prefix, '--redis-prefix', `${prefix}rm:`, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RELAYER_API_MASTER_KEY: master },
+  });
+  let err = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 15_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      const m = /client API on http:\/\/[^:]+:(\d+)/.exec(err);
+      if (m !== null) { clearTimeout(t); resolve(Number(m[1])); }
+    });
+    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`gateway exited ${code}: ${err}`)); });
+  });
+  return { child, port };
+}
+
+/** Commands per append call and ms per append call of the gateway (from its /metrics), since `before`. */
+async function appendStats(port: number, before?: Record<string, number>): Promise<Record<string, number>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let t = '';
+      res.setEncoding('utf8').on('data', (c: string) => { t += c; }).on('end', () => resolve(t));
+    }).on('error', reject).end();
+  });
+  const v = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const raw = {
+    _cmds: v('relayer_api_append_batch_size_sum'), _calls: v('relayer_api_append_batch_size_count'), _secs: v('relayer_api_append_seconds_sum'),
+    _cpu: v('relayer_api_process_cpu_seconds_total'), _reqs: v('relayer_api_request_seconds_count\\{port="client"\\}'),
+  };
+  const d = (k: keyof typeof raw): number => raw[k] - (before?.[k] ?? 0);
+  const out: Record<string, number> = {
+    append_batch_avg: round2(d('_cmds') / d('_calls')), append_ms_avg: round2((d('_secs') * 1000) / d('_calls')),
+    gateway_cpu_us_per_req: Math.round((d('_cpu') * 1e6) / d('_reqs')),
+  };
+  Object.defineProperties(out, Object.fromEntries(Object.entries(raw).map(([k, x]) => [k, { value: x, enumerable: false }])));
+  return out;
+}
+
+function exited(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => c.once('exit', () => resolve()));
+}
+
+async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult & { warmOk: number }> {
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => new Promise<JobResult & { warmOk: number }>((resolve, reject) => {
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: job(i) });
+    w.once('message', resolve);
+    w.once('error', reject);
+  })));
+  const total = results.reduce((s, r) => s + r.lat.length, 0);
+  const lat = new Float64Array(total);
+  let at = 0;
+  for (const r of results) { lat.set(r.lat, at); at += r.lat.length; }
+  return {
+    ok: results.reduce((s, r) => s + r.ok, 0), errors: results.reduce((s, r) => s + r.errors, 0),
+    firstError: results.find((r) => r.firstError !== null)?.firstError ?? null, lat, sent: results.reduce((s, r) => s + r.sent, 0),
+    secs: Math.max(...results.map((r) => r.secs)), warmOk: results.reduce((s, r) => s + r.warmOk, 0),
+  };
+}
+
+function quantilesMs(lat: Float64Array): Record<string, number> {
+  if (lat.length === 0) return { p50_ms: NaN, p99_ms: NaN, p999_ms: NaN, max_ms: NaN };
+  const [p50, p99, p999, max] = Latencies.quantiles(lat, [0.5, 0.99, 0.999, 1]);
+  return { p50_ms: round2(p50!), p99_ms: round2(p99!), p999_ms: round2(p999!), max_ms: round2(max!) };
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+// ---- load generator (worker thread) ----------------------------------------------------------
+
+async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
+  let n = 0;
+  const body = (): string => JSON.stringify({
+    jsonrpc: '2.0', id: ++n, method: 'CreateTraderOrder',
+    params: {
+      account_id: 'bench', position_type: n % 2 === 0 ? 'LONG' : 'SHORT', order_type: 'LIMIT', leverage: 10, initial_margin: 10_000,
+      available_margin: 10_000, order_status: 'PENDING', entryprice: n % 2 === 0 ? 50_000 : 70_000, execution_price: 0,
+      request_id: `${job.tag}-${n}-${process.pid}`,
+    },
+  });
+  const send = (): Promise<string | null> => new Promise((resolve) => {
+    const b = body();
+    const dt = Date.now();
+    const req = request({
+      host: '127.0.0.1', port: job.port, path: '/clientapi', method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b), 'relayer-api-key': job.key, signature: sign(job.secret, b, dt), datetime: String(dt) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => {
+        resolve(res.statusCode === 200 && text.includes('"RequestSubmitted"') ? null : `HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+      });
+    });
+    req.on('error', (e) => resolve(e.message));
+    req.end(b);
+  });
+  const lat: number[] = [];
+  let ok = 0;
+  let warmOk = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  let sent = 0;
+  const tStart = performance.now();
+  const tMeasure = tStart + job.warmupMs;
+  const tEnd = tMeasure + job.ms;
+  const record = (scheduled: number, err: string | null): void => {
+    const done = performance.now();
+    if (err !== null) { errors++; firstError ??= err; return; }
+    if (scheduled < tMeasure) { warmOk++; return; }
+    if (scheduled >= tEnd) { warmOk++; return; }
+    ok++;
+    lat.push(done - scheduled);
+  };
+  if (job.mode === 'closed') {
+    await Promise.all(Array.from({ length: job.connections }, async () => {
+      while (performance.now() < tEnd) {
+        const t0 = performance.now();
+        sent++;
+        record(t0, await send());
+      }
+    }));
+  } else {
+    const inflight = new Set<Promise<void>>();
+    const interval = 1000 / job.rate;
+    let next = tStart;
+    while (next < tEnd) {
+      const now = performance.now();
+      while (next <= now && next < tEnd) {
+        const scheduled = next;
+        sent++;
+        const p = send().then((e) => { record(scheduled, e); inflight.delete(p); });
+        inflight.add(p);
+        next += interval;
+      }
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    await Promise.all(inflight);
+  }
+  agent.destroy();
+  const secs = job.ms / 1000;
+  return { ok, errors, firstError, lat: Float64Array.from(lat), sent, secs, warmOk };
+}
+
+if (!isMainThread && parentPort !== null && (workerData as Job | null)?.port !== undefined) {
+  const port = parentPort;
+  void worker(workerData as Job).then((r) => port.postMessage(r));
+}

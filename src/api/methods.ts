@@ -1,0 +1,226 @@
+// The method tables of SPEC §9: the order API (/clientapi), public reads (/api), private reads and
+// submits (/api/private) on the client port; the admin API on the admin port.
+import { randomUUID } from 'node:crypto';
+import type { CommandType } from '../engine/index.js';
+import type { Backend } from '../store/types.js';
+import { RPC, RpcError } from './errors.js';
+import type { Principal } from './auth.js';
+import type { Reads } from './reads.js';
+import * as S from './schemas.js';
+import type { CallCtx, MethodDef, MethodTable } from './server.js';
+import { outcome, waitForEvents, type Appender } from './submitter.js';
+import { ADMIN_WRITES, CLIENT_WRITES, prepareSubmitOrder, prepareWrite, type PreparedWrite } from './writes.js';
+
+export interface MethodDeps {
+  appender: Appender;
+  backend: Pick<Backend, 'eventsOf'>;
+  reads: Reads;
+  waitTimeoutMs: number;
+}
+
+/** SPEC §9 GetServerTime / server_time: ISO time and epoch microseconds as a string. */
+export function serverTime(): { iso: string; epoch: string } {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return { iso: new Date(Math.floor(us / 1000)).toISOString(), epoch: String(us) };
+}
+
+function principalOf(ctx: CallCtx): Principal {
+  if (ctx.principal === null) throw new RpcError(RPC.UNAUTHENTICATED, 'authentication required');
+  return ctx.principal;
+}
+
+const notFound = (what: string): RpcError => new RpcError(RPC.NOT_FOUND, `${what} not found`);
+
+async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, unknown>> {
+  try {
+    await d.appender.append(w.raw);
+  } catch (e) {
+    throw new RpcError(RPC.UNAVAILABLE, `the input log is unavailable: ${(e as Error).message}`, { request_id: w.id });
+  }
+  if (!w.wait) return { request_id: w.id, status: 'RequestSubmitted' };
+  let rows;
+  try {
+    rows = await waitForEvents(d.backend, w.id, d.waitTimeoutMs);
+  } catch (e) {
+    throw new RpcError(RPC.UNAVAILABLE, `the event log is unavailable: ${(e as Error).message}`, { request_id: w.id });
+  }
+  return outcome(w.id, w.type, rows);
+}
+
+function clientMethods(d: MethodDeps): Record<string, MethodDef> {
+  const out: Record<string, MethodDef> = {};
+  for (const [type, spec] of Object.entries(CLIENT_WRITES)) {
+    out[type] = {
+      auth: 'client',
+      handler: (params, ctx) => submit(d, prepareWrite(type as CommandType, spec, params, principalOf(ctx).accounts)),
+    };
+  }
+  out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
+  out['GetRecentOrder'] = {
+    auth: 'client',
+    handler: async (p, ctx) => {
+      const q = S.check(S.recentOrder, p).query_trader_order;
+      ownAccount(principalOf(ctx), q.account_id);
+      const o = await d.reads.recentOrder(q.account_id, q.order_status ?? null);
+      if (o === null) throw notFound('order');
+      return o;
+    },
+  };
+  return out;
+}
+
+function ownAccount(p: Principal, account: string): void {
+  if (!p.accounts.has(account)) throw new RpcError(RPC.FORBIDDEN, `this key may not read account ${JSON.stringify(account)}`, undefined, 403);
+}
+
+function publicMethods(d: MethodDeps): Record<string, MethodDef> {
+  const none = (fn: () => unknown): MethodDef => ({ auth: 'none', handler: (p) => { S.check(S.noParams, p); return fn(); } });
+  return {
+    server_time: none(serverTime),
+    btc_usd_price: none(() => d.reads.price()),
+    get_funding_rate: none(() => d.reads.fundingRate()),
+    position_size: none(() => d.reads.positionSize()),
+    get_market_stats: none(() => d.reads.marketStats()),
+    open_limit_orders: none(() => d.reads.openLimitOrders()),
+    recent_trade_orders: { auth: 'none', handler: (p) => d.reads.recentTrades(S.check(S.listLimit, p)) },
+    historical_price: {
+      auth: 'none',
+      handler: (p) => { const q = S.check(S.range, p); return d.reads.historicalPrice(q.from, q.to, q.limit, q.offset); },
+    },
+    historical_funding_rate: {
+      auth: 'none',
+      handler: (p) => { const q = S.check(S.range, p); return d.reads.historicalFunding(q.from, q.to, q.limit, q.offset); },
+    },
+    candle_data: {
+      auth: 'none',
+      handler: (p) => { const q = S.check(S.candles, p); return d.reads.candles(q.interval, q.since, q.limit, q.offset); },
+    },
+  };
+}
+
+function privateMethods(d: MethodDeps): Record<string, MethodDef> {
+  const ownedOrder = async (ctx: CallCtx, uuid: string) => {
+    const o = await d.reads.traderOrder(uuid);
+    if (o === null || !principalOf(ctx).accounts.has(o.account_id)) throw notFound('order');
+    return o;
+  };
+  return {
+    submit_order: {
+      auth: 'client',
+      handler: (p, ctx) => submit(d, prepareSubmitOrder(p, principalOf(ctx).accounts, 'params')),
+    },
+    submit_bulk_order: {
+      auth: 'client',
+      handler: async (p, ctx) => {
+        const list = Array.isArray(p) ? p : p !== null && typeof p === 'object' && Array.isArray((p as { orders?: unknown }).orders) ? (p as { orders: unknown[] }).orders : null;
+        if (list === null || list.length === 0) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: submit_bulk_order takes a non-empty array of order bodies (or {orders: [...]})');
+        if (list.length > 100) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: at most 100 orders per submit_bulk_order');
+        const accounts = principalOf(ctx).accounts;
+        const prepared = list.map((o, i) => prepareSubmitOrder(o, accounts, `[${i}]`));
+        return Promise.all(prepared.map((w) => submit(d, w)));
+      },
+    },
+    trader_order_info: { auth: 'client', handler: async (p, ctx) => ownedOrder(ctx, S.check(S.byId, p).id) },
+    lend_order_info: {
+      auth: 'client',
+      handler: async (p, ctx) => {
+        const l = await d.reads.lendOrder(S.check(S.byId, p).id);
+        if (l === null || !principalOf(ctx).accounts.has(l.account_id)) throw notFound('lend order');
+        return l;
+      },
+    },
+    order_history: {
+      auth: 'client',
+      handler: async (p, ctx) => {
+        const q = S.check(S.orderHistory, p);
+        if ('order' in q) {
+          await ownedOrder(ctx, q.order);
+          return d.reads.orderHistoryOf(q.order);
+        }
+        return d.reads.ordersOfAccounts([...principalOf(ctx).accounts], q.limit, q.offset);
+      },
+    },
+    trade_volume: {
+      auth: 'client',
+      handler: (p, ctx) => { const q = S.check(S.tradeVolume, p); return d.reads.tradeVolume([...principalOf(ctx).accounts], q.start, q.end); },
+    },
+    unrealized_pnl: {
+      auth: 'client',
+      handler: async (p, ctx) => {
+        const q = S.check(S.unrealizedPnl, p);
+        const me = principalOf(ctx);
+        if ('all' in q) return d.reads.unrealized(await d.reads.activeOrders([...me.accounts]));
+        if ('order' in q) return d.reads.unrealized([await ownedOrder(ctx, q.order)]);
+        ownAccount(me, q.account);
+        return d.reads.unrealized(await d.reads.activeOrders([q.account]));
+      },
+    },
+    open_orders: {
+      auth: 'client',
+      handler: async (p, ctx) => {
+        const account = S.check(S.openOrders, p);
+        const me = principalOf(ctx);
+        if (account !== undefined) ownAccount(me, account);
+        const accounts = account === undefined ? [...me.accounts] : [account];
+        const [trader, lend] = await Promise.all([d.reads.activeOrders(accounts), d.reads.activeLends(accounts)]);
+        return { trader_orders: trader, lend_orders: lend };
+      },
+    },
+  };
+}
+
+function adminMethods(d: MethodDeps): Record<string, MethodDef> {
+  const out: Record<string, MethodDef> = {};
+  for (const [type, spec] of Object.entries(ADMIN_WRITES)) {
+    out[type] = {
+      auth: 'admin',
+      handler: (params, ctx) => {
+        const me = principalOf(ctx);
+        const p = params !== null && typeof params === 'object' && !Array.isArray(params) ? { ...params as Record<string, unknown> } : params;
+        // admin commands wait for their outcome unless told not to, and carry the key in their id (audit)
+        if (p !== null && typeof p === 'object' && !Array.isArray(p)) {
+          const o = p as Record<string, unknown>;
+          if (o['wait'] === undefined) o['wait'] = true;
+          if (o['request_id'] === undefined) o['request_id'] = `admin:${me.id}:${randomUUID()}`;
+        }
+        return submit(d, prepareWrite(type as CommandType, spec, p ?? { wait: true, request_id: `admin:${me.id}:${randomUUID()}` }, null));
+      },
+    };
+  }
+  out['GetRiskStats'] = {
+    auth: 'admin',
+    handler: async (p) => { S.check(S.noParams, p); return d.reads.marketStats(); },
+  };
+  out['GetRiskParams'] = {
+    auth: 'admin',
+    handler: async (p) => {
+      S.check(S.noParams, p);
+      const [risk, asOf] = await Promise.all([d.reads.risk(), d.reads.asOf()]);
+      if (risk === null) throw new RpcError(RPC.UNAVAILABLE, 'no risk parameters yet: the Redis read model is empty (is relayer project running?)');
+      return { params: risk.params, fees: risk.fees, flags: risk.flags, status: risk.status, status_reason: risk.status_reason, as_of: asOf };
+    },
+  };
+  out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
+  return out;
+}
+
+export interface Tables {
+  client: Record<string, MethodTable>;
+  admin: Record<string, MethodTable>;
+  clientNames: Set<string>;
+  adminNames: Set<string>;
+}
+
+export function methodTables(d: MethodDeps): Tables {
+  const order = clientMethods(d);
+  const pub = publicMethods(d);
+  const priv = privateMethods(d);
+  const admin = adminMethods(d);
+  const all = { ...pub, ...priv, ...order };
+  return {
+    client: { '/clientapi': order, '/api': pub, '/api/private': priv, '/': all },
+    admin: { '/': admin, '/admin': admin },
+    clientNames: new Set(Object.keys(all)),
+    adminNames: new Set(Object.keys(admin)),
+  };
+}

@@ -1,0 +1,136 @@
+// End to end through the real binaries: `relayer run`, `relayer project` (Redis + PostgreSQL) and
+// `relayer api`, keys made with `relayer keys create`. A signed submit with wait, then the order
+// read back through the private API once the projections have it; `relayer keys revoke` shuts the
+// key out; /metrics of all three processes; SIGTERM ends each with exit 0.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { RpcClient } from '../../src/api/client.js';
+import { RPC } from '../../src/api/errors.js';
+import { dropPrefix, services, unique } from '../api/helpers.js';
+import { BIN, exited, relayerAsync, sleep, tempDir } from './cli.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+function start(args: string[], env: Record<string, string> = {}): ChildProcess & { err: () => string } {
+  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & { err: () => string };
+  let err = '';
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  c.err = () => err;
+  return c;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
+  const svc = await services(t);
+  if (svc === null) return;
+  const dir = tempDir('relayer-e2e-api-');
+  const data = join(dir, 'data');
+  const redisPrefix = `${unique('e2e_rm')}:`;
+  const authPrefix = `${unique('e2e_auth')}:`;
+  const schema = unique('e2e_api');
+  const master = randomBytes(32).toString('hex');
+  const env = { RELAYER_API_MASTER_KEY: master };
+  const [runMetrics, projMetrics, apiPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const procs: (ChildProcess & { err: () => string })[] = [];
+  t.after(async () => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    const r = new Redis(svc.redis, { maxRetriesPerRequest: 1 });
+    await dropPrefix(r, redisPrefix).catch(() => {});
+    await dropPrefix(r, authPrefix).catch(() => {});
+    r.disconnect();
+    const c = new pg.Client({ connectionString: svc.pg });
+    c.on('error', () => {});
+    await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+  });
+
+  const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
+  procs.push(run);
+  await until('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
+  const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis,
+    '--redis-prefix', redisPrefix, '--log-level', 'warn', '--metrics-port', String(projMetrics), '--poll-ms', '5']);
+  procs.push(project);
+  // `relayer keys create` takes the master key from the environment, as the gateway does
+  process.env['RELAYER_API_MASTER_KEY'] = master;
+  const created = await relayerAsync(['keys', 'create', '--account', 'acc-e2e', '--label', 'e2e', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const key = JSON.parse(created.stdout) as { id: string; secret: string; accounts: string[] };
+  assert.deepEqual(key.accounts, ['acc-e2e']);
+  const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', `127.0.0.1:${adminPort}`,
+    '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'], env);
+  procs.push(api);
+  await until('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200 ? true : null));
+
+  const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
+  assert.equal(tick.code, 0, tick.stderr);
+  const client = new RpcClient(`http://127.0.0.1:${apiPort}`, { key: key.id, secret: key.secret });
+  t.after(() => client.close());
+  const submit = await client.call('/clientapi', 'CreateTraderOrder', {
+    account_id: 'acc-e2e', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000,
+    available_margin: 10000, order_status: 'PENDING', entryprice: 65000, execution_price: 0, request_id: 'e2e-open-1', wait: true,
+  });
+  const res = (submit.json as { result: { request_id: string; status: string; uuid: string; events: { type: string }[] } }).result;
+  assert.equal(res.request_id, 'e2e-open-1', submit.body);
+  assert.equal(res.status, 'FILLED', submit.body);
+  assert.equal(res.events[0]!.type, 'TraderOrderOpened');
+
+  const order = await until('the order in the read model', async () => {
+    const r = await client.call('/api/private', 'trader_order_info', { id: res.uuid });
+    const j = r.json as { result?: { uuid: string; order_status: string; account_id: string } };
+    return j.result ?? null;
+  });
+  assert.deepEqual([order.uuid, order.order_status, order.account_id], [res.uuid, 'FILLED', 'acc-e2e']);
+  const history = await until('the order history in PostgreSQL', async () => {
+    const j = (await client.call('/api/private', 'order_history', { OrderId: res.uuid })).json as { result?: { event: string }[] };
+    return j.result !== undefined && j.result.length > 0 ? j.result : null;
+  });
+  assert.equal(history[0]!.event, 'TraderOrderOpened');
+  const open = (await client.call('/api/private', 'open_orders')).json as { result: { trader_orders: { uuid: string }[] } };
+  assert.deepEqual(open.result.trader_orders.map((o) => o.uuid), [res.uuid]);
+
+  const revoked = await relayerAsync(['keys', 'revoke', key.id, '--auth-prefix', authPrefix, '--redis', svc.redis]);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  const listed = await relayerAsync(['keys', 'list', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
+  assert.ok(!listed.stdout.includes(key.secret), 'keys list never shows a secret');
+  assert.match(listed.stdout, /"revoked_ms":\d+/);
+  const refused = await client.call('/clientapi', 'CreateTraderOrder', { account_id: 'acc-e2e', position_type: 'SHORT', order_type: 'MARKET', leverage: 2, initial_margin: 1000 });
+  assert.equal(refused.status, 401);
+  assert.equal((refused.json as { error: { code: number } }).error.code, RPC.KEY_REVOKED);
+
+  const metric = async (port: number, name: RegExp) => until(`${name} on :${port}`, async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return name.test(text) ? text : null;
+  });
+  await metric(runMetrics, /^relayer_run_commands_total [1-9]/m);
+  await metric(runMetrics, /^relayer_run_commit_seconds_count [1-9]/m);
+  await metric(projMetrics, /^relayer_project_events_total\{model="redis"\} [1-9]/m);
+  await metric(projMetrics, /^relayer_project_events_total\{model="postgres"\} [1-9]/m);
+  await metric(apiPort, /^relayer_api_commands_appended_total [1-9]/m);
+  assert.ok(!api.err().includes(key.secret), 'the secret never appears in the gateway log');
+
+  for (const p of [api, project, run]) {
+    p.kill('SIGTERM');
+    const e = await exited(p);
+    assert.equal(e.code, 0, p.err());
+  }
+});
