@@ -1,7 +1,7 @@
 // Canonical encoding of state: a header line, then one line per active order, closed order,
 // lend order and remembered command id, in their deterministic orders. The same lines feed the
 // state hash (without the feed clock) and snapshot files (with it); indices are rebuilt on decode.
-import { cloneLend, cloneOrder } from './orders/record.js';
+import { cloneLend } from './orders/record.js';
 import { emptyState, type State } from './state.js';
 import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
@@ -70,6 +70,13 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
   let header: StateHeader | null = null;
   for (const line of lines) {
     if (line.length === 0) continue;
+    // the common records are parsed without their one-key wrapper object
+    if (header !== null && line.startsWith('{"o":')) { addOrder(state, orderFromRow(JSON.parse(line.slice(5, -1)) as unknown[])); continue; }
+    if (header !== null && line.startsWith('{"s":')) {
+      const [id, seq, ts] = JSON.parse(line.slice(5, -1)) as [string, number, number];
+      state.seen.remember(id, seq, ts, Infinity);
+      continue;
+    }
     const rec = JSON.parse(line) as Record<string, unknown>;
     if (header === null) {
       header = rec as unknown as StateHeader;
@@ -114,11 +121,22 @@ function orderRow(o: TraderOrder): unknown[] {
   return row;
 }
 
-function orderFromRow(row: unknown[]): TraderOrder {
-  if (row.length !== ORDER_FIELDS.length) throw new Error('order record has the wrong number of fields');
-  const o: Record<string, unknown> = {};
-  for (let i = 0; i < ORDER_FIELDS.length; i++) o[ORDER_FIELDS[i]!] = row[i];
-  return cloneOrder(o as unknown as TraderOrder);
+/** The inverse of orderRow, as one literal (one hidden class, like every live order). */
+function orderFromRow(r: unknown[]): TraderOrder {
+  if (r.length !== ORDER_FIELDS.length) throw new Error('order record has the wrong number of fields');
+  const legs = r[26] as TraderOrder['sltp_on_fill'];
+  return {
+    uuid: r[0] as string, account_id: r[1] as string, position_type: r[2] as TraderOrder['position_type'],
+    order_status: r[3] as TraderOrder['order_status'], order_type: r[4] as TraderOrder['order_type'],
+    entryprice: r[5] as number, execution_price: r[6] as number, positionsize: r[7] as number, leverage: r[8] as number,
+    initial_margin: r[9] as number, available_margin: r[10] as number, timestamp: r[11] as string,
+    bankruptcy_price: r[12] as number, bankruptcy_value: r[13] as number, maintenance_margin: r[14] as number,
+    liquidation_price: r[15] as number, unrealized_pnl: r[16] as number, settlement_price: r[17] as number,
+    entry_nonce: r[18] as number, exit_nonce: r[19] as number, entry_sequence: r[20] as number,
+    fee_filled: r[21] as number, fee_settled: r[22] as number, close_limit_price: r[23] as number | null,
+    stop_loss_price: r[24] as number | null, take_profit_price: r[25] as number | null,
+    sltp_on_fill: legs === null ? null : { sl: legs.sl, tp: legs.tp },
+  };
 }
 
 function applyHeader(state: State, h: StateHeader): void {
