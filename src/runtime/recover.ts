@@ -48,14 +48,17 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
   let lastHash = snap?.hash ?? GENESIS_HASH;
   let replayed = 0;
   while (state.seq < target) {
-    const rows = await backend.readEvents(state.seq + 1, Math.min(10_000, target - state.seq));
+    const max = Math.min(10_000, target - state.seq);
+    const rows = backend.readLines !== undefined
+      ? await backend.readLines(state.seq + 1, max)
+      : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
-    for (const row of rows) {
-      if (row.seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${row.seq}; run relayer verify`);
-      const env = JSON.parse(row.line) as EventEnvelope & { prev: string };
-      if (env.prev !== lastHash) throw new CorruptLogError(`hash chain broken at seq ${row.seq}; run relayer verify`);
+    for (const [seq, line, hash] of rows) {
+      if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
+      const env = JSON.parse(line) as EventEnvelope & { prev: string };
+      if (env.prev !== lastHash) throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
       evolve(state, env);
-      lastHash = row.hash;
+      lastHash = hash;
       replayed++;
     }
     opts.onProgress?.(state.seq, target);

@@ -74,6 +74,8 @@ export interface EventStore {
   commit(batch: CommitBatch): Promise<void>;
   lastCommitted(): Promise<Committed>;
   readEvents(fromSeq: number, max: number): Promise<StoredEvent[]>;
+  /** Optional lean read for replay: [seq, line, hash] rows. */
+  readLines?(fromSeq: number, max: number): Promise<[number, string, string][]>;
   /** The committed events of one command (empty until its batch commits). */
   eventsOf(cmd: string): Promise<StoredEvent[]>;
   /** How many failed-request records exist. */

@@ -119,9 +119,13 @@ export class SqliteStore implements Backend {
     return this.q.readEvents.all(fromSeq, max) as StoredEvent[];
   }
 
-  /** [seq, line, hash] rows: the lean read replay needs. */
+  /** [seq, line, hash] rows: the lean read replay and projections need. */
   readLinesSync(fromSeq: number, max: number): [number, string, string][] {
     return this.q.readLines.all(fromSeq, max) as [number, string, string][];
+  }
+
+  async readLines(fromSeq: number, max: number): Promise<[number, string, string][]> {
+    return this.readLinesSync(fromSeq, max);
   }
 
   async eventsOf(cmd: string): Promise<StoredEvent[]> {
