@@ -4,7 +4,7 @@
 // datetime is not signed, a v1 signature is remembered much longer (default 24 h) so a captured
 // request cannot come back with a fresh datetime header — the guard of SPEC §11 Q6.
 // After the signature checks out, one Redis script checks revocation, counts the key's rate window
-// and claims the (key, signature) pair, atomically and in one round trip.
+// and claims the (key, signature) pair, atomically; the checks of one event-loop turn share a call.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Redis } from 'ioredis';
@@ -37,35 +37,76 @@ export interface Principal {
 
 interface CachedKey { record: KeyRecord; secret: Buffer; accounts: ReadonlySet<string>; at: number }
 
-// KEYS: key record, rate window, nonce. ARGV: rate limit (0 = none), window ms, nonce ttl ms.
-// Returns 0 accepted, 1 revoked or gone, 2 rate limited, 3 replayed.
+// One call checks every request authenticated in the same turn of the event loop (one round trip,
+// one ioredis command, however many requests). Per request i: KEYS[3i+1..3i+3] = key record, rate
+// window, nonce; ARGV[3i+1..3i+3] = rate limit (0 = none), window ms, nonce ttl ms. Returns one code
+// per request: 0 accepted, 1 revoked or gone, 2 rate limited, 3 replayed. Atomic as a whole.
 const SCRIPT = `
-local rv = redis.call('HGET', KEYS[1], 'revoked_ms')
-if rv == false or rv ~= '' then return 1 end
-local lim = tonumber(ARGV[1])
-if lim > 0 then
-  local n = redis.call('INCR', KEYS[2])
-  if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
-  if n > lim then return 2 end
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local r = 0
+  local rv = redis.call('HGET', KEYS[3*i+1], 'revoked_ms')
+  if rv == false or rv ~= '' then
+    r = 1
+  else
+    local lim = tonumber(ARGV[3*i+1])
+    if lim > 0 then
+      local n = redis.call('INCR', KEYS[3*i+2])
+      if n == 1 then redis.call('PEXPIRE', KEYS[3*i+2], ARGV[3*i+2]) end
+      if n > lim then r = 2 end
+    end
+    if r == 0 and not redis.call('SET', KEYS[3*i+3], '1', 'NX', 'PX', ARGV[3*i+3]) then r = 3 end
+  end
+  out[i+1] = r
 end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[3]) then return 3 end
-return 0
+return out
 `;
 
-type AuthRedis = Redis & { relayerAuth(k1: string, k2: string, k3: string, rate: number, windowMs: number, ttl: number): Promise<number> };
+type AuthRedis = Redis & { relayerAuth(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
+
+interface Check { keys: [string, string, string]; args: [number, number, number]; resolve: (r: number) => void; reject: (e: Error) => void }
+
+/** Groups the Redis checks of one event-loop turn into one script call. */
+class CheckBatcher {
+  private queue: Check[] = [];
+  private scheduled = false;
+
+  constructor(private readonly redis: AuthRedis, private readonly max = 512) {}
+
+  check(keys: [string, string, string], args: [number, number, number]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ keys, args, resolve, reject });
+      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.max);
+      const keys: string[] = [];
+      const args: number[] = [];
+      for (const c of batch) { keys.push(...c.keys); args.push(...c.args); }
+      this.redis.relayerAuth(keys.length, ...keys, ...args).then(
+        (codes) => { for (let i = 0; i < batch.length; i++) batch[i]!.resolve(Number(codes[i])); },
+        (e: Error) => { for (const c of batch) c.reject(e); },
+      );
+    }
+  }
+}
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const MS = /^\d{1,16}$/;
 
 export class Authenticator {
   private readonly cache = new Map<string, CachedKey | { missing: true; at: number }>();
-  private readonly redis: AuthRedis;
+  private readonly batcher: CheckBatcher;
   /** Outcome counters by reason (metrics read these). */
   onReject: ((reason: string) => void) | null = null;
 
   constructor(redis: Redis, private readonly keys: KeyStore, private readonly prefix: string, private readonly opts: AuthOptions) {
-    if (typeof (redis as unknown as Partial<AuthRedis>).relayerAuth !== 'function') redis.defineCommand('relayerAuth', { numberOfKeys: 3, lua: SCRIPT });
-    this.redis = redis as unknown as AuthRedis;
+    if (typeof (redis as unknown as Partial<AuthRedis>).relayerAuth !== 'function') redis.defineCommand('relayerAuth', { lua: SCRIPT });
+    this.batcher = new CheckBatcher(redis as unknown as AuthRedis);
   }
 
   /** Drops cached keys (tests; `keys revoke` needs no call: revocation is checked in Redis every time). */
@@ -100,9 +141,9 @@ export class Authenticator {
     const ttl = version === 2 ? 2 * this.opts.windowMs + 5_000 : this.opts.v1ReplayTtlMs;
     let r: number;
     try {
-      r = await this.redis.relayerAuth(
-        this.keys.keyOf(keyId), `${this.prefix}rl:${keyId}:${second}`, `${this.prefix}nonce:${keyId}:${sig.slice(0, 32).toLowerCase()}`,
-        rate, 2_000, ttl,
+      r = await this.batcher.check(
+        [this.keys.keyOf(keyId), `${this.prefix}rl:${keyId}:${second}`, `${this.prefix}nonce:${keyId}:${sig.slice(0, 32).toLowerCase()}`],
+        [rate, 2_000, ttl],
       );
     } catch (e) {
       throw requestError(RPC.UNAVAILABLE, `authentication store unavailable: ${(e as Error).message}`);

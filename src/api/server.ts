@@ -49,8 +49,15 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 export class RpcServer {
   readonly server: Server;
   private readonly buckets = new Map<string, { second: number; n: number }>();
+  // metric children bound to their labels once (prom-client hashes label objects on every call)
+  private readonly inflight: { inc(): void; dec(): void };
+  private readonly latency: { observe(v: number): void };
+  private readonly statusCounters = new Map<number, { inc(): void }>();
+  private readonly callCounters = new Map<string, { inc(): void }>();
 
   constructor(private readonly o: ServerOptions) {
+    this.inflight = o.metrics.inflight.labels(o.name);
+    this.latency = o.metrics.latency.labels(o.name);
     this.server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
       this.handle(req, res).catch((e: Error) => {
         o.log.error({ err: e.message, stack: e.stack }, 'request handler failed');
@@ -87,13 +94,11 @@ export class RpcServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
-    const m = this.o.metrics;
-    const port = this.o.name;
-    m.inflight.inc({ port });
+    this.inflight.inc();
     res.on('close', () => {
-      m.inflight.dec({ port });
-      m.requests.inc({ port, status: String(res.statusCode) });
-      m.latency.observe({ port }, (performance.now() - t0) / 1000);
+      this.inflight.dec();
+      this.countStatus(res.statusCode);
+      this.latency.observe((performance.now() - t0) / 1000);
     });
     req.on('error', () => { /* an aborted upload: nothing to answer */ });
     res.on('error', () => { /* the client went away */ });
@@ -145,7 +150,7 @@ export class RpcServer {
     } catch (e) {
       const err = e instanceof RpcError ? e : requestError(RPC.INTERNAL, 'internal error');
       if (!(e instanceof RpcError)) this.o.log.error({ err: (e as Error).message }, 'authentication failed unexpectedly');
-      for (const c of calls) m.calls.inc({ port, method: c.def === null ? 'unknown' : c.method, outcome: String(err.code) });
+      for (const c of calls) this.countCall(c.def === null ? 'unknown' : c.method, String(err.code));
       return send(res, err.httpStatus, rpcErr(null, err));
     }
     const ctx: CallCtx = { principal, ip };
@@ -183,10 +188,9 @@ export class RpcServer {
   }
 
   private async run(c: Call, ctx: CallCtx): Promise<Record<string, unknown> | null> {
-    const m = this.o.metrics;
     const label = c.def === null ? 'unknown' : c.method;
     if (c.error !== null) {
-      m.calls.inc({ port: this.o.name, method: label, outcome: String(c.error.code) });
+      this.countCall(label, String(c.error.code));
       return rpcErr(c.id, c.error);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -197,7 +201,7 @@ export class RpcServer {
           timer = setTimeout(() => reject(requestError(RPC.TIMEOUT, `${c.method} took longer than ${this.o.callTimeoutMs} ms`)), this.o.callTimeoutMs);
         }),
       ]);
-      m.calls.inc({ port: this.o.name, method: label, outcome: 'ok' });
+      this.countCall(label, 'ok');
       return { jsonrpc: '2.0', id: c.id, result: result === undefined ? null : result };
     } catch (e) {
       let err: RpcError;
@@ -206,11 +210,25 @@ export class RpcServer {
         this.o.log.error({ method: c.method, err: (e as Error).message, stack: (e as Error).stack }, 'method failed');
         err = new RpcError(RPC.INTERNAL, 'Internal error');
       }
-      m.calls.inc({ port: this.o.name, method: label, outcome: String(err.code) });
+      this.countCall(label, String(err.code));
       return rpcErr(c.id, err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private countStatus(status: number): void {
+    let c = this.statusCounters.get(status);
+    if (c === undefined) { c = this.o.metrics.requests.labels(this.o.name, String(status)); this.statusCounters.set(status, c); }
+    c.inc();
+  }
+
+  /** Method names come from a fixed table ('unknown' otherwise), so the label set stays bounded. */
+  private countCall(method: string, outcome: string): void {
+    const k = `${method} ${outcome}`;
+    let c = this.callCounters.get(k);
+    if (c === undefined) { c = this.o.metrics.calls.labels(this.o.name, method, outcome); this.callCounters.set(k, c); }
+    c.inc();
   }
 
   private async get(path: string, res: ServerResponse): Promise<void> {
@@ -222,7 +240,7 @@ export class RpcServer {
       return send(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     }
     if (path === '/metrics') {
-      const text = await this.o.metrics.registry.metrics();
+      const text = await this.o.metrics.text();
       res.writeHead(200, { 'content-type': this.o.metrics.registry.contentType }).end(text);
       return;
     }

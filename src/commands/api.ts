@@ -1,6 +1,8 @@
 // `relayer api`: the HTTP JSON-RPC gateway (client port + admin port). SIGTERM/SIGINT stop
 // accepting, let requests in flight finish, then exit 0; a fatal start error exits 1.
+import cluster from 'node:cluster';
 import { DEFAULT_AUTH } from '../api/auth.js';
+import { announceListening, runPrimary } from '../api/cluster.js';
 import { DEFAULT_GATEWAY, startGateway } from '../api/gateway.js';
 import { loadMasterKey, MasterKeyError } from '../api/keys.js';
 import { DEFAULT_AUTH_PREFIX } from '../api/reads.js';
@@ -30,6 +32,7 @@ export interface ApiOptions extends BackendOptions {
   v1ReplayTtlMs?: string;
   window?: string;
   logLevel?: string;
+  workers?: string;
 }
 
 function num(v: string | undefined, name: string, dflt: number, min = 0): number {
@@ -58,6 +61,13 @@ export async function api(opts: ApiOptions): Promise<void> {
   const waitTimeoutMs = num(opts.waitTimeoutMs, 'wait-timeout-ms', DEFAULT_GATEWAY.waitTimeoutMs, 1);
   const callTimeoutMs = num(opts.timeoutMs, 'timeout-ms', Math.max(DEFAULT_GATEWAY.callTimeoutMs, waitTimeoutMs + 1000), 1);
   if (callTimeoutMs <= waitTimeoutMs) throw usage('--timeout-ms must be larger than --wait-timeout-ms');
+  const workers = num(opts.workers, 'workers', 1, 1);
+  if (workers > 1 && cluster.isPrimary) {
+    const code = await runPrimary(workers, log);
+    if (code !== 0) throw new CliError('a gateway worker failed while starting (see its log above)');
+    log.info('stopped');
+    return;
+  }
   const backend = await openBackend(opts, { mustExist: true, log });
   const gw = await startGateway({
     backend,
@@ -89,7 +99,9 @@ export async function api(opts: ApiOptions): Promise<void> {
     throw new CliError(`cannot start the gateway: ${e.message}`);
   });
   log.info({ client: gw.clientUrl, admin: gw.adminUrl, backend: backend.name }, 'relayer api listening');
-  process.stderr.write(`relayer api: client API on ${gw.clientUrl} (/clientapi, /api, /api/private), admin API on ${gw.adminUrl ?? 'off'}\n`);
+  const who = cluster.isWorker ? ` (worker ${cluster.worker!.id} of ${workers})` : '';
+  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private), admin API on ${gw.adminUrl ?? 'off'}\n`);
+  announceListening();
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ signal: sig }, 'stopping: finishing requests in flight'); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -98,4 +110,6 @@ export async function api(opts: ApiOptions): Promise<void> {
   await gw.close();
   await backend.close();
   log.info('stopped');
+  // a cluster worker's IPC channel keeps the process alive: close it so the worker exits 0
+  if (cluster.isWorker) process.disconnect?.();
 }
