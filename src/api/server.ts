@@ -42,6 +42,8 @@ export interface ServerOptions {
   ready: () => Promise<Record<string, boolean | string>>;
 }
 
+interface Deadline { at: number; fail: (() => void) | null }
+
 interface Call { id: string | number | null; notify: boolean; method: string; params: unknown; def: MethodDef | null; error: RpcError | null }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -54,6 +56,8 @@ export class RpcServer {
   private readonly latency: { observe(v: number): void };
   private readonly statusCounters = new Map<number, { inc(): void }>();
   private readonly callCounters = new Map<string, { inc(): void }>();
+  private readonly deadlines = new Set<Deadline>();
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: ServerOptions) {
     this.inflight = o.metrics.inflight.labels(o.name);
@@ -100,7 +104,6 @@ export class RpcServer {
       this.countStatus(res.statusCode);
       this.latency.observe((performance.now() - t0) / 1000);
     });
-    req.on('error', () => { /* an aborted upload: nothing to answer */ });
     res.on('error', () => { /* the client went away */ });
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' || req.method === 'HEAD') return this.get(path, res);
@@ -193,14 +196,14 @@ export class RpcServer {
       this.countCall(label, String(c.error.code));
       return rpcErr(c.id, c.error);
     }
-    let timer: NodeJS.Timeout | undefined;
+    const deadline: Deadline = { at: Date.now() + this.o.callTimeoutMs, fail: null };
     try {
-      const result = await Promise.race([
-        Promise.resolve().then(() => c.def!.handler(c.params, ctx)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(requestError(RPC.TIMEOUT, `${c.method} took longer than ${this.o.callTimeoutMs} ms`)), this.o.callTimeoutMs);
-        }),
-      ]);
+      const result = await new Promise<unknown>((resolve, reject) => {
+        deadline.fail = () => reject(requestError(RPC.TIMEOUT, `${c.method} took longer than ${this.o.callTimeoutMs} ms`));
+        this.deadlines.add(deadline);
+        this.sweep();
+        try { Promise.resolve(c.def!.handler(c.params, ctx)).then(resolve, reject); } catch (e) { reject(e); }
+      });
       this.countCall(label, 'ok');
       return { jsonrpc: '2.0', id: c.id, result: result === undefined ? null : result };
     } catch (e) {
@@ -213,8 +216,19 @@ export class RpcServer {
       this.countCall(label, String(err.code));
       return rpcErr(c.id, err);
     } finally {
-      clearTimeout(timer);
+      this.deadlines.delete(deadline);
     }
+  }
+
+  /** One timer checks every call's deadline every 50 ms while calls are running (not one timer per call). */
+  private sweep(): void {
+    if (this.sweeper !== null) return;
+    this.sweeper = setInterval(() => {
+      if (this.deadlines.size === 0) { clearInterval(this.sweeper!); this.sweeper = null; return; }
+      const now = Date.now();
+      for (const d of this.deadlines) if (d.at <= now) { this.deadlines.delete(d); d.fail?.(); }
+    }, 50);
+    this.sweeper.unref();
   }
 
   private countStatus(status: number): void {
