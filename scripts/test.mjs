@@ -57,7 +57,10 @@ try {
   const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', 'dist/test'];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
   status = r.status ?? 1;
-  if (env.RELAYER_TEST_KAFKA_BROKERS !== undefined) {
+  // a signal that stopped the suite (Ctrl-C, kill) also ends the run: signal handlers only run
+  // once this synchronous code yields, so look at how the suite ended
+  const interrupted = r.signal !== null || status === 130 || status === 143;
+  if (env.RELAYER_TEST_KAFKA_BROKERS !== undefined && !interrupted) {
     // alone: it stops and restarts the broker the other Kafka tests use
     const outage = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'dist/test/e2e/kafka-outage.test.js'], {
       stdio: 'inherit', env: { ...env, RELAYER_TEST_KAFKA_OUTAGE: '1' },
