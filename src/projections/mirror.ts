@@ -122,11 +122,6 @@ export function bookEntries(o: TraderOrder): [IndexName, number][] {
   return out;
 }
 
-/** The five indices an order of this side can appear in. */
-export function sideIndices(side: TraderOrder['position_type']): IndexName[] {
-  return [liqIndex(side), openIndex(side), legIndex('close', side), legIndex('sl', side), legIndex('tp', side)];
-}
-
 /** SPEC §6 stats (GetRiskStats / get_market_stats) plus the PS log, fees and funding rate. */
 export function riskStats(state: State) {
   const r = state.risk;

@@ -115,6 +115,7 @@ export class Projector<P> {
     const state = this.mirror;
     let prev: Checkpoint = cp;
     let inflight: Promise<void> | null = null;
+    let written = true;
     try {
       while (!this.stopping) {
         // a batch is read and prepared in chunks; between chunks the event loop runs, so the
@@ -139,7 +140,16 @@ export class Projector<P> {
             seq = ev.env.seq;
             hash = ev.hash;
           }
-          if (rows.length < want) { atHead = true; break; }
+          if (rows.length < want) {
+            // at the head while a write is in flight: keep gathering until it is done, so each
+            // write carries everything that arrived during the previous one (group commit)
+            if (inflight !== null && !written && count < batchSize && !this.stopping) {
+              await Promise.race([inflight, this.sleep(this.opts.pollMs)]);
+              continue;
+            }
+            atHead = true;
+            break;
+          }
           if (inflight !== null) await yieldToIo();
         }
         if (count === 0) {
@@ -154,8 +164,9 @@ export class Projector<P> {
         const prepared = b.finish(batch, state);
         prev = batch.to;
         if (inflight !== null) await inflight;
+        written = false;
         inflight = this.commit(prepared, batch);
-        inflight.catch(() => {}); // awaited on the next turn; this only keeps it from counting as unhandled
+        inflight.then(() => { written = true; }, () => { written = true; }); // also keeps it from counting as unhandled
         await this.refreshHead(false);
       }
       if (inflight !== null) await inflight;

@@ -73,7 +73,7 @@ CREATE TABLE orders (
 CREATE INDEX orders_by_account ON orders (account_id, entry_sequence DESC);
 CREATE INDEX orders_open_limits ON orders (position_type, entryprice) WHERE order_status = 'PENDING';
 
--- the order after every event that changed it
+-- the order after every event that changed it; funding_rate/funding_payment only on funding rows
 CREATE TABLE position_history (
   seq bigint PRIMARY KEY,
   ts bigint NOT NULL,
@@ -96,7 +96,9 @@ CREATE TABLE position_history (
   fee_settled float8 NOT NULL,
   close_limit_price float8,
   stop_loss_price float8,
-  take_profit_price float8
+  take_profit_price float8,
+  funding_rate float8,
+  funding_payment float8
 );
 CREATE INDEX position_history_by_order ON position_history (uuid, seq);
 
@@ -163,18 +165,10 @@ CREATE TABLE liquidations (
 );
 CREATE INDEX liquidations_by_order ON liquidations (uuid);
 
-CREATE TABLE funding_payments (
-  seq bigint PRIMARY KEY,
-  ts bigint NOT NULL,
-  uuid text NOT NULL,
-  account_id text NOT NULL,
-  position_type text NOT NULL,
-  funding_rate float8 NOT NULL,
-  funding_payment float8 NOT NULL,
-  available_margin float8 NOT NULL,
-  maintenance_margin float8 NOT NULL,
-  liquidation_price float8 NOT NULL
-);
+-- funding payments are the history rows of TraderOrderFundingApplied (stored once)
+CREATE VIEW funding_payments AS
+  SELECT seq, ts, uuid, account_id, position_type, funding_rate, funding_payment, available_margin, maintenance_margin, liquidation_price
+  FROM position_history WHERE event = 'TraderOrderFundingApplied';
 
 CREATE TABLE funding_rates (
   seq bigint PRIMARY KEY,

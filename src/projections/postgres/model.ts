@@ -9,10 +9,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Batch, Checkpoint } from '../batch.js';
 import { CheckpointMismatchError } from '../mirror.js';
 import type { ReadModel } from '../runner.js';
-import { columnList, conflict, ident, insertSql } from './encode.js';
+import { ident } from './encode.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import { PgBuilder, type PgBatch } from './rows.js';
-import { TABLES, type TableSpec } from './tables.js';
+import { PgBuilder, stageOf, type PgBatch } from './rows.js';
+import { TABLES } from './tables.js';
 
 export { DEFAULT_PG_SCHEMA } from '../config.js';
 
@@ -54,9 +54,6 @@ export function copyIn(client: pg.Client, sql: string, data: string | Buffer): P
   });
 }
 
-/** Names of the temporary tables COPY fills before an upsert. */
-function stage(spec: TableSpec): string { return `stage_${spec.name}`; }
-
 export class PgReadModel implements ReadModel<PgBatch> {
   readonly name = 'postgres';
   readonly label: string;
@@ -84,7 +81,7 @@ export class PgReadModel implements ReadModel<PgBatch> {
       await migrate(client, this.opts.schema);
       await client.query(`SET search_path TO ${ident(this.opts.schema)}`);
       for (const spec of TABLES.filter((t) => t.upsert !== undefined)) {
-        await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage(spec)} (LIKE ${spec.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+        await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stageOf(spec)} (LIKE ${spec.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
       }
     } catch (e) {
       await client.end().catch(() => {});
@@ -112,33 +109,22 @@ export class PgReadModel implements ReadModel<PgBatch> {
     return { seq: row.seq, hash: row.hash };
   }
 
-  builder(): PgBuilder { return new PgBuilder(this.opts.insertMax); }
+  builder(): PgBuilder { return new PgBuilder({ insertMax: this.opts.insertMax }); }
 
   async write(p: PgBatch, batch: Batch): Promise<void> {
     const advance = `SELECT advance_checkpoint(${batch.from.seq}, ${batch.to.seq}, '${batch.to.hash}', ${batch.lastTs})`;
+    const db = this.db;
     try {
-      if (!p.copy) {
+      if (p.single) {
         // one round trip: a multi-statement simple query is one implicit transaction
-        const parts = p.tables.map(({ spec, rows }) => insertSql(spec, rows));
-        parts.push(advance);
-        await this.db.query(parts.join(';\n'));
+        await db.query([...p.head, ...p.tail, advance].join(';\n'));
         this.inserts++;
         return;
       }
-      const db = this.db;
-      await db.query('BEGIN');
+      await db.query(['BEGIN', ...p.head].join(';\n'));
       try {
-        for (const { spec, copy: data } of p.tables) {
-          if (data === null) throw new Error(`${spec.name}: rows were not encoded for COPY`);
-          if (spec.upsert === undefined) {
-            await copyIn(db, `COPY ${spec.name} (${columnList(spec)}) FROM STDIN WITH (FORMAT binary)`, data);
-          } else {
-            await copyIn(db, `COPY ${stage(spec)} (${columnList(spec)}) FROM STDIN WITH (FORMAT binary)`, data);
-            await db.query(`INSERT INTO ${spec.name} (${columnList(spec)}) SELECT ${columnList(spec)} FROM ${stage(spec)}${conflict(spec)}`);
-          }
-        }
-        await db.query(advance);
-        await db.query('COMMIT');
+        for (const c of p.copies) await copyIn(db, c.sql, c.data);
+        await db.query([...p.tail, advance, 'COMMIT'].join(';\n'));
         this.copies++;
       } catch (e) {
         await db.query('ROLLBACK').catch(() => {});

@@ -3,22 +3,48 @@
 // batch (one upsert per key), so a batch never touches a key twice.
 import type { LendOrder, State, TraderOrder } from '../../engine/index.js';
 import { dataText, type Batch, type ProjectedEvent } from '../batch.js';
-import { copyBinary } from './encode.js';
+import { columnList, conflict, copyBinary, insertSql } from './encode.js';
 import type { Builder } from '../runner.js';
 import { lendAfter, orderAfter, sharePrice, tradeOf } from '../mirror.js';
 import {
-  CANDLE_INTERVALS, CANDLES, EVENTS, FEE_CHANGES, FUNDING_PAYMENTS, FUNDING_RATES, LEND_ORDERS, LEND_ROW_FIELDS, LIQUIDATIONS,
+  CANDLE_INTERVALS, CANDLES, EVENTS, FEE_CHANGES, FUNDING_RATES, LEND_ORDERS, LEND_ROW_FIELDS, LIQUIDATIONS,
   ORDER_ROW_FIELDS, ORDERS, POOL_HISTORY, POSITION_HISTORY, PRICES, RISK_FLAG_CHANGES, RISK_PARAM_CHANGES, SETTLEMENTS,
   TABLES, TRADES, type Row, type TableSpec, type Value,
 } from './tables.js';
 
+/**
+ * A batch ready to write, encoded while the previous batch was being written. Small batches are
+ * one multi-statement INSERT (one round trip, one implicit transaction). Bigger ones are
+ * BEGIN + INSERTs of the small tables, then a binary COPY per bigger table, then the upserts of
+ * current-state tables and COMMIT: few round trips whatever the batch size.
+ */
 export interface PgBatch {
-  /** Rows per table, in TABLES order; tables without rows are left out. */
-  tables: { spec: TableSpec; rows: Row[]; copy: Buffer | null }[];
   events: number;
-  /** Written with COPY (rows encoded in COPY's binary format here, off the write path) or INSERT. */
-  copy: boolean;
+  /** true: `head` and `tail` form the whole transaction, sent at once without COPY. */
+  single: boolean;
+  /** Statements sent with BEGIN, before the COPYs. */
+  head: string[];
+  copies: { table: string; sql: string; data: Buffer }[];
+  /** Statements sent after the COPYs (then the checkpoint and COMMIT). */
+  tail: string[];
+  /** Rows per table, kept only when asked (the benchmark's raw COPY uses them). */
+  rows: { spec: TableSpec; rows: Row[] }[] | null;
 }
+
+export interface PgBuilderOptions {
+  /** Batches of at most this many events are one INSERT transaction. */
+  insertMax: number;
+  /** Keep the rows in the batch (they are otherwise dropped once encoded). */
+  keepRows?: boolean;
+}
+
+/** Append-only tables with at most this many rows in a batch go as INSERT, not COPY. */
+const SMALL_TABLE = 64;
+/** Current-state tables with at most this many rows are upserted from VALUES, not from staging. */
+const SMALL_UPSERT = 500;
+
+/** Name of the temporary table COPY fills before an upsert. */
+export function stageOf(spec: TableSpec): string { return `stage_${spec.name}`; }
 
 interface Latest<T> { value: T; first: number; seq: number; ts: number }
 
@@ -52,8 +78,7 @@ export class PgBuilder implements Builder<PgBatch> {
   private readonly candles = new Map<string, Candle>();
   private count = 0;
 
-  /** Batches of more than `insertMax` events are encoded for COPY. */
-  constructor(private readonly insertMax = 0) {}
+  constructor(private readonly opts: PgBuilderOptions) {}
 
   private push(spec: TableSpec, row: Row): void {
     let list = this.rows.get(spec);
@@ -73,6 +98,8 @@ export class PgBuilder implements Builder<PgBatch> {
         o.leverage, o.initial_margin, o.available_margin, o.positionsize, o.maintenance_margin, o.liquidation_price,
         o.unrealized_pnl, o.settlement_price, o.fee_filled, o.fee_settled, o.close_limit_price, o.stop_loss_price,
         o.take_profit_price,
+        env.type === 'TraderOrderFundingApplied' ? env.data.funding_rate : null,
+        env.type === 'TraderOrderFundingApplied' ? env.data.funding_payment : null,
       ]);
       const prev = this.orders.get(o.uuid);
       this.orders.set(o.uuid, { value: o, first: prev?.first ?? seq, seq, ts });
@@ -109,15 +136,6 @@ export class PgBuilder implements Builder<PgBatch> {
           x.initial_margin, d.payment, d.pool.total_locked_value, d.pool.total_pool_share, d.pool.nonce,
         ]);
         this.pool(seq, ts, env.type, x.uuid, d.pool);
-        return;
-      }
-      case 'TraderOrderFundingApplied': {
-        const d = env.data;
-        const x = d.order;
-        this.push(FUNDING_PAYMENTS, [
-          seq, ts, x.uuid, x.account_id, x.position_type, d.funding_rate, d.funding_payment, x.available_margin,
-          x.maintenance_margin, x.liquidation_price,
-        ]);
         return;
       }
       case 'FundingRateUpdated': {
@@ -183,13 +201,23 @@ export class PgBuilder implements Builder<PgBatch> {
       const i = key.indexOf(':');
       this.push(CANDLES, [key.slice(0, i), Number(key.slice(i + 1)), c.open, c.high, c.low, c.close, c.updates, c.first, c.last]);
     }
-    const copy = this.count > this.insertMax;
-    const tables: PgBatch['tables'] = [];
+    const single = this.count <= this.opts.insertMax;
+    const out: PgBatch = { events: this.count, single, head: [], copies: [], tail: [], rows: this.opts.keepRows ? [] : null };
     for (const spec of TABLES) {
       const rows = this.rows.get(spec);
-      // encoded rows are dropped at once: only the bytes wait for the write
-      if (rows !== undefined && rows.length > 0) tables.push(copy ? { spec, rows: [], copy: copyBinary(rows, spec.types) } : { spec, rows, copy: null });
+      if (rows === undefined || rows.length === 0) continue;
+      out.rows?.push({ spec, rows });
+      const cols = columnList(spec);
+      if (spec.upsert === undefined) {
+        if (single || rows.length <= SMALL_TABLE) out.head.push(insertSql(spec, rows));
+        else out.copies.push({ table: spec.name, sql: `COPY ${spec.name} (${cols}) FROM STDIN WITH (FORMAT binary)`, data: copyBinary(rows, spec.types) });
+      } else if (single || rows.length <= SMALL_UPSERT) {
+        out.tail.push(insertSql(spec, rows));
+      } else {
+        out.copies.push({ table: stageOf(spec), sql: `COPY ${stageOf(spec)} (${cols}) FROM STDIN WITH (FORMAT binary)`, data: copyBinary(rows, spec.types) });
+        out.tail.push(`INSERT INTO ${spec.name} (${cols}) SELECT ${cols} FROM ${stageOf(spec)}${conflict(spec)}`);
+      }
     }
-    return { tables, events: this.count, copy };
+    return out;
   }
 }

@@ -61,7 +61,7 @@ export const POSITION_HISTORY: TableSpec = {
     seq:int8 ts:int8 event:text uuid:text account_id:text order_status:text position_type:text order_type:text entryprice:float8
     leverage:float8 initial_margin:float8 available_margin:float8 positionsize:float8 maintenance_margin:float8 liquidation_price:float8
     unrealized_pnl:float8 settlement_price:float8 fee_filled:float8 fee_settled:float8 close_limit_price:float8 stop_loss_price:float8
-    take_profit_price:float8`),
+    take_profit_price:float8 funding_rate:float8 funding_payment:float8`),
 };
 
 export const TRADES: TableSpec = {
@@ -84,13 +84,6 @@ export const LIQUIDATIONS: TableSpec = {
   ...cols(`
     seq:int8 ts:int8 uuid:text account_id:text position_type:text trigger:text price:float8 entryprice:float8 positionsize:float8
     initial_margin:float8 payment:float8 total_locked_value:float8 total_pool_share:float8 nonce:int8`),
-};
-
-export const FUNDING_PAYMENTS: TableSpec = {
-  name: 'funding_payments',
-  ...cols(`
-    seq:int8 ts:int8 uuid:text account_id:text position_type:text funding_rate:float8 funding_payment:float8 available_margin:float8
-    maintenance_margin:float8 liquidation_price:float8`),
 };
 
 export const FUNDING_RATES: TableSpec = {
@@ -151,7 +144,7 @@ export const CANDLES: TableSpec = {
 
 /** Every table a batch writes, in write order. */
 export const TABLES: readonly TableSpec[] = [
-  EVENTS, POSITION_HISTORY, TRADES, SETTLEMENTS, LIQUIDATIONS, FUNDING_PAYMENTS, FUNDING_RATES, POOL_HISTORY,
+  EVENTS, POSITION_HISTORY, TRADES, SETTLEMENTS, LIQUIDATIONS, FUNDING_RATES, POOL_HISTORY,
   PRICES, FEE_CHANGES, RISK_PARAM_CHANGES, RISK_FLAG_CHANGES, ORDERS, LEND_ORDERS, CANDLES,
 ];
 
