@@ -75,7 +75,7 @@ export async function benchProject(opts: ProjectBenchOptions): Promise<void> {
     const pgRate = pgRun.events / pgSecs;
 
     const batches = await preparedBatches(limited, catchupEvents);
-    const rows = batches.reduce((n, b) => n + b.tables.reduce((m, t) => m + t.rows.length, 0), 0);
+    const rows = batches.reduce((n, b) => n + b.rows!.reduce((m, t) => m + t.rows.length, 0), 0);
     const rawSecs = await rawCopy(pgUrl, schemas[1]!, batches);
     const rawRate = catchupEvents / rawSecs;
     rep.add(result('project.pg_catchup', {
@@ -140,7 +140,7 @@ async function preparedBatches(store: SqliteStore, last: number): Promise<PgBatc
   let from: Checkpoint = { seq: 0, hash: '0'.repeat(64) };
   while (from.seq < last) {
     const events = parseStored(await store.readEvents(from.seq + 1, Math.min(BATCH, last - from.seq)));
-    const b = new PgBuilder(Number.MAX_SAFE_INTEGER); // rows kept: rawCopy encodes them before timing
+    const b = new PgBuilder({ insertMax: 0, keepRows: true }); // rawCopy encodes the rows itself before timing
     for (const ev of events) { apply(state, ev.env); b.add(ev, state); }
     const e = events[events.length - 1]!;
     const batch: Batch = { count: events.length, from, to: { seq: e.env.seq, hash: e.hash }, lastTs: e.env.ts, live: false };
@@ -162,7 +162,7 @@ async function rawCopy(url: string, schema: string, batches: readonly PgBatch[])
     await migrate(c, schema);
     await c.query(`SET synchronous_commit TO off`);
     for (const t of ['orders', 'lend_orders', 'candles']) await c.query(`ALTER TABLE ${t} DROP CONSTRAINT ${t}_pkey`);
-    const encoded = batches.map((b) => b.tables.map(({ spec, rows }) => ({ spec, data: copyBinary(rows, spec.types) })));
+    const encoded = batches.map((b) => b.rows!.map(({ spec, rows }) => ({ spec, data: copyBinary(rows, spec.types) })));
     const t0 = performance.now();
     for (const b of encoded) {
       await c.query('BEGIN');
@@ -186,12 +186,14 @@ async function lagRun(source: SqliteStore, dir: string, events: number, model: R
   const running = runner.run();
   await new Promise((r) => setTimeout(r, 200));
   const written: WriterCommit[] = [];
-  const started = Date.now();
+  let started = 0;
   const worker = new Worker(new URL('./writer.js', import.meta.url), {
     workerData: { source: source.dir, live: dir, fromSeq: 1, events, rate: LAG_RATE, tickMs: 5 } satisfies WriterData,
   });
   await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: WriterCommit | { done: true }) => { if ('done' in m) resolve(); else written.push(m); });
+    worker.on('message', (m: WriterCommit | { done: true } | { start: number }) => {
+      if ('done' in m) resolve(); else if ('start' in m) started = m.start; else written.push(m);
+    });
     worker.on('error', reject);
   });
   const achieved = Math.round(events / ((written[written.length - 1]!.t - started) / 1000));

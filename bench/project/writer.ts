@@ -14,6 +14,7 @@ const rows = await source.readEvents(d.fromSeq, d.events);
 await source.close();
 let next = 0;
 const started = Date.now();
+parentPort!.postMessage({ start: started });
 while (next < rows.length) {
   const due = Math.min(rows.length, Math.floor(((Date.now() - started) / 1000) * d.rate));
   if (due > next) {
