@@ -63,20 +63,25 @@ async function configsOf(admin: Admin, topics: string[]): Promise<Map<string, Re
   return out;
 }
 
-function driftOf(role: TopicRole, actual: Record<string, string | null>, partitions: number | null, wantPartitions: number | null): Drift[] {
+export interface Want { partitions: number; replicationFactor: number }
+
+function driftOf(role: TopicRole, actual: Record<string, string | null>, partitions: number | null, rf: number | null, want: Want | null): Drift[] {
   const d: Drift[] = [];
   for (const [k, v] of Object.entries(TOPIC_CONFIGS[role])) {
     const a = actual[k] ?? null;
     if (a !== v) d.push({ config: k, expected: v, actual: a });
   }
-  if (wantPartitions !== null && partitions !== null && partitions !== wantPartitions) {
-    d.push({ config: 'partitions', expected: String(wantPartitions), actual: String(partitions) });
+  if (want !== null && partitions !== null && partitions !== want.partitions) {
+    d.push({ config: 'partitions', expected: String(want.partitions), actual: String(partitions) });
+  }
+  if (want !== null && rf !== null && rf !== want.replicationFactor) {
+    d.push({ config: 'replication-factor', expected: String(want.replicationFactor), actual: String(rf) });
   }
   return d;
 }
 
-/** What exists, with configs and drift; `wantPartitions` adds a partition-count check. */
-export async function describeTopics(admin: Admin, names: TopicNames, withOffsets = false, wantPartitions: number | null = null): Promise<TopicReport[]> {
+/** What exists, with configs and drift; `want` adds partition-count and replication checks. */
+export async function describeTopics(admin: Admin, names: TopicNames, withOffsets = false, want: Want | null = null): Promise<TopicReport[]> {
   const existing = new Set(await admin.listTopics());
   const present = TOPIC_ROLES.map((r) => names[r]).filter((t) => existing.has(t));
   const [md, cfg] = await Promise.all([metadata(admin, present), configsOf(admin, present)]);
@@ -90,7 +95,7 @@ export async function describeTopics(admin: Admin, names: TopicNames, withOffset
     const exists = m !== undefined;
     const rep: TopicReport = {
       role, topic, exists, created: false, partitions: m?.partitions ?? null, replication_factor: m?.rf ?? null,
-      configs: exists ? configs : {}, drift: exists ? driftOf(role, all, m?.partitions ?? null, wantPartitions) : [],
+      configs: exists ? configs : {}, drift: exists ? driftOf(role, all, m?.partitions ?? null, m?.rf ?? null, want) : [],
     };
     if (withOffsets) {
       rep.offsets = null;
@@ -120,7 +125,7 @@ export async function createTopics(admin: Admin, names: TopicNames, opts: Create
       })),
     });
   }
-  const reports = await describeTopics(admin, names, false, opts.partitions);
+  const reports = await describeTopics(admin, names, false, { partitions: opts.partitions, replicationFactor: opts.replicationFactor });
   for (const r of reports) if (missing.includes(r.role)) r.created = true;
   return reports;
 }
