@@ -157,7 +157,7 @@ export class RpcServer {
       return send(res, err.httpStatus, rpcErr(null, err));
     }
     const ctx: CallCtx = { principal, ip };
-    const out = await Promise.all(calls.map((c) => this.run(c, ctx)));
+    const out = calls.length === 1 ? [await this.run(calls[0]!, ctx)] : await Promise.all(calls.map((c) => this.run(c, ctx)));
     const responses = out.filter((r, i) => r !== null && !calls[i]!.notify);
     if (responses.length === 0) { res.writeHead(204).end(); return; }
     // a single call that failed at the request level (FORBIDDEN for another account) keeps its HTTP status
