@@ -112,7 +112,9 @@ test('Kafka: a second engine takes over the transactional id; the first is fence
     await sleep(400);
     const b = startEngine([...k.args('data-b'), '--no-scheduler', '--batch-max', '200']);
     const bLogs = collect(b);
-    const aEnd = await Promise.race([exited(a), sleep(30_000).then(() => null)]);
+    let timer: NodeJS.Timeout | undefined;
+    const aEnd = await Promise.race([exited(a), new Promise<null>((r) => { timer = setTimeout(() => r(null), 30_000); })]);
+    clearTimeout(timer);
     assert.ok(aEnd !== null, `the first engine was not fenced: ${aLogs.text}`);
     assert.equal(aEnd.code, 1, 'the fenced engine exits non-zero');
     assert.match(aLogs.text, /fenced: another relayer run took over transactional id/);
