@@ -33,7 +33,7 @@ const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} });
 
 interface Job { port: number; key: string; secret: string; mode: 'closed' | 'open'; connections: number; rate: number; ms: number; warmupMs: number; tag: string }
-interface JobResult { ok: number; errors: number; firstError: string | null; lat: Float64Array; sent: number; secs: number; prepUs: number; unfinished: number }
+interface JobResult { ok: number; errors: number; firstError: string | null; lat: Float64Array; sent: number; secs: number; unfinished: number }
 
 export async function benchApi(opts: ApiBenchOptions): Promise<void> {
   const rep = new Reporter(opts.json);
@@ -174,12 +174,20 @@ async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
 }
 
 async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult & { warmOk: number; clientCpuUs: number }> {
-  const cpu0 = process.cpuUsage();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => new Promise<JobResult & { warmOk: number }>((resolve, reject) => {
-    const w = new Worker(fileURLToPath(import.meta.url), { workerData: job(i) });
-    w.once('message', resolve);
+  const workers = Array.from({ length: n }, (_, i) => new Worker(fileURLToPath(import.meta.url), { workerData: job(i) }));
+  const done = workers.map((w) => new Promise<JobResult & { warmOk: number }>((resolve, reject) => {
+    w.on('message', (m: { ready?: boolean }) => { if (m.ready !== true) resolve(m as JobResult & { warmOk: number }); });
+    w.once('error', reject);
+  }));
+  // start barrier: requests signed and connections open in every thread (that CPU is not counted)
+  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+    w.on('message', (m: { ready?: boolean }) => { if (m.ready === true) resolve(); });
     w.once('error', reject);
   })));
+  const cpu0 = process.cpuUsage();
+  for (const w of workers) w.postMessage('go');
+  const results = await Promise.all(done);
+  const cpu = cpuOf(process.cpuUsage(cpu0));
   const total = results.reduce((s, r) => s + r.lat.length, 0);
   const lat = new Float64Array(total);
   let at = 0;
@@ -188,10 +196,9 @@ async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult
     ok: results.reduce((s, r) => s + r.ok, 0), errors: results.reduce((s, r) => s + r.errors, 0),
     firstError: results.find((r) => r.firstError !== null)?.firstError ?? null, lat, sent: results.reduce((s, r) => s + r.sent, 0),
     secs: Math.max(...results.map((r) => r.secs)), warmOk: results.reduce((s, r) => s + r.warmOk, 0),
-    prepUs: results.reduce((s, r) => s + r.prepUs, 0),
     unfinished: results.reduce((s, r) => s + r.unfinished, 0),
-    // CPU of this process (the load threads) per request sent, signing done before the clock starts excluded
-    clientCpuUs: Math.round((cpuOf(process.cpuUsage(cpu0)) - results.reduce((s, r) => s + r.prepUs, 0)) / Math.max(1, results.reduce((s, r) => s + r.sent, 0))),
+    // CPU of this process (the load threads) per request sent, from the start barrier on
+    clientCpuUs: Math.round(cpu / Math.max(1, results.reduce((s, r) => s + r.sent, 0))),
   };
 }
 
@@ -277,15 +284,16 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
   };
   // requests are signed before the clock starts (each with its own request_id and a datetime well
   // inside the ±30 s window), so the two cores go to the gateway rather than to the load generator
-  const c0 = process.cpuUsage();
   const preN = Math.ceil(((job.mode === 'open' ? job.rate * 1.05 : 9000) * (job.warmupMs + job.ms + 1000)) / 1000);
   const pre: Buffer[] = [];
   for (let i = 0; i < preN; i++) pre.push(request());
   let used = 0;
   const nextRequest = (): Buffer => (used < pre.length ? pre[used++]! : request());
-  const prepUs = cpuOf(process.cpuUsage(c0));
   const conns = Array.from({ length: job.connections }, () => new Conn(job.port));
   await Promise.all(conns.map((c) => c.ready));
+  // every load thread is ready: the main thread starts the CPU clock and then all of them together
+  parentPort!.postMessage({ ready: true });
+  await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));
   const idle = [...conns];
   const queue: ((c: Conn) => void)[] = [];
   const withConn = (fn: (c: Conn) => void): void => {
@@ -355,7 +363,7 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
   }
   for (const c of conns) c.close();
   const secs = job.ms / 1000;
-  return { ok, errors, firstError, lat: Float64Array.from(lat), sent, secs, warmOk, prepUs, unfinished };
+  return { ok, errors, firstError, lat: Float64Array.from(lat), sent, secs, warmOk, unfinished };
 }
 
 if (!isMainThread && parentPort !== null && (workerData as Job | null)?.port !== undefined) {
