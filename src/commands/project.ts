@@ -6,8 +6,7 @@ import { CliError, usage } from '../errors.js';
 import { pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from '../projections/config.js';
 import { PgReadModel } from '../projections/postgres/model.js';
 import { RedisReadModel } from '../projections/redis/model.js';
-import { CorruptLogError, DEFAULT_RUNNER, describe, Projector, type ReadModel, type RunnerOptions } from '../projections/runner.js';
-import { CheckpointMismatchError } from '../projections/mirror.js';
+import { DEFAULT_RUNNER, describe, Projector, StoppedError, type ReadModel, type RunnerOptions } from '../projections/runner.js';
 import { createLogger } from '../runtime/logger.js';
 import { serveProjectMetrics } from '../api/process-metrics.js';
 import { progressBar } from '../runtime/progress.js';
@@ -88,7 +87,12 @@ export async function project(opts: ProjectOptions): Promise<void> {
     if (opts.rebuild) {
       for (const p of projectors) {
         log.info({ model: p.model.name, target: p.model.label }, `dropping the ${p.model.name} read model to rebuild it from seq 1`);
-        await p.rebuild();
+        try {
+          await p.rebuild();
+        } catch (e) {
+          if (e instanceof StoppedError) return; // a signal while the database was unreachable
+          throw e instanceof Error ? new CliError(describe(e)) : e;
+        }
       }
     }
     const showProgress = (): void => {
@@ -126,8 +130,8 @@ export async function project(opts: ProjectOptions): Promise<void> {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       const e = failed.reason as unknown;
-      if (e instanceof CheckpointMismatchError || e instanceof CorruptLogError || e instanceof Error) throw new CliError(describe(e));
-      throw e;
+      // a checkpoint from another log, a broken hash chain, a schema from a newer binary, a bug
+      throw e instanceof Error ? new CliError(describe(e)) : e;
     }
     const secs = (performance.now() - started) / 1000;
     const summary: Record<string, unknown> = {};
