@@ -3,7 +3,7 @@
 // the next single `append` call), so one SQLite transaction or one Kafka produce carries many
 // requests. `wait` polls the committed event log for a command's events with backoff.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventEnvelope } from '../engine/index.js';
+import { clientStatus, type EventEnvelope } from '../engine/index.js';
 import type { Backend, StoredEvent } from '../store/types.js';
 
 interface Pending { raw: string; resolve: () => void; reject: (e: Error) => void }
@@ -75,25 +75,6 @@ export async function waitForEvents(backend: Pick<Backend, 'eventsOf'>, id: stri
   }
 }
 
-/** The client status of an event (SPEC §3, column "client status"). */
-export function clientStatus(e: EventEnvelope): string {
-  switch (e.type) {
-    case 'TraderOrderOpened': case 'TraderOrderFilled': case 'TraderOrderFundingApplied': case 'LendOrderCreated': return 'FILLED';
-    case 'TraderOrderPending': return 'PENDING';
-    case 'TraderOrderCancelled': return 'CANCELLED';
-    case 'TraderOrderSettled': case 'LendOrderSettled': return 'SETTLED';
-    case 'TraderOrderLiquidated': return 'LIQUIDATE';
-    case 'CloseLimitPlaced': return e.data.old_price === null ? 'LimitPriceAdded' : 'LimitPriceUpdated';
-    case 'StopLossPlaced': return e.data.old_price === null ? 'StopLossAdded' : 'StopLossUpdated';
-    case 'TakeProfitPlaced': return e.data.old_price === null ? 'TakeProfitAdded' : 'TakeProfitUpdated';
-    case 'CloseLimitRemoved': return 'CancelledLimitClose';
-    case 'StopLossRemoved': return 'CancelledStopLoss';
-    case 'TakeProfitRemoved': return 'CancelledTakeProfit';
-    case 'Rejected': return e.data.status;
-    default: return e.type;
-  }
-}
-
 /** The answer to a write with `wait: true`: the outcome status and the committed events. */
 export function outcome(id: string, type: string, rows: readonly StoredEvent[] | null): Record<string, unknown> {
   if (rows === null) return { request_id: id, status: 'RequestSubmitted', events: [], timed_out: true };
@@ -102,7 +83,7 @@ export function outcome(id: string, type: string, rows: readonly StoredEvent[] |
   // DUPLICATE_REQUEST rejection, if it committed already, names that outcome and is left out
   const first = events[0]!.seq;
   events = events.filter((e, i) => i === 0 || !(e.type === 'Rejected' && e.data.reason_code === 'DUPLICATE_REQUEST' && e.data.original_seq === first));
-  const out: Record<string, unknown> = { request_id: id, status: clientStatus(events[0]!), events };
+  const out: Record<string, unknown> = { request_id: id, status: clientStatus(events[0]!) ?? events[0]!.type, events };
   const rejected = events.find((e) => e.type === 'Rejected');
   if (rejected !== undefined && rejected.type === 'Rejected') {
     out['reason_code'] = rejected.data.reason_code;
