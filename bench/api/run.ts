@@ -101,7 +101,7 @@ export async function benchApi(opts: ApiBenchOptions): Promise<void> {
     rep.finish(`relayer bench api${opts.quick ? ' --quick' : ''}`);
   } finally {
     if (child !== null) { child.kill('SIGTERM'); await exited(child); }
-    await dropPrefix(redis, prefix).catch(() => {});
+    await dropPrefix(redis, prefix).catch((e: Error) => { process.stderr.write(`bench api: could not remove the test keys under ${prefix}: ${e.message}\n`); });
     redis.disconnect();
     rmSync(root, { recursive: true, force: true });
   }

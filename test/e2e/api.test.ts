@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -62,6 +63,8 @@ test('api + run + project: a signed submit with wait, then the order through the
     const c = new pg.Client({ connectionString: svc.pg });
     c.on('error', () => {});
     await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+    for (const p of procs) await exited(p);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
