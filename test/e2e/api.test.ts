@@ -14,7 +14,7 @@ import pg from 'pg';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
 import { dropPrefix, services, unique } from '../api/helpers.js';
-import { BIN, exited, relayerAsync, sleep, tempDir } from './cli.js';
+import { BIN, exited, relayerAsync, sleep, tempDir } from './cli-helpers.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { drained, exited, relayer, relayerAsync, sleep, startEngine, tempDir } from './cli.js';
+import { drained, exited, relayer, relayerAsync, sleep, startEngine, tempDir } from './cli-helpers.js';
 import { workload } from '../../bench/workload.js';
 
 const TRIALS = Number(process.env['RELAYER_CHAOS_TRIALS'] ?? 10);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { relayer, tempDir } from './cli.js';
+import { relayer, tempDir } from './cli-helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/e2e/fixtures/example-a-d.jsonl', import.meta.url));
 

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli.js';
+import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
 
 interface Cmd { id: string; type: string; params: Record<string, unknown> }
 

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { exited, relayer, sleep, startEngine, tempDir } from './cli.js';
+import { exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
 
 test('run --demo: walk feed ticks through the gate, funding at accelerated boundaries', async (t) => {
   const dir = tempDir('relayer-feed-demo-');

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { replayFile } from '../../src/feed/file-source.js';
 import { FeedRunner } from '../../src/feed/runner.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { exited, relayer, startEngine } from './cli.js';
+import { exited, relayer, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
 
 const target = await kafkaTarget();

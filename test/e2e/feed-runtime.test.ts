@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { drained, exited, relayer, sleep, startEngine, tempDir } from './cli.js';
+import { drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
 
 interface Ev { seq: number; ts: number; cmd: string; type: string; data: Record<string, unknown> }
 

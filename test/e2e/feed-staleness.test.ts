@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { relayer, tempDir } from './cli.js';
+import { relayer, tempDir } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const open = (account: string): Record<string, unknown> => ({

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli.js';
+import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const trade = (p: string, i: number): string =>

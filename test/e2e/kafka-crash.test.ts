@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exited, relayerAsync, sleep, startEngine } from './cli.js';
+import { exited, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
 import { workload } from '../../bench/workload.js';
 

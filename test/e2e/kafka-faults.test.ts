@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import '../../src/store/kafka/kafkajs-patch.js';
 import kafkajs from 'kafkajs';
-import { exited, relayer, relayerAsync, sleep, startEngine } from './cli.js';
+import { exited, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget, status } from './kafka-helpers.js';
 import { workload } from '../../bench/workload.js';
 import { createKafka } from '../../src/store/kafka/client.js';

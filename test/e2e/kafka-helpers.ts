@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { relayer, sleep, tempDir } from './cli.js';
+import { relayer, sleep, tempDir } from './cli-helpers.js';
 import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { deleteTopics } from '../../src/store/kafka/topics.js';

@@ -12,9 +12,9 @@ import pg from 'pg';
 import { seededLog } from '../../bench/project/log.js';
 import { workload } from '../../bench/workload.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../projections/services.js';
+import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../projections/service-helpers.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
-import { BIN, drained, relayer, sleep, tempDir } from './cli.js';
+import { BIN, drained, relayer, sleep, tempDir } from './cli-helpers.js';
 
 interface Proc { child: ChildProcess; out: () => string; err: () => string; closed: Promise<number | null> }
 

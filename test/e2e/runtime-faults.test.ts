@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { BIN, drained, relayer, sleep, tempDir, type Ran } from './cli.js';
+import { BIN, drained, relayer, sleep, tempDir, type Ran } from './cli-helpers.js';
 import { workload } from '../../bench/workload.js';
 
 // ---- helpers -------------------------------------------------------------------------------
