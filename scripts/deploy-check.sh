@@ -76,7 +76,7 @@ PROGRAMS="relayer-run relayer-feed relayer-project relayer-api-a relayer-api-b"
 supervisord -c "$work/supervisord.conf"
 for _ in $(seq 1 150); do
   up=0
-  for p in $PROGRAMS; do ctl status "$p" 2>/dev/null | grep -q RUNNING && up=$((up + 1)); done
+  for p in $PROGRAMS; do st=$(ctl status "$p" 2>/dev/null || true); grep -q RUNNING <<<"$st" && up=$((up + 1)); done
   [ "$up" = 5 ] && break
   sleep 0.2
 done
@@ -156,7 +156,8 @@ for i in $(seq 1 40); do
   esac
 done
 log "${#acked[@]} signed orders acknowledged through nginx (the first 3 waited: FILLED)"
-metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { print $2; exit }'; }
+# awk reads to the end: quitting early could make curl fail with a write error (23) under pipefail
+metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '!done && ($1 == m || index($1, m "{") == 1) { print $2; done = 1 }'; }
 na=$(metric "$P_A" relayer_api_commands_appended_total); nb=$(metric "$P_B" relayer_api_commands_appended_total)
 log "load balancing: gateway a appended ${na:-0}, gateway b ${nb:-0}"
 [ "${na%.*}" -gt 0 ] && [ "${nb%.*}" -gt 0 ] || { echo "nginx did not spread the orders over both gateways" >&2; exit 1; }
