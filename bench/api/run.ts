@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import { sign } from '../../src/api/auth.js';
 import { KeyStore } from '../../src/api/keys.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
@@ -165,12 +166,7 @@ function exited(c: ChildProcess): Promise<void> {
 }
 
 async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await unlinkMatching(redis, `${prefix}*`);
 }
 
 async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult & { warmOk: number; clientCpuUs: number }> {

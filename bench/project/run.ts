@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import { parseStored, type Batch, type Checkpoint } from '../../src/projections/batch.js';
 import { apply } from '../../src/projections/mirror.js';
 import { emptyState } from '../../src/engine/index.js';
@@ -215,10 +216,5 @@ async function lagRun(source: SqliteStore, dir: string, events: number, model: R
 }
 
 async function unlinkPrefix(r: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await r.unlink(...keys);
-  } while (cursor !== '0');
+  await unlinkMatching(r, `${prefix}*`);
 }

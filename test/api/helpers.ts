@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
+import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import pg from 'pg';
 import { DEFAULT_AUTH } from '../../src/api/auth.js';
 import { RpcClient } from '../../src/api/client.js';
@@ -57,12 +58,7 @@ export function unique(what: string): string {
 }
 
 export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await unlinkMatching(redis, `${prefix}*`);
 }
 
 export interface System {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BIN, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
+import { BIN, exited, relayer, sleep, startEngine, tempDir, until } from './cli-helpers.js';
 
 const DOC = fileURLToPath(new URL('../../../docs/book.md', import.meta.url));
 const COLS = 140;
@@ -39,15 +39,6 @@ function read(frame: string): Seen {
   };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | null): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Replaces the capture between the markers of docs/book.md (or writes the file around it). */
 function writeCapture(frame: string): void {
@@ -81,7 +72,7 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
   const node = process.execPath;
   try {
     tmux('new-session', '-d', '-s', 'engine', '-x', '120', '-y', '10', `${node} ${BIN} run --demo --data ${data} --log-level warn`);
-    await waitFor('the demo market to commit events', 15_000, () => {
+    await until('the demo market to commit events', 15_000, () => {
       const r = relayer(['status', '--data', data, '--json']);
       return r.code === 0 && (JSON.parse(r.stdout) as { last_seq: number }).last_seq > 20 ? true : null;
     });
@@ -89,7 +80,7 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
       `sh -c '${node} ${BIN} book --data ${data}; echo EXIT:$?; sleep 60'`);
     const capture = (): string => tmux('capture-pane', '-p', '-t', 'book');
 
-    const first = await waitFor('the price and both ladders', 15_000, () => {
+    const first = await until('the price and both ladders', 15_000, () => {
       const f = capture();
       const s = read(f);
       return s.price !== null && s.shorts.length > 0 && s.longs.length > 0 ? { frame: f, seen: s } : null;
@@ -100,7 +91,7 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
     assert.ok(first.seen.price! > 1000, `a plausible mark price (${first.seen.price})`);
 
     const changed = { price: false, shorts: false, longs: false };
-    const later = await waitFor('the price and both ladders to change', 20_000, () => {
+    const later = await until('the price and both ladders to change', 20_000, () => {
       const f = capture();
       const s = read(f);
       if (s.price === null || s.shorts.length === 0 || s.longs.length === 0) return null;
@@ -113,7 +104,7 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
     assert.ok(lines.length <= ROWS && lines.every((l) => [...l].length <= COLS), 'the frame fits the pane');
 
     // the demo's scheduler runs funding every 10 s: the rate and the countdown to the next cycle appear
-    const funded = await waitFor('a funding cycle', 25_000, () => {
+    const funded = await until('a funding cycle', 25_000, () => {
       const f = capture();
       return /FUNDING [+−]?\d\.\d{4}% next \d+:\d\d every/.test(f) && read(f).longs.length > 0 && read(f).shorts.length > 0 ? f : null;
     });
@@ -121,7 +112,7 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
     if (process.env['RELAYER_UPDATE_DOCS'] === '1') writeCapture(funded);
 
     tmux('send-keys', '-t', 'book', 'q');
-    const exit = await waitFor('the book to exit', 10_000, () => /EXIT:(\d+)/.exec(capture()));
+    const exit = await until('the book to exit', 10_000, () => /EXIT:(\d+)/.exec(capture()));
     assert.equal(exit[1], '0', 'q quits with exit status 0');
     tmux('send-keys', '-t', 'engine', 'C-c');
     await sleep(300);
@@ -136,7 +127,7 @@ test('without a terminal relayer book prints one plain frame, or the model as JS
   const data = join(dir, 'data');
   const engine = startEngine(['--demo', '--data', data]);
   try {
-    await waitFor('the demo market to rest some limits', 15_000, () => {
+    await until('the demo market to rest some limits', 15_000, () => {
       const r = relayer(['status', '--data', data, '--json']);
       if (r.code !== 0) return null;
       const s = JSON.parse(r.stdout) as { market: { orders: { pending: number; filled: number } } | null };

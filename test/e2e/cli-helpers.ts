@@ -41,6 +41,17 @@ export function tempDir(prefix = 'relayer-e2e-'): string {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `probe` every `pauseMs` until it gives a value (neither null nor undefined), or fails. */
+export async function until<T>(what: string, ms: number, probe: () => T | null | undefined, pauseMs = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== null && v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(pauseMs);
+  }
+}
+
 /** Waits until `relayer status` reports every input committed (or times out). */
 export async function drained(data: string, timeoutMs = 60_000): Promise<{ last_seq: number; input_head: number }> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
+import { drained, exited, relayer, sleep, startEngine, tempDir, until } from './cli-helpers.js';
 
 interface Ev { seq: number; ts: number; cmd: string; type: string; data: Record<string, unknown> }
 
@@ -20,15 +20,6 @@ function events(data: string, ...extra: string[]): Ev[] {
   return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
 }
 
-async function until<T>(what: string, ms: number, probe: () => T | null | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function open(data: string, id: string): { code: number; events: Ev[] } {
   const r = relayer(['submit', 'open', '--data', data, '--id', id, '--account', id, '--long', '--market', '--leverage', '10',

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
+import { BIN, drained, exited, relayer, startEngine, tempDir, until } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const trade = (p: string, i: number): string =>
@@ -29,15 +29,6 @@ function send(ws: WebSocket, m: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => ws.send(m, (err) => (err ? reject(err) : resolve())));
 }
 
-async function until<T>(what: string, ms: number, probe: () => T | null | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', async (t) => {
   const dir = tempDir('relayer-feed-ws-');
@@ -76,9 +67,9 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   feed.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   const lines = (): Record<string, unknown>[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-  const started = await until('the feed to start', 15_000, () => lines().find((l) => l['event'] === 'started'));
-  await until('the third connection', 15_000, () => (scriptDone && connections === 3 ? true : null));
-  await until(`five ticks (stdout: ${out} stderr: ${err})`, 10_000, () => lines().find((l) => l['event'] === 'status' && l['ticks'] === 5));
+  const started = await until('the feed to start', 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
+  await until('the third connection', 15_000, () => (scriptDone && connections === 3 ? true : null), 25);
+  await until(`five ticks (stdout: ${out} stderr: ${err})`, 10_000, () => lines().find((l) => l['event'] === 'status' && l['ticks'] === 5), 25);
 
   const metrics = await (await fetch(String(started['metrics']))).text();
   const counter = (name: string): number => Number(new RegExp(`^${name}\\{source="ws"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);

@@ -3,6 +3,7 @@
 import type { TestContext } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import pg from 'pg';
 
 const PG_CANDIDATES = [
@@ -84,12 +85,7 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 export async function dropPrefix(url: string, prefix: string): Promise<void> {
   const r = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await r.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(r, `${prefix}*`);
   } finally {
     r.disconnect();
   }

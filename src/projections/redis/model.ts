@@ -10,6 +10,7 @@ import type { IndexName } from '../../engine/triggers/books.js';
 import { bookEntries, CheckpointMismatchError, lendAfter, orderAfter, riskStats, sharePrice, tradeOf, type Trade } from '../mirror.js';
 import type { Builder, ReadModel } from '../runner.js';
 import { bookMember, REDIS_LAYOUT_VERSION, RedisKeys } from './keys.js';
+import { unlinkMatching } from './unlink.js';
 
 export interface RedisOptions {
   url: string;
@@ -221,12 +222,7 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
 
   async drop(): Promise<void> {
     const db = this.db;
-    let cursor = '0';
-    do {
-      const [next, keys] = await db.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await db.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(db, this.keys.pattern);
     await db.hset(this.keys.meta, 'version', REDIS_LAYOUT_VERSION);
     this.lastPool = null;
     this.lastRisk = null;
