@@ -176,7 +176,8 @@ program.command('book')
   .description('live order book, liquidation ladder, pool, funding and risk state in the terminal')
   .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
   .option('--kafka <brokers>', 'follow the Kafka backend instead (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
-  .option('--redis <url>', 'follow the Redis read model (not available yet)')
+  .option('--redis <url>', 'follow the Redis read model that `relayer project --redis` keeps instead of the event log')
+  .option('--redis-prefix <prefix>', 'key prefix of that read model (RELAYER_REDIS_PREFIX; default relayer:)')
   .option('--once', 'print one plain-text frame and exit (also when stdout is not a terminal)')
   .option('--json', 'print the book model as JSON and exit')
   .option('--from-scratch', 'ignore snapshots: apply the whole event log')
@@ -190,6 +191,8 @@ program.command('book')
     'relayer book --once --width 140 --height 40',
     'relayer book --json | jq .book.long',
     'relayer book --kafka 127.0.0.1:9092',
+    'relayer book --redis redis://127.0.0.1:6379',
+    'relayer book --redis redis://127.0.0.1:6379 --redis-prefix relayer: --json --depth 5',
   ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · ? help\n')
   .action(async (opts) => {
     const { book } = await import('./commands/book.js');

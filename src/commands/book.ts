@@ -6,11 +6,14 @@ import { CliError, usage } from '../errors.js';
 import type { Backend } from '../store/types.js';
 import { catchUp, openStore } from '../tui/follow.js';
 import { bookModel } from '../tui/model.js';
+import { emptyStore, type BookStore } from '../tui/store.js';
+import { redisPrefix } from '../projections/config.js';
 import { initialUi } from '../tui/ui.js';
 import { dataDir, openBackend, usesKafka, type BackendOptions } from './backend.js';
 
 export interface BookOptions extends BackendOptions {
   redis?: string;
+  redisPrefix?: string;
   once?: boolean;
   json?: boolean;
   fromScratch?: boolean;
@@ -31,9 +34,11 @@ export async function book(opts: BookOptions): Promise<void> {
   const parsed = Options.safeParse({ step: opts.step, depth: opts.depth, width: opts.width, height: opts.height });
   if (!parsed.success) throw usage(`invalid option: ${parsed.error.issues.map((i) => `--${String(i.path[0])} ${i.message}`).join('; ')}`);
   const o = parsed.data;
-  if (opts.redis !== undefined) {
-    throw new CliError('the Redis source of relayer book is not available yet in this build; use --data (or --kafka)');
+  if (opts.redis !== undefined && (opts.kafka !== undefined || opts.data !== undefined)) {
+    throw usage('give one source: --data, --kafka or --redis');
   }
+  if (opts.redis === undefined && opts.redisPrefix !== undefined) throw usage('--redis-prefix goes with --redis');
+  if (opts.redis !== undefined && opts.fromScratch === true) throw usage('--from-scratch replays the event log: not with --redis');
   // React's production build: the development one (the default without NODE_ENV) costs several
   // times more per frame. It must be set before React loads, hence the dynamic import.
   process.env['NODE_ENV'] ??= 'production';
@@ -41,29 +46,85 @@ export async function book(opts: BookOptions): Promise<void> {
   // Ink draws nothing but the last frame when CI/CONTINUOUS_INTEGRATION is set; with a terminal on
   // both ends someone is watching (a person, or the tmux end-to-end test under CI), so draw.
   if (interactive) for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = 'false';
+  if (opts.redis !== undefined) return bookFromRedis(opts.redis, redisPrefix(opts), opts, o, interactive);
   const backend: Backend = await openBackend(opts);
   const source = usesKafka(opts) ? 'kafka' : `embedded ${dataDir(opts)}`;
   try {
     const store = await openStore(backend, { fromScratch: opts.fromScratch === true });
     if (!interactive) {
       await catchUp(store, backend, (await backend.lastCommitted()).seq);
-      const now = Date.now();
-      if (opts.json) {
-        const model = bookModel(store, { now, depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
-        process.stdout.write(`${JSON.stringify(model)}\n`);
-        return;
-      }
-      const { plainFrame, modelFor } = await import('../tui/app.js');
-      const width = o.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 120;
-      const height = o.height ?? (process.stdout.isTTY ? process.stdout.rows - 1 : undefined) ?? 40;
-      const ui = initialUi({ step: o.step ?? null });
-      const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
-      process.stdout.write(plainFrame(model, width, height, ui, source));
+      await printOnce(store, opts, o, source);
       return;
     }
     const { runInteractive } = await import('../tui/app.js');
     await runInteractive(backend, store, { source, ui: { step: o.step ?? null } });
   } finally {
     await backend.close();
+  }
+}
+
+type Sizes = z.infer<typeof Options>;
+
+/** One frame (plain text, or the model as JSON with --json) of the store as it is now. */
+async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: string): Promise<void> {
+  const now = Date.now();
+  if (opts.json) {
+    const model = bookModel(store, { now, depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
+    process.stdout.write(`${JSON.stringify(model)}\n`);
+    return;
+  }
+  const { plainFrame, modelFor } = await import('../tui/app.js');
+  const { width, height } = frameSize(o);
+  const ui = initialUi({ step: o.step ?? null });
+  const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
+  process.stdout.write(plainFrame(model, width, height, ui, source));
+}
+
+function frameSize(o: Sizes): { width: number; height: number } {
+  return {
+    width: o.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 120,
+    height: o.height ?? (process.stdout.isTTY ? process.stdout.rows - 1 : undefined) ?? 40,
+  };
+}
+
+/** The book from the Redis read model (`relayer project --redis`): its keys, read in view-sized windows. */
+async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: Sizes, interactive: boolean): Promise<void> {
+  const { redisClient } = await import('../projections/redis/model.js');
+  const { EmptyReadModelError, RedisBookFeed } = await import('../tui/redis-feed.js');
+  const { depthFor } = await import('../tui/app.js');
+  const redis = redisClient(url, 'relayer-book');
+  try {
+    await redis.connect();
+  } catch (e) {
+    redis.disconnect();
+    throw new CliError(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message}`);
+  }
+  const source = `redis ${redactUrl(url)} prefix ${prefix}`;
+  try {
+    const depth = o.depth ?? (opts.json ? 10 : depthFor(frameSize(o).height));
+    const feed = new RedisBookFeed(redis, prefix, () => ({ depth, step: o.step ?? null, account: null }));
+    const store = emptyStore();
+    // the first read finds the price; a second one reads the ladders at that price's bucket
+    try {
+      for (let i = 0; i < 3 && (await feed.pull(store)).more; i++);
+    } catch (e) {
+      throw new CliError(e instanceof EmptyReadModelError ? e.message : `reading the Redis read model failed: ${(e as Error).message}`);
+    }
+    if (!interactive) return await printOnce(store, opts, o, source);
+    const { runInteractive } = await import('../tui/app.js');
+    await runInteractive(feed, store, { source, ui: { step: o.step ?? null } });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A URL fit for a message: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
   }
 }

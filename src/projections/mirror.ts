@@ -161,3 +161,15 @@ export type RiskStats = ReturnType<typeof riskStats>;
 export function sharePrice(pool: { total_locked_value: number; total_pool_share: number }): number | null {
   return pool.total_pool_share === 0 ? null : pool.total_locked_value / pool.total_pool_share;
 }
+
+/** What a live view needs beyond the risk stats: feed thresholds, the last stale warning, the funding boundary. */
+export function marketInfo(state: State) {
+  return {
+    stale_warn_ms: state.feed.stale_warn_ms,
+    stale_halt_ms: state.feed.stale_halt_ms,
+    stale_warned_at: state.stale_warned_at,
+    funding_boundary: state.funding_boundary,
+  };
+}
+
+export type MarketInfo = ReturnType<typeof marketInfo>;

@@ -37,6 +37,12 @@ export interface ReadModel<P> {
   close(): Promise<void>;
   /** Errors a retry cannot cure (a bug, a schema from a newer binary): the projector stops. */
   isFatal(e: unknown): boolean;
+  /**
+   * The log's head and committed feed clock, as last read (at most every 200 ms), for readers that
+   * cannot see the log itself (`relayer book --redis`: lag, and the feed age that heartbeats move
+   * without events). Best effort: a failure is ignored and the next look writes it again.
+   */
+  head?(seq: number, priceTs: number | null): Promise<void>;
 }
 
 export interface RunnerOptions {
@@ -73,6 +79,8 @@ export class Projector<P> {
   /** The newest seq the log had when last looked at. */
   head = 0;
   private headAt = 0;
+  /** The head last handed to the model's `head`. */
+  private told: { seq: number; priceTs: number | null } = { seq: -1, priceTs: null };
   events = 0;
   batches = 0;
   failures = 0;
@@ -181,8 +189,14 @@ export class Projector<P> {
     const now = Date.now();
     if (!force && now - this.headAt < 200) return;
     try {
-      this.head = Math.max(this.head, (await this.backend.lastCommitted()).seq);
+      const c = await this.backend.lastCommitted();
+      this.head = Math.max(this.head, c.seq);
       this.headAt = now;
+      const priceTs = c.clock?.price_ts ?? null;
+      if (this.model.head !== undefined && this.committed !== null && (c.seq !== this.told.seq || priceTs !== this.told.priceTs)) {
+        this.told = { seq: c.seq, priceTs };
+        await this.model.head(c.seq, priceTs).catch(() => { this.told = { seq: -1, priceTs: null }; });
+      }
     } catch { /* the head is only for progress and lag */ }
   }
 

@@ -3,7 +3,7 @@
 // from the follower, and the one-shot plain-text frame of non-interactive use.
 import { render, renderToString, useInput } from 'ink';
 import { BookScreen, type ScreenProps } from './components.js';
-import { Follower, type BookSource } from './follow.js';
+import { Follower, type BookFeed, type BookSource } from './follow.js';
 import type { FollowStatus } from './frame.js';
 import { bookModel, type BookModel } from './model.js';
 import { FEED_KEEP, recentFeed, type BookStore, type FeedItem } from './store.js';
@@ -18,9 +18,14 @@ export function BookApp(props: AppProps) {
   return <BookScreen model={props.model} ui={props.ui} status={props.status} width={props.width} height={props.height} />;
 }
 
+/** Levels per ladder that fill a screen of `height` rows. */
+export function depthFor(height: number): number {
+  return Math.max(5, Math.ceil(height / 2));
+}
+
 /** Model options for a screen of `height` rows: enough levels and feed lines to fill it. */
 export function modelFor(store: BookStore, ui: UiState, height: number, now: number): BookModel {
-  return bookModel(store, { now, depth: Math.max(5, Math.ceil(height / 2)), feed: Math.max(10, height), step: ui.step, account: ui.filter });
+  return bookModel(store, { now, depth: depthFor(height), feed: Math.max(10, height), step: ui.step, account: ui.filter });
 }
 
 export interface InteractiveOptions {
@@ -36,8 +41,8 @@ export interface InteractiveOptions {
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-/** Follows the log on an interactive terminal until `q` (or ctrl-c, SIGTERM, SIGHUP). */
-export async function runInteractive(src: BookSource, store: BookStore, opts: InteractiveOptions): Promise<void> {
+/** Follows the log (a backend, or a feed) on an interactive terminal until `q` (or ctrl-c, SIGTERM, SIGHUP). */
+export async function runInteractive(src: BookSource | BookFeed, store: BookStore, opts: InteractiveOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   let ui = initialUi(opts.ui);
@@ -68,6 +73,7 @@ export async function runInteractive(src: BookSource, store: BookStore, opts: In
     if (ui.quit) quit(); else follower.invalidate();
   }
 
+  if ('pull' in src) src.watch?.(() => ({ depth: depthFor(size().height), step: ui.step, account: ui.filter }));
   stdout.write(ALT_SCREEN_ON);
   let instance: ReturnType<typeof render> | null = null;
   let failure: Error | null = null;

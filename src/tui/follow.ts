@@ -1,9 +1,9 @@
 // The I/O side of the book: a store is opened from the newest snapshot that decodes (plus a glance
 // back at the events before it, for the feed), caught up with the committed tail, and then kept
-// current by a follower that polls the backend. Events are applied in batches as fast as they
-// come; frames are coalesced: at most `fps` per second, drawn from the latest store, and only when
-// something changed. The follower never waits for a frame, so it cannot fall behind the log
-// because of the screen.
+// current by a follower that pulls from a feed: the event log (LogFeed) or the Redis read model
+// (redis-feed.ts). Events are applied in batches as fast as they come; frames are coalesced: at
+// most `fps` per second, drawn from the latest store, and only when something changed. The
+// follower never waits for a frame, so it cannot fall behind the log because of the screen.
 import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
 import { decodeSnapshot } from '../runtime/state-file.js';
 import type { Backend } from '../store/types.js';
@@ -76,14 +76,48 @@ export async function catchUp(store: BookStore, src: BookSource, toSeq = Infinit
   return n;
 }
 
+/** What one pull did: whether the store changed, the newest committed seq seen, and whether more is waiting now. */
+export interface Pulled { changed: boolean; head: number; more: boolean }
+
+/** Something that brings a store closer to the committed log, a step at a time. */
+export interface BookFeed {
+  pull(store: BookStore): Promise<Pulled>;
+  /** What the screen shows now, for a feed that reads only what is in view (the Redis read model). */
+  watch?(window: () => ViewWindow): void;
+}
+
+/** What the screen shows: how many levels per ladder, the bucket (null = automatic) and the account filter. */
+export interface ViewWindow { depth: number; step: number | null; account: string | null }
+
+/** The event log as a feed: reads the events after the store's seq; looks at the head and feed clock every `clockMs`. */
+export class LogFeed implements BookFeed {
+  private lastClock = -Infinity;
+  private head = 0;
+
+  constructor(private readonly src: BookSource, private readonly batch = 2000, private readonly clockMs = 250) {}
+
+  async pull(store: BookStore): Promise<Pulled> {
+    const rows = await this.src.readEvents(store.seq + 1, this.batch);
+    reduceRows(store, rows);
+    this.head = Math.max(this.head, store.seq);
+    if (performance.now() - this.lastClock >= this.clockMs) {
+      this.lastClock = performance.now();
+      const c = await this.src.lastCommitted();
+      this.head = Math.max(this.head, c.seq);
+      setClock(store, c.clock?.price_ts ?? null);
+    }
+    return { changed: rows.length > 0, head: this.head, more: rows.length === this.batch };
+  }
+}
+
 export interface FollowerOptions {
   /** Most frames per second (default 10). */
   fps?: number;
   /** Pause between polls when the log is quiet. */
   pollMs?: number;
-  /** Events read per poll. */
+  /** Events read per poll (event log sources). */
   batch?: number;
-  /** How often the committed head and feed clock are read. */
+  /** How often the committed head and feed clock are read (event log sources). */
   clockMs?: number;
   /** Draws one frame from the store as it is now. */
   draw: (f: FrameInfo) => void;
@@ -104,7 +138,6 @@ export class Follower {
   private timer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private lastFrame = 0;
-  private lastClock = 0;
   private head = 0;
   private recent: number[] = [];
   private pump: Promise<void> | null = null;
@@ -112,14 +145,13 @@ export class Follower {
   frames = 0;
   private readonly fps: number;
   private readonly pollMs: number;
-  private readonly batch: number;
-  private readonly clockMs: number;
+  private readonly feed: BookFeed;
 
-  constructor(private readonly src: BookSource, readonly store: BookStore, private readonly opts: FollowerOptions) {
+  /** `src` is a feed, or a backend (followed through a LogFeed). */
+  constructor(src: BookSource | BookFeed, readonly store: BookStore, private readonly opts: FollowerOptions) {
     this.fps = opts.fps ?? 10;
     this.pollMs = opts.pollMs ?? 50;
-    this.batch = opts.batch ?? 2000;
-    this.clockMs = opts.clockMs ?? 250;
+    this.feed = 'pull' in src ? src : new LogFeed(src, opts.batch ?? 2000, opts.clockMs ?? 250);
   }
 
   start(): void {
@@ -169,21 +201,12 @@ export class Follower {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
-        const rows = await this.src.readEvents(this.store.seq + 1, this.batch);
-        reduceRows(this.store, rows);
-        if (rows.length > 0) {
-          this.head = Math.max(this.head, this.store.seq);
-          this.invalidate();
-        }
-        if (performance.now() - this.lastClock >= this.clockMs) {
-          this.lastClock = performance.now();
-          const c = await this.src.lastCommitted();
-          this.head = Math.max(this.head, c.seq);
-          setClock(this.store, c.clock?.price_ts ?? null);
-          if (this.error !== null) { this.error = null; this.invalidate(); }
-        }
-        // a full batch means more is waiting: yield to timers and keys, then read on at once
-        if (rows.length === this.batch) await yieldNow(); else await sleep(this.pollMs);
+        const r = await this.feed.pull(this.store);
+        this.head = Math.max(this.head, r.head);
+        if (r.changed) this.invalidate();
+        if (this.error !== null) { this.error = null; this.invalidate(); }
+        // more waiting: yield to timers and keys, then read on at once
+        if (r.more) await yieldNow(); else await sleep(this.pollMs);
       } catch (e) {
         this.error = `source error: ${(e as Error).message}`;
         this.invalidate();

@@ -3,7 +3,7 @@
 // and never changes it, and walks the price indices only as far as the requested depth.
 import type { IndexEntry, SortedIndex } from '../engine/triggers/sorted-index.js';
 import type { MarketStatus, PositionType, RiskFlags, RiskParams } from '../engine/types.js';
-import { recentFeed, type BookStore, type FeedItem, type LegCounts, type Resting } from './store.js';
+import { recentFeed, type BookStore, type FeedItem, type LadderName, type LegCounts, type Resting } from './store.js';
 
 /** One aggregated price level: `price` is the bucket label, `nearest` the entry closest to the mark. */
 export interface Level { price: number; nearest: number; size: number; count: number }
@@ -136,15 +136,15 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       step,
       long: levels(descending(s.open_long), depth, step, 'floor', keep),
       short: levels(s.open_short.entries(), depth, step, 'ceil', keep),
-      long_total: totalOf(s.open_long, r.total_pending_long_btc, keep),
-      short_total: totalOf(s.open_short, r.total_pending_short_btc, keep),
+      long_total: totalOf(s, 'open_long', r.total_pending_long_btc, keep),
+      short_total: totalOf(s, 'open_short', r.total_pending_short_btc, keep),
     },
     liquidations: {
       step,
       long: withDistance(levels(descending(s.liq_long), depth, step, 'ceil', keep), mark, 'LONG'),
       short: withDistance(levels(s.liq_short.entries(), depth, step, 'floor', keep), mark, 'SHORT'),
-      long_total: totalOf(s.liq_long, r.total_long_btc, keep),
-      short_total: totalOf(s.liq_short, r.total_short_btc, keep),
+      long_total: totalOf(s, 'liq_long', r.total_long_btc, keep),
+      short_total: totalOf(s, 'liq_short', r.total_short_btc, keep),
     },
     legs: {
       close: { ...s.legs.close }, sl: { ...s.legs.sl }, tp: { ...s.legs.tp },
@@ -253,8 +253,10 @@ function withDistance(ls: Level[], mark: number | null, side: PositionType): Liq
   });
 }
 
-function totalOf(idx: SortedIndex<Resting>, size: number, keep: ((r: Resting) => boolean) | null): SideTotal {
-  if (keep === null) return { size, count: idx.size };
+/** A side's size and count: the exposure totals, or the filtered account's own entries (all held, whatever the source). */
+function totalOf(s: BookStore, name: LadderName, size: number, keep: ((r: Resting) => boolean) | null): SideTotal {
+  const idx = s[name];
+  if (keep === null) return { size, count: s.index_sizes?.[name] ?? idx.size };
   const t = { size: 0, count: 0 };
   for (const e of idx.entries()) if (keep(e.val)) { t.size += e.val.ev; t.count++; }
   return t;

@@ -47,6 +47,10 @@ export interface FeedItem {
 
 export type LegCounts = Record<'close' | 'sl' | 'tp', { long: number; short: number }>;
 
+/** The four indices the book shows. */
+export type LadderName = 'open_long' | 'open_short' | 'liq_long' | 'liq_short';
+export const LADDERS: readonly LadderName[] = ['open_long', 'open_short', 'liq_long', 'liq_short'];
+
 interface Tracked {
   value: Resting;
   seq: number;
@@ -93,6 +97,11 @@ export interface BookStore {
   liq_long: SortedIndex<Resting>;
   liq_short: SortedIndex<Resting>;
   legs: LegCounts;
+  /**
+   * The true sizes of the four indices when the store holds only a window of each (the Redis
+   * source reads the entries nearest the mark); null when the indices are complete.
+   */
+  index_sizes: Record<LadderName, number> | null;
   counts: { fills: number; settlements: number; liquidations: number; fundings: number };
   /** Ring buffer of feed items; `feed_total` counts every item ever pushed. */
   feed: (FeedItem | null)[];
@@ -116,6 +125,7 @@ export function emptyStore(): BookStore {
     open_long: new SortedIndex(), open_short: new SortedIndex(),
     liq_long: new SortedIndex(), liq_short: new SortedIndex(),
     legs: { close: { long: 0, short: 0 }, sl: { long: 0, short: 0 }, tp: { long: 0, short: 0 } },
+    index_sizes: null,
     counts: { fills: 0, settlements: 0, liquidations: 0, fundings: 0 },
     feed: new Array<FeedItem | null>(FEED_KEEP).fill(null),
     feed_total: 0,
@@ -424,8 +434,9 @@ function removed(s: BookStore, leg: LegName, uuid: string): void {
   if (t !== undefined) clearLeg(s, t, leg);
 }
 
-function boundary(s: BookStore, b: number | undefined): void {
-  if (b === undefined) return;
+/** A funding boundary seen: the period is the smallest gap between two of them. */
+export function boundary(s: BookStore, b: number | null | undefined): void {
+  if (b === undefined || b === null) return;
   if (s.funding_boundary !== null && b > s.funding_boundary) {
     const gap = b - s.funding_boundary;
     if (s.funding_period === null || gap < s.funding_period) s.funding_period = gap;
@@ -433,12 +444,12 @@ function boundary(s: BookStore, b: number | undefined): void {
   s.funding_boundary = b;
 }
 
-function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
+export function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
   return `${pct(rate, 4, true)} · ${positions} pos · paid ${int(paid)} / got ${int(received)} sats`;
 }
 
-function pushFeed(
-  s: BookStore, env: EventEnvelope, kind: FeedKind, account: string | null, side: PositionType | null,
+export function pushFeed(
+  s: BookStore, env: { seq: number; ts: number }, kind: FeedKind, account: string | null, side: PositionType | null,
   price: number | null, size: number | null, amount: number | null, detail: string,
 ): FeedItem {
   const item: FeedItem = { seq: env.seq, ts: env.ts, kind, account, side, price, size, amount, detail };

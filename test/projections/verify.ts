@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type EventEnvelope, type LendOrder, type State, type TraderOrder } from '../../src/engine/index.js';
 import { INDEX_NAMES } from '../../src/engine/triggers/books.js';
-import { riskStats } from '../../src/projections/mirror.js';
+import { marketInfo, riskStats } from '../../src/projections/mirror.js';
 import { bookMember } from '../../src/projections/redis/keys.js';
 import { recover } from '../../src/runtime/recover.js';
 import type { Backend } from '../../src/store/types.js';
@@ -233,6 +233,8 @@ export async function checkRedis(url: string, prefix: string, log: LogView, trad
     const pool = JSON.parse((await r.get(`${prefix}pool`))!) as Record<string, number>;
     assert.deepEqual({ total_locked_value: pool['total_locked_value'], total_pool_share: pool['total_pool_share'], nonce: pool['nonce'] }, state.pool, 'pool');
     assert.deepEqual(JSON.parse((await r.get(`${prefix}risk`))!), riskStats(state), 'risk stats');
+    const market = JSON.parse((await r.get(`${prefix}market`))!) as ReturnType<typeof marketInfo>;
+    assert.deepEqual(market, marketInfo(state), 'feed thresholds, stale warning, funding boundary');
     const oi = state.risk.total_long_btc + state.risk.total_short_btc;
     assert.equal((JSON.parse((await r.get(`${prefix}risk`))!) as { open_interest_btc: number }).open_interest_btc, oi);
 

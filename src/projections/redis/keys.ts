@@ -19,6 +19,10 @@ export class RedisKeys {
   get funding(): string { return `${this.prefix}funding`; }
   get pool(): string { return `${this.prefix}pool`; }
   get risk(): string { return `${this.prefix}risk`; }
+  /** Feed thresholds, the last stale warning and the funding boundary: what the book needs beyond `risk`. */
+  get market(): string { return `${this.prefix}market`; }
+  /** The event log's head and committed feed clock as the projector last saw them (not part of a batch). */
+  get head(): string { return `${this.prefix}head`; }
   get trades(): string { return `${this.prefix}trades`; }
   book(index: IndexName): string { return `${this.prefix}book:${index}`; }
   order(uuid: string): string { return `${this.prefix}order:${uuid}`; }

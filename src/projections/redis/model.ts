@@ -7,7 +7,7 @@ import type { LendOrder, State, TraderOrder } from '../../engine/index.js';
 import type { Batch, Checkpoint, ProjectedEvent } from '../batch.js';
 import { GENESIS_CHECKPOINT } from '../batch.js';
 import type { IndexName } from '../../engine/triggers/books.js';
-import { bookEntries, CheckpointMismatchError, lendAfter, orderAfter, riskStats, sharePrice, tradeOf, type Trade } from '../mirror.js';
+import { bookEntries, CheckpointMismatchError, lendAfter, marketInfo, orderAfter, riskStats, sharePrice, tradeOf, type Trade } from '../mirror.js';
 import type { Builder, ReadModel } from '../runner.js';
 import { bookMember, REDIS_LAYOUT_VERSION, RedisKeys } from './keys.js';
 import { unlinkMatching } from './unlink.js';
@@ -123,6 +123,8 @@ class RedisBuilder implements Builder<RedisBatch> {
       const pool = JSON.stringify({ ...state.pool, share_price: sharePrice(state.pool) });
       if (pool !== this.model.lastPool) { cmds.push(['set', k.pool, pool]); this.model.lastPool = pool; }
     }
+    const market = JSON.stringify(marketInfo(state));
+    if (market !== this.model.lastMarket) { cmds.push(['set', k.market, market]); this.model.lastMarket = market; }
     const risk = JSON.stringify(riskStats(state));
     if (risk !== this.model.lastRisk) {
       cmds.push(['set', k.risk, risk]);
@@ -147,6 +149,7 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
   /** The last pool / risk values written, so an unchanged value is not written again. */
   lastPool: string | null = null;
   lastRisk: string | null = null;
+  lastMarket: string | null = null;
   /**
    * The book entries Redis holds for each active order, so a batch only adds and removes what
    * changed. Primed from the mirror at the checkpoint (Redis holds exactly that state then) and
@@ -174,9 +177,10 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
       throw e;
     }
     this.client = r;
-    // after a reconnect nothing is known about what is stored: write pool and risk again
+    // after a reconnect nothing is known about what is stored: write pool, risk and market again
     this.lastPool = null;
     this.lastRisk = null;
+    this.lastMarket = null;
   }
 
   async disconnect(): Promise<void> {
@@ -220,12 +224,18 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
     for (const [err] of res) if (err !== null) throw err;
   }
 
+  async head(seq: number, priceTs: number | null): Promise<void> {
+    // its own key: writing under the WATCHed checkpoint would abort the batch in flight
+    await this.db.hset(this.keys.head, 'seq', seq, 'price_ts', priceTs ?? '', 'at', Date.now());
+  }
+
   async drop(): Promise<void> {
     const db = this.db;
     await unlinkMatching(db, this.keys.pattern);
     await db.hset(this.keys.meta, 'version', REDIS_LAYOUT_VERSION);
     this.lastPool = null;
     this.lastRisk = null;
+    this.lastMarket = null;
   }
 
   async close(): Promise<void> {
