@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { dropPrefix, needRedis, uniqueName } from '../projections/service-helpers.js';
 import { BIN, exited, relayer, sleep, startEngine, tempDir, until } from './cli-helpers.js';
 
 const DOC = fileURLToPath(new URL('../../../docs/book.md', import.meta.url));
@@ -57,13 +58,19 @@ function writeCapture(frame: string): void {
   writeFileSync(DOC, re.test(old) ? old.replace(re, block) : `${old.replace(/\s*$/, '\n\n')}${block}\n`);
 }
 
-test('relayer book in a terminal shows the demo market live, and q quits with status 0', {
-  skip: !hasTmux && !CI ? 'tmux is not installed' : false, timeout: 60_000,
-}, async () => {
+/** Where the book in the pane reads from: the engine's data directory, or the Redis read model a projector keeps. */
+type Source = { kind: 'data' } | { kind: 'redis'; url: string; prefix: string };
+
+/**
+ * Runs `relayer run --demo` (and for Redis `relayer project` into it) and `relayer book` in tmux:
+ * the price and both ladders must appear and change, a funding cycle must show, `q` must exit 0.
+ * Returns a frame with a funding cycle on it.
+ */
+async function watchInTmux(source: Source): Promise<string> {
   assert.ok(hasTmux, 'tmux must be installed under CI (see .ci/run)');
   const dir = tempDir('relayer-book-');
   const data = join(dir, 'data');
-  const sock = `relayer-book-test-${process.pid}`;
+  const sock = `relayer-book-test-${process.pid}-${source.kind}`;
   const tmux = (...args: string[]): string => {
     const r = spawnSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
@@ -76,8 +83,18 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
       const r = relayer(['status', '--data', data, '--json']);
       return r.code === 0 && (JSON.parse(r.stdout) as { last_seq: number }).last_seq > 20 ? true : null;
     });
+    let from = `--data ${data}`;
+    if (source.kind === 'redis') {
+      tmux('new-session', '-d', '-s', 'project', '-x', '120', '-y', '10',
+        `${node} ${BIN} project --data ${data} --redis ${source.url} --redis-prefix ${source.prefix} --log-level warn`);
+      from = `--redis ${source.url} --redis-prefix ${source.prefix}`;
+      await until('the projector to fill the read model', 15_000, () => {
+        const r = relayer(['book', ...from.split(' '), '--json']);
+        return r.code === 0 && (JSON.parse(r.stdout) as { seq: number }).seq > 20 ? true : null;
+      });
+    }
     tmux('new-session', '-d', '-s', 'book', '-x', String(COLS), '-y', String(ROWS),
-      `sh -c '${node} ${BIN} book --data ${data}; echo EXIT:$?; sleep 60'`);
+      `sh -c '${node} ${BIN} book ${from}; echo EXIT:$?; sleep 60'`);
     const capture = (): string => tmux('capture-pane', '-p', '-t', 'book');
 
     const first = await until('the price and both ladders', 15_000, () => {
@@ -108,18 +125,34 @@ test('relayer book in a terminal shows the demo market live, and q quits with st
       const f = capture();
       return /FUNDING [+−]?\d\.\d{4}% next \d+:\d\d every/.test(f) && read(f).longs.length > 0 && read(f).shorts.length > 0 ? f : null;
     });
-    // the committed capture is refreshed on request, so a test run leaves the work tree clean
-    if (process.env['RELAYER_UPDATE_DOCS'] === '1') writeCapture(funded);
 
     tmux('send-keys', '-t', 'book', 'q');
     const exit = await until('the book to exit', 10_000, () => /EXIT:(\d+)/.exec(capture()));
     assert.equal(exit[1], '0', 'q quits with exit status 0');
+    if (source.kind === 'redis') tmux('send-keys', '-t', 'project', 'C-c');
     tmux('send-keys', '-t', 'engine', 'C-c');
     await sleep(300);
+    return funded;
   } finally {
     spawnSync('tmux', ['-L', sock, 'kill-server']);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const noTmux = !hasTmux && !CI ? 'tmux is not installed' : false;
+
+test('relayer book in a terminal shows the demo market live, and q quits with status 0', { skip: noTmux, timeout: 60_000 }, async () => {
+  const funded = await watchInTmux({ kind: 'data' });
+  // the committed capture is refreshed on request, so a test run leaves the work tree clean
+  if (process.env['RELAYER_UPDATE_DOCS'] === '1') writeCapture(funded);
+});
+
+test('relayer book --redis in a terminal follows the Redis read model live', { skip: noTmux, timeout: 90_000 }, async (t) => {
+  const url = await needRedis(t);
+  if (url === null) return;
+  const prefix = `${uniqueName('booktui')}:`;
+  t.after(() => dropPrefix(url, prefix));
+  await watchInTmux({ kind: 'redis', url, prefix });
 });
 
 test('without a terminal relayer book prints one plain frame, or the model as JSON', { timeout: 60_000 }, async () => {
@@ -155,9 +188,11 @@ test('without a terminal relayer book prints one plain frame, or the model as JS
     assert.ok(m.book.long.length <= 3 && m.book.short.length <= 3);
     assert.ok(m.pool.tlv > 0 && m.risk.open_interest > 0);
 
-    const redis = relayer(['book', '--redis', 'redis://127.0.0.1:6379']);
-    assert.equal(redis.code, 1);
-    assert.match(redis.stderr, /Redis source of relayer book is not available yet/);
+    const both = relayer(['book', '--data', data, '--redis', 'redis://127.0.0.1:6379']);
+    assert.equal(both.code, 2, 'one source at a time');
+    const unreachable = relayer(['book', '--redis', 'redis://127.0.0.1:1', '--once']);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     const missing = relayer(['book', '--data', join(dir, 'nothing-here'), '--once']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no relayer data/);
@@ -171,4 +206,15 @@ test('without a terminal relayer book prints one plain frame, or the model as JS
     await exited(engine);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('relayer book --redis on a prefix nothing was projected into exits 1 and says so', async (t) => {
+  const url = await needRedis(t);
+  if (url === null) return;
+  const r = relayer(['book', '--redis', url, '--redis-prefix', `${uniqueName('empty')}:`, '--json']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /read model under prefix "t_empty_[^"]+" is empty: is `relayer project --redis` running/);
+  assert.equal(r.stdout, '', 'no data on stdout');
+  const scratch = relayer(['book', '--redis', url, '--from-scratch']);
+  assert.equal(scratch.code, 2, '--from-scratch is for the event log');
 });
