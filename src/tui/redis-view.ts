@@ -96,13 +96,14 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
 
   if (v.pool !== null) s.pool = { total_locked_value: v.pool.total_locked_value, total_pool_share: v.pool.total_pool_share, nonce: v.pool.nonce };
 
+  let flagChange: string | null = null;
   if (v.risk !== null) {
     const r = v.risk;
     s.risk = {
       total_long_btc: r.total_long_btc, total_short_btc: r.total_short_btc,
       total_pending_long_btc: r.total_pending_long_btc, total_pending_short_btc: r.total_pending_short_btc,
     };
-    flags(s, r.flags, first ? null : v);
+    flagChange = flags(s, r.flags, first);
     s.params = { ...(r.params as RiskParams) };
     s.fees = { ...(r.fees as Fees) };
     s.funding_rate = r.funding_rate;
@@ -135,6 +136,11 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
     fresh.push(() => trade(s, t, !first));
   }
   c.trade_seq = Math.max(c.trade_seq, ...v.trades.map((t) => t.seq));
+  if (flagChange !== null) {
+    const detail = flagChange;
+    at.push(v.seq); // somewhere in the batch up to the checkpoint: after what came before it
+    fresh.push(() => pushFeed(s, { seq: v.seq, ts: v.ts }, 'MARKET', null, null, null, null, null, detail));
+  }
   for (const i of at.map((_, i) => i).sort((a, b) => at[a]! - at[b]!)) fresh[i]!();
 
   const sizes = {} as Record<LadderName, number>;
@@ -163,13 +169,13 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
   s.legs = { close: { ...v.legs.close }, sl: { ...v.legs.sl }, tp: { ...v.legs.tp } };
 }
 
-/** A change of the market flags (after the first view) is a MARKET item, as the log's RiskFlagsUpdated is. */
-function flags(s: BookStore, next: RiskFlags, v: RedisView | null): void {
+/** Takes the new flags; after the first view, says which changed (a MARKET item, as the log's RiskFlagsUpdated gives). */
+function flags(s: BookStore, next: RiskFlags, first: boolean): string | null {
   const before = s.flags;
   s.flags = { ...next };
-  if (v === null) return;
+  if (first) return null;
   const changed = (Object.keys(next) as (keyof RiskFlags)[]).filter((k) => next[k] !== before[k]).map((k) => `${k} ${next[k] ? 'on' : 'off'}`);
-  if (changed.length > 0) pushFeed(s, { seq: v.seq, ts: v.ts }, 'MARKET', null, null, null, null, null, changed.join(', '));
+  return changed.length > 0 ? changed.join(', ') : null;
 }
 
 function trade(s: BookStore, t: Trade, live: boolean): void {
