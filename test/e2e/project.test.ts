@@ -80,6 +80,10 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
   });
   first.child.kill('SIGKILL');
   await first.closed;
+  // a COMMIT the server had already received still lands after the client died: wait until the
+  // killed projector's session is gone before reading where PostgreSQL stands
+  await until('the killed projector\'s PostgreSQL session to end', 10_000, async () =>
+    Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [`relayer-project:${schema}`])).rows[0].n) === 0);
   pgAt = await pgCheckpoint(c, schema);
   redisAt = await redisCheckpoint(r, prefix);
   assert.ok(pgAt < lastSeq && redisAt < lastSeq, `killed mid-catch-up (postgres at ${pgAt}, redis at ${redisAt}, head ${lastSeq})`);
