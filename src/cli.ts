@@ -339,11 +339,11 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | api | project (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | api | project | book (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
-  .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl'))
+  .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
   .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)')
   .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string; kafka?: string }) => {
     if (suite === 'durable') {
@@ -358,11 +358,15 @@ program.command('bench')
       const { benchProject } = await import('../bench/project/run.js');
       return benchProject({ quick: opts.quick === true, json: opts.json === true });
     }
+    if (suite === 'book') {
+      const { benchBook } = await import('../bench/book/run.js');
+      return benchBook({ quick: opts.quick === true, json: opts.json === true });
+    }
     if (suite === 'api') {
       const { benchApi } = await import('../bench/api/run.js');
       return benchApi({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project)`, 2);
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });

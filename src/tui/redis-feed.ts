@@ -123,6 +123,9 @@ export class RedisBookFeed implements BookFeed {
 
   watch(window: () => ViewWindow): void { this.window = window; }
 
+  /** The next pull reads everything again, even if the checkpoint has not moved (the order cache stays). */
+  forget(): void { this.asked = null; }
+
   /** The bucket, levels and account a view is read with, and all three as one string (a change forces a full read). */
   private ask(store: BookStore): { step: number; buckets: number; account: string; key: string } {
     const w = this.window();
