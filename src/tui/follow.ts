@@ -202,7 +202,7 @@ export class Follower {
     while (!this.stopped) {
       try {
         const r = await this.feed.pull(this.store);
-        this.head = Math.max(this.head, r.head);
+        this.head = r.head; // the feed's own view of the head (a rebuilt read model can go back)
         if (r.changed) this.invalidate();
         if (this.error !== null) { this.error = null; this.invalidate(); }
         // more waiting: yield to timers and keys, then read on at once

@@ -13,7 +13,7 @@ import { REDIS_LAYOUT_VERSION, RedisKeys } from '../projections/redis/keys.js';
 import type { BookFeed, Pulled, ViewWindow } from './follow.js';
 import { autoStep } from './model.js';
 import { applyView, newCursor, orderInfo, type FundingInfo, type OrderInfo, type PriceInfo, type RedisView, type ViewCursor, type ViewEntry } from './redis-view.js';
-import { LADDERS, type BookStore, type LadderName } from './store.js';
+import { emptyStore, LADDERS, type BookStore, type LadderName } from './store.js';
 
 /** Most entries read of one ladder per step (a bound on the script's time inside Redis). */
 export const WINDOW_CAP = 10_000;
@@ -147,7 +147,7 @@ export class RedisBookFeed implements BookFeed {
     if (reply.length === 3) {
       const headSeq = num(reply[1]);
       const clock = num(reply[2]);
-      this.head = Math.max(this.head, headSeq ?? 0, store.seq);
+      this.head = Math.max(headSeq ?? 0, store.seq);
       if (clock !== null && (store.price_ts === null || clock > store.price_ts)) store.price_ts = clock;
       return { changed: false, head: this.head, more: false };
     }
@@ -155,10 +155,19 @@ export class RedisBookFeed implements BookFeed {
     if (view.seq === 0 && this.cursor.first) {
       throw new EmptyReadModelError(`the Redis read model under prefix "${this.prefix}" is empty: is \`relayer project --redis\` running with this prefix?`);
     }
+    if (view.seq < store.seq) {
+      // the read model went back (rebuilt, or Redis lost its data): start the view over, and
+      // read again at once (this read asked only for trades after the old seq)
+      Object.assign(store, emptyStore());
+      Object.assign(this.cursor, newCursor());
+      this.orders.clear();
+      this.asked = null;
+      return { changed: true, head: view.head?.seq ?? view.seq, more: true };
+    }
     await this.fetchOrders(view);
     applyView(store, view, this.orders, this.cursor);
     this.asked = a.key;
-    this.head = Math.max(this.head, view.head?.seq ?? 0, view.seq);
+    this.head = Math.max(view.head?.seq ?? 0, view.seq);
     // the first price (or a new bucket) can widen the window: read again at once
     return { changed: true, head: this.head, more: this.ask(store).key !== a.key };
   }

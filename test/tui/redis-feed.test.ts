@@ -131,3 +131,30 @@ test('book --redis: an empty read model is a clear error, not an empty book', as
   t.after(() => r.disconnect());
   await assert.rejects(redisBook(r, `${uniqueName('none')}:`, { depth: 10, step: null, account: null }), /read model under prefix "t_none_[^"]+" is empty/);
 });
+
+test('book --redis: when the read model goes back (rebuilt from another log), the view starts over', { timeout: 60_000 }, async (t) => {
+  const url = await needRedis(t);
+  if (url === null) return;
+  const prefix = `${uniqueName('back')}:`;
+  t.after(() => dropPrefix(url, prefix));
+  const r = new Redis(url);
+  t.after(() => r.disconnect());
+  const big = await seeded(t, 3_000, 51);
+  await catchUp(redisModel(url, prefix), big.store);
+  const s = emptyStore();
+  const feed = new RedisBookFeed(r, prefix, () => ({ depth: 10, step: null, account: null }));
+  for (let i = 0; i < 5 && (await feed.pull(s)).more; i++);
+  assert.equal(s.seq, big.lastSeq);
+
+  await dropPrefix(url, prefix);
+  const small = await seeded(t, 1_000, 52);
+  await catchUp(redisModel(url, prefix), small.store);
+  assert.ok(small.lastSeq < big.lastSeq);
+  for (let i = 0; i < 5 && (await feed.pull(s)).more; i++);
+  assert.equal(s.seq, small.lastSeq, 'the view follows the read model back');
+  const o: ModelOptions = { now: NOW, depth: 10 };
+  const fromLog = await logBook(small.store);
+  assert.deepEqual({ ...shown(s, o), market: null }, { ...shown(fromLog, o), market: null }, 'and shows the new log\'s book');
+  assert.deepEqual(trades(s, 100), trades(fromLog, 100), 'with its trades, not the old ones');
+  assert.equal(s.counts.fills, 0, 'the new history is not counted as seen live');
+});
