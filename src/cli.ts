@@ -200,12 +200,17 @@ program.command('book')
   });
 
 program.command('feed')
-  .description('run a price source (exchange WebSocket, file replay, manual, walk) into the input log')
+  .description('run a price source (exchange WebSocket, an index over several exchanges, file replay, manual, walk) into the input log')
   .argument('[source]', 'ws | file | manual | walk | set')
   .argument('[value]', 'the price (set, manual) or the file (file)')
   .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA; default ./relayer-data)')
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--url <url>', 'ws: aggTrade stream URL (default wss://stream.binance.com:9443/ws/btcusdt@aggTrade)')
+  .option('--source <exchange:symbol[@url]>', 'an index over exchanges (repeat; binance, coinbase, kraken, okx, bybit)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--quorum <n>', '--source: least fresh, agreeing sources for a tick (default ⌊N/2⌋+1)')
+  .option('--max-deviation <x>', '--source: drop a source this far from the median, relative (default 0.01)')
+  .option('--source-stale-ms <ms>', '--source: a source silent this long is stale (default 10000)')
+  .option('--record <file>', '--source: record every source message with its arrival time (replay: relayer feed file)')
   .option('--file <file>', 'file: CSV ts,price or JSON lines {ts, price} to replay')
   .option('--speed <x>', 'file: replay speed, 1 = recorded, 60 = a minute per second, 0 = no waiting', '1')
   .option('--seed <n>', 'walk: seed of the random walk', '42')
@@ -230,7 +235,10 @@ program.command('feed')
     'relayer feed walk --seed 7 --start-price 65000',
     'printf "65000\\n65010\\n" | relayer feed manual',
     'relayer feed set 65000.5',
-  ) + '\nIds are feed:<source>:<start ms>:<n> (set: feed:set:<ms> or --id). See docs/feeds.md.\n')
+    'relayer feed --source binance:btcusdt --source coinbase:BTC-USD --source kraken:XBT/USD --record idx.jsonl',
+    'relayer feed --source okx:BTC-USDT --source bybit:BTCUSDT --source binance:btcusdt --quorum 2 --max-deviation 0.005',
+    'relayer feed file idx.jsonl --speed 0',
+  ) + '\nIds are feed:<source>:<start ms>:<n> (index: feed:index:<start ms>:<n>; set: feed:set:<ms> or --id). See docs/feeds.md.\n')
   .action(async (source: string | undefined, value: string | undefined, opts) => {
     const { feed } = await import('./commands/feed.js');
     await feed(source, value, opts);

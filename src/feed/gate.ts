@@ -39,11 +39,15 @@ export class TickGate {
     }
   }
 
-  /** A price from the source at time `now`; returns the command to send now, if any. */
-  offer(price: number, feedTs: number | null, now: number): Emission | null {
+  /**
+   * A price from the source at time `now`; returns the command to send now, if any. `delivered`
+   * false (an index re-evaluated without a new source message, SPEC §14) updates the price without
+   * making a heartbeat due.
+   */
+  offer(price: number, feedTs: number | null, now: number, delivered = true): Emission | null {
     this.latest = price;
     this.latestFeedTs = feedTs;
-    this.fresh = true;
+    this.fresh ||= delivered;
     return this.poll(now);
   }
 

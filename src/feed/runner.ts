@@ -31,7 +31,7 @@ export interface RunnerOptions {
   log: Logger;
   /** Wall clock of live sources. */
   now?: () => number;
-  /** The source drives recorded time through offerAt/advanceTo (file replay): no due timer. */
+  /** The source drives time itself (file replay through offerAt/advanceTo, an index through its steps): no due timer. */
   recorded?: boolean;
   /**
    * The engine's committed view, asked every housekeeping round: is it ignoring ticks
@@ -84,12 +84,15 @@ export class FeedRunner {
   private stopping = false;
   private probing = false;
 
-  constructor(private readonly opts: RunnerOptions) {
+  constructor(private opts: RunnerOptions) {
     this.gate = new TickGate(opts.gate);
     this.prefix = `feed:${opts.source}:${opts.startedAt}`;
     this.now = opts.now ?? Date.now;
     this.lastPriceWall = Date.now();
   }
+
+  /** Counts into `counters` from now on (a metrics registry made after the runner). */
+  attachCounters(counters: FeedCounters): void { this.opts.counters = counters; }
 
   /** Starts housekeeping (pause probe, silence warning); live sources also get the due timer. */
   start(): void {
@@ -138,6 +141,14 @@ export class FeedRunner {
       if (e === null && this.gate.nextDue() === due) return;
       this.send(e);
     }
+  }
+
+  /**
+   * A command an index decided at its own step time (SPEC §14): a PriceTick carries the index and
+   * `extra` (its `sources` and `excluded`).
+   */
+  sendIndexed(e: Emission | null, extra: Record<string, unknown>): void {
+    this.send(e, extra);
   }
 
   /** A source message that could not be read (counted, skipped). */
@@ -202,7 +213,7 @@ export class FeedRunner {
     }, Math.max(0, due - this.now()));
   }
 
-  private send(e: Emission | null): void {
+  private send(e: Emission | null, extra: Record<string, unknown> = {}): void {
     if (e === null || this.stopping) return;
     const id = `${this.prefix}:${this.n++}`;
     if (e.kind === 'tick') {
@@ -212,6 +223,7 @@ export class FeedRunner {
       this.opts.counters?.inc('ticks');
       const params: Record<string, unknown> = { price: e.price, source: this.opts.source };
       if (e.feedTs !== null) params['feed_ts'] = e.feedTs;
+      Object.assign(params, extra);
       this.tickInBacklog = true;
       this.enqueue(JSON.stringify({ v: 1, id, type: 'PriceTick', params }));
     } else {
