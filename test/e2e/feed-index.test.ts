@@ -125,3 +125,25 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   engine2.kill('SIGTERM');
   assert.equal((await exited(engine2)).code, 0);
 });
+
+test('feed --source: usage errors exit 2 with the reason; help shows index examples', () => {
+  const cases: [string[], RegExp][] = [
+    [['feed', '--source', 'ftx:BTC'], /unknown exchange ftx/],
+    [['feed', '--source', 'binance'], /exchange:symbol/],
+    [['feed', 'ws', '--source', 'binance:btcusdt'], /takes no ws/],
+    [['feed', '--source', 'binance:btcusdt', '--source', 'okx:BTC-USDT', '--quorum', '3'], /more than the 2 source/],
+    [['feed', '--source', 'binance:btcusdt', '--quorum', '0'], /--quorum must be a positive integer/],
+    [['feed', '--source', 'binance:btcusdt', '--max-deviation', 'x'], /--max-deviation/],
+    [['feed', '--source', 'binance:btcusdt', '--source-stale-ms', '-1'], /--source-stale-ms/],
+    [['feed', 'walk', '--record', 'x.jsonl'], /--record records the messages of --source feeds/],
+    [['feed', 'walk', '--quorum', '2'], /--quorum applies to --source feeds/],
+  ];
+  for (const [args, why] of cases) {
+    const r = relayer([...args, '--data', 'no-such-dir']);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, why);
+  }
+  const help = relayer(['feed', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--source binance:btcusdt --source coinbase:BTC-USD --source kraken:XBT\/USD/);
+});
