@@ -283,7 +283,11 @@ async function feedIndex(config: IndexConfig | null, opts: FeedOptions): Promise
   const oracle = config === null ? null : new Oracle(config.sources, config.rule, runner.gate);
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
   if (metrics !== null) runner.attachCounters(metrics);
-  if (metrics !== null && oracle !== null) registerIndexMetrics(metrics.registry, oracle);
+  if (metrics !== null) {
+    // the index has its own price series; a single source's last price means nothing here
+    metrics.registry.removeSingleMetric('relayer_feed_last_price');
+    if (oracle !== null) registerIndexMetrics(metrics.registry, oracle);
+  }
   const firstStep = stepAtOrAfter(startedAt + 1, INDEX_STEP_MS);
   let recorder: Recorder | null = null;
   let server: { url: string; close: () => Promise<void> } | null = null;
@@ -343,5 +347,6 @@ function indexStatus(oracle: Oracle): Record<string, unknown> {
     state: s.state, last_price: s.last_price, age_ms: s.last_at === null ? null : Math.max(0, now - s.last_at),
     reconnects: s.reconnects, dropped: s.dropped, messages: s.messages, excluded: s.excluded,
   }]));
-  return { index: oracle.lastIndex?.price ?? null, quorum_met: oracle.lastIndex?.price != null, sources };
+  const prices = Object.values(oracle.stats).reduce((n, s) => n + s.trades, 0);
+  return { prices, index: oracle.lastIndex?.price ?? null, quorum_met: oracle.lastIndex?.price != null, sources };
 }
