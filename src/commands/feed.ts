@@ -300,6 +300,9 @@ async function feedIndex(config: IndexConfig | null, opts: FeedOptions): Promise
           format: RECORDING_FORMAT, sources: config.sources.map(({ name, exchange, symbol }) => ({ name, exchange, symbol })),
           quorum: config.rule.quorum, max_deviation: config.rule.maxDeviation, source_stale_ms: config.rule.staleMs,
           step_ms: config.stepMs, first_step: firstStep, gate,
+        }, (err) => {
+          log.error({ err: err.message, file: opts.record }, 'recording failed; it ends here, the feed goes on');
+          report('record_failed', { file: opts.record, error: err.message });
         });
       } catch (e) { throw new CliError(`--record: ${(e as Error).message}`, 1); }
     }

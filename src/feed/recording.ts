@@ -49,13 +49,17 @@ export function parseRecordingLine(line: string, first: boolean): RecordingLine 
   return { kind: 'message', t, src, msg };
 }
 
-/** Appends a recording; synchronous writes, so what a crash leaves is complete lines. */
+/**
+ * Appends a recording; synchronous writes, so what a crash leaves is complete lines. A write that
+ * fails (disk full) ends the recording, told once through `onError`: the input log, not the
+ * recording, is the record of what the feed sent, so the feed goes on.
+ */
 export class Recorder {
   private fd: number | null;
 
-  constructor(path: string, header: RecordingHeader) {
+  constructor(path: string, header: RecordingHeader, private readonly onError: (err: Error) => void = () => {}) {
     this.fd = openSync(path, 'w');
-    this.line(header);
+    writeSync(this.fd, `${JSON.stringify(header)}\n`);
   }
 
   message(src: string, t: number, msg: string): void { this.line({ t, src, msg }); }
@@ -68,6 +72,13 @@ export class Recorder {
   }
 
   private line(o: object): void {
-    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(o)}\n`);
+    if (this.fd === null) return;
+    try {
+      writeSync(this.fd, `${JSON.stringify(o)}\n`);
+    } catch (e) {
+      try { closeSync(this.fd); } catch { /* already failing */ }
+      this.fd = null;
+      this.onError(e as Error);
+    }
   }
 }

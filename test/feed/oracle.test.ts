@@ -97,3 +97,16 @@ test('the same messages and steps give the same commands (determinism)', () => {
   assert.deepEqual(run(THREE, msgs, 25_000).out, run(THREE, msgs, 25_000).out);
   assert.ok(run(THREE, msgs, 25_000).out.length > 10);
 });
+
+test('while the engine ignores ticks nothing goes out; on resume the index is sent again even if unchanged', () => {
+  const gate = new TickGate({ tickMs: 250, heartbeatMs: 1000, tickSize: 1 });
+  const oracle = new Oracle(THREE, { quorum: 2, maxDeviation: 0.01, staleMs: 10_000 }, gate);
+  const feed = (t: number): void => { for (const ex of ['binance', 'coinbase', 'kraken'] as const) oracle.message(ex, tradeMessage(ex, '65000', T0), T0 + t); };
+  feed(0);
+  assert.equal(oracle.step(T0).emission?.kind, 'tick');
+  gate.setPaused(true);
+  for (let t = 250; t <= 3000; t += 250) { feed(t); assert.equal(oracle.step(T0 + t).emission, null); }
+  gate.setPaused(false);
+  feed(3250);
+  assert.deepEqual(oracle.step(T0 + 3250).emission, { kind: 'tick', price: 65_000, feedTs: null, at: T0 + 3250 });
+});
