@@ -12,7 +12,15 @@ import type { RecordingHeader } from './recording.js';
 import { parseRecordingLine } from './recording.js';
 import type { FeedRunner } from './runner.js';
 
-export interface IndexReplayResult { messages: number; rejected: number; steps: number; first_step: number | null; last_step: number | null }
+export interface IndexReplayResult {
+  messages: number;
+  rejected: number;
+  steps: number;
+  first_step: number | null;
+  last_step: number | null;
+  /** Per source, as the live feed's status lines show it (trades, dropped, exclusions…). */
+  sources: Oracle['stats'];
+}
 
 /** Reads the header only (null if the file is not an index recording). */
 export async function readRecordingHeader(path: string): Promise<RecordingHeader | null> {
@@ -29,7 +37,7 @@ export async function readRecordingHeader(path: string): Promise<RecordingHeader
 }
 
 export async function replayIndexFile(runner: FeedRunner, path: string, speed: number, log: Logger, signal: AbortSignal): Promise<IndexReplayResult> {
-  const res: IndexReplayResult = { messages: 0, rejected: 0, steps: 0, first_step: null, last_step: null };
+  const res: IndexReplayResult = { messages: 0, rejected: 0, steps: 0, first_step: null, last_step: null, sources: {} };
   let oracle: Oracle | null = null;
   let header: RecordingHeader | null = null;
   let next = 0;
@@ -61,6 +69,7 @@ export async function replayIndexFile(runner: FeedRunner, path: string, speed: n
         header = p.header;
         oracle = new Oracle(header.sources, { quorum: header.quorum, maxDeviation: header.max_deviation, staleMs: header.source_stale_ms }, runner.gate);
         next = header.first_step;
+        res.sources = oracle.stats;
         continue;
       }
       if (oracle === null) throw new Error(`${path}: not an index recording (line 1: ${p.kind === 'bad' ? p.reason : 'no header'})`);
