@@ -3,7 +3,8 @@
 // same outputs, which is what file replay relies on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TickGate } from '../../src/feed/gate.js';
+import fc from 'fast-check';
+import { TickGate, type Emission } from '../../src/feed/gate.js';
 import { Oracle, type OracleNote } from '../../src/feed/oracle.js';
 import { tradeMessage, type ExchangeName } from '../helpers/fake-exchanges.js';
 
@@ -109,4 +110,38 @@ test('while the engine ignores ticks nothing goes out; on resume the index is se
   gate.setPaused(false);
   feed(3250);
   assert.deepEqual(oracle.step(T0 + 3250).emission, { kind: 'tick', price: 65_000, feedTs: null, at: T0 + 3250 });
+});
+
+test('property: one source alone sends what the single-source feed sends, for prices arriving on the step grid', () => {
+  const gateOpts = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };
+  fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: -400, max: 400 })), { minLength: 1, maxLength: 80 }), (steps) => {
+    const msgs: [number, number][] = [];
+    let t = 0;
+    let p = 65_000;
+    for (const [gap, move] of steps) { t += gap * 250; p += move / 100; msgs.push([t, p]); }
+    const until = t + 15_000;
+    // today's feed: each price offered to the gate when it arrives, and the gate polled when due
+    const g = new TickGate(gateOpts);
+    const today: string[] = [];
+    const note = (e: Emission | null): void => { if (e !== null) today.push(e.kind === 'tick' ? `${e.at} tick ${e.price}` : `${e.at} hb`); };
+    const advance = (to: number): void => {
+      for (let due = g.nextDue(); due !== null && due <= to; due = g.nextDue()) {
+        const e = g.poll(due);
+        if (e === null) break;
+        note(e);
+      }
+    };
+    for (const [at, price] of msgs) { advance(at); note(g.offer(price, null, at)); }
+    advance(until);
+    // the index over that one source
+    const oracle = new Oracle(THREE.slice(0, 1), { quorum: 1, maxDeviation: 0.01, staleMs: 10_000 }, new TickGate(gateOpts));
+    const index: string[] = [];
+    let i = 0;
+    for (let s = 0; s <= until; s += 250) {
+      for (; i < msgs.length && msgs[i]![0] <= s; i++) oracle.message('binance', tradeMessage('binance', String(msgs[i]![1]), 0), msgs[i]![0]);
+      const e = oracle.step(s).emission;
+      if (e !== null) index.push(e.kind === 'tick' ? `${e.at} tick ${e.price}` : `${e.at} hb`);
+    }
+    assert.deepEqual(index, today);
+  }));
 });
