@@ -79,16 +79,16 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
     throw e;
   }
   const startedAt = Date.now();
+  const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
   const runner = new FeedRunner({
     source: 'index', startedAt, gate, log, silentWarnMs: 0, recorded: true,
     append: (raws) => store.append(raws),
     engineProbe: () => engineView(store),
+    ...(metrics === null ? {} : { counters: metrics }),
     onEvent: (event, fields) => report(event, fields),
   });
   // the live oracle; a replay builds its own from the recording's header
   const oracle = config === null ? null : new Oracle(config.sources, config.rule, runner.gate);
-  const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
-  if (metrics !== null) runner.attachCounters(metrics);
   if (metrics !== null) {
     // the index has its own price series; a single source's last price means nothing here
     metrics.registry.removeSingleMetric('relayer_feed_last_price');

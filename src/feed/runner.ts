@@ -84,15 +84,12 @@ export class FeedRunner {
   private stopping = false;
   private probing = false;
 
-  constructor(private opts: RunnerOptions) {
+  constructor(private readonly opts: RunnerOptions) {
     this.gate = new TickGate(opts.gate);
     this.prefix = `feed:${opts.source}:${opts.startedAt}`;
     this.now = opts.now ?? Date.now;
     this.lastPriceWall = Date.now();
   }
-
-  /** Counts into `counters` from now on (a metrics registry made after the runner). */
-  attachCounters(counters: FeedCounters): void { this.opts.counters = counters; }
 
   /** Starts housekeeping (pause probe, silence warning); live sources also get the due timer. */
   start(): void {
