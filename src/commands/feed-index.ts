@@ -2,7 +2,7 @@
 // docs/feeds.md), live or replayed from a recording. One process, one market's sources.
 import { CliError, usage } from '../errors.js';
 import { nameSources, parseSourceFlag, type SourceSpec } from '../feed/exchanges/index.js';
-import { DEFAULT_GATE, type GateOptions } from '../feed/gate.js';
+import { DEFAULT_GATE, TickGate, type GateOptions } from '../feed/gate.js';
 import { registerIndexMetrics } from '../feed/index-metrics.js';
 import { DEFAULT_MAX_DEVIATION, DEFAULT_SOURCE_STALE_MS, defaultQuorum, type IndexRule } from '../feed/index-price.js';
 import { readRecordingHeader, replayIndexFile } from '../feed/index-replay.js';
@@ -48,6 +48,13 @@ export function indexConfig(opts: FeedOptions): IndexConfig {
 export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): Promise<void> {
   const replaying = config === null;
   const header = replaying ? (await readRecordingHeader(opts.file!))! : null;
+  if (header !== null) {
+    try {
+      new Oracle(header.sources, { quorum: header.quorum, maxDeviation: header.max_deviation, staleMs: header.source_stale_ms }, new TickGate(header.gate));
+    } catch (e) {
+      throw new CliError(`${opts.file}: bad recording header: ${(e as Error).message}`, 1);
+    }
+  }
   const gate: GateOptions = header?.gate ?? {
     tickMs: num(opts.tickMs, 'tick-ms', DEFAULT_GATE.tickMs),
     heartbeatMs: num(opts.heartbeatMs, 'heartbeat-ms', DEFAULT_GATE.heartbeatMs),

@@ -27,11 +27,6 @@ export type RecordingLine =
   | { kind: 'end'; t: number }
   | { kind: 'bad'; reason: string };
 
-/** Does this first line start an index recording (rather than a price history)? */
-export function isRecordingHeader(line: string): boolean {
-  return line.includes(`"format":"${RECORDING_FORMAT}"`);
-}
-
 export function parseRecordingLine(line: string, first: boolean): RecordingLine {
   let v: unknown;
   try { v = JSON.parse(line); } catch { return { kind: 'bad', reason: 'not JSON' }; }

@@ -6,7 +6,7 @@
 // commands.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FakeExchange } from '../helpers/fake-exchanges.js';
@@ -142,6 +142,18 @@ test('feed --source: usage errors exit 2 with the reason; help shows index examp
     const r = relayer([...args, '--data', 'no-such-dir']);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, why);
+  }
+  // a recording whose header asks for the impossible is refused before anything runs
+  const dir = tempDir('relayer-feed-index-bad-');
+  try {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ format: 'relayer-feed-index/1', sources: [{ name: 'binance', exchange: 'binance', symbol: 'x' }], quorum: 2,
+      max_deviation: 0.01, source_stale_ms: 10_000, step_ms: 250, first_step: 0, gate: { tickMs: 250, heartbeatMs: 1000, tickSize: 1 } })}\n`);
+    const r = relayer(['feed', 'file', bad, '--data', join(dir, 'none')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /bad recording header: quorum must be an integer from 1 to the number of sources \(1\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const help = relayer(['feed', '--help']);
   assert.equal(help.code, 0);
