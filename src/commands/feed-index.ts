@@ -130,7 +130,11 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
       source_stale_ms: rule.staleMs, ...(replaying ? { replay: opts.file } : {}), ...(recorder === null ? {} : { record: opts.record }),
       ...(server === null ? {} : { metrics: server.url }),
     });
-    const status = (): Record<string, unknown> => ({ ...statusOf(runner.stats), ...(oracle === null ? {} : indexStatus(oracle)) });
+    // a single source's last price and silence flag mean nothing for an index: it has its own
+    const status = (): Record<string, unknown> => {
+      const { last_price: _price, silent: _silent, ...rest } = statusOf(runner.stats);
+      return { ...rest, ...(oracle === null ? {} : indexStatus(oracle)) };
+    };
     if (statusMs > 0) statusTimer = setInterval(() => report('status', status()), statusMs);
     if (config !== null) {
       const last = await runIndex(runner, oracle!, { sources: config.sources, stepMs: config.stepMs, firstStep, connection: { ...connection, log }, log, recorder }, stop.signal);

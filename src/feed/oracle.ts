@@ -120,7 +120,11 @@ export class Oracle {
       const now: 'used' | Exclusion = name in index.excluded ? index.excluded[name]! : index.price === null ? before : 'used';
       if (now === before) continue;
       st.state = now;
-      if (now === 'used') { notes.push({ kind: 'included', source: name, price: index.sources[name]! }); continue; }
+      if (now === 'used') {
+        // back after an exclusion is news; a source's first use is not
+        if (st.excluded.stale + st.excluded.deviation > 0) notes.push({ kind: 'included', source: name, price: index.sources[name]! });
+        continue;
+      }
       const price = this.quotes.get(name)!.price;
       // a source not yet heard from starts stale: that is not news
       if (now === 'stale' && price === null) continue;

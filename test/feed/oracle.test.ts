@@ -32,9 +32,11 @@ function run(sources: typeof THREE, msgs: [number, ExchangeName, string][], unti
 }
 
 test('given three sources, when they trade, then the index ticks with the sources used', () => {
-  const { out } = run(THREE, [[10, 'binance', '65000'], [20, 'coinbase', '65020'], [30, 'kraken', '65010']], 250);
+  const { out, notes } = run(THREE, [[10, 'binance', '65000'], [20, 'coinbase', '65020'], [30, 'kraken', '65010']], 250);
   // at step 0 nothing has arrived; at 250 all three have
   assert.deepEqual(out, ['250 tick 65010 {"binance":65000,"coinbase":65020,"kraken":65010} {}']);
+  // the first quorum is news; a source's first use is not
+  assert.deepEqual(notes.map((n) => n.kind), ['quorum_regained']);
 });
 
 test('given one source lying by 5 %, then it is excluded for deviation, the index does not move, and a warning note says so', () => {
