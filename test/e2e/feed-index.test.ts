@@ -101,6 +101,9 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   assert.deepEqual(ticks[0], { price: 65_010, source: 'index', sources: { binance: 65_000, coinbase: 65_010, kraken: 65_020 }, excluded: {} });
   assert.ok(ticks.some((p) => JSON.stringify(p) === JSON.stringify({ price: 65_060, source: 'index', sources: { binance: 65_050, kraken: 65_070 }, excluded: { coinbase: 'deviation' } })), JSON.stringify(ticks));
   assert.deepEqual(ticks.at(-1), { price: 65_110, source: 'index', sources: { binance: 65_100, coinbase: 65_110, kraken: 65_120 }, excluded: {} });
+  // the lie never reached the index: no tick used it, and the index stayed put until the honest ones moved
+  assert.ok(ticks.every((p) => (p['sources'] as Record<string, number>)['coinbase'] !== 68_260.5));
+  assert.deepEqual(ticks[1]!['excluded'], { coinbase: 'deviation' }, JSON.stringify(ticks));
   for (const p of ticks) {
     const used = Object.values(p['sources'] as Record<string, number>).sort((a, b) => a - b);
     const mid = used.length >> 1;
