@@ -52,7 +52,7 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
   const stop = new AbortController();
   const done = runIndex(runner, oracle, {
     sources, stepMs: 250, firstStep, log: silentLogger(), recorder,
-    connection: { reconnectMs: 20, reconnectMaxMs: 50, pingMs: 2000, handshakeMs: 2000, log: silentLogger(), random: () => 0, appPingMs: 40 },
+    connection: { reconnectMs: 20, reconnectMaxMs: 50, pingMs: 10_000, handshakeMs: 5000, log: silentLogger(), random: () => 0, appPingMs: 40 },
   }, stop.signal);
   let last: number | null = null;
   try {
