@@ -77,8 +77,13 @@ export async function fuzz(opts: FuzzCliOptions): Promise<void> {
   bar.stop();
   let httpReport = null;
   if (http > 0) {
-    const { fuzzHttp } = await import('../sim/fuzz/http.js');
-    httpReport = await fuzzHttp({ seed, requests: http, redisUrl: opts.redis ?? process.env['RELAYER_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+    const { fuzzHttp, RedisUnavailable } = await import('../sim/fuzz/http.js');
+    try {
+      httpReport = await fuzzHttp({ seed, requests: http, redisUrl: opts.redis ?? process.env['RELAYER_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+    } catch (e) {
+      if (e instanceof RedisUnavailable) throw new CliError(e.message);
+      throw e;
+    }
   }
   const findings = [...r.findings, ...(httpReport?.findings ?? [])];
   const crashes = findings.filter((f) => f.kind === 'crash').length;

@@ -13,7 +13,8 @@ import { DEFAULT_LOOP, EngineLoop, type BatchStats, type LoopOptions } from '../
 import { recover } from '../runtime/recover.js';
 import { DB_FILE, SqliteStore } from '../store/sqlite/store.js';
 import type { Backend } from '../store/types.js';
-import { checkRun } from './checks.js';
+import { fastStateHash } from '../runtime/fast-hash.js';
+import { checkRun, execLine } from './checks.js';
 import { faultRng, type Fault } from './faults.js';
 import { CrashSignal, SimBackend, SimIoError } from './sim-backend.js';
 import { planWorkload, SIM_EPOCH } from './workload.js';
@@ -39,11 +40,24 @@ export interface SimOptions {
   fsync?: boolean;
   /** Real-time limit for the loop to reach its next read (a hang). */
   hangMs?: number;
+  /** Return the committed input as `relayer exec` lines (for checking against the binary). */
+  keepInput?: boolean;
 }
 
 export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number }
 
-export interface SimResult { seed: number; steps: number; faults: readonly Fault[]; violations: string[]; stats: SimStats; ms: number }
+export interface SimResult {
+  seed: number;
+  steps: number;
+  faults: readonly Fault[];
+  violations: string[];
+  stats: SimStats;
+  ms: number;
+  /** The engine's final state hash and the event log's last chain hash (same seed and faults: same values). */
+  stateHash: string | null;
+  logHash: string | null;
+  input?: string[];
+}
 
 const HOUR = 3_600_000;
 
@@ -59,6 +73,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   const hangMs = o.hangMs ?? 10_000;
   const violations: string[] = [];
   const stats: SimStats = { records: 0, events: 0, crashes: 0, restarts: 0, snapshots: 0 };
+  let stateHash: string | null = null;
+  let logHash: string | null = null;
+  let input: string[] | undefined;
   let store = open();
   const sb = new SimBackend(store);
   await sb.attach(store);
@@ -169,6 +186,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     stats.snapshots = (await sb.listSnapshots()).length;
     stats.events = sb.durableSeq;
     violations.push(...sb.violations, ...await checkRun({ backend: store, recoverFrom: sb, live: l.state }));
+    stateHash = fastStateHash(l.state);
+    logHash = (await store.lastCommitted()).hash;
+    if (o.keepInput === true) input = store.readInboxSync(0, Number.MAX_SAFE_INTEGER).map(execLine);
   } catch (e) {
     violations.push(...sb.violations, e instanceof HangError ? `hang: ${e.message}` : `the simulation stopped: ${(e as Error).stack ?? String(e)}`);
     sb.kill();
@@ -176,7 +196,10 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     try { store.close(); } catch { /* already closed */ }
     rmSync(dir, { recursive: true, force: true });
   }
-  return { seed: o.seed, steps: o.steps, faults: o.faults, violations: [...new Set(violations)], stats, ms: performance.now() - t0 };
+  return {
+    seed: o.seed, steps: o.steps, faults: o.faults, violations: [...new Set(violations)], stats, ms: performance.now() - t0, stateHash, logHash,
+    ...(input === undefined ? {} : { input }),
+  };
 }
 
 class HangError extends Error {}

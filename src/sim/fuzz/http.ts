@@ -31,7 +31,15 @@ const CLIENT_METHODS = [...Object.keys(BODIES), 'GetServerTime', 'GetRecentOrder
   'open_limit_orders', 'recent_trade_orders', 'historical_price', 'candle_data', 'submit_order', 'submit_bulk_order', 'trader_order_info',
   'order_history', 'unrealized_pnl', 'open_orders', 'nope', '', 'constructor', '__proto__'];
 const ADMIN_METHODS = [...Object.keys(SYSTEM).filter((t) => !['PriceTick', 'FundingCycle', 'Snapshot', 'InitPool'].includes(t)), 'GetRiskStats', 'GetRiskParams', 'CreateTraderOrder'];
-const CLIENT_PATHS = ['/clientapi', '/clientapi', '/api', '/api/private', '/api/private', '/', '/register', '/nope', '/healthz'];
+const CLIENT_PATHS = ['/clientapi', '/api', '/api/private', '/', '/register', '/nope', '/healthz'];
+const PUBLIC = new Set(['server_time', 'btc_usd_price', 'get_funding_rate', 'open_limit_orders', 'recent_trade_orders', 'historical_price', 'candle_data']);
+const PRIVATE = new Set(['submit_order', 'submit_bulk_order', 'trader_order_info', 'order_history', 'unrealized_pnl', 'open_orders']);
+
+/** The path a method lives on (most requests go there; the rest try the wrong door). */
+function home(method: string, port: 'client' | 'admin'): string {
+  if (port === 'admin') return '/';
+  return PUBLIC.has(method) ? '/api' : PRIVATE.has(method) ? '/api/private' : '/clientapi';
+}
 const CODES = new Set<number>(Object.values(RPC));
 const OK_STATUS = new Set([200, 204, 400, 401, 403, 404, 405, 411, 413, 415, 429, 503]);
 
@@ -53,6 +61,8 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
   const client = new RpcClient(gw.clientUrl);
   const admin = new RpcClient(gw.adminUrl!);
   try {
+    await withTimeout(new Promise<void>((resolve) => { if (gw.redis.status === 'ready') resolve(); else gw.redis.once('ready', () => resolve()); }), 5000)
+      .catch(() => { throw new RedisUnavailable(`the HTTP fuzz needs Redis at ${o.redisUrl} (for API keys); it is not reachable`); });
     const ck = await gw.keys.create({ role: 'client', accounts: ['acc-1', 'acc-2', 'acc-3'] });
     const ak = await gw.keys.create({ role: 'admin', accounts: [] });
     const keys = [{ key: ck.record.id, secret: ck.secret }, { key: ak.record.id, secret: ak.secret }];
@@ -97,13 +107,16 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
   return report;
 }
 
+export class RedisUnavailable extends Error {}
+
 type Key = { key: string; secret: string };
 type Req = { path: string; body: Buffer; headers: Record<string, string>; port: 'client' | 'admin' };
 
 function call(rng: Prng, methods: readonly string[]): object {
   const method = rng.pick(methods);
   const body = BODIES[method] ?? SYSTEM[method] ?? (method === 'submit_order' ? { position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 1000, entryprice: 60000 } : {});
-  const params = rng.chance(0.15) ? rng.pick([undefined, null, [], 'x', 1]) : JSON.parse(mutant(rng, { ...body, wait: false }, 0)) as unknown;
+  const roll = rng.next();
+  const params = roll < 0.1 ? rng.pick([undefined, null, [], 'x', 1]) : roll < 0.55 ? { ...body, wait: false } : JSON.parse(mutant(rng, { ...body, wait: false }, 0)) as unknown;
   const c: Record<string, unknown> = { jsonrpc: '2.0', id: rng.chance(0.9) ? rng.int(1, 1e6) : rng.pick([null, 'x', 1.5, {}]), method, params };
   if (rng.chance(0.05)) delete c['id'];
   if (rng.chance(0.05)) c['jsonrpc'] = rng.pick(['1.0', 2, null]);
@@ -112,19 +125,20 @@ function call(rng: Prng, methods: readonly string[]): object {
 
 function buildRequest(rng: Prng, port: 'client' | 'admin', keys: Key[]): Req {
   const methods = port === 'client' ? CLIENT_METHODS : ADMIN_METHODS;
-  const path = port === 'client' ? rng.pick(CLIENT_PATHS) : rng.pick(['/', '/', '/admin', '/nope']);
+  const first = call(rng, methods) as { method: string };
+  const path = rng.chance(0.8) ? home(first.method, port) : port === 'client' ? rng.pick(CLIENT_PATHS) : rng.pick(['/', '/admin', '/nope']);
   let text: string;
   const shape = rng.next();
-  if (shape < 0.6) text = JSON.stringify(call(rng, methods));
+  if (shape < 0.6) text = JSON.stringify(first);
   else if (shape < 0.8) text = JSON.stringify(Array.from({ length: rng.pick([0, 1, 2, 5, 101]) }, () => call(rng, methods)));
   else if (shape < 0.9) text = mutateText(rng, JSON.stringify(call(rng, methods)));
   else if (shape < 0.95) text = JSON.stringify({ ...call(rng, methods), pad: 'x'.repeat(rng.pick([1000, 300_000])) });
   else text = mutant(rng, call(rng, methods));
   let body = rng.chance(0.03) ? badUtf8(rng, text) : Buffer.from(text, 'utf8');
   const headers: Record<string, string> = {};
-  const k = rng.chance(0.5) ? keys[0]! : keys[1]!;
+  const k = rng.chance(0.85) === (port === 'client') ? keys[0]! : keys[1]!;
   const now = Date.now();
-  switch (rng.int(0, 7)) {
+  switch (rng.int(0, 10)) {
     case 0: break; // no auth
     case 1: Object.assign(headers, { 'relayer-api-key': k.key, signature: 'ab'.repeat(32), datetime: String(now) }); break;
     case 2: Object.assign(headers, { 'relayer-api-key': k.key, signature: sign(k.secret, body, now - 120_000), datetime: String(now - 120_000) }); break;
