@@ -7,7 +7,8 @@ export const BLOCK = 256;
 
 export interface FuzzProgress { done: number; findings: Finding[]; slowestMs: number; slowestIndex: number }
 
-export function fuzzRange(seed: number, from: number, to: number, onFinding: (f: Finding) => void = () => {}): FuzzProgress {
+/** `observe` sees the engine target after each input at or past `from` (tests compare replays with it). */
+export function fuzzRange(seed: number, from: number, to: number, observe: (i: number, engine: EngineTarget) => void = () => {}): FuzzProgress {
   const engine = new EngineTarget();
   const findings: Finding[] = [];
   let slowestMs = 0;
@@ -22,7 +23,8 @@ export function fuzzRange(seed: number, from: number, to: number, onFinding: (f:
     const ms = performance.now() - t0;
     if (i < from) continue;
     if (ms > slowestMs) { slowestMs = ms; slowestIndex = i; }
-    if (f !== null) { findings.push(f); onFinding(f); }
+    observe(i, engine);
+    if (f !== null) findings.push(f);
   }
   return { done: to - from, findings, slowestMs, slowestIndex };
 }

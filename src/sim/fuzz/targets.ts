@@ -33,11 +33,13 @@ export function placeholders(text: string): string {
 export class EngineTarget {
   state: State = emptyState();
   private pos = 0;
-  private ts = 1_732_492_800_000;
+  private ts = 0;
 
+  /** Back to the SETUP state, clock included, so a block replays exactly from its start. */
   reset(): void {
     this.state = emptyState();
     this.pos = 0;
+    this.ts = 1_732_492_800_000;
     for (const c of SETUP) this.run(JSON.stringify(c));
   }
 
