@@ -109,6 +109,9 @@ export function gatewayWrite(index: number, method: string, paramsText: string, 
     if (e instanceof RpcError && RPC_CODES.has(e.code) && e.message.length > 0) return null;
     return finding(e instanceof RpcError ? 'unclear-refusal' : 'crash', 'gateway', index, `${method} ${paramsText}`, e);
   }
+  // the gateway names a command without request_id with a random uuid; a fixed one keeps replays exact
+  const env = JSON.parse(raw) as { id: string };
+  if (!paramsText.includes(env.id)) { env.id = `gw-${index}`; raw = JSON.stringify(env); }
   // what the gateway accepts must not break the loop either, and must get an outcome
   const f = engine.feed(index, raw);
   return f === null ? null : { ...f, target: 'gateway', message: `accepted by the gateway, then: ${f.message}` };
