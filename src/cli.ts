@@ -339,7 +339,7 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | api | project | book (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
@@ -366,7 +366,11 @@ program.command('bench')
       const { benchApi } = await import('../bench/api/run.js');
       return benchApi({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book)`, 2);
+    if (suite === 'sim') {
+      const { benchSim } = await import('../bench/sim/run.js');
+      return benchSim({ quick: opts.quick === true, json: opts.json === true });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book, sim)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });
