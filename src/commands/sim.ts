@@ -1,5 +1,6 @@
 // `relayer sim`: seeded simulations of the real loop and store under faults (src/sim/), and
 // `relayer sim fuzz`: mutated inputs through the parser, the gateway and (with Redis) its HTTP port.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CliError, usage } from '../errors.js';
 import { progressBar } from '../runtime/progress.js';
@@ -8,7 +9,7 @@ import { DEFAULT_FAULTS, parseFaultList, parseSchedule } from '../sim/faults.js'
 import { fuzzCampaign } from '../sim/fuzz/campaign.js';
 import { printJson } from './print.js';
 
-export interface SimCliOptions { seed?: string; seeds?: string; steps?: string; faults?: string; schedule?: string; json?: boolean; fsync?: boolean; shrink?: boolean; jobs?: string }
+export interface SimCliOptions { seed?: string; seeds?: string; steps?: string; faults?: string; schedule?: string; json?: boolean; fsync?: boolean; shrink?: boolean; jobs?: string; tmp?: string }
 
 const int = (name: string, min: number) => z.string().regex(/^\d+$/, `--${name} must be a whole number`).transform(Number).refine((n) => n >= min, `--${name} must be at least ${min}`);
 
@@ -39,11 +40,13 @@ export async function sim(opts: SimCliOptions): Promise<void> {
     schedule = opts.schedule === undefined ? undefined : parseSchedule(opts.schedule);
   } catch (e) { throw usage((e as Error).message); }
   if (schedule !== undefined && seeds.length !== 1) throw usage('--schedule replays one seed: give --seed');
+  const tmp = opts.tmp ?? process.env['RELAYER_SIM_TMP'];
+  if (tmp !== undefined && !existsSync(tmp)) throw usage(`--tmp ${tmp}: no such directory`);
   const bar = progressBar('sim');
   let done = 0;
   let failed = 0;
   const t0 = performance.now();
-  await runCampaign({ seeds, steps, kinds, ...(schedule === undefined ? {} : { schedule }), shrink: opts.shrink !== false, fsync: opts.fsync === true, jobs }, (r) => {
+  await runCampaign({ seeds, steps, kinds, ...(schedule === undefined ? {} : { schedule }), shrink: opts.shrink !== false, fsync: opts.fsync === true, jobs, ...(tmp === undefined ? {} : { tmp }) }, (r) => {
     done++;
     if (!r.ok) failed++;
     bar.update(done, seeds.length);

@@ -14,6 +14,7 @@ export interface CampaignOptions {
   shrink: boolean;
   fsync: boolean;
   jobs: number;
+  tmp?: string;
   loop?: LoopFactory;
 }
 
@@ -35,7 +36,7 @@ export function replayCommand(seed: number, steps: number, schedule: string): st
 
 export async function runSeed(seed: number, o: Omit<CampaignOptions, 'seeds' | 'jobs'>): Promise<SeedReport> {
   const faults = o.schedule ?? planFaults(seed, o.steps, o.kinds);
-  const opts = { seed, steps: o.steps, faults, fsync: o.fsync, ...(o.loop === undefined ? {} : { loop: o.loop }) };
+  const opts = { seed, steps: o.steps, faults, fsync: o.fsync, ...(o.tmp === undefined ? {} : { tmp: o.tmp }), ...(o.loop === undefined ? {} : { loop: o.loop }) };
   const r = await simulate(opts);
   const report: SeedReport = {
     seed, ok: r.violations.length === 0, ms: Math.round(r.ms), faults: formatSchedule(faults), stats: r.stats, violations: r.violations,

@@ -40,6 +40,8 @@ export interface SimOptions {
   fsync?: boolean;
   /** Real-time limit for the loop to reach its next read (a hang). */
   hangMs?: number;
+  /** Where the temp store goes (default the OS temp dir). */
+  tmp?: string;
   /** Return the committed input as `relayer exec` lines (for checking against the binary). */
   keepInput?: boolean;
 }
@@ -63,7 +65,7 @@ const HOUR = 3_600_000;
 
 export async function simulate(o: SimOptions): Promise<SimResult> {
   const t0 = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'relayer-sim-'));
+  const dir = mkdtempSync(join(o.tmp ?? tmpdir(), 'relayer-sim-'));
   const open = (): SqliteStore => {
     const s = new SqliteStore(dir, null);
     if (o.fsync !== true) s.db.pragma('synchronous = OFF');
