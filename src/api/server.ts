@@ -186,7 +186,13 @@ export class RpcServer {
       if (e instanceof RpcError) { res.setHeader('connection', 'close'); send(res, e.httpStatus, { error: e.toObject() }); }
       return;
     }
-    const r = await handler(req, body, this.clientIp(req));
+    // unsigned by nature (it issues keys), so the per-address limit of public methods applies
+    const ip = this.clientIp(req);
+    if (!this.allowPublic(ip)) {
+      send(res, 429, { error: requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`).toObject() });
+      return;
+    }
+    const r = await handler(req, body, ip);
     send(res, r.status, r.body);
   }
 
