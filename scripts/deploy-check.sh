@@ -89,9 +89,6 @@ log "all five programs RUNNING under supervisord: $PROGRAMS"
 
 # nginx with the sample: a self-signed certificate instead of Let's Encrypt's, free ports
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" -keyout "$work/privkey.pem" -out "$work/fullchain.pem" 2>/dev/null
-sed -e "s#/etc/letsencrypt/live/api.example.com/#$work/#" -e "s/listen 80;/listen 127.0.0.1:$P_HTTP;/" -e "/listen \[::\]/d" \
-  -e "s/listen 443 ssl http2;/listen 127.0.0.1:$P_HTTPS ssl http2;/" -e "s/127\.0\.0\.1:8088/127.0.0.1:$P_A/; s/127\.0\.0\.1:8089/127.0.0.1:$P_B/" \
-  deploy/nginx/relayer.conf > "$work/nginx/relayer.conf"
 mkdir -p "$work/nginx-tmp"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
@@ -109,8 +106,19 @@ http {
 }
 CONF
 [ "$(id -u)" = 0 ] && sed -i '1i user root;' "$work/nginx.conf"
-nginx -t -p "$work" -c "$work/nginx.conf" 2>&1 | sed 's/^/  nginx -t: /'
-nginx -p "$work" -c "$work/nginx.conf"
+# a "free" port picked earlier may have been taken since (the ephemeral range is shared with every
+# outgoing connection on the machine): on a failed bind, pick two fresh ports and try again
+for attempt in 1 2 3 4 5; do
+  sed -e "s#/etc/letsencrypt/live/api.example.com/#$work/#" -e "s/listen 80;/listen 127.0.0.1:$P_HTTP;/" -e "/listen \[::\]/d" \
+    -e "s/listen 443 ssl http2;/listen 127.0.0.1:$P_HTTPS ssl http2;/" -e "s/127\.0\.0\.1:8088/127.0.0.1:$P_A/; s/127\.0\.0\.1:8089/127.0.0.1:$P_B/" \
+    deploy/nginx/relayer.conf > "$work/nginx/relayer.conf"
+  [ "$attempt" = 1 ] && nginx -t -p "$work" -c "$work/nginx.conf" 2>&1 | sed 's/^/  nginx -t: /'
+  if nginx -p "$work" -c "$work/nginx.conf" 2>"$work/nginx-start.err"; then break; fi
+  if [ "$attempt" = 5 ] || ! grep -q 'Address already in use' "$work/nginx-start.err"; then cat "$work/nginx-start.err" >&2; exit 1; fi
+  read -r P_HTTP P_HTTPS < <(node -e '
+    const net = require("node:net"); const out = [];
+    (async () => { for (let i = 0; i < 2; i++) out.push(await new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); })); console.log(out.join(" ")); })();')
+done
 log "nginx (deploy/nginx/relayer.conf) on https://127.0.0.1:$P_HTTPS in front of :$P_A and :$P_B"
 
 # a client key for 40 accounts, made with the same master key the gateways use
@@ -141,6 +149,7 @@ log "price through nginx: $(field "$p" result.price)"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_HTTP/clientapi")" = 301 ] || { echo "HTTP is not redirected to HTTPS" >&2; exit 1; }
 [ "$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/metrics")" = 404 ] || { echo "/metrics is exposed through nginx" >&2; exit 1; }
+[ "$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/openrpc.json")" = 200 ] || { echo "/openrpc.json is not served through nginx" >&2; exit 1; }
 unsigned=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/clientapi" -d '{"jsonrpc":"2.0","id":1,"method":"CreateTraderOrder","params":{}}')
 [ "$unsigned" = 401 ] || { echo "unsigned order through nginx answered $unsigned" >&2; exit 1; }
 

@@ -26,6 +26,18 @@ function answers(hostPort) {
   });
 }
 
+// System tools the end-to-end tests drive (tmux, supervisord, nginx, openssl, curl, java, mvn):
+// installed by scripts/system-deps.sh when missing and this user can (root or passwordless sudo).
+// Under CI=true a tool that stays missing fails the run; locally its tests skip loudly.
+if (spawnSync('bash', ['scripts/system-deps.sh', '--check'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) {
+  const inst = spawnSync('bash', ['scripts/system-deps.sh'], { cwd: ROOT, stdio: 'inherit' });
+  if (inst.status !== 0) {
+    const msg = 'system tools are missing and could not be installed (run scripts/system-deps.sh as root)';
+    if (CI) { process.stderr.write(`test: ${msg} (CI=true): failing the run\n`); process.exit(1); }
+    process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${msg}: the tests that need them will skip\n${'!'.repeat(100)}\n\n`);
+  }
+}
+
 const env = { ...process.env };
 let startedKafka = false;
 if (process.env.RELAYER_TEST_KAFKA_BROKERS !== undefined || await answers(BROKERS)) {

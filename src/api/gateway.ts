@@ -11,7 +11,10 @@ import { Authenticator, DEFAULT_AUTH, type AuthOptions } from './auth.js';
 import { KeyStore } from './keys.js';
 import { ApiMetrics } from './metrics.js';
 import { methodTables } from './methods.js';
+import { openrpcDocuments } from './openrpc.js';
+import { Registrar, type RegisterOptions } from './register.js';
 import { Reads } from './reads.js';
+import { RPC, RpcError } from './errors.js';
 import { RpcServer } from './server.js';
 import { Appender } from './submitter.js';
 
@@ -34,6 +37,8 @@ export interface GatewayOptions {
   publicRate: number;
   trustProxy: boolean;
   auth: AuthOptions;
+  /** POST /register on the client port (SPEC §9); null = off (the default). */
+  register?: RegisterOptions | null;
   log: Logger;
 }
 
@@ -99,12 +104,27 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: o.maxBodyBytes, maxBatch: o.maxBatch, callTimeoutMs: o.callTimeoutMs, publicRate: o.publicRate,
     trustProxy: o.trustProxy, auth, metrics, log, ready,
   };
+  const docs = openrpcDocuments();
+  const registrar = o.register === undefined || o.register === null ? null : new Registrar(redis, keys, o.authPrefix, o.register);
+  const register = async (_req: unknown, body: Buffer) => {
+    if (registrar === null) return { status: 404, body: { error: { code: RPC.METHOD_NOT_FOUND, message: 'self-service registration is off on this gateway (relayer api --register enables it)' } } };
+    let parsed: unknown;
+    try { parsed = JSON.parse(body.toString('utf8')); } catch { return { status: 400, body: { error: { code: RPC.PARSE_ERROR, message: 'Parse error: the body is not valid JSON' } } }; }
+    try {
+      const issued = await registrar.register(parsed);
+      log.info({ account: issued.account_id, key: issued.api_key }, 'registered a client key');
+      return { status: 200, body: issued };
+    } catch (e) {
+      if (e instanceof RpcError) return { status: e.httpStatus === 200 ? 400 : e.httpStatus, body: { error: e.toObject() } };
+      throw e;
+    }
+  };
   const client = new RpcServer({
-    ...common, name: 'client', routes: tables.client,
+    ...common, name: 'client', routes: tables.client, openrpc: docs.client, plain: { '/register': register },
     elsewhere: new Set([...tables.adminNames].filter((n) => !tables.clientNames.has(n))), elsewhereHint: 'admin methods are served on the admin port only',
   });
   const admin = o.adminListen === null ? null : new RpcServer({
-    ...common, name: 'admin', routes: tables.admin, publicRate: 0,
+    ...common, name: 'admin', routes: tables.admin, publicRate: 0, openrpc: docs.admin,
     elsewhere: new Set([...tables.clientNames].filter((n) => !tables.adminNames.has(n))), elsewhereHint: 'client methods are served on the client port',
   });
   let clientUrl: string;

@@ -2,6 +2,7 @@
 // submits (/api/private) on the client port; the admin API on the admin port.
 import { randomUUID } from 'node:crypto';
 import type { CommandType } from '../engine/index.js';
+import { uuidv5 } from '../engine/util/uuid.js';
 import type { Backend } from '../store/types.js';
 import { RPC, RpcError } from './errors.js';
 import type { Principal } from './auth.js';
@@ -31,13 +32,19 @@ function principalOf(ctx: CallCtx): Principal {
 
 const notFound = (what: string): RpcError => new RpcError(RPC.NOT_FOUND, `${what} not found`);
 
+const CREATES: ReadonlySet<string> = new Set(['CreateTraderOrder', 'CreateTraderOrderSlTp', 'CreateLendOrder']);
+
 async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, unknown>> {
   try {
     await d.appender.append(w.raw);
   } catch (e) {
     throw new RpcError(RPC.UNAVAILABLE, `the input log is unavailable: ${(e as Error).message}`, { request_id: w.id });
   }
-  if (!w.wait) return { request_id: w.id, status: 'RequestSubmitted' };
+  if (!w.wait) {
+    // a create's order will be uuidv5(id + ":0") if the engine accepts it (SPEC §12): say so, so
+    // a client can read it back without computing it
+    return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuidv5(`${w.id}:0`) } : { request_id: w.id, status: 'RequestSubmitted' };
+  }
   let rows;
   try {
     rows = await waitForEvents(d.backend, w.id, d.waitTimeoutMs);
@@ -59,15 +66,33 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
   out['GetRecentOrder'] = {
     auth: 'client',
     handler: async (p, ctx) => {
-      const q = S.check(S.recentOrder, p).query_trader_order;
-      ownAccount(principalOf(ctx), q.account_id);
-      const o = await d.reads.recentOrder(q.account_id, q.order_status ?? null);
+      const q = S.check(S.recentOrder, p);
+      const me = principalOf(ctx);
+      // older clients send no params: the key's own account
+      let account = q.account_id;
+      if (account === undefined) {
+        if (me.accounts.size !== 1) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: this key is bound to ${me.accounts.size} accounts; give query_trader_order.account_id`);
+        account = [...me.accounts][0]!;
+      }
+      ownAccount(me, account);
+      const o = await d.reads.recentOrder(account, q.order_status);
       if (o === null) throw notFound('order');
       return o;
     },
   };
+  out['GetOrderBook'] = {
+    auth: 'none',
+    handler: async (p) => {
+      S.check(S.noParams, p);
+      const book = await d.reads.openLimitOrders() as { bid: Level[]; ask: Level[] };
+      const levels = (l: Level[]) => l.map((x) => ({ price: x.price, positionsize: x.positionsize }));
+      return { bid: levels(book.bid), ask: levels(book.ask) };
+    },
+  };
   return out;
 }
+
+interface Level { price: number; positionsize: number }
 
 function ownAccount(p: Principal, account: string): void {
   if (!p.accounts.has(account)) throw new RpcError(RPC.FORBIDDEN, `this key may not read account ${JSON.stringify(account)}`, undefined, 403);

@@ -17,37 +17,37 @@ const optBool = z.boolean().nullable().optional();
 
 /** Fields of the gateway itself, allowed in every write and removed before the body is logged. */
 const gateway = {
-  request_id: id.optional(),
-  wait: z.boolean().optional(),
+  request_id: id.optional().describe('the command id (idempotency key): a retry with the same id is answered with the first outcome; default: a fresh uuid. A create mints the order uuid uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)'),
+  wait: z.boolean().optional().describe('true: answer with the outcome (events, status, uuid) once committed; default: answer RequestSubmitted at once'),
 };
 
 const legs = z.object({ sl: optNum(MAX_PRICE), tp: optNum(MAX_PRICE) }, { error: 'must be an object {sl, tp}' }).nullable().optional();
 
 export const createTrader = z.looseObject({
   ...gateway,
-  account_id: id,
+  account_id: id.describe('the trading account; it holds at most one active trader order (PENDING or FILLED) at a time'),
   position_type: z.enum(['LONG', 'SHORT']),
   order_type: z.enum(['MARKET', 'LIMIT'], { error: 'must be MARKET or LIMIT to open a position' }),
-  leverage: signed(MAX_OTHER),
-  initial_margin: signed(MAX_SATS),
-  entryprice: optNum(MAX_PRICE),
-  execution_price: optNum(MAX_PRICE),
-  sltp: legs,
+  leverage: signed(MAX_OTHER).describe('1 to the max_leverage risk parameter (default 50)'),
+  initial_margin: signed(MAX_SATS).describe('margin posted, in sats (1 BTC = 100 000 000 sats)'),
+  entryprice: optNum(MAX_PRICE).describe('LIMIT: the limit price in USD per BTC; MARKET: ignored (the current price)'),
+  execution_price: optNum(MAX_PRICE).describe('ignored on open'),
+  sltp: legs.describe('optional stop loss / take profit prices (USD) placed with the order'),
 });
 
 export const executeTrader = z.looseObject({
   ...gateway,
   account_id: id,
-  uuid: id,
+  uuid: id.describe('the order to close'),
   order_type: z.enum(['MARKET', 'LIMIT', 'SLTP'], { error: 'must be MARKET, LIMIT or SLTP to close a position' }),
-  execution_price: optNum(MAX_PRICE),
+  execution_price: optNum(MAX_PRICE).describe('LIMIT: the close limit price in USD per BTC'),
   sltp: legs,
 });
 
 export const cancelTrader = z.looseObject({
   ...gateway,
   account_id: id,
-  uuid: id,
+  uuid: id.describe('the order: a PENDING limit order is cancelled; for a FILLED one, its close limit (or sltp_cancel legs)'),
   order_type: z.string().nullable().optional(),
   sltp_cancel: z.object({ sl: optBool, tp: optBool }, { error: 'must be an object {sl, tp}' }).nullable().optional(),
 });
@@ -55,7 +55,7 @@ export const cancelTrader = z.looseObject({
 export const createLend = z.looseObject({
   ...gateway,
   account_id: id,
-  deposit: signed(MAX_SATS),
+  deposit: signed(MAX_SATS).describe('deposit into the lending pool, in sats'),
   balance: optNum(MAX_SATS),
 });
 
@@ -141,9 +141,20 @@ export const unrealizedPnl = z.union([
   z.looseObject({ PublicKey: id }).transform((v) => ({ account: v.PublicKey as string })),
   z.looseObject({ All: z.unknown() }).transform(() => ({ all: true as const })),
 ], { error: 'must be "All", {OrderId: "<uuid>"} or {PublicKey: "<account>"}' });
-export const recentOrder = z.looseObject({
-  query_trader_order: z.looseObject({ account_id: id, order_status: z.string().nullable().optional() }),
-});
+/** GetRecentOrder: the account defaults to the key's own (older clients send no params). */
+export const recentOrder = z.union([
+  z.undefined(), z.null(), z.array(z.never()).length(0),
+  z.looseObject({
+    query_trader_order: z.looseObject({
+      account_id: id.optional().describe("default: the key's account (a key bound to one account)"),
+      order_status: z.string().nullable().optional().describe('only an order in this status (PENDING, FILLED, SETTLED, CANCELLED, LIQUIDATE)'),
+    }).optional(),
+  }),
+], { error: 'must be {query_trader_order: {account_id?, order_status?}} or nothing' })
+  .transform((v) => {
+    const q = v !== null && typeof v === 'object' && !Array.isArray(v) ? v.query_trader_order : undefined;
+    return { account_id: q?.account_id, order_status: q?.order_status ?? null };
+  });
 export const openOrders = z.union([z.undefined(), z.null(), z.array(z.never()).length(0), z.looseObject({ account_id: id.optional() })])
   .transform((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v.account_id : undefined));
 

@@ -40,6 +40,10 @@ export interface ServerOptions {
   metrics: ApiMetrics;
   log: Logger;
   ready: () => Promise<Record<string, boolean | string>>;
+  /** The OpenRPC document of this port's methods (GET /openrpc.json). */
+  openrpc?: unknown;
+  /** Extra POST paths with their own (non JSON-RPC) handling: /register. */
+  plain?: Readonly<Record<string, (req: IncomingMessage, body: Buffer, ip: string) => Promise<{ status: number; body: unknown }>>>;
 }
 
 interface Deadline { at: number; fail: (() => void) | null }
@@ -111,6 +115,8 @@ export class RpcServer {
       res.setHeader('allow', 'POST, GET');
       return send(res, 405, rpcErr(null, requestError(RPC.INVALID_REQUEST, 'use POST with a JSON-RPC 2.0 body')));
     }
+    const plain = this.o.plain?.[path];
+    if (plain !== undefined) return this.plainPost(req, res, plain);
     const table = this.o.routes[path];
     if (table === undefined) return send(res, 404, rpcErr(null, requestError(RPC.METHOD_NOT_FOUND, `no JSON-RPC endpoint at ${path} (try ${Object.keys(this.o.routes).join(', ')})`)));
     const ip = this.clientIp(req);
@@ -154,7 +160,10 @@ export class RpcServer {
       const err = e instanceof RpcError ? e : requestError(RPC.INTERNAL, 'internal error');
       if (!(e instanceof RpcError)) this.o.log.error({ err: (e as Error).message }, 'authentication failed unexpectedly');
       for (const c of calls) this.countCall(c.def === null ? 'unknown' : c.method, String(err.code));
-      return send(res, err.httpStatus, rpcErr(null, err));
+      // the error names the request it answers: each call's id (a batch gets one error per call)
+      if (!batch) return send(res, err.httpStatus, rpcErr(calls[0]!.id, err));
+      const answers = calls.filter((c) => !c.notify).map((c) => rpcErr(c.id, err));
+      return send(res, err.httpStatus, answers.length === 0 ? [rpcErr(null, err)] : answers);
     }
     const ctx: CallCtx = { principal, ip };
     const out = calls.length === 1 ? [await this.run(calls[0]!, ctx)] : await Promise.all(calls.map((c) => this.run(c, ctx)));
@@ -167,6 +176,24 @@ export class RpcServer {
       if (e !== undefined) status = HTTP_OF[e.code as keyof typeof HTTP_OF] ?? (e.code === RPC.INVALID_REQUEST ? 400 : 200);
     }
     send(res, status, batch ? responses : responses[0]);
+  }
+
+  private async plainPost(req: IncomingMessage, res: ServerResponse, handler: NonNullable<ServerOptions['plain']>[string]): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.o.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof RpcError) { res.setHeader('connection', 'close'); send(res, e.httpStatus, { error: e.toObject() }); }
+      return;
+    }
+    // unsigned by nature (it issues keys), so the per-address limit of public methods applies
+    const ip = this.clientIp(req);
+    if (!this.allowPublic(ip)) {
+      send(res, 429, { error: requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`).toObject() });
+      return;
+    }
+    const r = await handler(req, body, ip);
+    send(res, r.status, r.body);
   }
 
   private toCall(it: unknown, table: MethodTable): Call {
@@ -253,12 +280,13 @@ export class RpcServer {
       const ok = Object.values(checks).every((v) => v === true);
       return send(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     }
+    if (path === '/openrpc.json' && this.o.openrpc !== undefined) return send(res, 200, this.o.openrpc);
     if (path === '/metrics') {
       const text = await this.o.metrics.text();
       res.writeHead(200, { 'content-type': this.o.metrics.registry.contentType }).end(text);
       return;
     }
-    send(res, 404, { error: `not found; POST JSON-RPC to ${Object.keys(this.o.routes).join(', ')}, or GET /healthz /readyz /metrics` });
+    send(res, 404, { error: `not found; POST JSON-RPC to ${Object.keys(this.o.routes).join(', ')}, or GET /healthz /readyz /metrics /openrpc.json` });
   }
 
   private clientIp(req: IncomingMessage): string {

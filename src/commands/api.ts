@@ -4,6 +4,7 @@ import cluster from 'node:cluster';
 import { DEFAULT_AUTH } from '../api/auth.js';
 import { announceListening, runPrimary } from '../api/cluster.js';
 import { DEFAULT_GATEWAY, startGateway } from '../api/gateway.js';
+import { openrpcDocuments } from '../api/openrpc.js';
 import { loadMasterKey, MasterKeyError } from '../api/keys.js';
 import { DEFAULT_AUTH_PREFIX } from '../api/reads.js';
 import { CliError, usage } from '../errors.js';
@@ -33,6 +34,9 @@ export interface ApiOptions extends BackendOptions {
   window?: string;
   logLevel?: string;
   workers?: string;
+  register?: boolean;
+  registerRateLimit?: string;
+  openrpc?: string | boolean;
 }
 
 function num(v: string | undefined, name: string, dflt: number, min = 0): number {
@@ -49,6 +53,14 @@ function listenOf(spec: string, flag: string): { host: string; port: number } {
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export async function api(opts: ApiOptions): Promise<void> {
+  if (opts.openrpc !== undefined && opts.openrpc !== false) {
+    // the documents only: no master key, no backend
+    const docs = openrpcDocuments();
+    const which = opts.openrpc === true ? 'client' : opts.openrpc;
+    if (which !== 'client' && which !== 'admin') throw usage('--openrpc takes client or admin');
+    process.stdout.write(`${JSON.stringify(docs[which], null, 2)}\n`);
+    return;
+  }
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info', 'relayer-api');
   const listen = listenOf(opts.listen ?? '127.0.0.1:8088', 'listen');
   const adminSpec = opts.adminListen ?? '127.0.0.1:3031';
@@ -93,6 +105,10 @@ export async function api(opts: ApiOptions): Promise<void> {
       v1ReplayTtlMs: num(opts.v1ReplayTtlMs, 'v1-replay-ttl-ms', DEFAULT_AUTH.v1ReplayTtlMs, 1),
       defaultRate: num(opts.rateLimit, 'rate-limit', DEFAULT_AUTH.defaultRate),
     },
+    register: opts.register === true ? {
+      windowMs: num(opts.window, 'window', 30, 1) * 1000,
+      rate: opts.registerRateLimit === undefined ? null : num(opts.registerRateLimit, 'register-rate-limit', 0),
+    } : null,
     log,
   }).catch(async (e: Error) => {
     await backend.close();
@@ -100,7 +116,7 @@ export async function api(opts: ApiOptions): Promise<void> {
   });
   log.info({ client: gw.clientUrl, admin: gw.adminUrl, backend: backend.name }, 'relayer api listening');
   const who = cluster.isWorker ? ` (worker ${cluster.worker!.id} of ${workers})` : '';
-  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private), admin API on ${gw.adminUrl ?? 'off'}\n`);
+  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private${opts.register === true ? ', /register' : ''}; GET /openrpc.json), admin API on ${gw.adminUrl ?? 'off'}\n`);
   announceListening();
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ signal: sig }, 'stopping: finishing requests in flight'); resolve(); };

@@ -1,9 +1,9 @@
 // `relayer run`: recover, then run the engine loop until SIGTERM/SIGINT or ShutdownRequested;
 // finish the batch, commit, snapshot, exit 0. Fatal errors exit non-zero for the supervisor.
 import { CliError } from '../errors.js';
-import { DemoMarket, DEFAULT_DEMO } from '../runtime/demo.js';
+import { DemoMarket, DEFAULT_DEMO, demoNextSteps } from '../runtime/demo.js';
 import { DirLock } from '../runtime/lock.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger, logFormat } from '../runtime/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
 import { recover } from '../runtime/recover.js';
 import { DemoTicker } from '../runtime/demo-ticker.js';
@@ -97,7 +97,9 @@ export async function run(opts: RunOptions): Promise<void> {
       demo.start();
       ticker = new DemoTicker(loop);
       ticker.start();
-      log.info('demo market running; press Ctrl-C to stop');
+      // people get the next steps as text; log readers (JSON) get them as a field
+      if (logFormat() === 'pretty') process.stderr.write(demoNextSteps(opts.data));
+      else log.info({ next: demoNextSteps(opts.data).trim().split('\n').slice(1).map((l) => l.trim()) }, 'demo market running; press Ctrl-C to stop');
     }
     let reason;
     try {

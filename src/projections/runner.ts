@@ -84,6 +84,8 @@ export class Projector<P> {
   events = 0;
   batches = 0;
   failures = 0;
+  /** Why the last attempt failed (connect or write), for status and tests. */
+  lastError: string | null = null;
   onCommit: ((c: CommitInfo) => void) | null = null;
   /** Called after the checkpoint is known at start (before any event is read). */
   onStart: ((cp: Checkpoint, head: number) => void) | null = null;
@@ -109,7 +111,10 @@ export class Projector<P> {
     const model = this.model;
     let cp: Checkpoint;
     try {
-      cp = await this.retry('connect', async () => { await model.connect(); return model.checkpoint(); });
+      // a read model that cannot connect (wrong URL, no such user or database, a schema from a newer
+      // binary) keeps trying and says why, loudly: the process and the other read models go on
+      // (with --once it fails at once: a batch job should not wait for a fix)
+      cp = await this.retry('connect', async () => { await model.connect(); return model.checkpoint(); }, !this.opts.once);
     } catch (e) {
       if (e instanceof StoppedError) return;
       throw e;
@@ -261,21 +266,28 @@ export class Projector<P> {
     }
   }
 
-  /** Runs `fn` until it succeeds, with backoff between attempts; fatal errors are thrown. */
-  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` until it succeeds, with backoff between attempts; fatal errors are thrown, unless
+   * `fatalToo`: then they are retried at the longest backoff and logged as errors.
+   */
+  private async retry<T>(what: string, fn: () => Promise<T>, fatalToo = false): Promise<T> {
     let attempt = 0;
     for (;;) {
       try {
         return await fn();
       } catch (e) {
-        if (e instanceof CheckpointMismatchError || this.model.isFatal(e)) throw e;
+        if (e instanceof CheckpointMismatchError) throw e;
+        const fatal = this.model.isFatal(e);
+        if (fatal && !fatalToo) throw e;
         attempt++;
         this.failures++;
+        this.lastError = describe(e);
         await this.model.disconnect();
         if (this.stopping) throw new StoppedError();
-        const delay = this.backoff(attempt);
-        this.opts.log.warn({ model: this.model.name, target: this.model.label, err: describe(e), attempt, retry_in_ms: delay },
-          `${this.model.name}: ${what} failed; retrying in ${delay} ms`);
+        const delay = fatal ? this.opts.maxBackoffMs : this.backoff(attempt);
+        const entry = { model: this.model.name, target: this.model.label, err: describe(e), attempt, retry_in_ms: delay };
+        if (fatal) this.opts.log.error(entry, `${this.model.name}: ${what} failed and will until its configuration is fixed (${describe(e)}); retrying in ${delay} ms, the other read models go on`);
+        else this.opts.log.warn(entry, `${this.model.name}: ${what} failed; retrying in ${delay} ms`);
         await this.sleep(delay);
         if (this.stopping) throw new StoppedError();
       }

@@ -12,6 +12,18 @@ import { Prng } from './prng.js';
 
 export interface DemoOptions { seed: number; traders: number; tickMs: number }
 
+/** What to try while the demo runs, for people (stderr); `data` is the --data given, if any. */
+export function demoNextSteps(data: string | undefined): string {
+  const at = data === undefined ? '' : ` --data ${data}`;
+  return [
+    'demo market running; press Ctrl-C to stop. Meanwhile, in another terminal:',
+    `  npx relayer book${at}              the live order book (q quits)`,
+    `  npx relayer events --follow${at}   the committed event log as it grows`,
+    `  npx relayer status${at}            lag, risk, pool`,
+    '',
+  ].join('\n');
+}
+
 export const DEFAULT_DEMO: DemoOptions = { seed: 42, traders: 300, tickMs: 250 };
 
 type Append = (raws: string[]) => void;

@@ -69,10 +69,13 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     }
     const w = ok(await a.call('/clientapi', 'ExecuteLendOrder', { account_id: 'lender-1', uuid: lend, order_type: 'LEND', settle_withdraw: 100.0, poolshare_price: 1.5, wait: true }));
     assert.equal(w['status'], 'SETTLED');
-    // without wait: the acknowledgement only
+    // without wait: the acknowledgement, and for a create the uuid its order gets once accepted
     const ack = ok(await a.call('/clientapi', 'CreateLendOrder', { account_id: 'acc-9', deposit: 500_000 }));
-    assert.deepEqual(Object.keys(ack).sort(), ['request_id', 'status']);
+    assert.deepEqual(Object.keys(ack).sort(), ['request_id', 'status', 'uuid']);
     assert.equal(ack['status'], 'RequestSubmitted');
+    await sys.settled();
+    const lent = ok(await a.call('/api/private', 'lend_order_info', { id: ack['uuid'] }));
+    assert.equal(lent['account_id'], 'acc-9');
   });
 
   await t.test('domain refusals are the engine\'s: Rejected events, not JSON-RPC errors; a request_id runs once', async () => {

@@ -213,7 +213,11 @@ describe('read params', () => {
     fails(() => S.check(S.tradeVolume, { start: 10, end: 5 }), RPC.INVALID_PARAMS, 'end');
     fails(() => S.check(S.tradeVolume, { start: 10 }), RPC.INVALID_PARAMS, 'end');
     fails(() => S.check(S.byId, {}), RPC.INVALID_PARAMS, 'id');
-    fails(() => S.check(S.recentOrder, { query_trader_order: {} }), RPC.INVALID_PARAMS, 'query_trader_order.account_id');
+    // older clients send no params: the account is then the key's (methods.ts)
+    for (const p of [undefined, null, [], {}, { query_trader_order: {} }]) assert.deepEqual(S.check(S.recentOrder, p), { account_id: undefined, order_status: null });
+    assert.deepEqual(S.check(S.recentOrder, { query_trader_order: { account_id: 'a', order_status: 'FILLED' } }), { account_id: 'a', order_status: 'FILLED' });
+    fails(() => S.check(S.recentOrder, { query_trader_order: 'acc-1' }), RPC.INVALID_PARAMS);
+    fails(() => S.check(S.recentOrder, { query_trader_order: { account_id: '' } }), RPC.INVALID_PARAMS);
   });
   test('methods without params take none, {} or []', () => {
     for (const p of [undefined, null, {}, []]) S.check(S.noParams, p);
