@@ -100,7 +100,46 @@ function call(what: string, f: (cb: Cb) => void): Promise<void> {
 
 // ---- producer ----------------------------------------------------------------------------------
 
-interface Pending { resolve: (r: RdReport) => void; reject: (e: Error) => void }
+/** Waits for the delivery reports of one send; resolves with kafkajs's per-partition metadata. */
+class SendWait {
+  produced = 0;
+  private left: number;
+  private error: Error | null = null;
+  private readonly parts = new Map<string, RecordMetadata>();
+  private resolve!: (r: RecordMetadata[]) => void;
+  private reject!: (e: Error) => void;
+  readonly done = new Promise<RecordMetadata[]>((res, rej) => { this.resolve = res; this.reject = rej; });
+
+  constructor(count: number) { this.left = count; }
+
+  report(err: RdError | null, r: RdReport): void {
+    if (err) this.error ??= kafkaError('delivering a record', err);
+    else {
+      const key = `${r.topic}\u0000${r.partition}`;
+      const cur = this.parts.get(key);
+      if (cur === undefined || Number(cur.baseOffset) > r.offset) {
+        this.parts.set(key, {
+          topicName: r.topic, partition: r.partition, errorCode: 0, baseOffset: String(r.offset),
+          // on LogAppendTime topics the delivery report carries the broker's append time
+          logAppendTime: String(r.timestamp ?? -1), logStartOffset: '-1',
+        });
+      }
+    }
+    this.settle(1);
+  }
+
+  /** `count` records will never be reported (produce refused them). */
+  fail(e: Error, count: number): void {
+    this.error ??= e;
+    this.settle(count);
+  }
+
+  private settle(n: number): void {
+    this.left -= n;
+    if (this.left > 0) return;
+    if (this.error !== null) this.reject(this.error); else this.resolve([...this.parts.values()]);
+  }
+}
 
 interface ProducerOptions { transactionalId?: string; transactionTimeout?: number }
 
@@ -132,9 +171,7 @@ class RdkafkaProducer {
     }
     this.rd = new m.Producer(conf);
     this.rd.on('delivery-report', (err, r) => {
-      const p = r.opaque as Pending | undefined;
-      if (p === undefined) return;
-      if (err) p.reject(kafkaError('delivering a record', err)); else p.resolve(r);
+      if (r.opaque instanceof SendWait) r.opaque.report(err, r);
     });
     // librdkafka reports broker trouble here too; the failed operation itself is what the backend acts on
     this.rd.on('event.error', (e) => log.debug({ code: e.code, err: e.message }, 'librdkafka error'));
@@ -165,35 +202,27 @@ class RdkafkaProducer {
   }
 
   async sendBatch(req: { topicMessages?: { topic: string; messages: Message[] }[]; acks?: number }): Promise<RecordMetadata[]> {
-    const waits: Promise<RdReport>[] = [];
-    for (const tm of req.topicMessages ?? []) {
+    const msgs = req.topicMessages ?? [];
+    let total = 0;
+    for (const tm of msgs) total += tm.messages.length;
+    if (total === 0) return [];
+    // one shared waiter per send (not a promise per record): the reports count it down
+    const send = new SendWait(total);
+    for (const tm of msgs) {
       for (const m of tm.messages) {
-        waits.push(new Promise<RdReport>((resolve, reject) => {
-          const value = m.value === null || m.value === undefined ? null : typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
-          const headers = m.headers === undefined ? undefined
-            : Object.entries(m.headers).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => ({ [k]: x as string | Buffer }))));
-          try {
-            this.rd.produce(tm.topic, m.partition ?? 0, value, m.key ?? null, null, { resolve, reject } satisfies Pending, headers);
-          } catch (e) {
-            reject(kafkaError('producing', e));
-          }
-        }));
+        const value = m.value === null || m.value === undefined ? null : typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
+        const headers = m.headers === undefined ? undefined
+          : Object.entries(m.headers).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => ({ [k]: x as string | Buffer }))));
+        try {
+          this.rd.produce(tm.topic, m.partition ?? 0, value, m.key ?? null, null, send, headers);
+        } catch (e) {
+          send.fail(kafkaError('producing', e), total - send.produced);
+          break;
+        }
+        send.produced++;
       }
     }
-    const reports = await Promise.all(waits);
-    const byPartition = new Map<string, RecordMetadata>();
-    for (const r of reports) {
-      const key = `${r.topic}\u0000${r.partition}`;
-      const cur = byPartition.get(key);
-      if (cur === undefined || Number(cur.baseOffset) > r.offset) {
-        byPartition.set(key, {
-          topicName: r.topic, partition: r.partition, errorCode: 0, baseOffset: String(r.offset),
-          // on LogAppendTime topics the delivery report carries the broker's append time
-          logAppendTime: String(r.timestamp ?? -1), logStartOffset: '-1',
-        });
-      }
-    }
-    return [...byPartition.values()];
+    return send.done;
   }
 
   /** Starts a transaction; the first one initialises the transactional id (fencing older holders). */
