@@ -4,9 +4,15 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import type { KafkaConfig } from './config.js';
-import { createConfluentKafka } from './confluent.js';
+import { confluentModule, createConfluentKafka } from './confluent.js';
 
 /** The client whose admin and producers the backend uses: `kafkajs` itself, or librdkafka's. */
 export function writerClient(cfg: KafkaConfig, log: Logger, kafkajs: Kafka): Kafka {
-  return cfg.client === 'confluent' ? createConfluentKafka(cfg, log) : kafkajs;
+  if (cfg.client === 'confluent') {
+    const k = createConfluentKafka(cfg, log);
+    log.info({ kafka_client: 'confluent', librdkafka: confluentModule().librdkafkaVersion }, 'kafka: writing through librdkafka');
+    return k;
+  }
+  log.info({ kafka_client: 'kafkajs' }, 'kafka: writing through kafkajs');
+  return kafkajs;
 }
