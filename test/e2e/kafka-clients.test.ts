@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../../src/store/kafka/config.js';
+import { KAFKA_CLIENTS } from '../../src/store/kafka/config.js';
+import { defaultClient } from '../../src/store/kafka/clients.js';
 import { confluentModule } from '../../src/store/kafka/confluent.js';
 import { kafkaTarget } from './kafka-helpers.js';
 
@@ -22,7 +23,7 @@ if (missing !== null) {
 }
 const skip = 'skip' in target ? target.skip : missing ?? false;
 
-for (const client of KAFKA_CLIENTS.filter((c) => c !== DEFAULT_KAFKA_CLIENT)) {
+for (const client of KAFKA_CLIENTS.filter((c) => c !== defaultClient().kind)) {
   test(`Kafka on the ${client} client: the crash (SIGKILL) and fencing tests pass`, { timeout: 480_000, skip }, async () => {
     const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...FILES], {
       cwd: ROOT, env: { ...process.env, RELAYER_KAFKA_CLIENT: client }, stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isFatal, isFenced } from '../../src/store/kafka/client.js';
-import { DEFAULT_KAFKA_CLIENT, kafkaClientKind, kafkaConfig } from '../../src/store/kafka/config.js';
+import { kafkaClientKind, kafkaConfig } from '../../src/store/kafka/config.js';
+import { defaultClient } from '../../src/store/kafka/clients.js';
 import { confluentModule, kafkaError, typeOfCode } from '../../src/store/kafka/confluent.js';
 
-test('given no flag and no environment, when the client is chosen, then it is the measured default', () => {
-  assert.equal(kafkaClientKind(undefined, {}), DEFAULT_KAFKA_CLIENT);
+test('given no flag and no environment, when the client is chosen, then it is left to the default', () => {
+  assert.equal(kafkaClientKind(undefined, {}), null);
+  assert.equal(kafkaConfig({ kafka: 'b:9092' }, {})?.client, null);
 });
 
 test('given RELAYER_KAFKA_CLIENT and a flag, when the client is chosen, then the flag wins over the environment', () => {
@@ -44,6 +46,10 @@ test('given librdkafka errors no retry fixes or a passing outage, when they reac
     assert.ok(codes[name] !== undefined, `librdkafka has ${name}`);
     assert.ok(!isFatal(err(name)) && !isFenced(err(name)), `${name} is retried`);
   }
+});
+
+test('given the confluent client installed, when no client is named, then the default is confluent (D80)', { skip }, () => {
+  assert.deepEqual(defaultClient(), { kind: 'confluent', why: null });
 });
 
 test('given an error without a librdkafka code, when wrapped, then it keeps its message and has no type', { skip }, () => {

@@ -40,18 +40,17 @@ export interface KafkaConfig {
   clientId: string;
   /** Local copies of snapshots (the topic is the durable one). */
   cacheDir: string;
-  /** Which client library writes (clients.ts): kafkajs or confluent (librdkafka). */
-  client: KafkaClientKind;
+  /** Which client library writes (clients.ts); null: the default, see defaultClient() (D80). */
+  client: KafkaClientKind | null;
 }
 
 export const KAFKA_CLIENTS = ['kafkajs', 'confluent'] as const;
 export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
-/** Chosen by measurement (docs/decisions.md D80). */
-export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'kafkajs';
 
-/** --kafka-client / RELAYER_KAFKA_CLIENT, checked. */
-export function kafkaClientKind(flag: string | undefined, env: Env = process.env): KafkaClientKind {
-  const v = pick(flag, env, 'RELAYER_KAFKA_CLIENT') ?? DEFAULT_KAFKA_CLIENT;
+/** --kafka-client / RELAYER_KAFKA_CLIENT, checked; null when neither names one. */
+export function kafkaClientKind(flag: string | undefined, env: Env = process.env): KafkaClientKind | null {
+  const v = pick(flag, env, 'RELAYER_KAFKA_CLIENT');
+  if (v === undefined) return null;
   if (!(KAFKA_CLIENTS as readonly string[]).includes(v)) throw new Error(`unknown Kafka client '${v}' (--kafka-client / RELAYER_KAFKA_CLIENT: ${KAFKA_CLIENTS.join(' or ')})`);
   return v as KafkaClientKind;
 }
