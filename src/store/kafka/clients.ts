@@ -8,7 +8,7 @@ import { confluentModule, createConfluentKafka } from './confluent.js';
 
 /**
  * The default client (D80): confluent, measured faster, when its native build is installed; else
- * kafkajs, with `why` saying what is missing. Asking for confluent by name never falls back.
+ * kafkajs, with `why` saying what is missing (logged at info level). Asking for confluent by name never falls back.
  */
 export function defaultClient(): { kind: KafkaClientKind; why: string | null } {
   try {
@@ -24,7 +24,8 @@ export function writerClient(cfg: KafkaConfig, log: Logger, kafkajs: Kafka): Kaf
   let kind = cfg.client;
   if (kind === null) {
     const d = defaultClient();
-    if (d.why !== null) log.warn({ kafka_client: 'kafkajs', why: d.why }, 'kafka: the default client (confluent) is not available; writing through kafkajs');
+    // info, not warn: every tool opens a backend, and a missing optional build is a valid install
+    if (d.why !== null) log.info({ kafka_client: 'kafkajs', why: d.why }, 'kafka: the default client (confluent) is not installed; writing through kafkajs');
     kind = d.kind;
   }
   if (kind === 'confluent') {

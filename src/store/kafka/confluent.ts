@@ -146,12 +146,16 @@ interface ProducerOptions { transactionalId?: string; transactionTimeout?: numbe
 const MESSAGE_TIMEOUT_MS = 30_000;
 const OP_TIMEOUT_MS = 30_000;
 
+/** Codes that hide why they happened: fatal state (-150), records purged (-151, -152), bad state (-172). */
+const OPAQUE_CODES = new Set([-150, -151, -152, -172]);
+
 class RdkafkaProducer {
   private readonly rd: RdProducer;
   private connected = false;
   private active = false;
   private initialised = false;
   private groups = new Map<string, Promise<RdConsumer>>();
+  private readonly transactional: boolean;
 
   constructor(private readonly base: Record<string, unknown>, opts: ProducerOptions, log: Logger) {
     const m = confluentModule();
@@ -164,6 +168,7 @@ class RdkafkaProducer {
       'linger.ms': 1,
       'message.timeout.ms': MESSAGE_TIMEOUT_MS,
     };
+    this.transactional = opts.transactionalId !== undefined;
     if (opts.transactionalId !== undefined) {
       conf['transactional.id'] = opts.transactionalId;
       conf['transaction.timeout.ms'] = opts.transactionTimeout ?? 60_000;
@@ -174,6 +179,34 @@ class RdkafkaProducer {
     });
     // librdkafka reports broker trouble here too; the failed operation itself is what the backend acts on
     this.rd.on('event.error', (e) => log.debug({ code: e.code, err: e.message }, 'librdkafka error'));
+  }
+
+  /**
+   * A fenced transactional producer does not always say so: once fenced, librdkafka is in a fatal
+   * state and produce() throws a bare "Local: Fatal error" (ERR__FATAL), queued records may come
+   * back purged. Read as retriable, that would make the backend re-initialise the transactional id
+   * and fence the engine that took over (two engines taking turns, writing twice). So after such
+   * an error ask the transaction API, which answers with the fatal error's real cause (fenced,
+   * usually); the transaction is aborted either way (the backend aborts after any error).
+   */
+  private async explain(e: Error): Promise<Error> {
+    const code = (e as { code?: unknown }).code;
+    const isFatal = (e.cause as { isFatal?: unknown } | undefined)?.isFatal === true;
+    if (!this.transactional || !(isFatal || (typeof code === 'number' && OPAQUE_CODES.has(code)))) return e;
+    const cause = await call('aborting after an error', (cb) => this.rd.abortTransaction(5000, cb)).then(() => null, (x: unknown) => x as Error);
+    this.active = false;
+    if (cause !== null && (cause as { type?: unknown }).type !== null && (cause as { code?: unknown }).code !== code) {
+      return Object.assign(new Error(`${e.message} (${cause.message})`, { cause }), { type: (cause as { type?: unknown }).type, code: (cause as { code?: unknown }).code });
+    }
+    return e;
+  }
+
+  private async op(what: string, f: (cb: Cb) => void): Promise<void> {
+    try {
+      await call(what, f);
+    } catch (e) {
+      throw await this.explain(e as Error);
+    }
   }
 
   async connect(): Promise<void> {
@@ -221,16 +254,20 @@ class RdkafkaProducer {
         send.produced++;
       }
     }
-    return send.done;
+    try {
+      return await send.done;
+    } catch (e) {
+      throw await this.explain(e as Error);
+    }
   }
 
   /** Starts a transaction; the first one initialises the transactional id (fencing older holders). */
   async transaction(): Promise<this> {
     if (!this.initialised) {
-      await call('initialising the transactional id', (cb) => this.rd.initTransactions(OP_TIMEOUT_MS, cb));
+      await this.op('initialising the transactional id', (cb) => this.rd.initTransactions(OP_TIMEOUT_MS, cb));
       this.initialised = true;
     }
-    await call('beginning a transaction', (cb) => this.rd.beginTransaction(cb));
+    await this.op('beginning a transaction', (cb) => this.rd.beginTransaction(cb));
     this.active = true;
     return this;
   }
@@ -238,7 +275,7 @@ class RdkafkaProducer {
   isActive(): boolean { return this.active; }
 
   async commit(): Promise<void> {
-    await call('committing the transaction', (cb) => this.rd.commitTransaction(OP_TIMEOUT_MS, cb));
+    await this.op('committing the transaction', (cb) => this.rd.commitTransaction(OP_TIMEOUT_MS, cb));
     this.active = false;
   }
 
@@ -254,7 +291,7 @@ class RdkafkaProducer {
   async sendOffsets(req: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void> {
     const group = await this.groupClient(req.consumerGroupId);
     const offsets = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
-    await call('sending offsets to the transaction', (cb) => this.rd.sendOffsetsToTransaction(offsets, group, OP_TIMEOUT_MS, cb));
+    await this.op('sending offsets to the transaction', (cb) => this.rd.sendOffsetsToTransaction(offsets, group, OP_TIMEOUT_MS, cb));
   }
 
   /** A consumer that never subscribes: it only names the group (generation -1, like kafkajs). */
