@@ -364,7 +364,9 @@ program.command('bench')
     }
     if (suite === 'kafka') {
       const { benchKafka } = await import('../bench/kafka/run.js');
-      return benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
+      await benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
+      const { benchKafkaClients } = await import('../bench/kafka/clients.js');
+      return benchKafkaClients({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
     }
     if (suite === 'project') {
       const { benchProject } = await import('../bench/project/run.js');

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import '../../src/store/kafka/kafkajs-patch.js';
 import kafkajs from 'kafkajs';
 import { exited, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget, status } from './kafka-helpers.js';

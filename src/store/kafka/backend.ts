@@ -24,6 +24,7 @@ import type {
 import {
   type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, InterruptedError, createKafka, describeError, errorType, isFenced, withRetry,
 } from './client.js';
+import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { Fetcher, scan, type Fetched } from './fetcher.js';
 import {
@@ -95,8 +96,9 @@ export class KafkaBackend implements Backend {
 
   private constructor(readonly cfg: KafkaConfig, opts: KafkaBackendOptions) {
     this.log = opts.log;
-    this.kafka = createKafka(cfg, opts.log);
-    this.fetcher = new Fetcher(this.kafka);
+    const kafkajs = createKafka(cfg, opts.log);
+    this.kafka = writerClient(cfg, opts.log, kafkajs);
+    this.fetcher = new Fetcher(kafkajs);
     this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log);
     this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.fenceCheckMs = opts.fenceCheckMs ?? 5000;

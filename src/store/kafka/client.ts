@@ -1,7 +1,6 @@
 // The kafkajs client as the backend uses it: kafkajs's own log lines go to pino at debug level (the
 // backend logs what matters itself, once), short kafkajs retries (the backend's own loops wait out
 // long outages with backoff), and the error classes the backend acts on.
-import './kafkajs-patch.js'; // before kafkajs loads
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import type { KafkaConfig } from './config.js';

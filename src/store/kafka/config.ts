@@ -40,6 +40,19 @@ export interface KafkaConfig {
   clientId: string;
   /** Local copies of snapshots (the topic is the durable one). */
   cacheDir: string;
+  /** Which client library writes (clients.ts); null: the default, see defaultClient() (D80). */
+  client: KafkaClientKind | null;
+}
+
+export const KAFKA_CLIENTS = ['kafkajs', 'confluent'] as const;
+export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+
+/** --kafka-client / RELAYER_KAFKA_CLIENT, checked; null when neither names one. */
+export function kafkaClientKind(flag: string | undefined, env: Env = process.env): KafkaClientKind | null {
+  const v = pick(flag, env, 'RELAYER_KAFKA_CLIENT');
+  if (v === undefined) return null;
+  if (!(KAFKA_CLIENTS as readonly string[]).includes(v)) throw new Error(`unknown Kafka client '${v}' (--kafka-client / RELAYER_KAFKA_CLIENT: ${KAFKA_CLIENTS.join(' or ')})`);
+  return v as KafkaClientKind;
 }
 
 /** Options as commander hands them over (all strings), shared by every command with --kafka. */
@@ -55,6 +68,7 @@ export interface KafkaFlags {
   group?: string;
   snapshotCache?: string;
   data?: string;
+  kafkaClient?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,7 +108,7 @@ export function kafkaConfig(flags: KafkaFlags, env: Env = process.env): KafkaCon
   const groupId = pick(flags.group, env, 'RELAYER_KAFKA_GROUP') ?? transactionalId;
   const data = pick(flags.data, env, 'RELAYER_DATA') ?? './relayer-data';
   const cacheDir = pick(flags.snapshotCache, env, 'RELAYER_KAFKA_SNAPSHOT_CACHE') ?? join(data, 'kafka-snapshots', safeName(topics.snapshots));
-  return { brokers, topics, transactionalId, groupId, clientId: 'relayer', cacheDir };
+  return { brokers, topics, transactionalId, groupId, clientId: 'relayer', cacheDir, client: kafkaClientKind(flags.kafkaClient, env) };
 }
 
 /** A topic name as a file name (topic names allow only [a-zA-Z0-9._-] anyway). */

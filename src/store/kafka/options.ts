@@ -15,5 +15,6 @@ export function addKafkaOptions(cmd: Command): Command {
     .option('--failed-topic <name>', 'failed-requests topic (RELAYER_KAFKA_FAILED_TOPIC)')
     .option('--transactional-id <id>', 'transactional id of the market\'s engine; default relayer-engine (RELAYER_KAFKA_TRANSACTIONAL_ID)')
     .option('--group <id>', 'consumer group holding the engine\'s input offset; default the transactional id (RELAYER_KAFKA_GROUP)')
+    .option('--kafka-client <name>', 'client library for the backend\'s writes: kafkajs or confluent (RELAYER_KAFKA_CLIENT); docs/kafka.md')
     .option('--snapshot-cache <dir>', 'local snapshot cache (RELAYER_KAFKA_SNAPSHOT_CACHE); default <data>/kafka-snapshots/<topic>');
 }

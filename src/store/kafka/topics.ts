@@ -2,7 +2,6 @@
 // stamps command time), delete with infinite retention for the histories (compaction with reused
 // keys would silently lose history), compaction only for snapshots. Creating is idempotent: what
 // exists is reported with any drift from these configs, never changed behind the operator's back.
-import './kafkajs-patch.js'; // before kafkajs loads
 import kafkajs, { type Admin } from 'kafkajs';
 import { TOPIC_ROLES, type TopicNames, type TopicRole } from './config.js';
 
