@@ -50,6 +50,8 @@ export async function run(opts: RunOptions): Promise<void> {
   const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
   const lock = kafka ? null : DirLock.acquire(dataDir(opts));
   try {
+    // embedded: commits run in a worker thread while the engine decides the next batch (D61)
+    if (!kafka) await (store as SqliteStore).startCommitWorker();
     const t0 = performance.now();
     const rec = await recover(store, { log });
     log.info({
