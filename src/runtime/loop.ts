@@ -11,7 +11,7 @@ import type { Backend, FailedRecord, HeadBatch, StoredEvent } from '../store/typ
 import { ChainWriter, eventHead } from './chain.js';
 import type { Logger } from './logger.js';
 import { accountOf, failedOf, runRecord } from './record.js';
-import { encodeSnapshot } from './state-file.js';
+import { encodeSnapshotImage } from './state-file.js';
 import { summarize } from './summary.js';
 import { STATE_FILE_VERSION } from './state-file.js';
 
@@ -164,7 +164,7 @@ export class EngineLoop {
   /** Persists the state at the last committed batch boundary and keeps the newest K. */
   async snapshot(reason: string): Promise<void> {
     const t0 = performance.now();
-    const { meta, data } = encodeSnapshot(this.state, this.chain.last, this.position);
+    const { meta, data } = encodeSnapshotImage(this.state, this.chain.last, this.position);
     const info = await this.backend.saveSnapshot({
       seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
       checksum: meta.checksum, version: STATE_FILE_VERSION,

@@ -20,6 +20,7 @@ export class CommitWorker {
       const p = this.pending.get(m.n);
       if (p === undefined) return;
       this.pending.delete(m.n);
+      if (this.pending.size === 0) this.worker.unref();
       if (m.ok) p.resolve(m.hash);
       else p.reject(new Error(m.error));
     });
@@ -39,7 +40,7 @@ export class CommitWorker {
       worker.once('message', (m: { ready?: boolean; error?: string }) => (m.ready === true ? resolve() : reject(new Error(m.error ?? 'commit worker failed'))));
       worker.once('error', reject);
     });
-    // a process that exits without closing loses only an uncommitted transaction (SQLite rolls it back)
+    // held only while a commit is pending: an idle worker never keeps the process alive
     worker.unref();
     return new CommitWorker(worker);
   }
@@ -49,6 +50,7 @@ export class CommitWorker {
     const n = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(n, { resolve, reject });
+      this.worker.ref();
       this.worker.postMessage({ n, batch } satisfies Request);
     });
   }
@@ -56,6 +58,7 @@ export class CommitWorker {
   async close(): Promise<void> {
     if (this.dead !== null) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref();
     this.worker.postMessage('close');
     await exited;
   }
