@@ -12,6 +12,7 @@ import { ChainWriter, checkLine, eventHead, GENESIS_HASH } from '../../src/runti
 import { silentLogger } from '../../src/runtime/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
+import { fastStateHash } from '../../src/runtime/fast-hash.js';
 import { runRecord, accountOf } from '../../src/runtime/record.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { packFrame, unpackFrame, CorruptFrameError } from '../../src/store/sqlite/frames.js';
@@ -102,6 +103,21 @@ test('given a workload, when the pipelined loop commits through the worker, then
   const again = await recover(store, { fromScratch: true });
   assert.equal(again.lastHash, events[events.length - 1]!.hash);
   assert.equal(again.state.seq, events.length);
+  assert.equal(again.path, 'events');
+  // re-executing the input log reaches the same state and chain head
+  await loop.snapshot('test');
+  const ref = fastStateHash(again.state);
+  for (const fromScratch of [true, false]) {
+    const inputs = await recover(store, { path: 'inputs', fromScratch });
+    assert.equal(inputs.path, 'inputs');
+    assert.equal(fastStateHash(inputs.state), ref, `inputs path, from scratch: ${fromScratch}`);
+    assert.equal(inputs.lastHash, again.lastHash);
+    assert.equal(inputs.position, again.position);
+  }
+  // an input log that does not reach the committed seq is refused, not trusted
+  store.setMeta('committed_seq', String(events.length + 1));
+  await assert.rejects(recover(store, { path: 'inputs', fromScratch: true }), /re-executing the input log reaches seq/);
+  store.setMeta('committed_seq', String(events.length));
   await store.close();
 });
 
