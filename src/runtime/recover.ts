@@ -6,6 +6,7 @@
 // have exactly the committed seq, and the chain's head is the committed hash (D64).
 import { emptyState, evolve, type EventEnvelope, type State } from '../engine/index.js';
 import type { Backend, SnapshotInfo } from '../store/types.js';
+import { LINE_TAIL_LENGTH } from '../store/event-line.js';
 import { GENESIS_HASH } from './chain.js';
 import type { Logger } from './logger.js';
 import { decodeSnapshot } from './state-file.js';
@@ -72,8 +73,9 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
     for (const [seq, line, hash] of rows) {
       if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
-      const env = JSON.parse(line) as EventEnvelope & { prev: string };
-      if (env.prev !== lastHash) throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
+      // the link is checked on the fixed-length tail; only the head is parsed (SPEC §12 layout)
+      if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== lastHash) throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
+      const env = JSON.parse(`${line.slice(0, -LINE_TAIL_LENGTH)}}`) as EventEnvelope;
       evolve(state, env);
       lastHash = hash;
       replayed++;
