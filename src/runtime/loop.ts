@@ -2,8 +2,10 @@
 // each, chain the events, then commit events + failed records + input position + feed clock in
 // one atomic step. Nothing is visible to anyone before that commit.
 // Pipelined where the store offers commitHeads (embedded): batch N commits (chained, compressed,
-// fsync'd in the store's worker) while the engine decides batch N+1 in memory; N+1's commit starts
-// only once N's is durable, and a snapshot waits for every commit in flight. A crash loses at
+// fsync'd in the store's worker) while the engine decides batch N+1 in memory; likewise where the
+// store's commit is async I/O that may overlap (Kafka: chained here, sent while deciding). N+1's
+// commit starts only once N's is durable, the loop never idles with a commit in flight, and a
+// snapshot waits for every commit in flight. A crash loses at
 // most the decided-not-committed batches, whose input position was not committed either, so they
 // are re-executed identically on restart (the engine is deterministic).
 import type { State } from '../engine/index.js';
@@ -78,8 +80,12 @@ export class EngineLoop {
     let inflight: Promise<void> | null = null;
     try {
       while (!this.stopping && !shutdown) {
-        const first = await this.backend.read(this.position, batchMax, idleMs);
-        if (first.length === 0) continue;
+        // with a commit in flight, look for input without waiting; idle only once it is durable
+        const first = await this.backend.read(this.position, batchMax, inflight === null ? idleMs : 0);
+        if (first.length === 0) {
+          if (inflight !== null) { const p = inflight; inflight = null; await p; }
+          continue;
+        }
         const started = Date.now();
         const heads: string[] = [];
         const cmds: string[] = [];
@@ -130,6 +136,11 @@ export class EngineLoop {
             this.committed(stats, performance.now() - t0, waited);
           });
           inflight.catch(() => undefined); // awaited before the next commit; never unhandled meanwhile
+        } else if (this.backend.overlapsCommits === true) {
+          inflight = this.backend.commit({ events, failed, position, clock, summary }).then(() => {
+            this.committed(stats, performance.now() - t0, waited);
+          });
+          inflight.catch(() => undefined);
         } else {
           await this.backend.commit({ events, failed, position, clock, summary });
           this.committed(stats, performance.now() - t0, waited);

@@ -95,6 +95,11 @@ export interface EventStore {
    * starts the next commit only after the previous one resolved, and may decide meanwhile.
    */
   commitHeads?(batch: HeadBatch): Promise<string>;
+  /**
+   * commit() may be left running while the engine decides the next batch (async I/O): the loop
+   * never starts a commit before the previous one resolved, and never idles with one in flight.
+   */
+  readonly overlapsCommits?: boolean;
   lastCommitted(): Promise<Committed>;
   readEvents(fromSeq: number, max: number): Promise<StoredEvent[]>;
   /** Optional lean read for replay: [seq, line, hash] rows. */
