@@ -5,9 +5,8 @@
 // fsync'd in the store's worker) while the engine decides batch N+1 in memory; likewise where the
 // store's commit is async I/O that may overlap (Kafka: chained here, sent while deciding). N+1's
 // commit starts only once N's is durable, the loop never idles with a commit in flight, and a
-// snapshot waits for every commit in flight. A crash loses at
-// most the decided-not-committed batches, whose input position was not committed either, so they
-// are re-executed identically on restart (the engine is deterministic).
+// snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
+// whose input position was not committed either, so it is re-executed identically on restart.
 import type { State } from '../engine/index.js';
 import type { Backend, FailedRecord, HeadBatch, StoredEvent } from '../store/types.js';
 import { ChainWriter, eventHead } from './chain.js';
