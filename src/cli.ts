@@ -35,6 +35,7 @@ program.command('run')
   .option('--stale-warn-ms <ms>', 'price feed silence before a PriceStale warning (default 10000)')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
+  .option('--recovery <path>', 'rebuild state after the snapshot by evolving stored "events" or re-executing "inputs"', 'events')
   .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');
@@ -119,8 +120,9 @@ program.command('replay')
   .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
   .option('--to-seq <n>', 'stop at this event seq (point-in-time)')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
+  .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer replay', 'relayer replay --to-seq 1000 --json'))
+  .addHelpText('after', examples('relayer replay', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
   .action(async (opts) => {
     const { replay } = await import('./commands/replay.js');
     await replay(opts);

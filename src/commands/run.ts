@@ -33,6 +33,7 @@ export interface RunOptions extends BackendOptions {
   staleWarnMs?: string;
   staleHaltMs?: string;
   metricsPort?: string;
+  recovery?: string;
 }
 
 function int(v: string | undefined, name: string, dflt: number): number {
@@ -50,11 +51,22 @@ export async function run(opts: RunOptions): Promise<void> {
   const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
   const lock = kafka ? null : DirLock.acquire(dataDir(opts));
   try {
+    // embedded: commits run in a worker thread while the engine decides the next batch (D61)
+    if (!kafka) await (store as SqliteStore).startCommitWorker();
+    const path = opts.recovery ?? 'events';
+    if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
     const t0 = performance.now();
-    const rec = await recover(store, { log });
+    const rec = await recover(store, { log, path });
+    // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)
+    if (!kafka) {
+      (store as SqliteStore).setMeta('recovery', JSON.stringify({
+        path: rec.path, ms: Math.round(rec.ms), replayed: rec.replayed, commands: rec.commands,
+        snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0, at: Date.now(),
+      }));
+    }
     log.info({
       ...(kafka ? { backend: 'kafka' } : { data: dataDir(opts) }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
-      replayed: rec.replayed, position: rec.position, ms: Math.round(performance.now() - t0),
+      replayed: rec.replayed, path: rec.path, position: rec.position, ms: Math.round(performance.now() - t0),
     }, 'recovered');
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,

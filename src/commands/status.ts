@@ -29,6 +29,8 @@ export async function status(opts: StatusOptions): Promise<void> {
       last_snapshot: last === null ? null : { id: last.id, seq: last.seq, created_ts: last.created_ts, bytes: last.size },
       snapshots: snaps.length,
       failed_requests: await store.failedCount(),
+      // how the engine's last start rebuilt its state: path (events | inputs), ms, events replayed
+      last_recovery: recoveryOf(store),
       market: summary,
       // each read model's checkpoint and lag, when --postgres / --redis (or their env) are given
       ...(await projectionStatus(opts, committed.seq)),
@@ -37,4 +39,9 @@ export async function status(opts: StatusOptions): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+function recoveryOf(store: unknown): Record<string, unknown> | null {
+  const m = (store as { meta?: (key: string) => string | null }).meta?.('recovery') ?? null;
+  return m === null ? null : JSON.parse(m) as Record<string, unknown>;
 }

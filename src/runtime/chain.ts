@@ -3,16 +3,20 @@
 // before the final brace. A verifier strips that member and hashes the rest, byte for byte.
 import { hash as digest } from 'node:crypto';
 import type { EventEnvelope } from '../engine/index.js';
+import { sealLine } from '../store/event-line.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
 export interface ChainedLine { line: string; hash: string }
 
+/** An event's body up to its data, without the closing brace: what sealing with `prev` completes. */
+export function eventHead(e: EventEnvelope): string {
+  return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)}`;
+}
+
 /** Serialises one event with its predecessor's hash; returns the stored line and its hash. */
 export function chainEvent(e: EventEnvelope, prev: string): ChainedLine {
-  const body = `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)},"prev":"${prev}"}`;
-  const hash = digest('sha256', body, 'hex');
-  return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+  return sealLine(eventHead(e), prev);
 }
 
 /** Keeps the running hash so a sequence of batches chains correctly. */

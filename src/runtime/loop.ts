@@ -1,12 +1,18 @@
 // The engine loop, the same code for every backend: read a batch of input records, decide/evolve
 // each, chain the events, then commit events + failed records + input position + feed clock in
 // one atomic step. Nothing is visible to anyone before that commit.
+// Pipelined where the store offers commitHeads (embedded): batch N commits (chained, compressed,
+// fsync'd in the store's worker) while the engine decides batch N+1 in memory; likewise where the
+// store's commit is async I/O that may overlap (Kafka: chained here, sent while deciding). N+1's
+// commit starts only once N's is durable, the loop never idles with a commit in flight, and a
+// snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
+// whose input position was not committed either, so it is re-executed identically on restart.
 import type { State } from '../engine/index.js';
-import type { Backend, FailedRecord, StoredEvent } from '../store/types.js';
-import { ChainWriter } from './chain.js';
+import type { Backend, FailedRecord, HeadBatch, StoredEvent } from '../store/types.js';
+import { ChainWriter, eventHead } from './chain.js';
 import type { Logger } from './logger.js';
 import { accountOf, failedOf, runRecord } from './record.js';
-import { encodeSnapshot } from './state-file.js';
+import { encodeSnapshotImage } from './state-file.js';
 import { summarize } from './summary.js';
 import { STATE_FILE_VERSION } from './state-file.js';
 
@@ -33,7 +39,11 @@ export const DEFAULT_LOOP: Omit<LoopOptions, 'log'> = {
   keepSnapshots: 5,
 };
 
-export interface BatchStats { commands: number; events: number; commitMs: number; lastSeq: number }
+/**
+ * One committed batch: `commitMs` is how long its commit took, `waitMs` how long the engine's
+ * thread waited for commits before it could hand this batch over (0 when fully overlapped).
+ */
+export interface BatchStats { commands: number; events: number; commitMs: number; waitMs?: number; lastSeq: number }
 
 export type StopReason = 'signal' | 'shutdown-requested';
 
@@ -64,51 +74,95 @@ export class EngineLoop {
 
   async run(): Promise<StopReason> {
     const { batchMax, batchMs, idleMs } = this.opts;
+    const pipelined = this.backend.commitHeads !== undefined;
     let shutdown = false;
-    while (!this.stopping && !shutdown) {
-      const first = await this.backend.read(this.position, batchMax, idleMs);
-      if (first.length === 0) continue;
-      const started = Date.now();
-      const events: StoredEvent[] = [];
-      const failed: FailedRecord[] = [];
-      let snapshotAsked = false;
-      let recs = first;
-      let count = 0;
-      for (;;) {
-        for (const rec of recs) {
-          const out = runRecord(this.state, rec);
-          for (const e of out) {
-            const line = this.chain.push(e);
-            events.push({ seq: e.seq, ts: e.ts, cmd: e.cmd, type: e.type, account: accountOf(e), line, hash: this.chain.last });
-            this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
-            if (e.type === 'SnapshotRequested') snapshotAsked = true;
-            if (e.type === 'ShutdownRequested') shutdown = true;
-          }
-          const f = failedOf(rec, out);
-          if (f !== null) failed.push(f);
-          this.position = rec.position;
-          count++;
-          if (shutdown) break;
+    let inflight: Promise<void> | null = null;
+    try {
+      while (!this.stopping && !shutdown) {
+        // with a commit in flight, look for input without waiting; idle only once it is durable
+        const first = await this.backend.read(this.position, batchMax, inflight === null ? idleMs : 0);
+        if (first.length === 0) {
+          if (inflight !== null) { const p = inflight; inflight = null; await p; }
+          continue;
         }
-        if (shutdown || count >= batchMax || Date.now() - started >= batchMs) break;
-        recs = await this.backend.read(this.position, batchMax - count, 0);
-        if (recs.length === 0) break;
+        const started = Date.now();
+        const heads: string[] = [];
+        const cmds: string[] = [];
+        const events: StoredEvent[] = [];
+        const failed: FailedRecord[] = [];
+        const firstSeq = this.state.seq + 1;
+        let snapshotAsked = false;
+        let recs = first;
+        let count = 0;
+        for (;;) {
+          for (const rec of recs) {
+            const out = runRecord(this.state, rec);
+            for (const e of out) {
+              if (pipelined) {
+                heads.push(eventHead(e));
+                cmds.push(e.cmd);
+              } else {
+                const line = this.chain.push(e);
+                events.push({ seq: e.seq, ts: e.ts, cmd: e.cmd, type: e.type, account: accountOf(e), line, hash: this.chain.last });
+              }
+              this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
+              if (e.type === 'SnapshotRequested') snapshotAsked = true;
+              if (e.type === 'ShutdownRequested') shutdown = true;
+            }
+            const f = failedOf(rec, out);
+            if (f !== null) failed.push(f);
+            this.position = rec.position;
+            count++;
+            if (shutdown) break;
+          }
+          if (shutdown || count >= batchMax || Date.now() - started >= batchMs) break;
+          recs = await this.backend.read(this.position, batchMax - count, 0);
+          if (recs.length === 0) break;
+        }
+        const position = this.position!;
+        const clock = { price_ts: this.state.price_ts };
+        const summary = JSON.stringify(summarize(this.state));
+        const n = pipelined ? heads.length : events.length;
+        const w0 = performance.now();
+        if (inflight !== null) { const p = inflight; inflight = null; await p; }
+        const waited = performance.now() - w0;
+        const t0 = performance.now();
+        const stats = { commands: count, events: n, waitMs: 0, lastSeq: this.state.seq };
+        if (pipelined) {
+          const batch: HeadBatch = { firstSeq, count: n, heads: heads.join('\n'), cmds, failed, position, clock, summary };
+          inflight = this.backend.commitHeads!(batch).then((hash) => {
+            if (n > 0) this.chain.last = hash;
+            this.committed(stats, performance.now() - t0, waited);
+          });
+          inflight.catch(() => undefined); // awaited before the next commit; never unhandled meanwhile
+        } else if (this.backend.overlapsCommits === true) {
+          inflight = this.backend.commit({ events, failed, position, clock, summary }).then(() => {
+            this.committed(stats, performance.now() - t0, waited);
+          });
+          inflight.catch(() => undefined);
+        } else {
+          await this.backend.commit({ events, failed, position, clock, summary });
+          this.committed(stats, performance.now() - t0, waited);
+        }
+        if (snapshotAsked || shutdown || this.snapshotDue()) {
+          if (inflight !== null) { const p = inflight; inflight = null; await p; }
+          await this.snapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
+        }
+        // let signal handlers and timers run between batches even when input never runs dry
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const t0 = performance.now();
-      await this.backend.commit({
-        events, failed, position: this.position!, clock: { price_ts: this.state.price_ts },
-        summary: JSON.stringify(summarize(this.state)),
-      });
-      const commitMs = performance.now() - t0;
-      this.commands += count;
-      this.events += events.length;
-      this.eventsSinceSnapshot += events.length;
-      this.onBatch?.({ commands: count, events: events.length, commitMs, lastSeq: this.state.seq });
-      if (snapshotAsked || shutdown || this.snapshotDue()) await this.snapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
-      // let signal handlers and timers run between batches even when input never runs dry
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      // the last batch is durable before run() returns (or its error is what run() throws)
+      if (inflight !== null) await inflight;
     }
     return shutdown ? 'shutdown-requested' : 'signal';
+  }
+
+  private committed(s: Omit<BatchStats, 'commitMs'>, commitMs: number, waitMs: number): void {
+    this.commands += s.commands;
+    this.events += s.events;
+    this.eventsSinceSnapshot += s.events;
+    this.onBatch?.({ ...s, commitMs, waitMs });
   }
 
   private snapshotDue(): boolean {
@@ -120,7 +174,7 @@ export class EngineLoop {
   /** Persists the state at the last committed batch boundary and keeps the newest K. */
   async snapshot(reason: string): Promise<void> {
     const t0 = performance.now();
-    const { meta, data } = encodeSnapshot(this.state, this.chain.last, this.position);
+    const { meta, data } = encodeSnapshotImage(this.state, this.chain.last, this.position);
     const info = await this.backend.saveSnapshot({
       seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
       checksum: meta.checksum, version: STATE_FILE_VERSION,

@@ -2,6 +2,7 @@
 // envelope, then the engine. Anything wrong becomes a Rejected event, never an exception.
 import { executeRaw, rejectUnparsable, type EventEnvelope, type State } from '../engine/index.js';
 import type { FailedRecord, InputRecord } from '../store/types.js';
+import { accountOfData } from '../store/event-line.js';
 
 /** Largest accepted command record in bytes (UTF-8). */
 export const MAX_RECORD_BYTES = 64 * 1024;
@@ -40,6 +41,5 @@ export function failedOf(rec: InputRecord, events: readonly EventEnvelope[]): Fa
 
 /** The account an event concerns, for filtering. */
 export function accountOf(e: EventEnvelope): string | null {
-  const d = e.data as { order?: { account_id?: string }; lend_order?: { account_id?: string }; account_id?: string | null };
-  return d.order?.account_id ?? d.lend_order?.account_id ?? d.account_id ?? null;
+  return accountOfData(e.data);
 }

@@ -40,6 +40,24 @@ export interface CommitBatch {
   summary: string;
 }
 
+/**
+ * A batch whose events are not yet chained: each head is an event's SPEC §12 body without its
+ * `,"prev":…}` tail. The store seals them onto its committed hash inside the commit (off the
+ * engine's thread where it commits in a worker).
+ */
+export interface HeadBatch {
+  firstSeq: number;
+  count: number;
+  /** The heads joined by '\n' (JSON escapes newlines, so none holds one). */
+  heads: string;
+  /** Each event's cmd, in seq order. */
+  cmds: string[];
+  failed: FailedRecord[];
+  position: string;
+  clock: Clock;
+  summary: string;
+}
+
 export interface Committed {
   seq: number;
   hash: string;
@@ -72,6 +90,16 @@ export interface CommandSource {
 
 export interface EventStore {
   commit(batch: CommitBatch): Promise<void>;
+  /**
+   * Optional pipelined commit of unsealed heads: resolves to the last hash once durable. The loop
+   * starts the next commit only after the previous one resolved, and may decide meanwhile.
+   */
+  commitHeads?(batch: HeadBatch): Promise<string>;
+  /**
+   * commit() may be left running while the engine decides the next batch (async I/O): the loop
+   * never starts a commit before the previous one resolved, and never idles with one in flight.
+   */
+  readonly overlapsCommits?: boolean;
   lastCommitted(): Promise<Committed>;
   readEvents(fromSeq: number, max: number): Promise<StoredEvent[]>;
   /** Optional lean read for replay: [seq, line, hash] rows. */

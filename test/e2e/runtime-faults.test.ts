@@ -10,6 +10,7 @@ import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { BIN, drained, relayer, sleep, tempDir, type Ran } from './cli-helpers.js';
 import { workload } from '../../bench/workload.js';
+import { packFrame, unpackFrame } from '../../src/store/sqlite/frames.js';
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -137,6 +138,24 @@ function failedRows(data: string): Map<number, FailedRow> {
 function damage<T>(data: string, fn: (db: Database.Database) => T): T {
   const db = new Database(join(data, 'relayer.db'), { fileMustExist: true });
   try { return fn(db); } finally { db.close(); }
+}
+
+interface FrameRow { first_seq: number; last_seq: number; data: Buffer }
+
+/** Cuts the stored event log after `keep` events, frames and all (what a lost disk tail looks like). */
+function cutLog(db: Database.Database, keep: number): void {
+  const f = db.prepare('SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(keep) as FrameRow;
+  const lines = unpackFrame(f.data, f.last_seq - f.first_seq + 1, f.first_seq).slice(0, keep - f.first_seq + 1);
+  db.prepare('UPDATE event_frames SET last_seq = ?, data = ? WHERE first_seq = ?').run(keep, packFrame(lines.join('\n')), f.first_seq);
+  db.prepare('DELETE FROM event_frames WHERE first_seq > ?').run(keep);
+}
+
+/** Rewrites the stored line of event `seq` inside its frame. */
+function editLine(db: Database.Database, seq: number, edit: (line: string) => string): void {
+  const f = db.prepare('SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(seq) as FrameRow;
+  const lines = unpackFrame(f.data, f.last_seq - f.first_seq + 1, f.first_seq);
+  lines[seq - f.first_seq] = edit(lines[seq - f.first_seq]!);
+  db.prepare('UPDATE event_frames SET data = ? WHERE first_seq = ?').run(packFrame(lines.join('\n')), f.first_seq);
 }
 
 /** Starts an engine on a new directory, submits `n` workload commands, waits, stops it cleanly. */
@@ -432,7 +451,7 @@ test('a truncated event log fails verify naming the first missing seq', { timeou
   const n = st.last_seq;
   assert.ok(n > 10);
   const cut = 3;
-  damage(data, (db) => db.prepare('DELETE FROM events WHERE seq > ?').run(n - cut));
+  damage(data, (db) => cutLog(db, n - cut));
   const first = n - cut + 1;
 
   const v = relayer(['verify', '--data', data, '--json']);
@@ -455,16 +474,15 @@ test('an event edited by one character fails verify naming its seq', { timeout: 
   const { dir, data } = workspace(t);
   const st = await populate(t, dir, data, 300, 32);
   const m = Math.floor(st.last_seq / 2);
-  damage(data, (db) => {
-    const line = db.prepare('SELECT line FROM events WHERE seq = ?').pluck().get(m) as string;
+  damage(data, (db) => editLine(db, m, (line) => {
     const from = line.indexOf('"data":');
     let i = from;
     while (!/[0-9]/.test(line[i]!)) i++;
     assert.ok(i < line.indexOf(',"prev":'), 'a digit inside data');
     const edited = `${line.slice(0, i)}${(Number(line[i]) + 1) % 10}${line.slice(i + 1)}`;
     assert.equal(edited.length, line.length);
-    db.prepare('UPDATE events SET line = ? WHERE seq = ?').run(edited, m);
-  });
+    return edited;
+  }));
 
   for (const extra of [[], ['--chain-only']]) {
     const v = relayer(['verify', '--data', data, '--json', ...extra]);

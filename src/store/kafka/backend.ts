@@ -28,7 +28,7 @@ import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { Fetcher, scan, type Fetched } from './fetcher.js';
 import {
-  type StateRecord, cmdOf, eventMessage, eventOf, failedMessage, split, stateMessage, stateOf,
+  type StateRecord, eventsOfRecord, failedMessage, frameMessages, seqRangeOf, split, stateMessage, stateOf,
 } from './records.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
 
@@ -63,6 +63,8 @@ interface Known { seq: number; hash: string; position: string | null; failed: nu
 
 export class KafkaBackend implements Backend {
   readonly name = 'kafka';
+  /** The loop overlaps a commit's broker round trips with deciding the next batch (D64). */
+  readonly overlapsCommits = true;
   readonly log: Logger;
   private readonly kafka: Kafka;
   private readonly fetcher: Fetcher;
@@ -359,7 +361,7 @@ export class KafkaBackend implements Backend {
     const failedTotal = base.failed + b.failed.length;
     const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
     const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
-    const events = b.events.map(eventMessage);
+    const events = frameMessages(b.events);
     const failed = b.failed.map((f) => failedMessage(f, this.rawBytes.get(f.position)));
     const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
     let firstEventOffset = -1;
@@ -379,6 +381,7 @@ export class KafkaBackend implements Backend {
         const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
         if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
         for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
+        // the events go as compressed frames (D64); a record-batch codec on top would only cost CPU
         const res = await tx.sendBatch({ acks: -1, topicMessages });
         for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
         await tx.sendOffsets({
@@ -415,7 +418,7 @@ export class KafkaBackend implements Backend {
   async lastCommitted(): Promise<Committed> {
     const st = await this.retry('reading the state topic', () => this.lastState());
     const ev = await this.retry('reading the event topic', () => this.lastRecord(this.cfg.topics.events, () => true));
-    const lastEvent = ev === null ? null : eventOf(ev);
+    const lastEvent = ev === null ? null : eventsOfRecord(ev).pop() ?? null;
     if (st === null) {
       // nothing committed by an engine yet (or the state topic was lost): the event log and the group offset
       const g = await this.retry('reading the group offset', () => this.groupOffset());
@@ -462,29 +465,29 @@ export class KafkaBackend implements Backend {
     if (h.length > 256) h.splice(0, h.length - 128);
   }
 
-  /** An offset at or before the event with `seq` (offsets grow at least as fast as seqs). */
+  /**
+   * The offset of the record holding the event with `seq` (or the first after it): a binary
+   * search over offsets by seq range, narrowed by the hints of earlier reads and commits. Records
+   * hold one event (before frames) or a batch's frame, so offsets and seqs grow at different rates.
+   */
   private async offsetOfSeq(seq: number, start: number, end: number): Promise<number> {
-    let lo = Math.max(start, seq - 1);
+    let lo = start;
+    let hi = end;
     for (let i = this.seqHints.length - 1; i >= 0; i--) {
       const h = this.seqHints[i]!;
-      if (h.seq <= seq) { lo = Math.max(lo, h.offset + (seq - h.seq)); break; }
+      if (h.seq <= seq) { lo = Math.max(lo, h.offset); break; }
     }
-    // gallop: the first event at or after lo has seq q ≤ seq, so the target is (seq - q) further on at least
-    for (let step = 0; step < 64 && lo < end; step++) {
-      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(this.cfg.topics.events, lo, 1, 0));
-      let found: { seq: number; offset: number } | null = null;
-      for (const x of r.records) {
-        const e = eventOf(x);
-        if (e !== null) { found = { seq: e.seq, offset: x.offset }; break; }
-      }
-      if (found === null) {
-        if (r.next === lo) return lo;
-        lo = r.next;
-        continue;
-      }
-      this.hint(found.seq, found.offset);
-      if (found.seq >= seq) return lo;
-      lo = found.offset + (seq - found.seq);
+    // invariant: the target is at an offset in [lo, hi]
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(this.cfg.topics.events, mid, 1, 0));
+      const x = r.records.find((y) => y.offset < end && seqRangeOf(y) !== null);
+      if (x === undefined) { hi = mid; continue; } // nothing readable from mid on: the target is before
+      const range = seqRangeOf(x)!;
+      this.hint(range[0], x.offset);
+      if (range[1] < seq) lo = x.offset + 1;
+      else if (range[0] > seq) hi = mid;
+      else return x.offset;
     }
     return lo;
   }
@@ -498,12 +501,14 @@ export class KafkaBackend implements Backend {
       const r = await this.retry('reading the event topic', () => this.fetcher.fetch(topic, at, this.fetchBytes, 0));
       if (r.next === at) break;
       for (const x of r.records) {
-        if (x.offset >= end) break;
-        const e = eventOf(x);
-        if (e === null || e.seq < fromSeq) continue;
-        if (out.length >= max) break;
-        if (out.length === 0) this.hint(e.seq, x.offset);
-        out.push(e);
+        if (x.offset >= end || out.length >= max) break;
+        const evs = eventsOfRecord(x);
+        if (evs.length > 0) this.hint(evs[0]!.seq, x.offset);
+        for (const e of evs) {
+          if (e.seq < fromSeq) continue;
+          if (out.length >= max) break;
+          out.push(e);
+        }
       }
       at = r.next;
     }
@@ -517,7 +522,7 @@ export class KafkaBackend implements Backend {
     const { start, end } = await this.fetcher.bounds(topic);
     eo.at = Math.max(eo.at, start);
     eo.at = await scan(this.fetcher, topic, eo.at, (recs) => {
-      for (const r of recs) if (cmdOf(r) === cmd) { const e = eventOf(r); if (e !== null) eo.found.push(e); }
+      for (const r of recs) for (const e of eventsOfRecord(r)) if (e.cmd === cmd) eo.found.push(e);
     }, { end });
     return eo.found;
   }

@@ -1,5 +1,8 @@
 // What the backend writes on each topic, and reading it back.
-//   events: key = seq, value = the stored hash-chained line (no headers: see eventMessage)
+//   events: a frame per committed batch (D64): key = "<first seq>-<last seq>", value = [codec
+//           byte][brotli of the stored lines joined by '\n'], the same frame as the embedded store
+//           writes; records written before frames (key = seq, value = one line starting with '{')
+//           are still read, so an old topic needs no migration
 //   state:  key = the market (transactional id), value = one JSON line per committed batch:
 //           {v, seq, hash, position, clock, failed, summary}; the one record that ties a seq to
 //           the input position it consumed, written in the batch's transaction
@@ -10,6 +13,46 @@ import type { EventEnvelope } from '../../engine/index.js';
 import { accountOf } from '../../runtime/record.js';
 import type { Clock, FailedRecord, StoredEvent } from '../types.js';
 import type { Fetched } from './fetcher.js';
+import { CODEC_BROTLI, packFrame, unpackFrame } from '../sqlite/frames.js';
+
+/** Events per Kafka frame: 2 000 events of ≈ 760 bytes pack to ≈ 250 KB, well under 1 MiB records. */
+export const KAFKA_FRAME_EVENTS = 2000;
+
+/** The batch's events as frame records (in seq order). */
+export function frameMessages(events: readonly StoredEvent[]): Message[] {
+  const out: Message[] = [];
+  for (let i = 0; i < events.length; i += KAFKA_FRAME_EVENTS) {
+    const part = events.slice(i, i + KAFKA_FRAME_EVENTS);
+    const first = part[0]!.seq;
+    const last = part[part.length - 1]!.seq;
+    out.push({ key: `${first}-${last}`, value: packFrame(part.map((e) => e.line).join('\n')), partition: 0 });
+  }
+  return out;
+}
+
+/** The events of one record of the event topic: a frame's, or the one line of an old record. */
+export function eventsOfRecord(r: Fetched): StoredEvent[] {
+  if (r.value === null || r.value.length === 0) return [];
+  if (r.value[0] !== CODEC_BROTLI) { const e = eventOf(r); return e === null ? [] : [e]; }
+  const range = /^(\d+)-(\d+)$/.exec(r.key?.toString('utf8') ?? '');
+  if (range === null) return [];
+  const first = Number(range[1]);
+  const lines = unpackFrame(r.value, Number(range[2]) - first + 1, first);
+  const out: StoredEvent[] = [];
+  for (const line of lines) { const e = eventOfLine(line); if (e !== null) out.push(e); }
+  return out;
+}
+
+/** The seq range of an event-topic record without decompressing it. */
+export function seqRangeOf(r: Fetched): [number, number] | null {
+  if (r.value === null || r.value.length === 0) return null;
+  if (r.value[0] === CODEC_BROTLI) {
+    const m = /^(\d+)-(\d+)$/.exec(r.key?.toString('utf8') ?? '');
+    return m === null ? null : [Number(m[1]), Number(m[2])];
+  }
+  const e = eventOf(r);
+  return e === null ? null : [e.seq, e.seq];
+}
 
 /**
  * No headers: kafkajs encodes each header with its own buffers, which made producing the events
@@ -39,7 +82,10 @@ class ReadEvent implements StoredEvent {
 
 export function eventOf(r: Fetched): StoredEvent | null {
   if (r.value === null) return null;
-  const line = r.value.toString('utf8');
+  return eventOfLine(r.value.toString('utf8'));
+}
+
+function eventOfLine(line: string): StoredEvent | null {
   const m = PREFIX.exec(line);
   if (m !== null) return new ReadEvent(Number(m[1]), Number(m[2]), JSON.parse(m[3]!) as string, m[4]!, line, hashOfLine(line));
   try { // written by something else: the whole line
@@ -48,12 +94,6 @@ export function eventOf(r: Fetched): StoredEvent | null {
   } catch { return null; }
 }
 
-/** The command id of an event record without decoding the rest. */
-export function cmdOf(r: Fetched): string | null {
-  if (r.value === null) return null;
-  const m = PREFIX.exec(r.value.toString('utf8'));
-  return m === null ? null : JSON.parse(m[3]!) as string;
-}
 
 export interface StateRecord {
   v: 1;

@@ -1,21 +1,46 @@
 // The embedded backend: one SQLite file (WAL, synchronous=FULL) holding the inbox, the event log,
 // failed requests, snapshots and metadata. A batch's events, failed records, the consumed input
 // position and the feed clock are written in one transaction: all of it is durable, or none.
+// Events are stored as one compressed frame per batch (frames.ts) plus a per-command index; the
+// engine's commits can run in a worker thread (commit-worker.ts) so the engine decides the next
+// batch meanwhile.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type {
-  AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
+  AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
-import { migrate } from './schema.js';
+import { accountOfData, hashOfLine, sealLine } from '../event-line.js';
+import { CorruptFrameError, packFrame, unpackFrame } from './frames.js';
+import { cmdRuns, migrate } from './schema.js';
+import type { CommitWorker } from './commit-worker.js';
+
+/** One batch's frame and bookkeeping, ready to write. */
+export interface FrameWrite {
+  first: number;
+  count: number;
+  lastHash: string;
+  data: Buffer | null;
+  cmds: [string, number, number][];
+  failed: FailedRecord[];
+  position: string;
+  clock: Clock;
+  summary: string;
+}
+
+interface Frame { first: number; last: number; lines: string[] }
 
 export const DB_FILE = 'relayer.db';
+
+export { CorruptFrameError };
 
 export class SqliteStore implements Backend {
   readonly name = 'embedded';
   readonly db: Database.Database;
   private readonly q;
+  private frame: Frame | null = null;
+  private worker: CommitWorker | null = null;
 
   constructor(readonly dir: string, genesis: string | null = null) {
     mkdirSync(dir, { recursive: true });
@@ -30,13 +55,14 @@ export class SqliteStore implements Backend {
       insertInbox: db.prepare(`INSERT INTO inbox(ts, raw) VALUES (?, ?)`),
       readInbox: db.prepare(`SELECT pos, ts, raw FROM inbox WHERE pos > ? ORDER BY pos LIMIT ?`),
       inboxHead: db.prepare(`SELECT max(pos) FROM inbox`).pluck(),
-      insertEvent: db.prepare(`INSERT INTO events(seq, ts, cmd, type, account, line, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertFrame: db.prepare(`INSERT INTO event_frames(first_seq, last_seq, data) VALUES (?, ?, ?)`),
+      insertCmd: db.prepare(`INSERT OR IGNORE INTO event_cmds(cmd, first_seq, n) VALUES (?, ?, ?)`),
+      frameAt: db.prepare(`SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1`),
+      frameAfter: db.prepare(`SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq > ? ORDER BY first_seq LIMIT 1`),
+      cmdRuns: db.prepare(`SELECT first_seq, n FROM event_cmds WHERE cmd = ? ORDER BY first_seq`),
       insertFailed: db.prepare(`INSERT OR REPLACE INTO failed(pos, ts, id, reason_code, reason, raw) VALUES (?, ?, ?, ?, ?, ?)`),
       setMeta: db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
-      readEvents: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
-      readLines: db.prepare(`SELECT seq, line, hash FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`).raw(),
-      eventsOfCmd: db.prepare(`SELECT seq, ts, cmd, type, account, line, hash FROM events WHERE cmd = ? ORDER BY seq`),
       insertSnapshot: db.prepare(`INSERT INTO snapshots(seq, position, created_ts, state_hash, checksum, version, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       listSnapshots: db.prepare(`SELECT id, seq, position, created_ts, state_hash, checksum, version, size FROM snapshots ORDER BY seq DESC, id DESC`),
       loadSnapshot: db.prepare(`SELECT data FROM snapshots WHERE id = ?`).pluck(),
@@ -89,16 +115,68 @@ export class SqliteStore implements Backend {
     this.commitSync(b);
   }
 
+  /** Commits events that carry their lines already (tests, tools, the non-pipelined loop). */
   commitSync(b: CommitBatch): void {
+    const n = b.events.length;
+    this.writeFrame({
+      first: n === 0 ? 0 : b.events[0]!.seq, count: n, lastHash: n === 0 ? '' : b.events[n - 1]!.hash,
+      data: n === 0 ? null : packFrame(b.events.map((e) => e.line).join('\n')),
+      cmds: cmdRuns(b.events.map((e) => e.cmd), n === 0 ? 0 : b.events[0]!.seq),
+      failed: b.failed, position: b.position, clock: b.clock, summary: b.summary,
+    });
+  }
+
+  /**
+   * Commits a batch of unsealed heads: chains them onto the committed hash, packs the frame and
+   * writes it; in the commit worker when one runs, so none of this is on the engine's thread.
+   * Resolves to the batch's last hash once it is durable.
+   */
+  commitHeads(b: HeadBatch): Promise<string> {
+    if (this.worker !== null) return this.worker.commit(b);
+    try { return Promise.resolve(this.commitHeadsSync(b)); } catch (e) { return Promise.reject(e as Error); }
+  }
+
+  commitHeadsSync(b: HeadBatch): string {
+    return this.db.transaction(() => {
+      let prev = this.meta('committed_hash') ?? '0'.repeat(64);
+      const seq = Number(this.meta('committed_seq') ?? 0);
+      if (b.count > 0 && b.firstSeq !== seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${seq}`);
+      let data: Buffer | null = null;
+      if (b.count > 0) {
+        const heads = b.heads.split('\n');
+        if (heads.length !== b.count) throw new Error(`commit: ${heads.length} heads for ${b.count} events`);
+        const lines = new Array<string>(heads.length);
+        for (let i = 0; i < heads.length; i++) { const s = sealLine(heads[i]!, prev); lines[i] = s.line; prev = s.hash; }
+        data = packFrame(lines.join('\n'));
+      }
+      this.writeFrame({
+        first: b.firstSeq, count: b.count, lastHash: prev, data, cmds: cmdRuns(b.cmds, b.firstSeq),
+        failed: b.failed, position: b.position, clock: b.clock, summary: b.summary,
+      });
+      return prev;
+    }).immediate();
+  }
+
+  /** Starts committing in a worker thread with its own connection (the engine loop's mode). */
+  async startCommitWorker(): Promise<void> {
+    if (this.worker !== null) return;
+    const { CommitWorker } = await import('./commit-worker.js');
+    this.worker = await CommitWorker.start(this.dir);
+  }
+
+  private writeFrame(f: FrameWrite): void {
     const q = this.q;
     this.db.transaction(() => {
-      for (const e of b.events) q.insertEvent.run(e.seq, e.ts, e.cmd, e.type, e.account, e.line, e.hash);
-      for (const f of b.failed) q.insertFailed.run(Number(f.position), f.ts, f.id, f.reason_code, f.reason, f.raw);
-      const last = b.events[b.events.length - 1];
-      if (last !== undefined) { q.setMeta.run('committed_seq', String(last.seq)); q.setMeta.run('committed_hash', last.hash); }
-      q.setMeta.run('committed_position', b.position);
-      q.setMeta.run('clock', JSON.stringify(b.clock));
-      q.setMeta.run('summary', b.summary);
+      if (f.count > 0) {
+        q.insertFrame.run(f.first, f.first + f.count - 1, f.data);
+        for (const [c, s, n] of f.cmds) q.insertCmd.run(c, s, n);
+        q.setMeta.run('committed_seq', String(f.first + f.count - 1));
+        q.setMeta.run('committed_hash', f.lastHash);
+      }
+      for (const r of f.failed) q.insertFailed.run(Number(r.position), r.ts, r.id, r.reason_code, r.reason, r.raw);
+      q.setMeta.run('committed_position', f.position);
+      q.setMeta.run('clock', JSON.stringify(f.clock));
+      q.setMeta.run('summary', f.summary);
     }).immediate();
   }
 
@@ -116,20 +194,65 @@ export class SqliteStore implements Backend {
   }
 
   async readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
-    return this.q.readEvents.all(fromSeq, max) as StoredEvent[];
+    return this.readEventsSync(fromSeq, max);
+  }
+
+  readEventsSync(fromSeq: number, max: number): StoredEvent[] {
+    return this.readLinesSync(fromSeq, max).map(([seq, line, hash]) => {
+      const e = JSON.parse(line) as { ts: number; cmd: string; type: string; data: unknown };
+      return { seq, ts: e.ts, cmd: e.cmd, type: e.type, account: accountOfData(e.data), line, hash };
+    });
   }
 
   /** [seq, line, hash] rows: the lean read replay and projections need. */
   readLinesSync(fromSeq: number, max: number): [number, string, string][] {
-    return this.q.readLines.all(fromSeq, max) as [number, string, string][];
+    const out: [number, string, string][] = [];
+    let seq = Math.max(1, fromSeq);
+    let f = this.frameAt(seq);
+    while (f !== null && out.length < max) {
+      for (let i = Math.max(0, seq - f.first); i < f.lines.length && out.length < max; i++) {
+        const line = f.lines[i]!;
+        out.push([f.first + i, line, hashOfLine(line)]);
+      }
+      seq = f.last + 1;
+      if (out.length < max) f = this.frameAfter(f.first);
+    }
+    return out;
   }
 
   async readLines(fromSeq: number, max: number): Promise<[number, string, string][]> {
     return this.readLinesSync(fromSeq, max);
   }
 
+  /** The frame holding `seq` (the last decoded one is kept: readers walk forward). */
+  private frameAt(seq: number): Frame | null {
+    const c = this.frame;
+    if (c !== null && c.first <= seq && seq <= c.last) return c;
+    const row = this.q.frameAt.get(seq) as { first_seq: number; last_seq: number; data: Buffer } | undefined;
+    if (row === undefined) return this.frameAfter(0, seq);
+    if (row.last_seq < seq) return this.frameAfter(row.first_seq, seq);
+    return this.decode(row);
+  }
+
+  /** The first frame after the one starting at `first`; with `atLeast`, only one reaching that seq. */
+  private frameAfter(first: number, atLeast = 0): Frame | null {
+    const row = this.q.frameAfter.get(first) as { first_seq: number; last_seq: number; data: Buffer } | undefined;
+    if (row === undefined || row.last_seq < atLeast) return null;
+    return this.decode(row);
+  }
+
+  private decode(row: { first_seq: number; last_seq: number; data: Buffer }): Frame {
+    const lines = unpackFrame(row.data, row.last_seq - row.first_seq + 1, row.first_seq);
+    this.frame = { first: row.first_seq, last: row.last_seq, lines };
+    return this.frame;
+  }
+
   async eventsOf(cmd: string): Promise<StoredEvent[]> {
-    return this.q.eventsOfCmd.all(cmd) as StoredEvent[];
+    const out: StoredEvent[] = [];
+    for (const r of this.q.cmdRuns.all(cmd) as { first_seq: number; n: number }[]) {
+      for (const e of this.readEventsSync(r.first_seq, r.n)) if (e.cmd === cmd) out.push(e);
+    }
+    return out;
   }
 
   async failedCount(): Promise<number> {
@@ -170,6 +293,9 @@ export class SqliteStore implements Backend {
   }
 
   async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    await w?.close();
     this.db.close();
   }
 }
