@@ -5,7 +5,7 @@ import { cloneLend } from './orders/record.js';
 import { emptyState, type State } from './state.js';
 import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
-import type { EngineConfig, LendOrder, TraderOrder, TraderStatus } from './types.js';
+import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, type TraderOrder, type TraderStatus } from './types.js';
 
 export const SNAPSHOT_FORMAT = 'relayer-state';
 export const SNAPSHOT_VERSION = 1;
@@ -31,6 +31,13 @@ export interface StateHeader {
   ps_long: number;
   ps_short: number;
   counts: { orders: number; closed: number; lends: number; seen: number };
+  /** The §12 memory limits, present only when they differ from the defaults (docs/decisions.md D52). */
+  limits?: EngineConfig;
+}
+
+function isDefault(c: EngineConfig): boolean {
+  return c.dedupe_window_ms === DEFAULT_CONFIG.dedupe_window_ms && c.dedupe_max_ids === DEFAULT_CONFIG.dedupe_max_ids
+    && c.history_window_ms === DEFAULT_CONFIG.history_window_ms && c.history_max_orders === DEFAULT_CONFIG.history_max_orders;
 }
 
 /** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
@@ -56,10 +63,14 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     ps_long: state.ps_long,
     ps_short: state.ps_short,
     counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
+    ...(isDefault(state.config) ? {} : { limits: { ...state.config } }),
   };
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
-  for (const [uuid, c] of state.closed) yield JSON.stringify({ c: [uuid, c.account_id, c.status] });
+  // a closed order's close ts drives forgetting; snapshots carry it, the hash keeps its form (D52)
+  for (const [uuid, c] of state.closed) {
+    yield JSON.stringify({ c: withClock ? [uuid, c.account_id, c.status, c.closed_ts] : [uuid, c.account_id, c.status] });
+  }
   for (const l of state.lends.values()) yield JSON.stringify({ l });
   for (const s of state.seen.entries()) yield JSON.stringify({ s });
 }
@@ -87,8 +98,11 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
     }
     if (rec['o'] !== undefined) addOrder(state, orderFromRow(rec['o'] as unknown[]));
     else if (rec['c'] !== undefined) {
-      const [uuid, account_id, status] = rec['c'] as [string, string, TraderStatus];
-      state.closed.set(uuid, { account_id, status });
+      const [uuid, account_id, status, closedTs] = rec['c'] as [string, string, TraderStatus, number | undefined];
+      // an encoding without the close ts (the hash form, older snapshots) forgets from its last ts on
+      const closed_ts = closedTs ?? header.last_ts;
+      state.closed.set(uuid, { account_id, status, closed_ts });
+      state.closed_log.add(uuid, closed_ts);
     } else if (rec['l'] !== undefined) {
       const l = cloneLend(rec['l'] as LendOrder);
       state.lends.set(l.uuid, l);
@@ -140,6 +154,7 @@ function orderFromRow(r: unknown[]): TraderOrder {
 }
 
 function applyHeader(state: State, h: StateHeader): void {
+  if (h.limits !== undefined) state.config = { ...DEFAULT_CONFIG, ...h.limits };
   state.seq = h.seq;
   state.last_ts = h.last_ts;
   state.price = h.price;

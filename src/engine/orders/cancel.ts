@@ -11,7 +11,7 @@ export function cancelTraderOrder(ctx: Ctx, cmd: CommandOf<'CancelTraderOrder' |
   const refs: RejectRefs = { order_id: p.uuid, account_id: p.account_id, order_type: p.order_type };
   const gate = closeGate(ctx.state, ctx.ts);
   if (gate !== null) return ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs);
-  const found = findTraderOrder(ctx.state, p.uuid, p.account_id);
+  const found = findTraderOrder(ctx.state, p.uuid, p.account_id, ctx.ts);
   if (found.kind === 'none') return ctx.reject('OrderNotFound', 'ORDER_NOT_FOUND', 'no such order for this account', refs);
   const o = found.kind === 'active' ? found.order : null;
   if (cmd.type === 'CancelTraderOrder') return cancelPlain(ctx, o, refs);

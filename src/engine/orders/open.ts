@@ -4,7 +4,7 @@ import type { Ctx } from '../ctx.js';
 import { fee } from '../math.js';
 import { openCheck, reasonText } from '../risk/gate.js';
 import { HARD_MAX_LEVERAGE, type SlTp, type TraderOrder } from '../types.js';
-import { PLACEHOLDER_ACCOUNT } from './lookup.js';
+import { PLACEHOLDER_ACCOUNT, rememberedClosed } from './lookup.js';
 import { positionFields } from './position.js';
 import { applySlTp, hasLeg, legsValidAt } from './sltp.js';
 
@@ -28,7 +28,7 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
     return ctx.reject('CANCELLED', 'INVALID_SLTP', long ? 'stop-loss and take-profit must satisfy sl < price < tp' : 'stop-loss and take-profit must satisfy tp < price < sl', refs);
   }
   const candidate = ctx.peekUuid();
-  if (state.orders.has(candidate) || state.closed.has(candidate)) {
+  if (state.orders.has(candidate) || rememberedClosed(state, candidate, ctx.ts) !== undefined) {
     return ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', 'this command id already created an order (outside the dedupe window)', refs);
   }
   const account = p.account_id === PLACEHOLDER_ACCOUNT ? candidate : p.account_id;
