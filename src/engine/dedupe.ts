@@ -15,12 +15,17 @@ export class SeenIds {
   private head = 0;
   private lastId: string | null = null;
   private lastTs = NaN;
+  /** The last id looked up and its queue position: remember reuses it instead of a second lookup. */
+  private queried: string | null = null;
+  private queriedAbs: number | undefined = undefined;
 
   get size(): number { return this.index.size; }
 
   /** seq of the original execution when `id` is a duplicate at command time `now`. */
   original(id: string, now: number, windowMs: number): number | undefined {
     const abs = this.index.get(id);
+    this.queried = id;
+    this.queriedAbs = abs;
     if (abs === undefined) return undefined;
     const i = abs - this.base;
     return now - this.ts[i]! > windowMs ? undefined : this.seqs[i];
@@ -37,9 +42,10 @@ export class SeenIds {
     this.lastId = id;
     this.lastTs = ts;
     this.prune(ts - windowMs, maxIds);
-    const abs = this.index.get(id);
+    const abs = id === this.queried ? this.queriedAbs : this.index.get(id);
     if (abs !== undefined && ts - this.ts[abs - this.base]! <= windowMs) return;
     this.index.set(id, this.base + this.ids.length);
+    this.queried = null;
     this.ids.push(id);
     this.seqs.push(seq);
     this.ts.push(ts);
@@ -58,7 +64,10 @@ export class SeenIds {
   private prune(horizon: number, maxIds: number): void {
     while (this.head < this.ids.length && (this.ts[this.head]! < horizon || this.index.size > maxIds)) {
       const id = this.ids[this.head]!;
-      if (this.index.get(id) === this.base + this.head) this.index.delete(id);
+      if (this.index.get(id) === this.base + this.head) {
+        this.index.delete(id);
+        if (id === this.queried) this.queried = null;
+      }
       this.head++;
     }
     if (this.head > 4096 && this.head * 2 > this.ids.length) {
