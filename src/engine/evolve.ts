@@ -158,6 +158,7 @@ function retire(state: State, live: TraderOrder, ts: number): void {
 }
 
 function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {
+  state.pending_count += sign;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') r.total_pending_long_btc = Math.max(0, r.total_pending_long_btc + sign * ev);
@@ -166,6 +167,7 @@ function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {
 
 /** A position opens: exposure +EV, PS log +PS, liquidation key. */
 function addFilled(state: State, o: TraderOrder): void {
+  state.filled_count++;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') {
@@ -190,6 +192,7 @@ function unindexLiq(state: State, o: TraderOrder): void {
 
 /** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
 function removeFilled(state: State, o: TraderOrder): void {
+  state.filled_count--;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') {

@@ -178,6 +178,7 @@ function addOrder(state: State, o: TraderOrder): void {
   state.orders.set(o.uuid, o);
   state.trader_by_account.set(o.account_id, o.uuid);
   const b = state.books;
+  if (o.order_status === 'PENDING') state.pending_count++; else state.filled_count++;
   if (o.order_status === 'PENDING') {
     b[openIndex(o.position_type)].insert(indexKey(o.entryprice), o.entry_sequence, o);
     return;

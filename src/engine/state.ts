@@ -40,6 +40,9 @@ export interface State {
   ps_short: number;
   /** Active trader orders (PENDING, FILLED) in entry_sequence order. */
   orders: Map<string, TraderOrder>;
+  /** Running counts of `orders` by status, so a batch summary need not walk every order. */
+  pending_count: number;
+  filled_count: number;
   /** Closed orders still remembered (§12 bounded memory), oldest first. */
   closed: Map<string, ClosedOrder>;
   /** The forgetting queue of `closed`. */
@@ -81,6 +84,8 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     ps_long: 0,
     ps_short: 0,
     orders: new Map(),
+    pending_count: 0,
+    filled_count: 0,
     closed: new Map(),
     closed_log: new ClosedLog(),
     trader_by_account: new Map(),
