@@ -33,6 +33,19 @@ export interface StateHeader {
   counts: { orders: number; closed: number; lends: number; seen: number };
   /** The §12 memory limits, present only when they differ from the defaults (docs/decisions.md D52). */
   limits?: EngineConfig;
+  /**
+   * Snapshots only (like price_ts): when each closed order closed, in the order of the `c` rows,
+   * as differences from the previous one (the first from 0), so forgetting resumes exactly (D52).
+   */
+  closed_ts?: number[];
+}
+
+function closedTimes(state: State): number[] {
+  const out = new Array<number>(state.closed.size);
+  let prev = 0;
+  let i = 0;
+  for (const c of state.closed.values()) { out[i++] = c.closed_ts - prev; prev = c.closed_ts; }
+  return out;
 }
 
 function isDefault(c: EngineConfig): boolean {
@@ -64,13 +77,11 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     ps_short: state.ps_short,
     counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
     ...(isDefault(state.config) ? {} : { limits: { ...state.config } }),
+    ...(withClock && state.closed.size > 0 ? { closed_ts: closedTimes(state) } : {}),
   };
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
-  // a closed order's close ts drives forgetting; snapshots carry it, the hash keeps its form (D52)
-  for (const [uuid, c] of state.closed) {
-    yield JSON.stringify({ c: withClock ? [uuid, c.account_id, c.status, c.closed_ts] : [uuid, c.account_id, c.status] });
-  }
+  for (const [uuid, c] of state.closed) yield JSON.stringify({ c: [uuid, c.account_id, c.status] });
   for (const l of state.lends.values()) yield JSON.stringify({ l });
   for (const s of state.seen.entries()) yield JSON.stringify({ s });
 }
@@ -79,6 +90,7 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
 export function decodeState(lines: Iterable<string>, config: Partial<EngineConfig> = {}): State {
   const state = emptyState(config);
   let header: StateHeader | null = null;
+  let closedAt = 0;
   for (const line of lines) {
     if (line.length === 0) continue;
     // the common records are parsed without their one-key wrapper object
@@ -98,9 +110,10 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
     }
     if (rec['o'] !== undefined) addOrder(state, orderFromRow(rec['o'] as unknown[]));
     else if (rec['c'] !== undefined) {
-      const [uuid, account_id, status, closedTs] = rec['c'] as [string, string, TraderStatus, number | undefined];
-      // an encoding without the close ts (the hash form, older snapshots) forgets from its last ts on
-      const closed_ts = closedTs ?? header.last_ts;
+      const [uuid, account_id, status] = rec['c'] as [string, string, TraderStatus];
+      // an encoding without close times (the hash form, older snapshots) forgets from its last ts on
+      const deltas = header.closed_ts;
+      const closed_ts = deltas === undefined ? header.last_ts : (closedAt += deltas[state.closed.size]!);
       state.closed.set(uuid, { account_id, status, closed_ts });
       state.closed_log.add(uuid, closed_ts);
     } else if (rec['l'] !== undefined) {
@@ -154,6 +167,7 @@ function orderFromRow(r: unknown[]): TraderOrder {
 }
 
 function applyHeader(state: State, h: StateHeader): void {
+  if (h.closed_ts !== undefined && h.closed_ts.length !== h.counts.closed) throw new Error('state encoding: closed_ts does not match the closed orders');
   if (h.limits !== undefined) state.config = { ...DEFAULT_CONFIG, ...h.limits };
   state.seq = h.seq;
   state.last_ts = h.last_ts;
