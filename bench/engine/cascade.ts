@@ -30,7 +30,7 @@ export function benchCascade(plan: CascadePlan, state: State, clock: Clock): Res
   const r = runsOf(ms);
   return result('engine.cascade', {
     ms: round3(r.median), positions: plan.positions, orders: state.orders.size, runs: r.runs, spread_pct: Math.round(r.spread_pct * 10) / 10,
-  }, { metric: 'ms', op: '<=', value: 20 });
+  }, { metric: 'ms', op: '<=', value: 10 });
 }
 
 /** `n` MARKET longs at MID, leverage 30–50, some with a stop-loss below CRASH and a take-profit. */

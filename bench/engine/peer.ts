@@ -52,7 +52,7 @@ export function benchPeer(plan: PeerPlan, ours: State, clock: Clock, resting: nu
     runs: o.runs,
     spread_pct: Math.round(o.spread_pct * 10) / 10,
     peer_spread_pct: Math.round(t.spread_pct * 10) / 10,
-  }, { metric: 'ratio', op: '>=', value: 5 });
+  }, { metric: 'ratio', op: '>=', value: 2 });
 }
 
 /** Alternating LONG/SHORT limits inside the resting ranges (they rest), each followed by its cancel. */

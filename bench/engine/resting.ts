@@ -58,7 +58,7 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
   return {
     memory: result('engine.memory', {
       bytes_per_order: Math.round(bytesPerOrder), orders: plan.orders, heap_used_mb: round1((after - before) / 2 ** 20), ...scope,
-    }, { metric: 'bytes_per_order', op: '<=', value: 500 }),
+    }, { metric: 'bytes_per_order', op: '<=', value: 300 }),
     idle: result('engine.tick_idle', {
       p99_us: round3(p99! / 1000), p50_us: round3(p50! / 1000), p999_us: round3(p999! / 1000), max_us: round1(max! / 1000),
       orders: plan.orders, ticks: plan.ticks, ...scope,

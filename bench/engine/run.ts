@@ -5,14 +5,18 @@ import { cpus, loadavg } from 'node:os';
 import { usage } from '../../src/errors.js';
 import { benchCascade, type CascadePlan } from './cascade.js';
 import { collectGarbage } from './measure.js';
+import { benchExecPipe, type ExecPipePlan } from './exec-pipe.js';
 import { benchMixed, type MixedPlan } from './mixed.js';
 import { benchPeer, PEER, type PeerPlan } from './peer.js';
 import { Reporter } from './report.js';
 import { benchResting, type RestingPlan } from './resting.js';
+import { benchSoak, type SoakPlan } from './soak.js';
 
 export interface BenchOptions { quick: boolean; json: boolean; orders: number }
 
-interface Plan { mixed: MixedPlan; resting: RestingPlan; cascade: CascadePlan; peer: PeerPlan }
+interface Plan {
+  mixed: MixedPlan; resting: RestingPlan; cascade: CascadePlan; peer: PeerPlan; execPipe: ExecPipePlan; soak: SoakPlan;
+}
 
 const MILLION = 1_000_000;
 
@@ -26,6 +30,8 @@ export function planFor(opts: BenchOptions): Plan {
       resting: { orders: resting, ticks: 50_000, warmTicks: 10_000, note: `quick: ${resting} resting orders instead of ${MILLION}` },
       cascade: { positions: 10_000, warmup: 1, runs: 3 },
       peer: { pairs: 5_000, runs: 3 },
+      execPipe: { lines: 50_000, runs: 2 },
+      soak: { commands: 1_000_000, mark: 200_000 },
     };
   }
   return {
@@ -33,6 +39,8 @@ export function planFor(opts: BenchOptions): Plan {
     resting: { orders: MILLION, ticks: 200_000, warmTicks: 20_000, note: null },
     cascade: { positions: 10_000, warmup: 2, runs: 5 },
     peer: { pairs: 50_000, runs: 5 },
+    execPipe: { lines: 500_000, runs: 3 },
+    soak: { commands: 10 * MILLION, mark: 2 * MILLION },
   };
 }
 
@@ -65,6 +73,14 @@ export async function benchEngine(opts: BenchOptions): Promise<void> {
   settle();
   out.note('engine.cascade');
   out.add(benchCascade(plan.cascade, market.state, market.clock));
+
+  settle();
+  out.note('engine.exec_pipe (the real binary)');
+  out.add(benchExecPipe(plan.execPipe));
+
+  settle();
+  out.note(`engine.soak (${plan.soak.commands} commands)`);
+  out.add(benchSoak(plan.soak, (s) => out.note(`  ${s}`)));
 
   const cpu = cpus();
   out.finish(

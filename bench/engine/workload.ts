@@ -116,7 +116,7 @@ export class MixedGenerator {
   private sinceTick = 0;
   private n = 0;
 
-  constructor(private readonly state: State, private readonly clock: Clock, private readonly opt: MixedOptions = MIXED_DEFAULTS) {
+  constructor(readonly state: State, private readonly clock: Clock, private readonly opt: MixedOptions = MIXED_DEFAULTS) {
     this.rng = new Rng(opt.seed);
   }
 

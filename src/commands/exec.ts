@@ -1,10 +1,11 @@
 // `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
 import { writeFileSync } from 'node:fs';
 import {
-  emptyState, executeRaw, marketStatus, rejectUnparsable, type State,
+  emptyState, executeRaw, marketStatus, rejectUnparsable, type EventEnvelope, type State,
 } from '../engine/index.js';
 import { totalsOf, flagsOf } from '../engine/state.js';
 import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
+import { ChainPipe } from '../runtime/exec-chain.js';
 import { BufferedWriter, readLines } from '../runtime/lines.js';
 import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
 import { fastStateHash } from '../runtime/fast-hash.js';
@@ -22,8 +23,10 @@ export async function exec(opts: ExecOptions): Promise<void> {
     state = snap.state;
     lastHash = snap.meta.last_hash;
   }
-  const chain = new ChainWriter(lastHash);
-  const out = new BufferedWriter(process.stdout);
+  // the hash chain runs in a worker thread (RELAYER_EXEC_THREADS=0 keeps it on this one)
+  const sink = process.env['RELAYER_EXEC_THREADS'] === '0'
+    ? new InThread(lastHash, new BufferedWriter(process.stdout))
+    : new ChainPipe(lastHash, process.stdout);
   let commands = 0;
   let events = 0;
   let lineNo = 0;
@@ -34,18 +37,32 @@ export async function exec(opts: ExecOptions): Promise<void> {
     commands++;
     const fallback = `line:${lineNo}`;
     const emitted = runLine(state, line, fallback, lineNo);
-    for (const e of emitted) await out.line(chain.push(e));
+    for (let i = 0; i < emitted.length; i++) {
+      const wait = sink.event(emitted[i]!);
+      if (wait !== undefined) await wait; // only when a batch is full: no await per event
+    }
     events += emitted.length;
     if (opts.ack) {
       const id = emitted.length > 0 ? emitted[0]!.cmd : fallback;
-      await out.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
+      const wait = sink.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
+      if (wait !== undefined) await wait;
     }
   }
   const hash = fastStateHash(state);
-  if (opts.json) await out.line(JSON.stringify({ summary: summary(state, commands, events, hash) }));
-  await out.flush();
-  if (opts.stateOut !== undefined) writeFileSync(opts.stateOut, encodeSnapshot(state, chain.last).data);
+  if (opts.json) await sink.line(JSON.stringify({ summary: summary(state, commands, events, hash) }));
+  await sink.close();
+  if (opts.stateOut !== undefined) writeFileSync(opts.stateOut, encodeSnapshot(state, sink.last).data);
   process.stderr.write(`state_hash ${hash}\n`);
+}
+
+/** The chain on the engine's own thread, with ChainPipe's interface. */
+class InThread {
+  private readonly chain: ChainWriter;
+  constructor(last: string, private readonly out: BufferedWriter) { this.chain = new ChainWriter(last); }
+  get last(): string { return this.chain.last; }
+  event(e: EventEnvelope): Promise<void> | undefined { return this.out.line(this.chain.push(e)); }
+  line(s: string): Promise<void> | undefined { return this.out.line(s); }
+  close(): Promise<void> { return this.out.flush(); }
 }
 
 /** One input line → its events; a line that is not JSON or too large is one Rejected. */

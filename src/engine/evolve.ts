@@ -10,7 +10,11 @@ import type { PositionType, TraderOrder } from './types.js';
 export function evolve(state: State, env: EventEnvelope): State {
   state.seq = env.seq;
   state.last_ts = env.ts;
-  state.seen.remember(env.cmd, env.seq, env.ts, state.config.dedupe_window_ms);
+  const cfg = state.config;
+  state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
+  if (state.closed_log.due(env.ts, cfg.history_window_ms)) {
+    state.closed_log.forget(state.closed, env.ts, cfg.history_window_ms, cfg.history_max_orders);
+  }
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -38,7 +42,7 @@ export function evolve(state: State, env: EventEnvelope): State {
       state.books[openIndex(live.position_type)].remove(indexKey(live.entryprice), live.entry_sequence);
       addPending(state, live, -1);
       assignOrder(live, env.data.order);
-      retire(state, live);
+      retire(state, live, env.ts);
       return state;
     }
     case 'TraderOrderSettled':
@@ -47,7 +51,7 @@ export function evolve(state: State, env: EventEnvelope): State {
       removeFilled(state, live);
       assignOrder(live, env.data.order);
       state.pool = clonePool(env.data.pool);
-      retire(state, live);
+      retire(state, live, env.ts);
       return state;
     }
     case 'TraderOrderFundingApplied': {
@@ -144,13 +148,17 @@ function addActive(state: State, live: TraderOrder): void {
   if (live.entry_sequence > state.trader_seq) state.trader_seq = live.entry_sequence;
 }
 
-function retire(state: State, live: TraderOrder): void {
+function retire(state: State, live: TraderOrder, ts: number): void {
   state.orders.delete(live.uuid);
-  state.closed.set(live.uuid, { account_id: live.account_id, status: live.order_status });
+  state.closed.set(live.uuid, { account_id: live.account_id, status: live.order_status, closed_ts: ts });
+  state.closed_log.add(live.uuid, ts);
+  const cfg = state.config;
+  if (state.closed.size > cfg.history_max_orders) state.closed_log.forget(state.closed, ts, cfg.history_window_ms, cfg.history_max_orders);
   if (state.trader_by_account.get(live.account_id) === live.uuid) state.trader_by_account.delete(live.account_id);
 }
 
 function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {
+  state.pending_count += sign;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') r.total_pending_long_btc = Math.max(0, r.total_pending_long_btc + sign * ev);
@@ -159,6 +167,7 @@ function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {
 
 /** A position opens: exposure +EV, PS log +PS, liquidation key. */
 function addFilled(state: State, o: TraderOrder): void {
+  state.filled_count++;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') {
@@ -183,6 +192,7 @@ function unindexLiq(state: State, o: TraderOrder): void {
 
 /** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
 function removeFilled(state: State, o: TraderOrder): void {
+  state.filled_count--;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
   if (o.position_type === 'LONG') {

@@ -5,7 +5,7 @@ import { cloneLend } from './orders/record.js';
 import { emptyState, type State } from './state.js';
 import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
-import type { EngineConfig, LendOrder, TraderOrder, TraderStatus } from './types.js';
+import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, type TraderOrder, type TraderStatus } from './types.js';
 
 export const SNAPSHOT_FORMAT = 'relayer-state';
 export const SNAPSHOT_VERSION = 1;
@@ -31,6 +31,26 @@ export interface StateHeader {
   ps_long: number;
   ps_short: number;
   counts: { orders: number; closed: number; lends: number; seen: number };
+  /** The §12 memory limits, present only when they differ from the defaults (docs/decisions.md D52). */
+  limits?: EngineConfig;
+  /**
+   * Snapshots only (like price_ts): when each closed order closed, in the order of the `c` rows,
+   * as differences from the previous one (the first from 0), so forgetting resumes exactly (D52).
+   */
+  closed_ts?: number[];
+}
+
+function closedTimes(state: State): number[] {
+  const out = new Array<number>(state.closed.size);
+  let prev = 0;
+  let i = 0;
+  for (const c of state.closed.values()) { out[i++] = c.closed_ts - prev; prev = c.closed_ts; }
+  return out;
+}
+
+function isDefault(c: EngineConfig): boolean {
+  return c.dedupe_window_ms === DEFAULT_CONFIG.dedupe_window_ms && c.dedupe_max_ids === DEFAULT_CONFIG.dedupe_max_ids
+    && c.history_window_ms === DEFAULT_CONFIG.history_window_ms && c.history_max_orders === DEFAULT_CONFIG.history_max_orders;
 }
 
 /** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
@@ -56,6 +76,8 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     ps_long: state.ps_long,
     ps_short: state.ps_short,
     counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
+    ...(isDefault(state.config) ? {} : { limits: { ...state.config } }),
+    ...(withClock && state.closed.size > 0 ? { closed_ts: closedTimes(state) } : {}),
   };
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
@@ -68,6 +90,7 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
 export function decodeState(lines: Iterable<string>, config: Partial<EngineConfig> = {}): State {
   const state = emptyState(config);
   let header: StateHeader | null = null;
+  let closedAt = 0;
   for (const line of lines) {
     if (line.length === 0) continue;
     // the common records are parsed without their one-key wrapper object
@@ -88,7 +111,11 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
     if (rec['o'] !== undefined) addOrder(state, orderFromRow(rec['o'] as unknown[]));
     else if (rec['c'] !== undefined) {
       const [uuid, account_id, status] = rec['c'] as [string, string, TraderStatus];
-      state.closed.set(uuid, { account_id, status });
+      // an encoding without close times (the hash form, older snapshots) forgets from its last ts on
+      const deltas = header.closed_ts;
+      const closed_ts = deltas === undefined ? header.last_ts : (closedAt += deltas[state.closed.size]!);
+      state.closed.set(uuid, { account_id, status, closed_ts });
+      state.closed_log.add(uuid, closed_ts);
     } else if (rec['l'] !== undefined) {
       const l = cloneLend(rec['l'] as LendOrder);
       state.lends.set(l.uuid, l);
@@ -140,6 +167,8 @@ function orderFromRow(r: unknown[]): TraderOrder {
 }
 
 function applyHeader(state: State, h: StateHeader): void {
+  if (h.closed_ts !== undefined && h.closed_ts.length !== h.counts.closed) throw new Error('state encoding: closed_ts does not match the closed orders');
+  if (h.limits !== undefined) state.config = { ...DEFAULT_CONFIG, ...h.limits };
   state.seq = h.seq;
   state.last_ts = h.last_ts;
   state.price = h.price;
@@ -163,6 +192,7 @@ function addOrder(state: State, o: TraderOrder): void {
   state.orders.set(o.uuid, o);
   state.trader_by_account.set(o.account_id, o.uuid);
   const b = state.books;
+  if (o.order_status === 'PENDING') state.pending_count++; else state.filled_count++;
   if (o.order_status === 'PENDING') {
     b[openIndex(o.position_type)].insert(indexKey(o.entryprice), o.entry_sequence, o);
     return;

@@ -2,6 +2,7 @@
 // the event log with evolve; `price_ts` (the feed clock) moves on ticks that emit no event
 // (SPEC §2.5, §12) and travels in snapshots and commit metadata instead (docs/decisions.md).
 import { SeenIds } from './dedupe.js';
+import { ClosedLog } from './orders/history.js';
 import { emptyBooks, type Books } from './triggers/books.js';
 import {
   DEFAULT_CONFIG, DEFAULT_FEED_PARAMS, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
@@ -11,8 +12,8 @@ import {
 
 export type RiskState = RiskTotals & RiskFlags;
 
-/** What is kept of a trader order after it reached a terminal status. */
-export interface ClosedOrder { account_id: string; status: TraderStatus }
+/** What is kept of a trader order after it reached a terminal status, and when (ts) it did. */
+export interface ClosedOrder { account_id: string; status: TraderStatus; closed_ts: number }
 
 export interface State {
   /** seq of the last event applied. */
@@ -39,7 +40,13 @@ export interface State {
   ps_short: number;
   /** Active trader orders (PENDING, FILLED) in entry_sequence order. */
   orders: Map<string, TraderOrder>;
+  /** Running counts of `orders` by status, so a batch summary need not walk every order. */
+  pending_count: number;
+  filled_count: number;
+  /** Closed orders still remembered (§12 bounded memory), oldest first. */
   closed: Map<string, ClosedOrder>;
+  /** The forgetting queue of `closed`. */
+  closed_log: ClosedLog;
   trader_by_account: Map<string, string>;
   /** Active lend orders (FILLED) in entry_sequence order. */
   lends: Map<string, LendOrder>;
@@ -77,7 +84,10 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     ps_long: 0,
     ps_short: 0,
     orders: new Map(),
+    pending_count: 0,
+    filled_count: 0,
     closed: new Map(),
+    closed_log: new ClosedLog(),
     trader_by_account: new Map(),
     lends: new Map(),
     lend_by_account: new Map(),

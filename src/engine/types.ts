@@ -132,13 +132,23 @@ export const DEFAULT_RISK_PARAMS: Readonly<RiskParams> = Object.freeze({
   mm_ratio: 0.4,
 });
 
-/** Engine settings that are not part of the evented state (SPEC §2 default). */
+/**
+ * The four limits of SPEC §12 "Bounded memory" (defaults §2, §12): how long and how many command
+ * ids and closed orders the engine remembers. Engine parameters, never process flags; a state
+ * that uses other values carries them in its snapshot header (and so in its hash).
+ */
 export interface EngineConfig {
   dedupe_window_ms: number;
+  dedupe_max_ids: number;
+  history_window_ms: number;
+  history_max_orders: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<EngineConfig> = Object.freeze({
-  dedupe_window_ms: 7 * 24 * 3600 * 1000,
+  dedupe_window_ms: 24 * 3600 * 1000,
+  dedupe_max_ids: 1_000_000,
+  history_window_ms: 24 * 3600 * 1000,
+  history_max_orders: 1_000_000,
 });
 
 /** Feed staleness thresholds (SPEC §4 defaults: warn 10 s, halt 30 s); changed by UpdateFeedParams. */

@@ -21,6 +21,11 @@ export function validateState(state: State): string[] {
   let psLong = 0;
   let psShort = 0;
   let lastSeq = 0;
+  let pending = 0;
+  for (const o of state.orders.values()) if (o.order_status === 'PENDING') pending++;
+  if (pending !== state.pending_count || state.orders.size - pending !== state.filled_count) {
+    bad.push(`running order counts ${state.pending_count} pending / ${state.filled_count} filled disagree with the orders`);
+  }
   for (const o of state.orders.values()) {
     if (o.entry_sequence <= lastSeq) bad.push(`${o.uuid}: orders not in entry_sequence order`);
     lastSeq = o.entry_sequence;

@@ -185,17 +185,17 @@ test('a repeated id on a malformed envelope is still a duplicate', () => {
     .thenRejected('DuplicateOrder', 'DUPLICATE_REQUEST', (r) => assert.equal(r.original_seq, 2));
 });
 
-test('an id is remembered for 7 days of ts: a repeat just inside the window is a duplicate', () => {
-  const week = 7 * 24 * 3_600_000;
-  given(pool(), at(T0 + 10, withId('weekly', cmd('Snapshot'))))
-    .when(at(T0 + 10 + week, withId('weekly', cmd('Snapshot'))))
+test('an id is remembered for 24 hours of ts: a repeat just inside the window is a duplicate', () => {
+  const day = 24 * 3_600_000;
+  given(pool(), at(T0 + 10, withId('daily', cmd('Snapshot'))))
+    .when(at(T0 + 10 + day, withId('daily', cmd('Snapshot'))))
     .thenRejected('DuplicateOrder', 'DUPLICATE_REQUEST');
 });
 
-test('an id older than 7 days of ts is forgotten and the command runs again', () => {
-  const week = 7 * 24 * 3_600_000;
-  given(pool(), at(T0 + 10, withId('weekly', cmd('Snapshot'))))
-    .when(at(T0 + 10 + week + 1, withId('weekly', cmd('Snapshot'))))
+test('an id older than 24 hours of ts is forgotten and the command runs again', () => {
+  const day = 24 * 3_600_000;
+  given(pool(), at(T0 + 10, withId('daily', cmd('Snapshot'))))
+    .when(at(T0 + 10 + day + 1, withId('daily', cmd('Snapshot'))))
     .then((events) => assert.deepEqual(types(events), ['SnapshotRequested']));
 });
 

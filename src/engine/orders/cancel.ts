@@ -5,13 +5,14 @@ import { closeGate, reasonText } from '../risk/gate.js';
 import type { TraderOrder } from '../types.js';
 import { findTraderOrder } from './lookup.js';
 import { cloneOrder } from './record.js';
+import { legRemoved } from './leg-events.js';
 
 export function cancelTraderOrder(ctx: Ctx, cmd: CommandOf<'CancelTraderOrder' | 'CancelTraderOrderSlTp'>): void {
   const p = cmd.params;
   const refs: RejectRefs = { order_id: p.uuid, account_id: p.account_id, order_type: p.order_type };
   const gate = closeGate(ctx.state, ctx.ts);
   if (gate !== null) return ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs);
-  const found = findTraderOrder(ctx.state, p.uuid, p.account_id);
+  const found = findTraderOrder(ctx.state, p.uuid, p.account_id, ctx.ts);
   if (found.kind === 'none') return ctx.reject('OrderNotFound', 'ORDER_NOT_FOUND', 'no such order for this account', refs);
   const o = found.kind === 'active' ? found.order : null;
   if (cmd.type === 'CancelTraderOrder') return cancelPlain(ctx, o, refs);
@@ -57,15 +58,14 @@ function cancelLegs(ctx: Ctx, o: TraderOrder, p: CancelTrader, refs: RejectRefs)
     return ctx.reject('CANCELLED', 'INVALID_SLTP', 'sltp_cancel must set sl or tp to true', refs);
   }
   const pending = o.order_status === 'PENDING';
-  const base = { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type };
   if (flags.sl) {
     const old = pending ? (o.sltp_on_fill?.sl ?? null) : o.stop_loss_price;
     if (old === null) ctx.reject('OrderNotFound', 'NO_STOP_LOSS', 'the order has no stop-loss', refs);
-    else ctx.emit('StopLossRemoved', { ...base, old_price: old, reason: 'USER' });
+    else ctx.emit('StopLossRemoved', legRemoved(o, old, 'USER'));
   }
   if (flags.tp) {
     const old = pending ? (o.sltp_on_fill?.tp ?? null) : o.take_profit_price;
     if (old === null) ctx.reject('OrderNotFound', 'NO_TAKE_PROFIT', 'the order has no take-profit', refs);
-    else ctx.emit('TakeProfitRemoved', { ...base, old_price: old, reason: 'USER' });
+    else ctx.emit('TakeProfitRemoved', legRemoved(o, old, 'USER'));
   }
 }

@@ -49,7 +49,7 @@ export function executeTraderOrder(ctx: Ctx, cmd: CommandOf<'ExecuteTraderOrder'
 function findOpenPosition(ctx: Ctx, p: Pick<ExecuteTrader, 'uuid' | 'account_id'>, refs: object): TraderOrder | null {
   const gate = closeGate(ctx.state, ctx.ts);
   if (gate !== null) { ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs); return null; }
-  const found = findTraderOrder(ctx.state, p.uuid, p.account_id);
+  const found = findTraderOrder(ctx.state, p.uuid, p.account_id, ctx.ts);
   if (found.kind === 'none') { ctx.reject('OrderNotFound', 'ORDER_NOT_FOUND', 'no such order for this account', refs); return null; }
   if (found.kind === 'closed' || found.order.order_status !== 'FILLED') {
     ctx.reject('OrderNotFound', 'INVALID_STATUS', 'the order is not an open position', refs);

@@ -11,10 +11,20 @@ export function owns(account: string, orderAccount: string, uuid: string): boole
 
 export type Found = { kind: 'active'; order: TraderOrder } | { kind: 'closed'; order: ClosedOrder } | { kind: 'none' };
 
-export function findTraderOrder(state: State, uuid: string, account: string): Found {
+/** The order `uuid` as `account` sees it at command time `now` (a forgotten closed order is none). */
+export function findTraderOrder(state: State, uuid: string, account: string, now: number): Found {
   const o = state.orders.get(uuid);
   if (o !== undefined) return owns(account, o.account_id, uuid) ? { kind: 'active', order: o } : { kind: 'none' };
-  const c = state.closed.get(uuid);
+  const c = rememberedClosed(state, uuid, now);
   if (c !== undefined && owns(account, c.account_id, uuid)) return { kind: 'closed', order: c };
   return { kind: 'none' };
+}
+
+/**
+ * A closed order still remembered at `now` (§12): evolve forgets on the ts of each event, so a
+ * command is checked against its own ts here before its first event prunes.
+ */
+export function rememberedClosed(state: State, uuid: string, now: number): ClosedOrder | undefined {
+  const c = state.closed.get(uuid);
+  return c === undefined || now - c.closed_ts > state.config.history_window_ms ? undefined : c;
 }

@@ -4,9 +4,10 @@ import type { Ctx } from '../ctx.js';
 import { fee } from '../math.js';
 import { openCheck, reasonText } from '../risk/gate.js';
 import { HARD_MAX_LEVERAGE, type SlTp, type TraderOrder } from '../types.js';
-import { PLACEHOLDER_ACCOUNT } from './lookup.js';
+import { PLACEHOLDER_ACCOUNT, rememberedClosed } from './lookup.js';
 import { positionFields } from './position.js';
 import { applySlTp, hasLeg, legsValidAt } from './sltp.js';
+import { legPlaced } from './leg-events.js';
 
 export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
   const state = ctx.state;
@@ -28,7 +29,7 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
     return ctx.reject('CANCELLED', 'INVALID_SLTP', long ? 'stop-loss and take-profit must satisfy sl < price < tp' : 'stop-loss and take-profit must satisfy tp < price < sl', refs);
   }
   const candidate = ctx.peekUuid();
-  if (state.orders.has(candidate) || state.closed.has(candidate)) {
+  if (state.orders.has(candidate) || rememberedClosed(state, candidate, ctx.ts) !== undefined) {
     return ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', 'this command id already created an order (outside the dedupe window)', refs);
   }
   const account = p.account_id === PLACEHOLDER_ACCOUNT ? candidate : p.account_id;
@@ -77,9 +78,8 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
 /** Legs given at open are validated against R, so none crosses: they are only placed. */
 function placeOpeningLegs(ctx: Ctx, uuid: string, legs: SlTp): void {
   const live = ctx.state.orders.get(uuid)!;
-  const base = { order_id: uuid, account_id: live.account_id, position_type: live.position_type };
-  if (legs.sl !== null) ctx.emit('StopLossPlaced', { ...base, price: legs.sl, old_price: null });
-  if (legs.tp !== null) ctx.emit('TakeProfitPlaced', { ...base, price: legs.tp, old_price: null });
+  if (legs.sl !== null) ctx.emit('StopLossPlaced', legPlaced(live, legs.sl, null));
+  if (legs.tp !== null) ctx.emit('TakeProfitPlaced', legPlaced(live, legs.tp, null));
 }
 
 /** §5.3 step 3: a resting limit fills at X with FilledOnLimit; its legs are then handled at X. */

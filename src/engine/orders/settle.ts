@@ -4,6 +4,7 @@ import type { LegRemoveReason } from '../events.js';
 import { fee, round, unrealizedPnl } from '../math.js';
 import type { CloseType, Pool, TraderOrder } from '../types.js';
 import { cloneOrder } from './record.js';
+import { legRemoved } from './leg-events.js';
 
 function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
   const p = ctx.state.pool;
@@ -70,8 +71,7 @@ function clearLegs(o: TraderOrder): void {
 
 /** One …Removed per leg that was registered, in the order close limit, SL, TP (§12). */
 function reportDroppedLegs(ctx: Ctx, o: TraderOrder, legs: Legs, reason: LegRemoveReason): void {
-  const base = { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type };
-  if (legs.close !== null) ctx.emit('CloseLimitRemoved', { ...base, old_price: legs.close, reason });
-  if (legs.sl !== null) ctx.emit('StopLossRemoved', { ...base, old_price: legs.sl, reason });
-  if (legs.tp !== null) ctx.emit('TakeProfitRemoved', { ...base, old_price: legs.tp, reason });
+  if (legs.close !== null) ctx.emit('CloseLimitRemoved', legRemoved(o, legs.close, reason));
+  if (legs.sl !== null) ctx.emit('StopLossRemoved', legRemoved(o, legs.sl, reason));
+  if (legs.tp !== null) ctx.emit('TakeProfitRemoved', legRemoved(o, legs.tp, reason));
 }

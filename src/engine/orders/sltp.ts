@@ -3,6 +3,7 @@
 import type { Ctx } from '../ctx.js';
 import type { PositionType, SlTp, TraderOrder } from '../types.js';
 import { settle } from './settle.js';
+import { legPlaced } from './leg-events.js';
 
 /** LONG sl ≥ P; SHORT sl ≤ P. */
 export function stopLossCrossed(side: PositionType, sl: number, p: number): boolean {
@@ -42,7 +43,6 @@ export function applySlTp(ctx: Ctx, o: TraderOrder, legs: SlTp, p: number, trigg
     settle(ctx, o, p, rate, 'TakeProfit', trigger);
     return;
   }
-  const base = { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type };
-  if (legs.sl !== null) ctx.emit('StopLossPlaced', { ...base, price: legs.sl, old_price: o.stop_loss_price });
-  if (legs.tp !== null) ctx.emit('TakeProfitPlaced', { ...base, price: legs.tp, old_price: o.take_profit_price });
+  if (legs.sl !== null) ctx.emit('StopLossPlaced', legPlaced(o, legs.sl, o.stop_loss_price));
+  if (legs.tp !== null) ctx.emit('TakeProfitPlaced', legPlaced(o, legs.tp, o.take_profit_price));
 }

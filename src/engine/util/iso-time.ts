@@ -1,10 +1,12 @@
 // ISO-8601 UTC text of a millisecond timestamp, computed without Date (the engine reads no clock).
-// Civil-from-days conversion (proleptic Gregorian calendar). Built flat from char codes, and the
-// last result is reused: the commands of one batch mostly share a millisecond.
+// Civil-from-days conversion (proleptic Gregorian calendar). Built flat from char codes; the last
+// result is reused (the commands of one batch mostly share a millisecond) and so is the date of
+// the last day, so a new millisecond only fills in the time of day.
 
 const codes: number[] = new Array<number>(24);
 let lastMs = NaN;
 let lastText = '';
+let lastDay = NaN;
 
 function put(at: number, n: number, width: number): void {
   for (let i = width - 1; i >= 0; i--) { codes[at + i] = 48 + (n % 10); n = Math.floor(n / 10); }
@@ -18,6 +20,13 @@ export function isoTime(ms: number): string {
   const mi = Math.floor(rem / 60_000); rem -= mi * 60_000;
   const ss = Math.floor(rem / 1000);
   const mss = rem - ss * 1000;
+  if (days === lastDay) {
+    // codes[0..10] still hold this day's date
+    put(11, hh, 2); put(14, mi, 2); put(17, ss, 2); put(20, mss, 3);
+    lastMs = ms;
+    lastText = String.fromCharCode.apply(null, codes);
+    return lastText;
+  }
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -33,7 +42,9 @@ export function isoTime(ms: number): string {
     put(11, hh, 2); codes[13] = 58; put(14, mi, 2); codes[16] = 58; put(17, ss, 2); codes[19] = 46;
     put(20, mss, 3); codes[23] = 90;
     text = String.fromCharCode.apply(null, codes);
+    lastDay = days;
   } else {
+    lastDay = NaN;
     const pad = (n: number, w: number): string => String(n).padStart(w, '0');
     const year = (y < 0 ? '-' : '+') + pad(Math.abs(y), 6);
     text = `${year}-${pad(m, 2)}-${pad(d, 2)}T${pad(hh, 2)}:${pad(mi, 2)}:${pad(ss, 2)}.${pad(mss, 3)}Z`;
