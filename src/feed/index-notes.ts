@@ -4,9 +4,9 @@ import type { Logger } from '../runtime/logger.js';
 import type { OracleNote, StepOutcome } from './oracle.js';
 import type { FeedRunner } from './runner.js';
 
-/** Sends the step's command (PriceTick with `sources` and `excluded`, or Heartbeat) and reports its notes. */
+/** Sends the step's commands (PriceTick with `sources` and `excluded`, or Heartbeat) and reports its notes. */
 export function applyStep(out: StepOutcome, runner: FeedRunner, log: Logger): void {
-  runner.sendIndexed(out.emission, { sources: out.index.sources, excluded: out.index.excluded });
+  for (const { emission, index } of out.sent) runner.sendIndexed(emission, { sources: index.sources, excluded: index.excluded });
   for (const n of out.notes) report(n, out.t, runner, log);
 }
 

@@ -38,7 +38,11 @@ export type OracleNote =
   | { kind: 'quorum_lost'; why: 'fresh' | 'agreeing'; used: number; quorum: number; excluded: Record<string, Exclusion> }
   | { kind: 'quorum_regained'; index: number; used: number; quorum: number };
 
-export interface StepOutcome { t: number; index: IndexResult; emission: Emission | null; notes: OracleNote[] }
+/** A command the step decided, with the index it carries (its `sources` and `excluded`). */
+export interface Sent { emission: Emission; index: IndexResult }
+
+/** A step: the index at its end, the commands to send in order (at most one unless tick ms is 0), what changed. */
+export interface StepOutcome { t: number; index: IndexResult; sent: Sent[]; notes: OracleNote[] }
 
 interface Pending { name: string; price: number; at: number }
 
@@ -90,27 +94,47 @@ export class Oracle {
     return m;
   }
 
-  /** The step at time `t` (steps must not go back): the index, the command to send, what changed. */
+  /**
+   * The step at time `t` (steps must not go back). Like the single-source feed, which at one
+   * instant first sends what was due and then reads a price arriving at that instant, it first
+   * evaluates the index over the messages that arrived before `t`, then again with those that
+   * arrived at `t` exactly (if any): so one source alone sends exactly what that feed sends.
+   */
   step(t: number): StepOutcome {
     if (this.lastStep !== null && t < this.lastStep) throw new RangeError(`step ${t} before step ${this.lastStep}`);
     this.lastStep = t;
+    const sent: Sent[] = [];
+    this.apply((at) => at < t);
+    let index = this.evaluate(t, sent);
+    if (this.apply((at) => at <= t)) index = this.evaluate(t, sent);
+    this.lastIndex = index;
+    return { t, index, sent, notes: this.noteChanges(index) };
+  }
+
+  /** Moves the pending messages that pass `due` (a prefix: arrivals do not go back) into the quotes. */
+  private apply(due: (at: number) => boolean): boolean {
     let i = 0;
-    for (; i < this.pending.length && this.pending[i]!.at <= t; i++) {
+    for (; i < this.pending.length && due(this.pending[i]!.at); i++) {
       const p = this.pending[i]!;
       this.quotes.set(p.name, { price: p.price, at: p.at });
       this.delivered = true;
     }
     if (i > 0) this.pending = this.pending.slice(i);
+    return i > 0;
+  }
+
+  /** The index at `t` over the quotes as they are, offered to the gate when the quorum holds. */
+  private evaluate(t: number, sent: Sent[]): IndexResult {
     const quotes = [...this.quotes].map(([name, q]) => ({ name, price: q.price, at: q.at }));
     const index = indexAt(quotes, t, this.rule);
-    this.lastIndex = index;
-    const notes = this.noteChanges(index);
-    let emission: Emission | null = null;
     if (index.price !== null) {
-      emission = this.gate.offer(index.price, null, t, this.delivered);
-      if (emission !== null) this.delivered = false;
+      const emission = this.gate.offer(index.price, null, t, this.delivered);
+      if (emission !== null) {
+        this.delivered = false;
+        sent.push({ emission, index });
+      }
     }
-    return { t, index, emission, notes };
+    return index;
   }
 
   private noteChanges(index: IndexResult): OracleNote[] {

@@ -44,11 +44,11 @@ test('two of three sources silent → no ticks → opens refused past 30 s → a
       const [at, src, price] = trades[ti]!;
       oracle.message(src, tradeMessage(src, price, T0 + at), T0 + at);
     }
-    const e = oracle.step(T0 + t).emission;
-    if (e === null) continue;
-    feedAt.push(t);
-    const params = e.kind === 'tick' ? { price: e.price, source: 'index', sources: oracle.lastIndex!.sources, excluded: oracle.lastIndex!.excluded } : {};
-    input.push(JSON.stringify({ v: 1, id: `feed:index:0:${n++}`, ts: T0 + t, type: e.kind === 'tick' ? 'PriceTick' : 'Heartbeat', params }));
+    for (const { emission: e, index } of oracle.step(T0 + t).sent) {
+      feedAt.push(t);
+      const params = e.kind === 'tick' ? { price: e.price, source: 'index', sources: index.sources, excluded: index.excluded } : {};
+      input.push(JSON.stringify({ v: 1, id: `feed:index:0:${n++}`, ts: T0 + t, type: e.kind === 'tick' ? 'PriceTick' : 'Heartbeat', params }));
+    }
   }
   // the feed spoke until coinbase and kraken went stale (10 s), then not until kraken's return at 50 s
   assert.equal(Math.max(...feedAt.filter((t) => t < 50_000)), 10_000);

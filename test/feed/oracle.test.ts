@@ -24,8 +24,9 @@ function run(sources: typeof THREE, msgs: [number, ExchangeName, string][], unti
   for (let t = 0; t <= until; t += 250) {
     for (; i < msgs.length && msgs[i]![0] <= t; i++) oracle.message(msgs[i]![1], tradeMessage(msgs[i]![1], msgs[i]![2], T0), T0 + msgs[i]![0]);
     const s = oracle.step(T0 + t);
-    if (s.emission?.kind === 'tick') out.push(`${t} tick ${s.emission.price} ${JSON.stringify(s.index.sources)} ${JSON.stringify(s.index.excluded)}`);
-    if (s.emission?.kind === 'heartbeat') out.push(`${t} hb`);
+    for (const { emission: e, index } of s.sent) {
+      out.push(e.kind === 'tick' ? `${t} tick ${e.price} ${JSON.stringify(index.sources)} ${JSON.stringify(index.excluded)}` : `${t} hb`);
+    }
     notes.push(...s.notes.map((n) => ({ ...n, t })));
   }
   return { out, notes, oracle };
@@ -71,9 +72,21 @@ test('given two of three sources silent past source_stale_ms, then no ticks and 
 test('a message counts from the first step at or after its arrival, never before', () => {
   const oracle = new Oracle(THREE.slice(0, 1), { quorum: 1, maxDeviation: 0.01, staleMs: 10_000 }, new TickGate({ tickMs: 0, heartbeatMs: 0, tickSize: 1 }));
   oracle.message('binance', tradeMessage('binance', '65000', T0), T0 + 251);
-  assert.equal(oracle.step(T0 + 250).emission, null);
-  assert.equal(oracle.step(T0 + 500).emission?.kind, 'tick');
+  assert.deepEqual(oracle.step(T0 + 250).sent, []);
+  assert.equal(oracle.step(T0 + 500).sent[0]?.emission.kind, 'tick');
   assert.throws(() => oracle.step(T0 + 250), /before step/);
+});
+
+test('at one instant, what was due goes out first, then a price arriving at that instant is read (as the single-source feed)', () => {
+  const oracle = new Oracle(THREE.slice(0, 1), { quorum: 1, maxDeviation: 0.01, staleMs: 10_000 }, new TickGate({ tickMs: 0, heartbeatMs: 1000, tickSize: 1 }));
+  const at = (t: number, p: string): void => { oracle.message('binance', tradeMessage('binance', p, T0), T0 + t); };
+  at(0, '65000');
+  oracle.step(T0); // tick 65000
+  at(500, '65000'); // a heartbeat is due at 1000
+  at(1000, '65100'); // and a new price arrives at 1000 exactly
+  const s = oracle.step(T0 + 1000);
+  assert.deepEqual(s.sent.map((x) => x.emission.kind === 'tick' ? `tick ${x.emission.price}` : 'hb'), ['hb', 'tick 65100']);
+  assert.equal(s.index.price, 65_100);
 });
 
 test('one source alone: heartbeats only when it delivered since the last command, as the single-source feed', () => {
@@ -88,7 +101,7 @@ test('garbage is counted as dropped per source and changes nothing', () => {
   assert.equal(oracle.message('kraken', '{"event":"heartbeat"}', T0).kind, 'ignored');
   assert.equal(oracle.message('coinbase', '{"type":"ticker","price":"x"}', T0).kind, 'malformed');
   assert.deepEqual([oracle.stats['kraken']!.dropped, oracle.stats['kraken']!.messages, oracle.stats['coinbase']!.dropped], [1, 2, 1]);
-  assert.equal(oracle.step(T0).emission, null);
+  assert.deepEqual(oracle.step(T0).sent, []);
 });
 
 test('the same messages and steps give the same commands (determinism)', () => {
@@ -106,12 +119,12 @@ test('while the engine ignores ticks nothing goes out; on resume the index is se
   const oracle = new Oracle(THREE, { quorum: 2, maxDeviation: 0.01, staleMs: 10_000 }, gate);
   const feed = (t: number): void => { for (const ex of ['binance', 'coinbase', 'kraken'] as const) oracle.message(ex, tradeMessage(ex, '65000', T0), T0 + t); };
   feed(0);
-  assert.equal(oracle.step(T0).emission?.kind, 'tick');
+  assert.equal(oracle.step(T0).sent[0]?.emission.kind, 'tick');
   gate.setPaused(true);
-  for (let t = 250; t <= 3000; t += 250) { feed(t); assert.equal(oracle.step(T0 + t).emission, null); }
+  for (let t = 250; t <= 3000; t += 250) { feed(t); assert.deepEqual(oracle.step(T0 + t).sent, []); }
   gate.setPaused(false);
   feed(3250);
-  assert.deepEqual(oracle.step(T0 + 3250).emission, { kind: 'tick', price: 65_000, feedTs: null, at: T0 + 3250 });
+  assert.deepEqual(oracle.step(T0 + 3250).sent.map((x) => x.emission), [{ kind: 'tick', price: 65_000, feedTs: null, at: T0 + 3250 }]);
 });
 
 test('property: one source alone sends what the single-source feed sends, for prices arriving on the step grid', () => {
@@ -141,8 +154,7 @@ test('property: one source alone sends what the single-source feed sends, for pr
     let i = 0;
     for (let s = 0; s <= until; s += 250) {
       for (; i < msgs.length && msgs[i]![0] <= s; i++) oracle.message('binance', tradeMessage('binance', String(msgs[i]![1]), 0), msgs[i]![0]);
-      const e = oracle.step(s).emission;
-      if (e !== null) index.push(e.kind === 'tick' ? `${e.at} tick ${e.price}` : `${e.at} hb`);
+      for (const { emission: e } of oracle.step(s).sent) index.push(e.kind === 'tick' ? `${e.at} tick ${e.price}` : `${e.at} hb`);
     }
     assert.deepEqual(index, today);
   }));
