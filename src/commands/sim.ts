@@ -61,10 +61,15 @@ export async function sim(opts: SimCliOptions): Promise<void> {
   if (failed > 0) throw new CliError(`${failed} of ${seeds.length} seeds failed (each replays with the command printed above it)`);
 }
 
+/** What a failing seed prints: the seed, its schedule shrunk, every violation, the replay command. */
+export function failureText(r: SeedReport): string {
+  let out = `\nseed ${r.seed} FAILED (faults ${r.faults || 'none'}; shrunk to ${r.shrunk || 'no faults'})\n`;
+  for (const v of r.violations) out += `  - ${v}\n`;
+  return `${out}  replay: ${r.replay}\n`;
+}
+
 function printFailure(r: SeedReport): void {
-  process.stderr.write(`\nseed ${r.seed} FAILED (faults ${r.faults || 'none'}; shrunk to ${r.shrunk || 'no faults'})\n`);
-  for (const v of r.violations) process.stderr.write(`  - ${v}\n`);
-  process.stderr.write(`  replay: ${r.replay}\n`);
+  process.stderr.write(failureText(r));
 }
 
 export interface FuzzCliOptions { inputs?: string; seed?: string; from?: string; hangMs?: string; http?: string; redis?: string; json?: boolean }

@@ -159,9 +159,16 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         case 'second-engine': secondEngine(dir, violations); await standbyReads(dir, sb, violations); break;
         case 'redeliver': sb.rewind = rng.int(1, 5); break;
       }
-      const client = plan.submits.map((s) => s.raw);
-      // each client appends on its own (separate transactions), in arrival order
-      for (const raw of client) { append([raw]); if (!raw.includes('"genesis"')) sent.push(raw); }
+      // each client appends on its own (its own transaction), in arrival order; a client's
+      // consecutive commands are one append, as one submit of several commands is
+      for (let i = 0; i < plan.submits.length;) {
+        let j = i + 1;
+        while (j < plan.submits.length && plan.submits[j]!.client === plan.submits[i]!.client) j++;
+        const raws = plan.submits.slice(i, j).map((x) => x.raw);
+        append(raws);
+        for (const raw of raws) if (!raw.includes('"genesis"')) sent.push(raw);
+        i = j;
+      }
       if (plan.price !== null && silentSteps === 0) append([JSON.stringify({ v: 1, id: `tick-${step}`, type: 'PriceTick', params: { price: plan.price, source: 'sim' } })]);
       if (silentSteps > 0) silentSteps--;
       if (Math.floor(now / HOUR) > hour) {

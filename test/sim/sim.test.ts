@@ -7,6 +7,7 @@ import { DEFAULT_FAULTS, FAULT_KINDS, formatSchedule, parseSchedule, planFaults 
 import { replayCommand, runSeed } from '../../src/sim/campaign.js';
 import { shrink } from '../../src/sim/shrink.js';
 import { simulate } from '../../src/sim/simulate.js';
+import { failureText } from '../../src/commands/sim.js';
 import { planWorkload } from '../../src/sim/workload.js';
 import { relayerAsync } from '../e2e/cli-helpers.js';
 import { mutantLoop, type Bug } from './mutant-loop.js';
@@ -69,11 +70,32 @@ for (const bug of ['ack-before-commit', 'position-first', 'swallow-commit-error'
       const s = await shrink(o, r);
       assert.ok(s.result.faults.length <= o.faults.length);
       assert.ok(s.result.violations.length > 0, 'the shrunk schedule still fails');
+      // fewest faults: without any one of them the run passes
+      for (let i = 0; i < s.result.faults.length; i++) {
+        const fewer = s.result.faults.filter((_, j) => j !== i);
+        assert.deepEqual((await simulate({ ...o, faults: fewer })).violations, [], `fault ${i} of ${formatSchedule(s.result.faults)} is not needed`);
+      }
       caught = { seed, schedule: formatSchedule(s.result.faults), violation: s.result.violations[0]! };
     }
     assert.notEqual(caught, null, `${bug} survived 100 seeds`);
   });
 }
+
+test('a failure prints the seed, the shrunk schedule and a replay command that reproduces it', async () => {
+  const loop = mutantLoop('position-first');
+  let report = null;
+  for (let seed = 1; seed <= 100 && report === null; seed++) {
+    const r = await runSeed(seed, { steps: 120, kinds: DEFAULT_FAULTS, shrink: true, fsync: false, loop });
+    if (!r.ok) report = r;
+  }
+  assert.ok(report !== null, 'position-first survived 100 seeds');
+  const text = failureText(report);
+  assert.match(text, new RegExp(`seed ${report.seed} FAILED \\(faults .*; shrunk to ${report.shrunk || 'no faults'}\\)`));
+  const m = /replay: relayer sim --seed (\d+) --steps (\d+) --schedule '([^']*)'/.exec(text);
+  assert.ok(m !== null, text);
+  const again = await simulate({ seed: Number(m[1]), steps: Number(m[2]), faults: parseSchedule(m[3]!), loop });
+  assert.deepEqual(again.violations, report.violations);
+});
 
 test('the correct copy of the loop passes the seeds that catch the mutants (the catch is the bug, not the copy)', async () => {
   for (let seed = 1; seed <= 5; seed++) {
