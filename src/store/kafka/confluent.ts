@@ -156,8 +156,10 @@ class RdkafkaProducer {
   private initialised = false;
   private groups = new Map<string, Promise<RdConsumer>>();
   private readonly transactional: boolean;
+  /** When librdkafka last lost the broker, until an operation completes again. */
+  private downSince: number | null = null;
 
-  constructor(private readonly base: Record<string, unknown>, opts: ProducerOptions, log: Logger) {
+  constructor(private readonly base: Record<string, unknown>, opts: ProducerOptions, private readonly log: Logger) {
     const m = confluentModule();
     const conf: Record<string, unknown> = {
       ...base,
@@ -177,8 +179,18 @@ class RdkafkaProducer {
     this.rd.on('delivery-report', (err, r) => {
       if (r.opaque instanceof SendWait) r.opaque.report(err, r);
     });
-    // librdkafka reports broker trouble here too; the failed operation itself is what the backend acts on
-    this.rd.on('event.error', (e) => log.debug({ code: e.code, err: e.message }, 'librdkafka error'));
+    // librdkafka retries a lost broker inside the pending operation (up to the timeouts above), so
+    // a short outage may never fail one: say so in the words the backend's own retries use
+    // (these events carry code -1, so they are known by librdkafka's text for the two codes)
+    const lost = /broker transport failure|all broker connections are down/;
+    let warnedAt = 0;
+    this.rd.on('event.error', (e) => {
+      if (lost.test(e.message) && Date.now() - warnedAt > 5000) {
+        warnedAt = Date.now();
+        this.downSince ??= warnedAt;
+        log.warn({ op: 'librdkafka', code: e.code, err: e.message }, 'kafka: operation failed, retrying');
+      } else log.debug({ code: e.code, err: e.message }, 'librdkafka error');
+    });
   }
 
   /**
@@ -207,6 +219,14 @@ class RdkafkaProducer {
     } catch (e) {
       throw await this.explain(e as Error);
     }
+    this.resumed(what);
+  }
+
+  /** An operation completed: if the broker had been lost, say it is back (as the backend's retries do). */
+  private resumed(what: string): void {
+    if (this.downSince === null) return;
+    this.log.warn({ op: what, down_ms: Date.now() - this.downSince }, 'kafka: broker reachable again, resumed');
+    this.downSince = null;
   }
 
   async connect(): Promise<void> {
@@ -254,11 +274,14 @@ class RdkafkaProducer {
         send.produced++;
       }
     }
+    let r: RecordMetadata[];
     try {
-      return await send.done;
+      r = await send.done;
     } catch (e) {
       throw await this.explain(e as Error);
     }
+    this.resumed('sending records');
+    return r;
   }
 
   /** Starts a transaction; the first one initialises the transactional id (fencing older holders). */
