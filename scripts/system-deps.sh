@@ -6,6 +6,9 @@
 #   openssl     the self-signed certificate of that sample
 #   curl        requests through nginx
 #   java 17+ and maven   the local Kafka broker (scripts/kafka/start.sh)
+#   a C/C++ toolchain and the -dev libraries librdkafka links against: the optional Kafka client
+#               @confluentinc/kafka-javascript compiles its bundled librdkafka from source with
+#               CKJS_LINKING=dynamic (its default build downloads libraries, which is not reachable)
 # `.ci/run` runs it first; `npm test` runs it when a tool is missing and it can install (root or
 # passwordless sudo). `--check` only lists what is missing (exit 1 if anything is).
 set -euo pipefail
@@ -18,6 +21,13 @@ need openssl openssl
 need curl curl
 need java openjdk-17-jre-headless
 need mvn maven
+need make build-essential
+need python3 python3
+# libraries are not commands: ask dpkg (the -dev packages hold the headers the build needs)
+lib() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+if command -v dpkg >/dev/null 2>&1; then
+  for pkg in libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev; do lib "$pkg"; done
+fi
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "${1:-}" = "--check" ]; then echo "${missing[*]}"; exit 1; fi
 if ! command -v apt-get >/dev/null 2>&1; then

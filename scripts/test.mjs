@@ -8,6 +8,7 @@
 // locally (no Java or Maven, say) the Kafka tests skip with a loud message. The broker-outage test
 // stops and restarts the broker, so it runs alone after the main suite.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -37,6 +38,31 @@ if (spawnSync('bash', ['scripts/system-deps.sh', '--check'], { cwd: ROOT, stdio:
     const msg = 'system tools are missing and could not be installed (run scripts/system-deps.sh as root)';
     if (CI) { process.stderr.write(`test: ${msg} (CI=true): failing the run\n`); process.exit(1); }
     process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${msg}: the tests that need them will skip\n${'!'.repeat(100)}\n\n`);
+  }
+}
+
+// The optional Kafka client @confluentinc/kafka-javascript is a native addon built for one Node
+// release. When it does not load (not built at `npm ci` because CKJS_LINKING was unset, or built for
+// another Node), build it here against the system's libraries (scripts/system-deps.sh installs
+// them): its tests need it under CI=true and skip loudly without it locally.
+const require = createRequire(import.meta.url);
+function confluentLoads() {
+  const r = spawnSync(process.execPath, ['-e', "require('@confluentinc/kafka-javascript')"], { cwd: ROOT, stdio: 'ignore' });
+  return r.status === 0;
+}
+if (!confluentLoads()) {
+  let present = true;
+  try { require.resolve('@confluentinc/kafka-javascript/package.json', { paths: [ROOT] }); } catch { present = false; }
+  process.stderr.write(`test: the Kafka client @confluentinc/kafka-javascript does not load; ${present ? 'rebuilding' : 'installing'} it (CKJS_LINKING=dynamic, a few minutes)\n`);
+  const buildEnv = { ...process.env, CKJS_LINKING: 'dynamic', npm_config_build_from_source: 'true' };
+  const args = present
+    ? ['rebuild', '@confluentinc/kafka-javascript', '--foreground-scripts']
+    : ['install', '--no-save', '--no-audit', '--no-fund', '--include=optional'];
+  const b = spawnSync('npm', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: buildEnv });
+  if (b.status !== 0 || !confluentLoads()) {
+    const msg = 'the optional Kafka client @confluentinc/kafka-javascript could not be built';
+    if (CI) { process.stderr.write(`test: ${msg} (CI=true): failing the run\n`); process.exit(1); }
+    process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${msg}: its tests will skip\n${'!'.repeat(100)}\n\n`);
   }
 }
 
