@@ -9,7 +9,7 @@ import { emptyState, execute, parseEnvelope, type Command } from '../../src/engi
 import { silentLogger } from '../../src/runtime/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
-import { decodeSnapshot, encodeSnapshotImage, STATE_FILE_VERSION } from '../../src/runtime/state-file.js';
+import { decodeSnapshot, encodeStateLines } from '../../src/runtime/state-file.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { migrate } from '../../src/store/sqlite/schema.js';
 import { Reporter, result } from '../engine/report.js';
@@ -76,16 +76,22 @@ export async function benchDurable(opts: DurableOptions): Promise<void> {
     rep.note(`durable.snapshot: ${orders} resting orders`);
     const state = restingState(orders);
     const snapStore = new SqliteStore(join(root, 'snap'), GENESIS);
+    // what `relayer run` does: the engine thread encodes the state; packing and storing run in the
+    // commit worker there (here in-thread, timed separately)
     const s0 = performance.now();
-    const enc = encodeSnapshotImage(state, '0'.repeat(64), null);
-    const info = await snapStore.saveSnapshot({ seq: state.seq, position: null, created_ts: state.last_ts, state_hash: enc.meta.state_hash, checksum: enc.meta.checksum, version: STATE_FILE_VERSION }, enc.data);
+    const image = encodeStateLines(state);
+    const pauseMs = performance.now() - s0;
+    const info = await snapStore.saveSnapshotImage({
+      meta: { seq: state.seq, last_hash: '0'.repeat(64), state_hash: image.state_hash, lines: image.lines, input_position: null },
+      created_ts: state.last_ts, raw: image.raw, keep: 5,
+    });
     const saveMs = performance.now() - s0;
     const l0 = performance.now();
     const back = decodeSnapshot(await snapStore.loadSnapshot(info.id));
     const loadMs = performance.now() - l0;
     if (back.state.orders.size !== orders) throw new Error('snapshot lost orders');
     await snapStore.close();
-    rep.add(result('durable.snapshot', { orders, bytes: info.size, save_ms: Math.round(saveMs), load_ms: Math.round(loadMs) }, { metric: 'load_ms', op: '<=', value: 2000 }));
+    rep.add(result('durable.snapshot', { orders, bytes: info.size, save_ms: Math.round(saveMs), engine_pause_ms: Math.round(pauseMs), load_ms: Math.round(loadMs) }, { metric: 'load_ms', op: '<=', value: 2000 }));
     rep.finish(`relayer bench durable${opts.quick ? ' --quick' : ''}`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -8,11 +8,11 @@
 // snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
 // whose input position was not committed either, so it is re-executed identically on restart.
 import type { State } from '../engine/index.js';
-import type { Backend, FailedRecord, HeadBatch, StoredEvent } from '../store/types.js';
+import type { Backend, FailedRecord, HeadBatch, SnapshotInfo, StoredEvent } from '../store/types.js';
 import { ChainWriter, eventHead } from './chain.js';
 import type { Logger } from './logger.js';
 import { accountOf, failedOf, runRecord } from './record.js';
-import { encodeSnapshotImage } from './state-file.js';
+import { encodeSnapshotImage, encodeStateLines } from './state-file.js';
 import { summarize } from './summary.js';
 import { STATE_FILE_VERSION } from './state-file.js';
 
@@ -49,6 +49,8 @@ export type StopReason = 'signal' | 'shutdown-requested';
 
 export class EngineLoop {
   private stopping = false;
+  /** A snapshot being packed and stored off the engine thread (embedded), awaited before the next. */
+  private saving: Promise<void> | null = null;
   private eventsSinceSnapshot = 0;
   private lastSnapshotTs: number | null = null;
   readonly chain: ChainWriter;
@@ -146,14 +148,15 @@ export class EngineLoop {
         }
         if (snapshotAsked || shutdown || this.snapshotDue()) {
           if (inflight !== null) { const p = inflight; inflight = null; await p; }
-          await this.snapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
+          await this.startSnapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
         }
         // let signal handlers and timers run between batches even when input never runs dry
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
-      // the last batch is durable before run() returns (or its error is what run() throws)
+      // the last batch and snapshot are durable before run() returns (or their error is what it throws)
       if (inflight !== null) await inflight;
+      await this.settleSnapshot();
     }
     return shutdown ? 'shutdown-requested' : 'signal';
   }
@@ -171,18 +174,52 @@ export class EngineLoop {
     return this.state.last_ts - this.lastSnapshotTs >= this.opts.snapshotEveryMs;
   }
 
-  /** Persists the state at the last committed batch boundary and keeps the newest K. */
+  /** Persists the state at the last committed batch boundary and keeps the newest K; resolves once stored. */
   async snapshot(reason: string): Promise<void> {
+    await this.startSnapshot(reason);
+    await this.settleSnapshot();
+  }
+
+  /**
+   * Encodes the state now (the only part on the engine thread where the store packs images itself)
+   * and leaves packing and storing to the store; resolves once the encoding is done.
+   */
+  private async startSnapshot(reason: string): Promise<void> {
+    await this.settleSnapshot();
     const t0 = performance.now();
-    const { meta, data } = encodeSnapshotImage(this.state, this.chain.last, this.position);
-    const info = await this.backend.saveSnapshot({
-      seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
-      checksum: meta.checksum, version: STATE_FILE_VERSION,
-    }, data);
-    const pruned = await this.backend.pruneSnapshots(this.opts.keepSnapshots);
+    const log = this.opts.log;
+    const done = (info: SnapshotInfo, pruned: number | null): void => {
+      log.info({ reason, snapshot: info.id, seq: info.seq, bytes: info.size, ms: Math.round(performance.now() - t0), engine_ms: Math.round(paused), ...(pruned === null ? {} : { pruned }) }, 'snapshot saved');
+    };
+    let paused = 0;
+    let saving: Promise<void>;
+    if (this.backend.saveSnapshotImage !== undefined) {
+      const { raw, state_hash, lines } = encodeStateLines(this.state);
+      saving = this.backend.saveSnapshotImage({
+        meta: { seq: this.state.seq, last_hash: this.chain.last, state_hash, lines, input_position: this.position },
+        created_ts: this.state.last_ts, raw, keep: this.opts.keepSnapshots,
+      }).then((info) => done(info, null));
+      paused = performance.now() - t0;
+    } else {
+      const { meta, data } = encodeSnapshotImage(this.state, this.chain.last, this.position);
+      const info = await this.backend.saveSnapshot({
+        seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
+        checksum: meta.checksum, version: STATE_FILE_VERSION,
+      }, data);
+      const pruned = await this.backend.pruneSnapshots(this.opts.keepSnapshots);
+      paused = performance.now() - t0;
+      done(info, pruned);
+      saving = Promise.resolve();
+    }
+    saving.catch(() => undefined); // awaited by the next snapshot or at the end of run()
+    this.saving = saving;
     this.eventsSinceSnapshot = 0;
     this.lastSnapshotTs = this.state.last_ts;
-    this.opts.log.info({ reason, snapshot: info.id, seq: info.seq, bytes: info.size, ms: Math.round(performance.now() - t0), pruned }, 'snapshot saved');
+  }
+
+  private async settleSnapshot(): Promise<void> {
+    const p = this.saving;
+    this.saving = null;
+    if (p !== null) await p;
   }
 }
-

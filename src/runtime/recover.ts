@@ -3,7 +3,7 @@
 // (checking the hash chain as it goes), the feed clock from the last commit, and the input
 // position to resume after. Or, where faster (the engine is deterministic), re-execution of the
 // input log after the snapshot's input position up to the committed one: the state reached must
-// have exactly the committed seq, and the chain's head is the committed hash (D64).
+// have exactly the committed seq, and the chain's head is the committed hash (D63).
 import { emptyState, evolve, type EventEnvelope, type State } from '../engine/index.js';
 import type { Backend, SnapshotInfo } from '../store/types.js';
 import { LINE_TAIL_LENGTH } from '../store/event-line.js';

@@ -6,16 +6,12 @@
 // The checksum detects a flipped byte; the state hash proves what the state is. Built and read as
 // Buffers in chunks: a million orders do not fit in one string.
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody } from '../store/snapshot-image.js';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { decodeState, encodeState, type State } from '../engine/index.js';
 import { GENESIS_HASH } from './chain.js';
 
-export const STATE_FILE_VERSION = 2;
-
-/** Opens every binary snapshot image; a text one starts with '{'. */
-const IMAGE_MAGIC = Buffer.from('RLYSNAP\0', 'latin1');
-const IMAGE_BROTLI = 1;
+export const STATE_FILE_VERSION = IMAGE_VERSION;
 
 export interface SnapshotMeta {
   format: 'relayer-snapshot';
@@ -62,8 +58,8 @@ export function encodeSnapshot(state: State, lastHash: string, inputPosition: st
   return { meta, data: Buffer.concat([Buffer.from(`${JSON.stringify({ snapshot: meta })}\n`), ...chunks]) };
 }
 
-/** The version-2 binary image the engine loop stores: the canonical lines, compressed, checksummed. */
-export function encodeSnapshotImage(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
+/** The engine's canonical state lines as one buffer, with the state hash and line count. */
+export function encodeStateLines(state: State): { raw: Buffer; state_hash: string; lines: number } {
   const hash = createHash('sha256');
   const parts: string[] = [];
   const chunks: Buffer[] = [];
@@ -79,25 +75,19 @@ export function encodeSnapshotImage(state: State, lastHash: string, inputPositio
     if (parts.length >= 20_000) { chunks.push(Buffer.from(parts.join(''), 'utf8')); parts.length = 0; }
   }
   if (parts.length > 0) chunks.push(Buffer.from(parts.join(''), 'utf8'));
-  const raw = Buffer.concat(chunks);
-  const packed = brotliCompressSync(raw, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
-  });
-  const body = Buffer.concat([Buffer.from([IMAGE_BROTLI]), packed]);
-  const meta: SnapshotMeta = {
-    format: 'relayer-snapshot', version: 2, seq: state.seq, last_hash: lastHash,
-    state_hash: hash.digest('hex'), checksum: createHash('sha256').update(body).digest('hex'), lines, input_position: inputPosition,
-  };
-  const head = Buffer.from(JSON.stringify({ snapshot: meta }), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(head.length);
-  return { meta, data: Buffer.concat([IMAGE_MAGIC, len, head, body]) };
+  return { raw: Buffer.concat(chunks), state_hash: hash.digest('hex'), lines };
+}
+
+/** The version-2 binary image the engine loop stores: the canonical lines, compressed, checksummed. */
+export function encodeSnapshotImage(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
+  const { raw, state_hash, lines } = encodeStateLines(state);
+  return packImage({ seq: state.seq, last_hash: lastHash, state_hash, lines, input_position: inputPosition }, raw);
 }
 
 export interface DecodedSnapshot { meta: SnapshotMeta; state: State }
 
 export function readMeta(data: Buffer): { meta: SnapshotMeta; bodyStart: number } {
-  if (data.length >= IMAGE_MAGIC.length + 4 && data.subarray(0, IMAGE_MAGIC.length).equals(IMAGE_MAGIC)) return readImageMeta(data);
+  if (isImage(data)) return readImageMeta(data, STATE_FILE_VERSION);
   const nl = data.indexOf(0x0a);
   if (nl < 0) throw new Error('snapshot is empty or truncated');
   let meta: SnapshotMeta;
@@ -105,17 +95,6 @@ export function readMeta(data: Buffer): { meta: SnapshotMeta; bodyStart: number 
   if (meta?.format !== 'relayer-snapshot') throw new Error('not a relayer snapshot');
   if (meta.version > STATE_FILE_VERSION) throw new Error(`snapshot version ${meta.version} is newer than this binary supports (${STATE_FILE_VERSION})`);
   return { meta, bodyStart: nl + 1 };
-}
-
-function readImageMeta(data: Buffer): { meta: SnapshotMeta; bodyStart: number } {
-  const len = data.readUInt32LE(IMAGE_MAGIC.length);
-  const start = IMAGE_MAGIC.length + 4;
-  if (start + len > data.length) throw new Error('snapshot is truncated (header)');
-  let meta: SnapshotMeta;
-  try { meta = (JSON.parse(data.toString('utf8', start, start + len)) as { snapshot: SnapshotMeta }).snapshot; } catch { throw new Error('snapshot header is not valid JSON (checksum cannot be read)'); }
-  if (meta?.format !== 'relayer-snapshot') throw new Error('not a relayer snapshot');
-  if (meta.version > STATE_FILE_VERSION) throw new Error(`snapshot version ${meta.version} is newer than this binary supports (${STATE_FILE_VERSION})`);
-  return { meta, bodyStart: start + len };
 }
 
 function* bufferLines(data: Buffer, start: number): Generator<string> {
@@ -132,11 +111,7 @@ export function decodeSnapshot(data: Buffer): DecodedSnapshot {
   const { meta, bodyStart } = readMeta(data);
   const sum = createHash('sha256').update(data.subarray(bodyStart)).digest('hex');
   if (sum !== meta.checksum) throw new Error('snapshot checksum mismatch: the data is corrupted');
-  if (meta.version >= 2) {
-    if (data[bodyStart] !== IMAGE_BROTLI) throw new Error(`snapshot body codec ${data[bodyStart]} is unknown`);
-    const raw = brotliDecompressSync(data.subarray(bodyStart + 1));
-    return { meta, state: decodeState(bufferLines(raw, 0)) };
-  }
+  if (meta.version >= 2) return { meta, state: decodeState(bufferLines(unpackBody(data, bodyStart), 0)) };
   const state = decodeState(bufferLines(data, bodyStart));
   return { meta, state };
 }

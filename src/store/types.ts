@@ -110,12 +110,25 @@ export interface EventStore {
   failedCount(): Promise<number>;
 }
 
+/** A snapshot's canonical state lines to pack (compress, checksum), store, then keep the newest `keep`. */
+export interface ImageRequest {
+  meta: { seq: number; last_hash: string; state_hash: string; lines: number; input_position: string | null };
+  created_ts: number;
+  raw: Buffer;
+  keep: number;
+}
+
 export interface SnapshotStore {
   saveSnapshot(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo>;
   /** Newest first. */
   listSnapshots(): Promise<SnapshotInfo[]>;
   loadSnapshot(id: string): Promise<Buffer>;
   pruneSnapshots(keep: number): Promise<number>;
+  /**
+   * Optional: packs and stores an image of the canonical lines and prunes, off the engine thread
+   * and queued behind the commits sent before it (embedded).
+   */
+  saveSnapshotImage?(req: ImageRequest): Promise<SnapshotInfo>;
 }
 
 /**

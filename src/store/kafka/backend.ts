@@ -63,7 +63,7 @@ interface Known { seq: number; hash: string; position: string | null; failed: nu
 
 export class KafkaBackend implements Backend {
   readonly name = 'kafka';
-  /** The loop overlaps a commit's broker round trips with deciding the next batch (D64). */
+  /** The loop overlaps a commit's broker round trips with deciding the next batch (D61). */
   readonly overlapsCommits = true;
   readonly log: Logger;
   private readonly kafka: Kafka;
@@ -381,7 +381,7 @@ export class KafkaBackend implements Backend {
         const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
         if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
         for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
-        // the events go as compressed frames (D64); a record-batch codec on top would only cost CPU
+        // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
         const res = await tx.sendBatch({ acks: -1, topicMessages });
         for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
         await tx.sendOffsets({

@@ -1,5 +1,5 @@
 // What the backend writes on each topic, and reading it back.
-//   events: a frame per committed batch (D64): key = "<first seq>-<last seq>", value = [codec
+//   events: a frame per committed batch (D60): key = "<first seq>-<last seq>", value = [codec
 //           byte][brotli of the stored lines joined by '\n'], the same frame as the embedded store
 //           writes; records written before frames (key = seq, value = one line starting with '{')
 //           are still read, so an old topic needs no migration

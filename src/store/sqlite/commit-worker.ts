@@ -2,16 +2,18 @@
 // the hash chain, compressing the frame and the fsync'd transaction all happen here, so the
 // engine's thread decides the next batch meanwhile (DESIGN §8). The loop keeps at most one commit
 // in flight and waits for it before the next, so commits land in order and nothing is visible
-// before its own transaction ends.
+// before its own transaction ends. Snapshot images are packed and stored here too, queued behind
+// the commits sent before them, so the engine only pauses to encode the state.
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { HeadBatch } from '../types.js';
+import type { HeadBatch, SnapshotInfo } from '../types.js';
+import type { ImageRequest } from '../types.js';
 
-interface Request { n: number; batch: HeadBatch }
-type Response = { n: number; ok: true; hash: string } | { n: number; ok: false; error: string };
+type Request = { n: number; batch: HeadBatch } | { n: number; image: ImageRequest };
+type Response = { n: number; ok: true; value: string | SnapshotInfo } | { n: number; ok: false; error: string };
 
 export class CommitWorker {
-  private readonly pending = new Map<number, { resolve: (h: string) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void }>();
   private next = 0;
   private dead: Error | null = null;
 
@@ -21,7 +23,7 @@ export class CommitWorker {
       if (p === undefined) return;
       this.pending.delete(m.n);
       if (this.pending.size === 0) this.worker.unref();
-      if (m.ok) p.resolve(m.hash);
+      if (m.ok) p.resolve(m.value as never);
       else p.reject(new Error(m.error));
     });
     const fail = (e: Error): void => {
@@ -46,12 +48,24 @@ export class CommitWorker {
   }
 
   commit(batch: HeadBatch): Promise<string> {
+    return this.send<string>((n) => ({ n, batch }));
+  }
+
+  /** Packs and stores a snapshot image after every commit sent before it (one queue, in order). */
+  saveImage(image: ImageRequest): Promise<SnapshotInfo> {
+    // a buffer that owns its memory is moved, not copied (hundreds of MB at a million orders)
+    const b = image.raw;
+    const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+    return this.send<SnapshotInfo>((n) => ({ n, image }), own ? [b.buffer as ArrayBuffer] : []);
+  }
+
+  private send<T>(req: (n: number) => Request, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.dead !== null) return Promise.reject(this.dead);
     const n = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(n, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(n, { resolve: resolve as (v: never) => void, reject });
       this.worker.ref();
-      this.worker.postMessage({ n, batch } satisfies Request);
+      this.worker.postMessage(req(n), transfer);
     });
   }
 
@@ -82,7 +96,8 @@ if (!isMainThread && parentPort !== null && (workerData as { relayerCommitDir?: 
       return;
     }
     try {
-      port.postMessage({ n: m.n, ok: true, hash: store!.commitHeadsSync(m.batch) } satisfies Response);
+      const value = 'batch' in m ? store!.commitHeadsSync(m.batch) : store!.saveImageSync(m.image);
+      port.postMessage({ n: m.n, ok: true, value } satisfies Response);
     } catch (e) {
       port.postMessage({ n: m.n, ok: false, error: (e as Error).message } satisfies Response);
     }

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type {
-  AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, InputRecord, SnapshotInfo, StoredEvent,
+  AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, ImageRequest, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
 import { accountOfData, hashOfLine, sealLine } from '../event-line.js';
 import { CorruptFrameError, packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
+import { IMAGE_VERSION, packImage } from '../snapshot-image.js';
 import type { CommitWorker } from './commit-worker.js';
 
 /** One batch's frame and bookkeeping, ready to write. */
@@ -273,6 +274,23 @@ export class SqliteStore implements Backend {
     const size = data.length;
     const r = this.q.insertSnapshot.run(info.seq, info.position, info.created_ts, info.state_hash, info.checksum, info.version, size, data);
     return { ...info, id: String(r.lastInsertRowid), size };
+  }
+
+  /**
+   * Packs and stores a snapshot image, then prunes to the newest `keep`; in the commit worker when
+   * one runs (after every commit sent before it), so the engine does not wait for it.
+   */
+  saveSnapshotImage(req: ImageRequest): Promise<SnapshotInfo> {
+    if (this.worker !== null) return this.worker.saveImage(req);
+    try { return Promise.resolve(this.saveImageSync(req)); } catch (e) { return Promise.reject(e as Error); }
+  }
+
+  saveImageSync(req: ImageRequest): SnapshotInfo {
+    const { meta, data } = packImage(req.meta, Buffer.from(req.raw.buffer, req.raw.byteOffset, req.raw.byteLength));
+    const r = this.q.insertSnapshot.run(meta.seq, meta.input_position, req.created_ts, meta.state_hash, meta.checksum, IMAGE_VERSION, data.length, data);
+    const all = this.q.listSnapshots.all() as { id: number }[];
+    for (const s of all.slice(req.keep)) this.q.deleteSnapshot.run(s.id);
+    return { id: String(r.lastInsertRowid), seq: meta.seq, position: meta.input_position, created_ts: req.created_ts, state_hash: meta.state_hash, checksum: meta.checksum, version: IMAGE_VERSION, size: data.length };
   }
 
   async listSnapshots(): Promise<SnapshotInfo[]> {
