@@ -98,6 +98,9 @@ export class EngineLoop {
         let count = 0;
         for (;;) {
           for (const rec of recs) {
+            // a source that hands back a position already consumed (a consumer seek, a buggy
+            // fetcher) must not get a second outcome for it (D92): positions are numbers (D37)
+            if (this.position !== null && Number(rec.position) <= Number(this.position)) continue;
             const out = runRecord(this.state, rec);
             for (const e of out) {
               if (pipelined) {

@@ -33,8 +33,8 @@ export const FAULT_KINDS = [
 
 export type FaultKind = typeof FAULT_KINDS[number];
 
-/** On unless asked for: the embedded loop does not skip redelivered positions (docs/decisions.md D92). */
-export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'redeliver');
+/** Every fault is on unless a list is asked for (redelivery since the loop skips consumed positions, D92). */
+export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS;
 
 export interface Fault { step: number; kind: FaultKind }
 
