@@ -42,6 +42,8 @@ class MutantLoop {
       let snapshot = false;
       for (;;) {
         for (const rec of recs) {
+          // as the real loop: a position already consumed is not executed again (D92)
+          if (this.position !== null && Number(rec.position) <= Number(this.position)) continue;
           const out = runRecord(this.state, rec);
           for (const e of out) {
             events.push({ seq: e.seq, ts: e.ts, cmd: e.cmd, type: e.type, account: accountOf(e), line: this.chain.push(e), hash: this.chain.last });
