@@ -5,6 +5,7 @@ import type { EngineView, FeedStats } from '../feed/runner.js';
 import type { Logger } from '../runtime/logger.js';
 import type { StateSummary } from '../runtime/summary.js';
 import type { Backend } from '../store/types.js';
+import { openBackend, type BackendOptions } from './backend.js';
 
 /** A numeric flag, or its default; a usage error (exit 2) names the flag. */
 export function num(v: string | undefined, name: string, dflt: number, opts: { integer?: boolean; positive?: boolean } = {}): number {
@@ -38,4 +39,22 @@ export function reporter(source: string, json: boolean, log: Logger): (event: st
     const parts = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     process.stdout.write(`feed ${source} ${event}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}\n`);
   };
+}
+
+/** Signals are the feed's from here on (one during start-up, while Kafka opens, stops it too); then
+ * opens the input log. `release` gives the signals back. */
+export async function openWithSignals(opts: BackendOptions, log: Logger): Promise<{ stop: AbortController; store: Backend; release: () => void }> {
+  const stop = new AbortController();
+  const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
+  const onTerm = (): void => onSignal('SIGTERM');
+  const onInt = (): void => onSignal('SIGINT');
+  const release = (): void => { process.off('SIGTERM', onTerm); process.off('SIGINT', onInt); };
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  try {
+    return { stop, store: await openBackend(opts, { mustExist: true, log }), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
 }

@@ -13,9 +13,7 @@ import { Recorder, RECORDING_FORMAT } from '../feed/recording.js';
 import { FeedRunner } from '../feed/runner.js';
 import { DEFAULT_WS } from '../feed/ws-source.js';
 import { createLogger } from '../runtime/logger.js';
-import type { Backend } from '../store/types.js';
-import { openBackend } from './backend.js';
-import { engineView, num, reporter, statusOf } from './feed-common.js';
+import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import type { FeedOptions } from './feed.js';
 
 /** The §8 step of an index: it is evaluated every 250 ms. */
@@ -71,20 +69,7 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info', 'relayer-feed');
   const report = reporter('index', opts.json === true, log);
 
-  const stop = new AbortController();
-  const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
-  const onTerm = (): void => onSignal('SIGTERM');
-  const onInt = (): void => onSignal('SIGINT');
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
-  let store: Backend;
-  try {
-    store = await openBackend(opts, { mustExist: true, log });
-  } catch (e) {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
-    throw e;
-  }
+  const { stop, store, release } = await openWithSignals(opts, log);
   const startedAt = Date.now();
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
   const runner = new FeedRunner({
@@ -152,8 +137,7 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     recorder?.end(null);
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    release();
     await runner.stop();
     await server?.close();
     await store.close();

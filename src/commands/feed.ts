@@ -14,9 +14,8 @@ import type { RecordingHeader } from '../feed/recording.js';
 import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
 import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
 import { createLogger } from '../runtime/logger.js';
-import type { Backend } from '../store/types.js';
 import { openBackend, type BackendOptions } from './backend.js';
-import { engineView, num, reporter, statusOf } from './feed-common.js';
+import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';
 
 export const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
@@ -94,21 +93,7 @@ export async function feed(source: string | undefined, value: string | undefined
     stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
   };
 
-  // signals are ours from here on: one during start-up (opening Kafka can take a while) stops too
-  const stop = new AbortController();
-  const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
-  const onTerm = (): void => onSignal('SIGTERM');
-  const onInt = (): void => onSignal('SIGINT');
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
-  let store: Backend;
-  try {
-    store = await openBackend(opts, { mustExist: true, log });
-  } catch (e) {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
-    throw e;
-  }
+  const { stop, store, release } = await openWithSignals(opts, log);
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
   let server: { url: string; close: () => Promise<void> } | null = null;
   const startedAt = Date.now();
@@ -151,8 +136,7 @@ export async function feed(source: string | undefined, value: string | undefined
     }
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    release();
     await runner.stop();
     await server?.close();
     await store.close();
