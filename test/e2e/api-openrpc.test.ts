@@ -14,7 +14,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { dropPrefix, services, unique } from '../api/helpers.js';
-import { BIN, exited, relayerAsync, sleep, tempDir } from './cli-helpers.js';
+import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 type Json = Record<string, unknown>;
 interface Method { name: string; 'x-relayer-endpoint': string; 'x-relayer-auth': string; params: { name: string; required: boolean }[] }
@@ -70,15 +70,6 @@ class DocClient {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 test('outside client from /openrpc.json and docs/deploy.md: register, place, read, close, rest, cancel', { timeout: 120_000 }, async (t) => {
   const svc = await services(t);
@@ -114,13 +105,13 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
     rmSync(dir, { recursive: true, force: true });
   });
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler']);
-  await until('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
+  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
   const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis, '--redis-prefix', redisPrefix, '--log-level', 'warn', '--poll-ms', '5']);
   const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', 'off', '--register',
     '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'],
   { RELAYER_API_MASTER_KEY: randomBytes(32).toString('hex') });
   const base = `http://127.0.0.1:${apiPort}`;
-  await until('the gateway', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null));
+  await untilAsync('the gateway', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null));
   const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
   assert.equal(tick.code, 0, tick.stderr);
 
@@ -152,7 +143,7 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   assert.equal(open['status'], 'FILLED');
   const u1 = open['uuid'] as string;
   // read back: by uuid and as the account's recent order (no params)
-  const info = await until('the order in the read model', async () => {
+  const info = await untilAsync('the order in the read model', async () => {
     const r = await c.call('trader_order_info', { id: u1 });
     return (r.body['result'] as Json | undefined) ?? null;
   });
@@ -165,19 +156,19 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   // close it
   const close = await c.result('ExecuteTraderOrder', { account_id: account, uuid: u1, order_type: 'MARKET', wait: true });
   assert.equal(close['status'], 'SETTLED');
-  await until('the settled order', async () => ((await c.result('GetRecentOrder', { query_trader_order: { order_status: 'SETTLED' } }))['uuid'] === u1 ? true : null));
+  await untilAsync('the settled order', async () => ((await c.result('GetRecentOrder', { query_trader_order: { order_status: 'SETTLED' } }))['uuid'] === u1 ? true : null));
 
   // rest a LIMIT long without wait: the answer names the uuid the order gets
   const rest = await c.result('CreateTraderOrder', { account_id: account, position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 5000, entryprice: 55_000, request_id: 'outside-limit-1' });
   assert.equal(rest['status'], 'RequestSubmitted');
   const u2 = rest['uuid'] as string;
-  const pending = await until('the resting order', async () => {
+  const pending = await untilAsync('the resting order', async () => {
     const r = await c.call('trader_order_info', { id: u2 });
     const o = r.body['result'] as Json | undefined;
     return o !== undefined && o['order_status'] === 'PENDING' ? o : null;
   });
   assert.equal(pending['entryprice'], 55_000);
-  const book = await until('the order book', async () => {
+  const book = await untilAsync('the order book', async () => {
     const b = await c.result('GetOrderBook');
     return (b['bid'] as unknown[]).length > 0 ? b : null;
   });
@@ -185,11 +176,11 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   // cancel it
   const cancel = await c.result('CancelTraderOrder', { account_id: account, uuid: u2, order_type: 'LIMIT', wait: true });
   assert.equal(cancel['status'], 'CANCELLED');
-  await until('the cancelled order', async () => {
+  await untilAsync('the cancelled order', async () => {
     const o = await c.result('GetRecentOrder');
     return o['uuid'] === u2 && o['order_status'] === 'CANCELLED' ? true : null;
   });
-  await until('an empty book', async () => ((await c.result('GetOrderBook'))['bid'] as unknown[]).length === 0 ? true : null);
+  await untilAsync('an empty book', async () => ((await c.result('GetOrderBook'))['bid'] as unknown[]).length === 0 ? true : null);
   // the key acts only for its account
   const other = await c.call('CreateTraderOrder', { account_id: 'someone-else', position_type: 'LONG', order_type: 'MARKET', leverage: 2, initial_margin: 1000 });
   assert.equal(other.status, 403);

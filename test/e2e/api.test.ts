@@ -14,7 +14,7 @@ import pg from 'pg';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
 import { dropPrefix, services, unique } from '../api/helpers.js';
-import { BIN, exited, relayerAsync, sleep, tempDir } from './cli-helpers.js';
+import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,15 +32,6 @@ function start(args: string[], env: Record<string, string> = {}): ChildProcess &
   return c;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
   const svc = await services(t);
@@ -69,7 +60,7 @@ test('api + run + project: a signed submit with wait, then the order through the
 
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
   procs.push(run);
-  await until('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
+  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
   const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis,
     '--redis-prefix', redisPrefix, '--log-level', 'warn', '--metrics-port', String(projMetrics), '--poll-ms', '5']);
   procs.push(project);
@@ -82,7 +73,7 @@ test('api + run + project: a signed submit with wait, then the order through the
   const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', `127.0.0.1:${adminPort}`,
     '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'], env);
   procs.push(api);
-  await until('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200 ? true : null));
+  await untilAsync('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200 ? true : null));
 
   const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
   assert.equal(tick.code, 0, tick.stderr);
@@ -97,13 +88,13 @@ test('api + run + project: a signed submit with wait, then the order through the
   assert.equal(res.status, 'FILLED', submit.body);
   assert.equal(res.events[0]!.type, 'TraderOrderOpened');
 
-  const order = await until('the order in the read model', async () => {
+  const order = await untilAsync('the order in the read model', async () => {
     const r = await client.call('/api/private', 'trader_order_info', { id: res.uuid });
     const j = r.json as { result?: { uuid: string; order_status: string; account_id: string } };
     return j.result ?? null;
   });
   assert.deepEqual([order.uuid, order.order_status, order.account_id], [res.uuid, 'FILLED', 'acc-e2e']);
-  const history = await until('the order history in PostgreSQL', async () => {
+  const history = await untilAsync('the order history in PostgreSQL', async () => {
     const j = (await client.call('/api/private', 'order_history', { OrderId: res.uuid })).json as { result?: { event: string }[] };
     return j.result !== undefined && j.result.length > 0 ? j.result : null;
   });
@@ -120,7 +111,7 @@ test('api + run + project: a signed submit with wait, then the order through the
   assert.equal(refused.status, 401);
   assert.equal((refused.json as { error: { code: number } }).error.code, RPC.KEY_REVOKED);
 
-  const metric = async (port: number, name: RegExp) => until(`${name} on :${port}`, async () => {
+  const metric = async (port: number, name: RegExp) => untilAsync(`${name} on :${port}`, async () => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return name.test(text) ? text : null;
   });

@@ -52,6 +52,17 @@ export async function until<T>(what: string, ms: number, probe: () => T | null |
   }
 }
 
+/** `until` for an async probe; a probe that throws (a server not up yet) counts as no value. */
+export async function untilAsync<T>(what: string, probe: () => Promise<T | null>, ms = 20_000, pauseMs = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => null);
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(pauseMs);
+  }
+}
+
 /** Waits until `relayer status` reports every input committed (or times out). */
 export async function drained(data: string, timeoutMs = 60_000): Promise<{ last_seq: number; input_head: number }> {
   const deadline = Date.now() + timeoutMs;
