@@ -6,56 +6,26 @@
 // The checksum detects a flipped byte; the state hash proves what the state is. Built and read as
 // Buffers in chunks: a million orders do not fit in one string.
 import { createHash } from 'node:crypto';
-import { IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody } from '../store/snapshot-image.js';
+import { IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody, type ImageMeta } from '../store/snapshot-image.js';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { decodeState, encodeState, type State } from '../engine/index.js';
 import { GENESIS_HASH } from './chain.js';
 
 export const STATE_FILE_VERSION = IMAGE_VERSION;
 
-export interface SnapshotMeta {
-  format: 'relayer-snapshot';
-  version: number;
-  seq: number;
-  last_hash: string;
-  state_hash: string;
-  checksum: string;
-  lines: number;
-  input_position: string | null;
-}
+/** The meta of both versions (the binary image keeps the same JSON). */
+export type SnapshotMeta = ImageMeta;
 
 export interface EncodedSnapshot { meta: SnapshotMeta; data: Buffer }
 
 /** The version-1 text snapshot (exec --state-out files). */
 export function encodeSnapshot(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
-  const sum = createHash('sha256');
-  const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
-  let pending: string[] = [];
-  let lines = 0;
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const b = Buffer.from(pending.join(''), 'utf8');
-    sum.update(b);
-    chunks.push(b);
-    pending = [];
-  };
-  const noClock = encodeState(state, false);
-  hash.update(`${noClock.next().value as string}\n`);
-  let first = true;
-  for (const line of encodeState(state, true)) {
-    pending.push(line, '\n');
-    if (!first) hash.update(line).update('\n');
-    first = false;
-    lines++;
-    if (pending.length >= 20_000) flush();
-  }
-  flush();
+  const { raw, state_hash, lines } = encodeStateLines(state);
   const meta: SnapshotMeta = {
     format: 'relayer-snapshot', version: 1, seq: state.seq, last_hash: lastHash,
-    state_hash: hash.digest('hex'), checksum: sum.digest('hex'), lines, input_position: inputPosition,
+    state_hash, checksum: createHash('sha256').update(raw).digest('hex'), lines, input_position: inputPosition,
   };
-  return { meta, data: Buffer.concat([Buffer.from(`${JSON.stringify({ snapshot: meta })}\n`), ...chunks]) };
+  return { meta, data: Buffer.concat([Buffer.from(`${JSON.stringify({ snapshot: meta })}\n`), raw]) };
 }
 
 /** The engine's canonical state lines as one buffer, with the state hash and line count. */
