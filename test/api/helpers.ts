@@ -61,6 +61,16 @@ export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
   await unlinkMatching(redis, `${prefix}*`);
 }
 
+/** After a test: its Redis prefixes and PostgreSQL schema go, quietly (a service may be gone). */
+export async function dropTestData(svc: { pg: string; redis: string }, schema: string, prefixes: readonly string[], redis?: Redis): Promise<void> {
+  const r = redis ?? new Redis(svc.redis, { maxRetriesPerRequest: 1 });
+  for (const p of prefixes) await dropPrefix(r, p).catch(() => {});
+  r.disconnect();
+  const c = new pg.Client({ connectionString: svc.pg });
+  c.on('error', () => {});
+  await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+}
+
 export interface System {
   store: SqliteStore;
   loop: EngineLoop;
@@ -135,12 +145,7 @@ export async function startSystem(t: TestContext, over: Partial<GatewayOptions> 
       for (const p of projectors) p.stop();
       await Promise.allSettled(projecting);
       for (const p of projectors) await p.model.close().catch(() => {});
-      await dropPrefix(redis, redisPrefix).catch(() => {});
-      await dropPrefix(redis, authPrefix).catch(() => {});
-      redis.disconnect();
-      const c = new pg.Client({ connectionString: svc.pg });
-      c.on('error', () => {});
-      await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+      await dropTestData(svc, pgSchema, [redisPrefix, authPrefix], redis);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

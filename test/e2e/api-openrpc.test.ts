@@ -11,9 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { dropPrefix, services, unique } from '../api/helpers.js';
+import { dropTestData, services, unique } from '../api/helpers.js';
 import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 type Json = Record<string, unknown>;
@@ -94,13 +92,7 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   };
   t.after(async () => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    const r = new Redis(svc.redis, { maxRetriesPerRequest: 1 });
-    await dropPrefix(r, redisPrefix).catch(() => {});
-    await dropPrefix(r, authPrefix).catch(() => {});
-    r.disconnect();
-    const c = new pg.Client({ connectionString: svc.pg });
-    c.on('error', () => {});
-    await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+    await dropTestData(svc, schema, [redisPrefix, authPrefix]);
     for (const p of procs) await exited(p);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -9,11 +9,9 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
-import { dropPrefix, services, unique } from '../api/helpers.js';
+import { dropTestData, services, unique } from '../api/helpers.js';
 import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 function freePort(): Promise<number> {
@@ -47,13 +45,7 @@ test('api + run + project: a signed submit with wait, then the order through the
   const procs: (ChildProcess & { err: () => string })[] = [];
   t.after(async () => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    const r = new Redis(svc.redis, { maxRetriesPerRequest: 1 });
-    await dropPrefix(r, redisPrefix).catch(() => {});
-    await dropPrefix(r, authPrefix).catch(() => {});
-    r.disconnect();
-    const c = new pg.Client({ connectionString: svc.pg });
-    c.on('error', () => {});
-    await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
+    await dropTestData(svc, schema, [redisPrefix, authPrefix]);
     for (const p of procs) await exited(p);
     rmSync(dir, { recursive: true, force: true });
   });
