@@ -6,16 +6,10 @@
 import WebSocket from 'ws';
 import type { Logger } from '../runtime/logger.js';
 import { EXCHANGES, type SourceSpec } from './exchanges/index.js';
-import { backoffMs } from './ws-source.js';
+import { backoffMs, type WsOptions } from './ws-source.js';
 
-export interface ConnectionOptions {
-  reconnectMs: number;
-  reconnectMaxMs: number;
-  /** WebSocket ping interval; no pong (nor any message) by the next ping drops the connection. */
-  pingMs: number;
-  handshakeMs: number;
-  log: Logger;
-  random?: () => number;
+/** The single `ws` source's connection settings (pings, handshake, backoff); the URL is the exchange's. */
+export interface ConnectionOptions extends Omit<WsOptions, 'url'> {
   /** Overrides the exchange's application ping interval (tests). */
   appPingMs?: number;
 }
