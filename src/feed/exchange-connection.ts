@@ -4,7 +4,6 @@
 // reconnects with the same jittered backoff as the single `ws` source. It never parses: the oracle
 // does, so a recording of what arrived replays through the same code.
 import WebSocket from 'ws';
-import type { Logger } from '../runtime/logger.js';
 import { EXCHANGES, type SourceSpec } from './exchanges/index.js';
 import { backoffMs, type WsOptions } from './ws-source.js';
 
