@@ -10,7 +10,7 @@ import { simulate } from '../../src/sim/simulate.js';
 import { failureText } from '../../src/commands/sim.js';
 import { planWorkload } from '../../src/sim/workload.js';
 import { relayerAsync } from '../e2e/cli-helpers.js';
-import { mutantLoop, type Bug } from './mutant-loop.js';
+import { mutantLoop, type Bug } from '../helpers/mutant-loop.js';
 
 const STEPS = 200;
 
