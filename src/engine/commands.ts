@@ -86,8 +86,12 @@ export interface ParseFailure {
 
 export type ParseResult = { ok: true; cmd: Command } | { ok: false; fail: ParseFailure };
 
-class Invalid extends Error {
-  constructor(readonly code: ReasonCode, message: string, readonly status: RejectStatus = 'CANCELLED') { super(message); }
+/**
+ * A refusal found deep in the parameter parser. Deliberately not an Error: throwing it captures no
+ * stack trace, so a rejected command costs about what an accepted one does.
+ */
+class Invalid {
+  constructor(readonly code: ReasonCode, readonly message: string, readonly status: RejectStatus = 'CANCELLED') {}
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
