@@ -339,7 +339,7 @@ program.command('status')
 
 program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | api | project | book (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
@@ -366,9 +366,39 @@ program.command('bench')
       const { benchApi } = await import('../bench/api/run.js');
       return benchApi({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book)`, 2);
+    if (suite === 'sim') {
+      const { benchSim } = await import('../bench/sim/run.js');
+      return benchSim({ quick: opts.quick === true, json: opts.json === true });
+    }
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book, sim)`, 2);
     const { benchEngine } = await import('../bench/engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
+  });
+
+// sim and sim fuzz share option names (--seed, --json): each command's options stay with it
+program.enablePositionalOptions();
+const simCmd = program.command('sim').enablePositionalOptions()
+  .description('deterministic simulation: seeded schedules of crashes and faults over the real loop and store, invariants checked')
+  .option('--seed <n>', 'one seed (default 1)').option('--seeds <a..b>', 'a range of seeds, e.g. 1..1000')
+  .option('--steps <n>', 'engine steps per seed (default 200)').option('--faults <list>', `fault kinds, comma-separated, or all / none (default: all but redeliver)`)
+  .option('--schedule <list>', 'replay exactly these faults, step:kind,… (printed by a failure)').option('--jobs <n>', 'worker threads (default 1)')
+  .option('--fsync', 'keep SQLite fsync on (slower; a simulated crash never loses the OS cache)').option('--no-shrink', 'report a failure without shrinking it')
+  .option('--tmp <dir>', 'where the temp stores go (RELAYER_SIM_TMP; default the OS temp dir)')
+  .option('--json', 'one JSON line per seed and a summary line')
+  .addHelpText('after', examples('relayer sim --seeds 1..1000 --jobs 2', 'relayer sim --seed 17 --faults crash,torn,snapshot-corrupt', "relayer sim --seed 4 --steps 120 --schedule '99:commit-unknown'", 'relayer sim fuzz --inputs 1000000'))
+  .action(async (opts) => {
+    const { sim } = await import('./commands/sim.js');
+    await sim(opts);
+  });
+simCmd.command('fuzz')
+  .description('mutated and random input records through the parser and the gateway, plus an HTTP fuzz of relayer api (--http N, needs Redis)')
+  .option('--inputs <n>', 'inputs (default 100000)').option('--seed <n>', 'seed (default 1)').option('--from <i>', 'first input index (replays input i with --inputs 1)')
+  .option('--hang-ms <ms>', 'no progress for this long is a hang (default 10000)').option('--http <n>', 'also send N fuzzed HTTP requests to an in-process gateway (default 0)')
+  .option('--redis <url>', 'Redis for --http (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)').option('--json', 'findings and a summary as JSON lines')
+  .addHelpText('after', examples('relayer sim fuzz --inputs 1000000', 'relayer sim fuzz --seed 7 --from 163460 --inputs 1', 'relayer sim fuzz --inputs 20000 --http 2000 --json'))
+  .action(async (opts) => {
+    const { fuzz } = await import('./commands/sim.js');
+    await fuzz(opts);
   });
 
 // every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
