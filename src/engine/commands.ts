@@ -96,6 +96,26 @@ class Invalid {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** Deepest nesting a refusal quotes in full; JSON.stringify recurses, so deeper values are named. */
+const QUOTE_DEPTH = 32;
+
+/**
+ * An offending input value as a refusal quotes it: its JSON text, or for an array or object
+ * nested deeper than QUOTE_DEPTH just its kind (docs/decisions.md D54: JSON.stringify of a value
+ * 10 000 deep overflows the stack, and a record that throws would stop the loop on every restart).
+ * The depth is measured with an explicit stack, never by recursion.
+ */
+export function quote(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  const stack: Array<{ x: unknown; d: number }> = [{ x: v, d: 1 }];
+  while (stack.length > 0) {
+    const { x, d } = stack.pop()!;
+    if (d > QUOTE_DEPTH) return Array.isArray(v) ? `an array nested deeper than ${QUOTE_DEPTH}` : `an object nested deeper than ${QUOTE_DEPTH}`;
+    for (const c of Object.values(x as object)) if (typeof c === 'object' && c !== null) stack.push({ x: c, d: d + 1 });
+  }
+  return JSON.stringify(v);
+}
+
 /**
  * Upper bounds that keep every derived figure finite (docs/decisions.md D23): sats amounts at most
  * the 21 M BTC supply, prices at most 1e9 USD, everything else at most 1e12.
@@ -188,7 +208,7 @@ function isHexBody(p: Record<string, unknown>): boolean {
 function openType(p: Record<string, unknown>): 'MARKET' | 'LIMIT' {
   const t = p['order_type'];
   if (t === 'MARKET' || t === 'LIMIT') return t;
-  throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${JSON.stringify(t ?? null)} cannot open a position (MARKET or LIMIT)`);
+  throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot open a position (MARKET or LIMIT)`);
 }
 
 function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap[CommandType] {
@@ -209,7 +229,7 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
       const p = unwrap(raw, 'execute_trader_order', 'sltp');
       const t = p['order_type'];
       if (t !== 'MARKET' && t !== 'LIMIT' && t !== 'SLTP') {
-        throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${JSON.stringify(t ?? null)} cannot close a position (MARKET, LIMIT or SLTP)`);
+        throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot close a position (MARKET, LIMIT or SLTP)`);
       }
       return {
         account_id: str(p, 'account_id'), uuid: str(p, 'uuid'), order_type: t,
@@ -315,10 +335,10 @@ export function parseEnvelope(raw: unknown): ParseResult {
   const params = isObj(raw['params']) ? raw['params'] : raw['params'] === undefined ? {} : null;
   const fail = (reason: string, code: ReasonCode = 'INVALID_PARAMS', status: RejectStatus = 'CANCELLED'): ParseResult =>
     ({ ok: false, fail: { type, id, ts, status, code, reason, params: params ?? null } });
-  if (raw['v'] !== undefined && raw['v'] !== 1) return fail(`unsupported envelope version ${JSON.stringify(raw['v'])}`);
+  if (raw['v'] !== undefined && raw['v'] !== 1) return fail(`unsupported envelope version ${quote(raw['v'])}`);
   if (id === null || id.length === 0 || id.length > MAX_ID_LENGTH) return fail(`id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   if (ts === null) return fail('ts must be an integer (milliseconds)');
-  if (type === null || !KNOWN.has(type)) return fail(`unknown command type ${JSON.stringify(raw['type'] ?? null)}`);
+  if (type === null || !KNOWN.has(type)) return fail(`unknown command type ${quote(raw['type'] ?? null)}`);
   if (params === null) return fail('params must be a JSON object');
   try {
     const parsed = parseParams(type as CommandType, params);
