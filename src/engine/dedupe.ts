@@ -39,7 +39,10 @@ export class SeenIds {
     this.lastTs = ts;
     this.prune(ts - windowMs, maxIds);
     const abs = id === this.queried ? this.queriedAbs : this.index.get(id);
-    if (abs !== undefined && ts - this.rows.second(abs) <= windowMs) return;
+    if (abs !== undefined) {
+      if (ts - this.rows.second(abs) <= windowMs) return;
+      this.rows.clear(abs); // superseded: entries() and prune skip the old row without a lookup
+    }
     this.index.set(id, this.rows.push(id, seq, ts));
     this.queried = null;
     if (this.index.size > maxIds) this.prune(-Infinity, maxIds);
@@ -50,7 +53,16 @@ export class SeenIds {
     const r = this.rows;
     for (let p = r.head; p < r.tail; p++) {
       const id = r.key(p);
-      if (this.index.get(id) === p) yield [id, r.first(p), r.second(p)];
+      if (id !== undefined) yield [id, r.first(p), r.second(p)];
+    }
+  }
+
+  /** The snapshot's `s` lines, `{"s":[id,seq,ts]}`, written as JSON.stringify writes them. */
+  *lines(): Generator<string> {
+    const r = this.rows;
+    for (let p = r.head; p < r.tail; p++) {
+      const id = r.key(p);
+      if (id !== undefined) yield `{"s":[${JSON.stringify(id)},${r.first(p)},${r.second(p)}]}`;
     }
   }
 
@@ -59,7 +71,7 @@ export class SeenIds {
     const r = this.rows;
     while (r.length > 0 && (r.second(r.head) < horizon || this.index.size > maxIds)) {
       const id = r.key(r.head);
-      if (this.index.get(id) === r.head) {
+      if (id !== undefined) {
         this.index.delete(id);
         if (id === this.queried) this.queried = null;
       }

@@ -19,7 +19,7 @@ export class ClosedLog {
     const r = this.rows;
     const horizon = now - windowMs;
     while (r.length > 0 && (r.first(r.head) < horizon || closed.size > maxOrders)) {
-      closed.delete(r.key(r.head));
+      closed.delete(r.key(r.head)!);
       r.shift();
     }
   }

@@ -39,7 +39,11 @@ export class Ring {
     this.head++;
   }
 
-  key(abs: number): string { return this.keys[abs & this.mask]!; }
+  /** Marks a row dead (its key superseded by a newer row); it leaves with shift like any other. */
+  clear(abs: number): void { this.keys[abs & this.mask] = undefined; }
+
+  /** The row's key; undefined once cleared. */
+  key(abs: number): string | undefined { return this.keys[abs & this.mask]; }
   first(abs: number): number { return this.a[abs & this.mask]!; }
   second(abs: number): number { return this.b[abs & this.mask]!; }
 
