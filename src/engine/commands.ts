@@ -86,11 +86,40 @@ export interface ParseFailure {
 
 export type ParseResult = { ok: true; cmd: Command } | { ok: false; fail: ParseFailure };
 
-class Invalid extends Error {
-  constructor(readonly code: ReasonCode, message: string, readonly status: RejectStatus = 'CANCELLED') { super(message); }
+/**
+ * The first refusal found in the parameters of the command being parsed. The helpers below record
+ * it and return a placeholder instead of throwing, so a refused command unwinds nothing (a throw
+ * cost about a third of a refusal); parseEnvelope reads it after parseParams returns. Later
+ * helpers never overwrite it, so the first failure in SPEC order wins as before. Single-threaded
+ * and reset by every parse.
+ */
+let refusal: { code: ReasonCode; message: string; status: RejectStatus } | null = null;
+
+function refuse(code: ReasonCode, message: string, status: RejectStatus = 'CANCELLED'): void {
+  if (refusal === null) refusal = { code, message, status };
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Deepest nesting a refusal quotes in full; JSON.stringify recurses, so deeper values are named. */
+const QUOTE_DEPTH = 32;
+
+/**
+ * An offending input value as a refusal quotes it: its JSON text, or for an array or object
+ * nested deeper than QUOTE_DEPTH just its kind (docs/decisions.md D54: JSON.stringify of a value
+ * 10 000 deep overflows the stack, and a record that throws would stop the loop on every restart).
+ * The depth is measured with an explicit stack, never by recursion.
+ */
+export function quote(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  const stack: Array<{ x: unknown; d: number }> = [{ x: v, d: 1 }];
+  while (stack.length > 0) {
+    const { x, d } = stack.pop()!;
+    if (d > QUOTE_DEPTH) return Array.isArray(v) ? `an array nested deeper than ${QUOTE_DEPTH}` : `an object nested deeper than ${QUOTE_DEPTH}`;
+    for (const c of Object.values(x as object)) if (typeof c === 'object' && c !== null) stack.push({ x: c, d: d + 1 });
+  }
+  return JSON.stringify(v);
+}
 
 /**
  * Upper bounds that keep every derived figure finite (docs/decisions.md D23): sats amounts at most
@@ -110,57 +139,61 @@ function num(p: Record<string, unknown>, k: string, dflt?: number): number {
   const v = p[k];
   if (v === undefined || v === null) {
     if (dflt !== undefined) return dflt;
-    throw new Invalid('INVALID_PARAMS', `${k} is required`);
+    refuse('INVALID_PARAMS', `${k} is required`);
+    return 0;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid('INVALID_PARAMS', `${k} must be a finite number`);
-  if (Math.abs(v) > bound(k)) throw new Invalid('INVALID_PARAMS', `${k} must be at most ${bound(k)} in magnitude`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) { refuse('INVALID_PARAMS', `${k} must be a finite number`); return 0; }
+  if (Math.abs(v) > bound(k)) { refuse('INVALID_PARAMS', `${k} must be at most ${bound(k)} in magnitude`); return 0; }
   return v;
 }
 function nonNeg(p: Record<string, unknown>, k: string): number {
   const v = num(p, k);
-  if (v < 0) throw new Invalid('INVALID_PARAMS', `${k} must be >= 0`);
+  if (v < 0) refuse('INVALID_PARAMS', `${k} must be >= 0`);
   return v;
 }
 function positive(p: Record<string, unknown>, k: string, dflt?: number): number {
   const v = num(p, k, dflt);
-  if (v <= 0) throw new Invalid('INVALID_PARAMS', `${k} must be > 0`);
+  if (v <= 0) refuse('INVALID_PARAMS', `${k} must be > 0`);
   return v;
 }
 function str(p: Record<string, unknown>, k: string, dflt?: string): string {
   const v = p[k];
   if (v === undefined || v === null) {
     if (dflt !== undefined) return dflt;
-    throw new Invalid('INVALID_PARAMS', `${k} is required`);
+    refuse('INVALID_PARAMS', `${k} is required`);
+    return '';
   }
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID_LENGTH) {
-    throw new Invalid('INVALID_PARAMS', `${k} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    refuse('INVALID_PARAMS', `${k} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    return '';
   }
   return v;
 }
 function bool(p: Record<string, unknown>, k: string, dflt: boolean | null): boolean | null {
   const v = p[k];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') throw new Invalid('INVALID_PARAMS', `${k} must be a boolean`);
+  if (typeof v !== 'boolean') { refuse('INVALID_PARAMS', `${k} must be a boolean`); return null; }
   return v;
 }
 function reqBool(p: Record<string, unknown>, k: string): boolean {
   const v = bool(p, k, null);
-  if (v === null) throw new Invalid('INVALID_PARAMS', `${k} is required`);
+  if (v === null) { refuse('INVALID_PARAMS', `${k} is required`); return false; }
   return v;
 }
 function side(p: Record<string, unknown>): 'LONG' | 'SHORT' {
   const v = p['position_type'];
   if (v === 'LONG' || v === 'SHORT') return v;
-  throw new Invalid('INVALID_PARAMS', 'position_type must be LONG or SHORT');
+  refuse('INVALID_PARAMS', 'position_type must be LONG or SHORT');
+  return 'LONG';
 }
 function legs(v: unknown): SlTp | null {
   if (v === undefined || v === null) return null;
-  if (!isObj(v)) throw new Invalid('INVALID_SLTP', 'sltp must be an object {sl, tp}');
+  if (!isObj(v)) { refuse('INVALID_SLTP', 'sltp must be an object {sl, tp}'); return null; }
   const leg = (k: string): number | null => {
     const x = v[k];
     if (x === undefined || x === null) return null;
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Invalid('INVALID_SLTP', `sltp.${k} must be a number or null`);
-    if (Math.abs(x) > MAX_PRICE) throw new Invalid('INVALID_SLTP', `sltp.${k} must be at most ${MAX_PRICE}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) { refuse('INVALID_SLTP', `sltp.${k} must be a number or null`); return null; }
+    if (Math.abs(x) > MAX_PRICE) { refuse('INVALID_SLTP', `sltp.${k} must be at most ${MAX_PRICE}`); return null; }
     return x;
   };
   return { sl: leg('sl'), tp: leg('tp') };
@@ -184,13 +217,22 @@ function isHexBody(p: Record<string, unknown>): boolean {
 function openType(p: Record<string, unknown>): 'MARKET' | 'LIMIT' {
   const t = p['order_type'];
   if (t === 'MARKET' || t === 'LIMIT') return t;
-  throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${JSON.stringify(t ?? null)} cannot open a position (MARKET or LIMIT)`);
+  refuse('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot open a position (MARKET or LIMIT)`);
+  return 'MARKET';
+}
+
+/** What parseParams returns once a refusal is recorded; parseEnvelope never lets it through. */
+const REFUSED = {} as ParamsMap[CommandType];
+
+function hexBody(): ParamsMap[CommandType] {
+  refuse('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+  return REFUSED;
 }
 
 function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap[CommandType] {
   switch (type) {
     case 'CreateTraderOrder': case 'CreateTraderOrderSlTp': {
-      if (isHexBody(raw)) throw new Invalid('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+      if (isHexBody(raw)) return hexBody();
       const p = unwrap(raw, 'create_trader_order', 'sltp');
       const order_type = openType(p);
       return {
@@ -201,11 +243,12 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
       } satisfies CreateTrader;
     }
     case 'ExecuteTraderOrder': case 'ExecuteTraderOrderSlTp': {
-      if (isHexBody(raw)) throw new Invalid('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+      if (isHexBody(raw)) return hexBody();
       const p = unwrap(raw, 'execute_trader_order', 'sltp');
       const t = p['order_type'];
       if (t !== 'MARKET' && t !== 'LIMIT' && t !== 'SLTP') {
-        throw new Invalid('UNSUPPORTED_ORDER_TYPE', `order_type ${JSON.stringify(t ?? null)} cannot close a position (MARKET, LIMIT or SLTP)`);
+        refuse('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot close a position (MARKET, LIMIT or SLTP)`);
+        return REFUSED;
       }
       return {
         account_id: str(p, 'account_id'), uuid: str(p, 'uuid'), order_type: t,
@@ -214,14 +257,14 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
       } satisfies ExecuteTrader;
     }
     case 'CancelTraderOrder': case 'CancelTraderOrderSlTp': {
-      if (isHexBody(raw)) throw new Invalid('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+      if (isHexBody(raw)) return hexBody();
       const p = unwrap(raw, 'cancel_trader_order', 'sltp_cancel');
       const t = p['order_type'];
-      if (t !== undefined && t !== null && typeof t !== 'string') throw new Invalid('INVALID_PARAMS', 'order_type must be a string');
+      if (t !== undefined && t !== null && typeof t !== 'string') { refuse('INVALID_PARAMS', 'order_type must be a string'); return REFUSED; }
       const c = p['sltp_cancel'];
       let sltp_cancel: { sl: boolean; tp: boolean } | null = null;
       if (c !== undefined && c !== null) {
-        if (!isObj(c)) throw new Invalid('INVALID_SLTP', 'sltp_cancel must be an object {sl, tp}');
+        if (!isObj(c)) { refuse('INVALID_SLTP', 'sltp_cancel must be an object {sl, tp}'); return REFUSED; }
         sltp_cancel = { sl: bool(c, 'sl', false) === true, tp: bool(c, 'tp', false) === true };
       }
       return {
@@ -230,10 +273,10 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
       } satisfies CancelTrader;
     }
     case 'CreateLendOrder':
-      if (isHexBody(raw)) throw new Invalid('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+      if (isHexBody(raw)) return hexBody();
       return { account_id: str(raw, 'account_id'), deposit: num(raw, 'deposit'), balance: num(raw, 'balance', 0) } satisfies CreateLend;
     case 'ExecuteLendOrder':
-      if (isHexBody(raw)) throw new Invalid('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
+      if (isHexBody(raw)) return hexBody();
       return { account_id: str(raw, 'account_id'), uuid: str(raw, 'uuid') } satisfies ExecuteLend;
     case 'InitPool':
       return {
@@ -255,7 +298,8 @@ function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap
     case 'FundingCycle': {
       const b = raw['boundary'];
       if (b !== undefined && b !== null && (typeof b !== 'number' || !Number.isSafeInteger(b))) {
-        throw new Invalid('INVALID_PARAMS', 'boundary must be an integer (ms)');
+        refuse('INVALID_PARAMS', 'boundary must be an integer (ms)');
+        return REFUSED;
       }
       return { boundary: typeof b === 'number' ? b : null };
     }
@@ -311,16 +355,17 @@ export function parseEnvelope(raw: unknown): ParseResult {
   const params = isObj(raw['params']) ? raw['params'] : raw['params'] === undefined ? {} : null;
   const fail = (reason: string, code: ReasonCode = 'INVALID_PARAMS', status: RejectStatus = 'CANCELLED'): ParseResult =>
     ({ ok: false, fail: { type, id, ts, status, code, reason, params: params ?? null } });
-  if (raw['v'] !== undefined && raw['v'] !== 1) return fail(`unsupported envelope version ${JSON.stringify(raw['v'])}`);
+  if (raw['v'] !== undefined && raw['v'] !== 1) return fail(`unsupported envelope version ${quote(raw['v'])}`);
   if (id === null || id.length === 0 || id.length > MAX_ID_LENGTH) return fail(`id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   if (ts === null) return fail('ts must be an integer (milliseconds)');
-  if (type === null || !KNOWN.has(type)) return fail(`unknown command type ${JSON.stringify(raw['type'] ?? null)}`);
+  if (type === null || !KNOWN.has(type)) return fail(`unknown command type ${quote(raw['type'] ?? null)}`);
   if (params === null) return fail('params must be a JSON object');
-  try {
-    const parsed = parseParams(type as CommandType, params);
-    return { ok: true, cmd: { id, ts, type, params: parsed } as Command };
-  } catch (e) {
-    if (e instanceof Invalid) return fail(e.message, e.code, e.status);
-    throw e;
+  refusal = null;
+  const parsed = parseParams(type as CommandType, params);
+  if (refusal !== null) {
+    const r: { code: ReasonCode; message: string; status: RejectStatus } = refusal;
+    refusal = null;
+    return fail(r.message, r.code, r.status);
   }
+  return { ok: true, cmd: { id, ts, type, params: parsed } as Command };
 }

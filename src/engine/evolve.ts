@@ -7,11 +7,22 @@ import { legIndex, liqIndex, openIndex, type LegName } from './triggers/books.js
 import { entryValue, indexKey, liquidationKey } from './math.js';
 import type { PositionType, TraderOrder } from './types.js';
 
+/**
+ * The refusal of a record without a usable id, named `line:<n>` (exec) or `inbox:<position>` (the
+ * loop). Its name is not remembered for dedupe (docs/decisions.md D55): no client can repeat it,
+ * and exec and the loop name the same record differently. Told from the event alone, so every
+ * replay of the log forgets exactly what the live engine did.
+ */
+function isFallbackRejection(env: EventEnvelope): boolean {
+  return env.type === 'Rejected' && env.data.reason_code === 'INVALID_PARAMS' && FALLBACK_ID.test(env.cmd);
+}
+const FALLBACK_ID = /^(?:line|inbox):[0-9]+$/;
+
 export function evolve(state: State, env: EventEnvelope): State {
   state.seq = env.seq;
   state.last_ts = env.ts;
   const cfg = state.config;
-  state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
+  if (!isFallbackRejection(env)) state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
   if (state.closed_log.due(env.ts, cfg.history_window_ms)) {
     state.closed_log.forget(state.closed, env.ts, cfg.history_window_ms, cfg.history_max_orders);
   }

@@ -7,7 +7,15 @@ import { Sha256 } from './util/sha256.js';
 
 export interface TextHasher { updateText(s: string): unknown; hex(): string }
 
+/** Lines are handed to the hasher in chunks of about this many UTF-16 units (fewer calls into it). */
+const CHUNK = 1 << 16;
+
 export function stateHash(state: State, hasher: TextHasher = new Sha256()): string {
-  for (const line of encodeState(state, false)) { hasher.updateText(line); hasher.updateText('\n'); }
+  let chunk = '';
+  for (const line of encodeState(state, false)) {
+    chunk += `${line}\n`;
+    if (chunk.length >= CHUNK) { hasher.updateText(chunk); chunk = ''; }
+  }
+  if (chunk.length > 0) hasher.updateText(chunk);
   return hasher.hex();
 }

@@ -81,9 +81,10 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
   };
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
-  for (const [uuid, c] of state.closed) yield JSON.stringify({ c: [uuid, c.account_id, c.status] });
+  // `c` and `s` rows written directly: the bytes JSON.stringify gives, without a wrapper per row
+  for (const [uuid, c] of state.closed) yield `{"c":[${JSON.stringify(uuid)},${JSON.stringify(c.account_id)},"${c.status}"]}`;
   for (const l of state.lends.values()) yield JSON.stringify({ l });
-  for (const s of state.seen.entries()) yield JSON.stringify({ s });
+  yield* state.seen.lines();
 }
 
 /** Rebuilds a state from canonical lines (the inverse of encodeState). */

@@ -128,6 +128,15 @@ test('exec prints the recorded scenario byte for byte (events, acks, summary and
   }
 });
 
+test('the chain on the engine thread (RELAYER_EXEC_THREADS=0) prints the same bytes as the chain worker', () => {
+  const input = RECORDED('scenario.in.jsonl.gz').toString('utf8');
+  const c = spawnSync(process.execPath, [BIN, 'exec', '--ack', '--json'], {
+    input, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, RELAYER_EXEC_THREADS: '0' },
+  });
+  assert.equal(c.status, 0, c.stderr);
+  assert.ok(c.stdout === RECORDED('scenario.out.jsonl.gz').toString('utf8'), 'in-thread output differs from the recording');
+});
+
 test('two separate processes with different time zones, locales and heap limits print the same bytes', () => {
   // The in-process determinism check cannot see module state, the host's zone or locale, or a GC
   // at a different moment; two processes that differ in each of these can.

@@ -126,3 +126,20 @@ test('with small limits, the live state and an evolve replay of its events forge
     assert.deepEqual(validateState(live), []);
   }), { numRuns: 1_000 });
 });
+
+test('an id remembered again after it expired behind a newer row leaves no trace of its old row (ts out of order)', () => {
+  // ts need not increase: x at T0+100 stays at the head, so a's expired row at T0 is not pruned
+  // before a comes back; its old row is superseded and must not appear in entries, lines or the hash
+  const m = new Market({ dedupe_window_ms: 10 });
+  m.send('Snapshot', {}, { id: 'x', at: T0 + 100 });
+  m.send('Snapshot', {}, { id: 'a', at: T0 });
+  assert.equal(m.send('Snapshot', {}, { id: 'a', at: T0 + 20 })[0]!.type, 'SnapshotRequested');
+  assert.deepEqual([...m.state.seen.entries()].map((r) => r[0]), ['x', 'a']);
+  assert.deepEqual([...m.state.seen.lines()], [...m.state.seen.entries()].map((s) => JSON.stringify({ s })));
+  const restored = decodeState(encodeState(m.state, true), { dedupe_window_ms: 10 });
+  assert.equal(stateHash(restored), stateHash(m.state));
+  // the dead row leaves with the head like any other; size and index stay in step
+  m.send('Snapshot', {}, { id: 'y', at: T0 + 200 });
+  assert.deepEqual([...m.state.seen.entries()].map((r) => r[0]), ['y']);
+  assert.equal(m.state.seen.size, 1);
+});

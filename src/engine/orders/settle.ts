@@ -27,7 +27,8 @@ export function settle(
   const pool = poolAfter(ctx, -round(payment));
   const order = cloneOrder(o);
   order.order_status = 'SETTLED';
-  order.available_margin = round(o.initial_margin + payment);
+  // IM + round(payment), not SPEC §4.6's round(IM + payment): trader + pool = IM exactly (docs/decisions.md D56)
+  order.available_margin = o.initial_margin + round(payment);
   order.unrealized_pnl = round(upnl);
   order.settlement_price = x;
   order.fee_settled = feeSettled;
