@@ -90,9 +90,9 @@ export async function checkRun(c: CheckInput): Promise<string[]> {
 
   // 4. the state hash equals relayer exec's over the committed input, and recovery's
   const exec = emptyState();
-  // exec names a record without a usable id `line:N`, the loop `inbox:N`, and the engine keeps that
-  // name in its dedupe window (docs/decisions.md D90): exec's code path, the runtime's naming
-  input.forEach((rec, i) => runLine(exec, execLine(rec), `inbox:${rec.position}`, i + 1));
+  // exec names a record without a usable id `line:N`, the loop `inbox:N`; neither is remembered
+  // for dedupe (D90, fixed by D55), so exec's own naming must reach the same state
+  input.forEach((rec, i) => runLine(exec, execLine(rec), `line:${i + 1}`, i + 1));
   const liveHash = fastStateHash(live);
   const execHash = fastStateHash(exec);
   if (liveHash !== execHash) bad.push(`state hash ${liveHash.slice(0, 16)}… differs from relayer exec over the committed input (${execHash.slice(0, 16)}…)`);
