@@ -1,31 +1,13 @@
 // A seeded command workload (end-to-end tests, durable benchmark): ticks that move the price (so every tick has an
 // outcome), opens of every kind, closes, cancels, SL/TP, lends and withdrawals, funding, admin.
 // Order uuids are known in advance: the order created by command `id` is uuidv5(id + ":0").
-import { createHash } from 'node:crypto';
-
-function uuidv5(name: string): string {
-  const ns = Buffer.from('6f2b8f0e6c1a4c4e9a573b1d2f6a9e10', 'hex');
-  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(name, 'utf8')])).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uuidv5 } from '../src/engine/util/uuid.js';
+import { Prng } from '../src/runtime/prng.js';
 
 /** `n` JSON command lines (no ts: the log stamps it). */
 export function workload(n: number, seed: number, prefix = `w${seed}`): string[] {
-  const r = rng(seed);
+  const prng = new Prng(seed);
+  const r = (): number => prng.next();
   const out: string[] = [];
   const active = new Map<string, string>(); // account → uuid of its last create
   const lends = new Map<string, string>();

@@ -4,34 +4,17 @@
 // malformed lines and a stale feed. Its recorded output (test/engine/fixtures) pins the bytes of
 // `relayer exec` so a faster engine must print exactly what the reference engine printed.
 // Regenerate the input with: node dist/test/engine/scenario.js > scenario.in.jsonl
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-
-const NS = Buffer.from('6f2b8f0e6c1a4c4e9a573b1d2f6a9e10', 'hex');
+import { mintedUuid } from '../../src/engine/util/uuid.js';
+import { Prng } from '../../src/runtime/prng.js';
 
 /** uuidv5(id + ":0") — the uuid a command's accepted create mints (SPEC §12). */
-export function uuidOf(id: string): string {
-  const h = createHash('sha1').update(Buffer.concat([NS, Buffer.from(`${id}:0`, 'utf8')])).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const uuidOf = (id: string): string => mintedUuid(id, 0);
 
 /** `n` input lines (at least), starting at `t0` ms; the whole run spans well under 24 h of ts. */
 export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): string[] {
-  const r = rng(seed);
+  const prng = new Prng(seed);
+  const r = (): number => prng.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: string[] = [];
   const sent: string[] = [];
