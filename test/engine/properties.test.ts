@@ -189,7 +189,6 @@ test('no satoshi is created or destroyed: pool plus active margins equal everyth
     let withdrawals = 0;
     let marginIn = 0;
     let paidOut = 0;
-    let drift = 0; // Σ over settlements of IM + round(payment) − AM: the sats §4.6 rounding creates
     let pool: { total_locked_value: number; total_pool_share: number; nonce: number } | null = null;
     const active = new Map<string, number>(); // uuid → initial margin of a PENDING or FILLED order
 
@@ -235,12 +234,11 @@ test('no satoshi is created or destroyed: pool plus active margins equal everyth
             paidOut += o.available_margin;
             active.delete(o.uuid);
             if (e.data.payment < -o.initial_margin) fail(`payment ${e.data.payment} below −IM ${-o.initial_margin} (§4.6, §10.20)`, raws, out);
-            if (o.available_margin !== round(o.initial_margin + e.data.payment)) {
-              fail(`payout ${o.available_margin} ≠ round(IM + payment) = ${round(o.initial_margin + e.data.payment)} (§4.6)`, raws, out);
+            // D56 (corrects SPEC §4.6): the trader gets IM + round(payment), the pool gives
+            // round(payment), so the two together move exactly IM
+            if (o.available_margin !== o.initial_margin + round(e.data.payment)) {
+              fail(`payout ${o.available_margin} ≠ IM + round(payment) = ${o.initial_margin + round(e.data.payment)} (§4.6, D56)`, raws, out);
             }
-            const d = o.initial_margin + round(e.data.payment) - o.available_margin;
-            if (Math.abs(d) > 1) fail(`settlement of ${o.uuid} moves ${d} sats between pool and trader by rounding (IM ${o.initial_margin}, payment ${e.data.payment})`, raws, out);
-            drift += d;
             step(-round(e.data.payment), 0, e.data.pool);
             break;
           }
@@ -260,16 +258,11 @@ test('no satoshi is created or destroyed: pool plus active margins equal everyth
         for (const im of active.values()) held += im;
         const paidIn = genesis + deposits - withdrawals + marginIn - paidOut;
         const heldNow = pool.total_locked_value + held;
-        // Rounding slack, and only that. A settlement changes TLV by −round(payment) but pays the
-        // trader round(IM + payment) (§4.6). With IM an integer the two agree unless payment sits
-        // exactly on a half, because round is half away from zero: IM 12 500, payment −25.5 →
-        // TLV += 26 and the trader gets round(12 474.5) = 12 475, i.e. 12 501 sats leave a 12 500
-        // margin (seen ~1 in 3 000 settlements). So each settlement may create or destroy at most
-        // 1 sat (checked above); `drift` adds up exactly those sats, and everything else (deposits,
-        // withdrawals, liquidations, cancels, funding) must balance to the satoshi. All terms are
-        // integers below 2^53, so the comparison is exact.
-        if (paidIn - heldNow !== drift) {
-          fail(`conservation broken: in − out = ${paidIn} but pool TLV + active margin = ${heldNow} (Δ ${paidIn - heldNow}, settlement rounding explains ${drift})\n  genesis ${genesis} deposits ${deposits} withdrawals ${withdrawals} margin in ${marginIn} paid out ${paidOut} TLV ${pool.total_locked_value} held ${held}`, raws, out);
+        // Exact: a settlement pays IM + round(payment) and moves TLV by −round(payment) (D56), so
+        // deposits, withdrawals, settlements, liquidations, cancels and funding balance to the
+        // satoshi. All terms are integers below 2^53, so the comparison is exact.
+        if (paidIn !== heldNow) {
+          fail(`conservation broken: in − out = ${paidIn} but pool TLV + active margin = ${heldNow} (Δ ${paidIn - heldNow})\n  genesis ${genesis} deposits ${deposits} withdrawals ${withdrawals} margin in ${marginIn} paid out ${paidOut} TLV ${pool.total_locked_value} held ${held}`, raws, out);
         }
       }
       return out;
