@@ -1,4 +1,5 @@
 // `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
+import { jsonParseReason } from '../engine/util/json-error.js';
 import { writeFileSync } from 'node:fs';
 import {
   emptyState, executeRaw, marketStatus, rejectUnparsable, type EventEnvelope, type State,
@@ -74,7 +75,7 @@ export function runLine(state: State, line: string, fallback: string, lineNo: nu
   try {
     parsed = JSON.parse(line);
   } catch (e) {
-    return rejectUnparsable(state, fallback, `line ${lineNo}: ${(e as Error).message}`);
+    return rejectUnparsable(state, fallback, `line ${lineNo}: ${jsonParseReason(e)}`);
   }
   return executeRaw(state, parsed, fallback);
 }

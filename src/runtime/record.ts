@@ -1,5 +1,6 @@
 // One input record through the engine: size limit, JSON parse, the log's ts stamped onto the
 // envelope, then the engine. Anything wrong becomes a Rejected event, never an exception.
+import { jsonParseReason } from '../engine/util/json-error.js';
 import { executeRaw, rejectUnparsable, type EventEnvelope, type State } from '../engine/index.js';
 import type { FailedRecord, InputRecord } from '../store/types.js';
 import { accountOfData } from '../store/event-line.js';
@@ -15,7 +16,7 @@ export function fallbackId(position: string): string {
 export function toEnvelope(raw: string, ts: number): { value: unknown } | { error: string } {
   if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES) return { error: `record exceeds ${MAX_RECORD_BYTES} bytes` };
   let value: unknown;
-  try { value = JSON.parse(raw); } catch (e) { return { error: `not JSON: ${(e as Error).message}` }; }
+  try { value = JSON.parse(raw); } catch (e) { return { error: `not JSON: ${jsonParseReason(e)}` }; }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) (value as Record<string, unknown>)['ts'] = ts;
   return { value };
 }
