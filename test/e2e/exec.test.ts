@@ -107,7 +107,7 @@ test('a run split by --state-out / --state gives the same events and hash as one
   assert.equal(splitSummary.pool.total_locked_value, wholeSummary.pool.total_locked_value);
 });
 
-// The recorded scenario (test/engine/scenario.ts, 5 000 lines: every command type, triggers,
+// The recorded scenario (test/helpers/scenario.ts, 5 000 lines: every command type, triggers,
 // liquidations, funding, admin, every refusal, duplicates, malformed lines) and the exact output
 // the reference engine gave for it. Any change of a byte on stdout or of the state hash fails.
 const RECORDED = (name: string): Buffer =>

@@ -3,7 +3,7 @@
 // jumps), funding, admin commands, every rejection the parser and decide can give, duplicates,
 // malformed lines and a stale feed. Its recorded output (test/engine/fixtures) pins the bytes of
 // `relayer exec` so a faster engine must print exactly what the reference engine printed.
-// Regenerate the input with: node dist/test/engine/scenario.js > scenario.in.jsonl
+// Regenerate the input with: node dist/test/helpers/scenario.js > scenario.in.jsonl (the recording lives in test/engine/fixtures)
 import { fileURLToPath } from 'node:url';
 import { mintedUuid } from '../../src/engine/util/uuid.js';
 import { Prng } from '../../src/runtime/prng.js';
