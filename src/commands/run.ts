@@ -5,6 +5,7 @@ import { DemoMarket, DEFAULT_DEMO, demoNextSteps } from '../runtime/demo.js';
 import { DirLock } from '../runtime/lock.js';
 import { createLogger, logFormat } from '../runtime/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
+import { Snapshotter } from '../runtime/snapshotter.js';
 import { recover } from '../runtime/recover.js';
 import { DemoTicker } from '../runtime/demo-ticker.js';
 import { DEFAULT_SCHEDULER, Scheduler } from '../feed/scheduler.js';
@@ -50,6 +51,7 @@ export async function run(opts: RunOptions): Promise<void> {
   const kafka = usesKafka(opts);
   const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
   const lock = kafka ? null : DirLock.acquire(dataDir(opts));
+  let snapshotter: Snapshotter | null = null;
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
     if (!kafka) await (store as SqliteStore).startCommitWorker();
@@ -68,6 +70,8 @@ export async function run(opts: RunOptions): Promise<void> {
       ...(kafka ? { backend: 'kafka' } : { data: dataDir(opts) }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
       replayed: rec.replayed, path: rec.path, position: rec.position, ms: Math.round(performance.now() - t0),
     }, 'recovered');
+    // embedded: periodic and requested snapshots are built from the log in a worker thread
+    snapshotter = kafka ? null : new Snapshotter(dataDir(opts));
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),
@@ -75,6 +79,7 @@ export async function run(opts: RunOptions): Promise<void> {
       snapshotEveryEvents: int(opts.snapshotEvents, 'snapshot-events', DEFAULT_LOOP.snapshotEveryEvents),
       snapshotEveryMs: int(opts.snapshotMs, 'snapshot-ms', DEFAULT_LOOP.snapshotEveryMs),
       keepSnapshots: int(opts.keepSnapshots, 'keep-snapshots', DEFAULT_LOOP.keepSnapshots),
+      ...(snapshotter === null ? {} : { snapshotter }),
       log,
     });
     // --metrics-port: Prometheus counters of the loop (commands, events, batches, commit latency)
@@ -128,6 +133,7 @@ export async function run(opts: RunOptions): Promise<void> {
     log.info({ reason, seq: loop.state.seq, commands: loop.commands, events: loop.events }, 'stopped');
     await metrics?.close();
   } finally {
+    await snapshotter?.close();
     lock?.release();
     await store.close();
   }

@@ -13,6 +13,7 @@ import { ChainWriter, eventHead } from './chain.js';
 import type { Logger } from './logger.js';
 import { accountOf, failedOf, runRecord } from './record.js';
 import { encodeSnapshotImage, encodeStateLines } from './state-file.js';
+import type { SnapshotWriter } from './snapshotter.js';
 import { summarize } from './summary.js';
 import { STATE_FILE_VERSION } from './state-file.js';
 
@@ -27,6 +28,11 @@ export interface LoopOptions {
   /** Command time between automatic snapshots (SPEC §8: 900 s). */
   snapshotEveryMs: number;
   keepSnapshots: number;
+  /**
+   * Writes periodic and requested snapshots off the engine thread from the committed log
+   * (snapshotter.ts); without one, or at shutdown, the engine thread encodes the state itself.
+   */
+  snapshotter?: SnapshotWriter;
   log: Logger;
 }
 
@@ -53,6 +59,11 @@ export class EngineLoop {
   private saving: Promise<void> | null = null;
   private eventsSinceSnapshot = 0;
   private lastSnapshotTs: number | null = null;
+  /** The snapshot writer is building an image (its promise is `saving`). */
+  private writing = false;
+  /** A snapshot that fell due while the writer was busy, taken at the first boundary after. */
+  private deferred: string | null = null;
+  private writerFailed = false;
   readonly chain: ChainWriter;
   onBatch: ((s: BatchStats) => void) | null = null;
   commands = 0;
@@ -151,7 +162,7 @@ export class EngineLoop {
         }
         if (snapshotAsked || shutdown || this.snapshotDue()) {
           if (inflight !== null) { const p = inflight; inflight = null; await p; }
-          await this.startSnapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : 'periodic');
+          await this.startSnapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : this.deferred ?? 'periodic');
         }
         // let signal handlers and timers run between batches even when input never runs dry
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -172,6 +183,7 @@ export class EngineLoop {
   }
 
   private snapshotDue(): boolean {
+    if (this.deferred !== null) return !this.writing;
     if (this.eventsSinceSnapshot >= this.opts.snapshotEveryEvents) return true;
     if (this.lastSnapshotTs === null) { this.lastSnapshotTs = this.state.last_ts; return false; }
     return this.state.last_ts - this.lastSnapshotTs >= this.opts.snapshotEveryMs;
@@ -179,15 +191,24 @@ export class EngineLoop {
 
   /** Persists the state at the last committed batch boundary and keeps the newest K; resolves once stored. */
   async snapshot(reason: string): Promise<void> {
+    await this.settleSnapshot(); // a writer still busy would defer this one
     await this.startSnapshot(reason);
     await this.settleSnapshot();
   }
 
   /**
-   * Encodes the state now (the only part on the engine thread where the store packs images itself)
-   * and leaves packing and storing to the store; resolves once the encoding is done.
+   * Hands the batch boundary to the snapshot writer (nothing else on the engine thread), or, without
+   * one and at shutdown, encodes the state now and leaves packing and storing to the store where it
+   * can; resolves once the engine thread's part is done.
    */
   private async startSnapshot(reason: string): Promise<void> {
+    const writer = this.writerFailed ? undefined : this.opts.snapshotter;
+    if (writer !== undefined && reason !== 'shutdown' && this.writing) {
+      // the worker is still on the previous image: take a later boundary rather than wait for it
+      this.deferred = reason;
+      return;
+    }
+    this.deferred = null;
     await this.settleSnapshot();
     const t0 = performance.now();
     const log = this.opts.log;
@@ -196,7 +217,21 @@ export class EngineLoop {
     };
     let paused = 0;
     let saving: Promise<void>;
-    if (this.backend.saveSnapshotImage !== undefined) {
+    if (writer !== undefined && reason !== 'shutdown') {
+      // the batch that ends at state.seq is committed (run() awaited it): the worker can read it
+      const seq = this.state.seq;
+      saving = writer.save({
+        seq, last_hash: this.chain.last, position: this.position, created_ts: this.state.last_ts,
+        price_ts: this.state.price_ts, keep: this.opts.keepSnapshots,
+      }).then((s) => done(s.info, s.pruned), (e: Error) => {
+        // the log is the truth and the engine is fine: an image the worker could not build is
+        // logged, and the engine thread encodes the next ones itself
+        this.writerFailed = true;
+        log.error({ reason, seq, err: e.message }, 'snapshot writer failed; the engine thread takes snapshots from now on');
+      }).finally(() => { this.writing = false; });
+      this.writing = true;
+      paused = performance.now() - t0;
+    } else if (this.backend.saveSnapshotImage !== undefined) {
       const { raw, state_hash, lines } = encodeStateLines(this.state);
       saving = this.backend.saveSnapshotImage({
         meta: { seq: this.state.seq, last_hash: this.chain.last, state_hash, lines, input_position: this.position },

@@ -63,7 +63,22 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
   if (opts.path === 'inputs' && target === committed.seq && (snap === null || snap.info.position !== null)) {
     return reexecute(backend, state, snap, committed, t0, opts);
   }
-  let lastHash = snap?.hash ?? GENESIS_HASH;
+  const { lastHash, replayed } = await replayEvents(backend, state, snap?.hash ?? GENESIS_HASH, target, opts.onProgress);
+  const atHead = target === committed.seq;
+  if (atHead && committed.clock !== null) state.price_ts = committed.clock.price_ts;
+  return {
+    state, lastHash, position: atHead ? committed.position : null, snapshot: snap?.info ?? null, replayed,
+    path: 'events', commands: 0, ms: performance.now() - t0,
+  };
+}
+
+/**
+ * Advances `state` to `target` by evolving the stored events after its seq, checking gaplessness
+ * and each event's link to `lastHash`; returns the chain head reached and how many were evolved.
+ */
+export async function replayEvents(
+  backend: Backend, state: State, lastHash: string, target: number, onProgress?: (seq: number, total: number) => void,
+): Promise<{ lastHash: string; replayed: number }> {
   let replayed = 0;
   while (state.seq < target) {
     const max = Math.min(10_000, target - state.seq);
@@ -80,14 +95,9 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
       lastHash = hash;
       replayed++;
     }
-    opts.onProgress?.(state.seq, target);
+    onProgress?.(state.seq, target);
   }
-  const atHead = target === committed.seq;
-  if (atHead && committed.clock !== null) state.price_ts = committed.clock.price_ts;
-  return {
-    state, lastHash, position: atHead ? committed.position : null, snapshot: snap?.info ?? null, replayed,
-    path: 'events', commands: 0, ms: performance.now() - t0,
-  };
+  return { lastHash, replayed };
 }
 
 async function reexecute(
