@@ -19,7 +19,10 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
   const chunk = Math.ceil(lines.length / TRIALS);
   let seed = 12345;
   const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
-  let engine = startEngine(['--data', data, '--batch-max', '200']);
+  // snapshots every few thousand events, built by the snapshot worker (D65): kills land while
+  // images are being built and stored, and recoveries start from them
+  const engineArgs = ['--data', data, '--batch-max', '200', '--snapshot-events', '3000'];
+  let engine = startEngine(engineArgs);
   await drained(data); // the engine created the data directory and committed its genesis
   let kills = 0;
   for (let t = 0; t < TRIALS; t++) {
@@ -32,7 +35,7 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
     if (gone.signal === 'SIGKILL') kills++;
     const s = await submitting;
     assert.equal(s.code, 0, s.stderr);
-    engine = startEngine(['--data', data, '--batch-max', '200']);
+    engine = startEngine(engineArgs);
   }
   await drained(data, 120_000);
   engine.kill('SIGTERM');
@@ -72,6 +75,9 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
   }
   for (const [cmd, n] of runs) assert.equal(n, 1, `command ${cmd} has one outcome, in one place`);
 
+  const images = relayer(['snapshot', 'list', '--data', data, '--json']);
+  assert.equal(images.code, 0, images.stderr);
+  assert.ok(images.stdout.trim().split('\n').length >= 2, 'the snapshot worker stored images along the way');
   const replay = relayer(['replay', '--data', data, '--json']);
   assert.equal(replay.code, 0, replay.stderr);
   assert.equal((JSON.parse(replay.stdout) as { state_hash: string }).state_hash, summary.summary.state_hash);
