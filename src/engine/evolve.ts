@@ -138,6 +138,7 @@ export function evolve(state: State, env: EventEnvelope): State {
       state.risk.total_pending_short_btc = env.data.after.total_pending_short_btc;
       return state;
     case 'PriceCheckTriggered':
+    case 'AdlTriggered':
     case 'SnapshotRequested':
     case 'ShutdownRequested':
     case 'Rejected':

@@ -1,6 +1,6 @@
 // §4.6 settlement and §4.7 liquidation, with the leg removals that follow them (§12 order).
 import type { Ctx } from '../ctx.js';
-import type { LegRemoveReason } from '../events.js';
+import type { LegRemoveReason, SettleTrigger } from '../events.js';
 import { fee, round, unrealizedPnl } from '../math.js';
 import type { CloseType, Pool, TraderOrder } from '../types.js';
 import { cloneOrder } from './record.js';
@@ -18,7 +18,7 @@ function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
 
 /** Settles a FILLED position at X with close rate `rate` (percent). */
 export function settle(
-  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: 'REQUEST' | 'PRICE_TICK',
+  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: SettleTrigger,
 ): void {
   const upnl = unrealizedPnl(o.position_type, o.positionsize, o.entryprice, x);
   const feeSettled = fee(rate, o.positionsize, x);

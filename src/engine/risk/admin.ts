@@ -3,6 +3,7 @@ import type { CommandOf } from '../commands.js';
 import type { Ctx } from '../ctx.js';
 import { entryValue } from '../math.js';
 import { cancelPending } from '../orders/cancel.js';
+import { adlTarget, pnlCap } from './adl.js';
 import { flagsOf, totalsOf, type State } from '../state.js';
 import type { RiskFlags, RiskTotals } from '../types.js';
 
@@ -48,8 +49,14 @@ export function setMarketHalt(ctx: Ctx, cmd: CommandOf<'SetMarketHalt'>): void {
   if (exit) ctx.emit('ShutdownRequested', {});
 }
 
+/** Merged into the current parameters; §15: with the PnL cap on, the ADL target must be below it. */
 export function updateRiskParams(ctx: Ctx, cmd: CommandOf<'UpdateRiskParams'>): void {
-  ctx.emit('RiskParamsUpdated', { params: { ...ctx.state.params, ...cmd.params } });
+  const params = { ...ctx.state.params, ...cmd.params };
+  const cap = pnlCap(params);
+  if (cap > 0 && !(adlTarget(params) < cap)) {
+    return ctx.reject('CANCELLED', 'INVALID_PARAMS', `adl_target_factor must be below max_pnl_factor (${cap}) while the PnL cap is on`);
+  }
+  ctx.emit('RiskParamsUpdated', { params });
 }
 
 /** Exposure recomputed from the orders themselves (§6.1 invariant). */

@@ -101,6 +101,7 @@ export const REASON_TEXT: Partial<Record<ReasonCode, string>> = {
   OI_LIMIT_REACHED: 'open interest limit reached',
   SKEW_LIMIT_REACHED: 'long/short skew limit reached',
   LIMIT_REACHED: 'risk limit reached',
+  PNL_CAP_REACHED: "the withdrawal would put traders' profit above the pool's PnL cap",
 };
 
 export function reasonText(code: ReasonCode): string {
