@@ -1,4 +1,5 @@
-// engine.memory and engine.tick_idle, measured on one state holding many resting limit orders.
+// engine.memory and engine.tick_idle (PnL cap off, then on: §15's check must stay O(1)), measured
+// on one state holding many resting limit orders.
 // They run in a child process started with --expose-gc: the heap holds nothing but that state,
 // so heap-used after a full collection, less the heap before, is what the orders cost.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { result, type Metrics, type Result } from './report.js';
 import { Clock, MID, preparedState, priceTick, Rng } from './workload.js';
 
 export interface RestingPlan { orders: number; ticks: number; warmTicks: number; note: string | null }
-export interface RestingResults { memory: Result; idle: Result }
+export interface RestingResults { memory: Result; idle: Result; idleCapped: Result }
 
 const CHILD = fileURLToPath(new URL('./resting-child.js', import.meta.url));
 
@@ -36,24 +37,35 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
   // all ten indices are checked), but nothing rests closer than 5 000 USD, so nothing fires.
   const rng = new Rng(11);
   let price = MID;
-  const ticks: Command[] = new Array(plan.warmTicks + plan.ticks);
-  for (let i = 0; i < ticks.length; i++) {
+  const prices = new Float64Array(plan.warmTicks + plan.ticks);
+  for (let i = 0; i < prices.length; i++) {
     price = Math.min(MID + 1_000, Math.max(MID - 1_000, Math.round((price + (rng.next() - 0.5) * 200) * 100) / 100));
-    ticks[i] = priceTick(`idle-${i}`, clock.tick(), price);
+    prices[i] = price;
   }
+  const ticksOf = (prefix: string): Command[] => Array.from(prices, (p, i) => priceTick(`${prefix}-${i}`, clock.tick(), p));
   const check = (events: readonly unknown[]): void => {
     if (events.length > 1) throw new Error(`an idle tick fired ${events.length - 1} trigger events`);
   };
-  for (let i = 0; i < plan.warmTicks; i++) check(execute(state, ticks[i]!));
-  const lat = new Latencies(plan.ticks);
   const hr = process.hrtime.bigint;
-  for (let i = plan.warmTicks; i < ticks.length; i++) {
-    const t0 = hr();
-    const events = execute(state, ticks[i]!);
-    lat.add(Number(hr() - t0));
-    check(events);
-  }
+  const measure = (list: readonly Command[]): Latencies => {
+    for (let i = 0; i < plan.warmTicks; i++) check(execute(state, list[i]!));
+    const lat = new Latencies(plan.ticks);
+    for (let i = plan.warmTicks; i < list.length; i++) {
+      const t0 = hr();
+      const events = execute(state, list[i]!);
+      lat.add(Number(hr() - t0));
+      check(events);
+    }
+    return lat;
+  };
+  const lat = measure(ticksOf('idle'));
+  // the same walk again with the cap on: a cap no idle tick reaches, so only the check itself runs
+  const capTs = clock.tick();
+  const capOn = execute(state, { id: 'idle-cap', ts: capTs, type: 'UpdateRiskParams', params: { max_pnl_factor: 0.5, adl_target_factor: 0.25 } });
+  if (capOn[0]?.type !== 'RiskParamsUpdated') throw new Error('could not turn the PnL cap on');
+  const capped = measure(ticksOf('idle-cap'));
   const [p50, p99, p999, max] = Latencies.quantiles(lat.ns, [0.5, 0.99, 0.999, 1]);
+  const [c50, c99, c999, cmax] = Latencies.quantiles(capped.ns, [0.5, 0.99, 0.999, 1]);
   if (state.orders.size !== plan.orders) throw new Error('resting orders changed during idle ticks');
   return {
     memory: result('engine.memory', {
@@ -62,6 +74,10 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
     idle: result('engine.tick_idle', {
       p99_us: round3(p99! / 1000), p50_us: round3(p50! / 1000), p999_us: round3(p999! / 1000), max_us: round1(max! / 1000),
       orders: plan.orders, ticks: plan.ticks, ...scope,
+    }, { metric: 'p99_us', op: '<=', value: 10 }),
+    idleCapped: result('engine.tick_idle_pnl_cap', {
+      p99_us: round3(c99! / 1000), p50_us: round3(c50! / 1000), p999_us: round3(c999! / 1000), max_us: round1(cmax! / 1000),
+      orders: plan.orders, ticks: plan.ticks, max_pnl_factor: 0.5, ...scope,
     }, { metric: 'p99_us', op: '<=', value: 10 }),
   };
 }
