@@ -10,6 +10,9 @@ import { result, type Metrics, type Result } from './report.js';
 import { Clock, MID, preparedState, priceTick, Rng } from './workload.js';
 
 export interface RestingPlan { orders: number; ticks: number; warmTicks: number; note: string | null }
+/** Ticks per block of the alternating cap-off / cap-on measurement. */
+const BLOCK = 1_000;
+
 export interface RestingResults { memory: Result; idle: Result; idleCapped: Result }
 
 const CHILD = fileURLToPath(new URL('./resting-child.js', import.meta.url));
@@ -37,35 +40,50 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
   // all ten indices are checked), but nothing rests closer than 5 000 USD, so nothing fires.
   const rng = new Rng(11);
   let price = MID;
-  const prices = new Float64Array(plan.warmTicks + plan.ticks);
+  const prices = new Float64Array(plan.warmTicks + 2 * plan.ticks);
   for (let i = 0; i < prices.length; i++) {
     price = Math.min(MID + 1_000, Math.max(MID - 1_000, Math.round((price + (rng.next() - 0.5) * 200) * 100) / 100));
     prices[i] = price;
   }
-  const ticksOf = (prefix: string): Command[] => Array.from(prices, (p, i) => priceTick(`${prefix}-${i}`, clock.tick(), p));
   const check = (events: readonly unknown[]): void => {
     if (events.length > 1) throw new Error(`an idle tick fired ${events.length - 1} trigger events`);
   };
-  const hr = process.hrtime.bigint;
-  const measure = (list: readonly Command[]): Latencies => {
-    for (let i = 0; i < plan.warmTicks; i++) check(execute(state, list[i]!));
-    const lat = new Latencies(plan.ticks);
-    for (let i = plan.warmTicks; i < list.length; i++) {
-      const t0 = hr();
-      const events = execute(state, list[i]!);
-      lat.add(Number(hr() - t0));
-      check(events);
-    }
-    return lat;
+  // The cap off and on (one no idle tick reaches, so only the §15 check itself runs) in
+  // alternating blocks of ticks, so load and heap growth fall on both alike. Every command is built
+  // first; kinds: 0 warm-up tick, 1 tick with the cap off, 2 with the cap on, 3 the cap command.
+  const cmds: Command[] = [];
+  const kinds: number[] = [];
+  const capCmd = (on: boolean): void => {
+    const ts = clock.tick();
+    const params = on ? { max_pnl_factor: 0.5, adl_target_factor: 0.25 } : { max_pnl_factor: 0, adl_target_factor: 0 };
+    cmds.push({ id: `idle-cap-${ts}`, ts, type: 'UpdateRiskParams', params });
+    kinds.push(3);
   };
-  const lat = measure(ticksOf('idle'));
-  // the same walk again with the cap on: a cap no idle tick reaches, so only the check itself runs
-  const capTs = clock.tick();
-  const capOn = execute(state, { id: 'idle-cap', ts: capTs, type: 'UpdateRiskParams', params: { max_pnl_factor: 0.5, adl_target_factor: 0.25 } });
-  if (capOn[0]?.type !== 'RiskParamsUpdated') throw new Error('could not turn the PnL cap on');
-  const capped = measure(ticksOf('idle-cap'));
+  prices.forEach((p, i) => {
+    const j = i - plan.warmTicks;
+    const block = Math.floor((j < 0 ? i : j) / BLOCK);
+    if ((j < 0 ? i : j) % BLOCK === 0) capCmd((block & 1) === 1);
+    cmds.push(priceTick(`idle-${i}`, clock.tick(), p));
+    kinds.push(j < 0 ? 0 : (block & 1) === 1 ? 2 : 1);
+  });
+  const hr = process.hrtime.bigint;
+  const lat = new Latencies(plan.ticks);
+  const capped = new Latencies(plan.ticks);
+  for (let i = 0; i < cmds.length; i++) {
+    const kind = kinds[i]!;
+    if (kind === 3) {
+      if (execute(state, cmds[i]!)[0]?.type !== 'RiskParamsUpdated') throw new Error('could not set the PnL cap');
+      continue;
+    }
+    const t0 = hr();
+    const events = execute(state, cmds[i]!);
+    const ns = Number(hr() - t0);
+    if (kind === 1) lat.add(ns); else if (kind === 2) capped.add(ns);
+    check(events);
+  }
   const [p50, p99, p999, max] = Latencies.quantiles(lat.ns, [0.5, 0.99, 0.999, 1]);
   const [c50, c99, c999, cmax] = Latencies.quantiles(capped.ns, [0.5, 0.99, 0.999, 1]);
+  if (lat.count !== plan.ticks || capped.count !== plan.ticks) throw new Error('idle tick blocks miscounted');
   if (state.orders.size !== plan.orders) throw new Error('resting orders changed during idle ticks');
   return {
     memory: result('engine.memory', {
