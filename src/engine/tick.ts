@@ -8,7 +8,7 @@ import { adlCheck } from './risk/adl.js';
 import { firedOrders, type IndexName } from './triggers/books.js';
 import type { TraderOrder } from './types.js';
 
-export interface Phases { check_liquidation: boolean; check_settling_limit: boolean; check_pending_limit: boolean }
+interface Phases { check_liquidation: boolean; check_settling_limit: boolean; check_pending_limit: boolean }
 
 const ALL: Phases = { check_liquidation: true, check_settling_limit: true, check_pending_limit: true };
 
@@ -76,7 +76,7 @@ function touchFeed(ctx: Ctx): void {
 }
 
 /** §5.3: liquidation → settling → fills; each index ascending by key, ties by entry_sequence. */
-export function runPhases(ctx: Ctx, x: number, phases: Phases): void {
+function runPhases(ctx: Ctx, x: number, phases: Phases): void {
   const k = indexKey(x);
   if (phases.check_liquidation) {
     for (const o of fired(ctx, 'liq_long', k)) if (o.order_status === 'FILLED') liquidate(ctx, o, x, 'PRICE_TICK');

@@ -9,7 +9,7 @@ export function legPlaced(o: TraderOrder, price: number, oldPrice: number | null
   return { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type, price, old_price: oldPrice };
 }
 
-export function legRemoved(o: TraderOrder, oldPrice: number, reason: LegRemoveReason): LegRemoved {
+function legRemoved(o: TraderOrder, oldPrice: number, reason: LegRemoveReason): LegRemoved {
   // SetMarketHalt's removals have always put `reason` before `old_price`; the recorded exec
   // scenario fixes those bytes, so that order is kept (docs/decisions.md D108)
   if (reason === 'ADMIN') return { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type, reason, old_price: oldPrice };

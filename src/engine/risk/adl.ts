@@ -72,7 +72,7 @@ function deleverage(ctx: Ctx, side: PositionType, p: number): void {
 interface Ranked { o: TraderOrder; score: number }
 
 /** FILLED positions of `side` with uPnL(P) > 0, by uPnL(P) / IM descending, ties entry_sequence ascending. */
-export function adlRanking(state: State, side: PositionType, p: number): TraderOrder[] {
+function adlRanking(state: State, side: PositionType, p: number): TraderOrder[] {
   const ranked: Ranked[] = [];
   for (const o of state.orders.values()) {
     if (o.order_status !== 'FILLED' || o.position_type !== side) continue;
