@@ -64,6 +64,8 @@ export interface BookModel {
     long_pct: number; short_pct: number; utilization: number;
     max_position: number; max_long: number; max_short: number;
     params: RiskParams;
+    /** SPEC §15: the factors (0 = off) and, while on, the cap and the ADL target in sats of TLV. */
+    pnl_cap: { max_pnl_factor: number; adl_target_factor: number; cap: number | null; target: number | null };
   };
   counts: { fills: number; settlements: number; liquidations: number; fundings: number };
   feed: FeedItem[];
@@ -168,6 +170,11 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       max_long: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv - net), xPos) : 0,
       max_short: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv + net), xPos) : 0,
       params: { ...p },
+      pnl_cap: {
+        max_pnl_factor: p.max_pnl_factor ?? 0, adl_target_factor: p.adl_target_factor ?? 0,
+        cap: (p.max_pnl_factor ?? 0) > 0 ? p.max_pnl_factor! * tlv : null,
+        target: (p.max_pnl_factor ?? 0) > 0 ? (p.adl_target_factor ?? 0) * tlv : null,
+      },
     },
     counts: { ...s.counts },
     feed: recentFeed(s, o.feed ?? 50, account),
