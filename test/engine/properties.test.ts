@@ -389,6 +389,5 @@ test('with the PnL cap on, after every tick each side is within max_pnl_factor Ã
     });
   }), OPTIONS);
   // the generators must reach the rule, or this property proves nothing
-  if (process.env['ADL_DEBUG']) console.error('ADL fired', fired);
   assert.ok(fired > 0, 'no generated sequence triggered ADL');
 });
