@@ -151,7 +151,8 @@ export function riskStats(state: State) {
     max_short_btc: limits.maxShort,
     status: s.status,
     status_reason: s.reason,
-    params: { ...state.params },
+    // the §15 factors always shown (0 when never set, D101), so readers see the whole parameter set
+    params: { ...state.params, max_pnl_factor: cap, adl_target_factor: target },
     flags: {
       manual_halt: r.manual_halt, manual_close_only: r.manual_close_only,
       pause_funding: r.pause_funding, pause_price_feed: r.pause_price_feed,

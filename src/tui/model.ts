@@ -96,6 +96,7 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
   const oi = r.total_long_btc + r.total_short_btc;
   const net = r.total_long_btc - r.total_short_btc;
   const p = s.params;
+  const { max_pnl_factor: maxPnl = 0, adl_target_factor: adlTarget = 0, ...limits } = p;
   const status = marketStatusOf(s);
   const healthy = status.status === 'HEALTHY';
   const xPos = p.max_position_pct * tlv;
@@ -169,11 +170,12 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       max_position: xPos,
       max_long: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv - net), xPos) : 0,
       max_short: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv + net), xPos) : 0,
-      params: { ...p },
+      // the §15 factors are under pnl_cap: whether a source lists them as 0 or leaves them out is the same
+      params: limits,
       pnl_cap: {
-        max_pnl_factor: p.max_pnl_factor ?? 0, adl_target_factor: p.adl_target_factor ?? 0,
-        cap: (p.max_pnl_factor ?? 0) > 0 ? p.max_pnl_factor! * tlv : null,
-        target: (p.max_pnl_factor ?? 0) > 0 ? (p.adl_target_factor ?? 0) * tlv : null,
+        max_pnl_factor: maxPnl, adl_target_factor: adlTarget,
+        cap: maxPnl > 0 ? maxPnl * tlv : null,
+        target: maxPnl > 0 ? adlTarget * tlv : null,
       },
     },
     counts: { ...s.counts },
