@@ -98,7 +98,9 @@ export const marketStats = z.looseObject({
 }).describe('risk state of the market; *_btc fields are in sats');
 export const trade = z.looseObject({
   kind: z.string(), side: z.string(), order_type: z.string(), price: usd('price'), positionsize: z.number(),
-  entry_value: sats('entry value'), close_type: z.string().nullable(), timestamp: iso, ts: ms, seq: z.number().int(),
+  entry_value: sats('entry value'),
+  close_type: z.string().nullable().describe('settlements: MARKET, LIMIT, StopLoss, TakeProfit or ADL (auto-deleveraging, SPEC §15); null otherwise'),
+  timestamp: iso, ts: ms, seq: z.number().int(),
 });
 export const priceRow = z.object({ price: z.number(), feed_price: z.number(), timestamp: iso, ts: ms, seq: z.number().int() });
 export const fundingRow = z.looseObject({ funding_rate: z.number(), price: z.number(), timestamp: iso, ts: ms, seq: z.number().int() });
