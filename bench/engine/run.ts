@@ -3,6 +3,7 @@
 // holds; the peer (nodejs-order-book) runs in the same process, alternating with ours.
 import { cpus, loadavg } from 'node:os';
 import { usage } from '../../src/errors.js';
+import { benchAdl, type AdlPlan } from './adl.js';
 import { benchCascade, type CascadePlan } from './cascade.js';
 import { collectGarbage } from './measure.js';
 import { benchExecPipe, type ExecPipePlan } from './exec-pipe.js';
@@ -15,7 +16,7 @@ import { benchSoak, type SoakPlan } from './soak.js';
 export interface BenchOptions { quick: boolean; json: boolean; orders: number }
 
 interface Plan {
-  mixed: MixedPlan; resting: RestingPlan; cascade: CascadePlan; peer: PeerPlan; execPipe: ExecPipePlan; soak: SoakPlan;
+  mixed: MixedPlan; resting: RestingPlan; cascade: CascadePlan; adl: AdlPlan; peer: PeerPlan; execPipe: ExecPipePlan; soak: SoakPlan;
 }
 
 const MILLION = 1_000_000;
@@ -29,6 +30,7 @@ export function planFor(opts: BenchOptions): Plan {
       mixed: { orders, segment: 10_000, runs: 3, latencyRuns: 2 },
       resting: { orders: resting, ticks: 50_000, warmTicks: 10_000, note: `quick: ${resting} resting orders instead of ${MILLION}` },
       cascade: { positions: 10_000, warmup: 1, runs: 3 },
+      adl: { positions: 10_000, warmup: 1, runs: 3 },
       peer: { pairs: 5_000, runs: 3 },
       execPipe: { lines: 50_000, runs: 2 },
       soak: { commands: 1_000_000, mark: 200_000 },
@@ -38,6 +40,7 @@ export function planFor(opts: BenchOptions): Plan {
     mixed: { orders, segment: 100_000, runs: 5, latencyRuns: 3 },
     resting: { orders: MILLION, ticks: 200_000, warmTicks: 20_000, note: null },
     cascade: { positions: 10_000, warmup: 2, runs: 5 },
+    adl: { positions: 10_000, warmup: 2, runs: 5 },
     peer: { pairs: 50_000, runs: 5 },
     execPipe: { lines: 500_000, runs: 3 },
     soak: { commands: 10 * MILLION, mark: 2 * MILLION },
@@ -51,9 +54,10 @@ export async function benchEngine(opts: BenchOptions): Promise<void> {
   const started = Date.now();
   const load = loadavg()[0]!;
 
-  out.note('engine.memory + engine.tick_idle (child process)');
+  out.note('engine.memory + engine.tick_idle, cap off and on (child process)');
   const resting = benchResting(plan.resting);
   out.add(resting.idle);
+  out.add(resting.idleCapped);
   out.add(resting.memory);
 
   // A full collection between scenarios so one's garbage is not collected during the next;
@@ -73,6 +77,10 @@ export async function benchEngine(opts: BenchOptions): Promise<void> {
   settle();
   out.note('engine.cascade');
   out.add(benchCascade(plan.cascade, market.state, market.clock));
+
+  settle();
+  out.note('engine.adl');
+  out.add(benchAdl(plan.adl, market.state, market.clock));
 
   settle();
   out.note('engine.exec_pipe (the real binary)');

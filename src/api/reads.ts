@@ -25,6 +25,9 @@ export interface RiskDoc {
   short_pct: number; utilization: number; max_long_btc: number; max_short_btc: number; status: string;
   status_reason: string | null; params: Record<string, number>; flags: Record<string, boolean>;
   fees: Record<string, number>; long_position_size: number; short_position_size: number; funding_rate: number;
+  /** §15 (docs/adl.md); absent in a read model written before them. */
+  max_pnl_factor?: number; adl_target_factor?: number; pnl_cap_btc?: number | null; adl_target_btc?: number | null;
+  traders_pnl_long?: number | null; traders_pnl_short?: number | null;
 }
 
 interface Trade {

@@ -88,11 +88,19 @@ export const positionSize = z.object({
 export const marketStats = z.looseObject({
   pool_equity_btc: sats('pool equity'), open_interest_btc: sats('open interest (entry value)'), status: z.string(),
   params: z.record(z.string(), z.number()), flags: z.record(z.string(), z.boolean()),
+  max_pnl_factor: z.number().optional().describe('PnL cap factor of TLV (SPEC §15); 0 = off'),
+  adl_target_factor: z.number().optional().describe('ADL stops once a side is at or below this factor of TLV'),
+  pnl_cap_btc: sats('max_pnl_factor × TLV, null while the cap is off').nullable().optional(),
+  adl_target_btc: sats('adl_target_factor × TLV, null while the cap is off').nullable().optional(),
+  traders_pnl_long: sats("longs' net unrealized PnL Π_long at P; null before the first price").nullable().optional(),
+  traders_pnl_short: sats("shorts' net unrealized PnL Π_short at P; null before the first price").nullable().optional(),
   as_of: z.object({ seq: z.number().int(), ts: ms.nullable() }),
 }).describe('risk state of the market; *_btc fields are in sats');
 export const trade = z.looseObject({
   kind: z.string(), side: z.string(), order_type: z.string(), price: usd('price'), positionsize: z.number(),
-  entry_value: sats('entry value'), close_type: z.string().nullable(), timestamp: iso, ts: ms, seq: z.number().int(),
+  entry_value: sats('entry value'),
+  close_type: z.string().nullable().describe('settlements: MARKET, LIMIT, StopLoss, TakeProfit or ADL (auto-deleveraging, SPEC §15); null otherwise'),
+  timestamp: iso, ts: ms, seq: z.number().int(),
 });
 export const priceRow = z.object({ price: z.number(), feed_price: z.number(), timestamp: iso, ts: ms, seq: z.number().int() });
 export const fundingRow = z.looseObject({ funding_rate: z.number(), price: z.number(), timestamp: iso, ts: ms, seq: z.number().int() });

@@ -73,7 +73,7 @@ export const ADMIN_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
   'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck', 'UpdateFeedParams',
 ]);
 
-export const RISK_PARAM_KEYS = ['max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio'] as const;
+export const RISK_PARAM_KEYS = ['max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio', 'max_pnl_factor', 'adl_target_factor'] as const;
 export type RiskParamKey = typeof RISK_PARAM_KEYS[number];
 
 export const MAX_ID_LENGTH = 128;

@@ -14,6 +14,14 @@ export interface LegRemoved {
   order_id: string; account_id: string; position_type: PositionType; old_price: number; reason: LegRemoveReason;
 }
 
+/** What caused a settlement: a command, a fired leg on a tick, or auto-deleveraging (§15). */
+export type SettleTrigger = 'REQUEST' | 'PRICE_TICK' | 'ADL';
+
+/** §15: the cap was exceeded on one side; the ADL settlements of that side follow. */
+export interface AdlTriggeredData {
+  side: PositionType; traders_pnl: number; tlv: number; max_pnl_factor: number; adl_target_factor: number;
+}
+
 export interface RejectedData {
   command: string | null;
   status: RejectStatus;
@@ -31,9 +39,10 @@ export interface EventMap {
   TraderOrderFilled: { order: TraderOrder; fill_price: number };
   TraderOrderCancelled: { order: TraderOrder; by: 'USER' | 'ADMIN_HALT' };
   TraderOrderSettled: {
-    order: TraderOrder; payment: number; close_type: CloseType; trigger: 'REQUEST' | 'PRICE_TICK';
+    order: TraderOrder; payment: number; close_type: CloseType; trigger: SettleTrigger;
     fee_rate: number; pool: Pool;
   };
+  AdlTriggered: AdlTriggeredData;
   TraderOrderLiquidated: { order: TraderOrder; payment: number; trigger: 'PRICE_TICK' | 'FUNDING'; price: number; pool: Pool };
   TraderOrderFundingApplied: { order: TraderOrder; funding_rate: number; funding_payment: number };
   CloseLimitPlaced: LegPlaced;
@@ -93,7 +102,7 @@ export function clientStatus(e: Event): string | null {
     case 'PoolInitialized': case 'PriceUpdated': case 'FundingRateUpdated': case 'FundingCycleSkipped':
     case 'FeesUpdated': case 'RiskFlagsUpdated': case 'RiskParamsUpdated': case 'ExposureRecalculated':
     case 'PriceCheckTriggered': case 'SnapshotRequested': case 'ShutdownRequested':
-    case 'PriceStale': case 'FeedParamsUpdated':
+    case 'PriceStale': case 'FeedParamsUpdated': case 'AdlTriggered':
       return null;
     default: return unreachable(e);
   }

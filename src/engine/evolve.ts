@@ -1,5 +1,7 @@
-// evolve(state, event): the only place state changes. It copies results carried by the event and
-// never recomputes a formula, so replaying a log is fast and independent of engine version.
+// evolve(state, event): how each event changes state, and the only place that changes state except
+// the feed clock `price_ts`, which a tick moves without an event (tick.ts touchFeed; state.ts).
+// It copies results carried by the event and never recomputes a formula, so replaying a log is
+// fast and independent of engine version.
 import { unreachable, type EventEnvelope, type LegRemoved } from './events.js';
 import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.js';
 import type { State } from './state.js';
@@ -138,6 +140,7 @@ export function evolve(state: State, env: EventEnvelope): State {
       state.risk.total_pending_short_btc = env.data.after.total_pending_short_btc;
       return state;
     case 'PriceCheckTriggered':
+    case 'AdlTriggered':
     case 'SnapshotRequested':
     case 'ShutdownRequested':
     case 'Rejected':

@@ -7,10 +7,10 @@ import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
 import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, type TraderOrder, type TraderStatus } from './types.js';
 
-export const SNAPSHOT_FORMAT = 'relayer-state';
-export const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_FORMAT = 'relayer-state';
+const SNAPSHOT_VERSION = 1;
 
-export interface StateHeader {
+interface StateHeader {
   format: string;
   version: number;
   seq: number;

@@ -57,7 +57,7 @@ export interface State {
   config: EngineConfig;
 }
 
-export function emptyRisk(): RiskState {
+function emptyRisk(): RiskState {
   return {
     total_long_btc: 0, total_short_btc: 0, total_pending_long_btc: 0, total_pending_short_btc: 0,
     manual_halt: false, manual_close_only: false, pause_funding: false, pause_price_feed: false,

@@ -4,10 +4,11 @@ import type { Ctx } from './ctx.js';
 import { indexKey, round } from './math.js';
 import { fillAt } from './orders/open.js';
 import { liquidate, settle } from './orders/settle.js';
+import { adlCheck } from './risk/adl.js';
 import { firedOrders, type IndexName } from './triggers/books.js';
 import type { TraderOrder } from './types.js';
 
-export interface Phases { check_liquidation: boolean; check_settling_limit: boolean; check_pending_limit: boolean }
+interface Phases { check_liquidation: boolean; check_settling_limit: boolean; check_pending_limit: boolean }
 
 const ALL: Phases = { check_liquidation: true, check_settling_limit: true, check_pending_limit: true };
 
@@ -19,6 +20,7 @@ export function priceTick(ctx: Ctx, cmd: CommandOf<'PriceTick'>): void {
   touchFeed(ctx);
   if (p !== previous) ctx.emit('PriceUpdated', { price: p, previous_price: previous, feed_price: cmd.params.price });
   runPhases(ctx, p, ALL);
+  adlCheck(ctx, p);
 }
 
 /** A heartbeat is a tick at the current price: the feed is alive, triggers are re-checked. */
@@ -27,8 +29,10 @@ export function heartbeat(ctx: Ctx): void {
   if (state.risk.pause_price_feed || state.price === null) return;
   touchFeed(ctx);
   runPhases(ctx, state.price, ALL);
+  adlCheck(ctx, state.price);
 }
 
+/** A recovery run of the chosen phases at a given price; P is unchanged, so no §15 check (D100). */
 export function triggerPriceCheck(ctx: Ctx, cmd: CommandOf<'TriggerPriceCheck'>): void {
   const p = cmd.params;
   const x = round(p.price);
@@ -72,7 +76,7 @@ function touchFeed(ctx: Ctx): void {
 }
 
 /** §5.3: liquidation → settling → fills; each index ascending by key, ties by entry_sequence. */
-export function runPhases(ctx: Ctx, x: number, phases: Phases): void {
+function runPhases(ctx: Ctx, x: number, phases: Phases): void {
   const k = indexKey(x);
   if (phases.check_liquidation) {
     for (const o of fired(ctx, 'liq_long', k)) if (o.order_status === 'FILLED') liquidate(ctx, o, x, 'PRICE_TICK');

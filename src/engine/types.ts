@@ -3,7 +3,7 @@
 export type PositionType = 'LONG' | 'SHORT';
 export type OpenOrderType = 'MARKET' | 'LIMIT';
 export type CloseOrderType = 'MARKET' | 'LIMIT' | 'SLTP';
-export type CloseType = 'MARKET' | 'LIMIT' | 'StopLoss' | 'TakeProfit';
+export type CloseType = 'MARKET' | 'LIMIT' | 'StopLoss' | 'TakeProfit' | 'ADL';
 export type TraderStatus = 'PENDING' | 'FILLED' | 'SETTLED' | 'CANCELLED' | 'LIQUIDATE';
 export type LendStatus = 'FILLED' | 'SETTLED';
 
@@ -18,7 +18,7 @@ export type ReasonCode =
   | 'UNSUPPORTED_ORDER_TYPE' | 'INVALID_SLTP' | 'BELOW_MIN_DEPOSIT'
   | 'DUPLICATE_ORDER' | 'DUPLICATE_REQUEST'
   | 'ORDER_NOT_FOUND' | 'INVALID_STATUS' | 'NO_CLOSE_LIMIT' | 'NO_STOP_LOSS' | 'NO_TAKE_PROFIT'
-  | 'INSUFFICIENT_POOL_FUNDS' | 'POOL_EXISTS' | 'UNSUPPORTED_ENCODING';
+  | 'INSUFFICIENT_POOL_FUNDS' | 'POOL_EXISTS' | 'UNSUPPORTED_ENCODING' | 'PNL_CAP_REACHED';
 
 export interface SlTp { sl: number | null; tp: number | null }
 
@@ -89,7 +89,10 @@ export interface Fees {
   order_settled_on_limit: number;
 }
 
-/** §6.2 / §4 risk parameters. */
+/**
+ * §6.2 / §4 / §15 risk parameters. The two §15 factors are absent until an UpdateRiskParams sets
+ * them (absent = 0 = off), so a state that never touched them encodes and hashes as before (D101).
+ */
 export interface RiskParams {
   max_oi_mult: number;
   max_net_mult: number;
@@ -97,6 +100,8 @@ export interface RiskParams {
   min_position_btc: number;
   max_leverage: number;
   mm_ratio: number;
+  max_pnl_factor?: number;
+  adl_target_factor?: number;
 }
 
 /** §6.1 exposure totals (sats of EV). */

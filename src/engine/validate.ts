@@ -4,7 +4,7 @@ import { exposureOf } from './risk/admin.js';
 import { indexKey } from './math.js';
 import type { State } from './state.js';
 import { INDEX_NAMES, legIndex, liqIndex, openIndex, type IndexName } from './triggers/books.js';
-import type { TraderOrder } from './types.js';
+import { HARD_MAX_LEVERAGE, type TraderOrder } from './types.js';
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
@@ -44,7 +44,7 @@ export function validateState(state: State): string[] {
       if (o.position_type === 'LONG') psLong += o.positionsize; else psShort += o.positionsize;
       if (o.available_margin < 0) bad.push(`${o.uuid}: negative available margin`);
     } else bad.push(`${o.uuid}: terminal status ${o.order_status} among active orders`);
-    if (!(o.leverage >= 1 && o.leverage <= 50)) bad.push(`${o.uuid}: leverage ${o.leverage} out of range`);
+    if (!(o.leverage >= 1 && o.leverage <= HARD_MAX_LEVERAGE)) bad.push(`${o.uuid}: leverage ${o.leverage} out of range`);
   }
   for (const name of INDEX_NAMES) {
     if (state.books[name].size !== expected.get(name)) bad.push(`${name}: holds ${state.books[name].size} entries, expected ${expected.get(name)}`);

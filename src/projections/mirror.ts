@@ -7,6 +7,7 @@ import {
   type EventEnvelope, type LendOrder, type State, type TraderOrder,
 } from '../engine/index.js';
 import { cloneOrder } from '../engine/orders/record.js';
+import { adlTarget, pnlCap, tradersPnl } from '../engine/risk/adl.js';
 import { legIndex, liqIndex, openIndex, type IndexName } from '../engine/triggers/books.js';
 import { recover } from '../runtime/recover.js';
 import type { Backend } from '../store/types.js';
@@ -122,10 +123,16 @@ export function bookEntries(o: TraderOrder): [IndexName, number][] {
   return out;
 }
 
-/** SPEC §6 stats (GetRiskStats / get_market_stats) plus the PS log, fees and funding rate. */
+/**
+ * SPEC §6 stats (GetRiskStats / get_market_stats) plus the PS log, fees and funding rate, and the
+ * §15 PnL cap: both factors (0 = off), the cap and target in sats, and each side's Π at P.
+ */
 export function riskStats(state: State) {
   const r = state.risk;
   const tlv = state.pool === null ? 0 : state.pool.total_locked_value;
+  const cap = pnlCap(state.params);
+  const target = adlTarget(state.params);
+  const p = state.price;
   const oi = r.total_long_btc + r.total_short_btc;
   const limits = openLimits(state);
   const s = marketStatus(state);
@@ -144,7 +151,8 @@ export function riskStats(state: State) {
     max_short_btc: limits.maxShort,
     status: s.status,
     status_reason: s.reason,
-    params: { ...state.params },
+    // the §15 factors always shown (0 when never set, D101), so readers see the whole parameter set
+    params: { ...state.params, max_pnl_factor: cap, adl_target_factor: target },
     flags: {
       manual_halt: r.manual_halt, manual_close_only: r.manual_close_only,
       pause_funding: r.pause_funding, pause_price_feed: r.pause_price_feed,
@@ -153,6 +161,12 @@ export function riskStats(state: State) {
     long_position_size: state.ps_long,
     short_position_size: state.ps_short,
     funding_rate: state.funding_rate,
+    max_pnl_factor: cap,
+    adl_target_factor: target,
+    pnl_cap_btc: cap > 0 ? cap * tlv : null,
+    adl_target_btc: cap > 0 ? target * tlv : null,
+    traders_pnl_long: p === null ? null : tradersPnl(state, 'LONG', p),
+    traders_pnl_short: p === null ? null : tradersPnl(state, 'SHORT', p),
   };
 }
 

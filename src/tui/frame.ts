@@ -302,6 +302,8 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
     kv('pool TPS', m.pool === null ? '—' : `${f.int(m.pool.tps)} shares · nonce ${m.pool.nonce}`),
     kv('funding', `${f.pct(m.funding.rate, 5, true)} · last ${m.funding.last_boundary === null ? 'never' : f.clock(m.funding.last_boundary)}`),
     kv('limits α β γ', `${r.params.max_oi_mult} · ${r.params.max_net_mult} · ${r.params.max_position_pct} · lev ≤ ${r.params.max_leverage}`),
+    kv('PnL cap (ADL)', r.pnl_cap.cap === null ? 'off'
+      : `${f.btc(r.pnl_cap.cap, 2)} BTC per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} BTC`),
     kv('events', `fills ${f.int(m.counts.fills)} · settled ${f.int(m.counts.settlements)} · liq ${f.int(m.counts.liquidations)}`),
   ];
   return lines.slice(0, Math.max(0, rows));

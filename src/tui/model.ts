@@ -64,6 +64,8 @@ export interface BookModel {
     long_pct: number; short_pct: number; utilization: number;
     max_position: number; max_long: number; max_short: number;
     params: RiskParams;
+    /** SPEC §15: the factors (0 = off) and, while on, the cap and the ADL target in sats of TLV. */
+    pnl_cap: { max_pnl_factor: number; adl_target_factor: number; cap: number | null; target: number | null };
   };
   counts: { fills: number; settlements: number; liquidations: number; fundings: number };
   feed: FeedItem[];
@@ -94,6 +96,7 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
   const oi = r.total_long_btc + r.total_short_btc;
   const net = r.total_long_btc - r.total_short_btc;
   const p = s.params;
+  const { max_pnl_factor: maxPnl = 0, adl_target_factor: adlTarget = 0, ...limits } = p;
   const status = marketStatusOf(s);
   const healthy = status.status === 'HEALTHY';
   const xPos = p.max_position_pct * tlv;
@@ -167,7 +170,13 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       max_position: xPos,
       max_long: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv - net), xPos) : 0,
       max_short: healthy ? Math.min(xOi, Math.max(0, p.max_net_mult * tlv + net), xPos) : 0,
-      params: { ...p },
+      // the §15 factors are under pnl_cap: whether a source lists them as 0 or leaves them out is the same
+      params: limits,
+      pnl_cap: {
+        max_pnl_factor: maxPnl, adl_target_factor: adlTarget,
+        cap: maxPnl > 0 ? maxPnl * tlv : null,
+        target: maxPnl > 0 ? adlTarget * tlv : null,
+      },
     },
     counts: { ...s.counts },
     feed: recentFeed(s, o.feed ?? 50, account),

@@ -311,6 +311,11 @@ export function reduce(s: BookStore, env: EventEnvelope): BookStore {
     case 'ExposureRecalculated':
       s.risk = { ...env.data.after };
       return s;
+    case 'AdlTriggered': {
+      const d = env.data;
+      pushFeed(s, env, 'MARKET', null, d.side, null, null, d.traders_pnl, `ADL ${d.side}: traders' PnL above ${d.max_pnl_factor} × TLV ${d.tlv}`);
+      return s;
+    }
     case 'PriceCheckTriggered':
     case 'SnapshotRequested':
     case 'ShutdownRequested':

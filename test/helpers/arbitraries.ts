@@ -62,6 +62,8 @@ export type StepBody =
     }
   | { k: 'flag'; which: 'SetMarketCloseOnly' | 'SetPauseFunding' | 'SetPausePriceFeed'; enabled: boolean }
   | { k: 'risk'; params: Partial<Record<RiskKey, number>> }
+  /** §15 PnL cap and ADL target (UpdateRiskParams); the target is sometimes ≥ the cap (refused). */
+  | { k: 'cap'; max: number; target: number }
   | {
       k: 'check'; move: PriceMove;
       phases: { check_pending_limit?: boolean; check_liquidation?: boolean; check_settling_limit?: boolean };
@@ -238,6 +240,14 @@ const riskArb: fc.Arbitrary<StepBody> = fc.record({
   }, { requiredKeys: [] }),
 });
 
+// factors of TLV: one position is at most max_position_pct (2 %) of TLV and a jump moves it by
+// up to ~20 %, so caps of a few ‰ of TLV are what a sequence can actually exceed
+const capArb: fc.Arbitrary<StepBody> = fc.record({
+  k: fc.constant('cap' as const),
+  max: fc.oneof(w(6, fc.constantFrom(0.0001, 0.0005, 0.001, 0.003, 0.01)), w(1, fc.constant(0))),
+  target: fc.oneof(w(6, fc.constantFrom(0, 0.00005, 0.0002, 0.0008)), w(1, fc.constant(0.02))),
+});
+
 const checkArb: fc.Arbitrary<StepBody> = fc.record({
   k: fc.constant('check' as const),
   move: priceMoveArb,
@@ -272,6 +282,7 @@ export const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
   w(1, haltArb),
   w(2, flagArb),
   w(1, riskArb),
+  w(2, capArb),
   w(2, checkArb),
   w(1, initArb),
   w(1, malformedArb),
@@ -404,6 +415,7 @@ export class Driver {
       }
       case 'flag': return env(b.which, { enabled: b.enabled });
       case 'risk': return env('UpdateRiskParams', { ...b.params });
+      case 'cap': return env('UpdateRiskParams', { max_pnl_factor: b.max, adl_target_factor: b.target });
       case 'check': return env('TriggerPriceCheck', { price: this.movePrice(b.move, false), ...b.phases });
       case 'malformed': return this.malformed(b.kind, b.ref, id);
       default: {

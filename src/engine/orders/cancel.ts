@@ -5,7 +5,7 @@ import { closeGate, reasonText } from '../risk/gate.js';
 import type { TraderOrder } from '../types.js';
 import { findTraderOrder } from './lookup.js';
 import { cloneOrder } from './record.js';
-import { legRemoved } from './leg-events.js';
+import { emitLegRemoved } from './leg-events.js';
 
 export function cancelTraderOrder(ctx: Ctx, cmd: CommandOf<'CancelTraderOrder' | 'CancelTraderOrderSlTp'>): void {
   const p = cmd.params;
@@ -37,9 +37,7 @@ function cancelPlain(ctx: Ctx, o: TraderOrder | null, refs: RejectRefs): void {
   if (o === null) return invalidStatus(ctx, refs);
   if (o.order_status === 'PENDING') return cancelPending(ctx, o, 'USER');
   if (o.close_limit_price === null) return ctx.reject('OrderNotFound', 'NO_CLOSE_LIMIT', 'the position has no close limit', refs);
-  ctx.emit('CloseLimitRemoved', {
-    order_id: o.uuid, account_id: o.account_id, position_type: o.position_type, old_price: o.close_limit_price, reason: 'USER',
-  });
+  emitLegRemoved(ctx, 'close', o, o.close_limit_price, 'USER');
 }
 
 /** A resting limit is cancelled: pending −EV, open key and sltp_on_fill dropped, account unlocked. */
@@ -61,11 +59,11 @@ function cancelLegs(ctx: Ctx, o: TraderOrder, p: CancelTrader, refs: RejectRefs)
   if (flags.sl) {
     const old = pending ? (o.sltp_on_fill?.sl ?? null) : o.stop_loss_price;
     if (old === null) ctx.reject('OrderNotFound', 'NO_STOP_LOSS', 'the order has no stop-loss', refs);
-    else ctx.emit('StopLossRemoved', legRemoved(o, old, 'USER'));
+    else emitLegRemoved(ctx, 'sl', o, old, 'USER');
   }
   if (flags.tp) {
     const old = pending ? (o.sltp_on_fill?.tp ?? null) : o.take_profit_price;
     if (old === null) ctx.reject('OrderNotFound', 'NO_TAKE_PROFIT', 'the order has no take-profit', refs);
-    else ctx.emit('TakeProfitRemoved', legRemoved(o, old, 'USER'));
+    else emitLegRemoved(ctx, 'tp', o, old, 'USER');
   }
 }

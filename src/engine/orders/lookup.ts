@@ -9,7 +9,7 @@ export function owns(account: string, orderAccount: string, uuid: string): boole
   return account === PLACEHOLDER_ACCOUNT ? orderAccount === uuid : account === orderAccount;
 }
 
-export type Found = { kind: 'active'; order: TraderOrder } | { kind: 'closed'; order: ClosedOrder } | { kind: 'none' };
+type Found = { kind: 'active'; order: TraderOrder } | { kind: 'closed'; order: ClosedOrder } | { kind: 'none' };
 
 /** The order `uuid` as `account` sees it at command time `now` (a forgotten closed order is none). */
 export function findTraderOrder(state: State, uuid: string, account: string, now: number): Found {

@@ -5,7 +5,7 @@ import {
 import type { State } from '../state.js';
 import type { OpenOrderType, PositionType } from '../types.js';
 
-export interface PositionFields {
+interface PositionFields {
   positionsize: number;
   bankruptcy_price: number;
   bankruptcy_value: number;

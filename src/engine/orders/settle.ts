@@ -1,10 +1,10 @@
 // §4.6 settlement and §4.7 liquidation, with the leg removals that follow them (§12 order).
 import type { Ctx } from '../ctx.js';
-import type { LegRemoveReason } from '../events.js';
+import type { SettleTrigger } from '../events.js';
 import { fee, round, unrealizedPnl } from '../math.js';
 import type { CloseType, Pool, TraderOrder } from '../types.js';
 import { cloneOrder } from './record.js';
-import { legRemoved } from './leg-events.js';
+import { emitLegsRemoved, type LegPrices } from './leg-events.js';
 
 function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
   const p = ctx.state.pool;
@@ -18,7 +18,7 @@ function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
 
 /** Settles a FILLED position at X with close rate `rate` (percent). */
 export function settle(
-  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: 'REQUEST' | 'PRICE_TICK',
+  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: SettleTrigger,
 ): void {
   const upnl = unrealizedPnl(o.position_type, o.positionsize, o.entryprice, x);
   const feeSettled = fee(rate, o.positionsize, x);
@@ -37,7 +37,7 @@ export function settle(
   clearLegs(order);
   const legs = registeredLegs(o);
   ctx.emit('TraderOrderSettled', { order, payment, close_type: closeType, trigger, fee_rate: rate, pool });
-  reportDroppedLegs(ctx, order, legs, 'SETTLED');
+  emitLegsRemoved(ctx, order, legs, 'SETTLED');
 }
 
 /** Liquidates a FILLED position at X: margin to the pool, payment −IM. */
@@ -54,12 +54,10 @@ export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_T
   const legs = registeredLegs(o);
   const payment = -o.initial_margin;
   ctx.emit('TraderOrderLiquidated', { order, payment: payment === 0 ? 0 : payment, trigger, price: x, pool });
-  reportDroppedLegs(ctx, order, legs, 'LIQUIDATED');
+  emitLegsRemoved(ctx, order, legs, 'LIQUIDATED');
 }
 
-interface Legs { close: number | null; sl: number | null; tp: number | null }
-
-function registeredLegs(o: TraderOrder): Legs {
+function registeredLegs(o: TraderOrder): LegPrices {
   return { close: o.close_limit_price, sl: o.stop_loss_price, tp: o.take_profit_price };
 }
 
@@ -68,11 +66,4 @@ function clearLegs(o: TraderOrder): void {
   o.stop_loss_price = null;
   o.take_profit_price = null;
   o.sltp_on_fill = null;
-}
-
-/** One …Removed per leg that was registered, in the order close limit, SL, TP (§12). */
-function reportDroppedLegs(ctx: Ctx, o: TraderOrder, legs: Legs, reason: LegRemoveReason): void {
-  if (legs.close !== null) ctx.emit('CloseLimitRemoved', legRemoved(o, legs.close, reason));
-  if (legs.sl !== null) ctx.emit('StopLossRemoved', legRemoved(o, legs.sl, reason));
-  if (legs.tp !== null) ctx.emit('TakeProfitRemoved', legRemoved(o, legs.tp, reason));
 }

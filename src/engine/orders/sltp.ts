@@ -6,12 +6,12 @@ import { settle } from './settle.js';
 import { legPlaced } from './leg-events.js';
 
 /** LONG sl ≥ P; SHORT sl ≤ P. */
-export function stopLossCrossed(side: PositionType, sl: number, p: number): boolean {
+function stopLossCrossed(side: PositionType, sl: number, p: number): boolean {
   return side === 'LONG' ? sl >= p : sl <= p;
 }
 
 /** LONG tp ≤ P; SHORT tp ≥ P. */
-export function takeProfitCrossed(side: PositionType, tp: number, p: number): boolean {
+function takeProfitCrossed(side: PositionType, tp: number, p: number): boolean {
   return side === 'LONG' ? tp <= p : tp >= p;
 }
 

@@ -4,6 +4,7 @@ import type { Ctx } from '../ctx.js';
 import { mintPoolShares, round } from '../math.js';
 import { owns, PLACEHOLDER_ACCOUNT } from '../orders/lookup.js';
 import { cloneLend } from '../orders/record.js';
+import { withdrawalBreaksCap } from '../risk/adl.js';
 import { lendGate, reasonText } from '../risk/gate.js';
 import type { LendOrder } from '../types.js';
 
@@ -74,6 +75,7 @@ export function executeLendOrder(ctx: Ctx, p: ExecuteLend): void {
   const withdrawRaw = raw / SHARE_SCALE;
   if (withdrawRaw > tlv2) return ctx.reject('Error', 'INSUFFICIENT_POOL_FUNDS', 'the pool cannot pay this withdrawal', refs);
   const w = round(withdrawRaw);
+  if (withdrawalBreaksCap(state, tlv2 - w)) return ctx.reject('RejectedByRiskEngine', 'PNL_CAP_REACHED', reasonText('PNL_CAP_REACHED'), refs);
   const after = {
     total_locked_value: tlv2 - w,
     total_pool_share: tps2 - round(lend.npoolshare / SHARE_SCALE),

@@ -3,6 +3,8 @@ import type { CommandOf } from '../commands.js';
 import type { Ctx } from '../ctx.js';
 import { entryValue } from '../math.js';
 import { cancelPending } from '../orders/cancel.js';
+import { emitLegsRemoved } from '../orders/leg-events.js';
+import { adlTarget, pnlCap } from './adl.js';
 import { flagsOf, totalsOf, type State } from '../state.js';
 import type { RiskFlags, RiskTotals } from '../types.js';
 
@@ -39,17 +41,20 @@ export function setMarketHalt(ctx: Ctx, cmd: CommandOf<'SetMarketHalt'>): void {
   if (p.cancel_settling_limit_orders) {
     for (const o of [...ctx.state.orders.values()]) {
       if (o.order_status !== 'FILLED') continue;
-      const base = { order_id: o.uuid, account_id: o.account_id, position_type: o.position_type, reason: 'ADMIN' as const };
-      if (o.close_limit_price !== null) ctx.emit('CloseLimitRemoved', { ...base, old_price: o.close_limit_price });
-      if (o.stop_loss_price !== null) ctx.emit('StopLossRemoved', { ...base, old_price: o.stop_loss_price });
-      if (o.take_profit_price !== null) ctx.emit('TakeProfitRemoved', { ...base, old_price: o.take_profit_price });
+      emitLegsRemoved(ctx, o, { close: o.close_limit_price, sl: o.stop_loss_price, tp: o.take_profit_price }, 'ADMIN');
     }
   }
   if (exit) ctx.emit('ShutdownRequested', {});
 }
 
+/** Merged into the current parameters; §15: with the PnL cap on, the ADL target must be below it. */
 export function updateRiskParams(ctx: Ctx, cmd: CommandOf<'UpdateRiskParams'>): void {
-  ctx.emit('RiskParamsUpdated', { params: { ...ctx.state.params, ...cmd.params } });
+  const params = { ...ctx.state.params, ...cmd.params };
+  const cap = pnlCap(params);
+  if (cap > 0 && !(adlTarget(params) < cap)) {
+    return ctx.reject('CANCELLED', 'INVALID_PARAMS', `adl_target_factor must be below max_pnl_factor (${cap}) while the PnL cap is on`);
+  }
+  ctx.emit('RiskParamsUpdated', { params });
 }
 
 /** Exposure recomputed from the orders themselves (§6.1 invariant). */

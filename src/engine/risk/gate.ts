@@ -4,7 +4,7 @@ import type { State } from '../state.js';
 import { entryValue } from '../math.js';
 import type { MarketStatus, ReasonCode } from '../types.js';
 
-export interface StatusOf { readonly status: MarketStatus; readonly reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null }
+interface StatusOf { readonly status: MarketStatus; readonly reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null }
 
 const MANUAL_HALT: StatusOf = Object.freeze({ status: 'HALT', reason: 'MANUAL_HALT' });
 const MANUAL_CLOSE_ONLY: StatusOf = Object.freeze({ status: 'CLOSE_ONLY', reason: 'MANUAL_CLOSE_ONLY' });
@@ -20,7 +20,7 @@ export function marketStatus(state: State): StatusOf {
 }
 
 /** §6.1 feed unavailable: paused, no price yet, or stale at command time `ts`. */
-export function feedUnavailable(state: State, ts: number): 'NO_PRICE' | 'PRICE_FEED_PAUSED' | null {
+function feedUnavailable(state: State, ts: number): 'NO_PRICE' | 'PRICE_FEED_PAUSED' | null {
   if (state.price === null) return 'NO_PRICE';
   if (state.risk.pause_price_feed) return 'PRICE_FEED_PAUSED';
   if (state.price_ts === null || ts - state.price_ts > state.feed.stale_halt_ms) return 'PRICE_FEED_PAUSED';
@@ -88,7 +88,7 @@ export function openCheck(state: State, ts: number, o: Pick<CreateTrader, 'posit
   return null;
 }
 
-export const REASON_TEXT: Partial<Record<ReasonCode, string>> = {
+const REASON_TEXT: Partial<Record<ReasonCode, string>> = {
   NO_PRICE: 'no price has been received yet',
   PRICE_FEED_PAUSED: 'the price feed is paused or stale',
   'HALT:MANUAL_HALT': 'the market is halted by the operator',
@@ -101,6 +101,7 @@ export const REASON_TEXT: Partial<Record<ReasonCode, string>> = {
   OI_LIMIT_REACHED: 'open interest limit reached',
   SKEW_LIMIT_REACHED: 'long/short skew limit reached',
   LIMIT_REACHED: 'risk limit reached',
+  PNL_CAP_REACHED: "the withdrawal would put traders' profit above the pool's PnL cap",
 };
 
 export function reasonText(code: ReasonCode): string {

@@ -12,7 +12,7 @@ export const INDEX_NAMES: readonly IndexName[] = [
 ];
 
 /** Which end fires: 'up' = entries with key ≥ k, 'down' = key ≤ k (§5.1 table). */
-export const FIRES: Readonly<Record<IndexName, 'up' | 'down'>> = {
+const FIRES: Readonly<Record<IndexName, 'up' | 'down'>> = {
   liq_long: 'up', liq_short: 'down',
   open_long: 'up', open_short: 'down',
   close_long: 'down', close_short: 'up',

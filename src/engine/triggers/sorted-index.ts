@@ -1,6 +1,8 @@
 // A price-sorted index of (key, entry_sequence) → value, kept as a list of small sorted chunks:
 // O(1) min/max (an idle tick only looks at the ends), O(log n + chunk) insert/remove, and range
-// pops from either end. Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence.
+// reads from either end (atLeast / atMost) that leave the index as it is: a fired order's keys go
+// when evolve applies the event that closes or fills it. Integer keys are trunc(price × 10⁴)
+// (§5.1); ties order by entry_sequence.
 
 const CHUNK_MAX = 128;
 

@@ -77,7 +77,3 @@ export class Sha256 {
     h[4] = (h[4]! + e) | 0; h[5] = (h[5]! + f) | 0; h[6] = (h[6]! + g) | 0; h[7] = (h[7]! + hh) | 0;
   }
 }
-
-export function sha256Hex(s: string): string {
-  return new Sha256().updateText(s).hex();
-}

@@ -276,8 +276,16 @@ CREATE TABLE candles (
 );
 `;
 
+// SPEC §15: the PnL cap and the ADL target (0 = off, also for the rows written before them)
+const V2 = `
+ALTER TABLE risk_param_changes
+  ADD COLUMN max_pnl_factor float8 NOT NULL DEFAULT 0,
+  ADD COLUMN adl_target_factor float8 NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'read model tables', sql: V1 },
+  { version: 2, name: 'PnL cap and ADL target parameters', sql: V2 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

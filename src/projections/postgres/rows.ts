@@ -162,7 +162,7 @@ export class PgBuilder implements Builder<PgBatch> {
       }
       case 'RiskParamsUpdated': {
         const p = env.data.params;
-        this.push(RISK_PARAM_CHANGES, [seq, ts, p.max_oi_mult, p.max_net_mult, p.max_position_pct, p.min_position_btc, p.max_leverage, p.mm_ratio]);
+        this.push(RISK_PARAM_CHANGES, [seq, ts, p.max_oi_mult, p.max_net_mult, p.max_position_pct, p.min_position_btc, p.max_leverage, p.mm_ratio, p.max_pnl_factor ?? 0, p.adl_target_factor ?? 0]);
         return;
       }
       case 'RiskFlagsUpdated': {

@@ -123,7 +123,7 @@ export const FEE_CHANGES: TableSpec = {
 
 export const RISK_PARAM_CHANGES: TableSpec = {
   name: 'risk_param_changes',
-  ...cols('seq:int8 ts:int8 max_oi_mult:float8 max_net_mult:float8 max_position_pct:float8 min_position_btc:float8 max_leverage:float8 mm_ratio:float8'),
+  ...cols('seq:int8 ts:int8 max_oi_mult:float8 max_net_mult:float8 max_position_pct:float8 min_position_btc:float8 max_leverage:float8 mm_ratio:float8 max_pnl_factor:float8 adl_target_factor:float8'),
 };
 
 export const RISK_FLAG_CHANGES: TableSpec = {

@@ -1,0 +1,33 @@
+// SPEC §15 in the book: the PnL cap in the risk figures, AdlTriggered and the ADL settlements in the feed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bookModel } from '../../src/tui/model.js';
+import { marketLong, pool, price, riskParams } from '../helpers/dsl.js';
+import { book } from './helpers.js';
+
+test('the book shows the PnL cap while it is on, and an ADL as a market item followed by its settlement', () => {
+  const run = book(
+    pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
+    riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
+    price(50_000), marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+  );
+  assert.deepEqual(bookModel(run.store, { now: run.store.last_ts }).risk.pnl_cap, { max_pnl_factor: 0, adl_target_factor: 0, cap: null, target: null });
+  const after = book(
+    pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
+    riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
+    price(50_000), marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+    riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }),
+    price(100_000),
+  );
+  assert.ok(after.events.some((e) => e.type === 'AdlTriggered'), 'the engine deleveraged');
+  const m = bookModel(after.store, { now: after.store.last_ts, feed: 10 });
+  const tlv = after.store.pool!.total_locked_value;
+  assert.deepEqual(m.risk.pnl_cap, { max_pnl_factor: 0.25, adl_target_factor: 0.125, cap: 0.25 * tlv, target: 0.125 * tlv });
+  const [settled, adl] = m.feed; // newest first
+  assert.equal(adl!.kind, 'MARKET');
+  assert.match(adl!.detail, /^ADL LONG/);
+  assert.equal(adl!.amount, 5_000_000, "the longs' Π at the trigger");
+  assert.equal(settled!.kind, 'SETTLE');
+  assert.equal(settled!.detail, 'ADL');
+  assert.equal(settled!.account, 'alice');
+});
