@@ -1,5 +1,6 @@
 // The `relayer` program: registers every subcommand (DESIGN §5), imports each one only when it
-// runs, and maps every error to one exit code in one place (0 ok, 1 failure, 2 usage).
+// runs, and maps every error to one exit code in one place (0 ok, 1 failure, 2 usage). bin/relayer
+// runs main after bench/command.ts attached the bench suites to `relayer bench`.
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './errors.js';
 import { addKafkaOptions } from './store/kafka/options.js';
@@ -351,45 +352,15 @@ program.command('status')
     await status(opts);
   });
 
-program.command('bench')
+/** `relayer bench`: its action is attached by bench/command.ts (bin/relayer wires it), so src/ never imports bench/. */
+export const benchCommand = program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
   .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
   .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
-  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)')
-  .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string; kafka?: string }) => {
-    if (suite === 'durable') {
-      const { benchDurable } = await import('../bench/durable/run.js');
-      return benchDurable({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'kafka') {
-      const { benchKafka } = await import('../bench/kafka/run.js');
-      await benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
-      const { benchKafkaClients } = await import('../bench/kafka/clients.js');
-      return benchKafkaClients({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
-    }
-    if (suite === 'project') {
-      const { benchProject } = await import('../bench/project/run.js');
-      return benchProject({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'book') {
-      const { benchBook } = await import('../bench/book/run.js');
-      return benchBook({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'api') {
-      const { benchApi } = await import('../bench/api/run.js');
-      return benchApi({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'sim') {
-      const { benchSim } = await import('../bench/sim/run.js');
-      return benchSim({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book, sim)`, 2);
-    const { benchEngine } = await import('../bench/engine/run.js');
-    await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
-  });
+  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
 
 // sim and sim fuzz share option names (--seed, --json): each command's options stay with it
 program.enablePositionalOptions();
@@ -442,5 +413,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exitCode = code;

@@ -159,7 +159,7 @@ export class Authenticator {
     if (hit !== undefined && now - hit.at < ('missing' in hit ? Math.min(1000, this.opts.keyCacheMs) : this.opts.keyCacheMs)) {
       return 'missing' in hit ? null : hit;
     }
-    let r;
+    let r: Awaited<ReturnType<typeof this.keys.resolve>>;
     try {
       r = await this.keys.resolve(id);
     } catch (e) {

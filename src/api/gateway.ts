@@ -3,7 +3,7 @@
 // runs and what the tests and the benchmark start in-process.
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import type { Backend } from '../store/types.js';
 import { AppendWorker } from './append-worker.js';

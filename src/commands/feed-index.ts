@@ -12,7 +12,7 @@ import { Oracle, stepAtOrAfter } from '../feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../feed/recording.js';
 import { FeedRunner } from '../feed/runner.js';
 import { DEFAULT_WS } from '../feed/ws-source.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import type { FeedOptions } from './feed.js';
 

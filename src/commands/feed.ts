@@ -13,7 +13,7 @@ import { FeedRunner } from '../feed/runner.js';
 import type { RecordingHeader } from '../feed/recording.js';
 import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
 import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { openBackend, type BackendOptions } from './backend.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';

@@ -6,7 +6,7 @@
 // before it is replayed at the earlier row's time.
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readLines } from '../runtime/lines.js';
+import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 

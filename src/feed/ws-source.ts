@@ -4,7 +4,7 @@
 // connection whose pong does not come back before the next ping. Malformed messages are counted
 // and skipped; the connection stays up.
 import WebSocket from 'ws';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { parseAggTrade } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 

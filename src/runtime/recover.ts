@@ -8,7 +8,7 @@ import { emptyState, evolve, type EventEnvelope, type State } from '../engine/in
 import type { Backend, SnapshotInfo } from '../store/types.js';
 import { LINE_TAIL_LENGTH } from '../store/event-line.js';
 import { GENESIS_HASH } from './chain.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../infra/logger.js';
 import { decodeSnapshot } from './state-file.js';
 import { runRecord } from './record.js';
 

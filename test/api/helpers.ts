@@ -15,7 +15,7 @@ import { DEFAULT_GATEWAY, startGateway, type Gateway, type GatewayOptions } from
 import { PgReadModel } from '../../src/projections/postgres/model.js';
 import { RedisReadModel } from '../../src/projections/redis/model.js';
 import { DEFAULT_RUNNER, Projector } from '../../src/projections/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';

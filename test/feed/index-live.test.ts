@@ -14,7 +14,7 @@ import { runIndex } from '../../src/feed/index-source.js';
 import { Oracle, stepAtOrAfter } from '../../src/feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../../src/feed/recording.js';
 import { FeedRunner } from '../../src/feed/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { FakeExchange, type ExchangeName } from '../helpers/fake-exchanges.js';
 
 const GATE = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 import { FeedRunner } from '../../src/feed/runner.js';
 import { runWs } from '../../src/feed/ws-source.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 test('ws: no pong by the next ping drops the connection; the feed reconnects and reads on', async () => {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });

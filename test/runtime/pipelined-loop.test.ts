@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyState } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import type { Backend, HeadBatch, InputRecord, SnapshotInfo } from '../../src/store/types.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 

@@ -8,7 +8,7 @@ import type { Committed, SnapshotInfo, StoredEvent } from '../../src/store/types
 import { catchUp, Follower, openStore, type BookSource } from '../../src/tui/follow.js';
 import { bookModel } from '../../src/tui/model.js';
 import { emptyStore, reduceRows, type BookStore } from '../../src/tui/store.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 import { T0 } from '../helpers/dsl.js';
 import { executeLines, rowsOf } from './helpers.js';
 

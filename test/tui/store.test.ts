@@ -10,7 +10,7 @@ import {
   cancel, cancelSlTp, closeLimit, closeOnly, cmd, funding, halt, lend, limitLong, limitShort, marketLong, marketShort,
   near, pauseFeed, pool, price, setSlTp, T0, unhalt, withdraw,
 } from '../helpers/dsl.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 import { book, executeLines, more, rowsOf } from './helpers.js';
 
 const view = (s: BookStore, o: Partial<Parameters<typeof bookModel>[1]> = {}): BookModel => bookModel(s, { now: s.last_ts, depth: 20, step: 1, ...o });

@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import type {
   AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, ImageRequest, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
-import { accountOfData, hashOfLine, sealLine } from '../event-line.js';
+import { accountOfData } from '../../engine/index.js';
+import { hashOfLine, sealLine } from '../event-line.js';
 import { CorruptFrameError, packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
 import { IMAGE_VERSION, packImage } from '../snapshot-image.js';
