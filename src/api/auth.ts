@@ -205,8 +205,3 @@ export function sign(secret: string, body: string | Buffer, datetime: number | s
   if (version === 2) m.update(`${datetime}\n`);
   return m.update(body).digest('hex');
 }
-
-/** The three auth headers for a body (for clients, tests and the benchmark). */
-export function authHeaders(key: string, secret: string, body: string | Buffer, now = Date.now(), version: 1 | 2 = 2): Record<string, string> {
-  return { 'relayer-api-key': key, signature: sign(secret, body, now, version), datetime: String(now) };
-}

@@ -58,7 +58,7 @@ export interface Gateway {
 }
 
 /** ioredis for the gateway: reconnects forever; while disconnected commands fail at once (503). */
-export function gatewayRedis(url: string, name: string): Redis {
+function gatewayRedis(url: string, name: string): Redis {
   const r = new Redis(url, {
     connectionName: name,
     enableAutoPipelining: true,

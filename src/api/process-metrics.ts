@@ -7,7 +7,7 @@ import { serveMetrics, type MetricsServer } from '../infra/metrics-server.js';
 import type { Projector } from '../projections/runner.js';
 
 /** Counters of the engine loop (`relayer run --metrics-port`). */
-export class LoopMetrics {
+class LoopMetrics {
   readonly registry = new Registry();
   readonly commands: Counter;
   readonly events: Counter;
@@ -42,7 +42,7 @@ export class LoopMetrics {
 }
 
 /** Counters of the projectors (`relayer project --metrics-port`), labelled by read model. */
-export class ProjectMetrics {
+class ProjectMetrics {
   readonly registry = new Registry();
   readonly events: Counter<'model'>;
   readonly batches: Counter<'model'>;

@@ -95,7 +95,7 @@ export const noParams = z.union([z.undefined(), z.null(), z.strictObject({}), z.
 // ---- reads -------------------------------------------------------------------------------------
 
 /** A time: epoch milliseconds or an ISO-8601 string; parsed to ms. */
-export const time = z.union([
+const time = z.union([
   z.number().int('must be an integer (ms)').min(0).max(8.64e15),
   z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO-8601 time or epoch ms'),
 ]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
@@ -152,7 +152,7 @@ export const openOrders = z.union([z.undefined(), z.null(), z.array(z.never()).l
 
 // ---- checking --------------------------------------------------------------------------------
 
-export interface Issue { path: string; message: string }
+interface Issue { path: string; message: string }
 
 function pathText(path: readonly PropertyKey[], prefix: string): string {
   const parts = path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)));

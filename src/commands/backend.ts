@@ -11,7 +11,7 @@ import type { Logger } from '../infra/logger.js';
 
 export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string }
 
-export const DEFAULT_DATA_DIR = './relayer-data';
+const DEFAULT_DATA_DIR = './relayer-data';
 
 export function dataDir(opts: BackendOptions): string {
   return opts.data ?? process.env['RELAYER_DATA'] ?? DEFAULT_DATA_DIR;

@@ -63,7 +63,7 @@ class InThread {
   close(): Promise<void> { return this.out.flush(); }
 }
 
-export function summary(state: State, commands: number, events: number, hash: string) {
+function summary(state: State, commands: number, events: number, hash: string) {
   const s = marketStatus(state);
   return {
     commands,

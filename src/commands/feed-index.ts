@@ -17,7 +17,7 @@ import { engineView, num, openWithSignals, reporter, statusOf } from './feed-com
 import type { FeedOptions } from './feed.js';
 
 /** The §8 step of an index: it is evaluated every 250 ms. */
-export const INDEX_STEP_MS = 250;
+const INDEX_STEP_MS = 250;
 
 /**
  * What an index feed reads: the sources of one market and its rule. Several markets (SPEC §13)

@@ -18,7 +18,7 @@ import { openBackend, type BackendOptions } from './backend.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';
 
-export const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
+const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
 type Source = typeof FEED_SOURCES[number];
 
 export interface FeedOptions extends BackendOptions {

@@ -19,7 +19,7 @@ function parse<T>(schema: z.ZodType<T>, v: unknown): T {
   return r.data;
 }
 
-export function seedRange(opts: { seed?: string; seeds?: string }): number[] {
+function seedRange(opts: { seed?: string; seeds?: string }): number[] {
   if (opts.seed !== undefined && opts.seeds !== undefined) throw usage('give --seed or --seeds, not both');
   if (opts.seeds !== undefined) {
     const m = /^(\d+)\.\.(\d+)$/.exec(opts.seeds);

@@ -5,9 +5,9 @@
 import type { ReasonCode } from './types.js';
 
 /** Upper bounds that keep every derived figure finite (docs/decisions.md D23). */
-export const MAX_SATS = 2.1e15;
+const MAX_SATS = 2.1e15;
 export const MAX_PRICE = 1e9;
-export const MAX_OTHER = 1e12;
+const MAX_OTHER = 1e12;
 export const MAX_ID_LENGTH = 128;
 
 /** Who may send a command: a client key, an admin key, or only the relayer itself (feed, timers, operator). */
@@ -37,7 +37,7 @@ export type FieldSpec =
   | { name: string; kind: 'flags'; doc?: string };
 
 /** How the parser treats a field beyond its kind. */
-export interface FieldUse {
+interface FieldUse {
   /** checked before the other fields: what the order type is decides what the rest means (SPEC order) */
   first?: true;
   /** 'skip': not read by this command (parsed as null); 'check': checked, then parsed as null */
@@ -93,7 +93,7 @@ const cancelFields = (engine: 'check' | undefined): readonly Field[] => [
 const fee = (name: string): Field => num(name, 'nonneg', MAX_OTHER);
 
 /** The risk parameters UpdateRiskParams may change, each optional (docs/decisions.md D23 bounds). */
-export const RISK_PARAM_KEYS = [
+const RISK_PARAM_KEYS = [
   'max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio', 'max_pnl_factor', 'adl_target_factor',
 ] as const;
 export type RiskParamKey = typeof RISK_PARAM_KEYS[number];

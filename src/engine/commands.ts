@@ -5,10 +5,7 @@
 import { choices, COMMAND_TABLE, enumCode, MAX_ID_LENGTH, MAX_PRICE, type Field, type RiskParamKey } from './command-table.js';
 import type { ReasonCode, RejectStatus, SlTp } from './types.js';
 
-export {
-  COMMAND_TABLE, MAX_ID_LENGTH, MAX_OTHER, MAX_PRICE, MAX_SATS, RISK_PARAM_KEYS, choices,
-  type CommandClass, type CommandSpec, type Field, type FieldSpec, type RiskParamKey,
-} from './command-table.js';
+export { COMMAND_TABLE, MAX_ID_LENGTH, MAX_PRICE, choices, type CommandClass, type FieldSpec } from './command-table.js';
 
 export interface CreateTrader {
   account_id: string; position_type: 'LONG' | 'SHORT'; order_type: 'MARKET' | 'LIMIT';
@@ -24,7 +21,7 @@ export interface CancelTrader {
 }
 export interface CreateLend { account_id: string; deposit: number; balance: number }
 export interface ExecuteLend { account_id: string; uuid: string }
-export interface SetHalt {
+interface SetHalt {
   enabled: boolean; cancel_pending_limit_orders: boolean; cancel_settling_limit_orders: boolean;
   pause_funding: boolean | null; pause_price_feed: boolean | null; exit_relayer: boolean;
 }
@@ -106,7 +103,7 @@ for (const type of COMMAND_TYPES) {
 }
 
 /** A refusal found while parsing; decide turns it into a Rejected event. */
-export interface ParseFailure {
+interface ParseFailure {
   type: string | null; id: string | null; ts: number | null;
   status: RejectStatus; code: ReasonCode; reason: string; params: Record<string, unknown> | null;
 }

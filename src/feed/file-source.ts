@@ -10,7 +10,7 @@ import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 
-export interface Row { t: number; price: number }
+interface Row { t: number; price: number }
 
 export type ParsedLine = { row: Row } | { skip: true } | { error: string };
 

@@ -18,7 +18,7 @@ export interface FeedCounters {
   observePrice?(price: number): void;
 }
 
-export type FeedEvent = (event: string, fields: Record<string, unknown>) => void;
+type FeedEvent = (event: string, fields: Record<string, unknown>) => void;
 
 export interface RunnerOptions {
   /** Source name: in the command ids and in PriceTick.source. */

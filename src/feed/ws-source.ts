@@ -8,7 +8,7 @@ import type { Logger } from '../infra/logger.js';
 import { parseAggTrade } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 
-export const DEFAULT_WS_URL = 'wss://stream.binance.com:9443/ws/btcusdt@aggTrade';
+const DEFAULT_WS_URL = 'wss://stream.binance.com:9443/ws/btcusdt@aggTrade';
 
 export interface WsOptions {
   url: string;

@@ -7,7 +7,7 @@ import type { FailedRecord, InputRecord } from '../store/types.js';
 /** Largest accepted command record in bytes (UTF-8). */
 export const MAX_RECORD_BYTES = 64 * 1024;
 
-export function fallbackId(position: string): string {
+function fallbackId(position: string): string {
   return `inbox:${position}`;
 }
 

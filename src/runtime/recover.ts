@@ -13,7 +13,7 @@ import { decodeSnapshot } from './state-file.js';
 import { runRecord } from './record.js';
 
 /** How the state after the snapshot was rebuilt: evolving stored events, or re-executing inputs. */
-export type RecoveryPath = 'events' | 'inputs';
+type RecoveryPath = 'events' | 'inputs';
 
 export interface Recovered {
   state: State;
@@ -38,9 +38,9 @@ export interface RecoverOptions {
   onProgress?: (seq: number, total: number) => void;
 }
 
-export class CorruptLogError extends Error {}
+class CorruptLogError extends Error {}
 
-export async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
+async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
   for (const info of await backend.listSnapshots()) {
     if (info.seq > maxSeq) continue;
     try {

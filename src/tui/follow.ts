@@ -89,7 +89,7 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-export const REAL_CLOCK: Clock = {
+const REAL_CLOCK: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
@@ -112,7 +112,7 @@ export interface BookFeed {
 export interface ViewWindow { depth: number; step: number | null; account: string | null }
 
 /** The event log as a feed: reads the events after the store's seq; looks at the head and feed clock every `clockMs`. */
-export class LogFeed implements BookFeed {
+class LogFeed implements BookFeed {
   private lastClock = -Infinity;
   private head = 0;
 
@@ -147,7 +147,7 @@ export interface FollowerOptions {
   clock?: Clock;
 }
 
-export interface FrameInfo {
+interface FrameInfo {
   store: BookStore;
   /** Committed events not applied yet (as of the last look at the head). */
   behind: number;

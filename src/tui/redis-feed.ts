@@ -16,7 +16,7 @@ import { applyView, newCursor, orderInfo, type FundingInfo, type OrderInfo, type
 import { emptyStore, LADDERS, type BookStore, type LadderName } from './store.js';
 
 /** Most entries read of one ladder per step (a bound on the script's time inside Redis). */
-export const WINDOW_CAP = 10_000;
+const WINDOW_CAP = 10_000;
 /** Most new trades read per step (the read model keeps 1,000 by default). */
 const TRADES_MAX = 2000;
 

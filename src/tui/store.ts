@@ -444,7 +444,7 @@ export function boundary(s: BookStore, b: number | null | undefined): void {
   s.funding_boundary = b;
 }
 
-export function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
+function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
   return `${pct(rate, 4, true)} · ${positions} pos · paid ${int(paid)} / got ${int(received)} sats`;
 }
 

@@ -53,7 +53,7 @@ export class Engine {
 }
 
 /** Runs the engine loop until the input log is drained; returns the committed seq. */
-export async function drain(store: SqliteStore, batchMax = 2000): Promise<number> {
+async function drain(store: SqliteStore, batchMax = 2000): Promise<number> {
   return (await Engine.open(store, batchMax)).drain();
 }
 

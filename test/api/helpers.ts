@@ -22,7 +22,7 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 const PG_URLS = [process.env['RELAYER_TEST_PG_URL'], 'postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test']
   .filter((u): u is string => u !== undefined && u !== '');
-export const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
 
 let probed: Promise<{ pg: string | null; redis: boolean }> | null = null;
 
@@ -57,7 +57,7 @@ export function unique(what: string): string {
   return `t_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
 }
 
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
   await unlinkMatching(redis, `${prefix}*`);
 }
 

@@ -6,7 +6,7 @@ import type { Clock } from '../../src/tui/follow.js';
 interface Timer { at: number; fn: () => void; every: number | null }
 
 /** Lets pending promise callbacks and setImmediate work run (a few event-loop turns). */
-export async function settle(turns = 10): Promise<void> {
+async function settle(turns = 10): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 

@@ -12,7 +12,7 @@ const PG_CANDIDATES = [
   'postgres://root@127.0.0.1:5432/test',
 ].filter((u): u is string => u !== undefined && u !== '');
 
-export const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
 
 let pgProbe: Promise<string | null> | null = null;
 let redisProbe: Promise<boolean> | null = null;
