@@ -13,7 +13,7 @@ import type {
 } from '../types.js';
 import { accountOfData } from '../../engine/index.js';
 import { hashOfLine, sealLine } from '../event-line.js';
-import { CorruptFrameError, packFrame, unpackFrame } from './frames.js';
+import { packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
 import { IMAGE_VERSION, packImage } from '../snapshot-image.js';
 import type { CommitWorker } from './commit-worker.js';
@@ -35,7 +35,6 @@ interface Frame { first: number; last: number; lines: string[] }
 
 export const DB_FILE = 'relayer.db';
 
-export { CorruptFrameError };
 
 export class SqliteStore implements Backend {
   readonly name = 'embedded';
