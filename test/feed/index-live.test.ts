@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { nameSources, parseSourceFlag } from '../../src/feed/exchanges/index.js';
 import { replayIndexFile } from '../../src/feed/index-replay.js';
 import { runIndex } from '../../src/feed/index-source.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { parseAggTrade } from '../../src/feed/aggtrade.js';
 import { parseLine, parseTime, replayFile } from '../../src/feed/file-source.js';
 import { FeedRunner, type EngineView, type RunnerOptions } from '../../src/feed/runner.js';

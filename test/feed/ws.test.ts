@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { WebSocketServer } from 'ws';
 import { FeedRunner } from '../../src/feed/runner.js';
 import { runWs } from '../../src/feed/ws-source.js';

@@ -11,7 +11,7 @@ import { bookModel, type ModelOptions } from '../../src/tui/model.js';
 import { RedisBookFeed } from '../../src/tui/redis-feed.js';
 import { emptyStore, recentFeed, reduceRows, setClock, type BookStore } from '../../src/tui/store.js';
 import { catchUp, moreWork, projector, reached, redisModel, seeded } from '../projections/helpers.js';
-import { dropPrefix, needRedis, uniqueName } from '../projections/service-helpers.js';
+import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';
 
 const NOW = 1_800_000_000_000;
