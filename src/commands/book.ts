@@ -104,7 +104,7 @@ async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: 
   try {
     const depth = o.depth ?? (opts.json ? 10 : depthFor(frameSize(o).height));
     const feed = new RedisBookFeed(redis, prefix, () => ({ depth, step: o.step ?? null, account: null }));
-    const store = emptyStore();
+    const store = emptyStore(false);
     // the first read finds the price; a second one reads the ladders at that price's bucket
     try {
       for (let i = 0; i < 3 && (await feed.pull(store)).more; i++);

@@ -47,7 +47,7 @@ export async function openStore(src: BookSource, opts: OpenOptions = {}): Promis
  */
 async function primeFeed(store: BookStore, src: BookSource, from: number): Promise<void> {
   const rows = await src.readEvents(from, store.seq - from + 1);
-  const scratch = emptyStore();
+  const scratch = emptyStore(false);
   reduceRows(scratch, rows.filter((r) => r.seq <= store.seq));
   // the price path and the funding period before the snapshot, when they lead up to its price
   if (scratch.price !== null && scratch.price === store.price) {

@@ -158,7 +158,7 @@ export class RedisBookFeed implements BookFeed {
     if (view.seq < store.seq) {
       // the read model went back (rebuilt, or Redis lost its data): start the view over, and
       // read again at once (this read asked only for trades after the old seq)
-      Object.assign(store, emptyStore());
+      Object.assign(store, emptyStore(false));
       Object.assign(this.cursor, newCursor());
       this.orders.clear();
       this.asked = null;
