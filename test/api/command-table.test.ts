@@ -13,7 +13,7 @@ const fieldsOf = (t: CommandType): readonly FieldSpec[] => (COMMAND_TABLE[t] as 
 const classOf = (t: CommandType): string => (COMMAND_TABLE[t] as { class: string }).class;
 
 /** Values a field may get: good ones of its kind, edge values of every bound, and wrong types. */
-function valueOf(f: FieldSpec): fc.Arbitrary<unknown> {
+function valuesFor(f: FieldSpec): fc.Arbitrary<unknown> {
   const wrong = fc.constantFrom<unknown>(undefined, null, 'x', '', true, -1, 0, 1e16, [], {});
   switch (f.kind) {
     case 'num': return fc.oneof(fc.constantFrom(-f.max, f.max, f.max * 1.0001, 0, -0.5, 0.5), fc.double({ min: -f.max, max: f.max, noNaN: true }), wrong);
@@ -30,7 +30,7 @@ function valueOf(f: FieldSpec): fc.Arbitrary<unknown> {
 /** A body for `type`: each table field present or not, with any of its values. */
 function bodyOf(type: CommandType): fc.Arbitrary<Record<string, unknown>> {
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const f of fieldsOf(type)) shape[f.name] = valueOf(f);
+  for (const f of fieldsOf(type)) shape[f.name] = valuesFor(f);
   return fc.record(shape, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
 

@@ -106,9 +106,13 @@ test('at 20,000 events/s the follower stays caught up and draws at most 10 frame
     await clock.advanceTo(t);
   }
   const produced = t;
-  while (store.seq < allRows.length && t - produced < 2000) await clock.advanceTo((t += 5));
+  while (store.seq < allRows.length && t - produced < 2000) {
+    t += 5;
+    await clock.advanceTo(t);
+  }
   const caughtUpMs = t - produced;
-  await clock.advanceTo((t += 250));
+  t += 250;
+  await clock.advanceTo(t);
   const stopped = follower.stop(); // the pump ends once its pending sleep is over
   await clock.advanceTo(t + 1000);
   await stopped;
