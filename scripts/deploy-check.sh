@@ -12,6 +12,7 @@
 # Only the listening ports of the samples are rewritten (to free ones), nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/supervisord-conf.sh
 for tool in supervisord supervisorctl nginx openssl curl node; do
   command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install -y supervisor nginx openssl curl" >&2; exit 1; }
 done
@@ -57,20 +58,7 @@ mkdir -p "$work/supervisor" "$work/nginx"
 cp deploy/supervisor/relayer.conf deploy/supervisor/relayer-feed.conf deploy/supervisor/relayer-project.conf deploy/supervisor/relayer-api.conf "$work/supervisor/"
 sed -i -e "s/127\.0\.0\.1:8088/127.0.0.1:$P_A/; s/127\.0\.0\.1:8089/127.0.0.1:$P_B/; s/127\.0\.0\.1:3031/127.0.0.1:$P_ADMIN/" \
   -e "s/127\.0\.0\.1:9464/127.0.0.1:$P_FEED/; s/127\.0\.0\.1:9466/127.0.0.1:$P_PROJ/" "$work"/supervisor/relayer-*.conf
-cat > "$work/supervisord.conf" <<CONF
-[unix_http_server]
-file=$work/supervisor.sock
-[supervisord]
-logfile=$work/supervisord.log
-pidfile=$work/supervisord.pid
-nodaemon=false
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://$work/supervisor.sock
-[include]
-files=$work/supervisor/*.conf
-CONF
+supervisord_conf "$work" "$work/supervisor/*.conf"
 
 PROGRAMS="relayer-run relayer-feed relayer-project relayer-api-a relayer-api-b"
 supervisord -c "$work/supervisord.conf"

@@ -4,25 +4,13 @@
 # ends it with exit 0 and no data lost (relayer verify + status lag 0 after a restart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/supervisord-conf.sh
 command -v supervisord >/dev/null || { echo "supervisord missing: apt-get install -y supervisor" >&2; exit 1; }
 [ -d dist ] || npm run build
 work=$(mktemp -d)
 trap 'supervisorctl -c "$work/supervisord.conf" shutdown >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 export RELAYER_HOME=$PWD RELAYER_DATA=$work/data RELAYER_LOGS=$work
-cat > "$work/supervisord.conf" <<CONF
-[unix_http_server]
-file=$work/supervisor.sock
-[supervisord]
-logfile=$work/supervisord.log
-pidfile=$work/supervisord.pid
-nodaemon=false
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://$work/supervisor.sock
-[include]
-files=$RELAYER_HOME/deploy/supervisor/relayer.conf
-CONF
+supervisord_conf "$work" "$RELAYER_HOME/deploy/supervisor/relayer.conf"
 ctl() { supervisorctl -c "$work/supervisord.conf" "$@"; }
 supervisord -c "$work/supervisord.conf"
 for _ in $(seq 1 50); do ctl status relayer-run 2>/dev/null | grep -q RUNNING && break; sleep 0.2; done

@@ -18,6 +18,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CI = process.env.CI === 'true';
 const BROKERS = process.env.RELAYER_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092';
 
+// Static checks first, each failing the run on a finding: the import boundaries of
+// docs/architecture.md (dependency-cruiser, .dependency-cruiser.cjs) and the linter and formatter
+// (Biome, biome.json).
+for (const script of ['boundaries', 'lint']) {
+  const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`test: npm run ${script} found problems (see above): failing the run\n`);
+    process.exit(1);
+  }
+}
+
 function answers(hostPort) {
   const [host, port] = hostPort.split(',')[0].split(':');
   return new Promise((resolve) => {

@@ -1,5 +1,6 @@
 // The `relayer` program: registers every subcommand (DESIGN §5), imports each one only when it
-// runs, and maps every error to one exit code in one place (0 ok, 1 failure, 2 usage).
+// runs, and maps every error to one exit code in one place (0 ok, 1 failure, 2 usage). bin/relayer
+// runs main after bench/command.ts attached the bench suites to `relayer bench`.
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './errors.js';
 import { addKafkaOptions } from './store/kafka/options.js';
@@ -10,13 +11,16 @@ const program = new Command('relayer')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
+/** `--data`: every command that opens the embedded backend takes it, with the same meaning. */
+const DATA_HELP = 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)';
+
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
 program.command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
-  .option('--data <dir>', 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--demo', 'also run a seeded synthetic market in-process')
   .option('--demo-seed <n>', 'seed of the demo market', '42')
@@ -45,7 +49,7 @@ program.command('run')
 program.command('submit')
   .description('put commands on the input log: one from flags, or JSON lines from a file/stdin')
   .argument('[kind]', 'open | close | cancel | lend | withdraw | tick | <CommandType>; omit (or -) to read JSON lines')
-  .option('--data <dir>', 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--file <file>', 'JSON lines to submit (envelopes, JSON-RPC requests); - for stdin')
   .option('--id <id>', 'command id (idempotency key); default a random uuid')
   .option('--account <id>', 'account id')
@@ -117,7 +121,7 @@ for (const sub of ['create', 'list', 'describe'] as const) {
 
 program.command('replay')
   .description('rebuild state from the newest snapshot and the event log; prints summary and state hash')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--to-seq <n>', 'stop at this event seq (point-in-time)')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
   .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
@@ -130,7 +134,7 @@ program.command('replay')
 
 program.command('verify')
   .description('check the hash chain and re-execute every command to prove the event log')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--chain-only', 'only check the hash chain')
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer verify', 'relayer verify --json'))
@@ -142,25 +146,25 @@ program.command('verify')
 const snapshot = program.command('snapshot').description('take, list and decode snapshots')
   .addHelpText('after', examples('relayer snapshot list', 'relayer snapshot inspect --json'));
 snapshot.command('create').description('take a snapshot now (asks the running engine, or recovers offline)')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot create', 'relayer snapshot create --json'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotCreate(opts); });
 snapshot.command('list').description('list stored snapshots, newest first')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot list'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotList(opts); });
 snapshot.command('inspect').description('decode and check one snapshot (default: the newest)')
   .argument('[id]', 'snapshot id')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot inspect', 'relayer snapshot inspect 3 --json'))
   .action(async (id: string | undefined, opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotInspect(id, opts); });
 
 program.command('events')
   .description('tail the event log')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--follow', 'keep printing new events')
   .option('--from-seq <n>', 'start at this seq')
   .option('--type <type>', 'only this event type')
@@ -176,7 +180,7 @@ program.command('events')
 
 program.command('book')
   .description('live order book, liquidation ladder, pool, funding and risk state in the terminal')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--kafka <brokers>', 'follow the Kafka backend instead (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--redis <url>', 'follow the Redis read model that `relayer project --redis` keeps instead of the event log')
   .option('--redis-prefix <prefix>', 'key prefix of that read model (RELAYER_REDIS_PREFIX; default relayer:)')
@@ -205,7 +209,7 @@ program.command('feed')
   .description('run a price source (exchange WebSocket, an index over several exchanges, file replay, manual, walk) into the input log')
   .argument('[source]', 'ws | file | manual | walk | set')
   .argument('[value]', 'the price (set, manual) or the file (file)')
-  .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA; default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--url <url>', 'ws: aggTrade stream URL (default wss://stream.binance.com:9443/ws/btcusdt@aggTrade)')
   .option('--source <exchange:symbol[@url]>', 'an index over exchanges (repeat; binance, coinbase, kraken, okx, bybit)', (v: string, prev: string[] = []) => [...prev, v])
@@ -251,7 +255,7 @@ program.command('project')
   .option('--postgres <url>', 'PostgreSQL URL (RELAYER_PG_URL)')
   .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL)')
   .option('--source <backend>', 'event log to read: embedded | kafka (default: kafka when --kafka is given, else embedded)')
-  .option('--data <dir>', 'data directory of the embedded backend (RELAYER_DATA; default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--rebuild', 'drop the read models and rebuild them from seq 1 (progress bar on a terminal)')
   .option('--once', 'catch up to the head of the log, print a summary and exit (default: follow the log)')
   .option('--pg-schema <name>', 'PostgreSQL schema of the read model (RELAYER_PG_SCHEMA; default relayer)')
@@ -279,7 +283,7 @@ program.command('api')
   .description('HTTP JSON-RPC gateway: client API, admin API, authentication (docs/deploy.md)')
   .option('--listen <addr>', 'client API address ([host:]port)', '127.0.0.1:8088')
   .option('--admin-listen <addr>', 'admin API address ([host:]port, or off)', '127.0.0.1:3031')
-  .option('--data <dir>', 'data directory of the embedded backend (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--redis <url>', 'Redis of the read model and the API keys (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
   .option('--redis-prefix <prefix>', 'prefix of the read model\'s Redis keys, as given to relayer project (RELAYER_REDIS_PREFIX; default relayer:)')
   .option('--auth-prefix <prefix>', 'prefix of API keys, nonces and rate windows in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
@@ -339,7 +343,7 @@ keyOptions(keys.command('revoke').description('revoke a key at once on every gat
 
 program.command('status')
   .description('health, lag, positions of logs, risk state')
-  .option('--data <dir>', 'data directory (env RELAYER_DATA, default ./relayer-data)')
+  .option('--data <dir>', DATA_HELP)
   .option('--json', 'machine-readable output')
   .option('--postgres <url>', 'also show the PostgreSQL read model\'s checkpoint and lag (RELAYER_PG_URL)')
   .option('--redis <url>', 'also show the Redis read model\'s checkpoint and lag (RELAYER_REDIS_URL)')
@@ -351,45 +355,15 @@ program.command('status')
     await status(opts);
   });
 
-program.command('bench')
+/** `relayer bench`: its action is attached by bench/command.ts (bin/relayer wires it), so src/ never imports bench/. */
+export const benchCommand = program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
   .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
   .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
-  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)')
-  .action(async (suite: string, opts: { quick?: boolean; json?: boolean; orders: string; kafka?: string }) => {
-    if (suite === 'durable') {
-      const { benchDurable } = await import('../bench/durable/run.js');
-      return benchDurable({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'kafka') {
-      const { benchKafka } = await import('../bench/kafka/run.js');
-      await benchKafka({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
-      const { benchKafkaClients } = await import('../bench/kafka/clients.js');
-      return benchKafkaClients({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
-    }
-    if (suite === 'project') {
-      const { benchProject } = await import('../bench/project/run.js');
-      return benchProject({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'book') {
-      const { benchBook } = await import('../bench/book/run.js');
-      return benchBook({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'api') {
-      const { benchApi } = await import('../bench/api/run.js');
-      return benchApi({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite === 'sim') {
-      const { benchSim } = await import('../bench/sim/run.js');
-      return benchSim({ quick: opts.quick === true, json: opts.json === true });
-    }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book, sim)`, 2);
-    const { benchEngine } = await import('../bench/engine/run.js');
-    await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
-  });
+  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
 
 // sim and sim fuzz share option names (--seed, --json): each command's options stay with it
 program.enablePositionalOptions();
@@ -442,5 +416,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exitCode = code;

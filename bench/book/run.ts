@@ -14,13 +14,13 @@ import { Redis } from 'ioredis';
 import { RedisReadModel } from '../../src/projections/redis/model.js';
 import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import { DEFAULT_RUNNER, Projector } from '../../src/projections/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { catchUp } from '../../src/tui/follow.js';
 import { RedisBookFeed } from '../../src/tui/redis-feed.js';
 import { emptyStore } from '../../src/tui/store.js';
 import { Latencies } from '../engine/measure.js';
 import { Reporter, result } from '../engine/report.js';
-import { seededLog } from '../project/log.js';
+import { seededLog } from '../../src/workload/seeded-log.js';
 
 export interface BookBenchOptions { quick: boolean; json: boolean; redis?: string }
 

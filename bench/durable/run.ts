@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { emptyState, execute, parseEnvelope, type Command } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { decodeSnapshot, encodeStateLines } from '../../src/runtime/state-file.js';
@@ -15,7 +15,7 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { migrate } from '../../src/store/sqlite/schema.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
-import { workload } from '../workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 export interface DurableOptions { quick: boolean; json: boolean }
 

@@ -3,7 +3,7 @@
 // executeRaw → hash-chained JSON lines). Segments of the stream are generated just before they
 // are replayed and then dropped; the two paths take turns on the same market.
 import { execute, type Command, type State } from '../../src/engine/index.js';
-import { runLine } from '../../src/commands/exec.js';
+import { runLine } from '../../src/runtime/exec-line.js';
 import { ChainWriter } from '../../src/runtime/chain.js';
 import { Latencies, nsSince, round1, round3, runsOf, timerOverheadNs } from './measure.js';
 import { result, type Result } from './report.js';

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { KafkaBackend } from '../../src/store/kafka/backend.js';
@@ -17,7 +17,7 @@ import { type KafkaClientKind, KAFKA_CLIENTS, kafkaConfig } from '../../src/stor
 import { createTopics, deleteTopics } from '../../src/store/kafka/topics.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies, runsOf } from '../engine/measure.js';
-import { workload } from '../workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 export interface KafkaClientsBenchOptions {
   quick: boolean; json: boolean; kafka?: string | undefined;

@@ -7,7 +7,7 @@ import type { Message } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { KafkaBackend } from '../../src/store/kafka/backend.js';
@@ -18,7 +18,7 @@ import { TOPIC_CONFIGS, createTopics, deleteTopics } from '../../src/store/kafka
 import type { CommitBatch, StoredEvent } from '../../src/store/types.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
-import { workload } from '../workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 export interface KafkaBenchOptions { quick: boolean; json: boolean; kafka?: string | undefined }
 

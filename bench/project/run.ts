@@ -20,11 +20,11 @@ import { columnList, copyBinary, ident } from '../../src/projections/postgres/en
 import { PgBuilder, type PgBatch } from '../../src/projections/postgres/rows.js';
 import { RedisReadModel } from '../../src/projections/redis/model.js';
 import { DEFAULT_RUNNER, Projector, type CommitInfo, type ReadModel } from '../../src/projections/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { Latencies } from '../engine/measure.js';
 import { Reporter, result } from '../engine/report.js';
-import { GENESIS, seededLog } from './log.js';
+import { GENESIS, seededLog } from '../../src/workload/seeded-log.js';
 import type { WriterCommit, WriterData } from './writer.js';
 
 export interface ProjectBenchOptions { quick: boolean; json: boolean; postgres?: string; redis?: string }

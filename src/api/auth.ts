@@ -159,7 +159,7 @@ export class Authenticator {
     if (hit !== undefined && now - hit.at < ('missing' in hit ? Math.min(1000, this.opts.keyCacheMs) : this.opts.keyCacheMs)) {
       return 'missing' in hit ? null : hit;
     }
-    let r;
+    let r: Awaited<ReturnType<typeof this.keys.resolve>>;
     try {
       r = await this.keys.resolve(id);
     } catch (e) {
@@ -204,9 +204,4 @@ export function sign(secret: string, body: string | Buffer, datetime: number | s
   const m = createHmac('sha256', secret);
   if (version === 2) m.update(`${datetime}\n`);
   return m.update(body).digest('hex');
-}
-
-/** The three auth headers for a body (for clients, tests and the benchmark). */
-export function authHeaders(key: string, secret: string, body: string | Buffer, now = Date.now(), version: 1 | 2 = 2): Record<string, string> {
-  return { 'relayer-api-key': key, signature: sign(secret, body, now, version), datetime: String(now) };
 }

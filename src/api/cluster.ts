@@ -7,7 +7,7 @@
 // in use, no data directory) makes the primary stop everything and exit 1.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 
 const STARTUP_GRACE_MS = 5000;
 

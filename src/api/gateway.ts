@@ -3,7 +3,7 @@
 // runs and what the tests and the benchmark start in-process.
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import type { Backend } from '../store/types.js';
 import { AppendWorker } from './append-worker.js';
@@ -58,7 +58,7 @@ export interface Gateway {
 }
 
 /** ioredis for the gateway: reconnects forever; while disconnected commands fail at once (503). */
-export function gatewayRedis(url: string, name: string): Redis {
+function gatewayRedis(url: string, name: string): Redis {
   const r = new Redis(url, {
     connectionName: name,
     enableAutoPipelining: true,

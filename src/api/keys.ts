@@ -27,7 +27,7 @@ export interface KeyRecord {
 
 interface StoredKey extends KeyRecord { salt: string; secret_sha256: string }
 
-export const MIN_MASTER_KEY_LENGTH = 32;
+const MIN_MASTER_KEY_LENGTH = 32;
 
 /** The master key from --master-key-file or RELAYER_API_MASTER_KEY (at least 32 characters). */
 export function loadMasterKey(file?: string): Buffer {
@@ -48,11 +48,11 @@ export function loadMasterKey(file?: string): Buffer {
 
 export class MasterKeyError extends Error {}
 
-export function deriveSecret(master: Buffer, id: string, salt: string): string {
+function deriveSecret(master: Buffer, id: string, salt: string): string {
   return createHmac('sha256', master).update(`relayer-api-secret/v1/${id}/${salt}`).digest('base64url');
 }
 
-export function sha256hex(text: string): string {
+function sha256hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -2,43 +2,12 @@
 // engine loop) and `relayer project` (the projectors). Each gets its own registry and a tiny
 // node:http server on --metrics-port; nothing here touches the hot path beyond a counter update
 // per batch.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { parseListen } from '../feed/metrics.js';
+import { serveMetrics, type MetricsServer } from '../infra/metrics-server.js';
 import type { Projector } from '../projections/runner.js';
 
-export interface MetricsServer { url: string; close(): Promise<void> }
-
-/** Serves GET /metrics of `registry` on `spec` (`port` or `host:port`, host 127.0.0.1 by default). */
-export async function serveMetrics(registry: Registry, spec: string): Promise<MetricsServer> {
-  const { host, port } = parseListen(spec);
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' || (path !== '/metrics' && path !== '/healthz')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
-      return;
-    }
-    if (path === '/healthz') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'); return; }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  server.unref();
-  const a = server.address() as AddressInfo;
-  return {
-    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
 /** Counters of the engine loop (`relayer run --metrics-port`). */
-export class LoopMetrics {
+class LoopMetrics {
   readonly registry = new Registry();
   readonly commands: Counter;
   readonly events: Counter;
@@ -73,7 +42,7 @@ export class LoopMetrics {
 }
 
 /** Counters of the projectors (`relayer project --metrics-port`), labelled by read model. */
-export class ProjectMetrics {
+class ProjectMetrics {
   readonly registry = new Registry();
   readonly events: Counter<'model'>;
   readonly batches: Counter<'model'>;

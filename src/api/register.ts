@@ -25,7 +25,7 @@ export interface RegisterOptions {
 
 const b64 = z.string().max(200).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
 
-export const registerBody = z.object({
+const registerBody = z.object({
   account_address: z.string().min(1).max(MAX_ID_LENGTH).describe('the account the key will act for'),
   data: z.string().max(400).describe('"relayer-register:<account_address>:<epoch ms>"'),
   signature: z.object({
@@ -33,8 +33,6 @@ export const registerBody = z.object({
     signature: b64,
   }),
 });
-
-export type RegisterBody = z.infer<typeof registerBody>;
 
 /** The text a client signs. */
 export function registerData(account: string, ms: number): string {

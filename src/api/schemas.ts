@@ -1,65 +1,77 @@
-// zod schemas of every method's params (SPEC §2, §2.6, §9). Client bodies keep SPEC's shape: unknown
+// zod schemas of every method's params (SPEC §2, §2.6, §9). The write schemas are built from the
+// engine's command table (src/engine/command-table.ts), so the gateway checks the shapes and bounds
+// the engine's parser checks, with field-level messages. Client bodies keep SPEC's shape: unknown
 // fields pass (the engine ignores them), ignored fields may hold anything, the nested
-// `{"create_trader_order":{…},"sltp":…}` forms are validated through their inner object. The
-// gateway checks shape and bounds (what the engine's envelope parser checks); rules SPEC orders
-// after state checks (leverage range, LIMIT price sign, deposit sign) stay with the engine, whose
-// refusal is a Rejected event (docs/decisions.md, "API").
+// `{"create_trader_order":{…},"sltp":…}` forms are validated through their inner object. Admin
+// bodies are strict. Rules SPEC orders after state checks (leverage range, LIMIT price sign,
+// deposit sign) stay with the engine, whose refusal is a Rejected event (docs/decisions.md, "API").
 import { z } from 'zod';
-import { MAX_ID_LENGTH, MAX_OTHER, MAX_PRICE, MAX_SATS, RISK_PARAM_KEYS } from '../engine/index.js';
+import { choices, COMMAND_TABLE, MAX_ID_LENGTH, MAX_PRICE, type CommandType, type FieldSpec } from '../engine/index.js';
 import { RPC, RpcError } from './errors.js';
 
 const id = z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
 const signed = (max: number) => z.number().min(-max, `must be at least -${max}`).max(max, `must be at most ${max}`);
 const nonNeg = (max: number) => z.number().min(0, 'must be >= 0').max(max, `must be at most ${max}`);
 const positive = (max: number) => z.number().positive('must be > 0').max(max, `must be at most ${max}`);
-const optNum = (max: number) => signed(max).nullable().optional();
 const optBool = z.boolean().nullable().optional();
+const pair = (leg: z.ZodType) => z.object({ sl: leg, tp: leg }, { error: 'must be an object {sl, tp}' }).nullable().optional();
 
 /** Fields of the gateway itself, allowed in every write and removed before the body is logged. */
 const gateway = {
   request_id: id.optional().describe('the command id (idempotency key): a retry with the same id is answered with the first outcome; default: a fresh uuid. A create mints the order uuid uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)'),
   wait: z.boolean().optional().describe('true: answer with the outcome (events, status, uuid) once committed; default: answer RequestSubmitted at once'),
 };
+/** The gateway's own fields alone (on the outer object of a nested body). */
+export const gatewayFields = z.looseObject(gateway);
 
-const legs = z.object({ sl: optNum(MAX_PRICE), tp: optNum(MAX_PRICE) }, { error: 'must be an object {sl, tp}' }).nullable().optional();
+/** One field of the command table as the gateway checks it. */
+function field(f: FieldSpec): z.ZodType {
+  const optional = 'dflt' in f && f.dflt !== undefined;
+  let s: z.ZodType;
+  switch (f.kind) {
+    case 'id': s = optional ? id.optional() : id; break;
+    case 'num': {
+      const n = f.sign === 'any' ? signed(f.max) : f.sign === 'nonneg' ? nonNeg(f.max) : positive(f.max);
+      s = f.omit === true ? n.optional() : optional ? n.nullable().optional() : n;
+      break;
+    }
+    case 'bool': s = optional ? optBool : z.boolean(); break;
+    case 'enum': {
+      const values = f.values as [string, ...string[]];
+      s = f.purpose === undefined ? z.enum(values) : z.enum(values, { error: `must be ${choices(f.values)} to ${f.purpose}` });
+      break;
+    }
+    case 'text': s = z.string().nullable().optional(); break;
+    case 'int': s = z.number().int().nullable().optional(); break;
+    case 'hint': s = z.unknown(); break;
+    case 'legs': s = pair(signed(MAX_PRICE).nullable().optional()); break;
+    case 'flags': s = pair(optBool); break;
+  }
+  return f.doc === undefined ? s : s.describe(f.doc);
+}
 
-export const createTrader = z.looseObject({
-  ...gateway,
-  account_id: id.describe('the trading account; it holds at most one active trader order (PENDING or FILLED) at a time'),
-  position_type: z.enum(['LONG', 'SHORT']),
-  order_type: z.enum(['MARKET', 'LIMIT'], { error: 'must be MARKET or LIMIT to open a position' }),
-  leverage: signed(MAX_OTHER).describe('1 to the max_leverage risk parameter (default 50)'),
-  initial_margin: signed(MAX_SATS).describe('margin posted, in sats (1 BTC = 100 000 000 sats)'),
-  entryprice: optNum(MAX_PRICE).describe('LIMIT: the limit price in USD per BTC; MARKET: ignored (the current price)'),
-  execution_price: optNum(MAX_PRICE).describe('ignored on open'),
-  sltp: legs.describe('optional stop loss / take profit prices (USD) placed with the order'),
-});
+/** A write's params: the gateway's fields, then the command's in table order. */
+function write(type: CommandType): z.ZodType {
+  const spec: { class: string; fields: readonly FieldSpec[]; needsOne?: true } = COMMAND_TABLE[type];
+  const shape: Record<string, z.ZodType> = { ...gateway };
+  for (const f of spec.fields) shape[f.name] = field(f);
+  const obj = spec.class === 'admin' ? z.strictObject(shape) : z.looseObject(shape);
+  if (spec.needsOne !== true) return obj;
+  const names = spec.fields.map((f) => f.name);
+  return obj.refine((p) => names.some((k) => (p as Record<string, unknown>)[k] !== undefined), { message: `give at least one of ${names.join(', ')}` });
+}
 
-export const executeTrader = z.looseObject({
-  ...gateway,
-  account_id: id,
-  uuid: id.describe('the order to close'),
-  order_type: z.enum(['MARKET', 'LIMIT', 'SLTP'], { error: 'must be MARKET, LIMIT or SLTP to close a position' }),
-  execution_price: optNum(MAX_PRICE).describe('LIMIT: the close limit price in USD per BTC'),
-  sltp: legs,
-});
+/** The params schema of every client and admin command, in table order. */
+export const WRITE_SCHEMAS: Readonly<Partial<Record<CommandType, z.ZodType>>> = Object.fromEntries(
+  (Object.keys(COMMAND_TABLE) as CommandType[]).filter((t) => COMMAND_TABLE[t].class !== 'system').map((t) => [t, write(t)]),
+);
+const schemaOf = (t: CommandType): z.ZodType => WRITE_SCHEMAS[t]!;
 
-export const cancelTrader = z.looseObject({
-  ...gateway,
-  account_id: id,
-  uuid: id.describe('the order: a PENDING limit order is cancelled; for a FILLED one, its close limit (or sltp_cancel legs)'),
-  order_type: z.string().nullable().optional(),
-  sltp_cancel: z.object({ sl: optBool, tp: optBool }, { error: 'must be an object {sl, tp}' }).nullable().optional(),
-});
-
-export const createLend = z.looseObject({
-  ...gateway,
-  account_id: id,
-  deposit: signed(MAX_SATS).describe('deposit into the lending pool, in sats'),
-  balance: optNum(MAX_SATS),
-});
-
-export const executeLend = z.looseObject({ ...gateway, account_id: id, uuid: id });
+export const createTrader = schemaOf('CreateTraderOrderSlTp') as z.ZodObject;
+export const executeTrader = schemaOf('ExecuteTraderOrder');
+export const cancelTrader = schemaOf('CancelTraderOrder');
+export const createLend = schemaOf('CreateLendOrder');
+export const executeLend = schemaOf('ExecuteLendOrder');
 
 /** Private `submit_order`: a CreateTraderOrder body whose account comes from the key. */
 export const submitOrder = createTrader.extend({
@@ -70,40 +82,20 @@ export const submitOrder = createTrader.extend({
 
 // ---- admin -------------------------------------------------------------------------------------
 
-const fee = nonNeg(MAX_OTHER);
-export const updateFees = z.strictObject({
-  ...gateway,
-  order_filled_on_market: fee, order_filled_on_limit: fee, order_settled_on_market: fee, order_settled_on_limit: fee,
-});
-export const setMarketHalt = z.strictObject({
-  ...gateway,
-  enabled: z.boolean(),
-  cancel_pending_limit_orders: optBool, cancel_settling_limit_orders: optBool,
-  pause_funding: optBool, pause_price_feed: optBool, exit_relayer: optBool,
-});
-export const setFlag = z.strictObject({ ...gateway, enabled: z.boolean() });
-const riskShape: Record<string, z.ZodType> = {};
-for (const k of RISK_PARAM_KEYS) riskShape[k] = nonNeg(MAX_OTHER).optional();
-export const updateRiskParams = z.strictObject({ ...gateway, ...riskShape })
-  .refine((p) => RISK_PARAM_KEYS.some((k) => (p as Record<string, unknown>)[k] !== undefined), { message: `give at least one of ${RISK_PARAM_KEYS.join(', ')}` });
-export const empty = z.strictObject({ ...gateway });
-export const triggerPriceCheck = z.strictObject({
-  ...gateway,
-  price: positive(MAX_PRICE),
-  check_pending_limit: optBool, check_liquidation: optBool, check_settling_limit: optBool,
-});
-export const updateFeedParams = z.strictObject({
-  ...gateway,
-  stale_warn_ms: positive(MAX_OTHER).nullable().optional(),
-  stale_halt_ms: positive(MAX_OTHER).nullable().optional(),
-});
+export const updateFees = schemaOf('UpdateFees');
+export const setMarketHalt = schemaOf('SetMarketHalt');
+export const setFlag = schemaOf('SetMarketCloseOnly');
+export const updateRiskParams = schemaOf('UpdateRiskParams');
+export const empty = schemaOf('RecalculateRiskState');
+export const triggerPriceCheck = schemaOf('TriggerPriceCheck');
+export const updateFeedParams = schemaOf('UpdateFeedParams');
 /** Read methods without parameters accept none, {} or []. */
 export const noParams = z.union([z.undefined(), z.null(), z.strictObject({}), z.array(z.never()).length(0)], { error: 'takes no params' });
 
 // ---- reads -------------------------------------------------------------------------------------
 
 /** A time: epoch milliseconds or an ISO-8601 string; parsed to ms. */
-export const time = z.union([
+const time = z.union([
   z.number().int('must be an integer (ms)').min(0).max(8.64e15),
   z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO-8601 time or epoch ms'),
 ]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
@@ -160,7 +152,7 @@ export const openOrders = z.union([z.undefined(), z.null(), z.array(z.never()).l
 
 // ---- checking --------------------------------------------------------------------------------
 
-export interface Issue { path: string; message: string }
+interface Issue { path: string; message: string }
 
 function pathText(path: readonly PropertyKey[], prefix: string): string {
   const parts = path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)));

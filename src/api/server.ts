@@ -3,7 +3,7 @@
 // throw out of a handler: every failure becomes a JSON-RPC error, and socket errors are swallowed.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import type { Authenticator, Principal } from './auth.js';
 import { HTTP_OF, RPC, RpcError, requestError, type RpcErrorObject } from './errors.js';
 import type { ApiMetrics } from './metrics.js';

@@ -1,11 +1,12 @@
 // Client and admin writes: a JSON-RPC params object → a command envelope for the input log. The
 // body is kept as the client sent it (SPEC's bodies unchanged) minus the gateway's own fields
 // (`request_id`, `wait`); the id is the client's `request_id` or a fresh uuid. The gateway's zod
-// check runs first (field-level messages), then the engine's own envelope parser as a guard, so
-// nothing the engine would refuse at parse time ever reaches the log.
+// check (built from the engine's command table) runs first with field-level messages, then the
+// engine's own envelope parser as a guard, so nothing the engine would refuse at parse time ever
+// reaches the log.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { parseEnvelope, type CommandType } from '../engine/index.js';
+import { COMMAND_TABLE, HEX_REASON, isHexBody, isObj, parseEnvelope, unwrap, type CommandClass, type CommandType } from '../engine/index.js';
 import { MAX_RECORD_BYTES } from '../runtime/record.js';
 import { RPC, RpcError } from './errors.js';
 import * as S from './schemas.js';
@@ -23,33 +24,22 @@ export interface PreparedWrite {
 interface WriteSpec {
   schema: z.ZodType;
   /** `{"<key>":{…},"<extra>":…}` nested form of SPEC §2.1–§2.3. */
-  nested?: [key: string, extra: string];
+  nested?: readonly [key: string, extra: string];
 }
 
-export const CLIENT_WRITES: Readonly<Record<string, WriteSpec>> = {
-  CreateTraderOrder: { schema: S.createTrader, nested: ['create_trader_order', 'sltp'] },
-  CreateTraderOrderSlTp: { schema: S.createTrader, nested: ['create_trader_order', 'sltp'] },
-  ExecuteTraderOrder: { schema: S.executeTrader, nested: ['execute_trader_order', 'sltp'] },
-  ExecuteTraderOrderSlTp: { schema: S.executeTrader, nested: ['execute_trader_order', 'sltp'] },
-  CancelTraderOrder: { schema: S.cancelTrader, nested: ['cancel_trader_order', 'sltp_cancel'] },
-  CancelTraderOrderSlTp: { schema: S.cancelTrader, nested: ['cancel_trader_order', 'sltp_cancel'] },
-  CreateLendOrder: { schema: S.createLend },
-  ExecuteLendOrder: { schema: S.executeLend },
-};
+/** The commands of one class from the engine's table, in its order. */
+function writes(cls: CommandClass): Readonly<Record<string, WriteSpec>> {
+  const out: Record<string, WriteSpec> = {};
+  for (const type of Object.keys(COMMAND_TABLE) as CommandType[]) {
+    const spec: { class: CommandClass; nested?: readonly [string, string] } = COMMAND_TABLE[type];
+    if (spec.class !== cls) continue;
+    out[type] = spec.nested === undefined ? { schema: S.WRITE_SCHEMAS[type]! } : { schema: S.WRITE_SCHEMAS[type]!, nested: spec.nested };
+  }
+  return out;
+}
 
-export const ADMIN_WRITES: Readonly<Record<string, WriteSpec>> = {
-  UpdateFees: { schema: S.updateFees },
-  SetMarketHalt: { schema: S.setMarketHalt },
-  SetMarketCloseOnly: { schema: S.setFlag },
-  SetPauseFunding: { schema: S.setFlag },
-  SetPausePriceFeed: { schema: S.setFlag },
-  UpdateRiskParams: { schema: S.updateRiskParams },
-  RecalculateRiskState: { schema: S.empty },
-  TriggerPriceCheck: { schema: S.triggerPriceCheck },
-  UpdateFeedParams: { schema: S.updateFeedParams },
-};
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+export const CLIENT_WRITES = writes('client');
+export const ADMIN_WRITES = writes('admin');
 
 /** Who may act: a client key's accounts, or null for an admin key (no account binding). */
 export type Accounts = ReadonlySet<string> | null;
@@ -61,20 +51,21 @@ export type Accounts = ReadonlySet<string> | null;
 export function prepareWrite(type: CommandType, spec: WriteSpec, params: unknown, accounts: Accounts): PreparedWrite {
   if (params === undefined || params === null) params = {};
   if (!isObj(params)) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: params must be a JSON object (the request body of SPEC §2)');
-  if (spec.nested !== undefined && isHexBody(params)) {
-    throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: hex-encoded bodies are not supported; send JSON', { reason_code: 'UNSUPPORTED_ENCODING' });
+  // the engine refuses a hex body of any trader command; a nested cancel body goes to the field
+  // checks first (the engine's guard in build still refuses it with the same message)
+  if (spec.nested !== undefined && isHexBody(params) && params['cancel_trader_order'] === undefined) {
+    throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${HEX_REASON}`, { reason_code: 'UNSUPPORTED_ENCODING' });
   }
   let view: Record<string, unknown> = params;
   let prefix = '';
   if (spec.nested !== undefined && isObj(params[spec.nested[0]])) {
     const [key, extra] = spec.nested;
-    view = { ...(params[key] as Record<string, unknown>) };
-    if (params[extra] !== undefined) view[extra] = params[extra];
+    view = unwrap(params, key, extra);
     delete view['request_id'];
     delete view['wait'];
     prefix = key;
     // the gateway's own fields live on the outer object
-    S.check(S.createTrader.pick({ request_id: true, wait: true }), { request_id: params['request_id'], wait: params['wait'] });
+    S.check(S.gatewayFields, { request_id: params['request_id'], wait: params['wait'] });
   }
   const parsed = S.check(spec.schema, view, prefix) as Record<string, unknown>;
   const account = typeof parsed['account_id'] === 'string' ? parsed['account_id'] : null;
@@ -87,7 +78,7 @@ export function prepareWrite(type: CommandType, spec: WriteSpec, params: unknown
 /** Private `submit_order`: a CreateTraderOrder body without account_id; the account is the key's. */
 export function prepareSubmitOrder(params: unknown, accounts: ReadonlySet<string>, at: string): PreparedWrite {
   if (!isObj(params)) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${at} must be a JSON object (a CreateTraderOrder body)`);
-  const p = S.check(S.submitOrder, params, at === 'params' ? '' : at);
+  const p = S.check(S.submitOrder, params, at === 'params' ? '' : at) as { account_id?: string; sltp?: unknown };
   let account = p.account_id;
   if (account === undefined) {
     if (accounts.size !== 1) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: this key is bound to ${accounts.size} accounts; give account_id`);
@@ -114,9 +105,4 @@ function build(type: CommandType, params: Record<string, unknown>, account: stri
   const raw = JSON.stringify({ v: 1, id, type, params: body });
   if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: the command exceeds ${MAX_RECORD_BYTES} bytes`);
   return { id, type, raw, account: accounts === null ? null : account, wait };
-}
-
-function isHexBody(p: Record<string, unknown>): boolean {
-  return typeof p['data'] === 'string' && p['account_id'] === undefined && p['uuid'] === undefined
-    && p['create_trader_order'] === undefined && p['execute_trader_order'] === undefined && p['cancel_trader_order'] === undefined;
 }

@@ -8,9 +8,9 @@ import { openrpcDocuments } from '../api/openrpc.js';
 import { loadMasterKey, MasterKeyError } from '../api/keys.js';
 import { DEFAULT_AUTH_PREFIX } from '../api/reads.js';
 import { CliError, usage } from '../errors.js';
-import { parseListen } from '../feed/metrics.js';
+import { parseListen } from '../infra/metrics-server.js';
 import { pgSchema, pgUrl, redisPrefix, redisUrl } from '../projections/config.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { openBackend, type BackendOptions } from './backend.js';
 
 export interface ApiOptions extends BackendOptions {

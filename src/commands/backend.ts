@@ -7,11 +7,11 @@ import { SchemaTooNewError } from '../store/sqlite/schema.js';
 import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
 import type { Backend } from '../store/types.js';
 import type { KafkaBackend } from '../store/kafka/backend.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 
 export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string }
 
-export const DEFAULT_DATA_DIR = './relayer-data';
+const DEFAULT_DATA_DIR = './relayer-data';
 
 export function dataDir(opts: BackendOptions): string {
   return opts.data ?? process.env['RELAYER_DATA'] ?? DEFAULT_DATA_DIR;
@@ -52,7 +52,7 @@ export async function openBackend(opts: BackendOptions, o: OpenOptions = {}): Pr
   const cfg = kafkaConfig(opts);
   if (cfg === null) return openEmbedded(opts, o.mustExist ?? true, o.genesis ?? null);
   const { KafkaBackend, MissingTopicsError } = await import('../store/kafka/backend.js');
-  const { createLogger } = await import('../runtime/logger.js');
+  const { createLogger } = await import('../infra/logger.js');
   const log = o.log ?? createLogger(process.env['RELAYER_LOG_LEVEL'] ?? 'warn');
   let store: KafkaBackend;
   try {

@@ -73,7 +73,8 @@ async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: 
     process.stdout.write(`${JSON.stringify(model)}\n`);
     return;
   }
-  const { plainFrame, modelFor } = await import('../tui/app.js');
+  const { plainFrame } = await import('../tui/app.js');
+  const { modelFor } = await import('../tui/session.js');
   const { width, height } = frameSize(o);
   const ui = initialUi({ step: o.step ?? null });
   const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
@@ -91,7 +92,7 @@ function frameSize(o: Sizes): { width: number; height: number } {
 async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: Sizes, interactive: boolean): Promise<void> {
   const { redisClient } = await import('../projections/redis/model.js');
   const { EmptyReadModelError, RedisBookFeed } = await import('../tui/redis-feed.js');
-  const { depthFor } = await import('../tui/app.js');
+  const { depthFor } = await import('../tui/session.js');
   const redis = redisClient(url, 'relayer-book');
   try {
     await redis.connect();
@@ -103,7 +104,7 @@ async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: 
   try {
     const depth = o.depth ?? (opts.json ? 10 : depthFor(frameSize(o).height));
     const feed = new RedisBookFeed(redis, prefix, () => ({ depth, step: o.step ?? null, account: null }));
-    const store = emptyStore();
+    const store = emptyStore(false);
     // the first read finds the price; a second one reads the ladders at that price's bucket
     try {
       for (let i = 0; i < 3 && (await feed.pull(store)).more; i++);

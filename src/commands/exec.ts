@@ -1,20 +1,17 @@
 // `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
-import { jsonParseReason } from '../engine/util/json-error.js';
 import { writeFileSync } from 'node:fs';
 import {
-  emptyState, executeRaw, marketStatus, rejectUnparsable, type EventEnvelope, type State,
+  emptyState, marketStatus, type EventEnvelope, type State,
 } from '../engine/index.js';
 import { totalsOf, flagsOf } from '../engine/state.js';
 import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
 import { ChainPipe } from '../runtime/exec-chain.js';
-import { BufferedWriter, readLines } from '../runtime/lines.js';
+import { BufferedWriter, readLines } from '../infra/lines.js';
 import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
 import { fastStateHash } from '../runtime/fast-hash.js';
+import { runLine } from '../runtime/exec-line.js';
 
 export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean }
-
-/** Largest accepted command record (bytes of UTF-8 text); larger ones are refused unparsed. */
-export const MAX_RECORD_BYTES = 64 * 1024;
 
 export async function exec(opts: ExecOptions): Promise<void> {
   let state: State = emptyState();
@@ -66,21 +63,7 @@ class InThread {
   close(): Promise<void> { return this.out.flush(); }
 }
 
-/** One input line → its events; a line that is not JSON or too large is one Rejected. */
-export function runLine(state: State, line: string, fallback: string, lineNo: number) {
-  if (Buffer.byteLength(line, 'utf8') > MAX_RECORD_BYTES) {
-    return rejectUnparsable(state, fallback, `line ${lineNo}: record exceeds ${MAX_RECORD_BYTES} bytes`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch (e) {
-    return rejectUnparsable(state, fallback, `line ${lineNo}: ${jsonParseReason(e)}`);
-  }
-  return executeRaw(state, parsed, fallback);
-}
-
-export function summary(state: State, commands: number, events: number, hash: string) {
+function summary(state: State, commands: number, events: number, hash: string) {
   const s = marketStatus(state);
   return {
     commands,

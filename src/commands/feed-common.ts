@@ -2,7 +2,7 @@
 // pause and resync rules), and the status lines on stdout.
 import { usage } from '../errors.js';
 import type { EngineView, FeedStats } from '../feed/runner.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import type { StateSummary } from '../runtime/summary.js';
 import type { Backend } from '../store/types.js';
 import { openBackend, type BackendOptions } from './backend.js';

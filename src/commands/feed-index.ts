@@ -12,12 +12,12 @@ import { Oracle, stepAtOrAfter } from '../feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../feed/recording.js';
 import { FeedRunner } from '../feed/runner.js';
 import { DEFAULT_WS } from '../feed/ws-source.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import type { FeedOptions } from './feed.js';
 
 /** The §8 step of an index: it is evaluated every 250 ms. */
-export const INDEX_STEP_MS = 250;
+const INDEX_STEP_MS = 250;
 
 /**
  * What an index feed reads: the sources of one market and its rule. Several markets (SPEC §13)

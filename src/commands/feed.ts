@@ -13,12 +13,12 @@ import { FeedRunner } from '../feed/runner.js';
 import type { RecordingHeader } from '../feed/recording.js';
 import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
 import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { openBackend, type BackendOptions } from './backend.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';
 
-export const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
+const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
 type Source = typeof FEED_SOURCES[number];
 
 export interface FeedOptions extends BackendOptions {

@@ -7,7 +7,7 @@ import { pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from '../
 import { PgReadModel } from '../projections/postgres/model.js';
 import { RedisReadModel } from '../projections/redis/model.js';
 import { DEFAULT_RUNNER, describe, Projector, StoppedError, type ReadModel, type RunnerOptions } from '../projections/runner.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { serveProjectMetrics } from '../api/process-metrics.js';
 import { progressBar } from '../runtime/progress.js';
 import type { Backend } from '../store/types.js';

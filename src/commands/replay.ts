@@ -5,7 +5,7 @@ import { usage } from '../errors.js';
 import { progressBar } from '../runtime/progress.js';
 import { recover } from '../runtime/recover.js';
 import { summarize } from '../runtime/summary.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { openBackend, type BackendOptions } from './backend.js';
 import { printJson, printRecord } from './print.js';
 

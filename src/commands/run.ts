@@ -3,12 +3,12 @@
 import { CliError } from '../errors.js';
 import { DemoMarket, DEFAULT_DEMO, demoNextSteps } from '../runtime/demo.js';
 import { DirLock } from '../runtime/lock.js';
-import { createLogger, logFormat } from '../runtime/logger.js';
+import { createLogger, logFormat } from '../infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
 import { Snapshotter } from '../runtime/snapshotter.js';
 import { recover } from '../runtime/recover.js';
 import { DemoTicker } from '../runtime/demo-ticker.js';
-import { DEFAULT_SCHEDULER, Scheduler } from '../feed/scheduler.js';
+import { DEFAULT_SCHEDULER, Scheduler } from '../runtime/scheduler.js';
 import type { State } from '../engine/index.js';
 import type { Backend } from '../store/types.js';
 import { openBackend, usesKafka, type BackendOptions, dataDir } from './backend.js';
@@ -118,7 +118,7 @@ export async function run(opts: RunOptions): Promise<void> {
       if (logFormat() === 'pretty') process.stderr.write(demoNextSteps(opts.data));
       else log.info({ next: demoNextSteps(opts.data).trim().split('\n').slice(1).map((l) => l.trim()) }, 'demo market running; press Ctrl-C to stop');
     }
-    let reason;
+    let reason: Awaited<ReturnType<typeof loop.run>>;
     try {
       reason = await loop.run();
     } catch (e) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CliError, usage } from '../errors.js';
 import { progressBar } from '../runtime/progress.js';
 import { runCampaign, type SeedReport } from '../sim/campaign.js';
-import { DEFAULT_FAULTS, parseFaultList, parseSchedule } from '../sim/faults.js';
+import { DEFAULT_FAULTS, parseFaultList, parseSchedule, type Fault, type FaultKind } from '../sim/faults.js';
 import { fuzzCampaign } from '../sim/fuzz/campaign.js';
 import { printJson } from './print.js';
 
@@ -19,7 +19,7 @@ function parse<T>(schema: z.ZodType<T>, v: unknown): T {
   return r.data;
 }
 
-export function seedRange(opts: { seed?: string; seeds?: string }): number[] {
+function seedRange(opts: { seed?: string; seeds?: string }): number[] {
   if (opts.seed !== undefined && opts.seeds !== undefined) throw usage('give --seed or --seeds, not both');
   if (opts.seeds !== undefined) {
     const m = /^(\d+)\.\.(\d+)$/.exec(opts.seeds);
@@ -33,8 +33,8 @@ export async function sim(opts: SimCliOptions): Promise<void> {
   const seeds = seedRange(opts);
   const steps = parse(int('steps', 1), opts.steps ?? '200');
   const jobs = parse(int('jobs', 1), opts.jobs ?? '1');
-  let kinds;
-  let schedule;
+  let kinds: readonly FaultKind[];
+  let schedule: Fault[] | undefined;
   try {
     kinds = opts.faults === undefined ? DEFAULT_FAULTS : parseFaultList(opts.faults);
     schedule = opts.schedule === undefined ? undefined : parseSchedule(opts.schedule);

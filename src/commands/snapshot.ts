@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { DirLock, lockOwner } from '../runtime/lock.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
 import { recover } from '../runtime/recover.js';
 import { decodeSnapshot } from '../runtime/state-file.js';
@@ -19,7 +19,7 @@ export interface SnapshotOptions extends BackendOptions { json?: boolean; timeou
 export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
   const store = await openBackend(opts);
   try {
-    let info;
+    let info: Awaited<ReturnType<typeof store.listSnapshots>>[number] | undefined;
     // Kafka: always recovered here from the committed log (one state record ties seq to input
     // position, so it is consistent even while an engine commits); no lock to ask about
     if (store.name !== 'kafka' && lockOwner(dataDir(opts)) !== null) {

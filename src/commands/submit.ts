@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
-import { readLines } from '../runtime/lines.js';
+import { readLines } from '../infra/lines.js';
 import type { Backend, StoredEvent } from '../store/types.js';
 import { openBackend, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';

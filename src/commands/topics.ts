@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import type { Admin } from 'kafkajs';
 import { CliError, usage } from '../errors.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../infra/logger.js';
 import { createKafka, describeError } from '../store/kafka/client.js';
 import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
 import { ROLE_TITLES, createTopics, describeTopics, type TopicReport } from '../store/kafka/topics.js';

@@ -12,7 +12,7 @@ import { printJson } from './print.js';
 
 export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnly?: boolean }
 
-export interface VerifyResult { ok: boolean; events: number; commands: number; first_bad_seq: number | null; reason: string | null }
+interface VerifyResult { ok: boolean; events: number; commands: number; first_bad_seq: number | null; reason: string | null }
 
 export async function verify(opts: VerifyOptions): Promise<void> {
   const store = await openBackend(opts);

@@ -1,7 +1,11 @@
 // Every command of SPEC.md §2 as a discriminated union, and the parser from a raw envelope
-// (DESIGN §3) to a typed command or a coded rejection. Range rules that SPEC orders after
-// state checks (leverage range, LIMIT price, deposit sign) stay in decide; shape is checked here.
+// (DESIGN §3) to a typed command or a coded rejection. The parser walks the command table
+// (command-table.ts); range rules that SPEC orders after state checks (leverage range, LIMIT
+// price, deposit sign) stay in decide; shape is checked here.
+import { choices, COMMAND_TABLE, enumCode, MAX_ID_LENGTH, MAX_PRICE, type Field, type RiskParamKey } from './command-table.js';
 import type { ReasonCode, RejectStatus, SlTp } from './types.js';
+
+export { COMMAND_TABLE, MAX_ID_LENGTH, MAX_PRICE, choices, type CommandClass, type FieldSpec } from './command-table.js';
 
 export interface CreateTrader {
   account_id: string; position_type: 'LONG' | 'SHORT'; order_type: 'MARKET' | 'LIMIT';
@@ -17,7 +21,7 @@ export interface CancelTrader {
 }
 export interface CreateLend { account_id: string; deposit: number; balance: number }
 export interface ExecuteLend { account_id: string; uuid: string }
-export interface SetHalt {
+interface SetHalt {
   enabled: boolean; cancel_pending_limit_orders: boolean; cancel_settling_limit_orders: boolean;
   pause_funding: boolean | null; pause_price_feed: boolean | null; exit_relayer: boolean;
 }
@@ -55,31 +59,51 @@ export type CommandType = keyof ParamsMap;
 export type Command = { [K in CommandType]: { id: string; ts: number; type: K; params: ParamsMap[K] } }[CommandType];
 export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
 
-export const COMMAND_TYPES: readonly CommandType[] = [
-  'CreateTraderOrder', 'CreateTraderOrderSlTp', 'ExecuteTraderOrder', 'ExecuteTraderOrderSlTp',
-  'CancelTraderOrder', 'CancelTraderOrderSlTp', 'CreateLendOrder', 'ExecuteLendOrder',
-  'InitPool', 'PriceTick', 'Heartbeat', 'FundingCycle', 'CheckFeed', 'Snapshot',
-  'UpdateFees', 'UpdateFeedParams', 'SetMarketHalt', 'SetMarketCloseOnly', 'SetPauseFunding', 'SetPausePriceFeed',
-  'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck',
-];
+/** The table describes exactly the commands of the union (a compile error otherwise). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+true satisfies Same<keyof typeof COMMAND_TABLE, CommandType>;
+
+export const COMMAND_TYPES = Object.keys(COMMAND_TABLE) as readonly CommandType[];
 const KNOWN = new Set<string>(COMMAND_TYPES);
 
-export const CLIENT_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
-  'CreateTraderOrder', 'CreateTraderOrderSlTp', 'ExecuteTraderOrder', 'ExecuteTraderOrderSlTp',
-  'CancelTraderOrder', 'CancelTraderOrderSlTp', 'CreateLendOrder', 'ExecuteLendOrder',
-]);
-export const ADMIN_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
-  'UpdateFees', 'SetMarketHalt', 'SetMarketCloseOnly', 'SetPauseFunding', 'SetPausePriceFeed',
-  'UpdateRiskParams', 'RecalculateRiskState', 'TriggerPriceCheck', 'UpdateFeedParams',
-]);
+/**
+ * A table field in the one shape the parser reads (every step has the same properties, so the
+ * reads below stay monomorphic on the hot path). Built once from the table.
+ */
+interface Step {
+  name: string; kind: number; max: number; sign: 'any' | 'nonneg' | 'positive';
+  /** undefined: required; null or a value: what an absent field parses as */
+  dflt: unknown; omit: boolean; values: readonly string[]; purpose: string | null;
+  unit: string; of: 'string' | 'number'; use: 'read' | 'skip' | 'check';
+}
+interface Walk { first: readonly Step[]; steps: readonly Step[]; hex: boolean; nested: readonly [string, string] | null }
 
-export const RISK_PARAM_KEYS = ['max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio', 'max_pnl_factor', 'adl_target_factor'] as const;
-export type RiskParamKey = typeof RISK_PARAM_KEYS[number];
+/** Field kinds as small integers: the switch in read compares numbers, not strings. */
+const ID = 0, NUM = 1, BOOL = 2, ENUM = 3, TEXT = 4, INT = 5, HINT = 6, LEGS = 7, FLAGS = 8;
+const KIND: Record<Field['kind'], number> = { id: ID, num: NUM, bool: BOOL, enum: ENUM, text: TEXT, int: INT, hint: HINT, legs: LEGS, flags: FLAGS };
 
-export const MAX_ID_LENGTH = 128;
+function step(f: Field): Step {
+  const s: Step = {
+    name: f.name, kind: KIND[f.kind], max: 0, sign: 'any', dflt: undefined, omit: false, values: [], purpose: null,
+    unit: '', of: 'string', use: f.engine === undefined ? 'read' : f.engine,
+  };
+  if (f.kind === 'num') { s.max = f.max; s.sign = f.sign; s.dflt = f.dflt; s.omit = f.omit === true; }
+  if (f.kind === 'id' || f.kind === 'bool') s.dflt = f.dflt;
+  if (f.kind === 'enum') { s.values = f.values; s.purpose = f.purpose ?? null; }
+  if (f.kind === 'int') s.unit = f.unit;
+  if (f.kind === 'hint') s.of = f.of;
+  return s;
+}
+
+const WALKS = new Map<string, Walk>();
+for (const type of COMMAND_TYPES) {
+  const spec: { fields: readonly Field[]; hex?: true; nested?: readonly [string, string] } = COMMAND_TABLE[type];
+  const steps = spec.fields.map(step);
+  WALKS.set(type, { first: steps.filter((_, i) => spec.fields[i]!.first === true), steps, hex: spec.hex === true, nested: spec.nested ?? null });
+}
 
 /** A refusal found while parsing; decide turns it into a Rejected event. */
-export interface ParseFailure {
+interface ParseFailure {
   type: string | null; id: string | null; ts: number | null;
   status: RejectStatus; code: ReasonCode; reason: string; params: Record<string, unknown> | null;
 }
@@ -87,11 +111,11 @@ export interface ParseFailure {
 export type ParseResult = { ok: true; cmd: Command } | { ok: false; fail: ParseFailure };
 
 /**
- * The first refusal found in the parameters of the command being parsed. The helpers below record
+ * The first refusal found in the parameters of the command being parsed. The readers below record
  * it and return a placeholder instead of throwing, so a refused command unwinds nothing (a throw
  * cost about a third of a refusal); parseEnvelope reads it after parseParams returns. Later
- * helpers never overwrite it, so the first failure in SPEC order wins as before. Single-threaded
- * and reset by every parse.
+ * readers never overwrite it, so the first failure in SPEC order wins. Single-threaded and reset
+ * by every parse.
  */
 let refusal: { code: ReasonCode; message: string; status: RejectStatus } | null = null;
 
@@ -99,7 +123,7 @@ function refuse(code: ReasonCode, message: string, status: RejectStatus = 'CANCE
   if (refusal === null) refusal = { code, message, status };
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+export const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Deepest nesting a refusal quotes in full; JSON.stringify recurses, so deeper values are named. */
 const QUOTE_DEPTH = 32;
@@ -121,21 +145,7 @@ export function quote(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/**
- * Upper bounds that keep every derived figure finite (docs/decisions.md D23): sats amounts at most
- * the 21 M BTC supply, prices at most 1e9 USD, everything else at most 1e12.
- */
-export const MAX_SATS = 2.1e15;
-export const MAX_PRICE = 1e9;
-export const MAX_OTHER = 1e12;
-const PRICE_FIELDS = new Set(['entryprice', 'execution_price', 'price', 'sl', 'tp']);
-const SATS_FIELDS = new Set(['initial_margin', 'deposit', 'balance', 'total_locked_value', 'total_pool_share', 'min_position_btc']);
-
-function bound(k: string): number {
-  return PRICE_FIELDS.has(k) ? MAX_PRICE : SATS_FIELDS.has(k) ? MAX_SATS : MAX_OTHER;
-}
-
-function num(p: Record<string, unknown>, k: string, dflt?: number): number {
+function num(p: Record<string, unknown>, k: string, max: number, dflt: number | undefined): number {
   const v = p[k];
   if (v === undefined || v === null) {
     if (dflt !== undefined) return dflt;
@@ -143,20 +153,10 @@ function num(p: Record<string, unknown>, k: string, dflt?: number): number {
     return 0;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) { refuse('INVALID_PARAMS', `${k} must be a finite number`); return 0; }
-  if (Math.abs(v) > bound(k)) { refuse('INVALID_PARAMS', `${k} must be at most ${bound(k)} in magnitude`); return 0; }
+  if (Math.abs(v) > max) { refuse('INVALID_PARAMS', `${k} must be at most ${max} in magnitude`); return 0; }
   return v;
 }
-function nonNeg(p: Record<string, unknown>, k: string): number {
-  const v = num(p, k);
-  if (v < 0) refuse('INVALID_PARAMS', `${k} must be >= 0`);
-  return v;
-}
-function positive(p: Record<string, unknown>, k: string, dflt?: number): number {
-  const v = num(p, k, dflt);
-  if (v <= 0) refuse('INVALID_PARAMS', `${k} must be > 0`);
-  return v;
-}
-function str(p: Record<string, unknown>, k: string, dflt?: string): string {
+function str(p: Record<string, unknown>, k: string, dflt: string | undefined): string {
   const v = p[k];
   if (v === undefined || v === null) {
     if (dflt !== undefined) return dflt;
@@ -175,32 +175,80 @@ function bool(p: Record<string, unknown>, k: string, dflt: boolean | null): bool
   if (typeof v !== 'boolean') { refuse('INVALID_PARAMS', `${k} must be a boolean`); return null; }
   return v;
 }
-function reqBool(p: Record<string, unknown>, k: string): boolean {
-  const v = bool(p, k, null);
-  if (v === null) { refuse('INVALID_PARAMS', `${k} is required`); return false; }
-  return v;
-}
-function side(p: Record<string, unknown>): 'LONG' | 'SHORT' {
-  const v = p['position_type'];
-  if (v === 'LONG' || v === 'SHORT') return v;
-  refuse('INVALID_PARAMS', 'position_type must be LONG or SHORT');
-  return 'LONG';
-}
-function legs(v: unknown): SlTp | null {
+function legs(k: string, v: unknown): SlTp | null {
   if (v === undefined || v === null) return null;
-  if (!isObj(v)) { refuse('INVALID_SLTP', 'sltp must be an object {sl, tp}'); return null; }
-  const leg = (k: string): number | null => {
-    const x = v[k];
+  if (!isObj(v)) { refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`); return null; }
+  const leg = (l: string): number | null => {
+    const x = v[l];
     if (x === undefined || x === null) return null;
-    if (typeof x !== 'number' || !Number.isFinite(x)) { refuse('INVALID_SLTP', `sltp.${k} must be a number or null`); return null; }
-    if (Math.abs(x) > MAX_PRICE) { refuse('INVALID_SLTP', `sltp.${k} must be at most ${MAX_PRICE}`); return null; }
+    if (typeof x !== 'number' || !Number.isFinite(x)) { refuse('INVALID_SLTP', `${k}.${l} must be a number or null`); return null; }
+    if (Math.abs(x) > MAX_PRICE) { refuse('INVALID_SLTP', `${k}.${l} must be at most ${MAX_PRICE}`); return null; }
     return x;
   };
   return { sl: leg('sl'), tp: leg('tp') };
 }
 
-/** Unwraps `{"create_trader_order":{…},"sltp":…}`-style bodies (§2.1–§2.3). */
-function unwrap(p: Record<string, unknown>, key: string, extra: string): Record<string, unknown> {
+/** What read returns for an absent field the table marks `omit`: the key is left out. */
+const ABSENT = Symbol('absent');
+
+/** One field's parsed value; a bad value records a refusal and returns a placeholder. */
+function read(f: Step, p: Record<string, unknown>): unknown {
+  const k = f.name;
+  switch (f.kind) {
+    case ID: return str(p, k, f.dflt as string | undefined);
+    case NUM: {
+      const given = p[k] !== undefined && p[k] !== null;
+      if (!given && f.omit) return ABSENT;
+      if (!given && f.dflt === null) return null;
+      const v = num(p, k, f.max, f.dflt as number | undefined);
+      if (f.sign === 'positive' && v <= 0) refuse('INVALID_PARAMS', `${k} must be > 0`);
+      else if (f.sign === 'nonneg' && v < 0) refuse('INVALID_PARAMS', `${k} must be >= 0`);
+      return v;
+    }
+    case BOOL: {
+      if (f.dflt === undefined) {
+        const v = bool(p, k, null);
+        if (v === null) { refuse('INVALID_PARAMS', `${k} is required`); return false; }
+        return v;
+      }
+      const v = bool(p, k, f.dflt as boolean | null);
+      return f.dflt === null ? v : v === true;
+    }
+    case ENUM: {
+      const v = p[k];
+      if (typeof v === 'string' && f.values.includes(v)) return v;
+      refuse(enumCode(f), f.purpose === null ? `${k} must be ${choices(f.values)}` : `${k} ${quote(v ?? null)} cannot ${f.purpose} (${choices(f.values)})`);
+      return f.values[0];
+    }
+    case TEXT: {
+      const v = p[k];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'string') { refuse('INVALID_PARAMS', `${k} must be a string`); return null; }
+      return v;
+    }
+    case INT: {
+      const v = p[k];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) { refuse('INVALID_PARAMS', `${k} must be an integer (${f.unit})`); return null; }
+      return v;
+    }
+    case HINT: {
+      const v = p[k];
+      return f.of === 'string' ? (typeof v === 'string' ? v : null) : typeof v === 'number' && Number.isFinite(v) ? v : null;
+    }
+    case LEGS: return legs(k, p[k]);
+    case FLAGS: {
+      const c = p[k];
+      if (c === undefined || c === null) return null;
+      if (!isObj(c)) { refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`); return null; }
+      return { sl: bool(c, 'sl', false) === true, tp: bool(c, 'tp', false) === true };
+    }
+    default: return null;
+  }
+}
+
+/** Unwraps `{"create_trader_order":{…},"sltp":…}`-style bodies (§2.1–§2.3); other bodies as they are. */
+export function unwrap(p: Record<string, unknown>, key: string, extra: string): Record<string, unknown> {
   const inner = p[key];
   if (!isObj(inner)) return p;
   const out: Record<string, unknown> = { ...inner };
@@ -209,139 +257,31 @@ function unwrap(p: Record<string, unknown>, key: string, extra: string): Record<
 }
 
 /** `{"data":"<hex>"}` bodies of the legacy binary encoding (§2). */
-function isHexBody(p: Record<string, unknown>): boolean {
+export function isHexBody(p: Record<string, unknown>): boolean {
   return typeof p['data'] === 'string' && p['account_id'] === undefined && p['uuid'] === undefined
     && p['create_trader_order'] === undefined && p['execute_trader_order'] === undefined;
 }
 
-function openType(p: Record<string, unknown>): 'MARKET' | 'LIMIT' {
-  const t = p['order_type'];
-  if (t === 'MARKET' || t === 'LIMIT') return t;
-  refuse('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot open a position (MARKET or LIMIT)`);
-  return 'MARKET';
-}
+export const HEX_REASON = 'hex-encoded bodies are not supported; send JSON';
 
 /** What parseParams returns once a refusal is recorded; parseEnvelope never lets it through. */
 const REFUSED = {} as ParamsMap[CommandType];
 
-function hexBody(): ParamsMap[CommandType] {
-  refuse('UNSUPPORTED_ENCODING', 'hex-encoded bodies are not supported; send JSON', 'Error');
-  return REFUSED;
-}
-
-function parseParams(type: CommandType, raw: Record<string, unknown>): ParamsMap[CommandType] {
-  switch (type) {
-    case 'CreateTraderOrder': case 'CreateTraderOrderSlTp': {
-      if (isHexBody(raw)) return hexBody();
-      const p = unwrap(raw, 'create_trader_order', 'sltp');
-      const order_type = openType(p);
-      return {
-        account_id: str(p, 'account_id'), position_type: side(p), order_type,
-        leverage: num(p, 'leverage'), initial_margin: num(p, 'initial_margin'),
-        entryprice: num(p, 'entryprice', 0), execution_price: num(p, 'execution_price', 0),
-        sltp: type === 'CreateTraderOrderSlTp' ? legs(p['sltp']) : null,
-      } satisfies CreateTrader;
-    }
-    case 'ExecuteTraderOrder': case 'ExecuteTraderOrderSlTp': {
-      if (isHexBody(raw)) return hexBody();
-      const p = unwrap(raw, 'execute_trader_order', 'sltp');
-      const t = p['order_type'];
-      if (t !== 'MARKET' && t !== 'LIMIT' && t !== 'SLTP') {
-        refuse('UNSUPPORTED_ORDER_TYPE', `order_type ${quote(t ?? null)} cannot close a position (MARKET, LIMIT or SLTP)`);
-        return REFUSED;
-      }
-      return {
-        account_id: str(p, 'account_id'), uuid: str(p, 'uuid'), order_type: t,
-        execution_price: num(p, 'execution_price', 0),
-        sltp: type === 'ExecuteTraderOrderSlTp' ? legs(p['sltp']) : null,
-      } satisfies ExecuteTrader;
-    }
-    case 'CancelTraderOrder': case 'CancelTraderOrderSlTp': {
-      if (isHexBody(raw)) return hexBody();
-      const p = unwrap(raw, 'cancel_trader_order', 'sltp_cancel');
-      const t = p['order_type'];
-      if (t !== undefined && t !== null && typeof t !== 'string') { refuse('INVALID_PARAMS', 'order_type must be a string'); return REFUSED; }
-      const c = p['sltp_cancel'];
-      let sltp_cancel: { sl: boolean; tp: boolean } | null = null;
-      if (c !== undefined && c !== null) {
-        if (!isObj(c)) { refuse('INVALID_SLTP', 'sltp_cancel must be an object {sl, tp}'); return REFUSED; }
-        sltp_cancel = { sl: bool(c, 'sl', false) === true, tp: bool(c, 'tp', false) === true };
-      }
-      return {
-        account_id: str(p, 'account_id'), uuid: str(p, 'uuid'), order_type: typeof t === 'string' ? t : null,
-        sltp_cancel: type === 'CancelTraderOrderSlTp' ? sltp_cancel : null,
-      } satisfies CancelTrader;
-    }
-    case 'CreateLendOrder':
-      if (isHexBody(raw)) return hexBody();
-      return { account_id: str(raw, 'account_id'), deposit: num(raw, 'deposit'), balance: num(raw, 'balance', 0) } satisfies CreateLend;
-    case 'ExecuteLendOrder':
-      if (isHexBody(raw)) return hexBody();
-      return { account_id: str(raw, 'account_id'), uuid: str(raw, 'uuid') } satisfies ExecuteLend;
-    case 'InitPool':
-      return {
-        total_locked_value: positive(raw, 'total_locked_value', 10_000_000_000),
-        total_pool_share: positive(raw, 'total_pool_share', 1_000_000),
-        account_id: str(raw, 'account_id', 'operator'),
-      };
-    case 'PriceTick': {
-      const source = raw['source'];
-      const feedTs = raw['feed_ts'];
-      return {
-        price: positive(raw, 'price'),
-        source: typeof source === 'string' ? source : null,
-        feed_ts: typeof feedTs === 'number' && Number.isFinite(feedTs) ? feedTs : null,
-      };
-    }
-    case 'Heartbeat': case 'Snapshot': case 'RecalculateRiskState': case 'CheckFeed':
-      return {};
-    case 'FundingCycle': {
-      const b = raw['boundary'];
-      if (b !== undefined && b !== null && (typeof b !== 'number' || !Number.isSafeInteger(b))) {
-        refuse('INVALID_PARAMS', 'boundary must be an integer (ms)');
-        return REFUSED;
-      }
-      return { boundary: typeof b === 'number' ? b : null };
-    }
-    case 'UpdateFeedParams': {
-      const opt = (k: string): number | null => (raw[k] === undefined || raw[k] === null ? null : positive(raw, k));
-      return { stale_warn_ms: opt('stale_warn_ms'), stale_halt_ms: opt('stale_halt_ms') };
-    }
-    case 'UpdateFees':
-      return {
-        order_filled_on_market: nonNeg(raw, 'order_filled_on_market'),
-        order_filled_on_limit: nonNeg(raw, 'order_filled_on_limit'),
-        order_settled_on_market: nonNeg(raw, 'order_settled_on_market'),
-        order_settled_on_limit: nonNeg(raw, 'order_settled_on_limit'),
-      };
-    case 'SetMarketHalt':
-      return {
-        enabled: reqBool(raw, 'enabled'),
-        cancel_pending_limit_orders: bool(raw, 'cancel_pending_limit_orders', false) === true,
-        cancel_settling_limit_orders: bool(raw, 'cancel_settling_limit_orders', false) === true,
-        pause_funding: bool(raw, 'pause_funding', null),
-        pause_price_feed: bool(raw, 'pause_price_feed', null),
-        exit_relayer: bool(raw, 'exit_relayer', false) === true,
-      } satisfies SetHalt;
-    case 'SetMarketCloseOnly': case 'SetPauseFunding': case 'SetPausePriceFeed':
-      return { enabled: reqBool(raw, 'enabled') };
-    case 'UpdateRiskParams': {
-      const out: Partial<Record<RiskParamKey, number>> = {};
-      for (const k of RISK_PARAM_KEYS) if (raw[k] !== undefined && raw[k] !== null) out[k] = nonNeg(raw, k);
-      return out;
-    }
-    case 'TriggerPriceCheck':
-      return {
-        price: positive(raw, 'price'),
-        check_pending_limit: bool(raw, 'check_pending_limit', true) === true,
-        check_liquidation: bool(raw, 'check_liquidation', true) === true,
-        check_settling_limit: bool(raw, 'check_settling_limit', true) === true,
-      };
-    default: {
-      const never: never = type;
-      throw new Error(`unhandled command ${String(never)}`);
-    }
+function parseParams(w: Walk, raw: Record<string, unknown>): ParamsMap[CommandType] {
+  if (w.hex && isHexBody(raw)) {
+    refuse('UNSUPPORTED_ENCODING', HEX_REASON, 'Error');
+    return REFUSED;
   }
+  const p = w.nested === null ? raw : unwrap(raw, w.nested[0], w.nested[1]);
+  for (const f of w.first) read(f, p);
+  if (refusal !== null) return REFUSED;
+  const out: Record<string, unknown> = {};
+  for (const f of w.steps) {
+    if (f.use === 'skip') { out[f.name] = null; continue; }
+    const v = read(f, p);
+    if (v !== ABSENT) out[f.name] = f.use === 'check' ? null : v;
+  }
+  return out as ParamsMap[CommandType];
 }
 
 /** Parses a decoded JSON value as a command envelope (§12 envelope errors). */
@@ -361,7 +301,7 @@ export function parseEnvelope(raw: unknown): ParseResult {
   if (type === null || !KNOWN.has(type)) return fail(`unknown command type ${quote(raw['type'] ?? null)}`);
   if (params === null) return fail('params must be a JSON object');
   refusal = null;
-  const parsed = parseParams(type as CommandType, params);
+  const parsed = parseParams(WALKS.get(type)!, params);
   if (refusal !== null) {
     const r: { code: ReasonCode; message: string; status: RejectStatus } = refusal;
     refusal = null;

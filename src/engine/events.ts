@@ -111,3 +111,15 @@ export function clientStatus(e: Event): string | null {
 export function unreachable(x: never): never {
   throw new Error(`unhandled variant ${JSON.stringify(x)}`);
 }
+
+/** The account an event's data concerns, or null (`events --account`, read models, stores). */
+export function accountOfData(data: unknown): string | null {
+  const d = data as { order?: { account_id?: string }; lend_order?: { account_id?: string }; account_id?: string | null } | null;
+  if (d === null || typeof d !== 'object') return null;
+  return d.order?.account_id ?? d.lend_order?.account_id ?? d.account_id ?? null;
+}
+
+/** The account an event concerns, for filtering. */
+export function accountOf(e: { data: unknown }): string | null {
+  return accountOfData(e.data);
+}

@@ -3,8 +3,7 @@
 // another `e` (or a subscription reply) is not a trade and is ignored; anything else is malformed.
 // Combined-stream frames `{"stream": …, "data": {…}}` are unwrapped.
 
-/** Highest price a PriceTick may carry (the engine refuses larger ones, decisions.md D23). */
-export const MAX_PRICE = 1e9;
+import { MAX_PRICE } from '../engine/index.js';
 
 export type TradeMessage =
   | { kind: 'trade'; price: number; feedTs: number | null }

@@ -6,11 +6,11 @@
 // before it is replayed at the earlier row's time.
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readLines } from '../runtime/lines.js';
+import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 
-export interface Row { t: number; price: number }
+interface Row { t: number; price: number }
 
 export type ParsedLine = { row: Row } | { skip: true } | { error: string };
 

@@ -1,6 +1,6 @@
 // What an index step changed, told to the operator: a warning line (and a status event) when a
 // source is excluded or the quorum is lost, an info line when they come back.
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import type { OracleNote, StepOutcome } from './oracle.js';
 import type { FeedRunner } from './runner.js';
 

@@ -4,8 +4,8 @@
 // price-history replay (0: no waiting). Unreadable lines are counted and skipped.
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../runtime/logger.js';
-import { readLines } from '../runtime/lines.js';
+import type { Logger } from '../infra/logger.js';
+import { readLines } from '../infra/lines.js';
 import { applyStep } from './index-notes.js';
 import { Oracle } from './oracle.js';
 import type { RecordingHeader } from './recording.js';

@@ -2,7 +2,7 @@
 // arrival time (never going back), recorded if asked, and read by the oracle; a timer runs the
 // oracle's steps on the `stepMs` grid. A step at time s runs once the clock has passed s, so every
 // message that arrives later carries a time after s, exactly as a replay will see it.
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { runConnection, type ConnectionOptions } from './exchange-connection.js';
 import type { SourceSpec } from './exchanges/index.js';
 import { applyStep } from './index-notes.js';

@@ -1,7 +1,7 @@
 // The manual source: prices typed (or piped) one per line on stdin go through the same gate as
 // every other source; `relayer feed set <price>` instead submits exactly one PriceTick and exits.
 import type { Readable } from 'node:stream';
-import { readLines } from '../runtime/lines.js';
+import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 

@@ -7,7 +7,7 @@
 // throttled tick or a heartbeat falls due; the file source runs on its recorded time and calls
 // `advanceTo` before each row, so the gate makes the same decisions at any replay speed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { TickGate, type Emission, type GateOptions } from './gate.js';
 
 export type CounterName = 'ticks' | 'heartbeats' | 'reconnects' | 'rejected';
@@ -18,7 +18,7 @@ export interface FeedCounters {
   observePrice?(price: number): void;
 }
 
-export type FeedEvent = (event: string, fields: Record<string, unknown>) => void;
+type FeedEvent = (event: string, fields: Record<string, unknown>) => void;
 
 export interface RunnerOptions {
   /** Source name: in the command ids and in PriceTick.source. */

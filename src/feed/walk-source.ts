@@ -1,7 +1,7 @@
 // The walk source: a seeded, mean-reverting random walk with occasional jumps, so limit orders
 // fill and leveraged positions get liquidated (used by `relayer run --demo`). Same seed, same
 // price path; which steps become ticks or heartbeats is the gate's business.
-import { Prng } from '../runtime/prng.js';
+import { Prng } from '../infra/prng.js';
 import type { FeedRunner } from './runner.js';
 
 export interface WalkOptions {

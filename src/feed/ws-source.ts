@@ -4,11 +4,11 @@
 // connection whose pong does not come back before the next ping. Malformed messages are counted
 // and skipped; the connection stays up.
 import WebSocket from 'ws';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { parseAggTrade } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 
-export const DEFAULT_WS_URL = 'wss://stream.binance.com:9443/ws/btcusdt@aggTrade';
+const DEFAULT_WS_URL = 'wss://stream.binance.com:9443/ws/btcusdt@aggTrade';
 
 export interface WsOptions {
   url: string;

@@ -1,7 +1,6 @@
 // What a projection consumes: committed events read from the backend in seq order, parsed once,
 // grouped in batches. A batch is applied to a read model together with its last seq and hash.
-import type { EventEnvelope } from '../engine/index.js';
-import { accountOf } from '../runtime/record.js';
+import { accountOf, type EventEnvelope } from '../engine/index.js';
 import type { StoredEvent } from '../store/types.js';
 
 /** Where a read model stands: the last event applied (seq 0 / genesis hash = nothing yet). */

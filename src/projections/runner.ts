@@ -5,7 +5,7 @@
 // retry the stored checkpoint says whether the failed commit actually landed, so a batch is never
 // applied twice and never skipped. The engine is never involved: it does not wait for projections.
 import type { State } from '../engine/index.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../infra/logger.js';
 import type { Backend } from '../store/types.js';
 import { parseLines, parseStored, type Batch, type Checkpoint, type ProjectedEvent } from './batch.js';
 import { apply, CheckpointMismatchError, loadMirror } from './mirror.js';

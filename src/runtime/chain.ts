@@ -7,7 +7,7 @@ import { sealLine } from '../store/event-line.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface ChainedLine { line: string; hash: string }
+interface ChainedLine { line: string; hash: string }
 
 /** An event's body up to its data, without the closing brace: what sealing with `prev` completes. */
 export function eventHead(e: EventEnvelope): string {
@@ -15,7 +15,7 @@ export function eventHead(e: EventEnvelope): string {
 }
 
 /** Serialises one event with its predecessor's hash; returns the stored line and its hash. */
-export function chainEvent(e: EventEnvelope, prev: string): ChainedLine {
+function chainEvent(e: EventEnvelope, prev: string): ChainedLine {
   return sealLine(eventHead(e), prev);
 }
 

@@ -7,8 +7,8 @@ import type { State } from '../engine/index.js';
 import { DEFAULT_GATE } from '../feed/gate.js';
 import { FeedRunner } from '../feed/runner.js';
 import { runWalk } from '../feed/walk-source.js';
-import { silentLogger, type Logger } from './logger.js';
-import { Prng } from './prng.js';
+import { silentLogger, type Logger } from '../infra/logger.js';
+import { Prng } from '../infra/prng.js';
 
 export interface DemoOptions { seed: number; traders: number; tickMs: number }
 

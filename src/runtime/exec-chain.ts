@@ -10,7 +10,7 @@ import type { EventEnvelope } from '../engine/index.js';
 import { KIND_EVENT, KIND_LINE, type ChainBatch, type ChainDone } from './exec-chain-format.js';
 
 /** The text of an event up to and including `"prev":"`, exactly as chainEvent serialises it. */
-export function eventHead(e: EventEnvelope): string {
+function eventHead(e: EventEnvelope): string {
   return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)},"prev":"`;
 }
 

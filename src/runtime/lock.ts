@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 
 export const LOCK_FILE = 'run.lock';
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 

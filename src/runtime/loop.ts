@@ -7,11 +7,11 @@
 // commit starts only once N's is durable, the loop never idles with a commit in flight, and a
 // snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
 // whose input position was not committed either, so it is re-executed identically on restart.
-import type { State } from '../engine/index.js';
+import { accountOf, type State } from '../engine/index.js';
 import type { Backend, FailedRecord, HeadBatch, SnapshotInfo, StoredEvent } from '../store/types.js';
 import { ChainWriter, eventHead } from './chain.js';
-import type { Logger } from './logger.js';
-import { accountOf, failedOf, runRecord } from './record.js';
+import type { Logger } from '../infra/logger.js';
+import { failedOf, runRecord } from './record.js';
 import { encodeSnapshotImage, encodeStateLines } from './state-file.js';
 import type { SnapshotWriter } from './snapshotter.js';
 import { summarize } from './summary.js';

@@ -3,12 +3,11 @@
 import { jsonParseReason } from '../engine/util/json-error.js';
 import { executeRaw, rejectUnparsable, type EventEnvelope, type State } from '../engine/index.js';
 import type { FailedRecord, InputRecord } from '../store/types.js';
-import { accountOfData } from '../store/event-line.js';
 
 /** Largest accepted command record in bytes (UTF-8). */
 export const MAX_RECORD_BYTES = 64 * 1024;
 
-export function fallbackId(position: string): string {
+function fallbackId(position: string): string {
   return `inbox:${position}`;
 }
 
@@ -38,9 +37,4 @@ export function failedOf(rec: InputRecord, events: readonly EventEnvelope[]): Fa
     };
   }
   return null;
-}
-
-/** The account an event concerns, for filtering. */
-export function accountOf(e: EventEnvelope): string | null {
-  return accountOfData(e.data);
 }

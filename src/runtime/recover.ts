@@ -8,12 +8,12 @@ import { emptyState, evolve, type EventEnvelope, type State } from '../engine/in
 import type { Backend, SnapshotInfo } from '../store/types.js';
 import { LINE_TAIL_LENGTH } from '../store/event-line.js';
 import { GENESIS_HASH } from './chain.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../infra/logger.js';
 import { decodeSnapshot } from './state-file.js';
 import { runRecord } from './record.js';
 
 /** How the state after the snapshot was rebuilt: evolving stored events, or re-executing inputs. */
-export type RecoveryPath = 'events' | 'inputs';
+type RecoveryPath = 'events' | 'inputs';
 
 export interface Recovered {
   state: State;
@@ -38,9 +38,9 @@ export interface RecoverOptions {
   onProgress?: (seq: number, total: number) => void;
 }
 
-export class CorruptLogError extends Error {}
+class CorruptLogError extends Error {}
 
-export async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
+async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
   for (const info of await backend.listSnapshots()) {
     if (info.seq > maxSeq) continue;
     try {

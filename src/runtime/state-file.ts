@@ -7,9 +7,8 @@
 // Buffers in chunks: a million orders do not fit in one string.
 import { createHash } from 'node:crypto';
 import { IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody, type ImageMeta } from '../store/snapshot-image.js';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { decodeState, encodeState, type State } from '../engine/index.js';
-import { GENESIS_HASH } from './chain.js';
 
 export const STATE_FILE_VERSION = IMAGE_VERSION;
 
@@ -90,11 +89,3 @@ export function readSnapshotFile(path: string): DecodedSnapshot {
   return decodeSnapshot(readFileSync(path));
 }
 
-/** Writes atomically: temp file, fsync, rename. */
-export function writeSnapshotFile(path: string, state: State, lastHash: string = GENESIS_HASH): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, encodeSnapshot(state, lastHash).data);
-  const fd = openSync(tmp, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, path);
-}

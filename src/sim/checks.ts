@@ -3,7 +3,7 @@
 // order, byte for byte), the chain, the state hash against `relayer exec`'s, recovery and a read
 // model fed from the log, the engine's own validateState, and conservation of satoshis.
 import { emptyState, validateState, type EventEnvelope, type State } from '../engine/index.js';
-import { runLine } from '../commands/exec.js';
+import { runLine } from '../runtime/exec-line.js';
 import { apply } from '../projections/mirror.js';
 import { ChainWriter, checkLine, GENESIS_HASH } from '../runtime/chain.js';
 import { fastStateHash } from '../runtime/fast-hash.js';

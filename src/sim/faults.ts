@@ -1,6 +1,6 @@
 // The faults a schedule may hold, one per step at most, drawn from the seed. A schedule prints as
 // `step:kind,step:kind` so a failure replays with exactly the faults it still needs.
-import { Prng } from '../runtime/prng.js';
+import { Prng } from '../infra/prng.js';
 
 export const FAULT_KINDS = [
   /** Every byte of memory lost; the engine recovers from the store. */

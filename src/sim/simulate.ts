@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { State } from '../engine/index.js';
 import { CliError } from '../errors.js';
 import { DirLock, LOCK_FILE } from '../runtime/lock.js';
-import { silentLogger } from '../runtime/logger.js';
+import { silentLogger } from '../infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop, type BatchStats, type LoopOptions } from '../runtime/loop.js';
 import { recover } from '../runtime/recover.js';
 import { DB_FILE, SqliteStore } from '../store/sqlite/store.js';

@@ -2,7 +2,7 @@
 // shrunk to fewer faults replays the same traffic): concurrent clients opening, closing and
 // cancelling orders, lenders, an admin now and then, and a price feed walking the price.
 import { mintedUuid } from '../engine/util/uuid.js';
-import { Prng } from '../runtime/prng.js';
+import { Prng } from '../infra/prng.js';
 
 export const SIM_EPOCH = 1_732_492_800_000;
 

@@ -19,10 +19,3 @@ export function sealLine(head: string, prev: string): SealedLine {
 export function hashOfLine(line: string): string {
   return line.slice(-66, -2);
 }
-
-/** The account an event concerns, for filtering (`events --account`, read models). */
-export function accountOfData(data: unknown): string | null {
-  const d = data as { order?: { account_id?: string }; lend_order?: { account_id?: string }; account_id?: string | null } | null;
-  if (d === null || typeof d !== 'object') return null;
-  return d.order?.account_id ?? d.lend_order?.account_id ?? d.account_id ?? null;
-}

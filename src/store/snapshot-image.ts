@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
-export const IMAGE_MAGIC = Buffer.from('RLYSNAP\0', 'latin1');
+const IMAGE_MAGIC = Buffer.from('RLYSNAP\0', 'latin1');
 export const IMAGE_VERSION = 2;
 const IMAGE_BROTLI = 1;
 

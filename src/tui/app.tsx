@@ -1,13 +1,15 @@
 // Running the book in a terminal: the root component (the only one with a hook: Ink's useInput,
-// which hands keys to the controller), the controller that owns the UI state and draws frames
-// from the follower, and the one-shot plain-text frame of non-interactive use.
+// which hands keys to the controller), the controller that draws frames from the follower (the
+// UI state lives in a Session, session.ts), and the one-shot plain-text frame of non-interactive use.
 import { render, renderToString, useInput } from 'ink';
 import { BookScreen, type ScreenProps } from './components.js';
 import { Follower, type BookFeed, type BookSource } from './follow.js';
 import type { FollowStatus } from './frame.js';
-import { bookModel, type BookModel } from './model.js';
-import { FEED_KEEP, recentFeed, type BookStore, type FeedItem } from './store.js';
-import { initialUi, onKey, type KeyPress, type UiState } from './ui.js';
+import type { BookModel } from './model.js';
+import { depthFor, frameOf, newSession, pressKey } from './session.js';
+import type { BookStore } from './store.js';
+import { initialUi, type KeyPress, type UiState } from './ui.js';
+
 
 export interface AppProps extends ScreenProps {
   onKey: (input: string, key: KeyPress) => void;
@@ -16,16 +18,6 @@ export interface AppProps extends ScreenProps {
 export function BookApp(props: AppProps) {
   useInput((input, key) => props.onKey(input, key));
   return <BookScreen model={props.model} ui={props.ui} status={props.status} width={props.width} height={props.height} />;
-}
-
-/** Levels per ladder that fill a screen of `height` rows. */
-export function depthFor(height: number): number {
-  return Math.max(5, Math.ceil(height / 2));
-}
-
-/** Model options for a screen of `height` rows: enough levels and feed lines to fill it. */
-export function modelFor(store: BookStore, ui: UiState, height: number, now: number): BookModel {
-  return bookModel(store, { now, depth: depthFor(height), feed: Math.max(10, height), step: ui.step, account: ui.filter });
 }
 
 export interface InteractiveOptions {
@@ -45,35 +37,24 @@ const ALT_SCREEN_OFF = '\x1b[?1049l';
 export async function runInteractive(src: BookSource | BookFeed, store: BookStore, opts: InteractiveOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
-  let ui = initialUi(opts.ui);
-  let frozen: { items: FeedItem[]; total: number } | null = null;
-  let lastStep = 1;
+  const session = newSession(opts.ui);
   let quit: () => void = () => {};
   const done = new Promise<void>((resolve) => { quit = resolve; });
 
   const size = (): { width: number; height: number } => ({ width: stdout.columns ?? 100, height: (stdout.rows ?? 30) - 1 });
   const element = (behind: number, fps: number, error: string | null) => {
     const { width, height } = size();
-    const model = modelFor(store, ui, height, Date.now());
-    lastStep = model.book.step;
-    let pausedNew = 0;
-    if (ui.paused && frozen !== null) {
-      model.feed = frozen.items.filter((i) => ui.filter === null || i.account === ui.filter).slice(0, Math.max(10, height));
-      pausedNew = store.feed_total - frozen.total;
-    }
+    const { model, pausedNew } = frameOf(session, store, height, Date.now());
     const status: FollowStatus = { source: opts.source, behind, fps, paused_new: pausedNew, loading: behind > 50_000, error };
-    return <BookApp model={model} ui={ui} status={status} width={width} height={height} onKey={handleKey} />;
+    return <BookApp model={model} ui={session.ui} status={status} width={width} height={height} onKey={handleKey} />;
   };
 
   function handleKey(input: string, key: KeyPress): void {
-    const next = onKey(ui, input, key, lastStep);
-    if (next.paused && !ui.paused) frozen = { items: recentFeed(store, FEED_KEEP), total: store.feed_total };
-    if (!next.paused) frozen = null;
-    ui = next;
-    if (ui.quit) quit(); else follower.invalidate();
+    pressKey(session, store, input, key);
+    if (session.ui.quit) quit(); else follower.invalidate();
   }
 
-  if ('pull' in src) src.watch?.(() => ({ depth: depthFor(size().height), step: ui.step, account: ui.filter }));
+  if ('pull' in src) src.watch?.(() => ({ depth: depthFor(size().height), step: session.ui.step, account: session.ui.filter }));
   stdout.write(ALT_SCREEN_ON);
   let instance: ReturnType<typeof render> | null = null;
   let failure: Error | null = null;

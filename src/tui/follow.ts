@@ -47,7 +47,7 @@ export async function openStore(src: BookSource, opts: OpenOptions = {}): Promis
  */
 async function primeFeed(store: BookStore, src: BookSource, from: number): Promise<void> {
   const rows = await src.readEvents(from, store.seq - from + 1);
-  const scratch = emptyStore();
+  const scratch = emptyStore(false);
   reduceRows(scratch, rows.filter((r) => r.seq <= store.seq));
   // the price path and the funding period before the snapshot, when they lead up to its price
   if (scratch.price !== null && scratch.price === store.price) {
@@ -76,6 +76,28 @@ export async function catchUp(store: BookStore, src: BookSource, toSeq = Infinit
   return n;
 }
 
+/**
+ * Time and timers as the follower uses them. The real clock by default; a test hands in a
+ * controlled one, so how frames are spaced never depends on how loaded the machine is.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  sleep: (ms) => sleep(ms),
+};
+
 /** What one pull did: whether the store changed, the newest committed seq seen, and whether more is waiting now. */
 export interface Pulled { changed: boolean; head: number; more: boolean }
 
@@ -90,18 +112,18 @@ export interface BookFeed {
 export interface ViewWindow { depth: number; step: number | null; account: string | null }
 
 /** The event log as a feed: reads the events after the store's seq; looks at the head and feed clock every `clockMs`. */
-export class LogFeed implements BookFeed {
+class LogFeed implements BookFeed {
   private lastClock = -Infinity;
   private head = 0;
 
-  constructor(private readonly src: BookSource, private readonly batch = 2000, private readonly clockMs = 250) {}
+  constructor(private readonly src: BookSource, private readonly batch = 2000, private readonly clockMs = 250, private readonly clock: Clock = REAL_CLOCK) {}
 
   async pull(store: BookStore): Promise<Pulled> {
     const rows = await this.src.readEvents(store.seq + 1, this.batch);
     reduceRows(store, rows);
     this.head = Math.max(this.head, store.seq);
-    if (performance.now() - this.lastClock >= this.clockMs) {
-      this.lastClock = performance.now();
+    if (this.clock.now() - this.lastClock >= this.clockMs) {
+      this.lastClock = this.clock.now();
       const c = await this.src.lastCommitted();
       this.head = Math.max(this.head, c.seq);
       setClock(store, c.clock?.price_ts ?? null);
@@ -121,9 +143,11 @@ export interface FollowerOptions {
   clockMs?: number;
   /** Draws one frame from the store as it is now. */
   draw: (f: FrameInfo) => void;
+  /** Time and timers (default: the real ones). */
+  clock?: Clock;
 }
 
-export interface FrameInfo {
+interface FrameInfo {
   store: BookStore;
   /** Committed events not applied yet (as of the last look at the head). */
   behind: number;
@@ -135,8 +159,8 @@ export interface FrameInfo {
 export class Follower {
   private stopped = false;
   private dirty = true;
-  private timer: NodeJS.Timeout | null = null;
-  private ticker: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
+  private ticker: unknown = null;
   private lastFrame = 0;
   private head = 0;
   private recent: number[] = [];
@@ -146,25 +170,27 @@ export class Follower {
   private readonly fps: number;
   private readonly pollMs: number;
   private readonly feed: BookFeed;
+  private readonly clock: Clock;
 
   /** `src` is a feed, or a backend (followed through a LogFeed). */
   constructor(src: BookSource | BookFeed, readonly store: BookStore, private readonly opts: FollowerOptions) {
     this.fps = opts.fps ?? 10;
     this.pollMs = opts.pollMs ?? 50;
-    this.feed = 'pull' in src ? src : new LogFeed(src, opts.batch ?? 2000, opts.clockMs ?? 250);
+    this.clock = opts.clock ?? REAL_CLOCK;
+    this.feed = 'pull' in src ? src : new LogFeed(src, opts.batch ?? 2000, opts.clockMs ?? 250, this.clock);
   }
 
   start(): void {
     this.pump = this.loop();
     // countdowns and the feed age move without events: a frame each second regardless
-    this.ticker = setInterval(() => this.invalidate(), 1000);
+    this.ticker = this.clock.setInterval(() => this.invalidate(), 1000);
     this.invalidate();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    if (this.ticker !== null) clearInterval(this.ticker);
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    if (this.ticker !== null) this.clock.clearInterval(this.ticker);
     this.timer = null;
     this.ticker = null;
     await this.pump;
@@ -180,14 +206,14 @@ export class Follower {
 
   private schedule(): void {
     if (this.stopped || this.timer !== null) return;
-    const wait = Math.max(0, Math.ceil(this.lastFrame + 1000 / this.fps - performance.now()));
-    this.timer = setTimeout(() => this.frame(), wait);
+    const wait = Math.max(0, Math.ceil(this.lastFrame + 1000 / this.fps - this.clock.now()));
+    this.timer = this.clock.setTimeout(() => this.frame(), wait);
   }
 
   private frame(): void {
     this.timer = null;
     if (this.stopped || !this.dirty) return;
-    const now = performance.now();
+    const now = this.clock.now();
     // timers may fire a fraction of a millisecond early: never two frames closer than the budget
     if (now - this.lastFrame < 1000 / this.fps) { this.schedule(); return; }
     this.dirty = false;
@@ -206,11 +232,11 @@ export class Follower {
         if (r.changed) this.invalidate();
         if (this.error !== null) { this.error = null; this.invalidate(); }
         // more waiting: yield to timers and keys, then read on at once
-        if (r.more) await yieldNow(); else await sleep(this.pollMs);
+        if (r.more) await yieldNow(); else await this.clock.sleep(this.pollMs);
       } catch (e) {
         this.error = `source error: ${(e as Error).message}`;
         this.invalidate();
-        await sleep(1000);
+        await this.clock.sleep(1000);
       }
     }
   }

@@ -16,7 +16,7 @@ import { applyView, newCursor, orderInfo, type FundingInfo, type OrderInfo, type
 import { emptyStore, LADDERS, type BookStore, type LadderName } from './store.js';
 
 /** Most entries read of one ladder per step (a bound on the script's time inside Redis). */
-export const WINDOW_CAP = 10_000;
+const WINDOW_CAP = 10_000;
 /** Most new trades read per step (the read model keeps 1,000 by default). */
 const TRADES_MAX = 2000;
 
@@ -158,7 +158,7 @@ export class RedisBookFeed implements BookFeed {
     if (view.seq < store.seq) {
       // the read model went back (rebuilt, or Redis lost its data): start the view over, and
       // read again at once (this read asked only for trades after the old seq)
-      Object.assign(store, emptyStore());
+      Object.assign(store, emptyStore(false));
       Object.assign(this.cursor, newCursor());
       this.orders.clear();
       this.asked = null;

@@ -1,15 +1,20 @@
-// The book's store: a read model kept by a reducer over committed event envelopes (SPEC §3). It
-// holds what the terminal shows and nothing else: resting open limits and liquidation prices in
+// The book's store: an engine State advanced by the engine's own `evolve` (the same code replay
+// uses), plus the thin view the terminal shows: resting open limits and liquidation prices in
 // price-sorted indices (the engine's SortedIndex, keyed trunc(price × 10⁴) and entry_sequence as
-// in §5.1), leg counts, exposure, pool, price, funding and a ring of recent feed items.
+// in §5.1) with the sizes the ladders sum, leg counts, and what only a viewer keeps (a ring of
+// recent feed items, the price path, counts, the funding period). Exposure, pool, flags and
+// parameters are the engine's; after each event the orders it touched are re-read from the state,
+// so no domain rule is written twice.
 //
 // `reduce` mutates the store in place (a 20,000 events/s log is applied without allocating a new
 // model per event), does no I/O and depends only on its arguments; `bookModel` in model.ts turns a
 // store into the immutable BookModel the components render. A store starts empty (seq 0), or from
-// a snapshot's engine State via `storeFromState`, and then takes the events after it.
+// a snapshot's engine State via `storeFromState`, and then takes the events after it. A store fed
+// by the Redis read model (redis-feed.ts), or one that only collects feed items, has no State.
+import { evolve } from '../engine/evolve.js';
 import type { EventEnvelope } from '../engine/events.js';
 import { entryValue, indexKey, liquidationKey } from '../engine/math.js';
-import type { State } from '../engine/state.js';
+import { emptyState, totalsOf, type State } from '../engine/state.js';
 import { SortedIndex } from '../engine/triggers/sorted-index.js';
 import { int, pct } from './format.js';
 import {
@@ -66,6 +71,8 @@ export const FEED_KEEP = 2000;
 export const PRICE_KEEP = 120;
 
 export interface BookStore {
+  /** The engine's state after the last event applied; null for a view fed by the Redis read model. */
+  state: State | null;
   seq: number;
   /** ts of the last event applied. */
   last_ts: number;
@@ -110,8 +117,10 @@ export interface BookStore {
   funding_item: { cmd: string; item: FeedItem; rate: number; paid: number; received: number; positions: number } | null;
 }
 
-export function emptyStore(): BookStore {
+/** An empty store: with an engine State (event-log sources), or without one (`engine` false: a Redis view, a feed-only scratch). */
+export function emptyStore(engine = true): BookStore {
   return {
+    state: engine ? emptyState() : null,
     seq: 0, last_ts: 0, base_seq: 0, events: 0,
     price: null, previous_price: null, price_ts: null, ref_price: null, ref_ts: null, prices: [], stale: null,
     funding_rate: 0, funding_boundary: null, funding_period: null,
@@ -135,7 +144,8 @@ export function emptyStore(): BookStore {
 
 /** The store of an engine State (a decoded snapshot): every active order, leg, total and setting. */
 export function storeFromState(state: State): BookStore {
-  const s = emptyStore();
+  const s = emptyStore(false);
+  s.state = state;
   s.seq = state.seq;
   s.base_seq = state.seq;
   s.last_ts = state.last_ts;
@@ -146,31 +156,73 @@ export function storeFromState(state: State): BookStore {
   if (state.price !== null) s.prices.push(state.price);
   s.funding_rate = state.funding_rate;
   s.funding_boundary = state.funding_boundary;
-  s.pool = state.pool === null ? null : { ...state.pool };
+  fromState(s, state);
+  if (state.stale_warned_at !== null && (state.price_ts === null || state.stale_warned_at >= state.price_ts)) {
+    s.stale = { at: state.stale_warned_at, halted: false };
+  }
+  for (const uuid of state.orders.keys()) sync(s, state, uuid);
+  return s;
+}
+
+/** What the view takes from the engine's state as it is: exposure, pool, flags and parameters. */
+function fromState(s: BookStore, state: State): void {
   const r = state.risk;
+  s.risk = totalsOf(r);
+  s.pool = state.pool === null ? null : { ...state.pool };
   s.flags = { manual_halt: r.manual_halt, manual_close_only: r.manual_close_only, pause_funding: r.pause_funding, pause_price_feed: r.pause_price_feed };
   s.params = { ...state.params };
   s.fees = { ...state.fees };
   s.feed_params = { ...state.feed };
-  if (state.stale_warned_at !== null && (state.price_ts === null || state.stale_warned_at >= state.price_ts)) {
-    s.stale = { at: state.stale_warned_at, halted: false };
+}
+
+/**
+ * Brings one order's view entries in line with the engine's live order: a PENDING order rests in
+ * its open index, a FILLED one sits at its liquidation price with its legs counted, and an order
+ * the state no longer holds (settled, liquidated, cancelled) leaves the view.
+ */
+function sync(s: BookStore, state: State, uuid: string): void {
+  const o = state.orders.get(uuid);
+  const t = s.orders.get(uuid);
+  if (o === undefined || (o.order_status !== 'PENDING' && o.order_status !== 'FILLED')) {
+    if (t === undefined) return;
+    unindex(s, t);
+    for (const leg of LEG_NAMES) clearLeg(s, t, leg);
+    s.orders.delete(uuid);
+    return;
   }
-  for (const o of state.orders.values()) {
-    if (o.order_status === 'PENDING') addPending(s, o);
-    else if (o.order_status === 'FILLED') {
-      addFilled(s, o);
-      const t = s.orders.get(o.uuid)!;
-      if (o.close_limit_price !== null) setLeg(s, t, 'close', o.close_limit_price);
-      if (o.stop_loss_price !== null) setLeg(s, t, 'sl', o.stop_loss_price);
-      if (o.take_profit_price !== null) setLeg(s, t, 'tp', o.take_profit_price);
-    }
+  const pending = o.order_status === 'PENDING';
+  const price = pending ? o.entryprice : o.liquidation_price;
+  const key = pending ? indexKey(price) : liquidationKey(price);
+  if (t === undefined || t.status !== o.order_status || t.key !== key || t.value.price !== price) {
+    if (t !== undefined) unindex(s, t);
+    const next: Tracked = t ?? {
+      value: { uuid: o.uuid, account: o.account_id, side: o.position_type, price, ev: ev(o) },
+      seq: o.entry_sequence, status: o.order_status, key, legs: { close: null, sl: null, tp: null },
+    };
+    next.status = o.order_status;
+    next.key = key;
+    next.value.price = price;
+    s.orders.set(uuid, next);
+    index(s, next);
   }
-  // the engine's totals, not the sums just added: they differ after an ExposureRecalculated
-  s.risk = {
-    total_long_btc: r.total_long_btc, total_short_btc: r.total_short_btc,
-    total_pending_long_btc: r.total_pending_long_btc, total_pending_short_btc: r.total_pending_short_btc,
-  };
-  return s;
+  const tracked = s.orders.get(uuid)!;
+  // legs are registered only on positions; a pending order keeps its SL/TP until it fills (§5.3)
+  setOrClear(s, tracked, 'close', pending ? null : o.close_limit_price);
+  setOrClear(s, tracked, 'sl', pending ? null : o.stop_loss_price);
+  setOrClear(s, tracked, 'tp', pending ? null : o.take_profit_price);
+}
+
+const LEG_NAMES: readonly LegName[] = ['close', 'sl', 'tp'];
+
+function setOrClear(s: BookStore, t: Tracked, leg: LegName, price: number | null): void {
+  if (price === null) clearLeg(s, t, leg);
+  else setLeg(s, t, leg, price);
+}
+
+/** The order an event concerns (its uuid), if any. */
+function orderOf(env: EventEnvelope): string | null {
+  const d = env.data as { order?: { uuid?: string }; order_id?: string };
+  return d.order?.uuid ?? d.order_id ?? null;
 }
 
 /** The committed feed clock (DESIGN §4): heartbeat ticks move price_ts without an event. */
@@ -181,56 +233,48 @@ export function setClock(s: BookStore, priceTs: number | null): void {
 /** Applies one committed event. Events at or before the store's seq are ignored (a re-read tail). */
 export function reduce(s: BookStore, env: EventEnvelope): BookStore {
   if (env.seq <= s.seq) return s;
+  const state = s.state;
+  if (state !== null) evolve(state, env);
   s.seq = env.seq;
   s.last_ts = env.ts;
   s.events++;
+  view(s, env);
+  if (state !== null) {
+    const uuid = orderOf(env);
+    if (uuid !== null) sync(s, state, uuid);
+    fromState(s, state);
+  }
+  return s;
+}
+
+/** What only the viewer keeps of an event: feed items, counts, the price path, staleness, funding. */
+function view(s: BookStore, env: EventEnvelope): void {
   switch (env.type) {
     case 'TraderOrderOpened': {
       const o = env.data.order;
-      addFilled(s, o);
       s.counts.fills++;
       pushFeed(s, env, 'FILL', o.account_id, o.position_type, o.entryprice, ev(o), null, env.data.converted_from_limit ? 'LIMIT→MARKET' : 'MARKET');
-      return s;
+      return;
     }
-    case 'TraderOrderPending':
-      addPending(s, env.data.order);
-      return s;
     case 'TraderOrderFilled': {
       const o = env.data.order;
-      dropPending(s, o.uuid);
-      addFilled(s, o);
       s.counts.fills++;
       pushFeed(s, env, 'FILL', o.account_id, o.position_type, env.data.fill_price, ev(o), null, 'LIMIT');
-      return s;
+      return;
     }
-    case 'TraderOrderCancelled':
-      dropPending(s, env.data.order.uuid);
-      return s;
     case 'TraderOrderSettled': {
       const o = env.data.order;
-      dropFilled(s, o);
-      s.pool = { ...env.data.pool };
       s.counts.settlements++;
       pushFeed(s, env, 'SETTLE', o.account_id, o.position_type, o.settlement_price, ev(o), env.data.payment, env.data.close_type);
-      return s;
+      return;
     }
     case 'TraderOrderLiquidated': {
       const o = env.data.order;
-      dropFilled(s, o);
-      s.pool = { ...env.data.pool };
       s.counts.liquidations++;
       pushFeed(s, env, 'LIQUIDATION', o.account_id, o.position_type, env.data.price, ev(o), env.data.payment, env.data.trigger);
-      return s;
+      return;
     }
     case 'TraderOrderFundingApplied': {
-      const o = env.data.order;
-      const t = s.orders.get(o.uuid);
-      if (t !== undefined && t.status === 'FILLED') {
-        unindex(s, t);
-        t.value.price = o.liquidation_price;
-        t.key = liquidationKey(o.liquidation_price);
-        index(s, t);
-      }
       const f = s.funding_item;
       if (f !== null && f.cmd === env.cmd) {
         f.positions++;
@@ -238,30 +282,21 @@ export function reduce(s: BookStore, env: EventEnvelope): BookStore {
         f.item.amount = f.paid - f.received;
         f.item.detail = fundingDetail(f.rate, f.positions, f.paid, f.received);
       }
-      return s;
+      return;
     }
-    case 'CloseLimitPlaced': placed(s, 'close', env.data.order_id, env.data.price); return s;
-    case 'StopLossPlaced': placed(s, 'sl', env.data.order_id, env.data.price); return s;
-    case 'TakeProfitPlaced': placed(s, 'tp', env.data.order_id, env.data.price); return s;
-    case 'CloseLimitRemoved': removed(s, 'close', env.data.order_id); return s;
-    case 'StopLossRemoved': removed(s, 'sl', env.data.order_id); return s;
-    case 'TakeProfitRemoved': removed(s, 'tp', env.data.order_id); return s;
     case 'LendOrderCreated': {
       const l = env.data.lend_order;
-      s.pool = { ...env.data.pool };
       pushFeed(s, env, 'LEND', l.account_id, null, null, l.deposit, null, `${l.npoolshare / 10_000} shares`);
-      return s;
+      return;
     }
     case 'LendOrderSettled': {
       const l = env.data.lend_order;
-      s.pool = { ...env.data.pool };
       pushFeed(s, env, 'WITHDRAW', l.account_id, null, null, env.data.withdraw, l.payment, 'lend');
-      return s;
+      return;
     }
     case 'PoolInitialized':
-      s.pool = { ...env.data.pool };
       pushFeed(s, env, 'MARKET', env.data.account_id, null, null, env.data.pool.total_locked_value, null, 'pool initialized');
-      return s;
+      return;
     case 'PriceUpdated': {
       const p = env.data.price;
       s.previous_price = env.data.previous_price ?? s.price;
@@ -271,7 +306,7 @@ export function reduce(s: BookStore, env: EventEnvelope): BookStore {
       if (s.ref_price === null) { s.ref_price = p; s.ref_ts = env.ts; }
       s.prices.push(p);
       if (s.prices.length > PRICE_KEEP) s.prices.splice(0, s.prices.length - PRICE_KEEP);
-      return s;
+      return;
     }
     case 'FundingRateUpdated': {
       boundary(s, env.data.boundary);
@@ -280,52 +315,30 @@ export function reduce(s: BookStore, env: EventEnvelope): BookStore {
       const rate = env.data.funding_rate;
       const item = pushFeed(s, env, 'FUNDING', null, null, env.data.price, null, 0, fundingDetail(rate, 0, 0, 0));
       s.funding_item = { cmd: env.cmd, item, rate, paid: 0, received: 0, positions: 0 };
-      return s;
+      return;
     }
     case 'FundingCycleSkipped':
       boundary(s, env.data.boundary);
-      return s;
+      return;
     case 'PriceStale':
       s.stale = { at: env.ts, halted: env.data.halted };
-      return s;
-    case 'FeedParamsUpdated':
-      s.feed_params = { stale_warn_ms: env.data.stale_warn_ms, stale_halt_ms: env.data.stale_halt_ms };
-      return s;
-    case 'FeesUpdated':
-      s.fees = {
-        order_filled_on_market: env.data.order_filled_on_market, order_filled_on_limit: env.data.order_filled_on_limit,
-        order_settled_on_market: env.data.order_settled_on_market, order_settled_on_limit: env.data.order_settled_on_limit,
-      };
-      return s;
+      return;
     case 'RiskFlagsUpdated': {
       const d = env.data;
       const before = s.flags;
       s.flags = { manual_halt: d.manual_halt, manual_close_only: d.manual_close_only, pause_funding: d.pause_funding, pause_price_feed: d.pause_price_feed };
       const changed = (Object.keys(s.flags) as (keyof RiskFlags)[]).filter((k) => s.flags[k] !== before[k]).map((k) => `${k} ${s.flags[k] ? 'on' : 'off'}`);
       if (changed.length > 0) pushFeed(s, env, 'MARKET', null, null, null, null, null, changed.join(', '));
-      return s;
+      return;
     }
-    case 'RiskParamsUpdated':
-      s.params = { ...env.data.params };
-      return s;
-    case 'ExposureRecalculated':
-      s.risk = { ...env.data.after };
-      return s;
     case 'AdlTriggered': {
       const d = env.data;
       pushFeed(s, env, 'MARKET', null, d.side, null, null, d.traders_pnl, `ADL ${d.side}: traders' PnL above ${d.max_pnl_factor} × TLV ${d.tlv}`);
-      return s;
+      return;
     }
-    case 'PriceCheckTriggered':
-    case 'SnapshotRequested':
-    case 'ShutdownRequested':
-    case 'Rejected':
-      return s;
-    default: {
-      const unknown: never = env;
-      void unknown; // an event type newer than this build: nothing the book shows depends on it
-      return s;
-    }
+    default:
+      // the rest changes only what the engine's state holds (orders, legs, pool, parameters)
+      return;
   }
 }
 
@@ -372,48 +385,6 @@ function unindex(s: BookStore, t: Tracked): void {
   if (t.key !== null) bookOf(s, t).remove(t.key, t.seq);
 }
 
-function addPending(s: BookStore, o: TraderOrder): void {
-  const t: Tracked = {
-    value: { uuid: o.uuid, account: o.account_id, side: o.position_type, price: o.entryprice, ev: ev(o) },
-    seq: o.entry_sequence, status: 'PENDING', key: indexKey(o.entryprice), legs: { close: null, sl: null, tp: null },
-  };
-  s.orders.set(o.uuid, t);
-  index(s, t);
-  if (o.position_type === 'LONG') s.risk.total_pending_long_btc += t.value.ev; else s.risk.total_pending_short_btc += t.value.ev;
-}
-
-function dropPending(s: BookStore, uuid: string): void {
-  const t = s.orders.get(uuid);
-  if (t === undefined || t.status !== 'PENDING') return;
-  unindex(s, t);
-  s.orders.delete(uuid);
-  const r = s.risk;
-  if (t.value.side === 'LONG') r.total_pending_long_btc = Math.max(0, r.total_pending_long_btc - t.value.ev);
-  else r.total_pending_short_btc = Math.max(0, r.total_pending_short_btc - t.value.ev);
-}
-
-function addFilled(s: BookStore, o: TraderOrder): void {
-  const t: Tracked = {
-    value: { uuid: o.uuid, account: o.account_id, side: o.position_type, price: o.liquidation_price, ev: ev(o) },
-    seq: o.entry_sequence, status: 'FILLED', key: liquidationKey(o.liquidation_price), legs: { close: null, sl: null, tp: null },
-  };
-  s.orders.set(o.uuid, t);
-  index(s, t);
-  if (o.position_type === 'LONG') s.risk.total_long_btc += t.value.ev; else s.risk.total_short_btc += t.value.ev;
-}
-
-/** A position closes (settled or liquidated): exposure −EV, its liquidation key and legs go. */
-function dropFilled(s: BookStore, o: TraderOrder): void {
-  const t = s.orders.get(o.uuid);
-  if (t === undefined || t.status !== 'FILLED') return;
-  unindex(s, t);
-  for (const leg of ['close', 'sl', 'tp'] as const) clearLeg(s, t, leg);
-  s.orders.delete(o.uuid);
-  const r = s.risk;
-  if (t.value.side === 'LONG') r.total_long_btc = Math.max(0, r.total_long_btc - t.value.ev);
-  else r.total_short_btc = Math.max(0, r.total_short_btc - t.value.ev);
-}
-
 type LegName = 'close' | 'sl' | 'tp';
 
 function setLeg(s: BookStore, t: Tracked, leg: LegName, price: number): void {
@@ -427,18 +398,6 @@ function clearLeg(s: BookStore, t: Tracked, leg: LegName): void {
   t.legs[leg] = null;
 }
 
-/** Legs are registered only on positions; a pending order keeps its SL/TP until it fills (§5.3). */
-function placed(s: BookStore, leg: LegName, uuid: string, price: number): void {
-  const t = s.orders.get(uuid);
-  if (t !== undefined && t.status === 'FILLED') setLeg(s, t, leg, price);
-}
-
-/** SETTLED/LIQUIDATED removals follow the close, which already dropped the order: nothing to do. */
-function removed(s: BookStore, leg: LegName, uuid: string): void {
-  const t = s.orders.get(uuid);
-  if (t !== undefined) clearLeg(s, t, leg);
-}
-
 /** A funding boundary seen: the period is the smallest gap between two of them. */
 export function boundary(s: BookStore, b: number | null | undefined): void {
   if (b === undefined || b === null) return;
@@ -449,7 +408,7 @@ export function boundary(s: BookStore, b: number | null | undefined): void {
   s.funding_boundary = b;
 }
 
-export function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
+function fundingDetail(rate: number, positions: number, paid: number, received: number): string {
   return `${pct(rate, 4, true)} · ${positions} pos · paid ${int(paid)} / got ${int(received)} sats`;
 }
 

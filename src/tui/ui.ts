@@ -4,9 +4,6 @@
 
 export type PaneName = 'book' | 'liquidations' | 'feed' | 'risk';
 export const PANES: readonly PaneName[] = ['book', 'liquidations', 'feed', 'risk'];
-export const PANE_TITLE: Readonly<Record<PaneName, string>> = {
-  book: 'OPEN LIMITS', liquidations: 'LIQUIDATIONS', feed: 'FEED', risk: 'RISK & POOL',
-};
 
 /** Bucket sizes `[` and `]` step through, in USD. */
 export const STEPS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];

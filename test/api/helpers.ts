@@ -7,69 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { unlinkMatching } from '../../src/projections/redis/unlink.js';
-import pg from 'pg';
 import { DEFAULT_AUTH } from '../../src/api/auth.js';
 import { RpcClient } from '../../src/api/client.js';
 import { DEFAULT_GATEWAY, startGateway, type Gateway, type GatewayOptions } from '../../src/api/gateway.js';
 import { PgReadModel } from '../../src/projections/postgres/model.js';
 import { RedisReadModel } from '../../src/projections/redis/model.js';
 import { DEFAULT_RUNNER, Projector } from '../../src/projections/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-
-const PG_URLS = [process.env['RELAYER_TEST_PG_URL'], 'postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test']
-  .filter((u): u is string => u !== undefined && u !== '');
-export const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
-
-let probed: Promise<{ pg: string | null; redis: boolean }> | null = null;
-
-async function probe(): Promise<{ pg: string | null; redis: boolean }> {
-  let pgUrl: string | null = null;
-  for (const url of PG_URLS) {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-    c.on('error', () => {});
-    try { await c.connect(); await c.query('SELECT 1'); pgUrl = url; break; } catch { /* next */ } finally { await c.end().catch(() => {}); }
-  }
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  r.on('error', () => {});
-  let redis = false;
-  try { await r.connect(); redis = (await r.ping()) === 'PONG'; } catch { redis = false; } finally { r.disconnect(); }
-  return { pg: pgUrl, redis };
-}
-
-/** Both services, or null after skipping loudly (locally) / throwing (CI=true). */
-export async function services(t: TestContext): Promise<{ pg: string; redis: string } | null> {
-  probed ??= probe();
-  const s = await probed;
-  const gone = [s.redis ? null : 'Redis (127.0.0.1:6379)', s.pg === null ? 'PostgreSQL (127.0.0.1:5432, database test)' : null].filter((x) => x !== null);
-  if (gone.length === 0) return { pg: s.pg!, redis: REDIS_URL };
-  const msg = `${gone.join(' and ')} not reachable: the gateway tests need them`;
-  if (process.env['CI'] === 'true') throw new Error(`${msg}; under CI=true this is a failure`);
-  process.stderr.write(`\n${'!'.repeat(100)}\n!!! SKIPPED: ${msg}\n${'!'.repeat(100)}\n\n`);
-  t.skip(`SKIPPED: ${msg}`);
-  return null;
-}
-
-export function unique(what: string): string {
-  return `t_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
-}
-
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  await unlinkMatching(redis, `${prefix}*`);
-}
-
-/** After a test: its Redis prefixes and PostgreSQL schema go, quietly (a service may be gone). */
-export async function dropTestData(svc: { pg: string; redis: string }, schema: string, prefixes: readonly string[], redis?: Redis): Promise<void> {
-  const r = redis ?? new Redis(svc.redis, { maxRetriesPerRequest: 1 });
-  for (const p of prefixes) await dropPrefix(r, p).catch(() => {});
-  r.disconnect();
-  const c = new pg.Client({ connectionString: svc.pg });
-  c.on('error', () => {});
-  await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {}).finally(() => c.end().catch(() => {}));
-}
+import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
+import { sleep } from '../helpers/wait.js';
 
 export interface System {
   store: SqliteStore;
@@ -94,16 +43,16 @@ export interface System {
 }
 
 export async function startSystem(t: TestContext, over: Partial<GatewayOptions> = {}): Promise<System | null> {
-  const svc = await services(t);
+  const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return null;
   const dir = mkdtempSync(join(tmpdir(), 'relayer-api-'));
   const store = new SqliteStore(join(dir, 'data'), JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} }));
   const rec = await recover(store);
   const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, idleMs: 5, batchMs: 1, log: silentLogger() });
   const running = loop.run();
-  const redisPrefix = `${unique('rm')}:`;
-  const authPrefix = `${unique('auth')}:`;
-  const pgSchema = unique('api');
+  const redisPrefix = `${uniqueName('rm')}:`;
+  const authPrefix = `${uniqueName('auth')}:`;
+  const pgSchema = uniqueName('api');
   const runner = { ...DEFAULT_RUNNER, pollMs: 5, log: silentLogger() };
   const projectors: Projector<unknown>[] = [
     new Projector(new RedisReadModel({ url: svc.redis, prefix: redisPrefix, tradesKeep: 1000, closedTtl: 0, clientName: 'relayer-test' }), store, runner) as Projector<unknown>,
@@ -133,7 +82,7 @@ export async function startSystem(t: TestContext, over: Partial<GatewayOptions> 
         const seq = loop.state.seq;
         if (committed >= head && projectors.every((p) => (p.committed?.seq ?? -1) >= seq)) return;
         if (Date.now() > deadline) throw new Error(`not settled: input ${committed}/${head}, projections ${projectors.map((p) => p.committed?.seq).join('/')} of ${seq}`);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     },
     async stop() {

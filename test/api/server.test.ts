@@ -7,7 +7,7 @@ import { RpcClient } from '../../src/api/client.js';
 import { RPC, RpcError } from '../../src/api/errors.js';
 import { ApiMetrics } from '../../src/api/metrics.js';
 import { RpcServer, type MethodTable } from '../../src/api/server.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 const table: MethodTable = {
   echo: { auth: 'none', handler: (p) => p ?? null },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { services } from '../api/helpers.js';
+import { needServices } from '../helpers/services.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/deploy-check.sh', import.meta.url));
 const missing = ['supervisord', 'nginx', 'openssl', 'curl'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
@@ -17,7 +17,7 @@ test('deploy samples: supervisord + nginx (TLS) + two gateways; a stop loses not
     t.skip(`SKIPPED LOUDLY: ${msg}`);
     return;
   }
-  const svc = await services(t);
+  const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
   const r = spawnSync('bash', [SCRIPT], {
     encoding: 'utf8', env: { ...process.env, RELAYER_TEST_PG_URL: svc.pg, RELAYER_TEST_REDIS_URL: svc.redis }, timeout: 110_000,

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { dropTestData, services, unique } from '../api/helpers.js';
+import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
 import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 type Json = Record<string, unknown>;
@@ -70,16 +70,16 @@ class DocClient {
 
 
 test('outside client from /openrpc.json and docs/deploy.md: register, place, read, close, rest, cancel', { timeout: 120_000 }, async (t) => {
-  const svc = await services(t);
+  const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
   // what the client relies on is in the docs
   assert.ok(DEPLOY.includes('datetime + "\\n" + body'), 'docs/deploy.md gives the v2 signature');
   assert.ok(DEPLOY.includes('relayer-register:<account_address>:<epoch ms>'), 'docs/deploy.md gives the /register data');
   const dir = tempDir('relayer-e2e-openrpc-');
   const data = join(dir, 'data');
-  const redisPrefix = `${unique('e2e_or')}:`;
-  const authPrefix = `${unique('e2e_ora')}:`;
-  const schema = unique('e2e_or');
+  const redisPrefix = `${uniqueName('e2e_or')}:`;
+  const authPrefix = `${uniqueName('e2e_ora')}:`;
+  const schema = uniqueName('e2e_or');
   const [apiPort] = await Promise.all([freePort()]);
   const procs: (ChildProcess & { err: () => string })[] = [];
   const start = (args: string[], env: Record<string, string> = {}) => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
-import { dropTestData, services, unique } from '../api/helpers.js';
+import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
 import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 function freePort(): Promise<number> {
@@ -32,13 +32,13 @@ function start(args: string[], env: Record<string, string> = {}): ChildProcess &
 
 
 test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
-  const svc = await services(t);
+  const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
   const dir = tempDir('relayer-e2e-api-');
   const data = join(dir, 'data');
-  const redisPrefix = `${unique('e2e_rm')}:`;
-  const authPrefix = `${unique('e2e_auth')}:`;
-  const schema = unique('e2e_api');
+  const redisPrefix = `${uniqueName('e2e_rm')}:`;
+  const authPrefix = `${uniqueName('e2e_auth')}:`;
+  const schema = uniqueName('e2e_api');
   const master = randomBytes(32).toString('hex');
   const env = { RELAYER_API_MASTER_KEY: master };
   const [runMetrics, projMetrics, apiPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

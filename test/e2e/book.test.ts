@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dropPrefix, needRedis, uniqueName } from '../projections/service-helpers.js';
+import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 import { BIN, exited, relayer, sleep, startEngine, tempDir, until } from './cli-helpers.js';
 
 const DOC = fileURLToPath(new URL('../../../docs/book.md', import.meta.url));

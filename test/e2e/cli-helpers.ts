@@ -4,6 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep, until } from '../helpers/wait.js';
+
+export { sleep, until, untilAsync } from '../helpers/wait.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
 
@@ -30,6 +33,38 @@ export function startEngine(args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, 'run', '--log-level', 'warn', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** What a test hands the helpers below: somewhere to register cleanup. */
+export interface Cleanup { after: (fn: () => void | Promise<void>) => void }
+
+/** Kills a child process when the test ends, unless it has already exited. */
+export function killAtEnd(t: Cleanup, child: ChildProcess): void {
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+}
+
+/** `relayer run --no-scheduler` on `data` (plus `extra`), killed when the test ends; resolves once its data exists. */
+export async function engineFor(t: Cleanup, data: string, extra: string[] = []): Promise<ChildProcess> {
+  const engine = startEngine(['--data', data, '--no-scheduler', ...extra]);
+  killAtEnd(t, engine);
+  await until('the engine to create its data', 15_000, () => (relayer(['status', '--data', data, '--json']).code === 0 ? true : null));
+  return engine;
+}
+
+/** The JSON objects among a process's output lines. */
+export const jsonLines = (s: string): Record<string, unknown>[] => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** A running `relayer …` whose stdout and stderr are kept as text, killed when the test ends. */
+export interface Captured { child: ChildProcess; out(): string; err(): string; lines(): Record<string, unknown>[] }
+
+export function spawnCaptured(t: Cleanup, args: string[]): Captured {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  killAtEnd(t, child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  return { child, out: () => out, err: () => err, lines: () => jsonLines(out) };
+}
+
 export function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve({ code: c.exitCode, signal: c.signalCode });
   return new Promise((resolve) => c.once('exit', (code, signal) => resolve({ code, signal })));
@@ -37,30 +72,6 @@ export function exited(c: ChildProcess): Promise<{ code: number | null; signal: 
 
 export function tempDir(prefix = 'relayer-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` every `pauseMs` until it gives a value (neither null nor undefined), or fails. */
-export async function until<T>(what: string, ms: number, probe: () => T | null | undefined, pauseMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pauseMs);
-  }
-}
-
-/** `until` for an async probe; a probe that throws (a server not up yet) counts as no value. */
-export async function untilAsync<T>(what: string, probe: () => Promise<T | null>, ms = 20_000, pauseMs = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pauseMs);
-  }
 }
 
 /** Waits until `relayer status` reports every input committed (or times out). */

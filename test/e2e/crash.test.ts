@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { drained, exited, relayer, relayerAsync, sleep, startEngine, tempDir } from './cli-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const TRIALS = Number(process.env['RELAYER_CHAOS_TRIALS'] ?? 10);
 const COMMANDS = Number(process.env['RELAYER_CHAOS_COMMANDS'] ?? 20_000);

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { BIN, drained, exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
+import { BIN, drained, engineFor, exited, jsonLines, relayer, sleep, tempDir } from './cli-helpers.js';
 
 interface Cmd { id: string; type: string; params: Record<string, unknown> }
 
@@ -17,18 +17,11 @@ function inbox(data: string): Cmd[] {
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Cmd);
 }
 
-const jsonLines = (s: string): Record<string, unknown>[] => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-
 test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async (t) => {
   const dir = tempDir('relayer-feed-cli-');
   const data = join(dir, 'data');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const engine = startEngine(['--data', data, '--no-scheduler']);
-  t.after(() => { if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL'); });
-  for (let i = 0; relayer(['status', '--data', data, '--json']).code !== 0; i++) {
-    assert.ok(i < 150, 'the engine creates its data');
-    await sleep(100);
-  }
+  const engine = await engineFor(t, data);
 
   // usage errors exit 2; help exits 0 with examples
   for (const args of [['feed', '--data', data], ['feed', 'bogus', '--data', data], ['feed', 'set', '-5', '--data', data],

@@ -5,12 +5,11 @@
 // passes on the log; and `relayer feed file <recording>` into a second market appends the same
 // commands.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FakeExchange } from '../helpers/fake-exchanges.js';
-import { BIN, drained, exited, relayer, startEngine, tempDir, until } from './cli-helpers.js';
+import { drained, engineFor, exited, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
 type Cmd = { id: string; type: string; params: Record<string, unknown> };
 
@@ -20,38 +19,25 @@ function inbox(data: string): Cmd[] {
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Cmd).filter((c) => c.id !== 'genesis');
 }
 
-async function market(t: { after: (fn: () => void) => void }, data: string): Promise<ReturnType<typeof startEngine>> {
-  const engine = startEngine(['--data', data, '--no-scheduler']);
-  t.after(() => { if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL'); });
-  await until('the engine to create its data', 15_000, () => (relayer(['status', '--data', data, '--json']).code === 0 ? true : null));
-  return engine;
-}
-
 test('feed --source: three exchanges, a liar excluded, sources and excluded on the log, verify passes, the recording replays', async (t) => {
   const dir = tempDir('relayer-feed-index-');
   const data = join(dir, 'data');
   const data2 = join(dir, 'data2');
   const rec = join(dir, 'rec.jsonl');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const engine = await market(t, data);
+  const engine = await engineFor(t, data);
 
   const [bin, cb, kr] = await Promise.all([FakeExchange.start('binance'), FakeExchange.start('coinbase'), FakeExchange.start('kraken')]);
   t.after(async () => { await Promise.all([bin, cb, kr].map((f) => f.close())); });
 
-  const feed = spawn(process.execPath, [BIN, 'feed', '--source', bin.flag, '--source', cb.flag, '--source', kr.flag, '--data', data,
-    '--record', rec, '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error'],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { if (feed.exitCode === null && feed.signalCode === null) feed.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  feed.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  feed.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const lines = (): Record<string, unknown>[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const run = spawnCaptured(t, ['feed', '--source', bin.flag, '--source', cb.flag, '--source', kr.flag, '--data', data,
+    '--record', rec, '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error']);
+  const { child: feed, lines } = run;
   const status = (): Record<string, unknown> | undefined => lines().filter((l) => l['event'] === 'status').at(-1);
-  const ticked = (price: number): Promise<unknown> => until(`a tick at ${price} (stdout: ${out} stderr: ${err})`, 10_000,
+  const ticked = (price: number): Promise<unknown> => until(`a tick at ${price} (stdout: ${run.out()} stderr: ${run.err()})`, 10_000,
     () => (status()?.['last_tick_price'] === price ? true : null), 25);
 
-  const started = await until(`the feed to start (${err})`, 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
+  const started = await until(`the feed to start (${run.err()})`, 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
   assert.deepEqual([started['sources'], started['quorum'], started['max_deviation'], started['source_stale_ms']], [['binance', 'coinbase', 'kraken'], 2, 0.01, 10_000]);
   await until('three subscriptions', 10_000, () => ([bin, cb, kr].every((f) => f.subscribed.size === 1) ? true : null), 25);
 
@@ -91,7 +77,7 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   assert.equal(typeof s['binance']!['age_ms'], 'number');
 
   feed.kill('SIGTERM');
-  assert.deepEqual(await exited(feed), { code: 0, signal: null }, err);
+  assert.deepEqual(await exited(feed), { code: 0, signal: null }, run.err());
   assert.equal(lines().at(-1)!['event'], 'stopped');
 
   await drained(data);
@@ -120,7 +106,7 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
 
   // the recording into a fresh market gives the same commands (ids aside: they name the feed process)
   assert.ok(readFileSync(rec, 'utf8').includes('"msg":"{\\"not\\":\\"kraken\\""'));
-  const engine2 = await market(t, data2);
+  const engine2 = await engineFor(t, data2);
   const replay = relayer(['feed', 'file', rec, '--speed', '0', '--data', data2, '--json', '--status-ms', '0', '--log-level', 'error']);
   assert.equal(replay.code, 0, replay.stderr);
   await drained(data2);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { replayFile } from '../../src/feed/file-source.js';
 import { FeedRunner } from '../../src/feed/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { exited, relayer, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
 

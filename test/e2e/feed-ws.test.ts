@@ -4,13 +4,12 @@
 // input log (read with `relayer events --inbox`) holds exactly the expected ticks, which the
 // running engine applies.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BIN, drained, exited, relayer, startEngine, tempDir, until } from './cli-helpers.js';
+import { drained, engineFor, exited, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const trade = (p: string, i: number): string =>
@@ -35,9 +34,7 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   const data = join(dir, 'data');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const engine = startEngine(['--data', data, '--no-scheduler']);
-  t.after(() => { if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL'); });
-  await until('the engine to create its data', 15_000, () => (relayer(['status', '--data', data, '--json']).code === 0 ? true : null));
+  const engine = await engineFor(t, data);
 
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -57,19 +54,13 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   });
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const feed = spawn(process.execPath, [BIN, 'feed', 'ws', '--data', data, '--url', url, '--tick-ms', '0', '--heartbeat-ms', '0',
-    '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error'],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { if (feed.exitCode === null && feed.signalCode === null) feed.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  feed.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  feed.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const lines = (): Record<string, unknown>[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const run = spawnCaptured(t, ['feed', 'ws', '--data', data, '--url', url, '--tick-ms', '0', '--heartbeat-ms', '0',
+    '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error']);
+  const { child: feed, lines } = run;
 
   const started = await until('the feed to start', 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
   await until('the third connection', 15_000, () => (scriptDone && connections === 3 ? true : null), 25);
-  await until(`five ticks (stdout: ${out} stderr: ${err})`, 10_000, () => lines().find((l) => l['event'] === 'status' && l['ticks'] === 5), 25);
+  await until(`five ticks (stdout: ${run.out()} stderr: ${run.err()})`, 10_000, () => lines().find((l) => l['event'] === 'status' && l['ticks'] === 5), 25);
 
   const metrics = await (await fetch(String(started['metrics']))).text();
   const counter = (name: string): number => Number(new RegExp(`^${name}\\{source="ws"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
@@ -81,7 +72,7 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
 
   feed.kill('SIGTERM');
   const ended = await exited(feed);
-  assert.deepEqual(ended, { code: 0, signal: null }, err);
+  assert.deepEqual(ended, { code: 0, signal: null }, run.err());
   const events = lines();
   const stopped = events.at(-1)!;
   assert.equal(stopped['event'], 'stopped');

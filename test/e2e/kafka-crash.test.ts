@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const TRIALS = Number(process.env['RELAYER_KAFKA_CHAOS_TRIALS'] ?? 6);
 const COMMANDS = Number(process.env['RELAYER_KAFKA_CHAOS_COMMANDS'] ?? 20_000);

@@ -9,11 +9,11 @@ import { test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { exited, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget, status } from './kafka-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { Fetcher, scan, type Fetched } from '../../src/store/kafka/fetcher.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 const target = await kafkaTarget();
 const skip = 'skip' in target ? target.skip : false;

@@ -7,7 +7,7 @@ import { relayer, sleep, tempDir } from './cli-helpers.js';
 import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { deleteTopics } from '../../src/store/kafka/topics.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 function answers(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');

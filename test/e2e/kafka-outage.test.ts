@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { exited, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { assertExactlyOnce, drained, kafkaCase, kafkaTarget, status } from './kafka-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PID_FILE = join(ROOT, '.cache/kafka/kafka.pid');

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { seededLog } from '../../bench/project/log.js';
-import { workload } from '../../bench/workload.js';
+import { seededLog } from '../../src/workload/seeded-log.js';
+import { workload } from '../../src/workload/commands.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../projections/service-helpers.js';
+import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
 import { BIN, drained, relayer, sleep, tempDir } from './cli-helpers.js';
 

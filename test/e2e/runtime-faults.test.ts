@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { BIN, drained, relayer, sleep, tempDir, type Ran } from './cli-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 import { packFrame, unpackFrame } from '../../src/store/sqlite/frames.js';
 
 // ---- helpers -------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { nameSources, parseSourceFlag } from '../../src/feed/exchanges/index.js';
 import { replayIndexFile } from '../../src/feed/index-replay.js';
 import { runIndex } from '../../src/feed/index-source.js';
 import { Oracle, stepAtOrAfter } from '../../src/feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../../src/feed/recording.js';
 import { FeedRunner } from '../../src/feed/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { FakeExchange, type ExchangeName } from '../helpers/fake-exchanges.js';
 
 const GATE = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { readRecordingHeader, replayIndexFile } from '../../src/feed/index-replay.js';
 import { RECORDING_FORMAT } from '../../src/feed/recording.js';
 import { FeedRunner } from '../../src/feed/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { tradeMessage } from '../helpers/fake-exchanges.js';
 
 const T0 = 1_732_492_800_000;

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { parseAggTrade } from '../../src/feed/aggtrade.js';
 import { parseLine, parseTime, replayFile } from '../../src/feed/file-source.js';
 import { FeedRunner, type EngineView, type RunnerOptions } from '../../src/feed/runner.js';
 import { RandomWalk } from '../../src/feed/walk-source.js';
 import { backoffMs } from '../../src/feed/ws-source.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 const TRADE = '{"e":"aggTrade","E":1732492800123,"s":"BTCUSDT","a":26129,"p":"65000.12","q":"0.015","f":100,"l":105,"T":1732492800120,"m":true,"M":true}';
 

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../helpers/wait.js';
 import { WebSocketServer } from 'ws';
 import { FeedRunner } from '../../src/feed/runner.js';
 import { runWs } from '../../src/feed/ws-source.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 
 test('ws: no pong by the next ping drops the connection; the feed reconnects and reads on', async () => {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });

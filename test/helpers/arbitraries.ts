@@ -11,7 +11,7 @@ import type { EventEnvelope } from '../../src/engine/index.js';
 export type Side = 'LONG' | 'SHORT';
 
 /** A stop-loss / take-profit leg, as a distance from the reference price R (§2.1 rule 5). */
-export interface LegSpec {
+interface LegSpec {
   /** USD away from R; 0 puts the leg exactly on R (invalid at open: the rule is strict). */
   off: number;
   /** true puts the leg on the wrong side of R (invalid at open, crossed at close). */
@@ -23,7 +23,7 @@ export interface LegsSpec { sl: LegSpec | null; tp: LegSpec | null }
 
 export type LevelKind = 'liq' | 'entry' | 'sl' | 'tp' | 'close';
 
-export type TickMode = 'walk' | 'jump' | 'level' | 'frac' | 'far' | 'bad';
+type TickMode = 'walk' | 'jump' | 'level' | 'frac' | 'far' | 'bad';
 
 export interface PriceMove {
   mode: TickMode;
@@ -88,7 +88,7 @@ const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrar
 const opt = <T>(arb: fc.Arbitrary<T>, freq: number): fc.Arbitrary<T | null> => fc.option(arb, { freq, nil: null });
 
 /** Clock gaps: mostly sub-second to seconds; sometimes > 30 s (stale feed, §6.1); rarely an hour or 8 days (dedupe window). */
-export const gapArb: fc.Arbitrary<number> = fc.oneof(
+const gapArb: fc.Arbitrary<number> = fc.oneof(
   w(3, fc.constant(0)),
   w(60, fc.integer({ min: 1, max: 3_000 })),
   w(3, fc.integer({ min: 4_001, max: 29_999 })),
@@ -111,7 +111,7 @@ const legsArb: fc.Arbitrary<LegsSpec> = fc.record({
 
 const levelArb: fc.Arbitrary<LevelKind> = fc.constantFrom('liq', 'entry', 'sl', 'tp', 'close');
 
-export const priceMoveArb: fc.Arbitrary<PriceMove> = fc.oneof(
+const priceMoveArb: fc.Arbitrary<PriceMove> = fc.oneof(
   w(10, fc.record({ mode: fc.constant<TickMode>('walk'), delta: fc.integer({ min: -400, max: 400 }), level: levelArb, ref: fc.nat() })),
   w(3, fc.record({
     mode: fc.constant<TickMode>('jump'),
@@ -267,7 +267,7 @@ const malformedArb: fc.Arbitrary<StepBody> = fc.record({
   ref: fc.nat(),
 });
 
-export const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
+const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
   w(22, fc.record({ k: fc.constant('tick' as const), move: priceMoveArb, source: fc.boolean() })),
   w(3, fc.record({ k: fc.constant('heartbeat' as const), asTick: fc.boolean() })),
   w(18, openArb),
@@ -290,7 +290,7 @@ export const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
 
 const dupArb: fc.Arbitrary<number | null> = fc.oneof(w(24, fc.constant(null)), w(1, fc.nat()));
 
-export const stepArb: fc.Arbitrary<Step> = fc.record({ gap: gapArb, dup: dupArb, body: stepBodyArb });
+const stepArb: fc.Arbitrary<Step> = fc.record({ gap: gapArb, dup: dupArb, body: stepBodyArb });
 
 /**
  * A scenario: (mostly) InitPool first, (mostly) a first price tick, then 4–58 mixed steps, so a
@@ -313,8 +313,8 @@ export const scenarioArb: fc.Arbitrary<Step[]> = fc
 
 // ─── the Driver: steps → raw envelopes, learning from the emitted events ─────────────────────
 
-export const START_TS = 1_732_492_800_000;
-export const BASE_PRICE = 60_000;
+const START_TS = 1_732_492_800_000;
+const BASE_PRICE = 60_000;
 const TRADERS = ['acc-0', 'acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5'];
 const LENDERS = ['lp-0', 'lp-1', 'lp-2', 'lp-3'];
 const PLACEHOLDER = 'account_id';

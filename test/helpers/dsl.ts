@@ -47,7 +47,7 @@ export class World {
       label = `${step.type} ${id}`;
       events = executeRaw(this.state, { v: 1, id, ts, type: step.type, params: resolve(step.params, this) }, `line:${this.n}`);
     }
-    events.forEach((e, i) => assert.equal(e.seq, seqBefore + i + 1, `${label}: event seqs must follow on`));
+    events.forEach((e, i) => { assert.equal(e.seq, seqBefore + i + 1, `${label}: event seqs must follow on`); });
     for (const e of events) this.remember(e);
     assert.deepEqual(validateState(this.state), [], `${label}: state invariants after the step`);
     return events;

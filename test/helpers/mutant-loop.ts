@@ -4,7 +4,8 @@
 import type { State } from '../../src/engine/index.js';
 import { ChainWriter } from '../../src/runtime/chain.js';
 import type { BatchStats, LoopOptions } from '../../src/runtime/loop.js';
-import { accountOf, failedOf, runRecord } from '../../src/runtime/record.js';
+import { accountOf } from '../../src/engine/index.js';
+import { failedOf, runRecord } from '../../src/runtime/record.js';
 import { encodeSnapshot, STATE_FILE_VERSION } from '../../src/runtime/state-file.js';
 import { summarize } from '../../src/runtime/summary.js';
 import type { Backend, FailedRecord, StoredEvent } from '../../src/store/types.js';

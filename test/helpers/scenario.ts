@@ -6,7 +6,7 @@
 // Regenerate the input with: node dist/test/helpers/scenario.js > scenario.in.jsonl (the recording lives in test/engine/fixtures)
 import { fileURLToPath } from 'node:url';
 import { mintedUuid } from '../../src/engine/util/uuid.js';
-import { Prng } from '../../src/runtime/prng.js';
+import { Prng } from '../../src/infra/prng.js';
 
 /** uuidv5(id + ":0") — the uuid a command's accepted create mints (SPEC §12). */
 export const uuidOf = (id: string): string => mintedUuid(id, 0);

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { appendCommands, drain, GENESIS } from '../../bench/project/log.js';
+import { appendCommands, drain, GENESIS } from '../../src/workload/seeded-log.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { catchUp, pgModel, redisModel } from './helpers.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from './service-helpers.js';
+import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from './verify.js';
 
 const cmd = (id: string, type: string, params: Record<string, unknown>): string => JSON.stringify({ v: 1, id, type, params });

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { appendCommands, Engine, seededLog } from '../../bench/project/log.js';
-import { workload } from '../../bench/workload.js';
+import { appendCommands, Engine, seededLog } from '../../src/workload/seeded-log.js';
+import { workload } from '../../src/workload/commands.js';
 import { PgReadModel } from '../../src/projections/postgres/model.js';
 import { RedisReadModel } from '../../src/projections/redis/model.js';
 import { DEFAULT_RUNNER, Projector, type ReadModel, type RunnerOptions } from '../../src/projections/runner.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';
 
 export async function seeded(t: TestContext, n: number, seed: number): Promise<{ store: SqliteStore; dir: string; lastSeq: number }> {

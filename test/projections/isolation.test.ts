@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { pgModel, projector, reached, redisModel, seeded, moreWork } from './helpers.js';
-import { dropPrefix, needPg, needRedis, uniqueName } from './service-helpers.js';
+import { dropPrefix, needPg, needRedis, uniqueName } from '../helpers/services.js';
 
 test('projections: a PostgreSQL model that cannot connect does not stop the Redis one', { timeout: 60_000 }, async (t) => {
   const pgUrl = await needPg(t);

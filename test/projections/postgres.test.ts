@@ -8,7 +8,7 @@ import { migrate, SchemaTooNewError } from '../../src/projections/postgres/model
 import { SCHEMA_VERSION } from '../../src/projections/postgres/migrations.js';
 import { PG_TYPE_NAMES, TABLES } from '../../src/projections/postgres/tables.js';
 import { catchUp, moreWork, pgModel, projector, reached, seeded } from './helpers.js';
-import { dropSchema, needPg, uniqueName } from './service-helpers.js';
+import { dropSchema, needPg, uniqueName } from '../helpers/services.js';
 import { checkPostgres, readLog } from './verify.js';
 
 test('postgres: catch-up of a 10 000-command run equals the events and the engine state; live batches keep it so', async (t) => {

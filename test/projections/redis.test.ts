@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { riskStats } from '../../src/projections/mirror.js';
 import { catchUp, moreWork, projector, reached, redisModel, seeded } from './helpers.js';
-import { dropPrefix, needRedis, uniqueName } from './service-helpers.js';
+import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 import { checkRedis, readLog } from './verify.js';
 
 test('redis: catch-up of a 10 000-command run equals the engine state; live batches publish new values', async (t) => {

@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyState } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import type { Backend, HeadBatch, InputRecord, SnapshotInfo } from '../../src/store/types.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
+import { sleep } from '../helpers/wait.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 
@@ -30,7 +31,7 @@ class GatedBackend {
     const from = after === null ? 0 : Number(after);
     const out = this.inputs.slice(from, from + max);
     this.log.push(`read ${from} wait=${waitMs} inflight=${this.inFlight} got=${out.length}`);
-    if (out.length === 0 && waitMs > 0) await new Promise((r) => setTimeout(r, 1));
+    if (out.length === 0 && waitMs > 0) await sleep(1);
     return out;
   }
 

@@ -7,13 +7,13 @@ import { emptyState } from '../../src/engine/index.js';
 import { fastStateHash } from '../../src/runtime/fast-hash.js';
 import { runRecord } from '../../src/runtime/record.js';
 import { decodeSnapshot, encodeSnapshot, encodeSnapshotImage, readMeta } from '../../src/runtime/state-file.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 
 function state() {
   const s = emptyState();
-  [GENESIS, ...workload(3000, 12)].forEach((raw, i) => runRecord(s, { position: String(i + 1), ts: 1_732_492_800_000 + i, raw }));
+  [GENESIS, ...workload(3000, 12)].forEach((raw, i) => { runRecord(s, { position: String(i + 1), ts: 1_732_492_800_000 + i, raw }); });
   return s;
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyState, executeRaw } from '../../src/engine/index.js';
-import { runLine } from '../../src/commands/exec.js';
+import { runLine } from '../../src/runtime/exec-line.js';
 import { fastStateHash } from '../../src/runtime/fast-hash.js';
 import { runRecord } from '../../src/runtime/record.js';
 import { simulate } from '../../src/sim/simulate.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { createKafka, isFenced } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { confluentModule, createConfluentKafka } from '../../src/store/kafka/confluent.js';

@@ -9,15 +9,16 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { emptyState } from '../../src/engine/index.js';
 import { ChainWriter, checkLine, eventHead, GENESIS_HASH } from '../../src/runtime/chain.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { fastStateHash } from '../../src/runtime/fast-hash.js';
-import { runRecord, accountOf } from '../../src/runtime/record.js';
+import { accountOf } from '../../src/engine/index.js';
+import { runRecord } from '../../src/runtime/record.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { packFrame, unpackFrame, CorruptFrameError } from '../../src/store/sqlite/frames.js';
 import type { StoredEvent } from '../../src/store/types.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 

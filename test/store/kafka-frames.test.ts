@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyState } from '../../src/engine/index.js';
 import { ChainWriter } from '../../src/runtime/chain.js';
-import { accountOf, runRecord } from '../../src/runtime/record.js';
+import { accountOf } from '../../src/engine/index.js';
+import { runRecord } from '../../src/runtime/record.js';
 import type { Fetched } from '../../src/store/kafka/fetcher.js';
 import { KAFKA_FRAME_EVENTS, eventsOfRecord, frameMessages, seqRangeOf } from '../../src/store/kafka/records.js';
 import type { StoredEvent } from '../../src/store/types.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 

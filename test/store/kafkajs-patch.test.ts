@@ -25,7 +25,10 @@ test('given messages and a partitioner, when grouped, then each partition holds 
   fc.assert(fc.property(fc.array(fc.record({ id: fc.nat(), p: fc.nat({ max: 5 }) }), { maxLength: 300 }), (messages) => {
     const got = group({ topic: 't', partitionMetadata: [{}, {}], messages, partitioner: ({ message }) => (message as { p: number }).p });
     const want: Record<number, unknown[]> = {};
-    for (const m of messages) (want[m.p] ??= []).push(m);
+    for (const m of messages) {
+      want[m.p] ??= [];
+      want[m.p]!.push(m);
+    }
     assert.deepEqual(got, want);
   }));
 });

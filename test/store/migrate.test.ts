@@ -8,10 +8,11 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { emptyState } from '../../src/engine/index.js';
 import { ChainWriter } from '../../src/runtime/chain.js';
-import { accountOf, failedOf, runRecord } from '../../src/runtime/record.js';
+import { accountOf } from '../../src/engine/index.js';
+import { failedOf, runRecord } from '../../src/runtime/record.js';
 import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { drained, exited, relayer, startEngine, tempDir } from '../e2e/cli-helpers.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6, account_id: 'operator' } });
 

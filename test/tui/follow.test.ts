@@ -8,8 +8,9 @@ import type { Committed, SnapshotInfo, StoredEvent } from '../../src/store/types
 import { catchUp, Follower, openStore, type BookSource } from '../../src/tui/follow.js';
 import { bookModel } from '../../src/tui/model.js';
 import { emptyStore, reduceRows, type BookStore } from '../../src/tui/store.js';
-import { workload } from '../../bench/workload.js';
+import { workload } from '../../src/workload/commands.js';
 import { T0 } from '../helpers/dsl.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { executeLines, rowsOf } from './helpers.js';
 
 /** An in-memory backend: committed rows, snapshots (newest first) and a feed clock. */
@@ -88,34 +89,39 @@ test('the book opens from the newest snapshot that decodes, then applies the tai
 
 test('at 20,000 events/s the follower stays caught up and draws at most 10 frames a second', async () => {
   const src = new FakeSource();
+  const clock = new ManualClock();
   const frames: { at: number; seq: number; head: number }[] = [];
   const store = emptyStore();
   const follower = new Follower(src, store, {
     fps: 10,
-    draw: ({ store: s }) => frames.push({ at: performance.now(), seq: s.seq, head: src.rows.length }),
+    clock,
+    draw: ({ store: s }) => frames.push({ at: clock.now(), seq: s.seq, head: src.rows.length }),
   });
   follower.start();
-  // the producer commits 200 events every 10 ms, the way a busy engine commits batches
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(allRows.length, Math.round(((performance.now() - t0) / 1000) * 20_000));
-      if (due > src.rows.length) src.rows = allRows.slice(0, due);
-      if (src.rows.length === allRows.length) { clearInterval(timer); resolve(); }
-    }, 10);
-  });
-  const produced = performance.now();
-  while (store.seq < allRows.length && performance.now() - produced < 2000) await new Promise((r) => setTimeout(r, 5));
-  const caughtUpMs = performance.now() - produced;
-  await new Promise((r) => setTimeout(r, 250));
-  await follower.stop();
-  const seconds = (produced - t0) / 1000;
-  console.log(`follower: ${allRows.length} events in ${seconds.toFixed(2)} s (${Math.round(allRows.length / seconds)}/s), `
-    + `${frames.length} frames, caught up ${caughtUpMs.toFixed(0)} ms after the last commit, ${src.reads} reads`);
+  // the producer commits 200 events every 10 ms (of the controlled clock), the way a busy engine commits batches
+  let t = 0;
+  while (src.rows.length < allRows.length) {
+    t += 10;
+    src.rows = allRows.slice(0, Math.min(allRows.length, Math.round((t / 1000) * 20_000)));
+    await clock.advanceTo(t);
+  }
+  const produced = t;
+  while (store.seq < allRows.length && t - produced < 2000) {
+    t += 5;
+    await clock.advanceTo(t);
+  }
+  const caughtUpMs = t - produced;
+  t += 250;
+  await clock.advanceTo(t);
+  const stopped = follower.stop(); // the pump ends once its pending sleep is over
+  await clock.advanceTo(t + 1000);
+  await stopped;
+  const seconds = produced / 1000;
+  console.log(`follower: ${allRows.length} events over ${seconds} s of the controlled clock, ${frames.length} frames, caught up ${caughtUpMs} ms after the last commit, ${src.reads} reads`);
   assert.equal(store.seq, allRows.length, 'every committed event was applied');
-  assert.ok(caughtUpMs < 500, `caught up within half a second of the last commit (${caughtUpMs.toFixed(0)} ms)`);
+  assert.ok(caughtUpMs < 500, `caught up within half a second of the last commit (${caughtUpMs} ms)`);
   for (let i = 1; i < frames.length; i++) {
-    assert.ok(frames[i]!.at - frames[i - 1]!.at >= 99.5, `frames ${i - 1} and ${i} are ${(frames[i]!.at - frames[i - 1]!.at).toFixed(1)} ms apart`);
+    assert.ok(frames[i]!.at - frames[i - 1]!.at >= 100, `frames ${i - 1} and ${i} are ${frames[i]!.at - frames[i - 1]!.at} ms apart`);
   }
   for (const f of frames) {
     const inWindow = frames.filter((g) => g.at > f.at - 1000 && g.at <= f.at).length;

@@ -11,7 +11,7 @@ import { bookModel, type ModelOptions } from '../../src/tui/model.js';
 import { RedisBookFeed } from '../../src/tui/redis-feed.js';
 import { emptyStore, recentFeed, reduceRows, setClock, type BookStore } from '../../src/tui/store.js';
 import { catchUp, moreWork, projector, reached, redisModel, seeded } from '../projections/helpers.js';
-import { dropPrefix, needRedis, uniqueName } from '../projections/service-helpers.js';
+import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';
 
 const NOW = 1_800_000_000_000;
@@ -26,7 +26,7 @@ async function logBook(store: SqliteStore): Promise<BookStore> {
 
 /** The book Redis gives for a window, read until the window is settled. */
 async function redisBook(r: Redis, prefix: string, w: ViewWindow): Promise<BookStore> {
-  const s = emptyStore();
+  const s = emptyStore(false);
   const feed = new RedisBookFeed(r, prefix, () => w);
   for (let i = 0; i < 5 && (await feed.pull(s)).more; i++);
   return s;
@@ -91,7 +91,7 @@ test('book --redis: the Redis read model shows the book the event log shows, and
   const model = redisModel(url, prefix);
   const live = projector(model, store, { pollMs: 5 });
   const running = live.run();
-  const book = emptyStore();
+  const book = emptyStore(false);
   const feed = new RedisBookFeed(r, prefix, () => windows[0]!);
   for (let i = 0; i < 5 && (await feed.pull(book)).more; i++);
   const base = book.seq;
@@ -141,7 +141,7 @@ test('book --redis: when the read model goes back (rebuilt from another log), th
   t.after(() => r.disconnect());
   const big = await seeded(t, 3_000, 51);
   await catchUp(redisModel(url, prefix), big.store);
-  const s = emptyStore();
+  const s = emptyStore(false);
   const feed = new RedisBookFeed(r, prefix, () => ({ depth: 10, step: null, account: null }));
   for (let i = 0; i < 5 && (await feed.pull(s)).more; i++);
   assert.equal(s.seq, big.lastSeq);

@@ -56,7 +56,7 @@ const trade = (seq: number, kind: Trade['kind'], account: string): Trade => ({
 test('given the Redis view of a market, when it is laid over an empty store, then the book equals the event log\'s book', () => {
   const run = market();
   const { view, orders } = viewOf(run);
-  const s = emptyStore();
+  const s = emptyStore(false);
   applyView(s, view, orders, newCursor());
   const o = { now: T0 + 60_000, depth: 10, step: 50 };
   const a = bookModel(s, o);
@@ -72,7 +72,7 @@ test('given the Redis view of a market, when it is laid over an empty store, the
 test('given a first view with history, when later views bring new trades, then only those are counted and each once', () => {
   const run = market();
   const { view, orders } = viewOf(run, [trade(5, 'OPEN', 'x'), trade(4, 'FILL', 'y')]);
-  const s = emptyStore();
+  const s = emptyStore(false);
   const c = newCursor();
   applyView(s, view, orders, c);
   assert.equal(s.counts.fills, 0, 'history is not counted as seen live');
@@ -89,7 +89,7 @@ test('given a first view with history, when later views bring new trades, then o
 test('given a live view, when the flags change and a funding update arrives, then the feed says so', () => {
   const run = market();
   const { view, orders } = viewOf(run);
-  const s = emptyStore();
+  const s = emptyStore(false);
   const c = newCursor();
   applyView(s, view, orders, c);
   const risk = { ...view.risk!, flags: { ...view.risk!.flags, manual_halt: true } };
@@ -117,7 +117,7 @@ test('given a window of the ladders, then totals are the true sizes and the filt
     books: { ...view.books, open_long: { size: 2, entries: view.books.open_long.entries.filter((e) => e.uuid !== farLong.uuid) } },
     account: [{ ...farLong } as TraderOrder],
   };
-  const s = emptyStore();
+  const s = emptyStore(false);
   applyView(s, windowed, orders, newCursor());
   const all = bookModel(s, { now: T0, depth: 10, step: 50 });
   assert.deepEqual(all.book.long_total.count, 2, 'the count is the set\'s size, not the window\'s');
@@ -129,7 +129,7 @@ test('given a window of the ladders, then totals are the true sizes and the filt
 test('given an entry whose order details are not known, then it shows at its score\'s price with no size', () => {
   const run = market();
   const { view } = viewOf(run);
-  const s = emptyStore();
+  const s = emptyStore(false);
   applyView(s, view, new Map(), newCursor());
   const m = bookModel(s, { now: T0, depth: 10, step: 1 });
   assert.deepEqual(m.book.short, [{ price: 62_000, nearest: 62_000, size: 0, count: 1 }]);

@@ -1,5 +1,5 @@
 // Input i of a fuzz seed, drawn from its own Prng so any one input can be rebuilt alone.
-import { Prng } from '../../runtime/prng.js';
+import { Prng } from '../../infra/prng.js';
 import { ADMIN_WRITES, CLIENT_WRITES } from '../../api/writes.js';
 import { ALL_TYPES, bodyOf } from './corpus.js';
 import { badUtf8, deepNest, mutant, mutateText } from './mutate.js';

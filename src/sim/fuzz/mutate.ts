@@ -2,7 +2,7 @@
 // keys, change types, extreme numbers, deep nesting) and text-level damage of its serialisation
 // (truncation, stray bytes, lone surrogates, duplicate keys, numbers that overflow to Infinity,
 // oversized records). All draws come from the seeded Prng, so input i of seed s is reproducible.
-import type { Prng } from '../../runtime/prng.js';
+import type { Prng } from '../../infra/prng.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -17,7 +17,7 @@
 // old attempt: committed or aborted, never half), reads the last state record to learn which it
 // was, and sends the batch again only if it did not land. Nothing is lost or written twice.
 import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../infra/logger.js';
 import type {
   AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';

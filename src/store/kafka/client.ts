@@ -2,7 +2,7 @@
 // backend logs what matters itself, once), short kafkajs retries (the backend's own loops wait out
 // long outages with backoff), and the error classes the backend acts on.
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../infra/logger.js';
 import type { KafkaConfig } from './config.js';
 import { FatalError, FencedError, InterruptedError, chain, describeError } from './errors.js';
 

@@ -2,7 +2,7 @@
 // or librdkafka through @confluentinc/kafka-javascript (confluent.ts). Reads (fetcher.ts) use
 // kafkajs either way, so both clients see the same records the same way.
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../infra/logger.js';
 import type { KafkaClientKind, KafkaConfig } from './config.js';
 import { confluentModule, createConfluentKafka } from './confluent.js';
 

@@ -8,7 +8,7 @@
 // The package is an optional dependency (a native build); loading it fails with a clear message.
 import { createRequire } from 'node:module';
 import type { Admin, Kafka, Message, RecordMetadata } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../infra/logger.js';
 import type { KafkaConfig } from './config.js';
 
 const require = createRequire(import.meta.url);

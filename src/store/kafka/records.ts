@@ -9,8 +9,7 @@
 //   failed: key = command id (or position), value = the request's bytes exactly as they were on
 //           the request topic, headers position / ts / id / reason_code / reason
 import type { Message } from 'kafkajs';
-import type { EventEnvelope } from '../../engine/index.js';
-import { accountOf } from '../../runtime/record.js';
+import { accountOf, type EventEnvelope } from '../../engine/index.js';
 import type { Clock, FailedRecord, StoredEvent } from '../types.js';
 import type { Fetched } from './fetcher.js';
 import { CODEC_BROTLI, packFrame, unpackFrame } from '../sqlite/frames.js';

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../infra/logger.js';
 import type { SnapshotInfo } from '../types.js';
 import { safeName } from './config.js';
 import { scan, type Fetched, type Fetcher } from './fetcher.js';

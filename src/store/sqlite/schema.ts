@@ -69,7 +69,7 @@ export function cmdRuns(cmds: readonly string[], firstSeq: number): [string, num
   return out;
 }
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {}
 

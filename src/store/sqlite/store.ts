@@ -11,8 +11,9 @@ import Database from 'better-sqlite3';
 import type {
   AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, ImageRequest, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
-import { accountOfData, hashOfLine, sealLine } from '../event-line.js';
-import { CorruptFrameError, packFrame, unpackFrame } from './frames.js';
+import { accountOfData } from '../../engine/index.js';
+import { hashOfLine, sealLine } from '../event-line.js';
+import { packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
 import { IMAGE_VERSION, packImage } from '../snapshot-image.js';
 import type { CommitWorker } from './commit-worker.js';
@@ -34,7 +35,6 @@ interface Frame { first: number; last: number; lines: string[] }
 
 export const DB_FILE = 'relayer.db';
 
-export { CorruptFrameError };
 
 export class SqliteStore implements Backend {
   readonly name = 'embedded';

@@ -3,8 +3,8 @@
 // are issued once each, in order, each naming its boundary), Snapshot every 15 minutes, CheckFeed
 // while the feed is silent. Ids derive from the boundary, so a second scheduler on the same market
 // cannot double-issue: the engine answers its copies as duplicates.
-import type { Logger } from '../runtime/logger.js';
-import type { StateSummary } from '../runtime/summary.js';
+import type { Logger } from '../infra/logger.js';
+import type { StateSummary } from './summary.js';
 import type { Backend } from '../store/types.js';
 
 export interface SchedulerOptions {

@@ -1,8 +1,8 @@
 // A seeded command workload (end-to-end tests, durable benchmark): ticks that move the price (so every tick has an
 // outcome), opens of every kind, closes, cancels, SL/TP, lends and withdrawals, funding, admin.
 // Order uuids are known in advance: the order created by command `id` is uuidv5(id + ":0").
-import { uuidv5 } from '../src/engine/util/uuid.js';
-import { Prng } from '../src/runtime/prng.js';
+import { uuidv5 } from '../engine/util/uuid.js';
+import { Prng } from '../infra/prng.js';
 
 /** `n` JSON command lines (no ts: the log stamps it). */
 export function workload(n: number, seed: number, prefix = `w${seed}`): string[] {

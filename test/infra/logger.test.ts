@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { logFormat } from '../../src/runtime/logger.js';
+import { logFormat } from '../../src/infra/logger.js';
 
-const LOGGER = new URL('../../src/runtime/logger.js', import.meta.url).href;
+const LOGGER = new URL('../../src/infra/logger.js', import.meta.url).href;
 
 function logged(format: string | undefined): string {
   const script = `import(${JSON.stringify(LOGGER)}).then(({ createLogger }) => createLogger('info', 'relayer').info({ seq: 7 }, 'recovered'))`;

@@ -1,12 +1,12 @@
 // A seeded event log for the projection tests and benchmark: the shared workload's commands put
 // on an embedded inbox with log times 100 ms apart from the genesis record's (so candles span
 // many minutes), then run through the real engine loop until every command is committed.
-import type { State } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
-import { recover } from '../../src/runtime/recover.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { workload } from '../workload.js';
+import type { State } from '../engine/index.js';
+import { silentLogger } from '../infra/logger.js';
+import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
+import { recover } from '../runtime/recover.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+import { workload } from './commands.js';
 
 export const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} });
 
