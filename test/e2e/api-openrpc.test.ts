@@ -97,7 +97,7 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
     rmSync(dir, { recursive: true, force: true });
   });
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler']);
-  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
+  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null), 60_000);
   const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis, '--redis-prefix', redisPrefix, '--log-level', 'warn', '--poll-ms', '5']);
   const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', 'off', '--register',
     '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'],
