@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../../src/infra/logger.js';
-import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
+import { DEFAULT_LOOP, EngineLoop, type LoopOptions } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
 import { decodeSnapshot, encodeStateLines } from '../../src/runtime/state-file.js';
 import { Snapshotter, type SnapshotRequest, type SnapshotSaved, type SnapshotWriter } from '../../src/runtime/snapshotter.js';
@@ -46,12 +46,14 @@ async function openWith(dir: string, raws: string[]): Promise<SqliteStore> {
   return store;
 }
 
-async function runAll(store: SqliteStore, writer: SnapshotWriter | undefined, everyEvents: number, total: number): Promise<EngineLoop> {
+/** A loop over the store's recovered state, with test-sized batches. */
+async function loopOn(store: SqliteStore, o: Partial<LoopOptions>): Promise<EngineLoop> {
   const rec = await recover(store, {});
-  const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
-    ...DEFAULT_LOOP, batchMax: 100, idleMs: 0, snapshotEveryEvents: everyEvents, log: silentLogger(),
-    ...(writer === undefined ? {} : { snapshotter: writer }),
-  });
+  return new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, batchMax: 50, idleMs: 0, log: silentLogger(), ...o });
+}
+
+async function runAll(store: SqliteStore, writer: SnapshotWriter | undefined, everyEvents: number, total: number): Promise<EngineLoop> {
+  const loop = await loopOn(store, { batchMax: 100, snapshotEveryEvents: everyEvents, ...(writer === undefined ? {} : { snapshotter: writer }) });
   if (writer instanceof Witness) writer.loop = loop;
   loop.onBatch = () => { if (loop.commands >= total) loop.stop(); };
   await loop.run();
@@ -135,11 +137,7 @@ test('given the writer still busy with an image, when the next falls due, then t
   const raws = workload(2_000, 8);
   const store = await openWith(dir, raws);
   const writer = new GatedWriter();
-  const rec = await recover(store, {});
-  const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
-    ...DEFAULT_LOOP, batchMax: 50, idleMs: 0, snapshotEveryEvents: 200, log: silentLogger(),
-    snapshotter: writer,
-  });
+  const loop = await loopOn(store, { snapshotEveryEvents: 200, snapshotter: writer });
   let released = false;
   loop.onBatch = () => {
     // hold the first image for many batches, then let it finish
@@ -161,12 +159,9 @@ test('given a writer that fails, when the loop goes on, then the engine keeps ru
   const raws = workload(1_500, 9);
   const store = await openWith(dir, raws);
   const writer = new GatedWriter();
-  const rec = await recover(store, {});
   const errors: string[] = [];
   const log = { ...silentLogger(), error: (o: { err?: string }, msg: string) => { errors.push(`${msg}: ${o.err}`); } } as unknown as ReturnType<typeof silentLogger>;
-  const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
-    ...DEFAULT_LOOP, batchMax: 50, idleMs: 0, snapshotEveryEvents: 300, log, snapshotter: writer,
-  });
+  const loop = await loopOn(store, { snapshotEveryEvents: 300, log, snapshotter: writer });
   loop.onBatch = () => {
     if (writer.waiting > 0) writer.fail();
     if (loop.commands >= raws.length + 1) loop.stop();
