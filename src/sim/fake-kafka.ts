@@ -72,7 +72,7 @@ export class FakeKafka {
   private readonly topics = new Map<string, Partition>();
   private readonly groups = new Map<string, Map<string, number>>();
   private readonly ids = new Map<string, { epoch: number; open: Txn | null }>();
-  /** Faults waiting for the next transactional commit / send. */
+  /** Faults waiting for the next transactional commit / send (client appends are not hit: they are the world, not the engine). */
   commitFault: CommitFault | null = null;
   sendFault: string | null = null;
   /** Counters for the simulation's report and tests. */
@@ -96,7 +96,7 @@ export class FakeKafka {
   topicNames(): string[] { return [...this.topics.keys()]; }
 
   append(topic: string, messages: readonly Message[], txn: Txn | null): RecordMetadata {
-    if (this.sendFault !== null) {
+    if (this.sendFault !== null && txn !== null) {
       const type = this.sendFault;
       this.sendFault = null;
       throw new FakeKafkaError(`simulated ${type}`, type);
