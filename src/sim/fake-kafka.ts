@@ -14,7 +14,7 @@
 //   readers see nothing at or past it, so an open transaction holds every later record back;
 // - a non-transactional send is visible at once.
 //
-// Fault hooks for the scheduler: the next commit fails before it lands, or lands and then reports an
+// Fault hooks for the scheduler, per client (one process): the next commit fails before it lands, or lands and then reports an
 // error (an unknown outcome), or the process dies between the sends and the commit (the transaction
 // stays open until the next holder of the id aborts it); the next send fails with a retriable error.
 import type { Message, ProducerBatch, RecordMetadata } from 'kafkajs';
@@ -72,9 +72,6 @@ export class FakeKafka {
   private readonly topics = new Map<string, Partition>();
   private readonly groups = new Map<string, Map<string, number>>();
   private readonly ids = new Map<string, { epoch: number; open: Txn | null }>();
-  /** Faults waiting for the next transactional commit / send (client appends are not hit: they are the world, not the engine). */
-  commitFault: CommitFault | null = null;
-  sendFault: string | null = null;
   /** Counters for the simulation's report and tests. */
   readonly counts = { commits: 0, aborts: 0, fenced: 0, inits: 0 };
 
@@ -96,11 +93,6 @@ export class FakeKafka {
   topicNames(): string[] { return [...this.topics.keys()]; }
 
   append(topic: string, messages: readonly Message[], txn: Txn | null): RecordMetadata {
-    if (this.sendFault !== null && txn !== null) {
-      const type = this.sendFault;
-      this.sendFault = null;
-      throw new FakeKafkaError(`simulated ${type}`, type);
-    }
     const p = this.partition(topic);
     const base = p.end;
     for (const m of messages) {
@@ -192,6 +184,11 @@ export class FakeKafka {
 /** One process's connections: producers, an admin and a reader; kill() is that process dying. */
 export class FakeClient implements KafkaWriter, RecordReader {
   private dead = false;
+  /** Faults waiting for this process's next transactional commit / send. */
+  commitFault: CommitFault | null = null;
+  /** Commits that go through before the commit fault strikes. */
+  commitFaultAfter = 0;
+  sendFault: string | null = null;
 
   constructor(readonly cluster: FakeKafka) {}
 
@@ -202,6 +199,14 @@ export class FakeClient implements KafkaWriter, RecordReader {
   }
 
   clients(): KafkaClients { return { writer: this, reader: this }; }
+
+  /** A send fault waiting: it fails this send (retriable), once. */
+  sendFails(): void {
+    if (this.sendFault === null) return;
+    const type = this.sendFault;
+    this.sendFault = null;
+    throw new FakeKafkaError(`simulated ${type}`, type);
+  }
 
   admin(): KafkaAdmin {
     return {
@@ -270,11 +275,13 @@ class FakeTransaction implements KafkaTransaction {
 
   async send(req: { topic: string; messages: Message[] }): Promise<RecordMetadata[]> {
     this.check();
+    this.c.sendFails();
     return [this.c.cluster.append(req.topic, req.messages, this.t)];
   }
 
   async sendBatch(req: ProducerBatch): Promise<RecordMetadata[]> {
     this.check();
+    this.c.sendFails();
     return (req.topicMessages ?? []).map((tm) => this.c.cluster.append(tm.topic, tm.messages, this.t));
   }
 
@@ -288,8 +295,8 @@ class FakeTransaction implements KafkaTransaction {
   async commit(): Promise<void> {
     this.check();
     const k = this.c.cluster;
-    const fault = k.commitFault;
-    k.commitFault = null;
+    let fault: CommitFault | null = null;
+    if (this.c.commitFault !== null && this.c.commitFaultAfter-- <= 0) { fault = this.c.commitFault; this.c.commitFault = null; }
     if (fault === 'fail') throw new FakeKafkaError('simulated: the commit request timed out before the coordinator took it', 'REQUEST_TIMED_OUT');
     if (fault === 'die') { this.c.kill(); this.c.alive(); }
     k.endTxn(this.t, 'committed');

@@ -61,6 +61,12 @@ export class KafkaWorld implements SimWorld {
     return this.engine.backend;
   }
 
+  /** The running engine's client (the faults are its process's). */
+  private current(): FakeClient {
+    if (this.engine === null) throw new Error('no engine is running');
+    return this.engine.client;
+  }
+
   async drop(): Promise<void> {
     this.engine?.client.kill();
     this.engine = null;
@@ -80,13 +86,16 @@ export class KafkaWorld implements SimWorld {
 
   async witness(): Promise<Backend> { return (await this.backend(join(this.dir, 'witness-cache'))).backend; }
 
-  async fault(kind: FaultKind, _rng: Prng, sb: SimBackend): Promise<boolean> {
+  async fault(kind: FaultKind, rng: Prng, sb: SimBackend): Promise<boolean> {
+    // a commit fault strikes the next transaction or the one after (a loop that splits one batch
+    // into two commits must not get away with it)
+    if (kind === 'commit-throws' || kind === 'commit-unknown' || kind === 'torn') this.current().commitFaultAfter = rng.int(0, 1);
     switch (kind) {
-      case 'commit-throws': this.cluster.commitFault = 'fail'; return true;
-      case 'commit-unknown': this.cluster.commitFault = 'unknown'; return true;
-      case 'torn': this.cluster.commitFault = 'die'; return true;
+      case 'commit-throws': this.current().commitFault = 'fail'; return true;
+      case 'commit-unknown': this.current().commitFault = 'unknown'; return true;
+      case 'torn': this.current().commitFault = 'die'; return true;
       // Kafka has no fsync of its own to fail: a broker that cannot reach its replicas refuses the send
-      case 'fsync': this.cluster.sendFault = 'NOT_ENOUGH_REPLICAS'; sb.snapshotFault = true; return true;
+      case 'fsync': this.current().sendFault = 'NOT_ENOUGH_REPLICAS'; sb.snapshotFault = true; return true;
       case 'second-engine': {
         // a second process starts on the market while the first runs: it takes the transactional id
         this.successor?.client.kill();
