@@ -175,6 +175,9 @@ export class FakeKafka {
     return { start: 0, end: this.partition(topic).lso };
   }
 
+  /** The current epoch of a transactional id (-1: never initialised). */
+  epochOf(id: string): number { return this.ids.get(id)?.epoch ?? -1; }
+
   /** Every record of a topic with what became of it (for tests). */
   dump(topic: string): { offset: number; control: boolean; state: TxnState | 'plain'; value: string | null }[] {
     return this.partition(topic).recs.map((r) => ({ offset: r.offset, control: r.control, state: r.txn?.state ?? 'plain', value: r.value?.toString('utf8') ?? null }));
@@ -188,6 +191,8 @@ export class FakeClient implements KafkaWriter, RecordReader {
   commitFault: CommitFault | null = null;
   /** Commits that go through before the commit fault strikes. */
   commitFaultAfter = 0;
+  /** Runs (once) when this client's next commit request is on its way: what the world does meanwhile. */
+  meanwhile: (() => Promise<void>) | null = null;
   sendFault: string | null = null;
 
   constructor(readonly cluster: FakeKafka) {}
@@ -293,12 +298,18 @@ class FakeTransaction implements KafkaTransaction {
   }
 
   async commit(): Promise<void> {
-    this.check();
+    this.c.alive();
     const k = this.c.cluster;
+    const meanwhile = this.c.meanwhile;
+    this.c.meanwhile = null;
+    await meanwhile?.();
     let fault: CommitFault | null = null;
     if (this.c.commitFault !== null && this.c.commitFaultAfter-- <= 0) { fault = this.c.commitFault; this.c.commitFault = null; }
+    // a request that never reached the coordinator (or a process that died before sending it)
+    // learns nothing, not even that its producer was fenced meanwhile
     if (fault === 'fail') throw new FakeKafkaError('simulated: the commit request timed out before the coordinator took it', 'REQUEST_TIMED_OUT');
     if (fault === 'die') { this.c.kill(); this.c.alive(); }
+    this.check();
     k.endTxn(this.t, 'committed');
     if (fault === 'unknown') throw new FakeKafkaError('simulated: the connection closed before the commit was confirmed', 'NETWORK_EXCEPTION');
     this.active = false;

@@ -23,12 +23,14 @@ export class KafkaWorld implements SimWorld {
   private readonly cfg: KafkaConfig;
   private engine: { client: FakeClient; backend: KafkaBackend } | null = null;
   /** A second engine that fenced the running one: the process that takes over. */
-  private successor: { client: FakeClient; backend: KafkaBackend } | null = null;
+  private successor: { client: FakeClient; backend: KafkaBackend; epoch: number } | null = null;
   private clientSide: KafkaBackend | null = null;
   private incarnation = 0;
   /** Takeovers, and the old engines that then stopped on the fence. */
   takeovers = 0;
   fencedStops = 0;
+  /** Successors fenced in turn by the old engine initialising the id again after a failed transaction, before they committed (D146). */
+  reclaimed = 0;
 
   constructor(private readonly dir: string, private readonly clock: () => number) {
     this.cfg = {
@@ -50,7 +52,17 @@ export class KafkaWorld implements SimWorld {
     return { client, backend };
   }
 
+  /** The successor lost the id to the old engine re-initialising it: it would stop on its first commit. */
+  private successorLost(): boolean {
+    if (this.successor === null || this.cluster.epochOf(this.cfg.transactionalId) === this.successor.epoch) return false;
+    this.successor.client.kill();
+    this.successor = null;
+    this.reclaimed++;
+    return true;
+  }
+
   async open(): Promise<Backend> {
+    this.successorLost();
     if (this.successor !== null) {
       this.engine = this.successor;
       this.successor = null;
@@ -99,8 +111,9 @@ export class KafkaWorld implements SimWorld {
       case 'second-engine': {
         // a second process starts on the market while the first runs: it takes the transactional id
         this.successor?.client.kill();
-        this.successor = await this.backend(join(this.dir, `engine-cache-${this.incarnation++}`));
-        await this.successor.backend.startEngine(null);
+        const next = await this.backend(join(this.dir, `engine-cache-${this.incarnation++}`));
+        await next.backend.startEngine(null);
+        this.successor = { ...next, epoch: this.cluster.epochOf(this.cfg.transactionalId) };
         this.takeovers++;
         return true;
       }
@@ -110,12 +123,13 @@ export class KafkaWorld implements SimWorld {
 
   expected(e: unknown): boolean {
     if (e instanceof ClientDead) return true;
-    if (e instanceof FencedError && this.successor !== null) { this.fencedStops++; return true; }
+    if (e instanceof FencedError && this.successor !== null && !this.successorLost()) { this.fencedStops++; return true; }
     return false;
   }
 
   finish(): string[] {
-    return this.successor === null ? [] : ['a second engine took the transactional id, but the first one never stopped on the fence'];
+    if (this.successorLost() || this.successor === null) return [];
+    return ['a second engine took the transactional id, but the first one never stopped on the fence'];
   }
 
   async close(): Promise<void> {

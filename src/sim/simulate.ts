@@ -50,7 +50,7 @@ export interface SimOptions {
   keepInput?: boolean;
 }
 
-export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number; takeovers?: number; fenced?: number }
+export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number; takeovers?: number; fenced?: number; reclaimed?: number }
 
 export interface SimResult {
   seed: number;
@@ -191,9 +191,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     if (exited !== null && (exited as { error: unknown }).error !== null) violations.push(`the loop failed while stopping: ${String((exited as { error: unknown }).error)}`);
     stats.snapshots = (await sb.listSnapshots()).length;
     stats.events = sb.durableSeq;
-    if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; }
     const witness = await world.witness();
     violations.push(...sb.violations, ...world.finish(), ...await checkRun({ backend: witness, recoverFrom: sb, live: l.state }));
+    if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; stats.reclaimed = world.reclaimed; }
     stateHash = fastStateHash(l.state);
     logHash = (await witness.lastCommitted()).hash;
     if (o.keepInput === true) input = (await allInput(witness)).map(execLine);

@@ -253,6 +253,7 @@ export class KafkaBackend implements Backend {
     if (this.now() - this.txs.lastTxAt < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
+      await this.beforeReset();
       await this.txs.run((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
     } catch (e) {
       if (e instanceof FencedError) throw e;
@@ -279,11 +280,25 @@ export class KafkaBackend implements Backend {
     let firstEventOffset = -1;
     await this.retry('committing a batch', async (attempt) => {
       if (attempt > 0) {
-        // the earlier attempt may or may not have committed: settle it, then look
+        // the earlier attempt may or may not have committed. Another engine may also have taken
+        // the market over meanwhile (the failed request could not tell): then the state topic
+        // holds a commit that is neither the base nor this batch, and taking the id back would
+        // fence the newer engine, so stop as fenced without initialising (D146)
+        const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
+          if (st === null) return base.position === null ? 'base' : 'other';
+          if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
+          if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+          return 'other';
+        };
+        const seen = await this.lastState();
+        if (ours(seen) === 'other') throw this.takenOver(seen);
+        // settle our own attempt (committed or aborted, never half), then look again
         await this.txs.reset();
         const st = await this.lastState();
-        if (st !== null && Number(st.position) >= Number(b.position)) {
-          this.log.warn({ position: b.position, seq: st.seq }, 'kafka: the batch had committed before the error; not sending it again');
+        const which = ours(st);
+        if (which === 'other') throw this.takenOver(st);
+        if (which === 'batch') {
+          this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
           return;
         }
       }
@@ -313,6 +328,23 @@ export class KafkaBackend implements Backend {
     if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
     this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
     this.requests.committed(b.position);
+  }
+
+  /**
+   * Before the id is initialised again after a failed transaction: if another engine committed
+   * after what this one knows, it took the market over, and initialising would fence it (D146).
+   */
+  private async beforeReset(): Promise<void> {
+    if (!this.txs.mustReset || this.known === null) return;
+    const st = await this.lastState();
+    if (st !== null && !(st.seq === this.known.seq && st.hash === this.known.hash && st.position === this.known.position)) throw this.takenOver(st);
+  }
+
+  /** Another engine committed after what this one knows: it took the market over. */
+  private takenOver(st: StateRecord | null): FencedError {
+    return new FencedError(this.cfg.transactionalId, new Error(
+      `the state topic ends at seq ${st?.seq ?? 0} (input position ${st?.position ?? 'none'}), written by another engine after seq ${this.known?.seq ?? 0}`,
+    ));
   }
 
   private async lastCommittedKnown(): Promise<Known> {
@@ -380,7 +412,10 @@ export class KafkaBackend implements Backend {
       if (last) offsets.push(await send(p, last(offsets)));
       return offsets;
     };
-    if (this.txs.engine) return this.txs.run((tx) => all(tx));
+    if (this.txs.engine) {
+      await this.beforeReset();
+      return this.txs.run((tx) => all(tx));
+    }
     return all(await this.plainProducer());
   };
 

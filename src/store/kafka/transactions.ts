@@ -18,6 +18,9 @@ export class EngineTransactions {
 
   get ready(): boolean { return this.tx !== null; }
 
+  /** The next transaction first initialises the id again (a transaction failed, or none yet). */
+  get mustReset(): boolean { return this.needsReset || this.tx === null; }
+
   /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
   async reset(): Promise<void> {
     if (this.tx !== null) {
