@@ -119,11 +119,12 @@ export class FakeKafka {
     }
   }
 
+  /** Beginning is the client's own state change: a fenced producer learns it at its first send or commit. */
   begin(id: string, epoch: number): Txn {
-    this.checkEpoch(id, epoch);
-    const s = this.ids.get(id)!;
-    if (s.open !== null) throw new FakeKafkaError('a transaction is already in progress', 'INVALID_TXN_STATE');
     const t: Txn = { id, epoch, state: 'open', offsets: new Map(), touched: new Map() };
+    const s = this.ids.get(id)!;
+    if (s.epoch !== epoch) return t;
+    if (s.open !== null) throw new FakeKafkaError('a transaction is already in progress', 'INVALID_TXN_STATE');
     s.open = t;
     return t;
   }

@@ -15,6 +15,7 @@ import type { Backend } from '../store/types.js';
 import { fastStateHash } from '../runtime/fast-hash.js';
 import { allInput, checkRun, execLine } from './checks.js';
 import { faultRng, type Fault } from './faults.js';
+import type { Prng } from '../runtime/prng.js';
 import { KafkaWorld } from './kafka-world.js';
 import { CrashSignal, SimBackend, SimIoError } from './sim-backend.js';
 import { SqliteWorld } from './sqlite-world.js';
@@ -50,7 +51,7 @@ export interface SimOptions {
   keepInput?: boolean;
 }
 
-export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number; takeovers?: number; fenced?: number; reclaimed?: number }
+export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number; takeovers?: number; fenced?: number }
 
 export interface SimResult {
   seed: number;
@@ -80,50 +81,93 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   let stateHash: string | null = null;
   let logHash: string | null = null;
   let input: string[] | undefined;
-  const sb = new SimBackend(await world.open());
-  sb.readWaitMs = world.readWaitMs;
   const opts: LoopOptions = {
     ...DEFAULT_LOOP, batchMax: 64, batchMs: 2, idleMs: 1, now: () => now,
     snapshotEveryEvents: 150, keepSnapshots: 3, log: silentLogger(),
   };
-  let loop: LoopLike | null = null;
-  let running: Promise<unknown> | null = null;
-  let exited: { error: unknown } | null = null;
 
-  const boot = async (): Promise<void> => {
+  /** One engine process: its scheduled store, its loop, and how the loop ended. */
+  interface Proc { sb: SimBackend; loop: LoopLike; running: Promise<void>; exited: { error: unknown } | null }
+  const start = async (sb: SimBackend): Promise<Proc> => {
     const r = await recover(sb, {});
     const l = factory(sb, r.state, r.lastHash, r.position, opts);
-    l.onBatch = (s) => sb.acknowledged(s.lastSeq);
-    exited = null;
-    loop = l;
-    running = l.run().then(() => { exited = { error: null }; }, (e: unknown) => { exited = { error: e }; });
+    l.onBatch = (st) => sb.acknowledged(st.lastSeq);
+    const p: Proc = { sb, loop: l, running: Promise.resolve(), exited: null };
+    p.running = l.run().then(() => { p.exited = { error: null }; }, (e: unknown) => { p.exited = { error: e }; });
+    return p;
   };
+  const first = new SimBackend(await world.open());
+  first.readWaitMs = world.readWaitMs;
+  await first.attach(first.inner);
+  let cur = await start(first);
+  /** Older engines still running after a second engine took the market over (Kafka): each must stop on the fence. */
+  const zombies: Proc[] = [];
 
   /** Waits until the loop parks in read (true) or ends (false); a hang is a violation. */
-  const parked = async (): Promise<boolean> => {
+  const parked = async (p: Proc = cur): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
     const hang = new Promise<'hang'>((resolve) => { timer = setTimeout(() => resolve('hang'), hangMs); });
-    const r = await Promise.race([sb.whenParked().then(() => 'parked' as const), running!.then(() => 'exited' as const), hang]);
+    const r = await Promise.race([p.sb.whenParked().then(() => 'parked' as const), p.running.then(() => 'exited' as const), hang]);
     clearTimeout(timer);
     if (r === 'hang') throw new HangError(`the loop neither read again nor stopped within ${hangMs} ms`);
     return r === 'parked';
   };
 
-  /** The process died (crash or fatal error): memory lost, the supervisor starts a new one. */
-  const restart = async (crash: boolean): Promise<void> => {
-    if (crash) { stats.crashes++; sb.kill(); }
-    await running;
-    const e = exited?.error;
+  const ended = (p: Proc, who: string): void => {
+    const e = p.exited?.error;
     if (e !== null && e !== undefined && !(e instanceof CrashSignal) && !(e instanceof SimIoError) && !world.expected(e)) {
-      violations.push(`the loop failed: ${(e as Error).message ?? String(e)}`);
+      violations.push(`${who} failed: ${(e as Error).message ?? String(e)}`);
     }
-    await world.drop(sb.tornLeft);
-    sb.tornLeft = false;
-    await sb.attach(await world.open());
-    stats.restarts++;
-    await boot();
   };
 
+  /** The process died (crash or fatal error): memory lost, the supervisor starts a new one. */
+  const restart = async (crash: boolean): Promise<void> => {
+    if (crash) { stats.crashes++; cur.sb.kill(); }
+    await cur.running;
+    ended(cur, 'the loop');
+    await world.drop(cur.sb.tornLeft);
+    cur.sb.tornLeft = false;
+    await cur.sb.attach(await world.open());
+    stats.restarts++;
+    cur = await start(cur.sb);
+  };
+
+  /** Older engines get their reads served too; one that ended must have stopped on the fence. */
+  const serveZombies = async (): Promise<void> => {
+    for (const z of [...zombies]) {
+      if (z.exited !== null) { ended(z, 'an engine that was taken over'); violations.push(...z.sb.violations); zombies.splice(zombies.indexOf(z), 1); continue; }
+      if (z.sb.isParked) await z.sb.serve();
+    }
+  };
+
+  /**
+   * A second engine takes the market over (Kafka): while the running engine's next transaction is
+   * on its way to commit, the newcomer initialises the transactional id (aborting that transaction),
+   * recovers, and commits what it reads; then the old engine's commit request fails without an
+   * answer (or is refused as fenced), and the old engine, still running, must stop on the fence.
+   */
+  const takeover = async (kw: KafkaWorld, rng: Prng): Promise<void> => {
+    const old = cur;
+    const client = kw.engineClient();
+    let reached!: () => void;
+    const atCommit = new Promise<'commit'>((resolve) => { reached = () => resolve('commit'); });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    client.meanwhile = async () => { reached(); await gate; };
+    const served = old.sb.serve();
+    const r = await Promise.race([atCommit, served.then(() => old.sb.whenParked()).then(() => 'parked' as const), old.running.then(() => 'exited' as const)]);
+    if (r !== 'commit') client.meanwhile = null;
+    const sb = new SimBackend(await kw.takeOver());
+    sb.readWaitMs = world.readWaitMs;
+    await sb.attach(sb.inner);
+    cur = await start(sb);
+    zombies.push(old);
+    if (await parked()) await cur.sb.serve();
+    if (r === 'commit') {
+      if (rng.chance(0.5)) { client.commitFault = 'fail'; client.commitFaultAfter = 0; }
+      release();
+    }
+  };
   const plans = planWorkload(o.seed, o.steps);
   const faultAt = new Map(o.faults.map((f) => [f.step, f.kind]));
   const sent: string[] = [];
@@ -132,8 +176,6 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   const append = async (raws: string[]): Promise<void> => { if (raws.length > 0) { await world.append(raws, now); stats.records += raws.length; } };
 
   try {
-    await sb.attach(sb.inner);
-    await boot();
     for (let step = 0; step < o.steps; step++) {
       if (!(await parked())) { await restart(false); await parked(); }
       const plan = plans[step]!;
@@ -141,7 +183,10 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
       const rng = faultRng(o.seed, step);
       now += plan.advanceMs;
       let crash = false;
-      if (kind !== undefined && !(await world.fault(kind, rng, sb, violations))) {
+      const sb = cur.sb;
+      if (kind === 'second-engine' && world instanceof KafkaWorld) {
+        await takeover(world, rng);
+      } else if (kind !== undefined && !(await world.fault(kind, rng, sb, violations))) {
         switch (kind) {
           case 'crash': crash = true; break;
           case 'commit-throws': case 'commit-unknown': case 'torn': sb.commitFault = kind; break;
@@ -172,34 +217,38 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         hour = Math.floor(now / HOUR);
         await append([JSON.stringify({ v: 1, id: `funding-${hour}`, type: 'FundingCycle', params: {} })]);
       }
-      if (crash) { await restart(true); continue; }
-      await sb.serve();
+      if (crash) { await restart(true); await serveZombies(); continue; }
+      if (await parked()) await cur.sb.serve();
+      await serveZombies();
     }
-    // drain: no more faults; the engine takes everything appended
+    // drain: no more faults; the engine takes everything appended, older engines stop on the fence
+    const sb = cur.sb;
     sb.commitFault = null; sb.snapshotFault = false; sb.emptyReads = 0; sb.trickleReads = 0; sb.rewind = 0;
     let idle = 0;
-    for (let guard = 0; idle < 3; guard++) {
-      if (guard > 100_000) throw new HangError('the engine does not drain its input');
+    for (let guard = 0; idle < 3 || zombies.length > 0; guard++) {
+      if (guard > 100_000) throw new HangError(zombies.length > 0 ? 'an engine that was taken over never stopped on the fence' : 'the engine does not drain its input');
       if (!(await parked())) { await restart(false); continue; }
-      const n = await sb.serve();
-      idle = n === 0 && sb.durablePosition === (await world.head()) ? idle + 1 : 0;
+      const n = await cur.sb.serve();
+      await serveZombies();
+      idle = n === 0 && cur.sb.durablePosition === (await world.head()) ? idle + 1 : 0;
     }
-    const l = loop as unknown as LoopLike;
+    const l = cur.loop;
     l.stop();
-    if (await parked()) await sb.serve();
-    await running;
-    if (exited !== null && (exited as { error: unknown }).error !== null) violations.push(`the loop failed while stopping: ${String((exited as { error: unknown }).error)}`);
-    stats.snapshots = (await sb.listSnapshots()).length;
-    stats.events = sb.durableSeq;
+    if (await parked()) await cur.sb.serve();
+    await cur.running;
+    if (cur.exited !== null && cur.exited.error !== null) violations.push(`the loop failed while stopping: ${String(cur.exited.error)}`);
+    stats.snapshots = (await cur.sb.listSnapshots()).length;
+    stats.events = cur.sb.durableSeq;
     const witness = await world.witness();
-    violations.push(...sb.violations, ...world.finish(), ...await checkRun({ backend: witness, recoverFrom: sb, live: l.state }));
-    if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; stats.reclaimed = world.reclaimed; }
+    violations.push(...cur.sb.violations, ...world.finish(), ...await checkRun({ backend: witness, recoverFrom: cur.sb, live: l.state }));
+    if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; }
     stateHash = fastStateHash(l.state);
     logHash = (await witness.lastCommitted()).hash;
     if (o.keepInput === true) input = (await allInput(witness)).map(execLine);
   } catch (e) {
-    violations.push(...sb.violations, e instanceof HangError ? `hang: ${e.message}` : `the simulation stopped: ${(e as Error).stack ?? String(e)}`);
-    sb.kill();
+    violations.push(...cur.sb.violations, e instanceof HangError ? `hang: ${e.message}` : `the simulation stopped: ${(e as Error).stack ?? String(e)}`);
+    cur.sb.kill();
+    for (const z of zombies) z.sb.kill();
   } finally {
     await world.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -37,7 +37,7 @@ function decide(e: Engine, recs: InputRecord[]): CommitBatch {
   return { events, failed, position: recs[recs.length - 1]!.position, clock: { price_ts: e.state.price_ts }, summary: '{}' };
 }
 
-async function world(): Promise<{ k: FakeKafka; open: (name: string) => Promise<{ b: KafkaBackend; client: ReturnType<FakeKafka['client']> }>; done: () => void }> {
+async function world(): Promise<{ k: FakeKafka; open: (name: string, fenceCheckMs?: number) => Promise<{ b: KafkaBackend; client: ReturnType<FakeKafka['client']> }>; done: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-takeover-'));
   const k = new FakeKafka();
   k.clock = 1_732_492_800_000;
@@ -45,9 +45,11 @@ async function world(): Promise<{ k: FakeKafka; open: (name: string) => Promise<
   k.createTopics(TOPIC_ROLES.map((r) => cfg.topics[r]));
   return {
     k,
-    open: async (name) => {
+    open: async (name, fenceCheckMs) => {
       const client = k.client();
-      const b = await KafkaBackend.open({ ...cfg, cacheDir: join(dir, name) }, { log: silentLogger(), clients: client.clients(), backoff: { initialMs: 1, maxMs: 1 } });
+      const b = await KafkaBackend.open({ ...cfg, cacheDir: join(dir, name) }, {
+        log: silentLogger(), clients: client.clients(), backoff: { initialMs: 1, maxMs: 1 }, ...(fenceCheckMs === undefined ? {} : { fenceCheckMs }),
+      });
       return { b, client };
     },
     done: () => rmSync(dir, { recursive: true, force: true }),
@@ -86,6 +88,45 @@ test('an engine whose commit timed out while a newer engine took over and commit
     assert.notEqual(before, null);
     const after = await writer.lastCommitted();
     assert.deepEqual(after, before, 'the fenced engine wrote nothing');
+    const events = await writer.readEvents(1, 100);
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seq stays gapless with no repeats');
+  } finally {
+    w.done();
+  }
+});
+
+test('an engine whose fencing check failed without an answer while a newer engine took over stops as fenced at its next commit', async () => {
+  // found by relayer sim (seed 1, --backend kafka): the next commit initialised the id again
+  // straight away, fenced the newer engine and wrote seqs it had already written
+  const w = await world();
+  try {
+    const writer = (await w.open('client')).b;
+    await writer.append(['{"v":1,"id":"genesis","type":"InitPool","params":{}}']);
+    const a = await w.open('a', 0);
+    await a.b.startEngine(null);
+    await a.b.lastCommitted();
+    const ea: Engine = { state: emptyState(), chain: new ChainWriter(GENESIS_HASH) };
+    const genesis = await a.b.read(null, 100, 0);
+    await a.b.commit(decide(ea, genesis));
+    // A idles: its read checks the fence with a transaction; while that commit is on the way,
+    // three records arrive and B takes over and commits them; A's commit request times out
+    let input: Awaited<ReturnType<KafkaBackend['read']>> = [];
+    a.client.meanwhile = async () => {
+      await writer.append(['not json 1', 'not json 2', 'not json 3']);
+      input = await writer.read(genesis[0]!.position, 100, 0);
+      const b = await w.open('b');
+      await b.b.startEngine(null);
+      await b.b.lastCommitted();
+      const eb: Engine = { state: emptyState(), chain: new ChainWriter(GENESIS_HASH) };
+      decide(eb, genesis);
+      await b.b.commit(decide(eb, input));
+    };
+    a.client.commitFault = 'fail';
+    assert.deepEqual(await a.b.read(genesis[0]!.position, 100, 1), []);
+    const before = await writer.lastCommitted();
+    assert.equal(before.position, input[2]!.position);
+    await assert.rejects(() => a.b.commit(decide(ea, input.slice(0, 1))), FencedError);
+    assert.deepEqual(await writer.lastCommitted(), before, 'the fenced engine wrote nothing');
     const events = await writer.readEvents(1, 100);
     assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seq stays gapless with no repeats');
   } finally {

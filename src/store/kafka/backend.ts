@@ -279,27 +279,29 @@ export class KafkaBackend implements Backend {
     const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
     let firstEventOffset = -1;
     await this.retry('committing a batch', async (attempt) => {
-      if (attempt > 0) {
-        // the earlier attempt may or may not have committed. Another engine may also have taken
-        // the market over meanwhile (the failed request could not tell): then the state topic
-        // holds a commit that is neither the base nor this batch, and taking the id back would
-        // fence the newer engine, so stop as fenced without initialising (D146)
+      if (attempt > 0 || this.txs.mustReset) {
+        // The id is about to be initialised again: an earlier attempt (or transaction) failed, so
+        // it may or may not have committed. Another engine may also have taken the market over
+        // meanwhile (a failed request cannot tell): then the state topic holds a commit that is
+        // neither the base nor this batch, and initialising would fence the newer engine, so stop
+        // as fenced without it. The same batch (same input, same bytes) committed by whichever
+        // engine is landed (D146).
         const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
           if (st === null) return base.position === null ? 'base' : 'other';
-          if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
           if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+          if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
           return 'other';
         };
-        const seen = await this.lastState();
-        if (ours(seen) === 'other') throw this.takenOver(seen);
-        // settle our own attempt (committed or aborted, never half), then look again
-        await this.txs.reset();
-        const st = await this.lastState();
-        const which = ours(st);
-        if (which === 'other') throw this.takenOver(st);
-        if (which === 'batch') {
-          this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
-          return;
+        for (const settle of [false, true]) {
+          // settle: our own attempt committed or aborted, never half, then look again
+          if (settle) await this.txs.reset();
+          const st = await this.lastState();
+          const which = ours(st);
+          if (which === 'other') throw this.takenOver(st);
+          if (which === 'batch') {
+            this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
+            return;
+          }
         }
       }
       firstEventOffset = await this.txs.run(async (tx) => {

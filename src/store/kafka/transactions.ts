@@ -52,7 +52,14 @@ export class EngineTransactions {
       if (!this.engine) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
       await this.reset();
     }
-    const tx = await this.tx!.transaction();
+    let tx: KafkaTransaction;
+    try {
+      tx = await this.tx!.transaction();
+    } catch (e) {
+      if (isFenced(e)) throw new FencedError(this.transactionalId, e);
+      this.needsReset = true;
+      throw e;
+    }
     try {
       const r = await fn(tx);
       await tx.commit();
