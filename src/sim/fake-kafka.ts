@@ -200,6 +200,8 @@ export class FakeClient implements KafkaWriter, RecordReader {
 
   kill(): void { this.dead = true; }
 
+  get isDead(): boolean { return this.dead; }
+
   alive(): void {
     if (this.dead) throw new ClientDead('the process holding this Kafka client died');
   }

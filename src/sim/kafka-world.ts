@@ -25,6 +25,8 @@ export class KafkaWorld implements SimWorld {
   /** Engines taken over: still running until they stop on the fence (their clients die with the world). */
   private readonly older: FakeClient[] = [];
   private clientSide: KafkaBackend | null = null;
+  /** Each engine process's client, by its backend. */
+  private readonly clientOf = new Map<Backend, FakeClient>();
   private incarnation = 0;
   /** Takeovers by a second engine, and engines that then stopped on the fence. */
   takeovers = 0;
@@ -53,6 +55,7 @@ export class KafkaWorld implements SimWorld {
   /** A new engine process: its own client; initialising the transactional id fences any older one. */
   async open(): Promise<Backend> {
     this.engine = await this.backend(join(this.dir, `engine-cache-${this.incarnation++}`));
+    this.clientOf.set(this.engine.backend, this.engine.client);
     await this.engine.backend.startEngine(null);
     return this.engine.backend;
   }
@@ -102,6 +105,8 @@ export class KafkaWorld implements SimWorld {
       default: return false; // second-engine: the driver's takeover
     }
   }
+
+  isDead(b: Backend): boolean { return this.clientOf.get(b)?.isDead ?? false; }
 
   /** A process that died, or an engine fenced after a takeover (either the old one, or a newer one an older reclaimed the id from). */
   expected(e: unknown): boolean {

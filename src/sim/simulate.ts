@@ -135,6 +135,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   /** Older engines get their reads served too; one that ended must have stopped on the fence. */
   const serveZombies = async (): Promise<void> => {
     for (const z of [...zombies]) {
+      if (z.exited === null && world.isDead(z.sb.inner)) { z.sb.kill(); await z.running; }
+      // busy (a retry waits on a real timer): let it reach its next read or end
+      if (z.exited === null && !z.sb.isParked) await parked(z);
       if (z.exited !== null) { ended(z, 'an engine that was taken over'); violations.push(...z.sb.violations); zombies.splice(zombies.indexOf(z), 1); continue; }
       if (z.sb.isParked) await z.sb.serve();
     }
@@ -163,10 +166,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     cur = await start(sb);
     zombies.push(old);
     if (await parked()) await cur.sb.serve();
-    if (r === 'commit') {
-      if (rng.chance(0.5)) { client.commitFault = 'fail'; client.commitFaultAfter = 0; }
-      release();
-    }
+    if (r === 'commit' && rng.chance(0.5)) { client.commitFault = 'fail'; client.commitFaultAfter = 0; }
+    // always: a commit that reached the hook after the race was decided waits here too
+    release();
   };
   const plans = planWorkload(o.seed, o.steps);
   const faultAt = new Map(o.faults.map((f) => [f.step, f.kind]));
@@ -178,6 +180,8 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   try {
     for (let step = 0; step < o.steps; step++) {
       if (!(await parked())) { await restart(false); await parked(); }
+      // a process that died inside a commit it had left running: its loop waits in a read, a ghost
+      if (world.isDead(cur.sb.inner)) { await restart(true); await parked(); }
       const plan = plans[step]!;
       const kind = faultAt.get(step);
       const rng = faultRng(o.seed, step);
@@ -228,6 +232,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     for (let guard = 0; idle < 3 || zombies.length > 0; guard++) {
       if (guard > 100_000) throw new HangError(zombies.length > 0 ? 'an engine that was taken over never stopped on the fence' : 'the engine does not drain its input');
       if (!(await parked())) { await restart(false); continue; }
+      if (world.isDead(cur.sb.inner)) { await restart(true); continue; }
       const n = await cur.sb.serve();
       await serveZombies();
       idle = n === 0 && cur.sb.durablePosition === (await world.head()) ? idle + 1 : 0;

@@ -57,6 +57,8 @@ export class SqliteWorld implements SimWorld {
     return true;
   }
 
+  isDead(): boolean { return false; }
+
   expected(): boolean { return false; }
 
   finish(): string[] { return []; }

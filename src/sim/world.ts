@@ -27,6 +27,8 @@ export interface SimWorld {
   witness(): Promise<Backend>;
   /** Realises a fault this backend has its own form of; false leaves it to the driver. */
   fault(kind: FaultKind, rng: Prng, sb: SimBackend, violations: string[]): Promise<boolean>;
+  /** The process holding this store died (its loop may still wait in a read, a ghost): kill it. */
+  isDead(b: Backend): boolean;
   /** An error ending the engine that the faults explain (not a violation). */
   expected(e: unknown): boolean;
   /** After the run: what the world itself finds wrong (a takeover that never took). */

@@ -287,7 +287,7 @@ export class KafkaBackend implements Backend {
         // as fenced without it. The same batch (same input, same bytes) committed by whichever
         // engine is landed (D146).
         const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
-          if (st === null) return base.position === null ? 'base' : 'other';
+          if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
           if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
           if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
           return 'other';
