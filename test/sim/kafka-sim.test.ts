@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeKafka, FakeKafkaError } from '../../src/sim/fake-kafka.js';
-import { DEFAULT_FAULTS, planFaults } from '../../src/sim/faults.js';
+import { DEFAULT_FAULTS, parseSchedule, planFaults } from '../../src/sim/faults.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { backendOf } from '../../src/sim/campaign.js';
 import { isFenced } from '../../src/store/kafka/client.js';
@@ -116,6 +116,17 @@ test('a second engine on the market fences the first: it stops without writing, 
   assert.equal(takeovers, 9);
   // a takeover followed by a crash of the old engine is not a fenced stop; every other one is
   assert.ok(fenced >= 6, `only ${fenced} fenced stops`);
+});
+
+test('D146 (found by relayer sim): takeovers racing a failed transaction never write a seq twice', async () => {
+  // the shrunk schedules that failed: an engine taken over re-initialised the id after a failed
+  // commit or fencing check and wrote the newer engine's seqs again (seeds 1 and 7), or looked at
+  // the state topic before initialising and sent after it (seed 383, two takeovers)
+  for (const [seed, schedule] of [[1, '121:second-engine'], [7, '34:second-engine'], [383, '36:second-engine,50:burst,51:second-engine']] as const) {
+    const r = await simulate({ seed, steps: 200, faults: parseSchedule(schedule), backend: 'kafka' });
+    assert.deepEqual(r.violations, [], `seed ${seed} ${schedule}`);
+    assert.ok((r.stats.takeovers ?? 0) >= 1);
+  }
 });
 
 test('the same seed and schedule replay the same Kafka-backend run, event for event', async () => {

@@ -279,20 +279,21 @@ export class KafkaBackend implements Backend {
     const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
     let firstEventOffset = -1;
     await this.retry('committing a batch', async (attempt) => {
-      if (attempt > 0 || this.txs.mustReset) {
-        // The id is about to be initialised again: an earlier attempt (or transaction) failed, so
-        // it may or may not have committed. Another engine may also have taken the market over
-        // meanwhile (a failed request cannot tell): then the state topic holds a commit that is
-        // neither the base nor this batch, and initialising would fence the newer engine, so stop
-        // as fenced without it. The same batch (same input, same bytes) committed by whichever
-        // engine is landed (D146).
+      const mustInit = attempt > 0 || this.txs.mustReset;
+      if (mustInit || this.txs.initialisedSinceCheck) {
+        // The id is about to be initialised again (an earlier attempt or transaction failed, so it
+        // may or may not have committed), or was since the state topic was last looked at. Another
+        // engine may have taken the market over meanwhile (a failed request cannot tell): then the
+        // state topic holds a commit that is neither the base nor this batch; initialising would
+        // fence the newer engine and sending would write its seqs again, so stop as fenced. The
+        // same batch (same input, same bytes) committed by whichever engine is landed (D146).
         const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
           if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
           if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
           if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
           return 'other';
         };
-        for (const settle of [false, true]) {
+        for (const settle of mustInit ? [false, true] : [false]) {
           // settle: our own attempt committed or aborted, never half, then look again
           if (settle) await this.txs.reset();
           const st = await this.lastState();
@@ -303,6 +304,8 @@ export class KafkaBackend implements Backend {
             return;
           }
         }
+        // looked after the last initialisation: anyone taking the id from here on fences this engine
+        this.txs.initialisedSinceCheck = false;
       }
       firstEventOffset = await this.txs.run(async (tx) => {
         const groups = split(events, this.maxRequestBytes);

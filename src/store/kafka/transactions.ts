@@ -13,6 +13,11 @@ export class EngineTransactions {
   engine = false;
   /** When the last transaction committed (the backend's clock): an idle engine checks fencing after a while. */
   lastTxAt = 0;
+  /**
+   * The id was initialised since the backend last checked the state topic: whatever another engine
+   * committed before that initialisation is only visible there (the backend clears it, D146).
+   */
+  initialisedSinceCheck = false;
 
   constructor(private readonly writer: KafkaWriter, readonly transactionalId: string, private readonly now: () => number) {}
 
@@ -43,6 +48,7 @@ export class EngineTransactions {
     }
     this.tx = p;
     this.needsReset = false;
+    this.initialisedSinceCheck = true;
     this.lastTxAt = this.now();
   }
 
