@@ -72,6 +72,8 @@ export class FakeKafka {
   private readonly topics = new Map<string, Partition>();
   private readonly groups = new Map<string, Map<string, number>>();
   private readonly ids = new Map<string, { epoch: number; open: Txn | null }>();
+  /** Committed group offsets that moved back (Kafka allows it; the engine's never should). */
+  readonly offsetsBack: string[] = [];
   /** Counters for the simulation's report and tests. */
   readonly counts = { commits: 0, aborts: 0, fenced: 0, inits: 0 };
 
@@ -140,7 +142,11 @@ export class FakeKafka {
     if (outcome === 'committed') {
       for (const [g, offs] of t.offsets) {
         const cur = this.groups.get(g) ?? new Map<string, number>();
-        for (const [topic, o] of offs) cur.set(topic, o);
+        for (const [topic, o] of offs) {
+          const was = cur.get(topic);
+          if (was !== undefined && o < was) this.offsetsBack.push(`group ${g} on ${topic}: ${was} → ${o} (epoch ${t.epoch})`);
+          cur.set(topic, o);
+        }
         this.groups.set(g, cur);
       }
       this.counts.commits++;

@@ -115,7 +115,15 @@ export class KafkaWorld implements SimWorld {
     return false;
   }
 
-  finish(): string[] { return []; }
+  /** The engine group's offset never moved back and agrees with the last state record (D146). */
+  async finish(): Promise<string[]> {
+    const w = (await this.backend(join(this.dir, 'finish-cache'))).backend;
+    const st = await w.lastState();
+    const group = await w.groupOffset();
+    const bad = this.cluster.offsetsBack.slice(0, 3).map((x) => `a transaction moved the engine's input offset back: ${x}`);
+    if (st !== null && group !== Number(st.position) + 1) bad.push(`the engine group's offset is ${group}, but the last state record consumed position ${st.position}`);
+    return bad;
+  }
 
   async close(): Promise<void> {
     this.engine?.client.kill();

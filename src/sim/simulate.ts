@@ -245,7 +245,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     stats.snapshots = (await cur.sb.listSnapshots()).length;
     stats.events = cur.sb.durableSeq;
     const witness = await world.witness();
-    violations.push(...cur.sb.violations, ...world.finish(), ...await checkRun({ backend: witness, recoverFrom: cur.sb, live: l.state }));
+    violations.push(...cur.sb.violations, ...await world.finish(), ...await checkRun({ backend: witness, recoverFrom: cur.sb, live: l.state }));
     if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; }
     stateHash = fastStateHash(l.state);
     logHash = (await witness.lastCommitted()).hash;

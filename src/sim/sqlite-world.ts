@@ -61,7 +61,7 @@ export class SqliteWorld implements SimWorld {
 
   expected(): boolean { return false; }
 
-  finish(): string[] { return []; }
+  async finish(): Promise<string[]> { return []; }
 
   async close(): Promise<void> {
     try { this.store?.close(); } catch { /* already closed */ }

@@ -31,7 +31,7 @@ export interface SimWorld {
   isDead(b: Backend): boolean;
   /** An error ending the engine that the faults explain (not a violation). */
   expected(e: unknown): boolean;
-  /** After the run: what the world itself finds wrong (a takeover that never took). */
-  finish(): string[];
+  /** After the run: what the world itself finds wrong (Kafka: a group offset the state topic disagrees with). */
+  finish(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -119,10 +119,15 @@ test('a second engine on the market fences the first: it stops without writing, 
 });
 
 test('D146 (found by relayer sim): takeovers racing a failed transaction never write a seq twice', async () => {
-  // the shrunk schedules that failed: an engine taken over re-initialised the id after a failed
-  // commit or fencing check and wrote the newer engine's seqs again (seeds 1 and 7), or looked at
-  // the state topic before initialising and sent after it (seed 383, two takeovers)
-  for (const [seed, schedule] of [[1, '121:second-engine'], [7, '34:second-engine'], [383, '36:second-engine,50:burst,51:second-engine']] as const) {
+  // the schedules that failed: an engine taken over re-initialised the id after a failed commit or
+  // fencing check and wrote the newer engine's seqs again (seeds 1 and 7), or looked at the state
+  // topic before initialising and sent after it (seed 383, two takeovers), or by the same race in
+  // a fencing check moved the group's input offset back behind the newer engine's commit (seed
+  // 196: the next engine waited 10 s at start)
+  for (const [seed, schedule] of [
+    [1, '121:second-engine'], [7, '34:second-engine'], [383, '36:second-engine,50:burst,51:second-engine'],
+    [196, '8:commit-throws,9:burst,48:redeliver,70:commit-throws,83:snapshot-corrupt,86:delay,126:commit-throws,139:snapshot-corrupt,195:second-engine,198:crash'],
+  ] as const) {
     const r = await simulate({ seed, steps: 200, faults: parseSchedule(schedule), backend: 'kafka' });
     assert.deepEqual(r.violations, [], `seed ${seed} ${schedule}`);
     assert.ok((r.stats.takeovers ?? 0) >= 1);

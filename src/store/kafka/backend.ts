@@ -253,7 +253,7 @@ export class KafkaBackend implements Backend {
     if (this.now() - this.txs.lastTxAt < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
-      await this.beforeReset();
+      await this.takeIdSafely();
       await this.txs.run((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
     } catch (e) {
       if (e instanceof FencedError) throw e;
@@ -336,13 +336,26 @@ export class KafkaBackend implements Backend {
   }
 
   /**
-   * Before the id is initialised again after a failed transaction: if another engine committed
-   * after what this one knows, it took the market over, and initialising would fence it (D146).
+   * Before a transaction that is not a batch (a fencing check, snapshots): initialise the id again
+   * if a transaction failed, looking at the state topic before (if another engine committed after
+   * what this one knows, it took the market over, and initialising would fence it) and after (a
+   * commit that landed in between would otherwise be followed by this engine's stale offsets) (D146).
    */
-  private async beforeReset(): Promise<void> {
-    if (!this.txs.mustReset || this.known === null) return;
-    const st = await this.lastState();
-    if (st !== null && !(st.seq === this.known.seq && st.hash === this.known.hash && st.position === this.known.position)) throw this.takenOver(st);
+  private async takeIdSafely(): Promise<void> {
+    const known = this.known;
+    const look = async (): Promise<void> => {
+      if (known === null) return;
+      const st = await this.lastState();
+      if (st !== null && !(st.seq === known.seq && st.hash === known.hash && st.position === known.position)) throw this.takenOver(st);
+    };
+    if (this.txs.mustReset) {
+      await look();
+      await this.txs.reset();
+    }
+    if (this.txs.initialisedSinceCheck) {
+      await look();
+      this.txs.initialisedSinceCheck = false;
+    }
   }
 
   /** Another engine committed after what this one knows: it took the market over. */
@@ -418,7 +431,7 @@ export class KafkaBackend implements Backend {
       return offsets;
     };
     if (this.txs.engine) {
-      await this.beforeReset();
+      await this.takeIdSafely();
       return this.txs.run((tx) => all(tx));
     }
     return all(await this.plainProducer());
