@@ -369,13 +369,14 @@ export const benchCommand = program.command('bench')
 program.enablePositionalOptions();
 const simCmd = program.command('sim').enablePositionalOptions()
   .description('deterministic simulation: seeded schedules of crashes and faults over the real loop and store, invariants checked')
+  .option('--backend <name>', 'sqlite, kafka (the Kafka backend over an in-process stand-in), or both: odd seeds sqlite, even kafka (default)')
   .option('--seed <n>', 'one seed (default 1)').option('--seeds <a..b>', 'a range of seeds, e.g. 1..1000')
-  .option('--steps <n>', 'engine steps per seed (default 200)').option('--faults <list>', `fault kinds, comma-separated, or all / none (default: all but redeliver)`)
+  .option('--steps <n>', 'engine steps per seed (default 200)').option('--faults <list>', `fault kinds, comma-separated, or all / none (default: all)`)
   .option('--schedule <list>', 'replay exactly these faults, step:kind,… (printed by a failure)').option('--jobs <n>', 'worker threads (default 1)')
   .option('--fsync', 'keep SQLite fsync on (slower; a simulated crash never loses the OS cache)').option('--no-shrink', 'report a failure without shrinking it')
   .option('--tmp <dir>', 'where the temp stores go (RELAYER_SIM_TMP; default the OS temp dir)')
   .option('--json', 'one JSON line per seed and a summary line')
-  .addHelpText('after', examples('relayer sim --seeds 1..1000 --jobs 2', 'relayer sim --seed 17 --faults crash,torn,snapshot-corrupt', "relayer sim --seed 4 --steps 120 --schedule '99:commit-unknown'", 'relayer sim fuzz --inputs 1000000'))
+  .addHelpText('after', examples('relayer sim --seeds 1..1000 --jobs 2', 'relayer sim --backend kafka --seeds 1..50', 'relayer sim --seed 17 --faults crash,torn,snapshot-corrupt', "relayer sim --seed 4 --steps 120 --schedule '99:commit-unknown'", 'relayer sim fuzz --inputs 1000000'))
   .action(async (opts) => {
     const { sim } = await import('./commands/sim.js');
     await sim(opts);

@@ -4,12 +4,13 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CliError, usage } from '../errors.js';
 import { progressBar } from '../runtime/progress.js';
-import { runCampaign, type SeedReport } from '../sim/campaign.js';
+import { runCampaign, type BackendChoice, type SeedReport } from '../sim/campaign.js';
 import { DEFAULT_FAULTS, parseFaultList, parseSchedule, type Fault, type FaultKind } from '../sim/faults.js';
 import { fuzzCampaign } from '../sim/fuzz/campaign.js';
+import { BACKENDS } from '../sim/world.js';
 import { printJson } from './print.js';
 
-export interface SimCliOptions { seed?: string; seeds?: string; steps?: string; faults?: string; schedule?: string; json?: boolean; fsync?: boolean; shrink?: boolean; jobs?: string; tmp?: string }
+export interface SimCliOptions { backend?: string; seed?: string; seeds?: string; steps?: string; faults?: string; schedule?: string; json?: boolean; fsync?: boolean; shrink?: boolean; jobs?: string; tmp?: string }
 
 const int = (name: string, min: number) => z.string().regex(/^\d+$/, `--${name} must be a whole number`).transform(Number).refine((n) => n >= min, `--${name} must be at least ${min}`);
 
@@ -31,6 +32,8 @@ function seedRange(opts: { seed?: string; seeds?: string }): number[] {
 
 export async function sim(opts: SimCliOptions): Promise<void> {
   const seeds = seedRange(opts);
+  const backend = opts.backend ?? 'both';
+  if (backend !== 'both' && !(BACKENDS as readonly string[]).includes(backend)) throw usage(`--backend must be sqlite, kafka or both, not ${JSON.stringify(backend)}`);
   const steps = parse(int('steps', 1), opts.steps ?? '200');
   const jobs = parse(int('jobs', 1), opts.jobs ?? '1');
   let kinds: readonly FaultKind[];
@@ -46,13 +49,13 @@ export async function sim(opts: SimCliOptions): Promise<void> {
   let done = 0;
   let failed = 0;
   const t0 = performance.now();
-  await runCampaign({ seeds, steps, kinds, ...(schedule === undefined ? {} : { schedule }), shrink: opts.shrink !== false, fsync: opts.fsync === true, jobs, ...(tmp === undefined ? {} : { tmp }) }, (r) => {
+  await runCampaign({ seeds, steps, kinds, backend: backend as BackendChoice, ...(schedule === undefined ? {} : { schedule }), shrink: opts.shrink !== false, fsync: opts.fsync === true, jobs, ...(tmp === undefined ? {} : { tmp }) }, (r) => {
     done++;
     if (!r.ok) failed++;
     bar.update(done, seeds.length);
     if (opts.json) printJson(r);
     else if (!r.ok) { bar.stop(); printFailure(r); }
-    else if (seeds.length === 1) process.stdout.write(`seed ${r.seed}: ok (${r.stats.records} records, ${r.stats.events} events, ${r.stats.restarts} restarts, faults ${r.faults || 'none'}) in ${r.ms} ms\n`);
+    else if (seeds.length === 1) process.stdout.write(`seed ${r.seed} (${r.backend}): ok (${r.stats.records} records, ${r.stats.events} events, ${r.stats.restarts} restarts, faults ${r.faults || 'none'}) in ${r.ms} ms\n`);
   });
   bar.stop();
   const ms = Math.round(performance.now() - t0);
@@ -63,7 +66,7 @@ export async function sim(opts: SimCliOptions): Promise<void> {
 
 /** What a failing seed prints: the seed, its schedule shrunk, every violation, the replay command. */
 export function failureText(r: SeedReport): string {
-  let out = `\nseed ${r.seed} FAILED (faults ${r.faults || 'none'}; shrunk to ${r.shrunk || 'no faults'})\n`;
+  let out = `\nseed ${r.seed} (${r.backend}) FAILED (faults ${r.faults || 'none'}; shrunk to ${r.shrunk || 'no faults'})\n`;
   for (const v of r.violations) out += `  - ${v}\n`;
   return `${out}  replay: ${r.replay}\n`;
 }

@@ -34,6 +34,8 @@ export interface LoopOptions {
    */
   snapshotter?: SnapshotWriter;
   log: Logger;
+  /** The clock that closes a batch by time (default Date.now; the simulation's is simulated, D143). */
+  now?: () => number;
 }
 
 export const DEFAULT_LOOP: Omit<LoopOptions, 'log'> = {
@@ -87,6 +89,7 @@ export class EngineLoop {
 
   async run(): Promise<StopReason> {
     const { batchMax, batchMs, idleMs } = this.opts;
+    const now = this.opts.now ?? Date.now;
     const pipelined = this.backend.commitHeads !== undefined;
     let shutdown = false;
     let inflight: Promise<void> | null = null;
@@ -98,7 +101,7 @@ export class EngineLoop {
           if (inflight !== null) { const p = inflight; inflight = null; await p; }
           continue;
         }
-        const started = Date.now();
+        const started = now();
         const heads: string[] = [];
         const cmds: string[] = [];
         const events: StoredEvent[] = [];
@@ -131,7 +134,7 @@ export class EngineLoop {
             count++;
             if (shutdown) break;
           }
-          if (shutdown || count >= batchMax || Date.now() - started >= batchMs) break;
+          if (shutdown || count >= batchMax || now() - started >= batchMs) break;
           recs = await this.backend.read(this.position, batchMax - count, 0);
           if (recs.length === 0) break;
         }

@@ -4,11 +4,22 @@ import { Worker } from 'node:worker_threads';
 import { formatSchedule, planFaults, type Fault, type FaultKind } from './faults.js';
 import { shrink } from './shrink.js';
 import { simulate, type LoopFactory, type SimStats } from './simulate.js';
+import type { BackendKind } from './world.js';
+
+/** `both` alternates by seed (D142): odd seeds on SQLite, even seeds on the Kafka backend. */
+export type BackendChoice = BackendKind | 'both';
+
+export function backendOf(seed: number, choice: BackendChoice): BackendKind {
+  if (choice !== 'both') return choice;
+  return seed % 2 === 0 ? 'kafka' : 'sqlite';
+}
 
 export interface CampaignOptions {
   seeds: number[];
   steps: number;
   kinds: readonly FaultKind[];
+  /** Default both. */
+  backend?: BackendChoice;
   /** An explicit schedule (replay): used instead of the seed's own. */
   schedule?: Fault[];
   shrink: boolean;
@@ -20,6 +31,7 @@ export interface CampaignOptions {
 
 export interface SeedReport {
   seed: number;
+  backend: BackendKind;
   ok: boolean;
   ms: number;
   faults: string;
@@ -30,22 +42,23 @@ export interface SeedReport {
   replay?: string;
 }
 
-export function replayCommand(seed: number, steps: number, schedule: string): string {
-  return `relayer sim --seed ${seed} --steps ${steps} --schedule '${schedule}'`;
+export function replayCommand(seed: number, steps: number, schedule: string, backend: BackendKind = 'sqlite'): string {
+  return `relayer sim --backend ${backend} --seed ${seed} --steps ${steps} --schedule '${schedule}'`;
 }
 
 export async function runSeed(seed: number, o: Omit<CampaignOptions, 'seeds' | 'jobs'>): Promise<SeedReport> {
   const faults = o.schedule ?? planFaults(seed, o.steps, o.kinds);
-  const opts = { seed, steps: o.steps, faults, fsync: o.fsync, ...(o.tmp === undefined ? {} : { tmp: o.tmp }), ...(o.loop === undefined ? {} : { loop: o.loop }) };
+  const backend = backendOf(seed, o.backend ?? 'both');
+  const opts = { seed, steps: o.steps, faults, backend, fsync: o.fsync, ...(o.tmp === undefined ? {} : { tmp: o.tmp }), ...(o.loop === undefined ? {} : { loop: o.loop }) };
   const r = await simulate(opts);
   const report: SeedReport = {
-    seed, ok: r.violations.length === 0, ms: Math.round(r.ms), faults: formatSchedule(faults), stats: r.stats, violations: r.violations,
+    seed, backend, ok: r.violations.length === 0, ms: Math.round(r.ms), faults: formatSchedule(faults), stats: r.stats, violations: r.violations,
   };
   if (!report.ok) {
     const s = o.shrink ? (await shrink(opts, r)).result : r;
     report.violations = s.violations;
     report.shrunk = formatSchedule(s.faults);
-    report.replay = replayCommand(seed, o.steps, report.shrunk);
+    report.replay = replayCommand(seed, o.steps, report.shrunk, backend);
   }
   return report;
 }

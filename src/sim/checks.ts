@@ -19,7 +19,7 @@ export interface CheckInput {
   live: State;
 }
 
-async function allInput(b: Backend): Promise<InputRecord[]> {
+export async function allInput(b: Backend): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
   let after: string | null = null;
   for (;;) {

@@ -33,6 +33,8 @@ export class SimBackend implements Backend {
   rewind = 0;
   readonly corrupt = new Set<string>();
   tornLeft = false;
+  /** waitMs of the reads served (the Kafka backend checks its fence on an idle read that may wait). */
+  readWaitMs = 0;
   private parked: Parked | null = null;
   private onPark: (() => void) | null = null;
   private dead = false;
@@ -73,7 +75,7 @@ export class SimBackend implements Backend {
       if (this.emptyReads > 0) { this.emptyReads--; n = 0; } else if (this.trickleReads > 0) { this.trickleReads--; n = Math.min(n, 2); }
       let after = p.after;
       if (this.rewind > 0 && after !== null) { after = String(Math.max(0, Number(after) - this.rewind)); this.rewind = 0; }
-      const recs = n === 0 ? [] : await this.inner.read(after, n, 0);
+      const recs = n === 0 ? [] : await this.inner.read(after, n, this.readWaitMs);
       p.resolve(recs);
       return recs.length;
     } catch (e) {

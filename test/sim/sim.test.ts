@@ -14,16 +14,17 @@ import { mutantLoop, type Bug } from '../helpers/mutant-loop.js';
 
 const STEPS = 200;
 
-test('50 seeds of the real loop and SQLite store under every default fault keep every invariant', async () => {
+test('50 seeds of the real loop under every default fault keep every invariant: odd seeds on SQLite, even seeds on the Kafka backend', async () => {
   const failed: string[] = [];
-  let restarts = 0;
+  const restarts = { sqlite: 0, kafka: 0 };
   for (let seed = 1; seed <= 50; seed++) {
     const r = await runSeed(seed, { steps: STEPS, kinds: DEFAULT_FAULTS, shrink: true, fsync: false });
-    restarts += r.stats.restarts;
-    if (!r.ok) failed.push(`seed ${seed}: ${r.violations.join('; ')}\n  replay: ${r.replay}`);
+    assert.equal(r.backend, seed % 2 === 0 ? 'kafka' : 'sqlite');
+    restarts[r.backend] += r.stats.restarts;
+    if (!r.ok) failed.push(`seed ${seed} (${r.backend}): ${r.violations.join('; ')}\n  replay: ${r.replay}`);
   }
   assert.deepEqual(failed, []);
-  assert.ok(restarts > 50, `the faults restarted the engine only ${restarts} times in 50 seeds`);
+  assert.ok(restarts.sqlite > 25 && restarts.kafka > 25, `the faults restarted the engine only ${JSON.stringify(restarts)} times in 25 + 25 seeds`);
 });
 
 test('every fault kind, alone, leaves the invariants intact', async () => {
@@ -56,7 +57,7 @@ test('a schedule prints as step:kind and parses back; the replay command names s
   const faults = planFaults(3, 300, FAULT_KINDS, 0.2);
   assert.ok(faults.length > 10);
   assert.deepEqual(parseSchedule(formatSchedule(faults)), faults);
-  assert.equal(replayCommand(9, 120, '5:crash,7:torn'), "relayer sim --seed 9 --steps 120 --schedule '5:crash,7:torn'");
+  assert.equal(replayCommand(9, 120, '5:crash,7:torn', 'kafka'), "relayer sim --backend kafka --seed 9 --steps 120 --schedule '5:crash,7:torn'");
   assert.throws(() => parseSchedule('5:meteor'), /unknown fault "meteor"/);
 });
 
@@ -85,15 +86,15 @@ test('a failure prints the seed, the shrunk schedule and a replay command that r
   const loop = mutantLoop('position-first');
   let report = null;
   for (let seed = 1; seed <= 100 && report === null; seed++) {
-    const r = await runSeed(seed, { steps: 120, kinds: DEFAULT_FAULTS, shrink: true, fsync: false, loop });
+    const r = await runSeed(seed, { steps: 120, kinds: DEFAULT_FAULTS, backend: 'sqlite', shrink: true, fsync: false, loop });
     if (!r.ok) report = r;
   }
   assert.ok(report !== null, 'position-first survived 100 seeds');
   const text = failureText(report);
-  assert.match(text, new RegExp(`seed ${report.seed} FAILED \\(faults .*; shrunk to ${report.shrunk || 'no faults'}\\)`));
-  const m = /replay: relayer sim --seed (\d+) --steps (\d+) --schedule '([^']*)'/.exec(text);
+  assert.match(text, new RegExp(`seed ${report.seed} \\(sqlite\\) FAILED \\(faults .*; shrunk to ${report.shrunk || 'no faults'}\\)`));
+  const m = /replay: relayer sim --backend (sqlite) --seed (\d+) --steps (\d+) --schedule '([^']*)'/.exec(text);
   assert.ok(m !== null, text);
-  const again = await simulate({ seed: Number(m[1]), steps: Number(m[2]), faults: parseSchedule(m[3]!), loop });
+  const again = await simulate({ backend: m[1] as 'sqlite', seed: Number(m[2]), steps: Number(m[3]), faults: parseSchedule(m[4]!), loop });
   assert.deepEqual(again.violations, report.violations);
 });
 
@@ -105,16 +106,20 @@ test('the correct copy of the loop passes the seeds that catch the mutants (the 
 });
 
 test('relayer sim replays a schedule and prints JSON lines; a bad option is a usage error', async () => {
-  const ok = await relayerAsync(['sim', '--seed', '4', '--steps', '60', '--schedule', '10:crash,30:torn', '--json']);
+  const ok = await relayerAsync(['sim', '--backend', 'sqlite', '--seed', '4', '--steps', '60', '--schedule', '10:crash,30:torn', '--json']);
   assert.equal(ok.code, 0, ok.stderr);
   const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines[0]!['seed'], 4);
+  assert.equal(lines[0]!['backend'], 'sqlite');
   assert.equal(lines[0]!['faults'], '10:crash,30:torn');
   assert.equal(lines[0]!['ok'], true);
   assert.deepEqual(lines[1], { summary: { seeds: 1, failed: 0, steps: 60, ms: (lines[1]!['summary'] as { ms: number }).ms } });
   const bad = await relayerAsync(['sim', '--seeds', '5..2']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--seeds must be A\.\.B/);
+  const badBackend = await relayerAsync(['sim', '--backend', 'redis']);
+  assert.equal(badBackend.code, 2);
+  assert.match(badBackend.stderr, /--backend must be sqlite, kafka or both/);
 });
 
 test('the real relayer exec over the committed input reaches the state hash the simulated engine holds', async () => {

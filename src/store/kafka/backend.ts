@@ -16,21 +16,31 @@
 // is in an unknown state, so the backend re-initialises the transactional id (which settles the
 // old attempt: committed or aborted, never half), reads the last state record to learn which it
 // was, and sends the batch again only if it did not land. Nothing is lost or written twice.
-import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
+//
+// The parts (D140): transactions.ts (the engine's transactional producer), request-reader.ts
+// (buffered reads of the input log), event-reader.ts (seq → offset search, events of a command),
+// scan.ts (ranges and last records), snapshots.ts, and ports.ts, the client face it works
+// through (kafkajs, librdkafka, or the simulation's stand-in, given as `clients`).
+import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
 import type {
   AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
 } from '../types.js';
 import {
-  type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, InterruptedError, createKafka, describeError, errorType, isFenced, withRetry,
+  type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry,
 } from './client.js';
 import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
-import { Fetcher, scan, type Fetched } from './fetcher.js';
+import { EventReader } from './event-reader.js';
+import { Fetcher } from './fetcher.js';
+import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
 import {
-  type StateRecord, eventsOfRecord, failedMessage, frameMessages, seqRangeOf, split, stateMessage, stateOf,
+  type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf,
 } from './records.js';
+import { RequestReader } from './request-reader.js';
+import { lastRecord } from './scan.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
+import { EngineTransactions } from './transactions.js';
 
 const GENESIS_HASH = '0'.repeat(64);
 
@@ -45,19 +55,13 @@ export interface KafkaBackendOptions {
   backoff?: Backoff;
   /** Fail at once instead of waiting for an unreachable broker (tools; the engine waits). */
   failFast?: boolean;
+  /** The clients to work through (default: kafkajs reads, writes by the configured client); the simulation gives its stand-in (D140). */
+  clients?: KafkaClients;
+  /** The clock of fencing checks, snapshot names and status ages (default Date.now; the simulation's is simulated). */
+  now?: () => number;
 }
 
 export class MissingTopicsError extends FatalError {}
-
-interface ReadBuffer {
-  /** The offset the next read() is expected to start at. */
-  from: number;
-  recs: InputRecord[];
-  head: number;
-  /** The next offset to fetch. */
-  next: number;
-  inflight: Promise<Fetched[] | null> | null;
-}
 
 interface Known { seq: number; hash: string; position: string | null; failed: number }
 
@@ -66,47 +70,45 @@ export class KafkaBackend implements Backend {
   /** The loop overlaps a commit's broker round trips with deciding the next batch (D61). */
   readonly overlapsCommits = true;
   readonly log: Logger;
-  private readonly kafka: Kafka;
-  private readonly fetcher: Fetcher;
+  private readonly kafka: KafkaWriter;
+  private readonly fetcher: RecordReader;
   private readonly snaps: SnapshotLog;
   private readonly maxRequestBytes: number;
   private readonly fenceCheckMs: number;
-  private readonly fetchBytes: number;
   private readonly backoff: Backoff;
   private readonly failFast: boolean;
-  private admin: Admin | null = null;
+  private readonly now: () => number;
+  private readonly txs: EngineTransactions;
+  private readonly requests: RequestReader;
+  private readonly events: EventReader;
+  private admin: KafkaAdmin | null = null;
   /** Idempotent, non-transactional: client appends and offline snapshots. */
-  private plain: Producer | null = null;
-  /** Transactional (the engine only). */
-  private tx: Producer | null = null;
-  private engine = false;
-  /** A transaction failed midway: the producer's state is unknown, re-initialise before the next. */
-  private txNeedsReset = false;
+  private plain: KafkaProducer | null = null;
   private stopped = false;
   private closed = false;
   /** What the last commit (or recovery) left: the base of the next state record. */
   private known: Known | null = null;
-  private lastTxAt = 0;
-  private rq: ReadBuffer = { from: -1, recs: [], head: 0, next: 0, inflight: null };
-  /** Raw bytes of request records read and not yet committed, for the failed topic. */
-  private readonly rawBytes = new Map<string, Buffer>();
-  /** Known (seq → offset) pairs on the event topic, newest last, to find a seq quickly. */
-  private readonly seqHints: { seq: number; offset: number }[] = [];
-  /** Event-topic end before this process first appended: where eventsOf starts looking. */
-  private eventsMark: number | null = null;
-  private eo: { cmd: string; at: number; found: StoredEvent[] } | null = null;
 
   private constructor(readonly cfg: KafkaConfig, opts: KafkaBackendOptions) {
     this.log = opts.log;
-    const kafkajs = createKafka(cfg, opts.log);
-    this.kafka = writerClient(cfg, opts.log, kafkajs);
-    this.fetcher = new Fetcher(kafkajs);
-    this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log);
+    let clients = opts.clients;
+    if (clients === undefined) {
+      const kafkajs = createKafka(cfg, opts.log);
+      clients = { writer: writerClient(cfg, opts.log, kafkajs), reader: new Fetcher(kafkajs) };
+    }
+    this.kafka = clients.writer;
+    this.fetcher = clients.reader;
+    this.now = opts.now ?? Date.now;
+    this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log, this.now);
     this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.fenceCheckMs = opts.fenceCheckMs ?? 5000;
-    this.fetchBytes = opts.fetchBytes ?? 4 << 20;
+    const fetchBytes = opts.fetchBytes ?? 4 << 20;
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.failFast = opts.failFast ?? false;
+    const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
+    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now);
+    this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry);
+    this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }
 
   /** Connects and checks that the five topics exist. */
@@ -141,7 +143,7 @@ export class KafkaBackend implements Backend {
     return withRetry(what, op, { log: this.log, stopped: () => this.stopped, backoff: this.backoff, ...(onError ? { onError } : {}) });
   }
 
-  private async adminClient(): Promise<Admin> {
+  private async adminClient(): Promise<KafkaAdmin> {
     if (this.admin === null) {
       const a = this.kafka.admin();
       await a.connect();
@@ -150,7 +152,7 @@ export class KafkaBackend implements Backend {
     return this.admin;
   }
 
-  private async plainProducer(): Promise<Producer> {
+  private async plainProducer(): Promise<KafkaProducer> {
     if (this.plain === null) {
       const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: () => () => 0, allowAutoTopicCreation: false });
       await p.connect();
@@ -167,15 +169,15 @@ export class KafkaBackend implements Backend {
    * waits until the group offset agrees with the last state record.
    */
   async startEngine(genesis: string | null): Promise<{ genesisOffset: number | null }> {
-    this.engine = true;
-    await this.retry('taking the transactional id', () => this.resetTx());
+    this.txs.engine = true;
+    await this.retry('taking the transactional id', () => this.txs.reset());
     let genesisOffset: number | null = null;
     if (genesis !== null) {
       await this.retry('writing the genesis command', async () => {
         // looked at again on every attempt: an attempt that failed may have committed after all
         const { end } = await this.fetcher.bounds(this.cfg.topics.request);
         if (end !== 0) return;
-        await this.inTx(async (tx) => {
+        await this.txs.run(async (tx) => {
           const r = await tx.send({ topic: this.cfg.topics.request, acks: -1, messages: [{ value: genesis, partition: 0 }] });
           genesisOffset = Number(r[0]?.baseOffset ?? -1);
         });
@@ -185,51 +187,6 @@ export class KafkaBackend implements Backend {
     }
     await this.settleGroupOffset();
     return { genesisOffset };
-  }
-
-  /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
-  private async resetTx(): Promise<void> {
-    if (this.tx !== null) {
-      const old = this.tx;
-      this.tx = null;
-      await old.disconnect().catch(() => undefined);
-    }
-    const p = this.kafka.producer({
-      transactionalId: this.cfg.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000,
-      createPartitioner: () => () => 0, allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
-    try {
-      await p.connect();
-      const t = await p.transaction(); // InitProducerId with our transactional id
-      await t.commit(); // nothing registered: no request
-    } catch (e) {
-      await p.disconnect().catch(() => undefined);
-      throw e;
-    }
-    this.tx = p;
-    this.txNeedsReset = false;
-    this.lastTxAt = Date.now();
-  }
-
-  /** One transaction; after a failure the next call starts from a re-initialised producer. */
-  private async inTx<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (this.txNeedsReset || this.tx === null) {
-      if (!this.engine) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
-      await this.resetTx();
-    }
-    const tx = await this.tx!.transaction();
-    try {
-      const r = await fn(tx);
-      await tx.commit();
-      this.lastTxAt = Date.now();
-      return r;
-    } catch (e) {
-      if (isFenced(e)) throw new FencedError(this.cfg.transactionalId, e);
-      this.txNeedsReset = true;
-      if (tx.isActive()) await tx.abort().catch(() => undefined);
-      throw e;
-    }
   }
 
   /**
@@ -267,7 +224,7 @@ export class KafkaBackend implements Backend {
 
   async append(raws: readonly string[]): Promise<AppendResult[]> {
     if (raws.length === 0) return [];
-    if (this.eventsMark === null) this.eventsMark = (await this.fetcher.bounds(this.cfg.topics.events)).end;
+    if (this.events.mark === null) this.events.mark = (await this.fetcher.bounds(this.cfg.topics.events)).end;
     const p = await this.plainProducer();
     const out: AppendResult[] = [];
     const msgs: Message[] = raws.map((r) => ({ value: r, partition: 0 }));
@@ -284,73 +241,29 @@ export class KafkaBackend implements Backend {
   }
 
   async read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]> {
-    const from = after === null ? 0 : Number(after) + 1;
-    if (from !== this.rq.from) this.rq = { from, recs: [], head: 0, next: from, inflight: null };
-    const rq = this.rq;
-    if (rq.head >= rq.recs.length) {
-      rq.recs = [];
-      rq.head = 0;
-      try {
-        await this.fill(rq, waitMs);
-      } catch (e) {
-        if (e instanceof InterruptedError) return [];
-        throw e;
-      }
-      if (this.rq !== rq) return [];
-    }
-    const out = rq.recs.slice(rq.head, rq.head + max);
-    rq.head += out.length;
-    if (out.length > 0) rq.from = Number(out[out.length - 1]!.position) + 1;
-    // fetch the next records while the engine works on these
-    if (rq.head >= rq.recs.length && rq.inflight === null && out.length > 0) rq.inflight = this.prefetch(rq);
+    const out = await this.requests.read(after, max, waitMs);
+    if (out === null) return [];
     if (out.length === 0 && waitMs > 0) await this.checkFenced();
     return out;
   }
 
-  private prefetch(rq: ReadBuffer): Promise<Fetched[] | null> {
-    return this.fetcher.fetch(this.cfg.topics.request, rq.next, this.fetchBytes, 0)
-      .then((r) => { rq.next = r.next; return r.records; })
-      .catch(() => null); // the next read fetches again, with retries
-  }
-
-  private async fill(rq: ReadBuffer, waitMs: number): Promise<void> {
-    let recs: Fetched[] | null = null;
-    if (rq.inflight !== null) {
-      recs = await rq.inflight;
-      rq.inflight = null;
-    }
-    if (recs === null || (recs.length === 0 && waitMs > 0)) {
-      recs = await this.retry('reading the request topic', async () => {
-        const r = await this.fetcher.fetch(this.cfg.topics.request, rq.next, this.fetchBytes, waitMs);
-        rq.next = r.next;
-        return r.records;
-      });
-    }
-    for (const r of recs) {
-      if (r.offset < rq.from) continue;
-      const position = String(r.offset);
-      const value = r.value ?? Buffer.alloc(0);
-      this.rawBytes.set(position, value);
-      rq.recs.push({ position, ts: r.ts, raw: value.toString('utf8') });
-    }
-  }
-
   /** An idle engine learns it was fenced by trying to commit its own offset again. */
   private async checkFenced(): Promise<void> {
-    if (!this.engine || this.tx === null || this.known === null || this.known.position === null) return;
-    if (Date.now() - this.lastTxAt < this.fenceCheckMs) return;
+    if (!this.txs.engine || !this.txs.ready || this.known === null || this.known.position === null) return;
+    if (this.now() - this.txs.lastTxAt < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
-      await this.inTx((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
+      await this.takeIdSafely();
+      await this.txs.run((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
     } catch (e) {
       if (e instanceof FencedError) throw e;
       this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
-      this.lastTxAt = Date.now();
+      this.txs.lastTxAt = this.now();
     }
   }
 
   async head(): Promise<string | null> {
-    const last = await this.lastRecord(this.cfg.topics.request, () => true);
+    const last = await lastRecord(this.fetcher, this.cfg.topics.request, () => true);
     return last === null ? null : String(last.offset);
   }
 
@@ -362,20 +275,39 @@ export class KafkaBackend implements Backend {
     const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
     const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
     const events = frameMessages(b.events);
-    const failed = b.failed.map((f) => failedMessage(f, this.rawBytes.get(f.position)));
+    const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
     const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
     let firstEventOffset = -1;
     await this.retry('committing a batch', async (attempt) => {
-      if (attempt > 0) {
-        // the earlier attempt may or may not have committed: settle it, then look
-        await this.resetTx();
-        const st = await this.lastState();
-        if (st !== null && Number(st.position) >= Number(b.position)) {
-          this.log.warn({ position: b.position, seq: st.seq }, 'kafka: the batch had committed before the error; not sending it again');
-          return;
+      const mustInit = attempt > 0 || this.txs.mustReset;
+      if (mustInit || this.txs.initialisedSinceCheck) {
+        // The id is about to be initialised again (an earlier attempt or transaction failed, so it
+        // may or may not have committed), or was since the state topic was last looked at. Another
+        // engine may have taken the market over meanwhile (a failed request cannot tell): then the
+        // state topic holds a commit that is neither the base nor this batch; initialising would
+        // fence the newer engine and sending would write its seqs again, so stop as fenced. The
+        // same batch (same input, same bytes) committed by whichever engine is landed (D146).
+        const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
+          if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
+          if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+          if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
+          return 'other';
+        };
+        for (const settle of mustInit ? [false, true] : [false]) {
+          // settle: our own attempt committed or aborted, never half, then look again
+          if (settle) await this.txs.reset();
+          const st = await this.lastState();
+          const which = ours(st);
+          if (which === 'other') throw this.takenOver(st);
+          if (which === 'batch') {
+            this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
+            return;
+          }
         }
+        // looked after the last initialisation: anyone taking the id from here on fences this engine
+        this.txs.initialisedSinceCheck = false;
       }
-      firstEventOffset = await this.inTx(async (tx) => {
+      firstEventOffset = await this.txs.run(async (tx) => {
         const groups = split(events, this.maxRequestBytes);
         const first = groups.shift() ?? [];
         const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
@@ -398,11 +330,39 @@ export class KafkaBackend implements Backend {
       if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
       throw e;
     });
-    if (firstEventOffset >= 0 && b.events.length > 0) this.hint(b.events[0]!.seq, firstEventOffset);
+    if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
     this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
-    for (const k of this.rawBytes.keys()) {
-      if (Number(k) <= Number(b.position)) this.rawBytes.delete(k); else break;
+    this.requests.committed(b.position);
+  }
+
+  /**
+   * Before a transaction that is not a batch (a fencing check, snapshots): initialise the id again
+   * if a transaction failed, looking at the state topic before (if another engine committed after
+   * what this one knows, it took the market over, and initialising would fence it) and after (a
+   * commit that landed in between would otherwise be followed by this engine's stale offsets) (D146).
+   */
+  private async takeIdSafely(): Promise<void> {
+    const known = this.known;
+    const look = async (): Promise<void> => {
+      if (known === null) return;
+      const st = await this.lastState();
+      if (st !== null && !(st.seq === known.seq && st.hash === known.hash && st.position === known.position)) throw this.takenOver(st);
+    };
+    if (this.txs.mustReset) {
+      await look();
+      await this.txs.reset();
     }
+    if (this.txs.initialisedSinceCheck) {
+      await look();
+      this.txs.initialisedSinceCheck = false;
+    }
+  }
+
+  /** Another engine committed after what this one knows: it took the market over. */
+  private takenOver(st: StateRecord | null): FencedError {
+    return new FencedError(this.cfg.transactionalId, new Error(
+      `the state topic ends at seq ${st?.seq ?? 0} (input position ${st?.position ?? 'none'}), written by another engine after seq ${this.known?.seq ?? 0}`,
+    ));
   }
 
   private async lastCommittedKnown(): Promise<Known> {
@@ -417,7 +377,7 @@ export class KafkaBackend implements Backend {
    */
   async lastCommitted(): Promise<Committed> {
     const st = await this.retry('reading the state topic', () => this.lastState());
-    const ev = await this.retry('reading the event topic', () => this.lastRecord(this.cfg.topics.events, () => true));
+    const ev = await this.retry('reading the event topic', () => lastRecord(this.fetcher, this.cfg.topics.events, () => true));
     const lastEvent = ev === null ? null : eventsOfRecord(ev).pop() ?? null;
     if (st === null) {
       // nothing committed by an engine yet (or the state topic was lost): the event log and the group offset
@@ -429,102 +389,25 @@ export class KafkaBackend implements Backend {
     if (lastEvent !== null && lastEvent.seq < st.seq) {
       throw new FatalError(`the event topic ends at seq ${lastEvent.seq} but the state topic says ${st.seq} was committed; run relayer verify`);
     }
-    if (this.engine && lastEvent !== null && lastEvent.seq !== st.seq) {
+    if (this.txs.engine && lastEvent !== null && lastEvent.seq !== st.seq) {
       throw new FatalError(`the event topic has events after seq ${st.seq} that no state record covers; is another engine running with another transactional id?`);
     }
-    if (this.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
+    if (this.txs.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
     return { seq: st.seq, hash: st.hash, position: st.position, clock: st.clock, summary: JSON.stringify(st.summary) };
   }
 
   /** The newest state record of this market, or null. */
   async lastState(): Promise<StateRecord | null> {
-    const r = await this.lastRecord(this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
+    const r = await lastRecord(this.fetcher, this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
     return r === null ? null : stateOf(r);
   }
 
-  /** The last committed record of a topic that `match`es, reading back from the end in growing windows. */
-  private async lastRecord(topic: string, match: (r: Fetched) => boolean): Promise<Fetched | null> {
-    const { start, end } = await this.fetcher.bounds(topic);
-    let hi = end;
-    let window = 8;
-    while (hi > start) {
-      const lo = Math.max(start, hi - window);
-      let found: Fetched | null = null;
-      await scan(this.fetcher, topic, lo, (recs) => { for (const r of recs) if (match(r)) found = r; }, { end: hi, maxBytes: 1 << 20 });
-      if (found !== null) return found;
-      hi = lo;
-      window *= 4;
-    }
-    return null;
+  readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
+    return this.events.readEvents(fromSeq, max);
   }
 
-  private hint(seq: number, offset: number): void {
-    const h = this.seqHints;
-    if (h.length > 0 && h[h.length - 1]!.seq >= seq) return;
-    h.push({ seq, offset });
-    if (h.length > 256) h.splice(0, h.length - 128);
-  }
-
-  /**
-   * The offset of the record holding the event with `seq` (or the first after it): a binary
-   * search over offsets by seq range, narrowed by the hints of earlier reads and commits. Records
-   * hold one event (before frames) or a batch's frame, so offsets and seqs grow at different rates.
-   */
-  private async offsetOfSeq(seq: number, start: number, end: number): Promise<number> {
-    let lo = start;
-    let hi = end;
-    for (let i = this.seqHints.length - 1; i >= 0; i--) {
-      const h = this.seqHints[i]!;
-      if (h.seq <= seq) { lo = Math.max(lo, h.offset); break; }
-    }
-    // invariant: the target is at an offset in [lo, hi]
-    while (lo < hi) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(this.cfg.topics.events, mid, 1, 0));
-      const x = r.records.find((y) => y.offset < end && seqRangeOf(y) !== null);
-      if (x === undefined) { hi = mid; continue; } // nothing readable from mid on: the target is before
-      const range = seqRangeOf(x)!;
-      this.hint(range[0], x.offset);
-      if (range[1] < seq) lo = x.offset + 1;
-      else if (range[0] > seq) hi = mid;
-      else return x.offset;
-    }
-    return lo;
-  }
-
-  async readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
-    const topic = this.cfg.topics.events;
-    const { start, end } = await this.retry('reading the event topic', () => this.fetcher.bounds(topic));
-    let at = await this.offsetOfSeq(fromSeq, start, end);
-    const out: StoredEvent[] = [];
-    while (at < end && out.length < max) {
-      const r = await this.retry('reading the event topic', () => this.fetcher.fetch(topic, at, this.fetchBytes, 0));
-      if (r.next === at) break;
-      for (const x of r.records) {
-        if (x.offset >= end || out.length >= max) break;
-        const evs = eventsOfRecord(x);
-        if (evs.length > 0) this.hint(evs[0]!.seq, x.offset);
-        for (const e of evs) {
-          if (e.seq < fromSeq) continue;
-          if (out.length >= max) break;
-          out.push(e);
-        }
-      }
-      at = r.next;
-    }
-    return out;
-  }
-
-  async eventsOf(cmd: string): Promise<StoredEvent[]> {
-    const topic = this.cfg.topics.events;
-    if (this.eo === null || this.eo.cmd !== cmd) this.eo = { cmd, at: this.eventsMark ?? 0, found: [] };
-    const eo = this.eo;
-    const { start, end } = await this.fetcher.bounds(topic);
-    eo.at = Math.max(eo.at, start);
-    eo.at = await scan(this.fetcher, topic, eo.at, (recs) => {
-      for (const r of recs) for (const e of eventsOfRecord(r)) if (e.cmd === cmd) eo.found.push(e);
-    }, { end });
-    return eo.found;
+  eventsOf(cmd: string): Promise<StoredEvent[]> {
+    return this.events.eventsOf(cmd);
   }
 
   async failedCount(): Promise<number> {
@@ -537,17 +420,20 @@ export class KafkaBackend implements Backend {
   /** Snapshot records through the engine's transactions (a fenced engine cannot write), else plainly. */
   private produceSnapshots: Produce = async (groups, last) => {
     const topic = this.cfg.topics.snapshots;
-    const send = async (p: { send: Producer['send'] }, g: Message[]): Promise<number> => {
+    const send = async (p: { send: KafkaProducer['send'] }, g: Message[]): Promise<number> => {
       const r = await p.send({ topic, acks: -1, messages: g.map((m) => ({ ...m, partition: 0 })) });
       return Number(r[0]?.baseOffset ?? -1);
     };
-    const all = async (p: { send: Producer['send'] }): Promise<number[]> => {
+    const all = async (p: { send: KafkaProducer['send'] }): Promise<number[]> => {
       const offsets: number[] = [];
       for (const g of groups) for (const part of split(g, this.maxRequestBytes)) offsets.push(await send(p, part));
       if (last) offsets.push(await send(p, last(offsets)));
       return offsets;
     };
-    if (this.engine) return this.inTx((tx) => all(tx));
+    if (this.txs.engine) {
+      await this.takeIdSafely();
+      return this.txs.run((tx) => all(tx));
+    }
     return all(await this.plainProducer());
   };
 
@@ -571,7 +457,7 @@ export class KafkaBackend implements Backend {
 
   /** Kafka-specific lines for `relayer status`. */
   async statusInfo(): Promise<Record<string, unknown>> {
-    const st = await this.lastRecord(this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
+    const st = await lastRecord(this.fetcher, this.cfg.topics.state, (x) => x.key?.toString('utf8') === this.cfg.transactionalId);
     const group = await this.groupOffset();
     return {
       brokers: this.cfg.brokers.join(','),
@@ -580,7 +466,7 @@ export class KafkaBackend implements Backend {
       group: this.cfg.groupId,
       group_offset: group,
       last_commit_ts: st?.ts ?? null,
-      last_commit_age_ms: st === null ? null : Date.now() - st.ts,
+      last_commit_age_ms: st === null ? null : this.now() - st.ts,
     };
   }
 
@@ -589,7 +475,7 @@ export class KafkaBackend implements Backend {
     this.closed = true;
     this.stopped = true;
     const all: Promise<unknown>[] = [this.fetcher.close()];
-    if (this.tx) all.push(this.tx.disconnect().catch(() => undefined));
+    all.push(this.txs.close());
     if (this.plain) all.push(this.plain.disconnect().catch(() => undefined));
     if (this.admin) all.push(this.admin.disconnect().catch(() => undefined));
     await Promise.all(all);

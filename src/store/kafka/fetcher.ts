@@ -9,6 +9,7 @@
 // pinned by the exact version in package.json (2.2.4); all of it is in this one file.
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
+import type { Bounds, FetchResult, Fetched, RecordReader } from './ports.js';
 
 const require = createRequire(import.meta.url);
 
@@ -53,24 +54,7 @@ type BatchCtor = new (topic: string, fetchedOffset: string, data: PartitionData)
 const Batch = require('kafkajs/src/consumer/batch.js') as BatchCtor;
 const READ_COMMITTED = 1;
 
-export interface Fetched {
-  offset: number;
-  /** LogAppendTime on our topics. */
-  ts: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-export interface FetchResult {
-  records: Fetched[];
-  /** The offset to fetch next (past control records and aborted data too). */
-  next: number;
-  /** Last stable offset: with read_committed nothing at or after it is visible yet. */
-  lastStable: number;
-}
-
-export interface Bounds { start: number; end: number }
+export type { Bounds, FetchResult, Fetched } from './ports.js';
 
 function createCluster(kafka: Kafka): InternalCluster {
   const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
@@ -89,7 +73,7 @@ function headerText(h: RawMessage['headers']): Record<string, string> {
   return out;
 }
 
-export class Fetcher {
+export class Fetcher implements RecordReader {
   private readonly cluster: InternalCluster;
   private connected = false;
   private readonly known = new Set<string>();
@@ -168,21 +152,4 @@ export class Fetcher {
   }
 }
 
-/**
- * Reads [from, end) of a partition in order, past control records, calling `each` per page.
- * `end` is taken when the scan starts unless given; returns the offset reached.
- */
-export async function scan(
-  f: Fetcher, topic: string, from: number, each: (recs: Fetched[]) => boolean | void, opts: { end?: number; maxBytes?: number } = {},
-): Promise<number> {
-  const end = opts.end ?? (await f.bounds(topic)).end;
-  let at = from;
-  while (at < end) {
-    const r = await f.fetch(topic, at, opts.maxBytes ?? 4 << 20, 0);
-    if (r.next === at) break; // nothing more is visible (end moved back: records deleted)
-    const recs = r.records.filter((x) => x.offset < end);
-    at = Math.min(r.next, end);
-    if (recs.length > 0 && each(recs) === false) break;
-  }
-  return at;
-}
+export { scan } from './scan.js';

@@ -11,7 +11,7 @@
 import type { Message } from 'kafkajs';
 import { accountOf, type EventEnvelope } from '../../engine/index.js';
 import type { Clock, FailedRecord, StoredEvent } from '../types.js';
-import type { Fetched } from './fetcher.js';
+import type { Fetched } from './ports.js';
 import { CODEC_BROTLI, packFrame, unpackFrame } from '../sqlite/frames.js';
 
 /** Events per Kafka frame: 2 000 events of ≈ 760 bytes pack to ≈ 250 KB, well under 1 MiB records. */

@@ -17,7 +17,8 @@ import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
 import type { SnapshotInfo } from '../types.js';
 import { safeName } from './config.js';
-import { scan, type Fetched, type Fetcher } from './fetcher.js';
+import { scan } from './scan.js';
+import type { Fetched, RecordReader } from './ports.js';
 
 export const CHUNK_BYTES = 768 * 1024;
 
@@ -41,7 +42,9 @@ export class SnapshotLog {
   private index: Index;
   private readonly indexFile: string;
 
-  constructor(private readonly fetcher: Fetcher, private readonly topic: string, private readonly dir: string, private readonly log: Logger) {
+  constructor(private readonly fetcher: RecordReader, private readonly topic: string, private readonly dir: string, private readonly log: Logger,
+    /** Names snapshots (`<seq>-<ms base 36>`); the simulation's clock keeps runs the same. */
+    private readonly now: () => number = Date.now) {
     this.indexFile = join(dir, 'index.json');
     this.index = this.readIndex();
   }
@@ -67,7 +70,7 @@ export class SnapshotLog {
 
   /** Writes the data then the catalogue record; the cache keeps a copy. */
   async save(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer, produce: Produce): Promise<SnapshotInfo> {
-    const id = `${info.seq}-${Date.now().toString(36)}`;
+    const id = `${info.seq}-${this.now().toString(36)}`;
     const n = Math.max(1, Math.ceil(data.length / CHUNK_BYTES));
     const groups: Message[][] = [];
     for (let i = 0; i < n; i++) {

@@ -1,0 +1,85 @@
+// The engine's transactional producer: one per market (the transactional id), re-initialised after
+// any failed transaction, since a transaction that failed midway leaves the producer in an unknown
+// state. Initialising the id fences any older holder and settles (commits or aborts) whatever
+// transaction it left open, so what follows starts from a settled log.
+import { FencedError, isFenced } from './client.js';
+import type { KafkaProducer, KafkaTransaction, KafkaWriter } from './ports.js';
+
+export class EngineTransactions {
+  private tx: KafkaProducer | null = null;
+  /** A transaction failed midway: re-initialise before the next. */
+  private needsReset = false;
+  /** startEngine was called: this backend may open transactions. */
+  engine = false;
+  /** When the last transaction committed (the backend's clock): an idle engine checks fencing after a while. */
+  lastTxAt = 0;
+  /**
+   * The id was initialised since the backend last checked the state topic: whatever another engine
+   * committed before that initialisation is only visible there (the backend clears it, D146).
+   */
+  initialisedSinceCheck = false;
+
+  constructor(private readonly writer: KafkaWriter, readonly transactionalId: string, private readonly now: () => number) {}
+
+  get ready(): boolean { return this.tx !== null; }
+
+  /** The next transaction first initialises the id again (a transaction failed, or none yet). */
+  get mustReset(): boolean { return this.needsReset || this.tx === null; }
+
+  /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
+  async reset(): Promise<void> {
+    if (this.tx !== null) {
+      const old = this.tx;
+      this.tx = null;
+      await old.disconnect().catch(() => undefined);
+    }
+    const p = this.writer.producer({
+      transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000,
+      createPartitioner: () => () => 0, allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    try {
+      await p.connect();
+      const t = await p.transaction(); // InitProducerId with our transactional id
+      await t.commit(); // nothing registered: no request
+    } catch (e) {
+      await p.disconnect().catch(() => undefined);
+      throw e;
+    }
+    this.tx = p;
+    this.needsReset = false;
+    this.initialisedSinceCheck = true;
+    this.lastTxAt = this.now();
+  }
+
+  /** One transaction; after a failure the next call starts from a re-initialised producer. */
+  async run<T>(fn: (tx: KafkaTransaction) => Promise<T>): Promise<T> {
+    if (this.needsReset || this.tx === null) {
+      if (!this.engine) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
+      await this.reset();
+    }
+    let tx: KafkaTransaction;
+    try {
+      tx = await this.tx!.transaction();
+    } catch (e) {
+      if (isFenced(e)) throw new FencedError(this.transactionalId, e);
+      this.needsReset = true;
+      throw e;
+    }
+    try {
+      const r = await fn(tx);
+      await tx.commit();
+      this.lastTxAt = this.now();
+      return r;
+    } catch (e) {
+      if (isFenced(e)) throw new FencedError(this.transactionalId, e);
+      this.needsReset = true;
+      if (tx.isActive()) await tx.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.tx !== null) await this.tx.disconnect().catch(() => undefined);
+  }
+}
