@@ -358,12 +358,12 @@ program.command('status')
 /** `relayer bench`: its action is attached by bench/command.ts (bin/relayer wires it), so src/ never imports bench/. */
 export const benchCommand = program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | scale | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
   .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
-  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  .option('--kafka <brokers>', 'bench kafka and scale: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
 
 // sim and sim fuzz share option names (--seed, --json): each command's options stay with it
 program.enablePositionalOptions();
