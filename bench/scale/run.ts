@@ -79,6 +79,9 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
       processes: 2, commands: 2 * n, ops_per_s: Math.round(aggregate), market_a_ops_per_s: per[0]!, market_b_ops_per_s: per[1]!,
       secs: round2((end - start) / 1000), ratio: round2(aggregate / soloOps), cores: cpus().length, load_before: round2(load0), load_after: round2(loadavg()[0]!),
     }, { metric: 'ratio', op: '>=', value: 1.6 }));
+    // the gateway routing both markets (`relayer api` with a `market` param) is not measured yet:
+    // the gateway's market routing is issue 15's edge work; say so instead of a figure
+    process.stderr.write('relayer bench scale: scale.gateway (commands/s through relayer api to two markets) is not measured in this version\n');
     rep.finish(`relayer bench scale${opts.quick ? ' --quick' : ''} (broker ${brokers})`);
   } finally {
     const admin = createKafka(kafkaConfig({ kafka: brokers })!, log).admin();
