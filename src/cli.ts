@@ -267,8 +267,11 @@ program.command('project')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--json', 'with --once: the summary as JSON')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the projectors on http://host:port/metrics (host 127.0.0.1)')
+  .option('--market <id>', 'project this market only (env RELAYER_MARKET; default: every market in the registry at start)')
+  .option('--markets <ids>', 'project these markets, comma-separated, each into its own schema and key prefix (docs/read-models.md)')
   .addHelpText('after', examples(
     'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+    'relayer project --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
     'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
     'relayer project --redis redis://127.0.0.1:6379 --rebuild',
     'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
