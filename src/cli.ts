@@ -267,8 +267,11 @@ program.command('project')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--json', 'with --once: the summary as JSON')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the projectors on http://host:port/metrics (host 127.0.0.1)')
+  .option('--market <id>', 'project this market only (env RELAYER_MARKET; default: every market in the registry at start)')
+  .option('--markets <ids>', 'project these markets, comma-separated, each into its own schema and key prefix (docs/read-models.md)')
   .addHelpText('after', examples(
     'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+    'relayer project --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
     'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
     'relayer project --redis redis://127.0.0.1:6379 --rebuild',
     'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
@@ -303,6 +306,7 @@ program.command('api')
   .option('--workers <n>', 'gateway processes sharing the ports (node:cluster); /metrics sums them', '1')
   .option('--register', 'enable POST /register: self-service client keys signed with a secp256k1 key (SPEC §9; off by default)')
   .option('--register-rate-limit <n>', 'requests per second of a key issued by /register (default: --rate-limit)')
+  .option('--markets <ids>', 'the markets this gateway routes, comma-separated (default: every market in the registry at start); calls name theirs with the market param, default BTC-USD')
   .option('--openrpc [port]', 'print the OpenRPC document of the client (default) or admin port and exit')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .addHelpText('after', examples(
@@ -311,7 +315,9 @@ program.command('api')
     'relayer api --listen 0.0.0.0:8088 --admin-listen 127.0.0.1:3031 --postgres postgres://127.0.0.1/relayer --trust-proxy',
     'relayer api --kafka 127.0.0.1:9092 --listen 127.0.0.1:8089 --admin-listen off',
     'relayer api --workers 2',
+    'relayer api --kafka 127.0.0.1:9092 --markets BTC-USD,ETH-USD',
     `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price"}'`,
+    `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price","params":{"market":"ETH-USD"}}'`,
   ) + '\nEndpoints: POST /clientapi (orders), /api (public), /api/private (signed), /register (with --register); GET /openrpc.json /healthz /readyz /metrics.\n'
     + 'Signing (v2): signature = hex HMAC-SHA256(secret, datetime + "\\n" + body), headers relayer-api-key, signature, datetime (ms).\n')
   .action(async (opts) => {

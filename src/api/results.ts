@@ -63,6 +63,14 @@ export const submitted = z.object({
   reply: z.record(z.string(), z.unknown()).optional().describe('SetMarketHalt only: its reply (SPEC §2.6)'),
 });
 
+export const markets = z.array(z.object({
+  id: z.string().describe('market id (BASE-QUOTE), the value of the market param'),
+  tick_size: z.number().int().describe('price tick in USD: metadata for clients and the book (the engine keeps SPEC §4 rounding)'),
+  created_at: z.string().nullable().describe('when the market was created (ISO); null for the implicit BTC-USD'),
+  served: z.boolean().describe('whether this gateway routes the market'),
+  status: z.string().nullable().describe("the market's risk status from its read model (HEALTHY, CLOSE_ONLY, HALT); null when not served or not projected yet"),
+}));
+
 export const serverTime = z.object({ iso, epoch: z.string().describe('epoch microseconds, as a string') });
 
 const level = z.object({ price: usd('price level'), positionsize: z.number().describe('summed position size at this price, sats·USD') });
