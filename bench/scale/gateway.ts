@@ -2,7 +2,8 @@
 // CreateTraderOrder calls by their `market` param to BTC-USD and ETH-USD, each market committed by
 // its own `relayer run --market` process. Closed loop (the next call on a connection when its reply
 // arrives), half the calls to each market; the figure is committed commands/s from the first call
-// to the moment both engines have committed everything the gateway acknowledged.
+// to the moment both engines have committed everything the gateway acknowledged. Target: the
+// gateway's own (api.submit_max ≥ 10 000/s, docs/benchmarks.md), now with two markets behind it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';

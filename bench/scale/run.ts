@@ -89,7 +89,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
     } else {
       rep.note('scale: two markets through one gateway');
       const g = await gatewayPass(brokers, gwPrefix, dir, opts.quick ? 5 : 10);
-      rep.add(result('scale.gateway', g, { metric: 'ops_per_s', op: '>=', value: 5_000 }));
+      rep.add(result('scale.gateway', g, { metric: 'ops_per_s', op: '>=', value: 10_000 }));
     }
     rep.finish(`relayer bench scale${opts.quick ? ' --quick' : ''} (broker ${brokers})`);
   } finally {
