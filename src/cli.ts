@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './errors.js';
 import { addKafkaOptions } from './store/kafka/options.js';
+import { marketOption } from './commands/market.js';
 
 const program = new Command('relayer')
   .description('Event-sourced engine for inverse BTC-USD perpetual futures against a lending pool')
@@ -21,6 +22,8 @@ function examples(...lines: string[]): string {
 program.command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
+  .option('--markets <ids>', 'run several markets in this process, one worker thread each (e.g. BTC-USD,ETH-USD)')
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--demo', 'also run a seeded synthetic market in-process')
   .option('--demo-seed <n>', 'seed of the demo market', '42')
@@ -56,7 +59,7 @@ program.command('submit')
   .option('--uuid <uuid>', 'order uuid (close, cancel, withdraw)')
   .option('--long', 'open a LONG position')
   .option('--short', 'open a SHORT position')
-  .option('--market', 'market order (default)')
+  .option('--market [id]', 'with an id: the market to submit to (env RELAYER_MARKET, default BTC-USD); alone: a market order (the default order type)')
   .option('--limit', 'limit order (open at --price, or close at --price)')
   .option('--leverage <x>', 'leverage 1–50')
   .option('--margin <sats>', 'initial margin in sats')
@@ -75,6 +78,7 @@ program.command('submit')
     'relayer submit lend --account lender-1 --deposit 1000000',
     `relayer submit SetMarketHalt --params '{"enabled":true}'`,
     'relayer submit --file orders.jsonl',
+    'relayer submit open --market ETH-USD --account acc-1 --long --leverage 5 --margin 10000',
   ))
   .action(async (kind: string | undefined, opts) => {
     const { submit } = await import('./commands/submit.js');
@@ -83,6 +87,7 @@ program.command('submit')
 
 program.command('exec')
   .description('pipe mode: JSON-line commands on stdin → JSON-line events on stdout, no persistence')
+  .addOption(marketOption())
   .option('--state <file>', 'start from a state snapshot instead of the empty state')
   .option('--state-out <file>', 'write the final state snapshot to this file')
   .option('--ack', 'after each command print {"ack": id, "events": N, "last_seq": S}')
@@ -92,7 +97,7 @@ program.command('exec')
     'relayer exec --json --state-out state.snap < commands.jsonl | tail -1',
     `echo '{"v":1,"id":"p1","ts":1732492800000,"type":"InitPool","params":{}}' | relayer exec`,
   ))
-  .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean }) => {
+  .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }) => {
     const { exec } = await import('./commands/exec.js');
     await exec(opts);
   });
@@ -107,7 +112,9 @@ const topicsHelp: Record<string, string> = {
 for (const sub of ['create', 'list', 'describe'] as const) {
   const c = topics.command(sub).description(topicsHelp[sub]!)
     .option('--kafka <brokers>', 'Kafka brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  c.addOption(marketOption());
   if (sub === 'create') {
+    c.option('--all-markets', 'create the topics of every market in the registry');
     c.option('--partitions <n>', 'partitions per topic (the engine uses partition 0)', '1')
       .option('--replication-factor <n>', 'replicas per partition', '1');
   }
@@ -119,14 +126,44 @@ for (const sub of ['create', 'list', 'describe'] as const) {
     });
 }
 
+const markets = program.command('markets').description('the market registry: create, list and describe markets (SPEC §13)')
+  .addHelpText('after', examples('relayer markets list', 'relayer markets create --id ETH-USD --tlv 5000000000', 'relayer markets describe ETH-USD --json'));
+addKafkaOptions(markets.command('create').description('register a market and write its genesis inputs into its own log (an existing market is refused)')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'use the Kafka backend: creates the market\'s topics first (RELAYER_KAFKA_BROKERS)')
+  .option('--id <id>', 'the market id, BASE-QUOTE (e.g. ETH-USD)')
+  .option('--tick-size <n>', 'price tick in QUOTE units (metadata for clients and the book), default 1')
+  .option('--tlv <sats>', 'genesis pool TLV in 10^-8 BASE, default 10000000000')
+  .option('--pool-share <n>', 'genesis pool shares, default 1000000')
+  .option('--fees <json>', 'UpdateFees params applied after InitPool, e.g. {"order_filled_on_market":0.05}')
+  .option('--risk <json>', 'UpdateRiskParams params applied after InitPool, e.g. {"max_leverage":20}')
+  .option('--spec <file>', 'the whole spec as JSON ({id, tick_size, genesis:{...}, fees, risk}); flags override it')
+  .option('--json', 'print the registry record'))
+  .addHelpText('after', examples('relayer markets create --id ETH-USD', 'relayer markets create --id SOL-USD --tlv 2000000000 --fees \'{"order_filled_on_market":0.04}\'', 'relayer markets create --spec eth.json --kafka 127.0.0.1:9092'))
+  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsCreate(opts); });
+addKafkaOptions(markets.command('list').description('every market (BTC-USD always), a table on a terminal')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'read the registry topic on Kafka (RELAYER_KAFKA_BROKERS)')
+  .option('--json', 'machine-readable output: one array'))
+  .addHelpText('after', examples('relayer markets list', 'relayer markets list --json'))
+  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsList(opts); });
+addKafkaOptions(markets.command('describe').description('one market: its registry record and the head of its logs')
+  .argument('<id>', 'market id')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'read from Kafka (RELAYER_KAFKA_BROKERS)')
+  .option('--json', 'machine-readable output'))
+  .addHelpText('after', examples('relayer markets describe ETH-USD', 'relayer markets describe BTC-USD --json'))
+  .action(async (id: string, opts) => { const m = await import('./commands/markets.js'); await m.marketsDescribe(id, opts); });
+
 program.command('replay')
   .description('rebuild state from the newest snapshot and the event log; prints summary and state hash')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--to-seq <n>', 'stop at this event seq (point-in-time)')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
   .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer replay', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
+  .addHelpText('after', examples('relayer replay', 'relayer replay --market ETH-USD', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
   .action(async (opts) => {
     const { replay } = await import('./commands/replay.js');
     await replay(opts);
@@ -135,9 +172,10 @@ program.command('replay')
 program.command('verify')
   .description('check the hash chain and re-execute every command to prove the event log')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--chain-only', 'only check the hash chain')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer verify', 'relayer verify --json'))
+  .addHelpText('after', examples('relayer verify', 'relayer verify --market ETH-USD', 'relayer verify --json'))
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await verify(opts);
@@ -147,17 +185,20 @@ const snapshot = program.command('snapshot').description('take, list and decode 
   .addHelpText('after', examples('relayer snapshot list', 'relayer snapshot inspect --json'));
 snapshot.command('create').description('take a snapshot now (asks the running engine, or recovers offline)')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot create', 'relayer snapshot create --json'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotCreate(opts); });
 snapshot.command('list').description('list stored snapshots, newest first')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot list'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotList(opts); });
 snapshot.command('inspect').description('decode and check one snapshot (default: the newest)')
   .argument('[id]', 'snapshot id')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot inspect', 'relayer snapshot inspect 3 --json'))
   .action(async (id: string | undefined, opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotInspect(id, opts); });
@@ -165,6 +206,7 @@ snapshot.command('inspect').description('decode and check one snapshot (default:
 program.command('events')
   .description('tail the event log')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--follow', 'keep printing new events')
   .option('--from-seq <n>', 'start at this seq')
   .option('--type <type>', 'only this event type')
@@ -354,12 +396,13 @@ keyOptions(keys.command('revoke').description('revoke a key at once on every gat
 program.command('status')
   .description('health, lag, positions of logs, risk state')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .option('--postgres <url>', 'also show the PostgreSQL read model\'s checkpoint and lag (RELAYER_PG_URL)')
   .option('--redis <url>', 'also show the Redis read model\'s checkpoint and lag (RELAYER_REDIS_URL)')
   .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
   .option('--redis-prefix <prefix>', 'key prefix of the Redis read model (RELAYER_REDIS_PREFIX; default relayer:)')
-  .addHelpText('after', examples('relayer status', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
+  .addHelpText('after', examples('relayer status', 'relayer status --market ETH-USD --json', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
   .action(async (opts) => {
     const { status } = await import('./commands/status.js');
     await status(opts);

@@ -41,7 +41,7 @@ export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: st
       : `no data of market ${market} in ${dir} (it is registered: relayer markets describe ${market})`);
   }
   try {
-    return new SqliteStore(dir, genesis);
+    return stampMarket(new SqliteStore(dir, genesis), market);
   } catch (e) {
     if (e instanceof SchemaTooNewError) throw new CliError(e.message);
     throw e;
@@ -70,6 +70,39 @@ export interface OpenOptions {
 
 /** The embedded store under --data, or the Kafka backend when brokers are given. */
 export async function openBackend(opts: BackendOptions, o: OpenOptions = {}): Promise<Backend> {
+  const cfg = kafkaConfig({ ...opts, market: marketOf(opts) });
+  const store = await openMarketBackend(opts, o);
+  return cfg === null ? store : stampMarket(store, marketOf(opts));
+}
+
+/**
+ * A market's writers name it in every envelope (D170): records appended through a non-default
+ * market's backend get `"market"` when they carry none, so the engine's §13 check (absent =
+ * BTC-USD) holds them; an envelope naming a market keeps it (a wrong one is Rejected by the
+ * engine). BTC-USD's records are written untouched, byte for byte.
+ */
+export function stampMarket<B extends Backend>(store: B, market: string): B {
+  if (market === DEFAULT_MARKET) return store;
+  // the embedded store's append goes through appendSync: stamping there covers both
+  const s = store as unknown as { appendSync?: (raws: readonly string[], now: number) => unknown };
+  const sync = s.appendSync;
+  if (typeof sync === 'function') s.appendSync = (raws, now) => sync.call(store, raws.map((r) => withMarket(r, market)), now);
+  else {
+    const append = store.append.bind(store);
+    store.append = (raws) => append(raws.map((r) => withMarket(r, market)));
+  }
+  return store;
+}
+
+/** The envelope text with `"market"` first when it is a JSON object naming none (else as it is). */
+export function withMarket(raw: string, market: string): string {
+  const i = raw.indexOf('{');
+  if (i < 0 || raw.slice(0, i).trim() !== '' || raw.includes('"market"')) return raw;
+  const empty = raw.slice(i + 1).trimStart().startsWith('}');
+  return `${raw.slice(0, i + 1)}"market":${JSON.stringify(market)}${empty ? '' : ','}${raw.slice(i + 1)}`;
+}
+
+async function openMarketBackend(opts: BackendOptions, o: OpenOptions): Promise<Backend> {
   const market = marketOf(opts);
   const cfg = kafkaConfig({ ...opts, market });
   if (cfg === null) return openEmbedded(opts, o.mustExist ?? true, o.genesis ?? null);

@@ -11,7 +11,9 @@ import { DemoTicker } from '../runtime/demo-ticker.js';
 import { DEFAULT_SCHEDULER, Scheduler } from '../runtime/scheduler.js';
 import type { State } from '../engine/index.js';
 import type { Backend } from '../store/types.js';
-import { openBackend, usesKafka, type BackendOptions, dataDir } from './backend.js';
+import { openBackend, usesKafka, type BackendOptions, marketDir } from './backend.js';
+import { marketOf } from './market.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import { FencedError, InterruptedError } from '../store/kafka/errors.js';
 import type { SqliteStore } from '../store/sqlite/store.js';
 import { serveLoopMetrics } from '../api/process-metrics.js';
@@ -49,8 +51,12 @@ export async function run(opts: RunOptions): Promise<void> {
   // on Kafka the market's transactional id fences an older engine instead of a lock file, and
   // the genesis InitPool is written when the request topic has never held a record
   const kafka = usesKafka(opts);
-  const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
-  const lock = kafka ? null : DirLock.acquire(dataDir(opts));
+  // a market other than BTC-USD got its genesis from `relayer markets create` (D164)
+  const market = marketOf(opts);
+  const genesis = market === DEFAULT_MARKET ? genesisCommand(opts) : null;
+  const store = await openBackend(opts, { mustExist: false, genesis, engine: true, log });
+  const dir = marketDir(opts, market);
+  const lock = kafka ? null : DirLock.acquire(dir);
   let snapshotter: Snapshotter | null = null;
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
@@ -58,7 +64,7 @@ export async function run(opts: RunOptions): Promise<void> {
     const path = opts.recovery ?? 'events';
     if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
     const t0 = performance.now();
-    const rec = await recover(store, { log, path });
+    const rec = await recover(store, { log, path, market });
     // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)
     if (!kafka) {
       (store as SqliteStore).setMeta('recovery', JSON.stringify({
@@ -67,11 +73,11 @@ export async function run(opts: RunOptions): Promise<void> {
       }));
     }
     log.info({
-      ...(kafka ? { backend: 'kafka' } : { data: dataDir(opts) }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
+      market, ...(kafka ? { backend: 'kafka' } : { data: dir }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
       replayed: rec.replayed, path: rec.path, position: rec.position, ms: Math.round(performance.now() - t0),
     }, 'recovered');
     // embedded: periodic and requested snapshots are built from the log in a worker thread
-    snapshotter = kafka ? null : new Snapshotter(dataDir(opts));
+    snapshotter = kafka ? null : new Snapshotter(dir, market);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),
