@@ -233,15 +233,19 @@ program.command('book')
   .option('--depth <n>', 'levels per side with --once/--json (default: what fits, 10 with --json)')
   .option('--width <cols>', 'width of a --once frame (default: the terminal, else 120)')
   .option('--height <rows>', 'height of a --once frame (default: the terminal, else 40)')
+  .option('--market <id>', 'the market shown first (env RELAYER_MARKET; default BTC-USD)')
+  .option('--markets <ids>', 'the markets the m key cycles through, comma-separated (default: every registered market)')
   .addHelpText('after', examples(
     'relayer book',
+    'relayer book --market ETH-USD',
+    'relayer book --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
     'relayer book --data /var/lib/relayer',
     'relayer book --once --width 140 --height 40',
     'relayer book --json | jq .book.long',
     'relayer book --kafka 127.0.0.1:9092',
     'relayer book --redis redis://127.0.0.1:6379',
     'relayer book --redis redis://127.0.0.1:6379 --redis-prefix relayer: --json --depth 5',
-  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · ? help\n')
+  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · m next market · ? help\n')
   .action(async (opts) => {
     const { book } = await import('./commands/book.js');
     await book(opts);
