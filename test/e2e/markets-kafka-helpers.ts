@@ -26,13 +26,12 @@ export const onMarket = (args: string[], market: string): string[] => [...args, 
 
 /** `n` commands for `market`: the generated workload with ids unique to the market and the envelope's `market` set (D160: absent = BTC-USD). */
 export function marketWorkload(market: string, n: number, seed: number, tag = ''): string {
-  return workload(n, seed, `${market.toLowerCase()}${tag}-`)
-    .map((l) => {
-      if (market === 'BTC-USD') return l;
-      const o = JSON.parse(l) as Record<string, unknown>;
-      return JSON.stringify({ ...o, market });
-    })
-    .join('\n') + '\n';
+  const lines = workload(n, seed, `${market.toLowerCase()}${tag}-`).map((l) => {
+    if (market === 'BTC-USD') return l;
+    const o = JSON.parse(l) as Record<string, unknown>;
+    return JSON.stringify({ ...o, market });
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 export interface MarketStatus { lag: number; last_seq: number; input_head: number; input_committed: number }
