@@ -3,7 +3,7 @@
 // engine never notices. Then the hot standby (scripts/market-standby.sh) on its own data dir takes
 // ETH-USD over by itself once the active engine is SIGKILLed and input waits.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -102,4 +102,17 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
     await deletePrefixed(k.brokers, k.prefix);
     await k.cleanup();
   }
+});
+
+const PLACEMENT = fileURLToPath(new URL('../../../scripts/markets-placement-check.sh', import.meta.url));
+const hasSupervisor = spawnSync('sh', ['-c', 'command -v supervisord']).status === 0;
+
+test('Kafka markets: the deploy/markets placement example under supervisord fails ETH-USD over to the other host', {
+  timeout: 240_000, skip: skip !== false ? skip : hasSupervisor ? false : process.env['CI'] === 'true' ? false : loudSkip('supervisord is not installed (apt-get install supervisor)'),
+}, () => {
+  assert.ok(hasSupervisor, 'supervisord is missing under CI (apt-get install supervisor)');
+  const r = spawnSync('bash', [PLACEMENT], { encoding: 'utf8', env: { ...process.env, RELAYER_KAFKA_BROKERS: (target as { brokers: string }).brokers } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, /host A's standby took ETH-USD over/);
+  assert.match(r.stderr, /markets-placement-check: ok/);
 });
