@@ -5,10 +5,10 @@
 // cleanly and the process exits 1, so its supervisor restarts it (contract §7).
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_MARKET } from '../engine/market.js';
-import { CliError } from '../errors.js';
+import { CliError, usage } from '../errors.js';
 import { createLogger } from '../infra/logger.js';
 import { genesisRecords, openRegistry, requireMarket, type MarketSpec } from '../markets/registry.js';
-import { openBackend } from './backend.js';
+import { openBackend, usesKafka } from './backend.js';
 import { marketsOf } from './market.js';
 import type { RunOptions } from './run.js';
 
@@ -24,9 +24,13 @@ export async function runMarkets(opts: RunOptions): Promise<void> {
   if (opts.markets === undefined) await ensureDemoMarket(opts);
   // every market must be registered before any worker starts writing (BTC-USD always is)
   for (const id of ids) if (id !== DEFAULT_MARKET) await requireMarket(opts, id);
+  // librdkafka's binding aborts the process when used from worker threads (seen: a HandleScope
+  // fatal error on a delivery report): the workers write through kafkajs (D174)
+  const client = opts.kafkaClient ?? process.env['RELAYER_KAFKA_CLIENT'];
+  if (usesKafka(opts) && client === 'confluent') throw usage('--markets runs a worker thread per market, and the confluent Kafka client cannot run in worker threads: use --kafka-client kafkajs, or one process per market (run --market)');
   const basePort = opts.metricsPort === undefined ? null : Number(opts.metricsPort);
   const workers = ids.map((market, i) => {
-    const wopts: RunOptions = { ...opts, market, markets: undefined };
+    const wopts: RunOptions = { ...opts, market, markets: undefined, ...(usesKafka(opts) ? { kafkaClient: 'kafkajs' } : {}) };
     // metrics: one port per market, --metrics-port + its index in --markets (D172)
     if (basePort !== null) wopts.metricsPort = String(basePort + i);
     if (opts.demo === true) {
