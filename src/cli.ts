@@ -25,7 +25,7 @@ program.command('run')
   .addOption(marketOption())
   .option('--markets <ids>', 'run several markets in this process, one worker thread each (e.g. BTC-USD,ETH-USD)')
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
-  .option('--demo', 'also run a seeded synthetic market in-process')
+  .option('--demo', 'also run seeded synthetic trading in-process (without --market: BTC-USD and ETH-USD side by side)')
   .option('--demo-seed <n>', 'seed of the demo market', '42')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--batch-max <n>', 'a batch closes at this many commands', '2000')
@@ -43,7 +43,7 @@ program.command('run')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
   .option('--recovery <path>', 'rebuild state after the snapshot by evolving stored "events" or re-executing "inputs"', 'events')
-  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
+  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --market ETH-USD', 'relayer run --markets BTC-USD,ETH-USD', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');
     await run(opts);

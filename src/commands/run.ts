@@ -20,6 +20,10 @@ import { serveLoopMetrics } from '../api/process-metrics.js';
 
 export interface RunOptions extends BackendOptions {
   demo?: boolean;
+  /** Several markets in this process, one worker thread each (run-markets.ts). */
+  markets?: string;
+  /** The demo's walk starts here (ETH-USD's demo starts lower than BTC-USD's). */
+  demoPrice?: number;
   demoSeed?: string;
   logLevel?: string;
   batchMax?: string;
@@ -46,7 +50,15 @@ function int(v: string | undefined, name: string, dflt: number): number {
   return n;
 }
 
-export async function run(opts: RunOptions): Promise<void> {
+/** How a caller other than the process (a worker of `run --markets`) stops this engine. */
+export interface RunControl { onStop?: (stop: () => void) => void }
+
+export async function run(opts: RunOptions, control: RunControl = {}): Promise<void> {
+  // several markets (or the demo's two) in this process: a worker thread each (run-markets.ts)
+  if (control.onStop === undefined && (opts.markets !== undefined || (opts.demo === true && opts.market === undefined))) {
+    const { runMarkets } = await import('./run-markets.js');
+    return runMarkets(opts);
+  }
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
   // on Kafka the market's transactional id fences an older engine instead of a lock file, and
   // the genesis InitPool is written when the request topic has never held a record
@@ -97,8 +109,11 @@ export async function run(opts: RunOptions): Promise<void> {
       loop.stop();
       (store as { interrupt?: () => void }).interrupt?.(); // Kafka: stop waiting for an unreachable broker
     };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    if (control.onStop !== undefined) control.onStop(() => onSignal('stop'));
+    else {
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
+      process.once('SIGINT', () => onSignal('SIGINT'));
+    }
     await applyConfig(store, rec.state, opts);
     let scheduler: Scheduler | null = null;
     if (opts.scheduler !== false) {
@@ -115,7 +130,7 @@ export async function run(opts: RunOptions): Promise<void> {
         ? (raws: string[]) => { store.append(raws).catch((e: Error) => log.warn({ err: e.message }, 'demo: append failed')); }
         : (raws: string[]) => { (store as SqliteStore).appendSync(raws, Date.now()); };
       demo = new DemoMarket(() => loop.state, append, {
-        ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
+        ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed), ...(opts.demoPrice !== undefined ? { startPrice: opts.demoPrice } : {}),
       }, Date.now(), log);
       demo.start();
       ticker = new DemoTicker(loop);

@@ -4,15 +4,16 @@ import { parseEnvelope, type Command } from './commands.js';
 import { Ctx } from './ctx.js';
 import { decideInto } from './decide.js';
 import type { EventEnvelope } from './events.js';
-import { isMarketId } from './market.js';
+import { DEFAULT_MARKET, isMarketId } from './market.js';
 import type { State } from './state.js';
 
 /** Executes one typed command: decides, applies every event with evolve, returns the events. */
 export function execute(state: State, cmd: Command): EventEnvelope[] {
   const ctx = new Ctx(state, cmd.id, cmd.ts, cmd.type);
   // §13: a command for another market reached this engine's log (defence in depth: the writers route)
-  if (cmd.market !== undefined && cmd.market !== state.config.market) {
-    ctx.reject('CANCELLED', 'INVALID_PARAMS', wrongMarket(cmd.market, state.config.market), refsOf(cmd.params as Record<string, unknown>));
+  const market = cmd.market === undefined ? DEFAULT_MARKET : cmd.market; // absent = BTC-USD
+  if (market !== state.config.market) {
+    ctx.reject('CANCELLED', 'INVALID_PARAMS', wrongMarket(market, state.config.market), refsOf(cmd.params as Record<string, unknown>));
     return ctx.out;
   }
   const original = state.seen.original(cmd.id, cmd.ts, state.config.dedupe_window_ms);
