@@ -280,8 +280,11 @@ program.command('feed')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters on http://host:port/metrics (host 127.0.0.1)')
   .option('--log-level <level>', 'pino log level on stderr (RELAYER_LOG_LEVEL)')
   .option('--json', 'status lines as JSON objects on stdout')
+  .addOption(marketOption())
   .addHelpText('after', examples(
     'relayer feed ws --metrics-port 9464',
+    'relayer feed --market ETH-USD --source binance:ethusdt --source coinbase:ETH-USD --source kraken:ETH/USD',
+    'relayer feed set 3000 --market ETH-USD',
     'relayer feed ws --url wss://stream.binance.com:9443/ws/btcusdt@aggTrade --json',
     'relayer feed file prices.csv --speed 60',
     'relayer feed walk --seed 7 --start-price 65000',

@@ -2,7 +2,8 @@
 // submits (/api/private) on the client port; the admin API on the admin port.
 import { randomUUID } from 'node:crypto';
 import type { CommandType } from '../engine/index.js';
-import { uuidv5 } from '../engine/util/uuid.js';
+import { DEFAULT_MARKET, marketNamespace } from '../engine/market.js';
+import { parseUuid, uuidv5 } from '../engine/util/uuid.js';
 import type { Backend } from '../store/types.js';
 import { RPC, RpcError } from './errors.js';
 import type { Principal } from './auth.js';
@@ -37,6 +38,14 @@ function principalOf(ctx: CallCtx): Principal {
 
 const notFound = (what: string): RpcError => new RpcError(RPC.NOT_FOUND, `${what} not found`);
 
+/** Each market's uuid namespace (SPEC §13), parsed once: one gateway mints for several markets. */
+const namespaces = new Map<string, Uint8Array>();
+function namespaceOf(market: string): Uint8Array {
+  let ns = namespaces.get(market);
+  if (ns === undefined) namespaces.set(market, ns = parseUuid(marketNamespace(market)));
+  return ns;
+}
+
 const CREATES: ReadonlySet<string> = new Set(['CreateTraderOrder', 'CreateTraderOrderSlTp', 'CreateLendOrder']);
 
 async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, unknown>> {
@@ -46,9 +55,10 @@ async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, u
     throw new RpcError(RPC.UNAVAILABLE, `the input log is unavailable: ${(e as Error).message}`, { request_id: w.id });
   }
   if (!w.wait) {
-    // a create's order will be uuidv5(id + ":0") if the engine accepts it (SPEC §12): say so, so
-    // a client can read it back without computing it
-    return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuidv5(`${w.id}:0`) } : { request_id: w.id, status: 'RequestSubmitted' };
+    // a create's order will be uuidv5(id + ":0", the market's namespace) if the engine accepts it
+    // (SPEC §12, §13): say so, so a client can read it back without computing it
+    const uuid = () => uuidv5(`${w.id}:0`, namespaceOf(d.market ?? DEFAULT_MARKET));
+    return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuid() } : { request_id: w.id, status: 'RequestSubmitted' };
   }
   let rows;
   try {

@@ -10,7 +10,7 @@ const iso = z.string().describe('ISO-8601 time (UTC)');
 const ms = z.number().int().describe('epoch milliseconds');
 
 export const traderOrder = z.looseObject({
-  uuid: z.string().describe('the order id: uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)'),
+  uuid: z.string().describe('the order id: uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10) on BTC-USD, the market\'s own namespace on another (SPEC §13)'),
   account_id: z.string(),
   position_type: z.enum(['LONG', 'SHORT']),
   order_status: z.enum(['PENDING', 'FILLED', 'SETTLED', 'CANCELLED', 'LIQUIDATE']),

@@ -19,6 +19,8 @@ import { silentLogger } from '../../src/infra/logger.js';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
 import { RedisKeys } from '../../src/projections/redis/keys.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { marketNamespace } from '../../src/engine/market.js';
+import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
 import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 
 const OPEN = {
@@ -132,7 +134,11 @@ test('gateway over two markets: writes land in their market\'s log, reads come f
   await t.test('a write with market ETH-USD goes to ETH-USD\'s log, naming its market; one without goes to BTC-USD\'s', async () => {
     const e = result(await client.call('/clientapi', 'CreateTraderOrder', { ...OPEN, market: 'ETH-USD', request_id: 'eth-1' })) as Record<string, unknown>;
     assert.equal(e['status'], 'RequestSubmitted');
-    result(await client.call('/clientapi', 'CreateTraderOrder', { ...OPEN, request_id: 'btc-1' }));
+    // the uuid the order will have is minted in ETH-USD's namespace (SPEC §13)
+    assert.equal(e['uuid'], uuidv5('eth-1:0', parseUuid(marketNamespace('ETH-USD'))));
+    const b = result(await client.call('/clientapi', 'CreateTraderOrder', { ...OPEN, request_id: 'btc-1' })) as Record<string, unknown>;
+    assert.equal(b['uuid'], uuidv5('btc-1:0'));
+    assert.notEqual(e['uuid'], uuidv5('eth-1:0'));
     const ethIn = inbox(eth);
     assert.deepEqual(ethIn.map((r) => r['id']), ['genesis', 'eth-1']);
     assert.equal(ethIn[1]!['market'], 'ETH-USD');
