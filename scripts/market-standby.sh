@@ -32,7 +32,9 @@ for v in "$grace" "$poll" "$warm_every"; do
   [[ "$v" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "market-standby: '$v' is not a number of seconds" >&2; exit 2; }
 done
 [ -n "${RELAYER_KAFKA_BROKERS:-}" ] || { echo "market-standby: set RELAYER_KAFKA_BROKERS (the standby is a Kafka feature)" >&2; exit 2; }
-market="${RELAYER_MARKET:-BTC-USD}"
+# named explicitly: with several markets registered, `relayer status` without one lists them all (D173)
+export RELAYER_MARKET="${RELAYER_MARKET:-BTC-USD}"
+market="$RELAYER_MARKET"
 
 if [ -n "${RELAYER_BIN:-}" ]; then bin=("$RELAYER_BIN")
 elif [ -x "$(dirname "$0")/../bin/relayer" ]; then bin=(node "$(dirname "$0")/../bin/relayer")
