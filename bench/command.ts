@@ -15,6 +15,10 @@ export function attachBench(cmd: Command): void {
       const { benchKafkaClients } = await import('./kafka/clients.js');
       return benchKafkaClients({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
     }
+    if (suite === 'scale') {
+      const { benchScale } = await import('./scale/run.js');
+      return benchScale({ quick: opts.quick === true, json: opts.json === true, kafka: opts.kafka });
+    }
     if (suite === 'project') {
       const { benchProject } = await import('./project/run.js');
       return benchProject({ quick: opts.quick === true, json: opts.json === true });
@@ -31,7 +35,7 @@ export function attachBench(cmd: Command): void {
       const { benchSim } = await import('./sim/run.js');
       return benchSim({ quick: opts.quick === true, json: opts.json === true });
     }
-    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, api, project, book, sim)`, 2);
+    if (suite !== 'engine') throw new CliError(`unknown bench suite ${suite} (available: engine, durable, kafka, scale, api, project, book, sim)`, 2);
     const { benchEngine } = await import('./engine/run.js');
     await benchEngine({ quick: opts.quick === true, json: opts.json === true, orders: Number(opts.orders) });
   });

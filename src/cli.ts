@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './errors.js';
 import { addKafkaOptions } from './store/kafka/options.js';
+import { marketOption } from './commands/market.js';
 
 const program = new Command('relayer')
   .description('Event-sourced engine for inverse BTC-USD perpetual futures against a lending pool')
@@ -21,8 +22,10 @@ function examples(...lines: string[]): string {
 program.command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
+  .option('--markets <ids>', 'run several markets in this process, one worker thread each (e.g. BTC-USD,ETH-USD)')
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
-  .option('--demo', 'also run a seeded synthetic market in-process')
+  .option('--demo', 'also run seeded synthetic trading in-process (without --market: BTC-USD and ETH-USD side by side)')
   .option('--demo-seed <n>', 'seed of the demo market', '42')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--batch-max <n>', 'a batch closes at this many commands', '2000')
@@ -40,7 +43,7 @@ program.command('run')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
   .option('--recovery <path>', 'rebuild state after the snapshot by evolving stored "events" or re-executing "inputs"', 'events')
-  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
+  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --market ETH-USD', 'relayer run --markets BTC-USD,ETH-USD', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');
     await run(opts);
@@ -56,7 +59,7 @@ program.command('submit')
   .option('--uuid <uuid>', 'order uuid (close, cancel, withdraw)')
   .option('--long', 'open a LONG position')
   .option('--short', 'open a SHORT position')
-  .option('--market', 'market order (default)')
+  .option('--market [id]', 'with an id: the market to submit to (env RELAYER_MARKET, default BTC-USD); alone: a market order (the default order type)')
   .option('--limit', 'limit order (open at --price, or close at --price)')
   .option('--leverage <x>', 'leverage 1–50')
   .option('--margin <sats>', 'initial margin in sats')
@@ -75,6 +78,7 @@ program.command('submit')
     'relayer submit lend --account lender-1 --deposit 1000000',
     `relayer submit SetMarketHalt --params '{"enabled":true}'`,
     'relayer submit --file orders.jsonl',
+    'relayer submit open --market ETH-USD --account acc-1 --long --leverage 5 --margin 10000',
   ))
   .action(async (kind: string | undefined, opts) => {
     const { submit } = await import('./commands/submit.js');
@@ -83,6 +87,7 @@ program.command('submit')
 
 program.command('exec')
   .description('pipe mode: JSON-line commands on stdin → JSON-line events on stdout, no persistence')
+  .addOption(marketOption())
   .option('--state <file>', 'start from a state snapshot instead of the empty state')
   .option('--state-out <file>', 'write the final state snapshot to this file')
   .option('--ack', 'after each command print {"ack": id, "events": N, "last_seq": S}')
@@ -92,7 +97,7 @@ program.command('exec')
     'relayer exec --json --state-out state.snap < commands.jsonl | tail -1',
     `echo '{"v":1,"id":"p1","ts":1732492800000,"type":"InitPool","params":{}}' | relayer exec`,
   ))
-  .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean }) => {
+  .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }) => {
     const { exec } = await import('./commands/exec.js');
     await exec(opts);
   });
@@ -107,7 +112,9 @@ const topicsHelp: Record<string, string> = {
 for (const sub of ['create', 'list', 'describe'] as const) {
   const c = topics.command(sub).description(topicsHelp[sub]!)
     .option('--kafka <brokers>', 'Kafka brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  c.addOption(marketOption());
   if (sub === 'create') {
+    c.option('--all-markets', 'create the topics of every market in the registry');
     c.option('--partitions <n>', 'partitions per topic (the engine uses partition 0)', '1')
       .option('--replication-factor <n>', 'replicas per partition', '1');
   }
@@ -119,14 +126,44 @@ for (const sub of ['create', 'list', 'describe'] as const) {
     });
 }
 
+const markets = program.command('markets').description('the market registry: create, list and describe markets (SPEC §13)')
+  .addHelpText('after', examples('relayer markets list', 'relayer markets create --id ETH-USD --tlv 5000000000', 'relayer markets describe ETH-USD --json'));
+addKafkaOptions(markets.command('create').description('register a market and write its genesis inputs into its own log (an existing market is refused)')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'use the Kafka backend: creates the market\'s topics first (RELAYER_KAFKA_BROKERS)')
+  .option('--id <id>', 'the market id, BASE-QUOTE (e.g. ETH-USD)')
+  .option('--tick-size <n>', 'price tick in QUOTE units (metadata for clients and the book), default 1')
+  .option('--tlv <sats>', 'genesis pool TLV in 10^-8 BASE, default 10000000000')
+  .option('--pool-share <n>', 'genesis pool shares, default 1000000')
+  .option('--fees <json>', 'UpdateFees params applied after InitPool, e.g. {"order_filled_on_market":0.05}')
+  .option('--risk <json>', 'UpdateRiskParams params applied after InitPool, e.g. {"max_leverage":20}')
+  .option('--spec <file>', 'the whole spec as JSON ({id, tick_size, genesis:{...}, fees, risk}); flags override it')
+  .option('--json', 'print the registry record'))
+  .addHelpText('after', examples('relayer markets create --id ETH-USD', 'relayer markets create --id SOL-USD --tlv 2000000000 --fees \'{"order_filled_on_market":0.04}\'', 'relayer markets create --spec eth.json --kafka 127.0.0.1:9092'))
+  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsCreate(opts); });
+addKafkaOptions(markets.command('list').description('every market (BTC-USD always), a table on a terminal')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'read the registry topic on Kafka (RELAYER_KAFKA_BROKERS)')
+  .option('--json', 'machine-readable output: one array'))
+  .addHelpText('after', examples('relayer markets list', 'relayer markets list --json'))
+  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsList(opts); });
+addKafkaOptions(markets.command('describe').description('one market: its registry record and the head of its logs')
+  .argument('<id>', 'market id')
+  .option('--data <dir>', DATA_HELP)
+  .option('--kafka <brokers>', 'read from Kafka (RELAYER_KAFKA_BROKERS)')
+  .option('--json', 'machine-readable output'))
+  .addHelpText('after', examples('relayer markets describe ETH-USD', 'relayer markets describe BTC-USD --json'))
+  .action(async (id: string, opts) => { const m = await import('./commands/markets.js'); await m.marketsDescribe(id, opts); });
+
 program.command('replay')
   .description('rebuild state from the newest snapshot and the event log; prints summary and state hash')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--to-seq <n>', 'stop at this event seq (point-in-time)')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
   .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer replay', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
+  .addHelpText('after', examples('relayer replay', 'relayer replay --market ETH-USD', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
   .action(async (opts) => {
     const { replay } = await import('./commands/replay.js');
     await replay(opts);
@@ -135,9 +172,10 @@ program.command('replay')
 program.command('verify')
   .description('check the hash chain and re-execute every command to prove the event log')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--chain-only', 'only check the hash chain')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer verify', 'relayer verify --json'))
+  .addHelpText('after', examples('relayer verify', 'relayer verify --market ETH-USD', 'relayer verify --json'))
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await verify(opts);
@@ -147,17 +185,20 @@ const snapshot = program.command('snapshot').description('take, list and decode 
   .addHelpText('after', examples('relayer snapshot list', 'relayer snapshot inspect --json'));
 snapshot.command('create').description('take a snapshot now (asks the running engine, or recovers offline)')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot create', 'relayer snapshot create --json'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotCreate(opts); });
 snapshot.command('list').description('list stored snapshots, newest first')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot list'))
   .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotList(opts); });
 snapshot.command('inspect').description('decode and check one snapshot (default: the newest)')
   .argument('[id]', 'snapshot id')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot inspect', 'relayer snapshot inspect 3 --json'))
   .action(async (id: string | undefined, opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotInspect(id, opts); });
@@ -165,6 +206,7 @@ snapshot.command('inspect').description('decode and check one snapshot (default:
 program.command('events')
   .description('tail the event log')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--follow', 'keep printing new events')
   .option('--from-seq <n>', 'start at this seq')
   .option('--type <type>', 'only this event type')
@@ -191,15 +233,19 @@ program.command('book')
   .option('--depth <n>', 'levels per side with --once/--json (default: what fits, 10 with --json)')
   .option('--width <cols>', 'width of a --once frame (default: the terminal, else 120)')
   .option('--height <rows>', 'height of a --once frame (default: the terminal, else 40)')
+  .option('--market <id>', 'the market shown first (env RELAYER_MARKET; default BTC-USD)')
+  .option('--markets <ids>', 'the markets the m key cycles through, comma-separated (default: every registered market)')
   .addHelpText('after', examples(
     'relayer book',
+    'relayer book --market ETH-USD',
+    'relayer book --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
     'relayer book --data /var/lib/relayer',
     'relayer book --once --width 140 --height 40',
     'relayer book --json | jq .book.long',
     'relayer book --kafka 127.0.0.1:9092',
     'relayer book --redis redis://127.0.0.1:6379',
     'relayer book --redis redis://127.0.0.1:6379 --redis-prefix relayer: --json --depth 5',
-  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · ? help\n')
+  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · m next market · ? help\n')
   .action(async (opts) => {
     const { book } = await import('./commands/book.js');
     await book(opts);
@@ -234,8 +280,11 @@ program.command('feed')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters on http://host:port/metrics (host 127.0.0.1)')
   .option('--log-level <level>', 'pino log level on stderr (RELAYER_LOG_LEVEL)')
   .option('--json', 'status lines as JSON objects on stdout')
+  .addOption(marketOption())
   .addHelpText('after', examples(
     'relayer feed ws --metrics-port 9464',
+    'relayer feed --market ETH-USD --source binance:ethusdt --source coinbase:ETH-USD --source kraken:ETH/USD',
+    'relayer feed set 3000 --market ETH-USD',
     'relayer feed ws --url wss://stream.binance.com:9443/ws/btcusdt@aggTrade --json',
     'relayer feed file prices.csv --speed 60',
     'relayer feed walk --seed 7 --start-price 65000',
@@ -267,8 +316,11 @@ program.command('project')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--json', 'with --once: the summary as JSON')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the projectors on http://host:port/metrics (host 127.0.0.1)')
+  .option('--market <id>', 'project this market only (env RELAYER_MARKET; default: every market in the registry at start)')
+  .option('--markets <ids>', 'project these markets, comma-separated, each into its own schema and key prefix (docs/read-models.md)')
   .addHelpText('after', examples(
     'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+    'relayer project --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
     'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
     'relayer project --redis redis://127.0.0.1:6379 --rebuild',
     'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
@@ -303,6 +355,7 @@ program.command('api')
   .option('--workers <n>', 'gateway processes sharing the ports (node:cluster); /metrics sums them', '1')
   .option('--register', 'enable POST /register: self-service client keys signed with a secp256k1 key (SPEC §9; off by default)')
   .option('--register-rate-limit <n>', 'requests per second of a key issued by /register (default: --rate-limit)')
+  .option('--markets <ids>', 'the markets this gateway routes, comma-separated (default: every market in the registry at start); calls name theirs with the market param, default BTC-USD')
   .option('--openrpc [port]', 'print the OpenRPC document of the client (default) or admin port and exit')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .addHelpText('after', examples(
@@ -311,7 +364,9 @@ program.command('api')
     'relayer api --listen 0.0.0.0:8088 --admin-listen 127.0.0.1:3031 --postgres postgres://127.0.0.1/relayer --trust-proxy',
     'relayer api --kafka 127.0.0.1:9092 --listen 127.0.0.1:8089 --admin-listen off',
     'relayer api --workers 2',
+    'relayer api --kafka 127.0.0.1:9092 --markets BTC-USD,ETH-USD',
     `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price"}'`,
+    `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price","params":{"market":"ETH-USD"}}'`,
   ) + '\nEndpoints: POST /clientapi (orders), /api (public), /api/private (signed), /register (with --register); GET /openrpc.json /healthz /readyz /metrics.\n'
     + 'Signing (v2): signature = hex HMAC-SHA256(secret, datetime + "\\n" + body), headers relayer-api-key, signature, datetime (ms).\n')
   .action(async (opts) => {
@@ -344,12 +399,13 @@ keyOptions(keys.command('revoke').description('revoke a key at once on every gat
 program.command('status')
   .description('health, lag, positions of logs, risk state')
   .option('--data <dir>', DATA_HELP)
+  .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .option('--postgres <url>', 'also show the PostgreSQL read model\'s checkpoint and lag (RELAYER_PG_URL)')
   .option('--redis <url>', 'also show the Redis read model\'s checkpoint and lag (RELAYER_REDIS_URL)')
   .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
   .option('--redis-prefix <prefix>', 'key prefix of the Redis read model (RELAYER_REDIS_PREFIX; default relayer:)')
-  .addHelpText('after', examples('relayer status', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
+  .addHelpText('after', examples('relayer status', 'relayer status --market ETH-USD --json', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
   .action(async (opts) => {
     const { status } = await import('./commands/status.js');
     await status(opts);
@@ -358,12 +414,12 @@ program.command('status')
 /** `relayer bench`: its action is attached by bench/command.ts (bin/relayer wires it), so src/ never imports bench/. */
 export const benchCommand = program.command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
-  .argument('<suite>', 'engine | durable | kafka | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
+  .argument('<suite>', 'engine | durable | kafka | scale | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
   .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
-  .option('--kafka <brokers>', 'bench kafka: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  .option('--kafka <brokers>', 'bench kafka and scale: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
 
 // sim and sim fuzz share option names (--seed, --json): each command's options stay with it
 program.enablePositionalOptions();

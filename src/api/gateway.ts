@@ -10,7 +10,10 @@ import { AppendWorker } from './append-worker.js';
 import { Authenticator, DEFAULT_AUTH, type AuthOptions } from './auth.js';
 import { KeyStore } from './keys.js';
 import { ApiMetrics } from './metrics.js';
-import { methodTables } from './methods.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
+import { marketPgSchema, marketRedisPrefix } from '../projections/config.js';
+import { routeByMarket, type MarketListing } from './markets.js';
+import { methodTables, type Tables } from './methods.js';
 import { openrpcDocuments } from './openrpc.js';
 import { Registrar, type RegisterOptions } from './register.js';
 import { Reads } from './reads.js';
@@ -19,7 +22,15 @@ import { RpcServer } from './server.js';
 import { Appender } from './submitter.js';
 
 export interface GatewayOptions {
+  /** BTC-USD's input log (or the one market's, when `markets` is absent). */
   backend: Backend;
+  /**
+   * Every market this gateway routes, by id, each with its own input log (D180); absent = BTC-USD
+   * over `backend` only. Each market reads its own read models (marketRedisPrefix/marketPgSchema).
+   */
+  markets?: ReadonlyMap<string, Backend>;
+  /** The registry for GetMarkets (id, tick size, creation time); absent = the served markets, tick 1. */
+  registry?: () => Promise<readonly RegistryEntry[]>;
   redisUrl: string;
   /** Prefix of the read model's keys (relayer project --redis-prefix). */
   redisPrefix: string;
@@ -41,6 +52,8 @@ export interface GatewayOptions {
   register?: RegisterOptions | null;
   log: Logger;
 }
+
+export interface RegistryEntry { id: string; tick_size: number; created_at?: string | null }
 
 export const DEFAULT_GATEWAY = {
   maxBodyBytes: 256 * 1024, maxBatch: 100, callTimeoutMs: 15_000, waitTimeoutMs: 10_000, publicRate: 200,
@@ -73,29 +86,53 @@ function gatewayRedis(url: string, name: string): Redis {
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const log = o.log;
   const redis = gatewayRedis(o.redisUrl, 'relayer-api');
-  const pool = o.pgUrl === null ? null : new pg.Pool({
-    connectionString: o.pgUrl, max: 8, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 3000,
-    options: `-c search_path=${pgIdent(o.pgSchema)}`, application_name: 'relayer-api',
-    statement_timeout: 5000,
-  } as pg.PoolConfig);
-  pool?.on('error', () => { /* an idle client died; the next query gets a new one */ });
+  const backends: ReadonlyMap<string, Backend> = o.markets ?? new Map([[DEFAULT_MARKET, o.backend]]);
+  // one pool per market's schema: search_path names the schema, so every query stays as it was
+  const pools = o.pgUrl === null ? null : new Map([...backends.keys()].map((m) => [m, pgPool(o.pgUrl!, marketPgSchema(o.pgSchema, m))]));
   const metrics = new ApiMetrics();
   const keys = new KeyStore(redis, o.authPrefix, o.master);
   const auth = new Authenticator(redis, keys, o.authPrefix, o.auth);
   auth.onReject = (reason) => metrics.authRejected.inc({ reason });
-  // embedded: fsync off the main thread (append-worker.ts); Kafka's append is asynchronous already
-  const appendWorker = o.backend instanceof SqliteStore ? await AppendWorker.start(o.backend.dir) : null;
-  const appender = new Appender(appendWorker ?? o.backend);
-  appender.onBatch = (n, ms) => { metrics.appended.inc(n); metrics.appendBatch.observe(n); metrics.appendSeconds.observe(ms / 1000); };
-  const reads = new Reads(redis, o.redisPrefix, pool);
-  const tables = methodTables({ appender, backend: o.backend, reads, waitTimeoutMs: o.waitTimeoutMs });
+  const workers: AppendWorker[] = [];
+  const perMarket = new Map<string, Tables>();
+  const reads = new Map<string, Reads>();
+  const markets = async (): Promise<MarketListing[]> => {
+    const entries = o.registry === undefined ? [...backends.keys()].map((id) => ({ id, tick_size: 1, created_at: null })) : await o.registry();
+    return Promise.all(entries.map(async (e) => {
+      const r = reads.get(e.id);
+      const risk = r === undefined ? null : await r.risk().catch(() => null);
+      return { id: e.id, tick_size: e.tick_size, created_at: e.created_at ?? null, served: r !== undefined, status: risk?.status ?? null };
+    }));
+  };
+  try {
+    for (const [market, backend] of backends) {
+      // embedded: fsync off the main thread (append-worker.ts); Kafka's append is asynchronous already
+      const worker = backend instanceof SqliteStore ? await AppendWorker.start(backend.dir) : null;
+      if (worker !== null) workers.push(worker);
+      const appender = new Appender(worker ?? backend);
+      appender.onBatch = (n, ms) => { metrics.appended.inc(n); metrics.appendBatch.observe(n); metrics.appendSeconds.observe(ms / 1000); };
+      const r = new Reads(redis, marketRedisPrefix(o.redisPrefix, market), pools?.get(market) ?? null);
+      reads.set(market, r);
+      perMarket.set(market, methodTables({ appender, backend, reads: r, waitTimeoutMs: o.waitTimeoutMs, market, markets }));
+    }
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.close()));
+    redis.disconnect();
+    await endPools(pools);
+    throw e;
+  }
+  const tables = routeByMarket(perMarket);
   let readyAt = 0;
   let readyCache: Record<string, boolean | string> = {};
   const ready = async (): Promise<Record<string, boolean | string>> => {
     if (Date.now() - readyAt < 1000) return readyCache;
     const checks: Record<string, boolean | string> = { redis: redis.status === 'ready' };
-    try { await o.backend.lastCommitted(); checks['input_log'] = true; } catch (e) { checks['input_log'] = (e as Error).message; }
-    if (pool !== null) checks['postgres'] = await reads.ping();
+    // BTC-USD alone keeps today's check names; another market's carry its id
+    for (const [market, backend] of backends) {
+      const name = (what: string) => (backends.size === 1 && market === DEFAULT_MARKET ? what : `${what}:${market}`);
+      try { await backend.lastCommitted(); checks[name('input_log')] = true; } catch (e) { checks[name('input_log')] = (e as Error).message; }
+      if (pools !== null) checks[name('postgres')] = await reads.get(market)!.ping();
+    }
     readyAt = Date.now();
     readyCache = checks;
     return checks;
@@ -134,20 +171,34 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     if (admin !== null) adminUrl = `http://${await admin.listen(o.adminListen!.host, o.adminListen!.port)}`;
   } catch (e) {
     await client.close(0).catch(() => {});
-    await appendWorker?.close();
+    await Promise.all(workers.map((w) => w.close()));
     redis.disconnect();
-    await pool?.end().catch(() => {});
+    await endPools(pools);
     throw e;
   }
   return {
     clientUrl, adminUrl, metrics, auth, keys, redis,
     async close() {
       await Promise.all([client.close(), admin?.close()]);
-      await appendWorker?.close();
+      await Promise.all(workers.map((w) => w.close()));
       redis.disconnect();
-      await pool?.end().catch(() => {});
+      await endPools(pools);
     },
   };
+}
+
+function pgPool(url: string, schema: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url, max: 8, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 3000,
+    options: `-c search_path=${pgIdent(schema)}`, application_name: 'relayer-api',
+    statement_timeout: 5000,
+  } as pg.PoolConfig);
+  pool.on('error', () => { /* an idle client died; the next query gets a new one */ });
+  return pool;
+}
+
+async function endPools(pools: ReadonlyMap<string, pg.Pool> | null): Promise<void> {
+  await Promise.all([...(pools?.values() ?? [])].map((p) => p.end().catch(() => {})));
 }
 
 function pgIdent(s: string): string {

@@ -44,6 +44,7 @@ export const CLIENT_DOCS: Readonly<Record<string, MethodDoc>> = {
   },
   // public (/api)
   server_time: { summary: 'Server time', params: none, result: R.serverTime },
+  GetMarkets: { summary: 'The markets of the registry: id, tick size, whether this gateway serves it, its risk status', params: none, result: R.markets },
   btc_usd_price: { summary: 'Current price', params: none, result: R.price },
   get_funding_rate: { summary: 'Current funding rate', params: none, result: R.fundingRate },
   position_size: { summary: 'Total long / short position size', params: none, result: R.positionSize },
@@ -89,4 +90,5 @@ export const ADMIN_DOCS: Readonly<Record<string, MethodDoc>> = {
   GetRiskStats: { summary: 'Risk state of the market', params: none, result: R.marketStats },
   GetRiskParams: { summary: 'Risk parameters, fees, flags', params: none, result: R.riskParams },
   GetServerTime: { summary: 'Server time', params: none, result: R.serverTime },
+  GetMarkets: { summary: 'The markets of the registry: id, tick size, whether this gateway serves it, its risk status', params: none, result: R.markets },
 };

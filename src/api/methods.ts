@@ -2,10 +2,12 @@
 // submits (/api/private) on the client port; the admin API on the admin port.
 import { randomUUID } from 'node:crypto';
 import type { CommandType } from '../engine/index.js';
-import { uuidv5 } from '../engine/util/uuid.js';
+import { DEFAULT_MARKET, marketNamespace } from '../engine/market.js';
+import { parseUuid, uuidv5 } from '../engine/util/uuid.js';
 import type { Backend } from '../store/types.js';
 import { RPC, RpcError } from './errors.js';
 import type { Principal } from './auth.js';
+import type { MarketListing } from './markets.js';
 import type { Reads } from './reads.js';
 import * as S from './schemas.js';
 import type { CallCtx, MethodDef, MethodTable } from './server.js';
@@ -17,6 +19,10 @@ export interface MethodDeps {
   backend: Pick<Backend, 'eventsOf'>;
   reads: Reads;
   waitTimeoutMs: number;
+  /** The market these tables serve (absent = BTC-USD): its writes' envelopes name it. */
+  market?: string;
+  /** GetMarkets: the registry as this gateway sees it. */
+  markets?: () => Promise<MarketListing[]>;
 }
 
 /** SPEC §9 GetServerTime / server_time: ISO time and epoch microseconds as a string. */
@@ -32,6 +38,14 @@ function principalOf(ctx: CallCtx): Principal {
 
 const notFound = (what: string): RpcError => new RpcError(RPC.NOT_FOUND, `${what} not found`);
 
+/** Each market's uuid namespace (SPEC §13), parsed once: one gateway mints for several markets. */
+const namespaces = new Map<string, Uint8Array>();
+function namespaceOf(market: string): Uint8Array {
+  let ns = namespaces.get(market);
+  if (ns === undefined) namespaces.set(market, ns = parseUuid(marketNamespace(market)));
+  return ns;
+}
+
 const CREATES: ReadonlySet<string> = new Set(['CreateTraderOrder', 'CreateTraderOrderSlTp', 'CreateLendOrder']);
 
 async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, unknown>> {
@@ -41,9 +55,10 @@ async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, u
     throw new RpcError(RPC.UNAVAILABLE, `the input log is unavailable: ${(e as Error).message}`, { request_id: w.id });
   }
   if (!w.wait) {
-    // a create's order will be uuidv5(id + ":0") if the engine accepts it (SPEC §12): say so, so
-    // a client can read it back without computing it
-    return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuidv5(`${w.id}:0`) } : { request_id: w.id, status: 'RequestSubmitted' };
+    // a create's order will be uuidv5(id + ":0", the market's namespace) if the engine accepts it
+    // (SPEC §12, §13): say so, so a client can read it back without computing it
+    const uuid = () => uuidv5(`${w.id}:0`, namespaceOf(d.market ?? DEFAULT_MARKET));
+    return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuid() } : { request_id: w.id, status: 'RequestSubmitted' };
   }
   let rows;
   try {
@@ -59,7 +74,7 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
   for (const [type, spec] of Object.entries(CLIENT_WRITES)) {
     out[type] = {
       auth: 'client',
-      handler: (params, ctx) => submit(d, prepareWrite(type as CommandType, spec, params, principalOf(ctx).accounts)),
+      handler: (params, ctx) => submit(d, prepareWrite(type as CommandType, spec, params, principalOf(ctx).accounts, d.market)),
     };
   }
   out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
@@ -102,6 +117,7 @@ function publicMethods(d: MethodDeps): Record<string, MethodDef> {
   const none = (fn: () => unknown): MethodDef => ({ auth: 'none', handler: (p) => { S.check(S.noParams, p); return fn(); } });
   return {
     server_time: none(serverTime),
+    GetMarkets: getMarkets(d),
     btc_usd_price: none(() => d.reads.price()),
     get_funding_rate: none(() => d.reads.fundingRate()),
     position_size: none(() => d.reads.positionSize()),
@@ -132,7 +148,7 @@ function privateMethods(d: MethodDeps): Record<string, MethodDef> {
   return {
     submit_order: {
       auth: 'client',
-      handler: (p, ctx) => submit(d, prepareSubmitOrder(p, principalOf(ctx).accounts, 'params')),
+      handler: (p, ctx) => submit(d, prepareSubmitOrder(p, principalOf(ctx).accounts, 'params', d.market)),
     },
     submit_bulk_order: {
       auth: 'client',
@@ -141,7 +157,7 @@ function privateMethods(d: MethodDeps): Record<string, MethodDef> {
         if (list === null || list.length === 0) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: submit_bulk_order takes a non-empty array of order bodies (or {orders: [...]})');
         if (list.length > 100) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: at most 100 orders per submit_bulk_order');
         const accounts = principalOf(ctx).accounts;
-        const prepared = list.map((o, i) => prepareSubmitOrder(o, accounts, `[${i}]`));
+        const prepared = list.map((o, i) => prepareSubmitOrder(o, accounts, `[${i}]`, d.market));
         return Promise.all(prepared.map((w) => submit(d, w)));
       },
     },
@@ -208,7 +224,7 @@ function adminMethods(d: MethodDeps): Record<string, MethodDef> {
           if (o['wait'] === undefined) o['wait'] = true;
           if (o['request_id'] === undefined) o['request_id'] = `admin:${me.id}:${randomUUID()}`;
         }
-        return submit(d, prepareWrite(type as CommandType, spec, p ?? { wait: true, request_id: `admin:${me.id}:${randomUUID()}` }, null));
+        return submit(d, prepareWrite(type as CommandType, spec, p ?? { wait: true, request_id: `admin:${me.id}:${randomUUID()}` }, null, d.market));
       },
     };
   }
@@ -226,7 +242,20 @@ function adminMethods(d: MethodDeps): Record<string, MethodDef> {
     },
   };
   out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
+  out['GetMarkets'] = { ...getMarkets(d), auth: 'admin' };
   return out;
+}
+
+/** The registry's markets (D180): public on the client port, and on the admin port for operators. */
+function getMarkets(d: MethodDeps): MethodDef {
+  return {
+    auth: 'none',
+    handler: async (p) => {
+      S.check(S.noParams, p);
+      if (d.markets === undefined) throw new RpcError(RPC.UNAVAILABLE, 'this gateway has no market registry');
+      return d.markets();
+    },
+  };
 }
 
 export interface Tables {

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { MethodDoc } from './method-docs.js';
 import { ADMIN_DOCS, CLIENT_DOCS } from './method-docs.js';
+import { DEFAULT_MARKET, MARKET_ID_PATTERN } from '../engine/market.js';
 import { RPC } from './errors.js';
+import { MARKET_ID_TEXT } from './markets.js';
 import { methodTables, type MethodDeps } from './methods.js';
 import type { MethodTable } from './server.js';
 
@@ -45,6 +47,8 @@ function method(name: string, path: string, auth: string, doc: MethodDoc): Json 
   const descriptors = props === undefined ? [] : Object.entries(props).map(([n, schema]) => ({
     name: n, required: required.has(n), schema, ...(typeof schema['description'] === 'string' ? { description: schema['description'] } : {}),
   }));
+  // every method also takes `market` (D180): routed by the gateway, never seen by the method itself
+  descriptors.push({ name: 'market', required: false, schema: MARKET_SCHEMA, description: MARKET_TEXT });
   return {
     name, summary: doc.summary, ...(doc.description === undefined ? {} : { description: doc.description }),
     servers: [{ name: path, url: path }],
@@ -57,6 +61,11 @@ function method(name: string, path: string, auth: string, doc: MethodDoc): Json 
     'x-relayer-params-schema': params,
   };
 }
+
+const MARKET_TEXT = `The market the call is for (${MARKET_ID_TEXT}); absent means BTC-USD. A malformed id is INVALID_PARAMS `
+  + '(data.reason_code INVALID_MARKET); a market this gateway does not serve is INVALID_PARAMS (data.reason_code UNKNOWN_MARKET). '
+  + 'Give it inside the params object: {"market": "ETH-USD", …}.';
+const MARKET_SCHEMA: Json = { type: 'string', pattern: MARKET_ID_PATTERN.source, default: DEFAULT_MARKET };
 
 const ERRORS = Object.entries(RPC).map(([name, code]) => ({ code, message: name }));
 

@@ -10,7 +10,7 @@ const iso = z.string().describe('ISO-8601 time (UTC)');
 const ms = z.number().int().describe('epoch milliseconds');
 
 export const traderOrder = z.looseObject({
-  uuid: z.string().describe('the order id: uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)'),
+  uuid: z.string().describe('the order id: uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10) on BTC-USD, the market\'s own namespace on another (SPEC §13)'),
   account_id: z.string(),
   position_type: z.enum(['LONG', 'SHORT']),
   order_status: z.enum(['PENDING', 'FILLED', 'SETTLED', 'CANCELLED', 'LIQUIDATE']),
@@ -62,6 +62,14 @@ export const submitted = z.object({
   timed_out: z.boolean().optional().describe('with wait: true when the events did not commit within the wait timeout'),
   reply: z.record(z.string(), z.unknown()).optional().describe('SetMarketHalt only: its reply (SPEC §2.6)'),
 });
+
+export const markets = z.array(z.object({
+  id: z.string().describe('market id (BASE-QUOTE), the value of the market param'),
+  tick_size: z.number().int().describe('price tick in USD: metadata for clients and the book (the engine keeps SPEC §4 rounding)'),
+  created_at: z.string().nullable().describe('when the market was created (ISO); null for the implicit BTC-USD'),
+  served: z.boolean().describe('whether this gateway routes the market'),
+  status: z.string().nullable().describe("the market's risk status from its read model (HEALTHY, CLOSE_ONLY, HALT); null when not served or not projected yet"),
+}));
 
 export const serverTime = z.object({ iso, epoch: z.string().describe('epoch microseconds, as a string') });
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { COMMAND_TABLE, HEX_REASON, isHexBody, isObj, parseEnvelope, unwrap, type CommandClass, type CommandType } from '../engine/index.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import { MAX_RECORD_BYTES } from '../runtime/record.js';
 import { RPC, RpcError } from './errors.js';
 import * as S from './schemas.js';
@@ -48,7 +49,7 @@ export type Accounts = ReadonlySet<string> | null;
  * Validates a write and builds its envelope. `accounts` binds a client key: the body's account_id
  * must be one of them (FORBIDDEN otherwise, and nothing is logged).
  */
-export function prepareWrite(type: CommandType, spec: WriteSpec, params: unknown, accounts: Accounts): PreparedWrite {
+export function prepareWrite(type: CommandType, spec: WriteSpec, params: unknown, accounts: Accounts, market: string = DEFAULT_MARKET): PreparedWrite {
   if (params === undefined || params === null) params = {};
   if (!isObj(params)) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: params must be a JSON object (the request body of SPEC §2)');
   // the engine refuses a hex body of any trader command; a nested cancel body goes to the field
@@ -72,11 +73,11 @@ export function prepareWrite(type: CommandType, spec: WriteSpec, params: unknown
   if (accounts !== null && (account === null || !accounts.has(account))) {
     throw new RpcError(RPC.FORBIDDEN, `this key may not act for account ${JSON.stringify(account)}`, undefined, 403);
   }
-  return build(type, params, account, accounts);
+  return build(type, params, account, accounts, market);
 }
 
 /** Private `submit_order`: a CreateTraderOrder body without account_id; the account is the key's. */
-export function prepareSubmitOrder(params: unknown, accounts: ReadonlySet<string>, at: string): PreparedWrite {
+export function prepareSubmitOrder(params: unknown, accounts: ReadonlySet<string>, at: string, market: string = DEFAULT_MARKET): PreparedWrite {
   if (!isObj(params)) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${at} must be a JSON object (a CreateTraderOrder body)`);
   const p = S.check(S.submitOrder, params, at === 'params' ? '' : at) as { account_id?: string; sltp?: unknown };
   let account = p.account_id;
@@ -88,10 +89,10 @@ export function prepareSubmitOrder(params: unknown, accounts: ReadonlySet<string
   }
   const body = { ...params, account_id: account };
   const legs = p.sltp !== undefined && p.sltp !== null;
-  return build(legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', body, account, accounts);
+  return build(legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', body, account, accounts, market);
 }
 
-function build(type: CommandType, params: Record<string, unknown>, account: string | null, accounts: Accounts): PreparedWrite {
+function build(type: CommandType, params: Record<string, unknown>, account: string | null, accounts: Accounts, market: string): PreparedWrite {
   const body: Record<string, unknown> = { ...params };
   const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : null;
   const wait = body['wait'] === true;
@@ -102,7 +103,8 @@ function build(type: CommandType, params: Record<string, unknown>, account: stri
   // would refuse at parse time (zod above gives the field-level message first)
   const guard = parseEnvelope({ v: 1, id, ts: 0, type, params: body });
   if (!guard.ok) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${guard.fail.reason}`, { reason_code: guard.fail.code });
-  const raw = JSON.stringify({ v: 1, id, type, params: body });
+  // the envelope names its market (D160) unless it is BTC-USD: BTC-USD's records stay byte for byte as before
+  const raw = JSON.stringify(market === DEFAULT_MARKET ? { v: 1, id, type, params: body } : { v: 1, id, market, type, params: body });
   if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: the command exceeds ${MAX_RECORD_BYTES} bytes`);
   return { id, type, raw, account: accounts === null ? null : account, wait };
 }

@@ -11,7 +11,11 @@ import { CliError, usage } from '../errors.js';
 import { parseListen } from '../infra/metrics-server.js';
 import { pgSchema, pgUrl, redisPrefix, redisUrl } from '../projections/config.js';
 import { createLogger } from '../infra/logger.js';
+import { openRegistry, requireMarket, type MarketRegistry } from '../markets/registry.js';
+import type { RegistryEntry } from '../api/gateway.js';
+import type { Backend } from '../store/types.js';
 import { openBackend, type BackendOptions } from './backend.js';
+import { marketsOf } from './market.js';
 
 export interface ApiOptions extends BackendOptions {
   listen?: string;
@@ -37,6 +41,8 @@ export interface ApiOptions extends BackendOptions {
   register?: boolean;
   registerRateLimit?: string;
   openrpc?: string | boolean;
+  /** The markets served (D183): a comma list; default every market in the registry at start. */
+  markets?: string;
 }
 
 function num(v: string | undefined, name: string, dflt: number, min = 0): number {
@@ -80,9 +86,28 @@ export async function api(opts: ApiOptions): Promise<void> {
     log.info('stopped');
     return;
   }
-  const backend = await openBackend(opts, { mustExist: true, log });
+  // the markets are known before anything is opened: a malformed one exits 2, an unknown one 1
+  const registry = await openRegistry(opts);
+  const served = opts.markets === undefined ? (await registry.list()).map((m) => m.id) : marketsOf(opts.markets);
+  const backends = new Map<string, Backend>();
+  const closeAll = async () => {
+    await Promise.all([...backends.values()].map((b) => b.close().catch(() => {})));
+    await registry.close();
+  };
+  try {
+    for (const id of served) {
+      await requireMarket(opts, id);
+      backends.set(id, await openBackend({ ...opts, market: id }, { mustExist: true, log }));
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  const backend = backends.values().next().value as Backend;
   const gw = await startGateway({
     backend,
+    markets: backends,
+    registry: cachedRegistry(registry),
     // the read models are found the way relayer project finds them (src/projections/config.ts)
     redisUrl: redisUrl(opts) ?? DEFAULT_REDIS_URL,
     redisPrefix: redisPrefix(opts),
@@ -111,12 +136,12 @@ export async function api(opts: ApiOptions): Promise<void> {
     } : null,
     log,
   }).catch(async (e: Error) => {
-    await backend.close();
+    await closeAll();
     throw new CliError(`cannot start the gateway: ${e.message}`);
   });
-  log.info({ client: gw.clientUrl, admin: gw.adminUrl, backend: backend.name }, 'relayer api listening');
+  log.info({ client: gw.clientUrl, admin: gw.adminUrl, backend: backend.name, markets: served }, 'relayer api listening');
   const who = cluster.isWorker ? ` (worker ${cluster.worker!.id} of ${workers})` : '';
-  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private${opts.register === true ? ', /register' : ''}; GET /openrpc.json), admin API on ${gw.adminUrl ?? 'off'}\n`);
+  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private${opts.register === true ? ', /register' : ''}; GET /openrpc.json), admin API on ${gw.adminUrl ?? 'off'}; markets ${served.join(', ')}\n`);
   announceListening();
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ signal: sig }, 'stopping: finishing requests in flight'); resolve(); };
@@ -124,8 +149,24 @@ export async function api(opts: ApiOptions): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await gw.close();
-  await backend.close();
+  await closeAll();
   log.info('stopped');
   // a cluster worker's IPC channel keeps the process alive: close it so the worker exits 0
   if (cluster.isWorker) process.disconnect?.();
+}
+
+/** GetMarkets reads the registry at most once a second: a market created meanwhile shows up, unserved. */
+function cachedRegistry(registry: MarketRegistry): () => Promise<readonly RegistryEntry[]> {
+  let at = 0;
+  let last: Promise<readonly RegistryEntry[]> | null = null;
+  return () => {
+    if (last === null || Date.now() - at > 1000) {
+      at = Date.now();
+      last = registry.list().then((list) => list.map((m) => ({
+        id: m.id, tick_size: m.tick_size, created_at: m.created_at === 0 ? null : new Date(m.created_at).toISOString(),
+      })));
+      last.catch(() => { last = null; });
+    }
+    return last;
+  };
 }

@@ -8,13 +8,20 @@ import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
 import type { Backend } from '../store/types.js';
 import type { KafkaBackend } from '../store/kafka/backend.js';
 import type { Logger } from '../infra/logger.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
+import { dataRoot, embeddedMarket, requireMarket } from '../markets/registry.js';
+import { marketOf } from './market.js';
 
-export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string }
+export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string; market?: string }
 
-const DEFAULT_DATA_DIR = './relayer-data';
-
+/** The data directory root (--data): BTC-USD's relayer.db and the registry live here. */
 export function dataDir(opts: BackendOptions): string {
-  return opts.data ?? process.env['RELAYER_DATA'] ?? DEFAULT_DATA_DIR;
+  return dataRoot(opts);
+}
+
+/** Where a market's embedded store lives (D162): the root for BTC-USD, `<root>/markets/<M>` else. */
+export function marketDir(opts: BackendOptions, market: string): string {
+  return market === DEFAULT_MARKET ? dataDir(opts) : join(dataDir(opts), 'markets', market);
 }
 
 /**
@@ -22,10 +29,19 @@ export function dataDir(opts: BackendOptions): string {
  * InitPool); every other tool refuses to work on one that does not exist.
  */
 export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: string | null = null): SqliteStore {
-  const dir = dataDir(opts);
-  if (mustExist && !existsSync(join(dir, DB_FILE))) throw new CliError(`no relayer data in ${dir} (start one with: relayer run --data ${dir})`);
+  const market = marketOf(opts);
+  const dir = marketDir(opts, market);
+  // another market must be in the registry before anything is written for it
+  if (market !== DEFAULT_MARKET && embeddedMarket(dataDir(opts), market) === null) {
+    throw new CliError(`unknown market ${market}: not in the registry of ${dataDir(opts)} (see relayer markets list; add it with relayer markets create --id ${market})`);
+  }
+  if (mustExist && !existsSync(join(dir, DB_FILE))) {
+    throw new CliError(market === DEFAULT_MARKET
+      ? `no relayer data in ${dir} (start one with: relayer run --data ${dir})`
+      : `no data of market ${market} in ${dir} (it is registered: relayer markets describe ${market})`);
+  }
   try {
-    return new SqliteStore(dir, genesis);
+    return stampMarket(new SqliteStore(dir, genesis), market);
   } catch (e) {
     if (e instanceof SchemaTooNewError) throw new CliError(e.message);
     throw e;
@@ -35,6 +51,11 @@ export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: st
 /** --kafka BROKERS (or RELAYER_KAFKA_BROKERS) selects the Kafka backend. */
 export function usesKafka(opts: BackendOptions): boolean {
   return kafkaConfig(opts) !== null;
+}
+
+/** The Kafka configuration of the market `opts` select (its topic names, transactional id, group). */
+export function marketKafkaConfig(opts: BackendOptions): ReturnType<typeof kafkaConfig> {
+  return kafkaConfig({ ...opts, market: marketOf(opts) });
 }
 
 export interface OpenOptions {
@@ -49,8 +70,44 @@ export interface OpenOptions {
 
 /** The embedded store under --data, or the Kafka backend when brokers are given. */
 export async function openBackend(opts: BackendOptions, o: OpenOptions = {}): Promise<Backend> {
-  const cfg = kafkaConfig(opts);
+  const cfg = kafkaConfig({ ...opts, market: marketOf(opts) });
+  const store = await openMarketBackend(opts, o);
+  return cfg === null ? store : stampMarket(store, marketOf(opts));
+}
+
+/**
+ * A market's writers name it in every envelope (D170): records appended through a non-default
+ * market's backend get `"market"` when they carry none, so the engine's §13 check (absent =
+ * BTC-USD) holds them; an envelope naming a market keeps it (a wrong one is Rejected by the
+ * engine). BTC-USD's records are written untouched, byte for byte.
+ */
+export function stampMarket<B extends Backend>(store: B, market: string): B {
+  if (market === DEFAULT_MARKET) return store;
+  // the embedded store's append goes through appendSync: stamping there covers both
+  const s = store as unknown as { appendSync?: (raws: readonly string[], now: number) => unknown };
+  const sync = s.appendSync;
+  if (typeof sync === 'function') s.appendSync = (raws, now) => sync.call(store, raws.map((r) => withMarket(r, market)), now);
+  else {
+    const append = store.append.bind(store);
+    store.append = (raws) => append(raws.map((r) => withMarket(r, market)));
+  }
+  return store;
+}
+
+/** The envelope text with `"market"` first when it is a JSON object naming none (else as it is). */
+export function withMarket(raw: string, market: string): string {
+  const i = raw.indexOf('{');
+  if (i < 0 || raw.slice(0, i).trim() !== '' || raw.includes('"market"')) return raw;
+  const empty = raw.slice(i + 1).trimStart().startsWith('}');
+  return `${raw.slice(0, i + 1)}"market":${JSON.stringify(market)}${empty ? '' : ','}${raw.slice(i + 1)}`;
+}
+
+async function openMarketBackend(opts: BackendOptions, o: OpenOptions): Promise<Backend> {
+  const market = marketOf(opts);
+  const cfg = kafkaConfig({ ...opts, market });
   if (cfg === null) return openEmbedded(opts, o.mustExist ?? true, o.genesis ?? null);
+  // Kafka: the market's topics, transactional id and group (D163); refused unless registered
+  if (market !== DEFAULT_MARKET) await requireMarket(opts, market);
   const { KafkaBackend, MissingTopicsError } = await import('../store/kafka/backend.js');
   const { createLogger } = await import('../infra/logger.js');
   const log = o.log ?? createLogger(process.env['RELAYER_LOG_LEVEL'] ?? 'warn');

@@ -7,9 +7,11 @@ import type { Backend } from '../store/types.js';
 import { catchUp, openStore } from '../tui/follow.js';
 import { bookModel } from '../tui/model.js';
 import { emptyStore, type BookStore } from '../tui/store.js';
-import { redisPrefix } from '../projections/config.js';
-import { initialUi } from '../tui/ui.js';
+import { marketRedisPrefix, redisPrefix } from '../projections/config.js';
+import { openRegistry } from '../markets/registry.js';
+import { initialUi, type UiState } from '../tui/ui.js';
 import { dataDir, openBackend, usesKafka, type BackendOptions } from './backend.js';
+import { marketOf, marketsOf } from './market.js';
 
 export interface BookOptions extends BackendOptions {
   redis?: string;
@@ -21,6 +23,7 @@ export interface BookOptions extends BackendOptions {
   depth?: string;
   width?: string;
   height?: string;
+  markets?: string;
 }
 
 const Options = z.object({
@@ -46,18 +49,38 @@ export async function book(opts: BookOptions): Promise<void> {
   // Ink draws nothing but the last frame when CI/CONTINUOUS_INTEGRATION is set; with a terminal on
   // both ends someone is watching (a person, or the tmux end-to-end test under CI), so draw.
   if (interactive) for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = 'false';
-  if (opts.redis !== undefined) return bookFromRedis(opts.redis, redisPrefix(opts), opts, o, interactive);
+  // the market shown first and the ones `m` cycles through (D185)
+  const first = marketOf(opts);
+  const listed = opts.markets !== undefined ? marketsOf(opts.markets) : opts.redis !== undefined ? [first] : await registeredMarkets(opts);
+  let ui: Partial<UiState> | null = { step: o.step ?? null, market: first, markets: listed.includes(first) ? listed : [first, ...listed] };
+  while (ui !== null) {
+    const market: string = ui.market!;
+    ui = opts.redis !== undefined
+      ? await bookFromRedis(opts.redis, marketRedisPrefix(redisPrefix(opts), market), opts, o, interactive, ui)
+      : await bookFromLog({ ...opts, market }, o, interactive, ui);
+    if (ui !== null) ui = { ...ui, quit: false };
+  }
+}
+
+/** The registry's markets, in its order; BTC-USD alone where there is no registry. */
+async function registeredMarkets(opts: BookOptions): Promise<string[]> {
+  const reg = await openRegistry(opts);
+  try { return (await reg.list()).map((m) => m.id); } finally { await reg.close(); }
+}
+
+/** The book from the market's event log; the UI state to reopen with when `m` picked another market. */
+async function bookFromLog(opts: BookOptions, o: Sizes, interactive: boolean, ui: Partial<UiState>): Promise<Partial<UiState> | null> {
   const backend: Backend = await openBackend(opts);
   const source = usesKafka(opts) ? 'kafka' : `embedded ${dataDir(opts)}`;
   try {
     const store = await openStore(backend, { fromScratch: opts.fromScratch === true });
     if (!interactive) {
       await catchUp(store, backend, (await backend.lastCommitted()).seq);
-      await printOnce(store, opts, o, source);
-      return;
+      await printOnce(store, opts, o, source, ui);
+      return null;
     }
     const { runInteractive } = await import('../tui/app.js');
-    await runInteractive(backend, store, { source, ui: { step: o.step ?? null } });
+    return await runInteractive(backend, store, { source, ui });
   } finally {
     await backend.close();
   }
@@ -66,17 +89,17 @@ export async function book(opts: BookOptions): Promise<void> {
 type Sizes = z.infer<typeof Options>;
 
 /** One frame (plain text, or the model as JSON with --json) of the store as it is now. */
-async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: string): Promise<void> {
+async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: string, shown: Partial<UiState>): Promise<void> {
   const now = Date.now();
   if (opts.json) {
     const model = bookModel(store, { now, depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
-    process.stdout.write(`${JSON.stringify(model)}\n`);
+    process.stdout.write(`${JSON.stringify({ market_id: shown.market, ...model })}\n`);
     return;
   }
   const { plainFrame } = await import('../tui/app.js');
   const { modelFor } = await import('../tui/session.js');
   const { width, height } = frameSize(o);
-  const ui = initialUi({ step: o.step ?? null });
+  const ui = initialUi({ ...shown, step: o.step ?? null });
   const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
   process.stdout.write(plainFrame(model, width, height, ui, source));
 }
@@ -89,7 +112,7 @@ function frameSize(o: Sizes): { width: number; height: number } {
 }
 
 /** The book from the Redis read model (`relayer project --redis`): its keys, read in view-sized windows. */
-async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: Sizes, interactive: boolean): Promise<void> {
+async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: Sizes, interactive: boolean, ui: Partial<UiState>): Promise<Partial<UiState> | null> {
   const { redisClient } = await import('../projections/redis/model.js');
   const { EmptyReadModelError, RedisBookFeed } = await import('../tui/redis-feed.js');
   const { depthFor } = await import('../tui/session.js');
@@ -111,9 +134,9 @@ async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: 
     } catch (e) {
       throw new CliError(e instanceof EmptyReadModelError ? e.message : `reading the Redis read model failed: ${(e as Error).message}`);
     }
-    if (!interactive) return await printOnce(store, opts, o, source);
+    if (!interactive) { await printOnce(store, opts, o, source, ui); return null; }
     const { runInteractive } = await import('../tui/app.js');
-    await runInteractive(feed, store, { source, ui: { step: o.step ?? null } });
+    return await runInteractive(feed, store, { source, ui });
   } finally {
     redis.disconnect();
   }

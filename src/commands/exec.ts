@@ -10,14 +10,19 @@ import { BufferedWriter, readLines } from '../infra/lines.js';
 import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
 import { fastStateHash } from '../runtime/fast-hash.js';
 import { runLine } from '../runtime/exec-line.js';
+import { CliError } from '../errors.js';
+import { marketOf } from './market.js';
 
-export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean }
+export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }
 
 export async function exec(opts: ExecOptions): Promise<void> {
-  let state: State = emptyState();
+  // the engine of one market (SPEC §13): its uuid namespace, its check of each envelope's market
+  const market = marketOf(opts);
+  let state: State = emptyState({ market });
   let lastHash = GENESIS_HASH;
   if (opts.state !== undefined) {
     const snap = readSnapshotFile(opts.state);
+    if (snap.state.config.market !== market) throw new CliError(`--state ${opts.state} is a snapshot of market ${snap.state.config.market}, not ${market} (add --market ${snap.state.config.market})`);
     state = snap.state;
     lastHash = snap.meta.last_hash;
   }

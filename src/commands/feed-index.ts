@@ -14,6 +14,7 @@ import { FeedRunner } from '../feed/runner.js';
 import { DEFAULT_WS } from '../feed/ws-source.js';
 import { createLogger } from '../infra/logger.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
+import { marketOf } from './market.js';
 import type { FeedOptions } from './feed.js';
 
 /** The §8 step of an index: it is evaluated every 250 ms. */
@@ -73,7 +74,7 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   const startedAt = Date.now();
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
   const runner = new FeedRunner({
-    source: 'index', startedAt, gate, log, silentWarnMs: 0, recorded: true,
+    source: 'index', market: marketOf(opts), startedAt, gate, log, silentWarnMs: 0, recorded: true,
     append: (raws) => store.append(raws),
     engineProbe: () => engineView(store),
     ...(metrics === null ? {} : { counters: metrics }),

@@ -14,7 +14,9 @@ import type { RecordingHeader } from '../feed/recording.js';
 import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
 import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
 import { createLogger } from '../infra/logger.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import { openBackend, type BackendOptions } from './backend.js';
+import { marketOf } from './market.js';
 import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';
 
@@ -60,6 +62,12 @@ export async function feed(source: string | undefined, value: string | undefined
   if (!(FEED_SOURCES as readonly string[]).includes(source)) throw usage(`unknown feed source ${JSON.stringify(source)} (available: ${FEED_SOURCES.join(', ')})`);
   const src = source as Source;
   if (src === 'set' || (src === 'manual' && value !== undefined)) return setOnce(value, opts);
+  // the ticks go to this market's input log, naming it (D186)
+  const market = marketOf(opts);
+  // the default stream is BTC's: another market's feed names its own (--url, or --source binance:ethusdt)
+  if (src === 'ws' && opts.url === undefined && market !== DEFAULT_MARKET) {
+    throw usage(`relayer feed ws --market ${market} needs --url (the default stream is Binance's btcusdt), or use --source exchange:symbol`);
+  }
   if (value !== undefined && src !== 'file') throw usage(`relayer feed ${src} takes no argument ${JSON.stringify(value)}`);
 
   const gate: GateOptions = {
@@ -98,7 +106,7 @@ export async function feed(source: string | undefined, value: string | undefined
   let server: { url: string; close: () => Promise<void> } | null = null;
   const startedAt = Date.now();
   const runner = new FeedRunner({
-    source: src, startedAt, gate, log, silentWarnMs,
+    source: src, market, startedAt, gate, log, silentWarnMs,
     append: (raws) => store.append(raws),
     recorded: src === 'file',
     engineProbe: () => engineView(store),
@@ -152,7 +160,7 @@ async function setOnce(value: string | undefined, opts: FeedOptions): Promise<vo
   const id = opts.id ?? `feed:set:${Date.now()}`;
   const store = await openBackend(opts, { mustExist: true });
   try {
-    const [res] = await store.append([setCommand(price, id)]);
+    const [res] = await store.append([setCommand(price, id, marketOf(opts))]);
     process.stdout.write(opts.json ? `${JSON.stringify({ id, position: res!.position, price })}\n` : `${id}\n`);
   } finally {
     await store.close();

@@ -3,7 +3,10 @@
 // updates). Each read model keeps its own checkpoint and runs its own loop; one that is down is
 // retried with backoff and catches up when it returns. The engine never waits for either.
 import { CliError, usage } from '../errors.js';
-import { pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from '../projections/config.js';
+import { marketPgSchema, marketRedisPrefix, pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from '../projections/config.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
+import { openRegistry, requireMarket } from '../markets/registry.js';
+import { marketOf, marketsOf } from './market.js';
 import { PgReadModel } from '../projections/postgres/model.js';
 import { RedisReadModel } from '../projections/redis/model.js';
 import { DEFAULT_RUNNER, describe, Projector, StoppedError, type ReadModel, type RunnerOptions } from '../projections/runner.js';
@@ -25,6 +28,8 @@ export interface ProjectOptions extends backends.BackendOptions, ReadModelFlags 
   logLevel?: string;
   json?: boolean;
   metricsPort?: string;
+  market?: string;
+  markets?: string;
 }
 
 function env(name: string): string | undefined {
@@ -62,22 +67,44 @@ export async function project(opts: ProjectOptions): Promise<void> {
     once: opts.once === true,
     log,
   };
-  const schema = pgSchema(opts);
-  const prefix = redisPrefix(opts);
+  const tradesKeep = int(opts.tradesKeep, 1000, '--trades-keep', 1);
+  const closedTtl = int(opts.closedTtl, 7 * 24 * 3600, '--closed-ttl', 0);
+  const markets = await marketsToProject(opts);
+  // each market is today's projection into its own schema and prefix (D182, D181), with its own
+  // checkpoint committed in the same transaction as its rows
   const models: ReadModel<unknown>[] = [];
-  if (pg !== undefined) {
-    if (schema === '' || schema.length > 63) throw usage('--pg-schema must be 1 to 63 characters');
-    models.push(new PgReadModel({ url: pg, schema, insertMax: 300, applicationName: `relayer-project:${schema}` }));
+  const backendsOpen: Backend[] = [];
+  const projectors: Projector<unknown>[] = [];
+  const names = new Map<Projector<unknown>, string>();
+  try {
+    for (const market of markets) {
+      const schema = marketPgSchema(pgSchema(opts), market);
+      const prefix = marketRedisPrefix(redisPrefix(opts), market);
+      const mine: ReadModel<unknown>[] = [];
+      if (pg !== undefined) {
+        if (schema === '' || schema.length > 63) throw usage(`the PostgreSQL schema ${schema} must be 1 to 63 characters (--pg-schema)`);
+        mine.push(new PgReadModel({ url: pg, schema, insertMax: 300, applicationName: `relayer-project:${schema}` }) as ReadModel<unknown>);
+      }
+      if (redis !== undefined) {
+        mine.push(new RedisReadModel({
+          url: redis, prefix, clientName: `relayer-project:${prefix.replace(/[^\x21-\x7e]/g, '_')}`, tradesKeep, closedTtl,
+        }) as ReadModel<unknown>);
+      }
+      models.push(...mine);
+      const backend = await openSource({ ...opts, market });
+      backendsOpen.push(backend);
+      for (const m of mine) {
+        const p = new Projector(m, backend, runner);
+        projectors.push(p);
+        // BTC-USD alone keeps today's summary keys (postgres, redis)
+        names.set(p, markets.length === 1 && market === DEFAULT_MARKET ? m.name : `${m.name}:${market}`);
+      }
+    }
+  } catch (e) {
+    await Promise.all(models.map((m) => m.close().catch(() => {})));
+    await Promise.all(backendsOpen.map((b) => b.close().catch(() => {})));
+    throw e;
   }
-  if (redis !== undefined) {
-    models.push(new RedisReadModel({
-      url: redis, prefix, clientName: `relayer-project:${prefix.replace(/[^\x21-\x7e]/g, '_')}`,
-      tradesKeep: int(opts.tradesKeep, 1000, '--trades-keep', 1),
-      closedTtl: int(opts.closedTtl, 7 * 24 * 3600, '--closed-ttl', 0),
-    }));
-  }
-  const backend = await openSource(opts);
-  const projectors = models.map((m) => new Projector(m, backend, runner));
   const stop = (): void => { for (const p of projectors) p.stop(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -136,7 +163,7 @@ export async function project(opts: ProjectOptions): Promise<void> {
     const secs = (performance.now() - started) / 1000;
     const summary: Record<string, unknown> = {};
     for (const p of projectors) {
-      summary[p.model.name] = {
+      summary[names.get(p)!] = {
         target: p.model.label, seq: p.committed?.seq ?? 0, head: p.head, events: p.events, batches: p.batches,
         retries: p.failures, events_per_s: secs > 0 ? Math.round(p.events / secs) : 0,
       };
@@ -147,6 +174,24 @@ export async function project(opts: ProjectOptions): Promise<void> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await Promise.all(models.map((m) => m.close().catch(() => {})));
-    await backend.close();
+    await Promise.all(backendsOpen.map((b) => b.close()));
   }
+}
+
+/**
+ * The markets one process projects (D183): --market M (or RELAYER_MARKET) one, --markets A,B
+ * several, neither: every market in the registry at start (BTC-USD alone for a data directory
+ * or cluster from before markets). Each is checked against the registry before anything opens.
+ */
+async function marketsToProject(opts: ProjectOptions): Promise<string[]> {
+  if (opts.market !== undefined && opts.markets !== undefined) throw usage('give --market or --markets, not both');
+  let ids: string[];
+  if (opts.markets !== undefined) ids = marketsOf(opts.markets);
+  else if (opts.market !== undefined || env('RELAYER_MARKET') !== undefined) ids = [marketOf(opts)];
+  else {
+    const reg = await openRegistry(opts);
+    try { ids = (await reg.list()).map((m) => m.id); } finally { await reg.close(); }
+  }
+  for (const id of ids) if (id !== DEFAULT_MARKET) await requireMarket(opts, id);
+  return ids;
 }

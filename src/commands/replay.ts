@@ -7,6 +7,7 @@ import { recover } from '../runtime/recover.js';
 import { summarize } from '../runtime/summary.js';
 import { createLogger } from '../infra/logger.js';
 import { openBackend, type BackendOptions } from './backend.js';
+import { marketOf } from './market.js';
 import { printJson, printRecord } from './print.js';
 
 export interface ReplayOptions extends BackendOptions { toSeq?: string; fromScratch?: boolean; json?: boolean; path?: string }
@@ -22,7 +23,7 @@ export async function replay(opts: ReplayOptions): Promise<void> {
   try {
     const t0 = performance.now();
     const rec = await recover(store, {
-      log: createLogger('warn'), fromScratch: opts.fromScratch === true, path, onProgress: (d, t) => bar.update(d, t),
+      log: createLogger('warn'), market: marketOf(opts), fromScratch: opts.fromScratch === true, path, onProgress: (d, t) => bar.update(d, t),
       ...(toSeq !== undefined ? { toSeq } : {}),
     });
     bar.stop();

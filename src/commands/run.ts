@@ -11,13 +11,19 @@ import { DemoTicker } from '../runtime/demo-ticker.js';
 import { DEFAULT_SCHEDULER, Scheduler } from '../runtime/scheduler.js';
 import type { State } from '../engine/index.js';
 import type { Backend } from '../store/types.js';
-import { openBackend, usesKafka, type BackendOptions, dataDir } from './backend.js';
+import { openBackend, usesKafka, type BackendOptions, marketDir } from './backend.js';
+import { marketOf } from './market.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import { FencedError, InterruptedError } from '../store/kafka/errors.js';
 import type { SqliteStore } from '../store/sqlite/store.js';
 import { serveLoopMetrics } from '../api/process-metrics.js';
 
 export interface RunOptions extends BackendOptions {
   demo?: boolean;
+  /** Several markets in this process, one worker thread each (run-markets.ts). */
+  markets?: string;
+  /** The demo's walk starts here (ETH-USD's demo starts lower than BTC-USD's). */
+  demoPrice?: number;
   demoSeed?: string;
   logLevel?: string;
   batchMax?: string;
@@ -44,13 +50,25 @@ function int(v: string | undefined, name: string, dflt: number): number {
   return n;
 }
 
-export async function run(opts: RunOptions): Promise<void> {
+/** How a caller other than the process (a worker of `run --markets`) stops this engine. */
+export interface RunControl { onStop?: (stop: () => void) => void }
+
+export async function run(opts: RunOptions, control: RunControl = {}): Promise<void> {
+  // several markets (or the demo's two) in this process: a worker thread each (run-markets.ts)
+  if (control.onStop === undefined && (opts.markets !== undefined || (opts.demo === true && opts.market === undefined))) {
+    const { runMarkets } = await import('./run-markets.js');
+    return runMarkets(opts);
+  }
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
   // on Kafka the market's transactional id fences an older engine instead of a lock file, and
   // the genesis InitPool is written when the request topic has never held a record
   const kafka = usesKafka(opts);
-  const store = await openBackend(opts, { mustExist: false, genesis: genesisCommand(opts), engine: true, log });
-  const lock = kafka ? null : DirLock.acquire(dataDir(opts));
+  // a market other than BTC-USD got its genesis from `relayer markets create` (D164)
+  const market = marketOf(opts);
+  const genesis = market === DEFAULT_MARKET ? genesisCommand(opts) : null;
+  const store = await openBackend(opts, { mustExist: false, genesis, engine: true, log });
+  const dir = marketDir(opts, market);
+  const lock = kafka ? null : DirLock.acquire(dir);
   let snapshotter: Snapshotter | null = null;
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
@@ -58,7 +76,7 @@ export async function run(opts: RunOptions): Promise<void> {
     const path = opts.recovery ?? 'events';
     if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
     const t0 = performance.now();
-    const rec = await recover(store, { log, path });
+    const rec = await recover(store, { log, path, market });
     // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)
     if (!kafka) {
       (store as SqliteStore).setMeta('recovery', JSON.stringify({
@@ -67,11 +85,11 @@ export async function run(opts: RunOptions): Promise<void> {
       }));
     }
     log.info({
-      ...(kafka ? { backend: 'kafka' } : { data: dataDir(opts) }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
+      market, ...(kafka ? { backend: 'kafka' } : { data: dir }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
       replayed: rec.replayed, path: rec.path, position: rec.position, ms: Math.round(performance.now() - t0),
     }, 'recovered');
     // embedded: periodic and requested snapshots are built from the log in a worker thread
-    snapshotter = kafka ? null : new Snapshotter(dataDir(opts));
+    snapshotter = kafka ? null : new Snapshotter(dir, market);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),
@@ -91,8 +109,11 @@ export async function run(opts: RunOptions): Promise<void> {
       loop.stop();
       (store as { interrupt?: () => void }).interrupt?.(); // Kafka: stop waiting for an unreachable broker
     };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    if (control.onStop !== undefined) control.onStop(() => onSignal('stop'));
+    else {
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
+      process.once('SIGINT', () => onSignal('SIGINT'));
+    }
     await applyConfig(store, rec.state, opts);
     let scheduler: Scheduler | null = null;
     if (opts.scheduler !== false) {
@@ -109,7 +130,7 @@ export async function run(opts: RunOptions): Promise<void> {
         ? (raws: string[]) => { store.append(raws).catch((e: Error) => log.warn({ err: e.message }, 'demo: append failed')); }
         : (raws: string[]) => { (store as SqliteStore).appendSync(raws, Date.now()); };
       demo = new DemoMarket(() => loop.state, append, {
-        ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
+        ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed), ...(opts.demoPrice !== undefined ? { startPrice: opts.demoPrice } : {}),
       }, Date.now(), log);
       demo.start();
       ticker = new DemoTicker(loop);

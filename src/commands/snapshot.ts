@@ -7,7 +7,8 @@ import { DEFAULT_LOOP, EngineLoop } from '../runtime/loop.js';
 import { recover } from '../runtime/recover.js';
 import { decodeSnapshot } from '../runtime/state-file.js';
 import { summarize } from '../runtime/summary.js';
-import { dataDir, openBackend, type BackendOptions } from './backend.js';
+import { marketDir, openBackend, type BackendOptions } from './backend.js';
+import { marketOf } from './market.js';
 import { printJson, printRecord } from './print.js';
 import { newId } from './submit-build.js';
 import { waitFor } from './submit.js';
@@ -22,7 +23,7 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
     let info: Awaited<ReturnType<typeof store.listSnapshots>>[number] | undefined;
     // Kafka: always recovered here from the committed log (one state record ties seq to input
     // position, so it is consistent even while an engine commits); no lock to ask about
-    if (store.name !== 'kafka' && lockOwner(dataDir(opts)) !== null) {
+    if (store.name !== 'kafka' && lockOwner(marketDir(opts, marketOf(opts))) !== null) {
       const id = newId();
       await store.append([JSON.stringify({ v: 1, id, type: 'Snapshot', params: {} })]);
       const [ev] = await waitFor(store, id, Number(opts.timeout ?? 60_000));
@@ -34,10 +35,10 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
         await sleep(50);
       }
     } else {
-      const lock = store.name === 'kafka' ? null : DirLock.acquire(dataDir(opts));
+      const lock = store.name === 'kafka' ? null : DirLock.acquire(marketDir(opts, marketOf(opts)));
       try {
         const log = createLogger('warn');
-        const rec = await recover(store, { log });
+        const rec = await recover(store, { log, market: marketOf(opts) });
         const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, log });
         await loop.snapshot('manual');
         info = (await store.listSnapshots())[0]!;

@@ -1,12 +1,51 @@
 // `relayer status`: is the engine running, how far the logs are, the last snapshot, risk and pool.
 import { lockOwner } from '../runtime/lock.js';
 import { projectionStatus, type ReadModelFlags } from '../projections/status.js';
-import { openBackend, dataDir, type BackendOptions } from './backend.js';
+import { openRegistry } from '../markets/registry.js';
+import { openBackend, marketDir, type BackendOptions } from './backend.js';
+import { marketOf } from './market.js';
 import { printJson, printRecord } from './print.js';
 
 export interface StatusOptions extends BackendOptions, ReadModelFlags { json?: boolean }
 
+/**
+ * One market (--market / RELAYER_MARKET, or the only one): today's record. Several registered and
+ * none named: every market at a glance, one line each (--json: an array) (D173).
+ */
 export async function status(opts: StatusOptions): Promise<void> {
+  const named = (opts.market ?? process.env['RELAYER_MARKET'] ?? '') !== '';
+  if (!named) {
+    const reg = await openRegistry(opts);
+    const markets = await reg.list().finally(() => reg.close());
+    if (markets.length > 1) return glance(opts, markets.map((m) => m.id));
+  }
+  const result = await statusOf(opts);
+  if (opts.json) printJson(result); else printRecord(result);
+}
+
+async function glance(opts: StatusOptions, ids: string[]): Promise<void> {
+  const rows: Record<string, unknown>[] = [];
+  for (const id of ids) {
+    try {
+      const s = await statusOf({ ...opts, market: id });
+      const m = (s['market'] ?? null) as Record<string, unknown> | null;
+      rows.push({
+        market: id, engine: s['engine'] ?? null, last_seq: s['last_seq'], lag: s['lag'], snapshots: s['snapshots'],
+        price: m?.['price'] ?? null, status: m?.['status'] ?? null,
+      });
+    } catch (e) {
+      rows.push({ market: id, error: (e as Error).message });
+    }
+  }
+  if (opts.json) { printJson(rows); return; }
+  for (const r of rows) {
+    process.stdout.write(r['error'] !== undefined
+      ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
+      : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`);
+  }
+}
+
+async function statusOf(opts: StatusOptions): Promise<Record<string, unknown>> {
   const store = await openBackend(opts);
   try {
     const committed = await store.lastCommitted();
@@ -15,12 +54,13 @@ export async function status(opts: StatusOptions): Promise<void> {
     const last = snaps[0] ?? null;
     // Kafka has no lock file: the last commit's age and the group offset tell whether an engine works
     const kafka = store.name === 'kafka' ? await (store as unknown as { statusInfo(): Promise<Record<string, unknown>> }).statusInfo() : null;
-    const owner = kafka === null ? lockOwner(dataDir(opts)) : null;
+    const owner = kafka === null ? lockOwner(marketDir(opts, marketOf(opts))) : null;
     const consumed = committed.position === null ? 0 : Number(committed.position);
     const summary = committed.summary === null ? null : JSON.parse(committed.summary) as Record<string, unknown>;
     const result = {
       backend: store.name,
-      ...(kafka === null ? { data: dataDir(opts), engine: owner === null ? 'stopped' : `running (pid ${owner})` } : { kafka }),
+      ...(marketOf(opts) === 'BTC-USD' ? {} : { market_id: marketOf(opts) }),
+      ...(kafka === null ? { data: marketDir(opts, marketOf(opts)), engine: owner === null ? 'stopped' : `running (pid ${owner})` } : { kafka }),
       input_head: head === null ? 0 : Number(head),
       input_committed: consumed,
       lag: (head === null ? 0 : Number(head)) - consumed,
@@ -35,7 +75,7 @@ export async function status(opts: StatusOptions): Promise<void> {
       // each read model's checkpoint and lag, when --postgres / --redis (or their env) are given
       ...(await projectionStatus(opts, committed.seq)),
     };
-    if (opts.json) printJson(result); else printRecord(result);
+    return result;
   } finally {
     await store.close();
   }

@@ -30,7 +30,9 @@ export function fromLine(line: string): Built {
 }
 
 export interface OrderFlags {
-  id?: string; account?: string; uuid?: string; long?: boolean; short?: boolean; market?: boolean; limit?: boolean;
+  id?: string; account?: string; uuid?: string; long?: boolean; short?: boolean;
+  /** `--market` alone: a market order; `--market ETH-USD`: the market to submit to (D170). */
+  market?: boolean | string; limit?: boolean;
   leverage?: string; margin?: string; price?: string; sl?: string; tp?: string; deposit?: string; params?: string;
 }
 
@@ -54,7 +56,7 @@ export function fromFlags(kind: string, f: OrderFlags): Built {
   switch (kind) {
     case 'open': {
       if (f.long === f.short) throw usage('give exactly one of --long / --short');
-      if (f.market && f.limit) throw usage('give at most one of --market / --limit');
+      if (f.market === true && f.limit) throw usage('give at most one of --market / --limit');
       const orderType = f.limit ? 'LIMIT' : 'MARKET';
       return env(legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
         account_id: need(f.account, 'account'), position_type: f.long ? 'LONG' : 'SHORT', order_type: orderType,

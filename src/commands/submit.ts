@@ -9,12 +9,12 @@ import { openBackend, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 import { fromFlags, fromLine, type Built, type OrderFlags } from './submit-build.js';
 
-export interface SubmitOptions extends BackendOptions, OrderFlags {
+export interface SubmitOptions extends Omit<BackendOptions, 'market'>, OrderFlags {
   file?: string; wait?: boolean; timeout?: string; json?: boolean;
 }
 
 export async function submit(kind: string | undefined, opts: SubmitOptions): Promise<void> {
-  const store = await openBackend(opts);
+  const store = await openBackend({ ...opts, market: typeof opts.market === 'string' ? opts.market : undefined });
   try {
     if (kind === undefined || kind === '-') return await submitLines(store, opts);
     const built = fromFlags(kind, opts);

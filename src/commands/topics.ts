@@ -8,8 +8,10 @@ import { createKafka, describeError } from '../store/kafka/client.js';
 import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
 import { ROLE_TITLES, createTopics, describeTopics, type TopicReport } from '../store/kafka/topics.js';
 import { printJson } from './print.js';
+import { marketOf } from './market.js';
+import { openRegistry } from '../markets/registry.js';
 
-export interface TopicsOptions extends KafkaFlags { partitions?: string; replicationFactor?: string; json?: boolean }
+export interface TopicsOptions extends KafkaFlags { partitions?: string; replicationFactor?: string; json?: boolean; allMarkets?: boolean }
 
 function count(v: string | undefined, name: string): number {
   if (v === undefined) return 1;
@@ -38,8 +40,18 @@ export async function topicsCreate(opts: TopicsOptions): Promise<void> {
   const partitions = count(opts.partitions, 'partitions');
   const replicationFactor = count(opts.replicationFactor, 'replication-factor');
   if (partitions > 1) process.stderr.write('relayer: note: the engine reads and writes partition 0 only (one market per topic set)\n');
-  const cfg = kafkaConfig({ ...opts, kafka: opts.kafka ?? '127.0.0.1:9092' })!;
-  const reports = await withAdmin(opts, (admin) => createTopics(admin, cfg.topics, { partitions, replicationFactor }));
+  const flags = { ...opts, kafka: opts.kafka ?? '127.0.0.1:9092' };
+  // --all-markets: every market of the registry topic; else the one --market names (D163 names)
+  let ids = [marketOf(opts)];
+  if (opts.allMarkets === true) {
+    const reg = await openRegistry(flags);
+    ids = (await reg.list().finally(() => reg.close())).map((m) => m.id);
+  }
+  const reports: TopicReport[] = [];
+  for (const market of ids) {
+    const cfg = kafkaConfig({ ...flags, market })!;
+    reports.push(...await withAdmin(opts, (admin) => createTopics(admin, cfg.topics, { partitions, replicationFactor })));
+  }
   print(reports, opts.json === true, 'create');
   for (const r of reports) {
     if (!r.created && r.drift.length > 0) {
@@ -49,13 +61,13 @@ export async function topicsCreate(opts: TopicsOptions): Promise<void> {
 }
 
 export async function topicsList(opts: TopicsOptions): Promise<void> {
-  const cfg = kafkaConfig({ ...opts, kafka: opts.kafka ?? '127.0.0.1:9092' })!;
+  const cfg = kafkaConfig({ ...opts, kafka: opts.kafka ?? '127.0.0.1:9092', market: marketOf(opts) })!;
   const reports = await withAdmin(opts, (admin) => describeTopics(admin, cfg.topics));
   print(reports, opts.json === true, 'list');
 }
 
 export async function topicsDescribe(opts: TopicsOptions): Promise<void> {
-  const cfg = kafkaConfig({ ...opts, kafka: opts.kafka ?? '127.0.0.1:9092' })!;
+  const cfg = kafkaConfig({ ...opts, kafka: opts.kafka ?? '127.0.0.1:9092', market: marketOf(opts) })!;
   const reports = await withAdmin(opts, (admin) => describeTopics(admin, cfg.topics, true));
   print(reports, opts.json === true, 'describe');
 }

@@ -7,6 +7,7 @@ import { ChainWriter, GENESIS_HASH, checkLine } from '../runtime/chain.js';
 import { progressBar } from '../runtime/progress.js';
 import { runRecord } from '../runtime/record.js';
 import { openBackend, type BackendOptions } from './backend.js';
+import { marketOf } from './market.js';
 import type { Backend, InputRecord } from '../store/types.js';
 import { printJson } from './print.js';
 
@@ -22,7 +23,7 @@ export async function verify(opts: VerifyOptions): Promise<void> {
     const committed = await store.lastCommitted();
     result = await checkChain(store, committed.seq, (d) => bar.update(d, committed.seq * 2));
     if (result.ok && !opts.chainOnly) {
-      result = await reexecute(store, committed.seq, committed.position === null ? null : Number(committed.position), (d) => bar.update(committed.seq + d, committed.seq * 2));
+      result = await reexecute(store, marketOf(opts), committed.seq, committed.position === null ? null : Number(committed.position), (d) => bar.update(committed.seq + d, committed.seq * 2));
     }
   } finally {
     bar.stop();
@@ -58,8 +59,8 @@ async function checkChain(store: Store, lastSeq: number, progress: (done: number
   return { ok: true, events: expected - 1, commands: 0, first_bad_seq: null, reason: null };
 }
 
-async function reexecute(store: Store, lastSeq: number, position: number | null, progress: (done: number) => void): Promise<VerifyResult> {
-  const state = emptyState();
+async function reexecute(store: Store, market: string, lastSeq: number, position: number | null, progress: (done: number) => void): Promise<VerifyResult> {
+  const state = emptyState({ market });
   const chain = new ChainWriter();
   let commands = 0;
   // positions are offsets on Kafka: 0 is a real record and offsets may skip (transaction markers)

@@ -56,7 +56,8 @@ interface ParamsMap {
 }
 
 export type CommandType = keyof ParamsMap;
-export type Command = { [K in CommandType]: { id: string; ts: number; type: K; params: ParamsMap[K] } }[CommandType];
+/** `market`: the envelope's market as sent (absent = BTC-USD); execute checks it against the engine's (§13). */
+export type Command = { [K in CommandType]: { id: string; ts: number; type: K; params: ParamsMap[K]; market?: unknown } }[CommandType];
 export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
 
 /** The table describes exactly the commands of the union (a compile error otherwise). */
@@ -307,5 +308,5 @@ export function parseEnvelope(raw: unknown): ParseResult {
     refusal = null;
     return fail(r.message, r.code, r.status);
   }
-  return { ok: true, cmd: { id, ts, type, params: parsed } as Command };
+  return { ok: true, cmd: { id, ts, type, params: parsed, market: raw['market'] } as Command };
 }

@@ -6,6 +6,7 @@ import { evolve } from './evolve.js';
 import type { State } from './state.js';
 import type { ReasonCode, RejectStatus } from './types.js';
 import { isoTime } from './util/iso-time.js';
+import { marketNamespaceBytes } from './market.js';
 import { mintedUuid } from './util/uuid.js';
 
 export interface RejectRefs { order_id?: string | null; account_id?: string | null; order_type?: string | null }
@@ -35,7 +36,7 @@ export class Ctx {
   private peeked: string | null = null;
 
   /** The uuid the next accepted create would mint (§12: only an accepted create mints). */
-  peekUuid(): string { return this.peeked ??= mintedUuid(this.id, this.minted); }
+  peekUuid(): string { return this.peeked ??= mintedUuid(this.id, this.minted, marketNamespaceBytes(this.state.config.market)); }
 
   mintUuid(): string {
     const u = this.peekUuid();

@@ -4,11 +4,18 @@ import { parseEnvelope, type Command } from './commands.js';
 import { Ctx } from './ctx.js';
 import { decideInto } from './decide.js';
 import type { EventEnvelope } from './events.js';
+import { DEFAULT_MARKET, isMarketId } from './market.js';
 import type { State } from './state.js';
 
 /** Executes one typed command: decides, applies every event with evolve, returns the events. */
 export function execute(state: State, cmd: Command): EventEnvelope[] {
   const ctx = new Ctx(state, cmd.id, cmd.ts, cmd.type);
+  // §13: a command for another market reached this engine's log (defence in depth: the writers route)
+  const market = cmd.market === undefined ? DEFAULT_MARKET : cmd.market; // absent = BTC-USD
+  if (market !== state.config.market) {
+    ctx.reject('CANCELLED', 'INVALID_PARAMS', wrongMarket(market, state.config.market), refsOf(cmd.params as Record<string, unknown>));
+    return ctx.out;
+  }
   const original = state.seen.original(cmd.id, cmd.ts, state.config.dedupe_window_ms);
   if (original !== undefined) {
     const p = cmd.params as { account_id?: unknown; uuid?: unknown; order_type?: unknown };
@@ -21,6 +28,20 @@ export function execute(state: State, cmd: Command): EventEnvelope[] {
   }
   decideInto(ctx, cmd);
   return ctx.out;
+}
+
+function wrongMarket(market: unknown, own: string): string {
+  return isMarketId(market)
+    ? `command for market ${market} sent to the ${own} engine`
+    : `malformed market ${JSON.stringify(market) ?? String(market)} in a command sent to the ${own} engine (want BASE-QUOTE, e.g. ${own})`;
+}
+
+function refsOf(p: Record<string, unknown>): { order_id: string | null; account_id: string | null; order_type: string | null } {
+  return {
+    order_id: typeof p['uuid'] === 'string' ? p['uuid'] : null,
+    account_id: typeof p['account_id'] === 'string' ? p['account_id'] : null,
+    order_type: typeof p['order_type'] === 'string' ? p['order_type'] : null,
+  };
 }
 
 /** The STYLE.md name for execute: decide(state, cmd) → events (already applied to state). */

@@ -1,7 +1,7 @@
 // Market ids (SPEC §13): one engine per market; `BTC-USD` is the default everywhere a market is
 // not named, so §1–§12 describe it unchanged.
 import { UUID_NAMESPACE } from './types.js';
-import { uuidv5 } from './util/uuid.js';
+import { parseUuid, uuidv5 } from './util/uuid.js';
 
 export const DEFAULT_MARKET = 'BTC-USD';
 
@@ -15,4 +15,17 @@ export function isMarketId(s: unknown): s is string {
 /** The uuid namespace of a market's minted ids: §2's for BTC-USD, uuidv5(market, §2's) else. */
 export function marketNamespace(market: string): string {
   return market === DEFAULT_MARKET ? UUID_NAMESPACE : uuidv5(market);
+}
+
+// one entry is enough: an engine runs one market, so minting never re-parses a namespace
+let cachedMarket = DEFAULT_MARKET;
+let cachedBytes = parseUuid(UUID_NAMESPACE);
+
+/** marketNamespace as the 16 bytes uuidv5 hashes (cached for the market last asked for). */
+export function marketNamespaceBytes(market: string): Uint8Array {
+  if (market !== cachedMarket) {
+    cachedBytes = parseUuid(marketNamespace(market));
+    cachedMarket = market;
+  }
+  return cachedBytes;
 }

@@ -13,6 +13,8 @@ const SNAPSHOT_VERSION = 1;
 interface StateHeader {
   format: string;
   version: number;
+  /** The market, present only when it is not BTC-USD (D161: BTC-USD's bytes unchanged). */
+  market?: string;
   seq: number;
   last_ts: number;
   price: number | null;
@@ -32,7 +34,7 @@ interface StateHeader {
   ps_short: number;
   counts: { orders: number; closed: number; lends: number; seen: number };
   /** The §12 memory limits, present only when they differ from the defaults (docs/decisions.md D52). */
-  limits?: EngineConfig;
+  limits?: Omit<EngineConfig, 'market'>;
   /**
    * Snapshots only (like price_ts): when each closed order closed, in the order of the `c` rows,
    * as differences from the previous one (the first from 0), so forgetting resumes exactly (D52).
@@ -48,6 +50,12 @@ function closedTimes(state: State): number[] {
   return out;
 }
 
+/** The §12 memory limits of a config (everything but the market), in the config's key order. */
+function limitsOf(c: EngineConfig): Omit<EngineConfig, 'market'> {
+  const { market: _m, ...limits } = c;
+  return limits;
+}
+
 function isDefault(c: EngineConfig): boolean {
   return c.dedupe_window_ms === DEFAULT_CONFIG.dedupe_window_ms && c.dedupe_max_ids === DEFAULT_CONFIG.dedupe_max_ids
     && c.history_window_ms === DEFAULT_CONFIG.history_window_ms && c.history_max_orders === DEFAULT_CONFIG.history_max_orders;
@@ -58,6 +66,7 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
   const header: StateHeader = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
+    ...(state.config.market === DEFAULT_CONFIG.market ? {} : { market: state.config.market }),
     seq: state.seq,
     last_ts: state.last_ts,
     price: state.price,
@@ -76,7 +85,7 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     ps_long: state.ps_long,
     ps_short: state.ps_short,
     counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
-    ...(isDefault(state.config) ? {} : { limits: { ...state.config } }),
+    ...(isDefault(state.config) ? {} : { limits: limitsOf(state.config) }),
     ...(withClock && state.closed.size > 0 ? { closed_ts: closedTimes(state) } : {}),
   };
   yield JSON.stringify(header);
@@ -170,6 +179,7 @@ function orderFromRow(r: unknown[]): TraderOrder {
 function applyHeader(state: State, h: StateHeader): void {
   if (h.closed_ts !== undefined && h.closed_ts.length !== h.counts.closed) throw new Error('state encoding: closed_ts does not match the closed orders');
   if (h.limits !== undefined) state.config = { ...DEFAULT_CONFIG, ...h.limits };
+  state.config.market = h.market ?? DEFAULT_CONFIG.market;
   state.seq = h.seq;
   state.last_ts = h.last_ts;
   state.price = h.price;

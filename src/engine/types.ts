@@ -147,6 +147,8 @@ export interface EngineConfig {
   dedupe_max_ids: number;
   history_window_ms: number;
   history_max_orders: number;
+  /** The market this engine runs (SPEC §13); BTC-USD by default. */
+  market: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<EngineConfig> = Object.freeze({
@@ -154,6 +156,7 @@ export const DEFAULT_CONFIG: Readonly<EngineConfig> = Object.freeze({
   dedupe_max_ids: 1_000_000,
   history_window_ms: 24 * 3600 * 1000,
   history_max_orders: 1_000_000,
+  market: 'BTC-USD',
 });
 
 /** Feed staleness thresholds (SPEC §4 defaults: warn 10 s, halt 30 s); changed by UpdateFeedParams. */

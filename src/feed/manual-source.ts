@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
-import type { FeedRunner } from './runner.js';
+import { feedEnvelope, type FeedRunner } from './runner.js';
 
 /** Reads prices until end of input (then sends what is still due) or until `signal` aborts. */
 export async function runManual(runner: FeedRunner, input: Readable, signal: AbortSignal): Promise<number> {
@@ -31,6 +31,6 @@ export async function runManual(runner: FeedRunner, input: Readable, signal: Abo
 }
 
 /** The one PriceTick of `relayer feed set`. */
-export function setCommand(price: number, id: string): string {
-  return JSON.stringify({ v: 1, id, type: 'PriceTick', params: { price, source: 'set' } });
+export function setCommand(price: number, id: string, market?: string): string {
+  return feedEnvelope(market, id, 'PriceTick', { price, source: 'set' });
 }

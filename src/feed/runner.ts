@@ -7,6 +7,7 @@
 // throttled tick or a heartbeat falls due; the file source runs on its recorded time and calls
 // `advanceTo` before each row, so the gate makes the same decisions at any replay speed.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import type { Logger } from '../infra/logger.js';
 import { TickGate, type Emission, type GateOptions } from './gate.js';
 
@@ -23,6 +24,8 @@ type FeedEvent = (event: string, fields: Record<string, unknown>) => void;
 export interface RunnerOptions {
   /** Source name: in the command ids and in PriceTick.source. */
   source: string;
+  /** The market whose input log the commands go to (absent = BTC-USD): its envelopes name it. */
+  market?: string;
   /** Start of this feed process (ms); with the source it makes the ids of this run unique. */
   startedAt: number;
   gate: GateOptions;
@@ -61,6 +64,14 @@ export interface FeedStats {
   last_tick_price: number | null;
   paused: boolean;
   silent: boolean;
+}
+
+/**
+ * A feed command's envelope. Another market's names it (D160; the engine refuses a command for
+ * another market); BTC-USD's stay byte for byte as before.
+ */
+export function feedEnvelope(market: string | undefined, id: string, type: string, params: Record<string, unknown>): string {
+  return JSON.stringify(market === undefined || market === DEFAULT_MARKET ? { v: 1, id, type, params } : { v: 1, id, market, type, params });
 }
 
 export class FeedRunner {
@@ -222,11 +233,11 @@ export class FeedRunner {
       if (e.feedTs !== null) params['feed_ts'] = e.feedTs;
       Object.assign(params, extra);
       this.tickInBacklog = true;
-      this.enqueue(JSON.stringify({ v: 1, id, type: 'PriceTick', params }));
+      this.enqueue(feedEnvelope(this.opts.market, id, 'PriceTick', params));
     } else {
       this.stats.heartbeats++;
       this.opts.counters?.inc('heartbeats');
-      this.enqueue(JSON.stringify({ v: 1, id, type: 'Heartbeat', params: {} }));
+      this.enqueue(feedEnvelope(this.opts.market, id, 'Heartbeat', {}));
     }
   }
 

@@ -10,7 +10,7 @@ import { runWalk } from '../feed/walk-source.js';
 import { silentLogger, type Logger } from '../infra/logger.js';
 import { Prng } from '../infra/prng.js';
 
-export interface DemoOptions { seed: number; traders: number; tickMs: number }
+export interface DemoOptions { seed: number; traders: number; tickMs: number; /** The walk's first price (USD per BASE); 60 000 by default. */ startPrice?: number }
 
 /** What to try while the demo runs, for people (stderr); `data` is the --data given, if any. */
 export function demoNextSteps(data: string | undefined): string {
@@ -41,6 +41,7 @@ export class DemoMarket {
     // the traders draw from their own stream, so the price path is exactly the walk's
     this.rng = new Prng((opts.seed ^ 0x5f3759df) >>> 0);
     this.prefix = `demo-${startedAt.toString(36)}`;
+    this.price = opts.startPrice ?? this.price;
     this.feed = new FeedRunner({
       source: 'walk', startedAt, gate: DEFAULT_GATE, append: (raws) => this.append(raws), log,
       engineProbe: () => ({ paused: this.state().risk.pause_price_feed, price: null, position: null }),

@@ -5,6 +5,7 @@
 // input log after the snapshot's input position up to the committed one: the state reached must
 // have exactly the committed seq, and the chain's head is the committed hash (D63).
 import { emptyState, evolve, type EventEnvelope, type State } from '../engine/index.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import type { Backend, SnapshotInfo } from '../store/types.js';
 import { LINE_TAIL_LENGTH } from '../store/event-line.js';
 import { GENESIS_HASH } from './chain.js';
@@ -36,6 +37,8 @@ export interface RecoverOptions {
   /** 'inputs' re-executes the input log after the snapshot (only to the committed head). */
   path?: RecoveryPath;
   onProgress?: (seq: number, total: number) => void;
+  /** The market whose log this is (SPEC §13); BTC-USD when absent. A snapshot of another is refused. */
+  market?: string;
 }
 
 class CorruptLogError extends Error {}
@@ -59,7 +62,11 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
   const committed = await backend.lastCommitted();
   const target = Math.min(opts.toSeq ?? committed.seq, committed.seq);
   const snap = opts.fromScratch ? null : await loadSnapshot(backend, target, opts.log);
-  const state = snap?.state ?? emptyState();
+  const market = opts.market ?? DEFAULT_MARKET;
+  if (snap !== null && snap.state.config.market !== market) {
+    throw new Error(`snapshot ${snap.info.id} is of market ${snap.state.config.market}, this log is ${market}'s`);
+  }
+  const state = snap?.state ?? emptyState({ market });
   if (opts.path === 'inputs' && target === committed.seq && (snap === null || snap.info.position !== null)) {
     return reexecute(backend, state, snap, committed, t0, opts);
   }

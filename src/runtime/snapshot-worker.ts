@@ -11,14 +11,15 @@ import { recover, replayEvents } from './recover.js';
 import { encodeSnapshotImage, STATE_FILE_VERSION } from './state-file.js';
 import type { SnapshotJob, SnapshotReply, SnapshotSaved } from './snapshotter.js';
 
-const store = new SqliteStore((workerData as { dir: string }).dir);
+const { dir, market } = workerData as { dir: string; market?: string };
+const store = new SqliteStore(dir);
 let replica: { state: State; lastHash: string } | null = null;
 
 async function save(job: SnapshotJob): Promise<SnapshotSaved> {
   const t0 = performance.now();
   let replayed = 0;
   if (replica === null || replica.state.seq > job.seq) {
-    const rec = await recover(store, { toSeq: job.seq });
+    const rec = await recover(store, { toSeq: job.seq, market });
     replica = { state: rec.state, lastHash: rec.lastHash };
     replayed = rec.replayed;
   } else {

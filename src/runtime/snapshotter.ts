@@ -42,8 +42,8 @@ export class Snapshotter implements SnapshotWriter {
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(dir: string) {
-    this.worker = new Worker(new URL('./snapshot-worker.js', import.meta.url), { workerData: { dir } });
+  constructor(dir: string, market?: string) {
+    this.worker = new Worker(new URL('./snapshot-worker.js', import.meta.url), { workerData: { dir, market } });
     this.worker.on('message', (r: SnapshotReply) => {
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);

@@ -33,8 +33,11 @@ export interface InteractiveOptions {
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-/** Follows the log (a backend, or a feed) on an interactive terminal until `q` (or ctrl-c, SIGTERM, SIGHUP). */
-export async function runInteractive(src: BookSource | BookFeed, store: BookStore, opts: InteractiveOptions): Promise<void> {
+/**
+ * Follows the log (a backend, or a feed) on an interactive terminal until `q` (or ctrl-c, SIGTERM,
+ * SIGHUP), or until `m` picks another market: then it answers the UI state to reopen with.
+ */
+export async function runInteractive(src: BookSource | BookFeed, store: BookStore, opts: InteractiveOptions): Promise<UiState | null> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const session = newSession(opts.ui);
@@ -49,9 +52,10 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
     return <BookApp model={model} ui={session.ui} status={status} width={width} height={height} onKey={handleKey} />;
   };
 
+  const market = session.ui.market;
   function handleKey(input: string, key: KeyPress): void {
     pressKey(session, store, input, key);
-    if (session.ui.quit) quit(); else follower.invalidate();
+    if (session.ui.quit || session.ui.market !== market) quit(); else follower.invalidate();
   }
 
   if ('pull' in src) src.watch?.(() => ({ depth: depthFor(size().height), step: session.ui.step, account: session.ui.filter }));
@@ -90,6 +94,7 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
     stdin.pause();
   }
   if (failure !== null) throw failure;
+  return session.ui.quit || session.ui.market === market ? null : session.ui;
 }
 
 /** One frame as plain text (no colours, no cursor codes): the non-interactive output. */

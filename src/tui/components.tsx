@@ -74,7 +74,7 @@ export function Help({ width, height }: { width: number; height: number }) {
 export function BookScreen({ model, ui, status, width, height }: ScreenProps) {
   const w = Math.max(MIN_WIDTH, width);
   const h = Math.max(MIN_HEIGHT, height);
-  const header = headerLines(model, w);
+  const header = headerLines(model, w, ui.market);
   const paneHeight = Math.max(4, h - header.length - 1);
   return (
     <Box flexDirection="column" width={w}>

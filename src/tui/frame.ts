@@ -66,11 +66,11 @@ function pack(chips: Line[], w: number): Line[] {
 
 const STATUS_BG = { HEALTHY: 'green', CLOSE_ONLY: 'yellow', HALT: 'red' } as const;
 
-export function headerLines(m: BookModel, w: number): Line[] {
+export function headerLines(m: BookModel, w: number, market = 'BTC-USD'): Line[] {
   const mk = m.market;
   const right = `seq ${f.int(m.seq)} · ${m.last_ts > 0 ? `${f.clock(m.last_ts)} UTC` : 'no events'}`;
   const title: Line = [
-    seg(' relayer book ', { bg: 'blue', color: 'white', bold: true }), seg(' BTC-USD inverse perpetual  '),
+    seg(' relayer book ', { bg: 'blue', color: 'white', bold: true }), seg(` ${market} inverse perpetual  `),
     seg(` ${mk.status}${mk.reason === null ? '' : ` · ${mk.reason}`} `, { bg: STATUS_BG[mk.status], color: mk.status === 'CLOSE_ONLY' ? 'black' : 'white', bold: true }),
     seg(' '),
     mk.feed === 'LIVE'
@@ -318,7 +318,7 @@ export function statusLine(m: BookModel, ui: UiState, st: FollowStatus, w: numbe
       seg('   enter apply · esc cancel · empty clears', { dim: true }),
     ], w);
   }
-  const parts: Line = [seg(st.once ? ` relayer book · ${st.source} · frame at ${f.clock(m.now)} UTC` : ' q quit · tab pane · / filter · p pause · [ ] step · ? help', { dim: true })];
+  const parts: Line = [seg(st.once ? ` relayer book · ${st.source} · frame at ${f.clock(m.now)} UTC` : ` q quit · tab pane · / filter · p pause · [ ] step${ui.markets.length > 1 ? ' · m market' : ''} · ? help`, { dim: true })];
   if (ui.filter !== null) parts.push(seg('  '), seg(` filter ${ui.filter} `, { bg: 'cyan', color: 'black' }));
   if (ui.paused) parts.push(seg('  '), seg(` FEED PAUSED${st.paused_new > 0 ? ` +${f.int(st.paused_new)} new` : ''} `, { bg: 'yellow', color: 'black' }));
   if (st.error !== null) parts.push(seg('  '), seg(` ${st.error} `, { bg: 'red', color: 'white' }));
@@ -337,6 +337,7 @@ export function helpLines(): Line[] {
     k('/', 'filter by account: type an account id, enter; empty enter or esc clears'),
     k('p', 'pause / resume the feed (the rest keeps updating)'),
     k('[ ]', 'coarser / finer price buckets; 0: automatic'),
+    k('m', 'next market (with several: relayer book --markets, or every registered market)'),
     k('?', 'this help (esc closes)'),
     [],
     [seg('Panes', { bold: true })],

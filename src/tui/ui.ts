@@ -20,10 +20,14 @@ export interface UiState {
   /** Price bucket in USD; null = automatic. */
   step: number | null;
   quit: boolean;
+  /** The market shown (its header names it) and the markets `m` cycles through (D185). */
+  market: string;
+  markets: readonly string[];
 }
 
 export function initialUi(p: Partial<UiState> = {}): UiState {
-  return { focus: 'book', filter: null, editing: null, paused: false, help: false, step: null, quit: false, ...p };
+  const market = p.market ?? 'BTC-USD';
+  return { focus: 'book', filter: null, editing: null, paused: false, help: false, step: null, quit: false, market, markets: [market], ...p };
 }
 
 /** The parts of Ink's Key the book uses. */
@@ -64,8 +68,16 @@ export function onKey(ui: UiState, input: string, key: KeyPress, currentStep = 1
     case '[': return { ...ui, step: stepAfter(ui.step ?? currentStep, -1) };
     case ']': return { ...ui, step: stepAfter(ui.step ?? currentStep, +1) };
     case '0': return { ...ui, step: null };
+    // another market has its own prices: its bucket starts automatic again
+    case 'm': return ui.markets.length < 2 ? ui : { ...ui, market: nextMarket(ui), step: null, paused: false, help: false };
     default: return ui;
   }
+}
+
+/** The market after the shown one, in the list's order, wrapping around. */
+export function nextMarket(ui: UiState): string {
+  const i = ui.markets.indexOf(ui.market);
+  return ui.markets[(i + 1) % ui.markets.length]!;
 }
 
 /** The key a lone control character stands for inside a chunk. */

@@ -40,7 +40,13 @@ test('openrpc: GetOrderBook, GetRecentOrder and CreateTraderOrder as SPEC §9 de
   assert.equal(book['x-relayer-auth'], 'none');
   assert.deepEqual(Object.keys((book.result.schema['properties'] as object)), ['bid', 'ask']);
   const recent = m.get('GetRecentOrder')!;
-  assert.deepEqual(recent.params.map((p) => [p.name, p.required]), [['query_trader_order', false]], 'no params needed');
+  assert.deepEqual(recent.params.map((p) => [p.name, p.required]), [['query_trader_order', false], ['market', false]], 'no params needed');
+  // every method of both ports takes an optional market (D180)
+  for (const doc of [docs.client, docs.admin]) {
+    for (const x of doc['methods'] as Method[]) {
+      assert.deepEqual(x.params.filter((p) => p.name === 'market').map((p) => p.required), [false], `${x.name} takes market`);
+    }
+  }
   const create = m.get('CreateTraderOrder')!;
   const required = create.params.filter((p) => p.required).map((p) => p.name);
   assert.deepEqual(required, ['account_id', 'position_type', 'order_type', 'leverage', 'initial_margin']);

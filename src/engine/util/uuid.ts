@@ -10,7 +10,8 @@ const codes: number[] = new Array<number>(36);
 const H = new Int32Array(5);
 let scratch = new Uint8Array(256);
 
-function parseUuid(u: string): Uint8Array {
+/** The 16 bytes of a uuid's text (a namespace for uuidv5). */
+export function parseUuid(u: string): Uint8Array {
   const hex = u.replace(/-/g, '');
   const out = new Uint8Array(16);
   for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
@@ -58,7 +59,7 @@ export function uuidv5(name: string, namespace: Uint8Array = NS): string {
   return uuidOfName(name, '', namespace);
 }
 
-/** The n-th uuid minted by command `id` (§12): uuidv5(id + ":" + n). */
-export function mintedUuid(id: string, n: number): string {
-  return uuidOfName(id, n === 0 ? ':0' : `:${n}`, NS);
+/** The n-th uuid minted by command `id` (§12): uuidv5(id + ":" + n), in the market's namespace (§13). */
+export function mintedUuid(id: string, n: number, namespace: Uint8Array = NS): string {
+  return uuidOfName(id, n === 0 ? ':0' : `:${n}`, namespace);
 }

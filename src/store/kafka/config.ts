@@ -3,6 +3,7 @@
 // group whose committed offset is the engine's input position, and the local snapshot cache.
 // Precedence: flags > environment (RELAYER_KAFKA_*) > defaults.
 import { join } from 'node:path';
+import { DEFAULT_MARKET } from '../../engine/market.js';
 
 export interface TopicNames {
   /** Input log (commands), CLIENT-REQUEST. */
@@ -69,6 +70,8 @@ export interface KafkaFlags {
   snapshotCache?: string;
   data?: string;
   kafkaClient?: string;
+  /** The market whose topics these are (D163): BTC-USD keeps the historical names. */
+  market?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -87,9 +90,21 @@ export function kafkaBrokers(flags: KafkaFlags, env: Env = process.env): string[
   return list.length === 0 ? null : list;
 }
 
+/** `.<M>` for a market other than BTC-USD (D163), '' for BTC-USD: its names stay historical. */
+export function marketSuffix(market: string | undefined): string {
+  return market === undefined || market === DEFAULT_MARKET ? '' : `.${market}`;
+}
+
+/** The compacted registry topic, keyed by market id (D163). */
+export function registryTopic(flags: KafkaFlags, env: Env = process.env): string {
+  return `${pick(flags.topicPrefix, env, 'RELAYER_KAFKA_TOPIC_PREFIX') ?? ''}relayer-markets`;
+}
+
+/** Explicit per-topic flags are taken verbatim; derived names get the market's suffix. */
 export function topicNames(flags: KafkaFlags, env: Env = process.env): TopicNames {
   const prefix = pick(flags.topicPrefix, env, 'RELAYER_KAFKA_TOPIC_PREFIX') ?? '';
-  const one = (flag: string | undefined, envName: string, dflt: string): string => pick(flag, env, envName) ?? `${prefix}${dflt}`;
+  const sfx = marketSuffix(flags.market);
+  const one = (flag: string | undefined, envName: string, dflt: string): string => pick(flag, env, envName) ?? `${prefix}${dflt}${sfx}`;
   return {
     request: one(flags.requestTopic, 'RELAYER_KAFKA_REQUEST_TOPIC', DEFAULT_TOPICS.request),
     events: one(flags.eventTopic, 'RELAYER_KAFKA_EVENT_TOPIC', DEFAULT_TOPICS.events),
@@ -104,7 +119,7 @@ export function kafkaConfig(flags: KafkaFlags, env: Env = process.env): KafkaCon
   if (brokers === null) return null;
   const topics = topicNames(flags, env);
   const prefix = pick(flags.topicPrefix, env, 'RELAYER_KAFKA_TOPIC_PREFIX') ?? '';
-  const transactionalId = pick(flags.transactionalId, env, 'RELAYER_KAFKA_TRANSACTIONAL_ID') ?? `${prefix}${DEFAULT_TRANSACTIONAL_ID}`;
+  const transactionalId = pick(flags.transactionalId, env, 'RELAYER_KAFKA_TRANSACTIONAL_ID') ?? `${prefix}${DEFAULT_TRANSACTIONAL_ID}${marketSuffix(flags.market)}`;
   const groupId = pick(flags.group, env, 'RELAYER_KAFKA_GROUP') ?? transactionalId;
   const data = pick(flags.data, env, 'RELAYER_DATA') ?? './relayer-data';
   const cacheDir = pick(flags.snapshotCache, env, 'RELAYER_KAFKA_SNAPSHOT_CACHE') ?? join(data, 'kafka-snapshots', safeName(topics.snapshots));
