@@ -80,7 +80,7 @@ async function watchInTmux(source: Source): Promise<string> {
   try {
     tmux('new-session', '-d', '-s', 'engine', '-x', '120', '-y', '10', `${node} ${BIN} run --demo --data ${data} --log-level warn`);
     await until('the demo market to commit events', 15_000, () => {
-      const r = relayer(['status', '--data', data, '--market', 'BTC-USD', '--json']);
+      const r = relayer(['status', '--data', data, '--json']);
       return r.code === 0 && (JSON.parse(r.stdout) as { last_seq: number }).last_seq > 20 ? true : null;
     });
     let from = `--data ${data}`;
@@ -161,7 +161,7 @@ test('without a terminal relayer book prints one plain frame, or the model as JS
   const engine = startEngine(['--demo', '--data', data]);
   try {
     await until('the demo market to rest some limits', 15_000, () => {
-      const r = relayer(['status', '--data', data, '--market', 'BTC-USD', '--json']);
+      const r = relayer(['status', '--data', data, '--json']);
       if (r.code !== 0) return null;
       const s = JSON.parse(r.stdout) as { market: { orders: { pending: number; filled: number } } | null };
       return s.market !== null && s.market.orders.pending > 3 && s.market.orders.filled > 3 ? true : null;
