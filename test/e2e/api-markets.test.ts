@@ -65,7 +65,7 @@ test('api over two markets: each create fills on its own engine and reads back f
   };
   await untilAsync('both engines', async () => {
     const s = await Promise.all([statusOf('BTC-USD'), statusOf('ETH-USD')]);
-    return s.every((m) => m !== null && m.engine.startsWith('running')) ? true : null;
+    return s.every((m) => m?.engine.startsWith('running') === true) ? true : null;
   });
   procs.push(start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis,
     '--redis-prefix', redisPrefix, '--log-level', 'warn', '--poll-ms', '5']));
