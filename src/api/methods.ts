@@ -42,7 +42,10 @@ const notFound = (what: string): RpcError => new RpcError(RPC.NOT_FOUND, `${what
 const namespaces = new Map<string, Uint8Array>();
 function namespaceOf(market: string): Uint8Array {
   let ns = namespaces.get(market);
-  if (ns === undefined) namespaces.set(market, ns = parseUuid(marketNamespace(market)));
+  if (ns === undefined) {
+    ns = parseUuid(marketNamespace(market));
+    namespaces.set(market, ns);
+  }
   return ns;
 }
 

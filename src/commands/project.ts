@@ -94,7 +94,7 @@ export async function project(opts: ProjectOptions): Promise<void> {
       const backend = await openSource({ ...opts, market });
       backendsOpen.push(backend);
       for (const m of mine) {
-        const p = new Projector(m, backend, runner);
+        const p = new Projector(m, backend, { ...runner, market });
         projectors.push(p);
         // BTC-USD alone keeps today's summary keys (postgres, redis)
         names.set(p, markets.length === 1 && market === DEFAULT_MARKET ? m.name : `${m.name}:${market}`);

@@ -9,21 +9,44 @@ import { printJson, printRecord } from './print.js';
 export interface StatusOptions extends BackendOptions, ReadModelFlags { json?: boolean }
 
 /**
- * One market (--market / RELAYER_MARKET, or the only one): today's record. Several registered and
- * none named: every market at a glance, one line each (--json: an array) (D173).
+ * One market's record (--market / RELAYER_MARKET; default BTC-USD, exactly today's record). With
+ * several markets registered and none named, the record also carries `markets`: every market at a
+ * glance, one row each (a line each on a terminal) (D173).
  */
 export async function status(opts: StatusOptions): Promise<void> {
   const named = (opts.market ?? process.env['RELAYER_MARKET'] ?? '') !== '';
+  let ids: string[] = [];
   if (!named) {
     const reg = await openRegistry(opts);
-    const markets = await reg.list().finally(() => reg.close());
-    if (markets.length > 1) return glance(opts, markets.map((m) => m.id));
+    ids = (await reg.list().finally(() => reg.close())).map((m) => m.id);
   }
-  const result = await statusOf(opts);
-  if (opts.json) printJson(result); else printRecord(result);
+  if (ids.length <= 1) {
+    const result = await statusOf(opts);
+    if (opts.json) printJson(result); else printRecord(result);
+    return;
+  }
+  const rows = await glance(opts, ids);
+  // BTC-USD's own record first; without BTC-USD data, status fails as it always did (exit 1),
+  // after the lines of the other markets on a terminal
+  let own: Record<string, unknown>;
+  try { own = await statusOf(opts); } catch (e) {
+    if (!opts.json) printRows(rows);
+    throw e;
+  }
+  if (opts.json) { printJson({ ...own, markets: rows }); return; }
+  printRecord(own);
+  printRows(rows);
 }
 
-async function glance(opts: StatusOptions, ids: string[]): Promise<void> {
+function printRows(rows: Record<string, unknown>[]): void {
+  for (const r of rows) {
+    process.stdout.write(r['error'] !== undefined
+      ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
+      : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`);
+  }
+}
+
+async function glance(opts: StatusOptions, ids: string[]): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (const id of ids) {
     try {
@@ -37,12 +60,7 @@ async function glance(opts: StatusOptions, ids: string[]): Promise<void> {
       rows.push({ market: id, error: (e as Error).message });
     }
   }
-  if (opts.json) { printJson(rows); return; }
-  for (const r of rows) {
-    process.stdout.write(r['error'] !== undefined
-      ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
-      : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`);
-  }
+  return rows;
 }
 
 async function statusOf(opts: StatusOptions): Promise<Record<string, unknown>> {

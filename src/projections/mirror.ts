@@ -2,6 +2,7 @@
 // replay uses), so derived rows never re-implement a domain rule: after each event the mirror
 // holds exactly what the engine held after it. Loaded at start from the backend (newest snapshot
 // at or before the read model's checkpoint, then replay up to it).
+import { DEFAULT_MARKET } from '../engine/market.js';
 import {
   emptyState, evolve, marketStatus, openLimits, formulas,
   type EventEnvelope, type LendOrder, type State, type TraderOrder,
@@ -15,14 +16,15 @@ import type { Checkpoint } from './batch.js';
 
 export class CheckpointMismatchError extends Error {}
 
-/** The engine state at `cp`, checked against the log's hash at that seq. */
-export async function loadMirror(backend: Backend, cp: Checkpoint, what: string): Promise<State> {
-  if (cp.seq === 0) return emptyState();
+/** The engine state at `cp` of `market`'s log, checked against the log's hash at that seq. */
+export async function loadMirror(backend: Backend, cp: Checkpoint, what: string, market: string = DEFAULT_MARKET): Promise<State> {
+  if (cp.seq === 0) return emptyState({ market });
   const head = await backend.lastCommitted();
   if (head.seq < cp.seq) {
     throw new CheckpointMismatchError(`${what} is at seq ${cp.seq} but the event log ends at seq ${head.seq}: it was built from another log (use --rebuild)`);
   }
-  const rec = await recover(backend, { toSeq: cp.seq });
+  // the market's own snapshots (recover refuses another market's)
+  const rec = await recover(backend, { toSeq: cp.seq, market });
   if (rec.state.seq !== cp.seq || rec.lastHash !== cp.hash) {
     throw new CheckpointMismatchError(`${what} is at seq ${cp.seq} with hash ${cp.hash.slice(0, 12)}…, but the event log has ${rec.lastHash.slice(0, 12)}… there: it was built from another log (use --rebuild)`);
   }

@@ -52,6 +52,8 @@ export interface RunnerOptions {
   pollMs: number;
   /** Stop at the head of the log instead of following it. */
   once: boolean;
+  /** The market whose log this is (absent = BTC-USD): the mirror starts from its snapshots. */
+  market?: string;
   minBackoffMs: number;
   maxBackoffMs: number;
   log: Logger;
@@ -119,7 +121,7 @@ export class Projector<P> {
       if (e instanceof StoppedError) return;
       throw e;
     }
-    this.mirror = await loadMirror(this.backend, cp, model.label);
+    this.mirror = await loadMirror(this.backend, cp, model.label, this.opts.market);
     model.prime?.(this.mirror);
     this.committed = cp;
     await this.refreshHead(true);

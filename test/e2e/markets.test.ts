@@ -97,7 +97,10 @@ test('given two markets in one data directory, when run --markets runs both, the
     const snap = relayer(['snapshot', 'inspect', '--data', data, '--market', m, '--json']);
     assert.equal(snap.code, 0, snap.stderr);
   }
-  const glance = JSON.parse(relayer(['status', '--data', data, '--json']).stdout) as { market: string; last_seq: number }[];
+  // BTC-USD's record as before markets, plus every market at a glance
+  const st = JSON.parse(relayer(['status', '--data', data, '--json']).stdout) as { last_seq: number; markets: { market: string; last_seq: number }[] };
+  assert.ok(st.last_seq >= 3);
+  const glance = st.markets;
   assert.deepEqual(glance.map((g) => g.market), ['BTC-USD', 'ETH-USD']);
   assert.ok(glance.every((g) => g.last_seq >= 3));
 });
