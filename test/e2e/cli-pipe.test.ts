@@ -13,6 +13,8 @@ function closedEarly(args: string[], input: string): Promise<{ code: number | nu
     // take the first chunk, then hang up, as `head -1` does
     c.stdout.once('data', () => c.stdout.destroy());
     c.on('close', (code) => resolve({ code, stderr }));
+    // the child may exit before it has read all its input: that hang-up is the point, not an error
+    c.stdin.on('error', () => undefined);
     c.stdin.end(input);
   });
 }
