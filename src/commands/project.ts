@@ -83,7 +83,7 @@ export async function project(opts: ProjectOptions): Promise<void> {
       const mine: ReadModel<unknown>[] = [];
       if (pg !== undefined) {
         if (schema === '' || schema.length > 63) throw usage(`the PostgreSQL schema ${schema} must be 1 to 63 characters (--pg-schema)`);
-        mine.push(new PgReadModel({ url: pg, schema, insertMax: 300, applicationName: `relayer-project:${schema}` }) as ReadModel<unknown>);
+        mine.push(new PgReadModel({ url: pg, schema, market, insertMax: 300, applicationName: `relayer-project:${schema}` }) as ReadModel<unknown>);
       }
       if (redis !== undefined) {
         mine.push(new RedisReadModel({

@@ -96,7 +96,7 @@ test('relayer project: every registered market into its own schema and prefix; k
     const store = new SqliteStore(m === 'BTC-USD' ? data : join(data, 'markets', m));
     try {
       const log = await readLog(store);
-      await checkPostgres(url, marketPgSchema(schema, m), log);
+      await checkPostgres(url, marketPgSchema(schema, m), log, m);
       await checkRedis(rurl, marketRedisPrefix(prefix, m), log);
     } finally {
       await store.close();

@@ -70,7 +70,7 @@ function candlesFromEvents(events: readonly EventEnvelope[]): Map<string, number
 function orderFromRow(r: Record<string, unknown>): TraderOrder {
   const o: Record<string, unknown> = { ...r };
   o['sltp_on_fill'] = r['sltp_on_fill'] === null ? null : r['sltp_on_fill'];
-  delete o['created_seq']; delete o['updated_seq']; delete o['updated_ts'];
+  delete o['created_seq']; delete o['updated_seq']; delete o['updated_ts']; delete o['market'];
   return o as unknown as TraderOrder;
 }
 
@@ -79,10 +79,17 @@ async function rows(c: pg.Client, sql: string): Promise<Record<string, unknown>[
 }
 
 /** Every PostgreSQL table against the events and the engine state. */
-export async function checkPostgres(url: string, schema: string, log: LogView): Promise<void> {
+export async function checkPostgres(url: string, schema: string, log: LogView, market = 'BTC-USD'): Promise<void> {
   const c = new pg.Client({ connectionString: url, types: { getTypeParser: ((oid: number, f?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, f as 'text'))) as typeof pg.types.getTypeParser } });
   await c.connect();
   try {
+    // every row of every table names the schema's market (SPEC §13)
+    const tables = await rows(c, `SELECT table_name AS t FROM information_schema.columns WHERE table_schema = '${schema}' AND column_name = 'market'`);
+    assert.equal(tables.length, 14, 'every read-model table has a market column');
+    for (const { t } of tables) {
+      const others = await rows(c, `SELECT count(*) AS n FROM "${schema}"."${t as string}" WHERE market <> '${market}'`);
+      assert.equal(Number(others[0]!['n']), 0, `${t as string}: rows of another market`);
+    }
     await c.query(`SET search_path TO "${schema}"`);
     const { events, state } = log;
     const [cp] = await rows(c, 'SELECT seq, hash FROM projection_checkpoint');
@@ -115,7 +122,7 @@ export async function checkPostgres(url: string, schema: string, log: LogView): 
     for (const [uuid, l] of fin.lends) {
       const want = state.lends.get(uuid) ?? l;
       const r = { ...lends.get(uuid)! };
-      delete r['created_seq']; delete r['updated_seq']; delete r['updated_ts'];
+      delete r['created_seq']; delete r['updated_seq']; delete r['updated_ts']; delete r['market'];
       assert.deepEqual(r, { ...want }, `lend order ${uuid}`);
     }
     assert.equal([...lends.values()].filter((r) => r['order_status'] === 'FILLED').length, state.lends.size, 'active lend orders');

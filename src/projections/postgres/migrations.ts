@@ -283,9 +283,28 @@ ALTER TABLE risk_param_changes
   ADD COLUMN adl_target_factor float8 NOT NULL DEFAULT 0;
 `;
 
+// Every row names its market (SPEC §13). A schema holds one market's read model (D182), so the
+// column is that market for every row, fixed by a default and a check; the market comes from the
+// session setting relayer.market that migrate() sets. Existing BTC-USD schemas get 'BTC-USD'.
+const V3 = `
+DO $m$
+DECLARE
+  m text := current_setting('relayer.market');
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['events', 'orders', 'position_history', 'trades', 'settlements', 'liquidations',
+    'funding_rates', 'lend_orders', 'pool_history', 'prices', 'fee_changes', 'risk_param_changes',
+    'risk_flag_changes', 'candles'] LOOP
+    EXECUTE format('ALTER TABLE %I ADD COLUMN market text NOT NULL DEFAULT %L CHECK (market = %L)', t, m, m);
+  END LOOP;
+END
+$m$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'read model tables', sql: V1 },
   { version: 2, name: 'PnL cap and ADL target parameters', sql: V2 },
+  { version: 3, name: 'the market of every row', sql: V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,6 +11,7 @@ import { CheckpointMismatchError } from '../mirror.js';
 import type { ReadModel } from '../runner.js';
 import { ident } from './encode.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { DEFAULT_MARKET } from '../../engine/market.js';
 import { PgBuilder, stageOf, type PgBatch } from './rows.js';
 import { TABLES } from './tables.js';
 
@@ -23,6 +24,8 @@ export interface PgOptions {
   insertMax: number;
   /** application_name of the session, so operators (and tests) can find it in pg_stat_activity. */
   applicationName: string;
+  /** The market this schema holds (default BTC-USD): every row's `market` column. */
+  market?: string;
 }
 
 export class SchemaTooNewError extends Error {}
@@ -78,7 +81,7 @@ export class PgReadModel implements ReadModel<PgBatch> {
         // on a reconnect the old session may still be ending; at start another projector owns it
         throw new SchemaLockedError(`another projector is writing to ${this.label}`, this.connectedOnce);
       }
-      await migrate(client, this.opts.schema);
+      await migrate(client, this.opts.schema, this.opts.market ?? DEFAULT_MARKET);
       await client.query(`SET search_path TO ${ident(this.opts.schema)}`);
       for (const spec of TABLES.filter((t) => t.upsert !== undefined)) {
         await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stageOf(spec)} (LIKE ${spec.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
@@ -162,8 +165,10 @@ export function isFatalPg(e: unknown): boolean {
 }
 
 /** Creates the schema if needed and applies the migrations it lacks; refuses a newer schema. */
-export async function migrate(client: pg.Client, schema: string): Promise<number> {
+export async function migrate(client: pg.Client, schema: string, market: string = DEFAULT_MARKET): Promise<number> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+  // the market whose rows this schema holds, for the migration that names it in every row (V3)
+  await client.query(`SELECT set_config('relayer.market', $1, false)`, [market]);
   await client.query(`SET search_path TO ${ident(schema)}`);
   await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const r = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM schema_migrations`);
