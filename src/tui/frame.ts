@@ -304,6 +304,8 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
     kv('limits α β γ', `${r.params.max_oi_mult} · ${r.params.max_net_mult} · ${r.params.max_position_pct} · lev ≤ ${r.params.max_leverage}`),
     kv('PnL cap (ADL)', r.pnl_cap.cap === null ? 'off'
       : `${f.btc(r.pnl_cap.cap, 2)} BTC per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} BTC`),
+    kv('traders PnL L / S', r.pnl_cap.traders_pnl_long === null || r.pnl_cap.traders_pnl_short === null ? '—'
+      : `${f.btc(r.pnl_cap.traders_pnl_long, 2)} / ${f.btc(r.pnl_cap.traders_pnl_short, 2)} BTC${r.pnl_cap.used === null ? '' : ` · ${f.pct(r.pnl_cap.used * 100, 1)} of the cap`}`),
     kv('events', `fills ${f.int(m.counts.fills)} · settled ${f.int(m.counts.settlements)} · liq ${f.int(m.counts.liquidations)}`),
   ];
   return lines.slice(0, Math.max(0, rows));

@@ -4,6 +4,7 @@
 import type { IndexEntry, SortedIndex } from '../engine/triggers/sorted-index.js';
 import type { MarketStatus, PositionType, RiskFlags, RiskParams } from '../engine/types.js';
 import { recentFeed, type BookStore, type FeedItem, type LadderName, type LegCounts, type Resting } from './store.js';
+import { tradersPnl } from '../engine/risk/adl.js';
 
 /** One aggregated price level: `price` is the bucket label, `nearest` the entry closest to the mark. */
 export interface Level { price: number; nearest: number; size: number; count: number }
@@ -64,8 +65,14 @@ export interface BookModel {
     long_pct: number; short_pct: number; utilization: number;
     max_position: number; max_long: number; max_short: number;
     params: RiskParams;
-    /** SPEC §15: the factors (0 = off) and, while on, the cap and the ADL target in sats of TLV. */
-    pnl_cap: { max_pnl_factor: number; adl_target_factor: number; cap: number | null; target: number | null };
+    /**
+     * SPEC §15: the factors (0 = off), while on the cap and the ADL target in sats of TLV, each
+     * side's Π at the price (null before a price), and how much of the cap the larger Π uses.
+     */
+    pnl_cap: {
+      max_pnl_factor: number; adl_target_factor: number; cap: number | null; target: number | null;
+      traders_pnl_long: number | null; traders_pnl_short: number | null; used: number | null;
+    };
   };
   counts: { fills: number; settlements: number; liquidations: number; fundings: number };
   feed: FeedItem[];
@@ -99,6 +106,10 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
   const { max_pnl_factor: maxPnl = 0, adl_target_factor: adlTarget = 0, ...limits } = p;
   const status = marketStatusOf(s);
   const healthy = status.status === 'HEALTHY';
+  // Π from the engine's own running sums where the view has a State, else as Redis wrote it
+  const pnl = s.state !== null && s.price !== null
+    ? { long: tradersPnl(s.state, 'LONG', s.price), short: tradersPnl(s.state, 'SHORT', s.price) }
+    : s.traders_pnl;
   const xPos = p.max_position_pct * tlv;
   const xOi = Math.max(0, p.max_oi_mult * tlv - oi);
   const period = s.funding_period ?? guessPeriod(s.funding_boundary);
@@ -176,6 +187,8 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
         max_pnl_factor: maxPnl, adl_target_factor: adlTarget,
         cap: maxPnl > 0 ? maxPnl * tlv : null,
         target: maxPnl > 0 ? adlTarget * tlv : null,
+        traders_pnl_long: pnl?.long ?? null, traders_pnl_short: pnl?.short ?? null,
+        used: pnl !== null && maxPnl > 0 && tlv > 0 ? Math.max(pnl.long, pnl.short) / (maxPnl * tlv) : null,
       },
     },
     counts: { ...s.counts },

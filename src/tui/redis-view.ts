@@ -107,6 +107,7 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
     s.params = { ...(r.params as RiskParams) };
     s.fees = { ...(r.fees as Fees) };
     s.funding_rate = r.funding_rate;
+    s.traders_pnl = r.traders_pnl_long === null || r.traders_pnl_short === null ? null : { long: r.traders_pnl_long, short: r.traders_pnl_short };
   }
 
   const m = v.market;

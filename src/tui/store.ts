@@ -73,6 +73,8 @@ export const PRICE_KEEP = 120;
 export interface BookStore {
   /** The engine's state after the last event applied; null for a view fed by the Redis read model. */
   state: State | null;
+  /** SPEC §15 Π per side as the Redis read model last wrote it (a view without a State); null before. */
+  traders_pnl: { long: number; short: number } | null;
   seq: number;
   /** ts of the last event applied. */
   last_ts: number;
@@ -121,6 +123,7 @@ export interface BookStore {
 export function emptyStore(engine = true): BookStore {
   return {
     state: engine ? emptyState() : null,
+    traders_pnl: null,
     seq: 0, last_ts: 0, base_seq: 0, events: 0,
     price: null, previous_price: null, price_ts: null, ref_price: null, ref_ts: null, prices: [], stale: null,
     funding_rate: 0, funding_boundary: null, funding_period: null,
