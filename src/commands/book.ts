@@ -92,7 +92,7 @@ type Sizes = z.infer<typeof Options>;
 async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: string, shown: Partial<UiState>): Promise<void> {
   const now = Date.now();
   if (opts.json) {
-    const model = bookModel(store, { now, depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
+    const model = bookModel(store, { now, ...(shown.market === undefined ? {} : { market: shown.market }), depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
     process.stdout.write(`${JSON.stringify({ market_id: shown.market, ...model })}\n`);
     return;
   }
@@ -100,7 +100,7 @@ async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: 
   const { modelFor } = await import('../tui/session.js');
   const { width, height } = frameSize(o);
   const ui = initialUi({ ...shown, step: o.step ?? null });
-  const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, depth: o.depth, feed: height, step: ui.step });
+  const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, market: ui.market, depth: o.depth, feed: height, step: ui.step });
   process.stdout.write(plainFrame(model, width, height, ui, source));
 }
 

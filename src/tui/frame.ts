@@ -126,7 +126,7 @@ function marketChips(m: BookModel): Line[] {
       : [seg(` next ${f.countdown(fu.next_in_ms)}`), seg(` every ${fu.period_measured ? '' : '~'}${f.period(fu.period_ms)}`, { dim: true })]),
   ];
   const pool: Line = m.pool === null ? [seg('POOL ', { dim: true }), seg('none', { color: 'red' })] : [
-    seg('POOL ', { dim: true }), seg('TLV '), seg(`${f.btc(m.pool.tlv, 4)} BTC`, { bold: true }),
+    seg('POOL ', { dim: true }), seg('TLV '), seg(`${f.btc(m.pool.tlv, 4)} ${m.base}`, { bold: true }),
     seg(' · TPS '), seg(f.int(m.pool.tps)), seg(' · share '), seg(m.pool.share_price === null ? '—' : `${f.decimal(m.pool.share_price, 1)} sats`, { bold: true }),
   ];
   return [mark, since, funding, pool];
@@ -136,10 +136,10 @@ function riskChips(m: BookModel): Line[] {
   const r = m.risk;
   const used = (x: number | null): Seg => seg(` (${f.pct(x === null ? null : x * 100, 1)})`, { color: x !== null && x >= 0.9 ? 'red' : x !== null && x >= 0.7 ? 'yellow' : undefined, dim: x === null || x < 0.7 });
   return [
-    [seg('OI ', { dim: true }), seg(f.btc(r.open_interest), { bold: true }), seg(` / ${f.btc(r.max_open_interest, 2)} BTC`), used(r.oi_used)],
-    [seg('SKEW ', { dim: true }), seg(f.signedBtc(r.net), { bold: true, color: r.net > 0 ? 'green' : r.net < 0 ? 'red' : undefined }), seg(` / ±${f.btc(r.max_net, 2)} BTC`), used(r.skew_used)],
+    [seg('OI ', { dim: true }), seg(f.btc(r.open_interest), { bold: true }), seg(` / ${f.btc(r.max_open_interest, 2)} ${m.base}`), used(r.oi_used)],
+    [seg('SKEW ', { dim: true }), seg(f.signedBtc(r.net), { bold: true, color: r.net > 0 ? 'green' : r.net < 0 ? 'red' : undefined }), seg(` / ±${f.btc(r.max_net, 2)} ${m.base}`), used(r.skew_used)],
     [seg('L ', { dim: true }), seg(f.pct(r.long_pct, 1), { color: 'green' }), seg(' · S ', { dim: true }), seg(f.pct(r.short_pct, 1), { color: 'red' })],
-    [seg('max new L ', { dim: true }), seg(f.btc(r.max_long)), seg(' · S ', { dim: true }), seg(f.btc(r.max_short)), seg(' BTC', { dim: true })],
+    [seg('max new L ', { dim: true }), seg(f.btc(r.max_long)), seg(' · S ', { dim: true }), seg(f.btc(r.max_short)), seg(` ${m.base}`, { dim: true })],
     [seg('legs ', { dim: true }), seg(`SL ${m.legs.total.sl} · TP ${m.legs.total.tp} · CL ${m.legs.total.close}`)],
   ];
 }
@@ -183,7 +183,7 @@ export function paneLines(pane: PaneName, m: BookModel, w: number, rows: number)
   switch (pane) {
     case 'book': return ladderLines(m, m.book.short, m.book.long, w, rows, false);
     case 'liquidations': return ladderLines(m, m.liquidations.short, m.liquidations.long, w, rows, true);
-    case 'feed': return feedLines(m.feed, w, rows, m.filter);
+    case 'feed': return feedLines(m.feed, w, rows, m.filter, m.base);
     case 'risk': return riskLines(m, w, rows);
     default: { const never: never = pane; return [[seg(String(never))]]; }
   }
@@ -195,7 +195,7 @@ export function paneLines(pane: PaneName, m: BookModel, w: number, rows: number)
  */
 function ladderLines(m: BookModel, shorts: readonly (Level | LiqLevel)[], longs: readonly (Level | LiqLevel)[], w: number, rows: number, liq: boolean): Line[] {
   if (rows <= 0) return [];
-  const head: Line = [seg(liq ? ladderRowText('price', 'distance', 'size BTC', '#', w) : ladderRowText('price', null, 'size BTC', '#', w), { dim: true })];
+  const head: Line = [seg(liq ? ladderRowText('price', 'distance', `size ${m.base}`, '#', w) : ladderRowText('price', null, `size ${m.base}`, '#', w), { dim: true })];
   const body = rows - 2;
   const up = Math.max(0, Math.floor(body / 2));
   const down = Math.max(0, body - up);
@@ -248,13 +248,13 @@ const KIND_STYLE: Readonly<Record<FeedKind, { label: string; color: string; bold
   MARKET: { label: 'MKT', color: 'yellow', bold: true },
 };
 
-function feedLines(items: readonly FeedItem[], w: number, rows: number, filter: string | null): Line[] {
+function feedLines(items: readonly FeedItem[], w: number, rows: number, filter: string | null, base: string): Line[] {
   if (rows <= 0) return [];
   if (items.length === 0) return [[seg(filter === null ? '  nothing yet' : `  nothing for ${filter} in the recent feed`, { dim: true })]];
   return items.slice(0, rows).map((it) => {
     const k = KIND_STYLE[it.kind];
     const side = it.side === null ? ' ' : it.side === 'LONG' ? 'L' : 'S';
-    const what = feedWhat(it);
+    const what = feedWhat(it, base);
     return clip([
       seg(`${f.clock(it.ts)} `, { dim: true }),
       seg(f.fit(k.label, 7), { color: k.color, bold: k.bold }),
@@ -266,15 +266,15 @@ function feedLines(items: readonly FeedItem[], w: number, rows: number, filter: 
   });
 }
 
-function feedWhat(it: FeedItem): string {
+function feedWhat(it: FeedItem, base: string): string {
   switch (it.kind) {
     case 'FILL': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)}`;
     case 'SETTLE': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} pnl ${f.signedSats(it.amount)}`;
     case 'LIQUIDATION': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} ${f.signedSats(it.amount)}`;
     case 'FUNDING': return `@ ${f.price(it.price)}`;
-    case 'LEND': return `${f.btc(it.size ?? 0)} BTC in`;
-    case 'WITHDRAW': return `${f.btc(it.size ?? 0)} BTC out, ${f.signedSats(it.amount)}`;
-    case 'MARKET': return it.size === null ? '' : `${f.btc(it.size)} BTC`;
+    case 'LEND': return `${f.btc(it.size ?? 0)} ${base} in`;
+    case 'WITHDRAW': return `${f.btc(it.size ?? 0)} ${base} out, ${f.signedSats(it.amount)}`;
+    case 'MARKET': return it.size === null ? '' : `${f.btc(it.size)} ${base}`;
     default: { const never: never = it.kind; return String(never); }
   }
 }
@@ -288,13 +288,13 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
     kv('market', `${m.market.status}${m.market.reason === null ? '' : ` (${m.market.reason})`}`, { bold: true, color: m.market.status === 'HEALTHY' ? 'green' : m.market.status === 'HALT' ? 'red' : 'yellow' }),
     kv('price feed', `${m.market.feed} · last tick ${f.age(m.market.feed_age_ms)} ago`),
     kv('flags', on.length === 0 ? 'none' : on.join(', ')),
-    kv('long / short', `${f.btc(r.long)} / ${f.btc(r.short)} BTC`),
-    kv('pending L / S', `${f.btc(r.pending_long)} / ${f.btc(r.pending_short)} BTC`),
-    kv('open interest', `${f.btc(r.open_interest)} of ${f.btc(r.max_open_interest, 2)} BTC (${f.pct(r.oi_used === null ? null : r.oi_used * 100, 1)})`),
-    kv('skew (net)', `${f.signedBtc(r.net)} of ±${f.btc(r.max_net, 2)} BTC (${f.pct(r.skew_used === null ? null : r.skew_used * 100, 1)})`),
+    kv('long / short', `${f.btc(r.long)} / ${f.btc(r.short)} ${m.base}`),
+    kv('pending L / S', `${f.btc(r.pending_long)} / ${f.btc(r.pending_short)} ${m.base}`),
+    kv('open interest', `${f.btc(r.open_interest)} of ${f.btc(r.max_open_interest, 2)} ${m.base} (${f.pct(r.oi_used === null ? null : r.oi_used * 100, 1)})`),
+    kv('skew (net)', `${f.signedBtc(r.net)} of ±${f.btc(r.max_net, 2)} ${m.base} (${f.pct(r.skew_used === null ? null : r.skew_used * 100, 1)})`),
     kv('utilization', `${f.pct(r.utilization * 100, 2)} of TLV`),
-    kv('max position', `${f.btc(r.max_position)} BTC`),
-    kv('max new L / S', `${f.btc(r.max_long)} / ${f.btc(r.max_short)} BTC`),
+    kv('max position', `${f.btc(r.max_position)} ${m.base}`),
+    kv('max new L / S', `${f.btc(r.max_long)} / ${f.btc(r.max_short)} ${m.base}`),
     kv('SL  L / S', `${m.legs.sl.long} / ${m.legs.sl.short}`),
     kv('TP  L / S', `${m.legs.tp.long} / ${m.legs.tp.short}`),
     kv('close L / S', `${m.legs.close.long} / ${m.legs.close.short}`),
@@ -303,9 +303,9 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
     kv('funding', `${f.pct(m.funding.rate, 5, true)} · last ${m.funding.last_boundary === null ? 'never' : f.clock(m.funding.last_boundary)}`),
     kv('limits α β γ', `${r.params.max_oi_mult} · ${r.params.max_net_mult} · ${r.params.max_position_pct} · lev ≤ ${r.params.max_leverage}`),
     kv('PnL cap (ADL)', r.pnl_cap.cap === null ? 'off'
-      : `${f.btc(r.pnl_cap.cap, 2)} BTC per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} BTC`),
+      : `${f.btc(r.pnl_cap.cap, 2)} ${m.base} per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} ${m.base}`),
     kv('traders PnL L / S', r.pnl_cap.traders_pnl_long === null || r.pnl_cap.traders_pnl_short === null ? '—'
-      : `${f.btc(r.pnl_cap.traders_pnl_long, 2)} / ${f.btc(r.pnl_cap.traders_pnl_short, 2)} BTC${r.pnl_cap.used === null ? '' : ` · ${f.pct(r.pnl_cap.used * 100, 1)} of the cap`}`),
+      : `${f.btc(r.pnl_cap.traders_pnl_long, 2)} / ${f.btc(r.pnl_cap.traders_pnl_short, 2)} ${m.base}${r.pnl_cap.used === null ? '' : ` · ${f.pct(r.pnl_cap.used * 100, 1)} of the cap`}`),
     kv('events', `fills ${f.int(m.counts.fills)} · settled ${f.int(m.counts.settlements)} · liq ${f.int(m.counts.liquidations)}`),
   ];
   return lines.slice(0, Math.max(0, rows));
@@ -343,7 +343,7 @@ export function helpLines(): Line[] {
     k('?', 'this help (esc closes)'),
     [],
     [seg('Panes', { bold: true })],
-    [seg('OPEN LIMITS   resting limit orders by price bucket: shorts above the mark, longs below; size is IM × leverage in BTC')],
+    [seg('OPEN LIMITS   resting limit orders by price bucket: shorts above the mark, longs below; size is IM × leverage in the market\'s base asset (BTC for BTC-USD)')],
     [seg('LIQUIDATIONS  where open positions liquidate, nearest first, and how far the mark must move')],
     [seg('FEED          fills, settlements, liquidations, funding cycles, lending, market flags; newest first')],
     [seg('RISK & POOL   exposure against the limits of SPEC §6.2, leg counts, pool, funding and flags')],

@@ -15,6 +15,8 @@ export interface SideTotal { size: number; count: number }
 export type FeedState = 'LIVE' | 'STALE' | 'HALTED' | 'PAUSED' | 'NO_PRICE';
 
 export interface BookModel {
+  /** The market's base asset (BTC for BTC-USD): the unit of sizes, margins and pool figures. */
+  base: string;
   seq: number;
   last_ts: number;
   now: number;
@@ -81,6 +83,8 @@ export interface BookModel {
 
 export interface ModelOptions {
   now: number;
+  /** The market shown (default BTC-USD): sizes and sums are in its base asset. */
+  market?: string;
   /** Levels per side of each ladder. */
   depth?: number;
   /** Price bucket in USD; default: a round number near 0.1 % of the mark. */
@@ -115,6 +119,7 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
   const period = s.funding_period ?? guessPeriod(s.funding_boundary);
   const nextAt = s.funding_boundary !== null ? s.funding_boundary + period : Math.ceil(o.now / period) * period;
   return {
+    base: (o.market ?? 'BTC-USD').split('-')[0]!,
     seq: s.seq,
     last_ts: s.last_ts,
     now: o.now,

@@ -25,7 +25,7 @@ export function depthFor(height: number): number {
 
 /** Model options for a screen of `height` rows: enough levels and feed lines to fill it. */
 export function modelFor(store: BookStore, ui: UiState, height: number, now: number): BookModel {
-  return bookModel(store, { now, depth: depthFor(height), feed: Math.max(10, height), step: ui.step, account: ui.filter });
+  return bookModel(store, { now, market: ui.market, depth: depthFor(height), feed: Math.max(10, height), step: ui.step, account: ui.filter });
 }
 
 /** One key press: the new choices; pausing freezes the feed as it is now, resuming lets it go. */

@@ -16,7 +16,7 @@ const IDLE: FollowStatus = { source: 'test', behind: 0, fps: 10, paused_new: 0, 
 
 function frame(ui: Partial<UiState>): string {
   const run = book(pool(), price(3_000));
-  const model = bookModel(run.store, { now: run.store.last_ts + 200, depth: 10, step: 5 });
+  const model = bookModel(run.store, { now: run.store.last_ts + 200, market: ui.market ?? 'BTC-USD', depth: 10, step: 5 });
   const r = render(h(BookScreen, { model, ui: initialUi(ui), status: IDLE, width: 100, height: 30 }));
   const out = stripAnsi(r.lastFrame() ?? '');
   r.unmount();
@@ -55,4 +55,11 @@ test('the header names the shown market; the key line offers m with several mark
   assert.doesNotMatch(btc, /m market/);
   const help = frame({ market: 'ETH-USD', markets: ['BTC-USD', 'ETH-USD'], help: true });
   assert.match(help, /m\s+next market/);
+});
+
+test('sizes and pool figures are in the shown market\'s base asset', () => {
+  const eth = frame({ market: 'ETH-USD', markets: ['BTC-USD', 'ETH-USD'] });
+  assert.match(eth, /TLV [\d.,]+ ETH/);
+  assert.doesNotMatch(eth, /\bBTC\b/);
+  assert.match(frame({}), /TLV [\d.,]+ BTC/);
 });
