@@ -95,6 +95,7 @@ program.command('exec')
   .addHelpText('after', examples(
     'relayer exec < commands.jsonl > events.jsonl',
     'relayer exec --json --state-out state.snap < commands.jsonl | tail -1',
+    'relayer exec --market ETH-USD < eth-commands.jsonl',
     `echo '{"v":1,"id":"p1","ts":1732492800000,"type":"InitPool","params":{}}' | relayer exec`,
   ))
   .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }) => {
