@@ -251,7 +251,9 @@ export class KafkaBackend implements Backend {
   private async checkFenced(): Promise<void> {
     // also when a re-initialisation failed (no producer now): an idle engine must still learn it was fenced
     if (!this.txs.engine || this.known === null || this.known.position === null) return;
-    if (this.now() - this.txs.lastTxAt < this.fenceCheckMs) return;
+    // a clock that stepped back (NTP; the simulation's clock-jump) makes the check due, not never (D149)
+    const since = this.now() - this.txs.lastTxAt;
+    if (since >= 0 && since < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
       await this.takeIdSafely();
