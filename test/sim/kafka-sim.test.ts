@@ -132,6 +132,13 @@ test('D146 (found by relayer sim): takeovers racing a failed transaction never w
     assert.deepEqual(r.violations, [], `seed ${seed} ${schedule}`);
     assert.ok((r.stats.takeovers ?? 0) >= 1);
   }
+  // at fault rate 0.25: an idle engine whose re-initialisation was fenced held no producer and never
+  // checked its fence again (560); one whose clock stepped back skipped the check until the clock
+  // caught up, so it never stopped (1062, D149)
+  for (const seed of [560, 1062]) {
+    const r = await simulate({ seed, steps: 200, faults: planFaults(seed, 200, DEFAULT_FAULTS, 0.25), backend: 'kafka' });
+    assert.deepEqual(r.violations, [], `seed ${seed} at fault rate 0.25`);
+  }
 });
 
 test('the same seed and schedule replay the same Kafka-backend run, event for event', async () => {

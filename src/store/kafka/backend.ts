@@ -249,8 +249,11 @@ export class KafkaBackend implements Backend {
 
   /** An idle engine learns it was fenced by trying to commit its own offset again. */
   private async checkFenced(): Promise<void> {
-    if (!this.txs.engine || !this.txs.ready || this.known === null || this.known.position === null) return;
-    if (this.now() - this.txs.lastTxAt < this.fenceCheckMs) return;
+    // also when a re-initialisation failed (no producer now): an idle engine must still learn it was fenced
+    if (!this.txs.engine || this.known === null || this.known.position === null) return;
+    // a clock that stepped back (NTP; the simulation's clock-jump) makes the check due, not never (D149)
+    const since = this.now() - this.txs.lastTxAt;
+    if (since >= 0 && since < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
       await this.takeIdSafely();
