@@ -44,7 +44,7 @@ module.exports = {
     },
     {
       name: 'read-side-below-commands',
-      comment: 'projections, the gateway and the viewer do not import each other\'s processes, the simulator or the commands',
+      comment: "projections, the gateway and the viewer do not import each other's processes, the simulator or the commands",
       severity: 'error',
       from: { path: '^src/(projections|api|tui)/' },
       to: { path: `^(src/(sim|workload|feed)/|${SRC_TOP})` },

@@ -6,7 +6,10 @@ import { writeFileSync } from 'node:fs';
 
 const { openrpcDocuments } = await import(new URL('../dist/src/api/openrpc.js', import.meta.url).href);
 const docs = openrpcDocuments();
-for (const [name, file] of [['client', 'openrpc.json'], ['admin', 'openrpc-admin.json']]) {
+for (const [name, file] of [
+  ['client', 'openrpc.json'],
+  ['admin', 'openrpc-admin.json'],
+]) {
   writeFileSync(new URL(`../docs/${file}`, import.meta.url), `${JSON.stringify(docs[name], null, 2)}\n`);
   process.stderr.write(`wrote docs/${file} (${docs[name].methods.length} methods)\n`);
 }

@@ -33,7 +33,10 @@ function answers(hostPort) {
   const [host, port] = hostPort.split(',')[0].split(':');
   return new Promise((resolve) => {
     const s = connect({ host, port: Number(port) });
-    const done = (ok) => { s.destroy(); resolve(ok); };
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(1000, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -47,7 +50,10 @@ if (spawnSync('bash', ['scripts/system-deps.sh', '--check'], { cwd: ROOT, stdio:
   const inst = spawnSync('bash', ['scripts/system-deps.sh'], { cwd: ROOT, stdio: 'inherit' });
   if (inst.status !== 0) {
     const msg = 'system tools are missing and could not be installed (run scripts/system-deps.sh as root)';
-    if (CI) { process.stderr.write(`test: ${msg} (CI=true): failing the run\n`); process.exit(1); }
+    if (CI) {
+      process.stderr.write(`test: ${msg} (CI=true): failing the run\n`);
+      process.exit(1);
+    }
     process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${msg}: the tests that need them will skip\n${'!'.repeat(100)}\n\n`);
   }
 }
@@ -63,8 +69,14 @@ function confluentLoads() {
 }
 if (!confluentLoads()) {
   let present = true;
-  try { require.resolve('@confluentinc/kafka-javascript/package.json', { paths: [ROOT] }); } catch { present = false; }
-  process.stderr.write(`test: the Kafka client @confluentinc/kafka-javascript does not load; ${present ? 'rebuilding' : 'installing'} it (CKJS_LINKING=dynamic, a few minutes)\n`);
+  try {
+    require.resolve('@confluentinc/kafka-javascript/package.json', { paths: [ROOT] });
+  } catch {
+    present = false;
+  }
+  process.stderr.write(
+    `test: the Kafka client @confluentinc/kafka-javascript does not load; ${present ? 'rebuilding' : 'installing'} it (CKJS_LINKING=dynamic, a few minutes)\n`,
+  );
   const buildEnv = { ...process.env, CKJS_LINKING: 'dynamic', npm_config_build_from_source: 'true' };
   const args = present
     ? ['rebuild', '@confluentinc/kafka-javascript', '--foreground-scripts']
@@ -72,14 +84,17 @@ if (!confluentLoads()) {
   const b = spawnSync('npm', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: buildEnv });
   if (b.status !== 0 || !confluentLoads()) {
     const msg = 'the optional Kafka client @confluentinc/kafka-javascript could not be built';
-    if (CI) { process.stderr.write(`test: ${msg} (CI=true): failing the run\n`); process.exit(1); }
+    if (CI) {
+      process.stderr.write(`test: ${msg} (CI=true): failing the run\n`);
+      process.exit(1);
+    }
     process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${msg}: its tests will skip\n${'!'.repeat(100)}\n\n`);
   }
 }
 
 const env = { ...process.env };
 let startedKafka = false;
-if (process.env.RELAYER_TEST_KAFKA_BROKERS !== undefined || await answers(BROKERS)) {
+if (process.env.RELAYER_TEST_KAFKA_BROKERS !== undefined || (await answers(BROKERS))) {
   env.RELAYER_TEST_KAFKA_BROKERS = BROKERS;
 } else {
   process.stderr.write('test: no Kafka broker on 127.0.0.1:9092; starting one with scripts/kafka/start.sh\n');
@@ -100,15 +115,24 @@ const stopKafka = () => {
   startedKafka = false;
   spawnSync('bash', ['scripts/kafka/stop.sh'], { cwd: ROOT, stdio: 'inherit' });
 };
-process.on('SIGINT', () => { stopKafka(); process.exit(130); });
-process.on('SIGTERM', () => { stopKafka(); process.exit(143); });
+process.on('SIGINT', () => {
+  stopKafka();
+  process.exit(130);
+});
+process.on('SIGTERM', () => {
+  stopKafka();
+  process.exit(143);
+});
 
 let status = 0;
 try {
   // the files themselves: Node 20 expands a directory, Node 22+ takes only files or globs (and
   // Node 20 no globs), so the list is made here, the same on every release
   const files = readdirSync(join(ROOT, 'dist', 'test'), { recursive: true })
-    .map(String).filter((f) => f.endsWith('.test.js')).sort().map((f) => join('dist', 'test', f));
+    .map(String)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()
+    .map((f) => join('dist', 'test', f));
   const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
   status = r.status ?? 1;
@@ -118,7 +142,8 @@ try {
   if (env.RELAYER_TEST_KAFKA_BROKERS !== undefined && !interrupted) {
     // alone: it stops and restarts the broker the other Kafka tests use
     const outage = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'dist/test/e2e/kafka-outage.test.js'], {
-      stdio: 'inherit', env: { ...env, RELAYER_TEST_KAFKA_OUTAGE: '1' },
+      stdio: 'inherit',
+      env: { ...env, RELAYER_TEST_KAFKA_OUTAGE: '1' },
     });
     if (status === 0) status = outage.status ?? 1;
   }

@@ -19,7 +19,8 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
-program.command('run')
+program
+  .command('run')
   .description('run the engine (embedded SQLite by default, --kafka for Kafka) under a supervisor')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
@@ -43,13 +44,24 @@ program.command('run')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
   .option('--recovery <path>', 'rebuild state after the snapshot by evolving stored "events" or re-executing "inputs"', 'events')
-  .addHelpText('after', examples('relayer run', 'relayer run --demo', 'relayer run --market ETH-USD', 'relayer run --markets BTC-USD,ETH-USD', 'relayer run --data /var/lib/relayer --log-level warn', 'relayer run --metrics-port 9465'))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer run',
+      'relayer run --demo',
+      'relayer run --market ETH-USD',
+      'relayer run --markets BTC-USD,ETH-USD',
+      'relayer run --data /var/lib/relayer --log-level warn',
+      'relayer run --metrics-port 9465',
+    ),
+  )
   .action(async (opts) => {
     const { run } = await import('./commands/run.js');
     await run(opts);
   });
 
-program.command('submit')
+program
+  .command('submit')
   .description('put commands on the input log: one from flags, or JSON lines from a file/stdin')
   .argument('[kind]', 'open | close | cancel | lend | withdraw | tick | <CommandType>; omit (or -) to read JSON lines')
   .option('--data <dir>', DATA_HELP)
@@ -71,39 +83,48 @@ program.command('submit')
   .option('--wait', 'wait for the committed outcome and print its events (exit 1 on rejection)')
   .option('--timeout <ms>', 'how long --wait waits', '30000')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples(
-    'relayer submit open --account acc-1 --long --market --leverage 10 --margin 10000 --wait',
-    'relayer submit open --account acc-2 --short --limit --price 66000 --leverage 5 --margin 20000 --sl 70000 --tp 60000',
-    'relayer submit close --account acc-1 --uuid <uuid> --limit --price 70000',
-    'relayer submit lend --account lender-1 --deposit 1000000',
-    `relayer submit SetMarketHalt --params '{"enabled":true}'`,
-    'relayer submit --file orders.jsonl',
-    'relayer submit open --market ETH-USD --account acc-1 --long --leverage 5 --margin 10000',
-  ))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer submit open --account acc-1 --long --market --leverage 10 --margin 10000 --wait',
+      'relayer submit open --account acc-2 --short --limit --price 66000 --leverage 5 --margin 20000 --sl 70000 --tp 60000',
+      'relayer submit close --account acc-1 --uuid <uuid> --limit --price 70000',
+      'relayer submit lend --account lender-1 --deposit 1000000',
+      `relayer submit SetMarketHalt --params '{"enabled":true}'`,
+      'relayer submit --file orders.jsonl',
+      'relayer submit open --market ETH-USD --account acc-1 --long --leverage 5 --margin 10000',
+    ),
+  )
   .action(async (kind: string | undefined, opts) => {
     const { submit } = await import('./commands/submit.js');
     await submit(kind, opts);
   });
 
-program.command('exec')
+program
+  .command('exec')
   .description('pipe mode: JSON-line commands on stdin → JSON-line events on stdout, no persistence')
   .addOption(marketOption())
   .option('--state <file>', 'start from a state snapshot instead of the empty state')
   .option('--state-out <file>', 'write the final state snapshot to this file')
   .option('--ack', 'after each command print {"ack": id, "events": N, "last_seq": S}')
   .option('--json', 'print a final {"summary": …} object on stdout')
-  .addHelpText('after', examples(
-    'relayer exec < commands.jsonl > events.jsonl',
-    'relayer exec --json --state-out state.snap < commands.jsonl | tail -1',
-    'relayer exec --market ETH-USD < eth-commands.jsonl',
-    `echo '{"v":1,"id":"p1","ts":1732492800000,"type":"InitPool","params":{}}' | relayer exec`,
-  ))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer exec < commands.jsonl > events.jsonl',
+      'relayer exec --json --state-out state.snap < commands.jsonl | tail -1',
+      'relayer exec --market ETH-USD < eth-commands.jsonl',
+      `echo '{"v":1,"id":"p1","ts":1732492800000,"type":"InitPool","params":{}}' | relayer exec`,
+    ),
+  )
   .action(async (opts: { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }) => {
     const { exec } = await import('./commands/exec.js');
     await exec(opts);
   });
 
-const topics = program.command('topics').description('create and inspect Kafka topics with the right configs')
+const topics = program
+  .command('topics')
+  .description('create and inspect Kafka topics with the right configs')
   .addHelpText('after', examples('relayer topics create --kafka 127.0.0.1:9092', 'relayer topics describe --json'));
 const topicsHelp: Record<string, string> = {
   create: 'create the five topics that are missing (LogAppendTime; delete + retention.ms=-1; compact for snapshots); report drift of existing ones',
@@ -111,15 +132,14 @@ const topicsHelp: Record<string, string> = {
   describe: 'show partitions, replication, configs, offsets and drift of the five topics',
 };
 for (const sub of ['create', 'list', 'describe'] as const) {
-  const c = topics.command(sub).description(topicsHelp[sub]!)
-    .option('--kafka <brokers>', 'Kafka brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
+  const c = topics.command(sub).description(topicsHelp[sub]!).option('--kafka <brokers>', 'Kafka brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
   c.addOption(marketOption());
   if (sub === 'create') {
     c.option('--all-markets', 'create the topics of every market in the registry');
-    c.option('--partitions <n>', 'partitions per topic (the engine uses partition 0)', '1')
-      .option('--replication-factor <n>', 'replicas per partition', '1');
+    c.option('--partitions <n>', 'partitions per topic (the engine uses partition 0)', '1').option('--replication-factor <n>', 'replicas per partition', '1');
   }
-  addKafkaOptions(c).option('--json', 'machine-readable output, one object per topic')
+  addKafkaOptions(c)
+    .option('--json', 'machine-readable output, one object per topic')
     .addHelpText('after', examples(`relayer topics ${sub} --kafka 127.0.0.1:9092`, `relayer topics ${sub} --kafka 127.0.0.1:9092 --topic-prefix test- --json`))
     .action(async (opts) => {
       const m = await import('./commands/topics.js');
@@ -127,36 +147,67 @@ for (const sub of ['create', 'list', 'describe'] as const) {
     });
 }
 
-const markets = program.command('markets').description('the market registry: create, list and describe markets (SPEC §13)')
+const markets = program
+  .command('markets')
+  .description('the market registry: create, list and describe markets (SPEC §13)')
   .addHelpText('after', examples('relayer markets list', 'relayer markets create --id ETH-USD --tlv 5000000000', 'relayer markets describe ETH-USD --json'));
-addKafkaOptions(markets.command('create').description('register a market and write its genesis inputs into its own log (an existing market is refused)')
-  .option('--data <dir>', DATA_HELP)
-  .option('--kafka <brokers>', 'use the Kafka backend: creates the market\'s topics first (RELAYER_KAFKA_BROKERS)')
-  .option('--id <id>', 'the market id, BASE-QUOTE (e.g. ETH-USD)')
-  .option('--tick-size <n>', 'price tick in QUOTE units (metadata for clients and the book), default 1')
-  .option('--tlv <sats>', 'genesis pool TLV in 10^-8 BASE, default 10000000000')
-  .option('--pool-share <n>', 'genesis pool shares, default 1000000')
-  .option('--fees <json>', 'UpdateFees params applied after InitPool, e.g. {"order_filled_on_market":0.05}')
-  .option('--risk <json>', 'UpdateRiskParams params applied after InitPool, e.g. {"max_leverage":20}')
-  .option('--spec <file>', 'the whole spec as JSON ({id, tick_size, genesis:{...}, fees, risk}); flags override it')
-  .option('--json', 'print the registry record'))
-  .addHelpText('after', examples('relayer markets create --id ETH-USD', 'relayer markets create --id SOL-USD --tlv 2000000000 --fees \'{"order_filled_on_market":0.04}\'', 'relayer markets create --spec eth.json --kafka 127.0.0.1:9092'))
-  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsCreate(opts); });
-addKafkaOptions(markets.command('list').description('every market (BTC-USD always), a table on a terminal')
-  .option('--data <dir>', DATA_HELP)
-  .option('--kafka <brokers>', 'read the registry topic on Kafka (RELAYER_KAFKA_BROKERS)')
-  .option('--json', 'machine-readable output: one array'))
+addKafkaOptions(
+  markets
+    .command('create')
+    .description('register a market and write its genesis inputs into its own log (an existing market is refused)')
+    .option('--data <dir>', DATA_HELP)
+    .option('--kafka <brokers>', "use the Kafka backend: creates the market's topics first (RELAYER_KAFKA_BROKERS)")
+    .option('--id <id>', 'the market id, BASE-QUOTE (e.g. ETH-USD)')
+    .option('--tick-size <n>', 'price tick in QUOTE units (metadata for clients and the book), default 1')
+    .option('--tlv <sats>', 'genesis pool TLV in 10^-8 BASE, default 10000000000')
+    .option('--pool-share <n>', 'genesis pool shares, default 1000000')
+    .option('--fees <json>', 'UpdateFees params applied after InitPool, e.g. {"order_filled_on_market":0.05}')
+    .option('--risk <json>', 'UpdateRiskParams params applied after InitPool, e.g. {"max_leverage":20}')
+    .option('--spec <file>', 'the whole spec as JSON ({id, tick_size, genesis:{...}, fees, risk}); flags override it')
+    .option('--json', 'print the registry record'),
+)
+  .addHelpText(
+    'after',
+    examples(
+      'relayer markets create --id ETH-USD',
+      'relayer markets create --id SOL-USD --tlv 2000000000 --fees \'{"order_filled_on_market":0.04}\'',
+      'relayer markets create --spec eth.json --kafka 127.0.0.1:9092',
+    ),
+  )
+  .action(async (opts) => {
+    const m = await import('./commands/markets.js');
+    await m.marketsCreate(opts);
+  });
+addKafkaOptions(
+  markets
+    .command('list')
+    .description('every market (BTC-USD always), a table on a terminal')
+    .option('--data <dir>', DATA_HELP)
+    .option('--kafka <brokers>', 'read the registry topic on Kafka (RELAYER_KAFKA_BROKERS)')
+    .option('--json', 'machine-readable output: one array'),
+)
   .addHelpText('after', examples('relayer markets list', 'relayer markets list --json'))
-  .action(async (opts) => { const m = await import('./commands/markets.js'); await m.marketsList(opts); });
-addKafkaOptions(markets.command('describe').description('one market: its registry record and the head of its logs')
-  .argument('<id>', 'market id')
-  .option('--data <dir>', DATA_HELP)
-  .option('--kafka <brokers>', 'read from Kafka (RELAYER_KAFKA_BROKERS)')
-  .option('--json', 'machine-readable output'))
+  .action(async (opts) => {
+    const m = await import('./commands/markets.js');
+    await m.marketsList(opts);
+  });
+addKafkaOptions(
+  markets
+    .command('describe')
+    .description('one market: its registry record and the head of its logs')
+    .argument('<id>', 'market id')
+    .option('--data <dir>', DATA_HELP)
+    .option('--kafka <brokers>', 'read from Kafka (RELAYER_KAFKA_BROKERS)')
+    .option('--json', 'machine-readable output'),
+)
   .addHelpText('after', examples('relayer markets describe ETH-USD', 'relayer markets describe BTC-USD --json'))
-  .action(async (id: string, opts) => { const m = await import('./commands/markets.js'); await m.marketsDescribe(id, opts); });
+  .action(async (id: string, opts) => {
+    const m = await import('./commands/markets.js');
+    await m.marketsDescribe(id, opts);
+  });
 
-program.command('replay')
+program
+  .command('replay')
   .description('rebuild state from the newest snapshot and the event log; prints summary and state hash')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
@@ -164,13 +215,17 @@ program.command('replay')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
   .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
   .option('--json', 'machine-readable output')
-  .addHelpText('after', examples('relayer replay', 'relayer replay --market ETH-USD', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'))
+  .addHelpText(
+    'after',
+    examples('relayer replay', 'relayer replay --market ETH-USD', 'relayer replay --to-seq 1000 --json', 'relayer replay --path inputs --json'),
+  )
   .action(async (opts) => {
     const { replay } = await import('./commands/replay.js');
     await replay(opts);
   });
 
-program.command('verify')
+program
+  .command('verify')
   .description('check the hash chain and re-execute every command to prove the event log')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
@@ -182,29 +237,47 @@ program.command('verify')
     await verify(opts);
   });
 
-const snapshot = program.command('snapshot').description('take, list and decode snapshots')
+const snapshot = program
+  .command('snapshot')
+  .description('take, list and decode snapshots')
   .addHelpText('after', examples('relayer snapshot list', 'relayer snapshot inspect --json'));
-snapshot.command('create').description('take a snapshot now (asks the running engine, or recovers offline)')
+snapshot
+  .command('create')
+  .description('take a snapshot now (asks the running engine, or recovers offline)')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot create', 'relayer snapshot create --json'))
-  .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotCreate(opts); });
-snapshot.command('list').description('list stored snapshots, newest first')
+  .action(async (opts) => {
+    const m = await import('./commands/snapshot.js');
+    await m.snapshotCreate(opts);
+  });
+snapshot
+  .command('list')
+  .description('list stored snapshots, newest first')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot list'))
-  .action(async (opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotList(opts); });
-snapshot.command('inspect').description('decode and check one snapshot (default: the newest)')
+  .action(async (opts) => {
+    const m = await import('./commands/snapshot.js');
+    await m.snapshotList(opts);
+  });
+snapshot
+  .command('inspect')
+  .description('decode and check one snapshot (default: the newest)')
   .argument('[id]', 'snapshot id')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
   .option('--json', 'machine-readable output')
   .addHelpText('after', examples('relayer snapshot inspect', 'relayer snapshot inspect 3 --json'))
-  .action(async (id: string | undefined, opts) => { const m = await import('./commands/snapshot.js'); await m.snapshotInspect(id, opts); });
+  .action(async (id: string | undefined, opts) => {
+    const m = await import('./commands/snapshot.js');
+    await m.snapshotInspect(id, opts);
+  });
 
-program.command('events')
+program
+  .command('events')
   .description('tail the event log')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
@@ -221,7 +294,8 @@ program.command('events')
     await events(opts);
   });
 
-program.command('book')
+program
+  .command('book')
   .description('live order book, liquidation ladder, pool, funding and risk state in the terminal')
   .option('--data <dir>', DATA_HELP)
   .option('--kafka <brokers>', 'follow the Kafka backend instead (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
@@ -236,30 +310,37 @@ program.command('book')
   .option('--height <rows>', 'height of a --once frame (default: the terminal, else 40)')
   .option('--market <id>', 'the market shown first (env RELAYER_MARKET; default BTC-USD)')
   .option('--markets <ids>', 'the markets the m key cycles through, comma-separated (default: every registered market)')
-  .addHelpText('after', examples(
-    'relayer book',
-    'relayer book --market ETH-USD',
-    'relayer book --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
-    'relayer book --data /var/lib/relayer',
-    'relayer book --once --width 140 --height 40',
-    'relayer book --json | jq .book.long',
-    'relayer book --kafka 127.0.0.1:9092',
-    'relayer book --redis redis://127.0.0.1:6379',
-    'relayer book --redis redis://127.0.0.1:6379 --redis-prefix relayer: --json --depth 5',
-  ) + '\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · m next market · ? help\n')
+  .addHelpText(
+    'after',
+    `${examples(
+      'relayer book',
+      'relayer book --market ETH-USD',
+      'relayer book --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
+      'relayer book --data /var/lib/relayer',
+      'relayer book --once --width 140 --height 40',
+      'relayer book --json | jq .book.long',
+      'relayer book --kafka 127.0.0.1:9092',
+      'relayer book --redis redis://127.0.0.1:6379',
+      'relayer book --redis redis://127.0.0.1:6379 --redis-prefix relayer: --json --depth 5',
+    )}\nKeys: q quit · tab next pane · / filter by account · p pause the feed · [ ] bucket size · m next market · ? help\n`,
+  )
   .action(async (opts) => {
     const { book } = await import('./commands/book.js');
     await book(opts);
   });
 
-program.command('feed')
+program
+  .command('feed')
   .description('run a price source (exchange WebSocket, an index over several exchanges, file replay, manual, walk) into the input log')
   .argument('[source]', 'ws | file | manual | walk | set')
   .argument('[value]', 'the price (set, manual) or the file (file)')
   .option('--data <dir>', DATA_HELP)
   .option('--kafka <brokers>', 'use the Kafka backend (comma-separated brokers, RELAYER_KAFKA_BROKERS)')
   .option('--url <url>', 'ws: aggTrade stream URL (default wss://stream.binance.com:9443/ws/btcusdt@aggTrade)')
-  .option('--source <exchange:symbol[@url]>', 'an index over exchanges (repeat; binance, coinbase, kraken, okx, bybit)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--source <exchange:symbol[@url]>', 'an index over exchanges (repeat; binance, coinbase, kraken, okx, bybit)', (v: string, prev: string[] = []) => [
+    ...prev,
+    v,
+  ])
   .option('--quorum <n>', '--source: least fresh, agreeing sources for a tick (default ⌊N/2⌋+1)')
   .option('--max-deviation <x>', '--source: drop a source this far from the median, relative (default 0.01)')
   .option('--source-stale-ms <ms>', '--source: a source silent this long is stale (default 10000)')
@@ -282,25 +363,29 @@ program.command('feed')
   .option('--log-level <level>', 'pino log level on stderr (RELAYER_LOG_LEVEL)')
   .option('--json', 'status lines as JSON objects on stdout')
   .addOption(marketOption())
-  .addHelpText('after', examples(
-    'relayer feed ws --metrics-port 9464',
-    'relayer feed --market ETH-USD --source binance:ethusdt --source coinbase:ETH-USD --source kraken:ETH/USD',
-    'relayer feed set 3000 --market ETH-USD',
-    'relayer feed ws --url wss://stream.binance.com:9443/ws/btcusdt@aggTrade --json',
-    'relayer feed file prices.csv --speed 60',
-    'relayer feed walk --seed 7 --start-price 65000',
-    'printf "65000\\n65010\\n" | relayer feed manual',
-    'relayer feed set 65000.5',
-    'relayer feed --source binance:btcusdt --source coinbase:BTC-USD --source kraken:XBT/USD --record idx.jsonl',
-    'relayer feed --source okx:BTC-USDT --source bybit:BTCUSDT --source binance:btcusdt --quorum 2 --max-deviation 0.005',
-    'relayer feed file idx.jsonl --speed 0',
-  ) + '\nIds are feed:<source>:<start ms>:<n> (index: feed:index:<start ms>:<n>; set: feed:set:<ms> or --id). See docs/feeds.md.\n')
+  .addHelpText(
+    'after',
+    `${examples(
+      'relayer feed ws --metrics-port 9464',
+      'relayer feed --market ETH-USD --source binance:ethusdt --source coinbase:ETH-USD --source kraken:ETH/USD',
+      'relayer feed set 3000 --market ETH-USD',
+      'relayer feed ws --url wss://stream.binance.com:9443/ws/btcusdt@aggTrade --json',
+      'relayer feed file prices.csv --speed 60',
+      'relayer feed walk --seed 7 --start-price 65000',
+      'printf "65000\\n65010\\n" | relayer feed manual',
+      'relayer feed set 65000.5',
+      'relayer feed --source binance:btcusdt --source coinbase:BTC-USD --source kraken:XBT/USD --record idx.jsonl',
+      'relayer feed --source okx:BTC-USDT --source bybit:BTCUSDT --source binance:btcusdt --quorum 2 --max-deviation 0.005',
+      'relayer feed file idx.jsonl --speed 0',
+    )}\nIds are feed:<source>:<start ms>:<n> (index: feed:index:<start ms>:<n>; set: feed:set:<ms> or --id). See docs/feeds.md.\n`,
+  )
   .action(async (source: string | undefined, value: string | undefined, opts) => {
     const { feed } = await import('./commands/feed.js');
     await feed(source, value, opts);
   });
 
-program.command('project')
+program
+  .command('project')
   .description('run read-model projections into PostgreSQL and Redis (each with its own checkpoint; docs/read-models.md)')
   .option('--postgres <url>', 'PostgreSQL URL (RELAYER_PG_URL)')
   .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL)')
@@ -313,32 +398,36 @@ program.command('project')
   .option('--batch-size <n>', 'most events per transaction while catching up', '5000')
   .option('--poll-ms <ms>', 'how often the head of the log is polled when caught up', '10')
   .option('--trades-keep <n>', 'length of the Redis recent trades list', '1000')
-  .option('--closed-ttl <s>', 'seconds Redis keeps a closed order\'s details (0 = forever)', '604800')
+  .option('--closed-ttl <s>', "seconds Redis keeps a closed order's details (0 = forever)", '604800')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
   .option('--json', 'with --once: the summary as JSON')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the projectors on http://host:port/metrics (host 127.0.0.1)')
   .option('--market <id>', 'project this market only (env RELAYER_MARKET; default: every market in the registry at start)')
   .option('--markets <ids>', 'project these markets, comma-separated, each into its own schema and key prefix (docs/read-models.md)')
-  .addHelpText('after', examples(
-    'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
-    'relayer project --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
-    'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
-    'relayer project --redis redis://127.0.0.1:6379 --rebuild',
-    'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
-    'relayer project --source kafka --kafka 127.0.0.1:9092 --postgres postgres://127.0.0.1/relayer',
-  ))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer project --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+      'relayer project --redis redis://127.0.0.1:6379 --markets BTC-USD,ETH-USD',
+      'RELAYER_PG_URL=postgres://127.0.0.1/relayer relayer project --data /var/lib/relayer',
+      'relayer project --redis redis://127.0.0.1:6379 --rebuild',
+      'relayer project --postgres postgres://127.0.0.1/test --pg-schema scratch --once --json',
+      'relayer project --source kafka --kafka 127.0.0.1:9092 --postgres postgres://127.0.0.1/relayer',
+    ),
+  )
   .action(async (opts) => {
     const { project } = await import('./commands/project.js');
     await project(opts);
   });
 
-program.command('api')
+program
+  .command('api')
   .description('HTTP JSON-RPC gateway: client API, admin API, authentication (docs/deploy.md)')
   .option('--listen <addr>', 'client API address ([host:]port)', '127.0.0.1:8088')
   .option('--admin-listen <addr>', 'admin API address ([host:]port, or off)', '127.0.0.1:3031')
   .option('--data <dir>', DATA_HELP)
   .option('--redis <url>', 'Redis of the read model and the API keys (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
-  .option('--redis-prefix <prefix>', 'prefix of the read model\'s Redis keys, as given to relayer project (RELAYER_REDIS_PREFIX; default relayer:)')
+  .option('--redis-prefix <prefix>', "prefix of the read model's Redis keys, as given to relayer project (RELAYER_REDIS_PREFIX; default relayer:)")
   .option('--auth-prefix <prefix>', 'prefix of API keys, nonces and rate windows in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
   .option('--postgres <url>', 'PostgreSQL read model for history reads (RELAYER_PG_URL; without it they answer -32010)')
   .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
@@ -356,101 +445,184 @@ program.command('api')
   .option('--workers <n>', 'gateway processes sharing the ports (node:cluster); /metrics sums them', '1')
   .option('--register', 'enable POST /register: self-service client keys signed with a secp256k1 key (SPEC §9; off by default)')
   .option('--register-rate-limit <n>', 'requests per second of a key issued by /register (default: --rate-limit)')
-  .option('--markets <ids>', 'the markets this gateway routes, comma-separated (default: every market in the registry at start); calls name theirs with the market param, default BTC-USD')
+  .option(
+    '--markets <ids>',
+    'the markets this gateway routes, comma-separated (default: every market in the registry at start); calls name theirs with the market param, default BTC-USD',
+  )
   .option('--openrpc [port]', 'print the OpenRPC document of the client (default) or admin port and exit')
   .option('--log-level <level>', 'pino log level (RELAYER_LOG_LEVEL)')
-  .addHelpText('after', examples(
-    'RELAYER_API_MASTER_KEY=$(cat /etc/relayer/master.key) relayer api',
-    'relayer api --openrpc > openrpc.json',
-    'relayer api --listen 0.0.0.0:8088 --admin-listen 127.0.0.1:3031 --postgres postgres://127.0.0.1/relayer --trust-proxy',
-    'relayer api --kafka 127.0.0.1:9092 --listen 127.0.0.1:8089 --admin-listen off',
-    'relayer api --workers 2',
-    'relayer api --kafka 127.0.0.1:9092 --markets BTC-USD,ETH-USD',
-    `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price"}'`,
-    `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price","params":{"market":"ETH-USD"}}'`,
-  ) + '\nEndpoints: POST /clientapi (orders), /api (public), /api/private (signed), /register (with --register); GET /openrpc.json /healthz /readyz /metrics.\n'
-    + 'Signing (v2): signature = hex HMAC-SHA256(secret, datetime + "\\n" + body), headers relayer-api-key, signature, datetime (ms).\n')
+  .addHelpText(
+    'after',
+    examples(
+      'RELAYER_API_MASTER_KEY=$(cat /etc/relayer/master.key) relayer api',
+      'relayer api --openrpc > openrpc.json',
+      'relayer api --listen 0.0.0.0:8088 --admin-listen 127.0.0.1:3031 --postgres postgres://127.0.0.1/relayer --trust-proxy',
+      'relayer api --kafka 127.0.0.1:9092 --listen 127.0.0.1:8089 --admin-listen off',
+      'relayer api --workers 2',
+      'relayer api --kafka 127.0.0.1:9092 --markets BTC-USD,ETH-USD',
+      `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price"}'`,
+      `curl -s localhost:8088/api -d '{"jsonrpc":"2.0","id":1,"method":"btc_usd_price","params":{"market":"ETH-USD"}}'`,
+    ) +
+      '\nEndpoints: POST /clientapi (orders), /api (public), /api/private (signed), /register (with --register); GET /openrpc.json /healthz /readyz /metrics.\n' +
+      'Signing (v2): signature = hex HMAC-SHA256(secret, datetime + "\\n" + body), headers relayer-api-key, signature, datetime (ms).\n',
+  )
   .action(async (opts) => {
     const { api } = await import('./commands/api.js');
     await api(opts);
   });
 
-const keys = program.command('keys').description('create, list and revoke API keys of the gateway (kept in Redis)')
-  .addHelpText('after', examples('relayer keys create --account acc-1', 'relayer keys create --admin --label ops', 'relayer keys list', 'relayer keys revoke rk_0123…'));
-const keyOptions = (c: Command): Command => c
-  .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
-  .option('--auth-prefix <prefix>', 'prefix of the API keys in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
-  .option('--json', 'machine-readable output');
+const keys = program
+  .command('keys')
+  .description('create, list and revoke API keys of the gateway (kept in Redis)')
+  .addHelpText(
+    'after',
+    examples('relayer keys create --account acc-1', 'relayer keys create --admin --label ops', 'relayer keys list', 'relayer keys revoke rk_0123…'),
+  );
+const keyOptions = (c: Command): Command =>
+  c
+    .option('--redis <url>', 'Redis URL (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
+    .option('--auth-prefix <prefix>', 'prefix of the API keys in Redis (RELAYER_AUTH_PREFIX; default relayer-auth:)')
+    .option('--json', 'machine-readable output');
 keyOptions(keys.command('create').description('create a key; prints its secret once'))
   .option('--account <id>', 'an account the key may act for (repeat for several)', (v: string, prev: string[] = []) => [...prev, v])
   .option('--admin', 'an admin key (admin port only, no account)')
   .option('--label <text>', 'a note for people (who holds the key)')
-  .option('--rate <n>', 'requests per second for this key (0 = unlimited; default: the gateway\'s --rate-limit)')
+  .option('--rate <n>', "requests per second for this key (0 = unlimited; default: the gateway's --rate-limit)")
   .option('--master-key-file <file>', 'file holding the API master key (else RELAYER_API_MASTER_KEY)')
-  .addHelpText('after', examples('relayer keys create --account acc-1 --label "desk 1"', 'relayer keys create --account acc-1 --account acc-2 --rate 500 --json', 'relayer keys create --admin'))
-  .action(async (opts) => { const m = await import('./commands/keys.js'); await m.keysCreate(opts); });
+  .addHelpText(
+    'after',
+    examples(
+      'relayer keys create --account acc-1 --label "desk 1"',
+      'relayer keys create --account acc-1 --account acc-2 --rate 500 --json',
+      'relayer keys create --admin',
+    ),
+  )
+  .action(async (opts) => {
+    const m = await import('./commands/keys.js');
+    await m.keysCreate(opts);
+  });
 keyOptions(keys.command('list').description('list keys (never their secrets)'))
   .addHelpText('after', examples('relayer keys list', 'relayer keys list --json'))
-  .action(async (opts) => { const m = await import('./commands/keys.js'); await m.keysList(opts); });
+  .action(async (opts) => {
+    const m = await import('./commands/keys.js');
+    await m.keysList(opts);
+  });
 keyOptions(keys.command('revoke').description('revoke a key at once on every gateway (kept for the audit trail)'))
   .argument('<key>', 'the key id (rk_…)')
   .addHelpText('after', examples('relayer keys revoke rk_5f0c2a…'))
-  .action(async (id: string, opts) => { const m = await import('./commands/keys.js'); await m.keysRevoke(id, opts); });
+  .action(async (id: string, opts) => {
+    const m = await import('./commands/keys.js');
+    await m.keysRevoke(id, opts);
+  });
 
-program.command('status')
+program
+  .command('status')
   .description('health, lag, positions of logs, risk state')
   .option('--data <dir>', DATA_HELP)
   .addOption(marketOption())
   .option('--json', 'machine-readable output')
-  .option('--postgres <url>', 'also show the PostgreSQL read model\'s checkpoint and lag (RELAYER_PG_URL)')
-  .option('--redis <url>', 'also show the Redis read model\'s checkpoint and lag (RELAYER_REDIS_URL)')
+  .option('--postgres <url>', "also show the PostgreSQL read model's checkpoint and lag (RELAYER_PG_URL)")
+  .option('--redis <url>', "also show the Redis read model's checkpoint and lag (RELAYER_REDIS_URL)")
   .option('--pg-schema <name>', 'schema of the PostgreSQL read model (RELAYER_PG_SCHEMA; default relayer)')
   .option('--redis-prefix <prefix>', 'key prefix of the Redis read model (RELAYER_REDIS_PREFIX; default relayer:)')
-  .addHelpText('after', examples('relayer status', 'relayer status --market ETH-USD --json', 'relayer status --json', 'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379'))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer status',
+      'relayer status --market ETH-USD --json',
+      'relayer status --json',
+      'relayer status --postgres postgres://127.0.0.1/relayer --redis redis://127.0.0.1:6379',
+    ),
+  )
   .action(async (opts) => {
     const { status } = await import('./commands/status.js');
     await status(opts);
   });
 
 /** `relayer bench`: its action is attached by bench/command.ts (bin/relayer wires it), so src/ never imports bench/. */
-export const benchCommand = program.command('bench')
+export const benchCommand = program
+  .command('bench')
   .description('benchmark suites, with peers measured side by side in the same run')
   .argument('<suite>', 'engine | durable | kafka | scale | api | project | book | sim (PostgreSQL/Redis from RELAYER_PG_URL / RELAYER_REDIS_URL)')
   .option('--quick', 'short run (≤ 20 s)')
   .option('--json', 'one JSON line per result')
   .addOption(new Option('--orders <n>', 'resting orders for engine.mixed').default('100000'))
-  .addHelpText('after', examples('relayer bench engine --quick', 'relayer bench durable --quick --json', 'relayer bench engine --json > results.jsonl', 'relayer bench book --quick'))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer bench engine --quick',
+      'relayer bench durable --quick --json',
+      'relayer bench engine --json > results.jsonl',
+      'relayer bench book --quick',
+    ),
+  )
   .option('--kafka <brokers>', 'bench kafka and scale: brokers (RELAYER_KAFKA_BROKERS; default 127.0.0.1:9092)');
 
 // sim and sim fuzz share option names (--seed, --json): each command's options stay with it
 program.enablePositionalOptions();
-const simCmd = program.command('sim').enablePositionalOptions()
+const simCmd = program
+  .command('sim')
+  .enablePositionalOptions()
   .description('deterministic simulation: seeded schedules of crashes and faults over the real loop and store, invariants checked')
   .option('--backend <name>', 'sqlite, kafka (the Kafka backend over an in-process stand-in), or both: odd seeds sqlite, even kafka (default)')
-  .option('--seed <n>', 'one seed (default 1)').option('--seeds <a..b>', 'a range of seeds, e.g. 1..1000')
-  .option('--steps <n>', 'engine steps per seed (default 200)').option('--faults <list>', `fault kinds, comma-separated, or all / none (default: all)`)
-  .option('--schedule <list>', 'replay exactly these faults, step:kind,… (printed by a failure)').option('--jobs <n>', 'worker threads (default 1)')
-  .option('--fsync', 'keep SQLite fsync on (slower; a simulated crash never loses the OS cache)').option('--no-shrink', 'report a failure without shrinking it')
+  .option('--seed <n>', 'one seed (default 1)')
+  .option('--seeds <a..b>', 'a range of seeds, e.g. 1..1000')
+  .option('--steps <n>', 'engine steps per seed (default 200)')
+  .option('--faults <list>', `fault kinds, comma-separated, or all / none (default: all)`)
+  .option('--schedule <list>', 'replay exactly these faults, step:kind,… (printed by a failure)')
+  .option('--jobs <n>', 'worker threads (default 1)')
+  .option('--fsync', 'keep SQLite fsync on (slower; a simulated crash never loses the OS cache)')
+  .option('--no-shrink', 'report a failure without shrinking it')
   .option('--tmp <dir>', 'where the temp stores go (RELAYER_SIM_TMP; default the OS temp dir)')
   .option('--json', 'one JSON line per seed and a summary line')
-  .addHelpText('after', examples('relayer sim --seeds 1..1000 --jobs 2', 'relayer sim --backend kafka --seeds 1..50', 'relayer sim --seed 17 --faults crash,torn,snapshot-corrupt', "relayer sim --seed 4 --steps 120 --schedule '99:commit-unknown'", 'relayer sim fuzz --inputs 1000000'))
+  .addHelpText(
+    'after',
+    examples(
+      'relayer sim --seeds 1..1000 --jobs 2',
+      'relayer sim --backend kafka --seeds 1..50',
+      'relayer sim --seed 17 --faults crash,torn,snapshot-corrupt',
+      "relayer sim --seed 4 --steps 120 --schedule '99:commit-unknown'",
+      'relayer sim fuzz --inputs 1000000',
+    ),
+  )
   .action(async (opts) => {
     const { sim } = await import('./commands/sim.js');
     await sim(opts);
   });
-simCmd.command('fuzz')
+simCmd
+  .command('fuzz')
   .description('mutated and random input records through the parser and the gateway, plus an HTTP fuzz of relayer api (--http N, needs Redis)')
-  .option('--inputs <n>', 'inputs (default 100000)').option('--seed <n>', 'seed (default 1)').option('--from <i>', 'first input index (replays input i with --inputs 1)')
-  .option('--hang-ms <ms>', 'no progress for this long is a hang (default 10000)').option('--http <n>', 'also send N fuzzed HTTP requests to an in-process gateway (default 0)')
-  .option('--redis <url>', 'Redis for --http (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)').option('--json', 'findings and a summary as JSON lines')
-  .addHelpText('after', examples('relayer sim fuzz --inputs 1000000', 'relayer sim fuzz --seed 7 --from 163460 --inputs 1', 'relayer sim fuzz --inputs 20000 --http 2000 --json'))
+  .option('--inputs <n>', 'inputs (default 100000)')
+  .option('--seed <n>', 'seed (default 1)')
+  .option('--from <i>', 'first input index (replays input i with --inputs 1)')
+  .option('--hang-ms <ms>', 'no progress for this long is a hang (default 10000)')
+  .option('--http <n>', 'also send N fuzzed HTTP requests to an in-process gateway (default 0)')
+  .option('--redis <url>', 'Redis for --http (RELAYER_REDIS_URL; default redis://127.0.0.1:6379)')
+  .option('--json', 'findings and a summary as JSON lines')
+  .addHelpText(
+    'after',
+    examples('relayer sim fuzz --inputs 1000000', 'relayer sim fuzz --seed 7 --from 163460 --inputs 1', 'relayer sim fuzz --inputs 20000 --http 2000 --json'),
+  )
   .action(async (opts) => {
     const { fuzz } = await import('./commands/sim.js');
     await fuzz(opts);
   });
 
 // every command that works on a backend also takes the Kafka flags (--kafka, topic names, ids)
-for (const path of [['run'], ['submit'], ['events'], ['replay'], ['verify'], ['status'], ['feed'], ['project'], ['api'], ['snapshot', 'create'], ['snapshot', 'list'], ['snapshot', 'inspect']]) {
+for (const path of [
+  ['run'],
+  ['submit'],
+  ['events'],
+  ['replay'],
+  ['verify'],
+  ['status'],
+  ['feed'],
+  ['project'],
+  ['api'],
+  ['snapshot', 'create'],
+  ['snapshot', 'list'],
+  ['snapshot', 'inspect'],
+]) {
   let cmd: Command | undefined = program;
   for (const name of path) cmd = cmd?.commands.find((c) => c.name() === name);
   if (cmd !== undefined) addKafkaOptions(cmd);
@@ -473,4 +645,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

@@ -28,20 +28,45 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 
-export interface ApiBenchOptions { quick: boolean; json: boolean }
+export interface ApiBenchOptions {
+  quick: boolean;
+  json: boolean;
+}
 
 const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} });
 
-interface Job { port: number; key: string; secret: string; mode: 'closed' | 'open'; connections: number; rate: number; ms: number; warmupMs: number; tag: string }
-interface JobResult { ok: number; errors: number; firstError: string | null; lat: Float64Array; sent: number; secs: number; unfinished: number }
+interface Job {
+  port: number;
+  key: string;
+  secret: string;
+  mode: 'closed' | 'open';
+  connections: number;
+  rate: number;
+  ms: number;
+  warmupMs: number;
+  tag: string;
+}
+interface JobResult {
+  ok: number;
+  errors: number;
+  firstError: string | null;
+  lat: Float64Array;
+  sent: number;
+  secs: number;
+  unfinished: number;
+}
 
 export async function benchApi(opts: ApiBenchOptions): Promise<void> {
   const rep = new Reporter(opts.json);
   const redisUrl = process.env['RELAYER_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
-  try { await redis.connect(); } catch (e) { throw new Error(`bench api needs Redis at ${redisUrl}: ${(e as Error).message}`); }
+  try {
+    await redis.connect();
+  } catch (e) {
+    throw new Error(`bench api needs Redis at ${redisUrl}: ${(e as Error).message}`);
+  }
   const root = mkdtempSync(join(tmpdir(), 'relayer-bench-api-'));
   const prefix = `bench-api-${process.pid}-${Date.now()}:`;
   const master = randomBytes(32).toString('hex');
@@ -65,11 +90,24 @@ export async function benchApi(opts: ApiBenchOptions): Promise<void> {
       rep.note(`api.submit_max${suffix}: closed loop, ${shape}, ${threads} client threads × 32 connections, ${secs} s`);
       const max = await runWorkers(threads, (i) => ({ ...base, mode: 'closed', connections: 32, rate: 0, tag: `m${gwWorkers}-${i}` }));
       const m1 = await appendStats(started.port);
-      rep.add(result(`api.submit_max${suffix}`, {
-        ops_per_s: Math.round(max.ok / max.secs), ...quantilesMs(max.lat), errors: max.errors, gateway_processes: gwWorkers, ...machine(),
-        connections: threads * 32, ...m1, client_cpu_us_per_req: max.clientCpuUs,
-        seconds: round2(max.secs), ...(max.firstError === null ? {} : { first_error: max.firstError }),
-      }, { metric: 'ops_per_s', op: '>=', value: 10_000 }));
+      rep.add(
+        result(
+          `api.submit_max${suffix}`,
+          {
+            ops_per_s: Math.round(max.ok / max.secs),
+            ...quantilesMs(max.lat),
+            errors: max.errors,
+            gateway_processes: gwWorkers,
+            ...machine(),
+            connections: threads * 32,
+            ...m1,
+            client_cpu_us_per_req: max.clientCpuUs,
+            seconds: round2(max.secs),
+            ...(max.firstError === null ? {} : { first_error: max.firstError }),
+          },
+          { metric: 'ops_per_s', op: '>=', value: 10_000 },
+        ),
+      );
 
       // open loop at the target rate, and at half of it: latency where this machine has headroom
       const opens: JobResult[] = [];
@@ -80,12 +118,25 @@ export async function benchApi(opts: ApiBenchOptions): Promise<void> {
         const open = await runWorkers(threads, (i) => ({ ...base, mode: 'open', connections: 128, rate: rate / threads, tag: `o${rate}-${gwWorkers}-${i}` }));
         const m2 = await appendStats(started.port, before);
         before = m2;
-        rep.add(result(name, {
-          ...quantilesMs(open.lat), offered_per_s: rate, ops_per_s: Math.round(open.ok / open.secs), errors: open.errors,
-          unfinished_after_3s: open.unfinished, gateway_processes: gwWorkers, ...machine(),
-          ...m2, client_cpu_us_per_req: open.clientCpuUs,
-          seconds: round2(open.secs), ...(open.firstError === null ? {} : { first_error: open.firstError }),
-        }, { metric: 'p99_ms', op: '<=', value: 10 }));
+        rep.add(
+          result(
+            name,
+            {
+              ...quantilesMs(open.lat),
+              offered_per_s: rate,
+              ops_per_s: Math.round(open.ok / open.secs),
+              errors: open.errors,
+              unfinished_after_3s: open.unfinished,
+              gateway_processes: gwWorkers,
+              ...machine(),
+              ...m2,
+              client_cpu_us_per_req: open.clientCpuUs,
+              seconds: round2(open.secs),
+              ...(open.firstError === null ? {} : { first_error: open.firstError }),
+            },
+            { metric: 'p99_ms', op: '<=', value: 10 },
+          ),
+        );
         opens.push(open);
         if (opts.quick) break; // --quick: the target rate only
       }
@@ -101,8 +152,13 @@ export async function benchApi(opts: ApiBenchOptions): Promise<void> {
     rep.add(result('api.durable_acks', { acknowledged: acked, on_input_log: logged, missing: acked - logged }, { metric: 'missing', op: '<=', value: 0 }));
     rep.finish(`relayer bench api${opts.quick ? ' --quick' : ''}`);
   } finally {
-    if (child !== null) { child.kill('SIGTERM'); await exited(child); }
-    await dropPrefix(redis, prefix).catch((e: Error) => { process.stderr.write(`bench api: could not remove the test keys under ${prefix}: ${e.message}\n`); });
+    if (child !== null) {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+    await dropPrefix(redis, prefix).catch((e: Error) => {
+      process.stderr.write(`bench api: could not remove the test keys under ${prefix}: ${e.message}\n`);
+    });
     redis.disconnect();
     rmSync(root, { recursive: true, force: true });
   }
@@ -112,7 +168,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -120,10 +179,32 @@ async function startGateway(data: string, prefix: string, master: string, worker
   const port = await freePort();
   // RELAYER_BENCH_NODE_ARGS: node flags for the gateway process, e.g. --cpu-prof for a profile
   const nodeArgs = (process.env['RELAYER_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'api', '--data', data, '--listen', `127.0.0.1:${port}`, '--admin-listen', 'off',
-    '--auth-prefix', prefix, '--redis-prefix', `${prefix}rm:`, '--log-level', 'warn', '--workers', String(workers)], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RELAYER_API_MASTER_KEY: master },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      BIN,
+      'api',
+      '--data',
+      data,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-listen',
+      'off',
+      '--auth-prefix',
+      prefix,
+      '--redis-prefix',
+      `${prefix}rm:`,
+      '--log-level',
+      'warn',
+      '--workers',
+      String(workers),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, RELAYER_API_MASTER_KEY: master },
+    },
+  );
   let err = '';
   let up = 0;
   await new Promise<void>((resolve, reject) => {
@@ -131,9 +212,15 @@ async function startGateway(data: string, prefix: string, master: string, worker
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       err += d;
       up = (err.match(/client API on http:/g) ?? []).length;
-      if (up >= workers) { clearTimeout(t); resolve(); }
+      if (up >= workers) {
+        clearTimeout(t);
+        resolve();
+      }
     });
-    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`gateway exited ${code}: ${err}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`gateway exited ${code}: ${err}`));
+    });
   });
   return { child, port };
 }
@@ -143,17 +230,28 @@ async function appendStats(port: number, before?: Record<string, number>): Promi
   const text = await new Promise<string>((resolve, reject) => {
     request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
       let t = '';
-      res.setEncoding('utf8').on('data', (c: string) => { t += c; }).on('end', () => resolve(t));
-    }).on('error', reject).end();
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => {
+          t += c;
+        })
+        .on('end', () => resolve(t));
+    })
+      .on('error', reject)
+      .end();
   });
   const v = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   const raw = {
-    _cmds: v('relayer_api_append_batch_size_sum'), _calls: v('relayer_api_append_batch_size_count'), _secs: v('relayer_api_append_seconds_sum'),
-    _cpu: v('relayer_api_process_cpu_seconds_total'), _reqs: v('relayer_api_request_seconds_count\\{port="client"\\}'),
+    _cmds: v('relayer_api_append_batch_size_sum'),
+    _calls: v('relayer_api_append_batch_size_count'),
+    _secs: v('relayer_api_append_seconds_sum'),
+    _cpu: v('relayer_api_process_cpu_seconds_total'),
+    _reqs: v('relayer_api_request_seconds_count\\{port="client"\\}'),
   };
   const d = (k: keyof typeof raw): number => raw[k] - (before?.[k] ?? 0);
   const out: Record<string, number> = {
-    append_batch_avg: round2(d('_cmds') / d('_calls')), append_ms_avg: round2((d('_secs') * 1000) / d('_calls')),
+    append_batch_avg: round2(d('_cmds') / d('_calls')),
+    append_ms_avg: round2((d('_secs') * 1000) / d('_calls')),
     gateway_cpu_us_per_req: Math.round((d('_cpu') * 1e6) / d('_reqs')),
   };
   Object.defineProperties(out, Object.fromEntries(Object.entries(raw).map(([k, x]) => [k, { value: x, enumerable: false }])));
@@ -171,15 +269,27 @@ async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
 
 async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult & { warmOk: number; clientCpuUs: number }> {
   const workers = Array.from({ length: n }, (_, i) => new Worker(fileURLToPath(import.meta.url), { workerData: job(i) }));
-  const done = workers.map((w) => new Promise<JobResult & { warmOk: number }>((resolve, reject) => {
-    w.on('message', (m: { ready?: boolean }) => { if (m.ready !== true) resolve(m as JobResult & { warmOk: number }); });
-    w.once('error', reject);
-  }));
+  const done = workers.map(
+    (w) =>
+      new Promise<JobResult & { warmOk: number }>((resolve, reject) => {
+        w.on('message', (m: { ready?: boolean }) => {
+          if (m.ready !== true) resolve(m as JobResult & { warmOk: number });
+        });
+        w.once('error', reject);
+      }),
+  );
   // start barrier: requests signed and connections open in every thread (that CPU is not counted)
-  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-    w.on('message', (m: { ready?: boolean }) => { if (m.ready === true) resolve(); });
-    w.once('error', reject);
-  })));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (m: { ready?: boolean }) => {
+            if (m.ready === true) resolve();
+          });
+          w.once('error', reject);
+        }),
+    ),
+  );
   const cpu0 = process.cpuUsage();
   for (const w of workers) w.postMessage('go');
   const results = await Promise.all(done);
@@ -187,18 +297,33 @@ async function runWorkers(n: number, job: (i: number) => Job): Promise<JobResult
   const total = results.reduce((s, r) => s + r.lat.length, 0);
   const lat = new Float64Array(total);
   let at = 0;
-  for (const r of results) { lat.set(r.lat, at); at += r.lat.length; }
+  for (const r of results) {
+    lat.set(r.lat, at);
+    at += r.lat.length;
+  }
   return {
-    ok: results.reduce((s, r) => s + r.ok, 0), errors: results.reduce((s, r) => s + r.errors, 0),
-    firstError: results.find((r) => r.firstError !== null)?.firstError ?? null, lat, sent: results.reduce((s, r) => s + r.sent, 0),
-    secs: Math.max(...results.map((r) => r.secs)), warmOk: results.reduce((s, r) => s + r.warmOk, 0),
+    ok: results.reduce((s, r) => s + r.ok, 0),
+    errors: results.reduce((s, r) => s + r.errors, 0),
+    firstError: results.find((r) => r.firstError !== null)?.firstError ?? null,
+    lat,
+    sent: results.reduce((s, r) => s + r.sent, 0),
+    secs: Math.max(...results.map((r) => r.secs)),
+    warmOk: results.reduce((s, r) => s + r.warmOk, 0),
     unfinished: results.reduce((s, r) => s + r.unfinished, 0),
     // CPU of this process (the load threads) per request sent, from the start barrier on
-    clientCpuUs: Math.round(cpu / Math.max(1, results.reduce((s, r) => s + r.sent, 0))),
+    clientCpuUs: Math.round(
+      cpu /
+        Math.max(
+          1,
+          results.reduce((s, r) => s + r.sent, 0),
+        ),
+    ),
   };
 }
 
-function cpuOf(u: NodeJS.CpuUsage): number { return u.user + u.system; }
+function cpuOf(u: NodeJS.CpuUsage): number {
+  return u.user + u.system;
+}
 
 /** The machine's size and how busy it was: the gateway, the load threads and Redis share these cores. */
 function machine(): { cpus: number; load_1m: number } {
@@ -229,7 +354,10 @@ class Conn {
   constructor(port: number) {
     this.sock = connect(port, '127.0.0.1');
     this.sock.setNoDelay(true);
-    this.ready = new Promise((resolve, reject) => { this.sock.once('connect', () => resolve()); this.sock.once('error', reject); });
+    this.ready = new Promise((resolve, reject) => {
+      this.sock.once('connect', () => resolve());
+      this.sock.once('error', reject);
+    });
     this.sock.on('data', (d: Buffer) => this.onData(d));
     this.sock.on('error', (e) => this.finish(e.message));
     this.sock.on('close', () => this.finish('connection closed'));
@@ -240,7 +368,9 @@ class Conn {
     this.sock.write(bytes);
   }
 
-  close(): void { this.sock.destroy(); }
+  close(): void {
+    this.sock.destroy();
+  }
 
   private finish(err: string | null): void {
     const d = this.done;
@@ -267,16 +397,27 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
   const request = (): Buffer => {
     n++;
     const body = JSON.stringify({
-      jsonrpc: '2.0', id: n, method: 'CreateTraderOrder',
+      jsonrpc: '2.0',
+      id: n,
+      method: 'CreateTraderOrder',
       params: {
-        account_id: 'bench', position_type: n % 2 === 0 ? 'LONG' : 'SHORT', order_type: 'LIMIT', leverage: 10, initial_margin: 10_000,
-        available_margin: 10_000, order_status: 'PENDING', entryprice: n % 2 === 0 ? 50_000 : 70_000, execution_price: 0,
+        account_id: 'bench',
+        position_type: n % 2 === 0 ? 'LONG' : 'SHORT',
+        order_type: 'LIMIT',
+        leverage: 10,
+        initial_margin: 10_000,
+        available_margin: 10_000,
+        order_status: 'PENDING',
+        entryprice: n % 2 === 0 ? 50_000 : 70_000,
+        execution_price: 0,
         request_id: `${job.tag}-${n}-${process.pid}`,
       },
     });
     const dt = Date.now();
-    return Buffer.from(`POST /clientapi HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
-      + `relayer-api-key: ${job.key}\r\nsignature: ${sign(job.secret, body, dt)}\r\ndatetime: ${dt}\r\n\r\n${body}`);
+    return Buffer.from(
+      `POST /clientapi HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `relayer-api-key: ${job.key}\r\nsignature: ${sign(job.secret, body, dt)}\r\ndatetime: ${dt}\r\n\r\n${body}`,
+    );
   };
   // requests are signed before the clock starts (each with its own request_id and a datetime well
   // inside the ±30 s window), so the two cores go to the gateway rather than to the load generator
@@ -294,15 +435,23 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
   const queue: ((c: Conn) => void)[] = [];
   const withConn = (fn: (c: Conn) => void): void => {
     const c = idle.pop();
-    if (c !== undefined) fn(c); else queue.push(fn);
+    if (c !== undefined) fn(c);
+    else queue.push(fn);
   };
   const release = (c: Conn): void => {
     const next = queue.shift();
-    if (next !== undefined) next(c); else idle.push(c);
+    if (next !== undefined) next(c);
+    else idle.push(c);
   };
-  const send = (): Promise<string | null> => new Promise((resolve) => {
-    withConn((c) => c.send(nextRequest(), (err) => { release(c); resolve(err); }));
-  });
+  const send = (): Promise<string | null> =>
+    new Promise((resolve) => {
+      withConn((c) =>
+        c.send(nextRequest(), (err) => {
+          release(c);
+          resolve(err);
+        }),
+      );
+    });
   const lat: number[] = [];
   let ok = 0;
   let warmOk = 0;
@@ -315,20 +464,32 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
   const tEnd = tMeasure + job.ms;
   const record = (scheduled: number, err: string | null): void => {
     const done = performance.now();
-    if (err !== null) { errors++; firstError ??= err; return; }
-    if (scheduled < tMeasure) { warmOk++; return; }
-    if (scheduled >= tEnd) { warmOk++; return; }
+    if (err !== null) {
+      errors++;
+      firstError ??= err;
+      return;
+    }
+    if (scheduled < tMeasure) {
+      warmOk++;
+      return;
+    }
+    if (scheduled >= tEnd) {
+      warmOk++;
+      return;
+    }
     ok++;
     lat.push(done - scheduled);
   };
   if (job.mode === 'closed') {
-    await Promise.all(Array.from({ length: job.connections }, async () => {
-      while (performance.now() < tEnd) {
-        const t0 = performance.now();
-        sent++;
-        record(t0, await send());
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: job.connections }, async () => {
+        while (performance.now() < tEnd) {
+          const t0 = performance.now();
+          sent++;
+          record(t0, await send());
+        }
+      }),
+    );
   } else {
     const inflight = new Map<Promise<void>, number>();
     const interval = 1000 / job.rate;
@@ -339,7 +500,12 @@ async function worker(job: Job): Promise<JobResult & { warmOk: number }> {
       while (next <= now && next < tEnd) {
         const scheduled = next;
         sent++;
-        const p: Promise<void> = send().then((e) => { if (!cut) { record(scheduled, e); inflight.delete(p); } });
+        const p: Promise<void> = send().then((e) => {
+          if (!cut) {
+            record(scheduled, e);
+            inflight.delete(p);
+          }
+        });
         inflight.set(p, scheduled);
         next += interval;
       }

@@ -22,7 +22,11 @@ import { Latencies } from '../engine/measure.js';
 import { Reporter, result } from '../engine/report.js';
 import { seededLog } from '../../src/workload/seeded-log.js';
 
-export interface BookBenchOptions { quick: boolean; json: boolean; redis?: string }
+export interface BookBenchOptions {
+  quick: boolean;
+  json: boolean;
+  redis?: string;
+}
 
 const ms = (ns: number): number => Math.round(ns / 10_000) / 100;
 const WINDOW = { depth: 20, step: null, account: null };
@@ -57,12 +61,25 @@ export async function benchBook(opts: BookBenchOptions): Promise<void> {
     await model.close();
 
     const runs = opts.quick ? 5 : 10;
-    const logOpen = await timed(runs, async () => { await catchUp(emptyStore(), store); });
+    const logOpen = await timed(runs, async () => {
+      await catchUp(emptyStore(), store);
+    });
     const fromLog = emptyStore();
     await catchUp(fromLog, store);
-    const sizes = { open_long: fromLog.open_long.size, open_short: fromLog.open_short.size, liq_long: fromLog.liq_long.size, liq_short: fromLog.liq_short.size };
+    const sizes = {
+      open_long: fromLog.open_long.size,
+      open_short: fromLog.open_short.size,
+      liq_long: fromLog.liq_long.size,
+      liq_short: fromLog.liq_short.size,
+    };
     const log = quantilesMs(logOpen);
-    rep.add(result('book.log_open', { events: lastSeq, ...log, events_per_s: Math.round(lastSeq / (log.p50_ms / 1000)), ...sizes }, { metric: 'p50_ms', op: '<=', value: 5000 }));
+    rep.add(
+      result(
+        'book.log_open',
+        { events: lastSeq, ...log, events_per_s: Math.round(lastSeq / (log.p50_ms / 1000)), ...sizes },
+        { metric: 'p50_ms', op: '<=', value: 5000 },
+      ),
+    );
 
     const redisOpen = await timed(runs * 4, async () => {
       const feed = new RedisBookFeed(redis, prefix, () => WINDOW);
@@ -71,15 +88,26 @@ export async function benchBook(opts: BookBenchOptions): Promise<void> {
       if (s.seq !== lastSeq) throw new Error(`the Redis book is at seq ${s.seq}, the log at ${lastSeq}`);
     });
     const open = quantilesMs(redisOpen);
-    rep.add(result('book.redis_open', { ...open, ratio_log_over_redis: Math.round((log.p50_ms / open.p50_ms) * 10) / 10 }, { metric: 'p99_ms', op: '<=', value: 100 }));
+    rep.add(
+      result(
+        'book.redis_open',
+        { ...open, ratio_log_over_redis: Math.round((log.p50_ms / open.p50_ms) * 10) / 10 },
+        { metric: 'p99_ms', op: '<=', value: 100 },
+      ),
+    );
 
     const feed = new RedisBookFeed(redis, prefix, () => WINDOW);
     const s = emptyStore();
     for (let i = 0; i < 5 && (await feed.pull(s)).more; i++);
-    const reads = await timed(opts.quick ? 200 : 1000, async () => { feed.forget(); await feed.pull(s); });
+    const reads = await timed(opts.quick ? 200 : 1000, async () => {
+      feed.forget();
+      await feed.pull(s);
+    });
     const entries = s.open_long.size + s.open_short.size + s.liq_long.size + s.liq_short.size;
     rep.add(result('book.redis_read', { ...quantilesMs(reads), entries_in_view: entries }, { metric: 'p99_ms', op: '<=', value: 20 }));
-    const idle = await timed(opts.quick ? 500 : 2000, async () => { await feed.pull(s); });
+    const idle = await timed(opts.quick ? 500 : 2000, async () => {
+      await feed.pull(s);
+    });
     rep.add(result('book.redis_idle', quantilesMs(idle), { metric: 'p99_ms', op: '<=', value: 5 }));
     await store.close();
   } finally {

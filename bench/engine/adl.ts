@@ -11,7 +11,11 @@ const hr = process.hrtime.bigint;
 /** 5 % up: every long is in profit, below every take-profit (70 000) and every resting order (≥ 65 000). */
 const RALLY = 63_000;
 
-export interface AdlPlan { positions: number; warmup: number; runs: number }
+export interface AdlPlan {
+  positions: number;
+  warmup: number;
+  runs: number;
+}
 
 export function benchAdl(plan: AdlPlan, state: State, clock: Clock): Result {
   flatten(state, clock);
@@ -30,9 +34,17 @@ export function benchAdl(plan: AdlPlan, state: State, clock: Clock): Result {
   });
   setCap(state, clock, 0, 0);
   const r = runsOf(ms);
-  return result('engine.adl', {
-    ms: round3(r.median), positions: plan.positions, orders: state.orders.size, runs: r.runs, spread_pct: Math.round(r.spread_pct * 10) / 10,
-  }, { metric: 'ms', op: '<=', value: 20 });
+  return result(
+    'engine.adl',
+    {
+      ms: round3(r.median),
+      positions: plan.positions,
+      orders: state.orders.size,
+      runs: r.runs,
+      spread_pct: Math.round(r.spread_pct * 10) / 10,
+    },
+    { metric: 'ms', op: '<=', value: 20 },
+  );
 }
 
 function setCap(state: State, clock: Clock, max: number, target: number): void {
@@ -47,10 +59,17 @@ function openPositions(state: State, clock: Clock, n: number, run: number): void
   for (let i = 0; i < n; i++) {
     const withLegs = i % 4 === 0;
     const events = execute(state, {
-      id: `adl-${run}-${i}`, ts: clock.tick(), type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
+      id: `adl-${run}-${i}`,
+      ts: clock.tick(),
+      type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
       params: {
-        account_id: `adl-acc-${i}`, position_type: 'LONG', order_type: 'MARKET', leverage: 30 + (i % 21),
-        initial_margin: 20_000 + (i % 1_000) * 50, entryprice: 0, execution_price: 0,
+        account_id: `adl-acc-${i}`,
+        position_type: 'LONG',
+        order_type: 'MARKET',
+        leverage: 30 + (i % 21),
+        initial_margin: 20_000 + (i % 1_000) * 50,
+        entryprice: 0,
+        execution_price: 0,
         sltp: withLegs ? { sl: 50_000, tp: 70_000 } : null,
       },
     });

@@ -11,7 +11,11 @@ const hr = process.hrtime.bigint;
 /** Below every liquidation price of the positions opened at MID with leverage 30–50 (all ≥ 57 900). */
 const CRASH = 57_000;
 
-export interface CascadePlan { positions: number; warmup: number; runs: number }
+export interface CascadePlan {
+  positions: number;
+  warmup: number;
+  runs: number;
+}
 
 export function benchCascade(plan: CascadePlan, state: State, clock: Clock): Result {
   flatten(state, clock);
@@ -28,9 +32,17 @@ export function benchCascade(plan: CascadePlan, state: State, clock: Clock): Res
     return took;
   });
   const r = runsOf(ms);
-  return result('engine.cascade', {
-    ms: round3(r.median), positions: plan.positions, orders: state.orders.size, runs: r.runs, spread_pct: Math.round(r.spread_pct * 10) / 10,
-  }, { metric: 'ms', op: '<=', value: 10 });
+  return result(
+    'engine.cascade',
+    {
+      ms: round3(r.median),
+      positions: plan.positions,
+      orders: state.orders.size,
+      runs: r.runs,
+      spread_pct: Math.round(r.spread_pct * 10) / 10,
+    },
+    { metric: 'ms', op: '<=', value: 10 },
+  );
 }
 
 /** `n` MARKET longs at MID, leverage 30–50, some with a stop-loss below CRASH and a take-profit. */
@@ -39,10 +51,17 @@ function openPositions(state: State, clock: Clock, n: number, run: number): void
   for (let i = 0; i < n; i++) {
     const withLegs = i % 4 === 0;
     const events = execute(state, {
-      id: `cascade-${run}-${i}`, ts: clock.tick(), type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
+      id: `cascade-${run}-${i}`,
+      ts: clock.tick(),
+      type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
       params: {
-        account_id: `cascade-acc-${i}`, position_type: 'LONG', order_type: 'MARKET', leverage: 30 + (i % 21),
-        initial_margin: 20_000 + (i % 1_000) * 50, entryprice: 0, execution_price: 0,
+        account_id: `cascade-acc-${i}`,
+        position_type: 'LONG',
+        order_type: 'MARKET',
+        leverage: 30 + (i % 21),
+        initial_margin: 20_000 + (i % 1_000) * 50,
+        entryprice: 0,
+        execution_price: 0,
         sltp: withLegs ? { sl: 50_000, tp: 70_000 } : null,
       },
     });

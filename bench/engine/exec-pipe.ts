@@ -12,7 +12,10 @@ import { Clock, MixedGenerator, preparedState, setupCommands, toWire } from './w
 
 const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
 
-export interface ExecPipePlan { lines: number; runs: number }
+export interface ExecPipePlan {
+  lines: number;
+  runs: number;
+}
 
 /** Writes the input file: setup commands, then `lines` commands of the mixed stream. */
 function inputFile(dir: string, lines: number): string {
@@ -44,10 +47,17 @@ export function benchExecPipe(plan: ExecPipePlan): Result {
       if (i > 0) rates.push(plan.lines / (ns / 1e9)); // the first run warms the file cache
     }
     const s = runsOf(rates);
-    return result('engine.exec_pipe', {
-      ops_per_s: Math.round(s.median), lines: plan.lines, runs: s.runs, spread_pct: round1(s.spread_pct),
-      note: 'fresh process per run: start-up, stdin, parse, decide, hash chain, stdout to /dev/null',
-    }, { metric: 'ops_per_s', op: '>=', value: 400_000 });
+    return result(
+      'engine.exec_pipe',
+      {
+        ops_per_s: Math.round(s.median),
+        lines: plan.lines,
+        runs: s.runs,
+        spread_pct: round1(s.spread_pct),
+        note: 'fresh process per run: start-up, stdin, parse, decide, hash chain, stdout to /dev/null',
+      },
+      { metric: 'ops_per_s', op: '>=', value: 400_000 },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,13 @@ export function nsSince(t0: bigint): number {
 }
 
 /** Median, extremes and spread ((max − min) / median, %) of a set of run results. */
-export interface Runs { median: number; min: number; max: number; spread_pct: number; runs: number }
+export interface Runs {
+  median: number;
+  min: number;
+  max: number;
+  spread_pct: number;
+  runs: number;
+}
 
 export function runsOf(xs: readonly number[]): Runs {
   if (xs.length === 0) throw new Error('no runs to summarise');
@@ -39,9 +45,13 @@ export class Latencies {
   readonly ns: Float64Array;
   count = 0;
 
-  constructor(capacity: number) { this.ns = new Float64Array(capacity); }
+  constructor(capacity: number) {
+    this.ns = new Float64Array(capacity);
+  }
 
-  add(ns: number): void { this.ns[this.count++] = ns; }
+  add(ns: number): void {
+    this.ns[this.count++] = ns;
+  }
 
   /** p-th quantile (0 < q < 1) in ns by nearest rank over the samples taken. */
   static quantiles(samples: Float64Array, qs: readonly number[]): number[] {

@@ -31,7 +31,10 @@ export interface MixedResults {
 }
 
 type Path = 'direct' | 'json' | 'latency';
-interface Step { path: Path; warm: boolean }
+interface Step {
+  path: Path;
+  warm: boolean;
+}
 
 /**
  * One state goes through every segment; each segment is replayed through one path. Both paths
@@ -51,7 +54,10 @@ export function benchMixed(plan: MixedPlan, note: (s: string) => void): MixedRes
   const exec = new ExecPipe(state);
 
   // The latency loop runs the same engine code as the direct one, so two warm-up segments do.
-  const steps: Step[] = [{ path: 'direct', warm: true }, { path: 'json', warm: true }];
+  const steps: Step[] = [
+    { path: 'direct', warm: true },
+    { path: 'json', warm: true },
+  ];
   for (let i = 0; i < Math.max(plan.runs, plan.latencyRuns); i++) {
     if (i < plan.runs) steps.push({ path: 'direct', warm: false }, { path: 'json', warm: false });
     if (i < plan.latencyRuns) steps.push({ path: 'latency', warm: false });
@@ -86,7 +92,10 @@ export function benchMixed(plan: MixedPlan, note: (s: string) => void): MixedRes
         if (!warm) samples.push(lat.ns);
         break;
       }
-      default: { const never: never = path; throw new Error(`unknown path ${String(never)}`); }
+      default: {
+        const never: never = path;
+        throw new Error(`unknown path ${String(never)}`);
+      }
     }
     if (state.seq - seqOffset !== gen.seq) throw new Error(`${path} replay diverged from the generated stream (seq ${state.seq - seqOffset} ≠ ${gen.seq})`);
     if (!warm) {
@@ -98,7 +107,10 @@ export function benchMixed(plan: MixedPlan, note: (s: string) => void): MixedRes
 
   const all = new Float64Array(samples.reduce((n, a) => n + a.length, 0));
   let off = 0;
-  for (const a of samples) { all.set(a, off); off += a.length; }
+  for (const a of samples) {
+    all.set(a, off);
+    off += a.length;
+  }
   const [p50, p99, p999, max] = Latencies.quantiles(all, [0.5, 0.99, 0.999, 1]);
   const d = runsOf(direct);
   const j = runsOf(json);
@@ -109,15 +121,32 @@ export function benchMixed(plan: MixedPlan, note: (s: string) => void): MixedRes
     rejected_pct: round3((rejected / commands) * 100),
   };
   return {
-    mixed: result('engine.mixed', {
-      ops_per_s: Math.round(d.median),
-      p50_us: round3(p50! / 1000), p99_us: round3(p99! / 1000), p999_us: round3(p999! / 1000), max_us: round1(max! / 1000),
-      runs: d.runs, spread_pct: round1(d.spread_pct), latency_samples: all.length, timer_overhead_ns: timerOverheadNs(),
-      ...shared,
-    }, { metric: 'ops_per_s', op: '>=', value: 1_000_000 }),
-    exec: result('engine.exec_json', {
-      ops_per_s: Math.round(j.median), runs: j.runs, spread_pct: round1(j.spread_pct), ...shared,
-    }, { metric: 'ops_per_s', op: '>=', value: 400_000 }),
+    mixed: result(
+      'engine.mixed',
+      {
+        ops_per_s: Math.round(d.median),
+        p50_us: round3(p50! / 1000),
+        p99_us: round3(p99! / 1000),
+        p999_us: round3(p999! / 1000),
+        max_us: round1(max! / 1000),
+        runs: d.runs,
+        spread_pct: round1(d.spread_pct),
+        latency_samples: all.length,
+        timer_overhead_ns: timerOverheadNs(),
+        ...shared,
+      },
+      { metric: 'ops_per_s', op: '>=', value: 1_000_000 },
+    ),
+    exec: result(
+      'engine.exec_json',
+      {
+        ops_per_s: Math.round(j.median),
+        runs: j.runs,
+        spread_pct: round1(j.spread_pct),
+        ...shared,
+      },
+      { metric: 'ops_per_s', op: '>=', value: 400_000 },
+    ),
     state,
     clock: genClock,
   };

@@ -17,7 +17,10 @@ export const PEER = 'nodejs-order-book@10.1.1';
 
 const hr = process.hrtime.bigint;
 
-export interface PeerPlan { pairs: number; runs: number }
+export interface PeerPlan {
+  pairs: number;
+  runs: number;
+}
 
 /**
  * `ours` is a market holding the resting book of workload.ts (orders 0 … resting − 1); the peer
@@ -37,22 +40,29 @@ export function benchPeer(plan: PeerPlan, ours: State, clock: Clock, resting: nu
     const tag = run < 0 ? 'warm' : String(run);
     const ourRate = runOurs(ours, ourProbes(tag, plan.pairs, clock));
     const theirRate = runTheirs(theirs, theirProbes(tag, plan.pairs));
-    if (run >= 0) { ourRates.push(ourRate); theirRates.push(theirRate); }
+    if (run >= 0) {
+      ourRates.push(ourRate);
+      theirRates.push(theirRate);
+    }
   }
   const o = runsOf(ourRates);
   const t = runsOf(theirRates);
-  return result('peer.order_book', {
-    ratio: round3(o.median / t.median),
-    ops_per_s: Math.round(o.median),
-    peer_ops_per_s: Math.round(t.median),
-    peer: PEER,
-    orders: ours.orders.size,
-    peer_orders: resting,
-    pairs_per_run: plan.pairs,
-    runs: o.runs,
-    spread_pct: Math.round(o.spread_pct * 10) / 10,
-    peer_spread_pct: Math.round(t.spread_pct * 10) / 10,
-  }, { metric: 'ratio', op: '>=', value: 2 });
+  return result(
+    'peer.order_book',
+    {
+      ratio: round3(o.median / t.median),
+      ops_per_s: Math.round(o.median),
+      peer_ops_per_s: Math.round(t.median),
+      peer: PEER,
+      orders: ours.orders.size,
+      peer_orders: resting,
+      pairs_per_run: plan.pairs,
+      runs: o.runs,
+      spread_pct: Math.round(o.spread_pct * 10) / 10,
+      peer_spread_pct: Math.round(t.spread_pct * 10) / 10,
+    },
+    { metric: 'ratio', op: '>=', value: 2 },
+  );
 }
 
 /** Alternating LONG/SHORT limits inside the resting ranges (they rest), each followed by its cancel. */
@@ -66,7 +76,9 @@ function ourProbes(tag: string, pairs: number, clock: Clock): { fresh: Command; 
     const r = restingOrder(i, ts, `probe-${tag}`);
     cmds[2 * i] = r;
     cmds[2 * i + 1] = {
-      id: `${r.id}-cancel`, ts, type: 'CancelTraderOrder',
+      id: `${r.id}-cancel`,
+      ts,
+      type: 'CancelTraderOrder',
       params: { account_id: r.params.account_id, uuid: createdUuid(r.id), order_type: 'LIMIT', sltp_cancel: null },
     };
   }

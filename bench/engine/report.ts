@@ -4,9 +4,17 @@ import Table from 'cli-table3';
 
 export type Metrics = Record<string, number | string | boolean | null>;
 
-export interface Target { metric: string; op: '>=' | '<='; value: number }
+export interface Target {
+  metric: string;
+  op: '>=' | '<=';
+  value: number;
+}
 
-export interface Result extends Metrics { name: string; target: string; ok: boolean }
+export interface Result extends Metrics {
+  name: string;
+  target: string;
+  ok: boolean;
+}
 
 export function result(name: string, metrics: Metrics, t: Target): Result {
   const v = metrics[t.metric];

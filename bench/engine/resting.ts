@@ -9,18 +9,29 @@ import { Latencies, round1, round3 } from './measure.js';
 import { result, type Metrics, type Result } from './report.js';
 import { Clock, MID, preparedState, priceTick, Rng } from './workload.js';
 
-export interface RestingPlan { orders: number; ticks: number; warmTicks: number; note: string | null }
+export interface RestingPlan {
+  orders: number;
+  ticks: number;
+  warmTicks: number;
+  note: string | null;
+}
 /** Ticks per block of the alternating cap-off / cap-on measurement. */
 const BLOCK = 1_000;
 
-export interface RestingResults { memory: Result; idle: Result; idleCapped: Result }
+export interface RestingResults {
+  memory: Result;
+  idle: Result;
+  idleCapped: Result;
+}
 
 const CHILD = fileURLToPath(new URL('./resting-child.js', import.meta.url));
 
 /** Runs the measurement in a fresh `node --expose-gc` and reads its one JSON line. */
 export function benchResting(plan: RestingPlan): RestingResults {
   const r = spawnSync(process.execPath, ['--expose-gc', CHILD, JSON.stringify(plan)], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
   });
   if (r.status !== 0) throw new Error(`resting-order child failed (${r.error?.message ?? `exit ${r.status}`})`);
   return JSON.parse(r.stdout) as RestingResults;
@@ -28,7 +39,11 @@ export function benchResting(plan: RestingPlan): RestingResults {
 
 /** Inside the child: build the state, weigh it, then time ticks that cross nothing. */
 export function measureResting(plan: RestingPlan, gc: () => void): RestingResults {
-  const collect = (): number => { gc(); gc(); return process.memoryUsage().heapUsed; };
+  const collect = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
   const clock = new Clock();
   const before = collect();
   const state = preparedState(plan.orders, clock);
@@ -78,7 +93,8 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
     const t0 = hr();
     const events = execute(state, cmds[i]!);
     const ns = Number(hr() - t0);
-    if (kind === 1) lat.add(ns); else if (kind === 2) capped.add(ns);
+    if (kind === 1) lat.add(ns);
+    else if (kind === 2) capped.add(ns);
     check(events);
   }
   const [p50, p99, p999, max] = Latencies.quantiles(lat.ns, [0.5, 0.99, 0.999, 1]);
@@ -86,16 +102,42 @@ export function measureResting(plan: RestingPlan, gc: () => void): RestingResult
   if (lat.count !== plan.ticks || capped.count !== plan.ticks) throw new Error('idle tick blocks miscounted');
   if (state.orders.size !== plan.orders) throw new Error('resting orders changed during idle ticks');
   return {
-    memory: result('engine.memory', {
-      bytes_per_order: Math.round(bytesPerOrder), orders: plan.orders, heap_used_mb: round1((after - before) / 2 ** 20), ...scope,
-    }, { metric: 'bytes_per_order', op: '<=', value: 300 }),
-    idle: result('engine.tick_idle', {
-      p99_us: round3(p99! / 1000), p50_us: round3(p50! / 1000), p999_us: round3(p999! / 1000), max_us: round1(max! / 1000),
-      orders: plan.orders, ticks: plan.ticks, ...scope,
-    }, { metric: 'p99_us', op: '<=', value: 10 }),
-    idleCapped: result('engine.tick_idle_pnl_cap', {
-      p99_us: round3(c99! / 1000), p50_us: round3(c50! / 1000), p999_us: round3(c999! / 1000), max_us: round1(cmax! / 1000),
-      orders: plan.orders, ticks: plan.ticks, max_pnl_factor: 0.5, ...scope,
-    }, { metric: 'p99_us', op: '<=', value: 10 }),
+    memory: result(
+      'engine.memory',
+      {
+        bytes_per_order: Math.round(bytesPerOrder),
+        orders: plan.orders,
+        heap_used_mb: round1((after - before) / 2 ** 20),
+        ...scope,
+      },
+      { metric: 'bytes_per_order', op: '<=', value: 300 },
+    ),
+    idle: result(
+      'engine.tick_idle',
+      {
+        p99_us: round3(p99! / 1000),
+        p50_us: round3(p50! / 1000),
+        p999_us: round3(p999! / 1000),
+        max_us: round1(max! / 1000),
+        orders: plan.orders,
+        ticks: plan.ticks,
+        ...scope,
+      },
+      { metric: 'p99_us', op: '<=', value: 10 },
+    ),
+    idleCapped: result(
+      'engine.tick_idle_pnl_cap',
+      {
+        p99_us: round3(c99! / 1000),
+        p50_us: round3(c50! / 1000),
+        p999_us: round3(c999! / 1000),
+        max_us: round1(cmax! / 1000),
+        orders: plan.orders,
+        ticks: plan.ticks,
+        max_pnl_factor: 0.5,
+        ...scope,
+      },
+      { metric: 'p99_us', op: '<=', value: 10 },
+    ),
   };
 }

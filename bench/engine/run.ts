@@ -13,10 +13,20 @@ import { Reporter } from './report.js';
 import { benchResting, type RestingPlan } from './resting.js';
 import { benchSoak, type SoakPlan } from './soak.js';
 
-export interface BenchOptions { quick: boolean; json: boolean; orders: number }
+export interface BenchOptions {
+  quick: boolean;
+  json: boolean;
+  orders: number;
+}
 
 interface Plan {
-  mixed: MixedPlan; resting: RestingPlan; cascade: CascadePlan; adl: AdlPlan; peer: PeerPlan; execPipe: ExecPipePlan; soak: SoakPlan;
+  mixed: MixedPlan;
+  resting: RestingPlan;
+  cascade: CascadePlan;
+  adl: AdlPlan;
+  peer: PeerPlan;
+  execPipe: ExecPipePlan;
+  soak: SoakPlan;
 }
 
 const MILLION = 1_000_000;
@@ -93,6 +103,6 @@ export async function benchEngine(opts: BenchOptions): Promise<void> {
   const cpu = cpus();
   out.finish(
     `relayer bench engine${opts.quick ? ' --quick' : ''} — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ` +
-    `load ${load.toFixed(2)} at start, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `load ${load.toFixed(2)} at start, ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }

@@ -9,7 +9,10 @@ import { collectGarbage } from './measure.js';
 import { result, type Result } from './report.js';
 import { Clock, MixedGenerator, preparedState } from './workload.js';
 
-export interface SoakPlan { commands: number; mark: number }
+export interface SoakPlan {
+  commands: number;
+  mark: number;
+}
 
 const heapMb = (): number => {
   collectGarbage();
@@ -34,18 +37,31 @@ export function benchSoak(plan: SoakPlan, note: (s: string) => void): Result {
     if (done === plan.mark) start = heapMb();
     if (done % 1_000_000 === 0) {
       const mb = heapMb();
-      if (Number.isNaN(atCaps) && capped()) { atCaps = mb; capsAt = done; }
+      if (Number.isNaN(atCaps) && capped()) {
+        atCaps = mb;
+        capsAt = done;
+      }
       note(`soak ${done / 1_000_000} M commands, heap ${mb} MB, ${state.orders.size} active, ${state.closed.size} closed, ${state.seen.size} ids`);
     }
   }
   const end = heapMb();
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  return result('engine.soak', {
-    heap_mb_start: start, heap_mb_end: end, growth_pct: Math.round(((end - start) / start) * 1000) / 10,
-    caps_full_at: Number.isNaN(capsAt) ? null : capsAt,
-    heap_mb_at_caps: Number.isNaN(atCaps) ? null : atCaps,
-    growth_after_caps_pct: Number.isNaN(atCaps) ? null : Math.round(((end - atCaps) / atCaps) * 1000) / 10,
-    commands: plan.commands, mark: plan.mark, active_orders: state.orders.size, closed_kept: state.closed.size,
-    ids_kept: state.seen.size, ops_per_s: Math.round(plan.commands / secs),
-  }, { metric: 'growth_pct', op: '<=', value: 10 });
+  return result(
+    'engine.soak',
+    {
+      heap_mb_start: start,
+      heap_mb_end: end,
+      growth_pct: Math.round(((end - start) / start) * 1000) / 10,
+      caps_full_at: Number.isNaN(capsAt) ? null : capsAt,
+      heap_mb_at_caps: Number.isNaN(atCaps) ? null : atCaps,
+      growth_after_caps_pct: Number.isNaN(atCaps) ? null : Math.round(((end - atCaps) / atCaps) * 1000) / 10,
+      commands: plan.commands,
+      mark: plan.mark,
+      active_orders: state.orders.size,
+      closed_kept: state.closed.size,
+      ids_kept: state.seen.size,
+      ops_per_s: Math.round(plan.commands / secs),
+    },
+    { metric: 'growth_pct', op: '<=', value: 10 },
+  );
 }

@@ -4,9 +4,7 @@
 // this account hold now?"), so every command is one a real client could send at that moment;
 // replaying the list on a market that differs only by orders the stream never reaches (the
 // resting book) reproduces the same events.
-import {
-  emptyState, execute, type Command, type CommandOf, type PositionType, type State,
-} from '../../src/engine/index.js';
+import { emptyState, execute, type Command, type CommandOf, type PositionType, type State } from '../../src/engine/index.js';
 import { mintedUuid } from '../../src/engine/util/uuid.js';
 
 /** 2026-01-01T00:00:00Z: the ts of the first command of every prepared state. */
@@ -20,20 +18,25 @@ export class Rng {
   constructor(private s: number) {}
 
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
+    this.s = (this.s + 0x6d2b79f5) | 0;
+    let t = this.s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   }
 
   /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
 }
 
 /** The only clock of the engine is the command ts: one millisecond per command. */
 export class Clock {
   constructor(public ts = T0) {}
-  tick(): number { return this.ts++; }
+  tick(): number {
+    return this.ts++;
+  }
 }
 
 export function priceTick(id: string, ts: number, price: number): CommandOf<'PriceTick'> {
@@ -54,11 +57,18 @@ export function restingOrder(i: number, ts: number, prefix = 'rest'): CommandOf<
   const h = Math.imul(i + 1, 0x9e3779b1) >>> 0;
   const long = (i & 1) === 0;
   return {
-    id: `${prefix}-${i}`, ts, type: 'CreateTraderOrder',
+    id: `${prefix}-${i}`,
+    ts,
+    type: 'CreateTraderOrder',
     params: {
-      account_id: `${prefix}-acc-${i}`, position_type: long ? 'LONG' : 'SHORT', order_type: 'LIMIT',
-      leverage: 1 + (h % 20), initial_margin: 10_000 + (h % 90_000),
-      entryprice: long ? 40_000 + (h % 15_000) : 80_000 - (h % 15_000), execution_price: 0, sltp: null,
+      account_id: `${prefix}-acc-${i}`,
+      position_type: long ? 'LONG' : 'SHORT',
+      order_type: 'LIMIT',
+      leverage: 1 + (h % 20),
+      initial_margin: 10_000 + (h % 90_000),
+      entryprice: long ? 40_000 + (h % 15_000) : 80_000 - (h % 15_000),
+      execution_price: 0,
+      sltp: null,
     },
   };
 }
@@ -86,8 +96,18 @@ function expectEvent(events: readonly { type: string; data: unknown }[], c: Comm
 
 /** What the mixed stream is made of (counted while generating). */
 export type OpKind =
-  | 'tick' | 'open_market' | 'open_market_sltp' | 'open_limit' | 'open_limit_sltp' | 'cancel_pending'
-  | 'close_market' | 'close_limit' | 'place_sltp' | 'cancel_close_limit' | 'lend_deposit' | 'lend_withdraw';
+  | 'tick'
+  | 'open_market'
+  | 'open_market_sltp'
+  | 'open_limit'
+  | 'open_limit_sltp'
+  | 'cancel_pending'
+  | 'close_market'
+  | 'close_limit'
+  | 'place_sltp'
+  | 'cancel_close_limit'
+  | 'lend_deposit'
+  | 'lend_withdraw';
 
 export interface MixedOptions {
   /** Trader accounts that take part in the stream (besides the resting book). */
@@ -116,7 +136,11 @@ export class MixedGenerator {
   private sinceTick = 0;
   private n = 0;
 
-  constructor(readonly state: State, private readonly clock: Clock, private readonly opt: MixedOptions = MIXED_DEFAULTS) {
+  constructor(
+    readonly state: State,
+    private readonly clock: Clock,
+    private readonly opt: MixedOptions = MIXED_DEFAULTS,
+  ) {
     this.rng = new Rng(opt.seed);
   }
 
@@ -133,9 +157,13 @@ export class MixedGenerator {
   }
 
   /** seq of the scratch state: a replay of the same commands must end at the same seq. */
-  get seq(): number { return this.state.seq; }
+  get seq(): number {
+    return this.state.seq;
+  }
 
-  private count(k: OpKind): void { this.counts.set(k, (this.counts.get(k) ?? 0) + 1); }
+  private count(k: OpKind): void {
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
 
   private next(): Command {
     const r = this.rng.next();
@@ -145,7 +173,9 @@ export class MixedGenerator {
     return this.trade();
   }
 
-  private id(): string { return `m${this.n++}`; }
+  private id(): string {
+    return `m${this.n++}`;
+  }
 
   /** Mean-reverting walk around MID in cents; wide enough to fire limits, legs and high-leverage liquidations. */
   private tick(): Command {
@@ -201,7 +231,9 @@ export class MixedGenerator {
     const sl = long ? p - away(100, 1_200) : p + away(100, 1_200);
     const tp = long ? p + away(100, 1_200) : p - away(100, 1_200);
     return {
-      id, ts, type: 'ExecuteTraderOrderSlTp',
+      id,
+      ts,
+      type: 'ExecuteTraderOrderSlTp',
       params: { account_id: account, uuid: o.uuid, order_type: 'SLTP', execution_price: 0, sltp: { sl, tp } },
     };
   }
@@ -217,7 +249,9 @@ export class MixedGenerator {
       this.count(withLegs ? 'open_market_sltp' : 'open_market');
       const sltp = withLegs ? legsAround(rng, side, p) : null;
       return {
-        id, ts, type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
+        id,
+        ts,
+        type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
         params: { account_id: account, position_type: side, order_type: 'MARKET', leverage, initial_margin, entryprice: 0, execution_price: 0, sltp },
       };
     }
@@ -225,7 +259,9 @@ export class MixedGenerator {
     const entry = long ? p - rng.int(20, 500) : p + rng.int(20, 500);
     const sltp = withLegs ? legsAround(rng, side, entry) : null;
     return {
-      id, ts, type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
+      id,
+      ts,
+      type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
       params: { account_id: account, position_type: side, order_type: 'LIMIT', leverage, initial_margin, entryprice: entry, execution_price: 0, sltp },
     };
   }
@@ -245,23 +281,39 @@ function legsAround(rng: Rng, side: PositionType, r: number): { sl: number; tp: 
 export function toWire(c: Command): string {
   let params: Record<string, unknown>;
   switch (c.type) {
-    case 'CreateTraderOrder': case 'CreateTraderOrderSlTp': {
+    case 'CreateTraderOrder':
+    case 'CreateTraderOrderSlTp': {
       const p = c.params;
       params = {
-        account_id: p.account_id, position_type: p.position_type, order_type: p.order_type, leverage: p.leverage,
-        initial_margin: p.initial_margin, available_margin: p.initial_margin, order_status: 'PENDING',
-        entryprice: p.entryprice, execution_price: p.execution_price,
+        account_id: p.account_id,
+        position_type: p.position_type,
+        order_type: p.order_type,
+        leverage: p.leverage,
+        initial_margin: p.initial_margin,
+        available_margin: p.initial_margin,
+        order_status: 'PENDING',
+        entryprice: p.entryprice,
+        execution_price: p.execution_price,
       };
       if (c.type === 'CreateTraderOrderSlTp') params['sltp'] = p.sltp;
       break;
     }
-    case 'ExecuteTraderOrder': case 'ExecuteTraderOrderSlTp': {
+    case 'ExecuteTraderOrder':
+    case 'ExecuteTraderOrderSlTp': {
       const p = c.params;
-      params = { account_id: p.account_id, uuid: p.uuid, order_type: p.order_type, settle_margin: 0, order_status: 'FILLED', execution_price: p.execution_price };
+      params = {
+        account_id: p.account_id,
+        uuid: p.uuid,
+        order_type: p.order_type,
+        settle_margin: 0,
+        order_status: 'FILLED',
+        execution_price: p.execution_price,
+      };
       if (c.type === 'ExecuteTraderOrderSlTp') params['sltp'] = p.sltp;
       break;
     }
-    case 'CancelTraderOrder': case 'CancelTraderOrderSlTp':
+    case 'CancelTraderOrder':
+    case 'CancelTraderOrderSlTp':
       params = { account_id: c.params.account_id, uuid: c.params.uuid, order_type: c.params.order_type, order_status: 'PENDING' };
       break;
     case 'CreateLendOrder':
@@ -294,9 +346,15 @@ export function flatten(state: State, clock: Clock): number {
   for (const o of live) {
     const ts = clock.tick();
     const id = `flatten-${ts}`;
-    const events = o.order_status === 'PENDING'
-      ? execute(state, { id, ts, type: 'CancelTraderOrder', params: { account_id: o.account_id, uuid: o.uuid, order_type: 'LIMIT', sltp_cancel: null } })
-      : execute(state, { id, ts, type: 'ExecuteTraderOrder', params: { account_id: o.account_id, uuid: o.uuid, order_type: 'MARKET', execution_price: 0, sltp: null } });
+    const events =
+      o.order_status === 'PENDING'
+        ? execute(state, { id, ts, type: 'CancelTraderOrder', params: { account_id: o.account_id, uuid: o.uuid, order_type: 'LIMIT', sltp_cancel: null } })
+        : execute(state, {
+            id,
+            ts,
+            type: 'ExecuteTraderOrder',
+            params: { account_id: o.account_id, uuid: o.uuid, order_type: 'MARKET', execution_price: 0, sltp: null },
+          });
     if (events[0]!.type === 'Rejected') throw new Error(`could not close ${o.uuid}: ${JSON.stringify(events[0]!.data)}`);
   }
   return live.length;

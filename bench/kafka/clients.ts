@@ -20,15 +20,25 @@ import { Latencies, runsOf } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
 
 export interface KafkaClientsBenchOptions {
-  quick: boolean; json: boolean; kafka?: string | undefined;
+  quick: boolean;
+  json: boolean;
+  kafka?: string | undefined;
   /** Only these clients (profiling one alone); default both. */
-  clients?: KafkaClientKind[]; rounds?: number; commands?: number;
+  clients?: KafkaClientKind[];
+  rounds?: number;
+  commands?: number;
 }
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-interface Round { ops: number; submit: number; p50: number; p99: number; cpuPer1k: number }
+interface Round {
+  ops: number;
+  submit: number;
+  p50: number;
+  p99: number;
+  cpuPer1k: number;
+}
 
 /** One exactly-once run on fresh topics: `n` commands appended, then the engine until it has them all. */
 async function oneRun(client: KafkaClientKind, brokers: string, n: number, batch: number): Promise<Round> {
@@ -51,10 +61,18 @@ async function oneRun(client: KafkaClientKind, brokers: string, n: number, batch
       const head = (await store.head())!;
       const rec = await recover(store);
       const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
-        ...DEFAULT_LOOP, batchMax: batch, idleMs: 20, snapshotEveryEvents: Number.MAX_SAFE_INTEGER, snapshotEveryMs: Number.MAX_SAFE_INTEGER, log,
+        ...DEFAULT_LOOP,
+        batchMax: batch,
+        idleMs: 20,
+        snapshotEveryEvents: Number.MAX_SAFE_INTEGER,
+        snapshotEveryMs: Number.MAX_SAFE_INTEGER,
+        log,
       });
       const commits: number[] = [];
-      loop.onBatch = (b) => { commits.push(b.commitMs); if ((loop as unknown as { position: string | null }).position === head) loop.stop(); };
+      loop.onBatch = (b) => {
+        commits.push(b.commitMs);
+        if ((loop as unknown as { position: string | null }).position === head) loop.stop();
+      };
       const t0 = performance.now();
       await loop.run();
       const secs = (performance.now() - t0) / 1000;
@@ -100,16 +118,32 @@ export async function benchKafkaClients(opts: KafkaClientsBenchOptions): Promise
     const rs = runs.get(c)!;
     const ops = runsOf(rs.map((x) => x.ops));
     medians.set(c, ops.median);
-    rep.add(result(`kafka.client.${c}`, {
-      commands: n, rounds, ops_per_s: Math.round(ops.median), ops_spread_pct: Math.round(ops.spread_pct),
-      submit_per_s: Math.round(runsOf(rs.map((x) => x.submit)).median),
-      p50_commit_ms: round2(runsOf(rs.map((x) => x.p50)).median), p99_commit_ms: round2(runsOf(rs.map((x) => x.p99)).median),
-      cpu_ms_per_1k_commands: round2(runsOf(rs.map((x) => x.cpuPer1k)).median),
-    }, { metric: 'ops_per_s', op: '>=', value: 1 }));
+    rep.add(
+      result(
+        `kafka.client.${c}`,
+        {
+          commands: n,
+          rounds,
+          ops_per_s: Math.round(ops.median),
+          ops_spread_pct: Math.round(ops.spread_pct),
+          submit_per_s: Math.round(runsOf(rs.map((x) => x.submit)).median),
+          p50_commit_ms: round2(runsOf(rs.map((x) => x.p50)).median),
+          p99_commit_ms: round2(runsOf(rs.map((x) => x.p99)).median),
+          cpu_ms_per_1k_commands: round2(runsOf(rs.map((x) => x.cpuPer1k)).median),
+        },
+        { metric: 'ops_per_s', op: '>=', value: 1 },
+      ),
+    );
   }
   if (medians.has('confluent') && medians.has('kafkajs')) {
     const ratio = medians.get('confluent')! / medians.get('kafkajs')!;
-    rep.add(result('kafka.clients', { confluent_vs_kafkajs: round2(ratio), faster: ratio > 1 ? 'confluent' : 'kafkajs' }, { metric: 'confluent_vs_kafkajs', op: '>=', value: 0 }));
+    rep.add(
+      result(
+        'kafka.clients',
+        { confluent_vs_kafkajs: round2(ratio), faster: ratio > 1 ? 'confluent' : 'kafkajs' },
+        { metric: 'confluent_vs_kafkajs', op: '>=', value: 0 },
+      ),
+    );
   }
   rep.finish(`relayer bench kafka: clients side by side${opts.quick ? ' --quick' : ''} (broker ${brokers})`);
 }

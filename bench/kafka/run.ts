@@ -20,7 +20,11 @@ import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
 
-export interface KafkaBenchOptions { quick: boolean; json: boolean; kafka?: string | undefined }
+export interface KafkaBenchOptions {
+  quick: boolean;
+  json: boolean;
+  kafka?: string | undefined;
+}
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -40,7 +44,14 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     await createTopics(admin, cfg.topics, { partitions: 1, replicationFactor: 1 });
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: rawTopic, numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(TOPIC_CONFIGS.events).map(([name, value]) => ({ name, value })) }],
+      topics: [
+        {
+          topic: rawTopic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: Object.entries(TOPIC_CONFIGS.events).map(([name, value]) => ({ name, value })),
+        },
+      ],
     });
     const n = opts.quick ? 40_000 : 200_000;
     const batch = 2000;
@@ -58,15 +69,27 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
 
     const rec = await recover(store);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
-      ...DEFAULT_LOOP, batchMax: batch, idleMs: 20, snapshotEveryEvents: Number.MAX_SAFE_INTEGER, snapshotEveryMs: Number.MAX_SAFE_INTEGER, log,
+      ...DEFAULT_LOOP,
+      batchMax: batch,
+      idleMs: 20,
+      snapshotEveryEvents: Number.MAX_SAFE_INTEGER,
+      snapshotEveryMs: Number.MAX_SAFE_INTEGER,
+      log,
     });
     // keep each commit's events to replay them through the plain producer afterwards
     const batches: StoredEvent[][] = [];
     const commit = store.commit.bind(store);
-    store.commit = async (b: CommitBatch) => { await commit(b); batches.push(b.events); };
+    store.commit = async (b: CommitBatch) => {
+      await commit(b);
+      batches.push(b.events);
+    };
     const commits: number[] = [];
     const waits: number[] = [];
-    loop.onBatch = (b) => { commits.push(b.commitMs); waits.push(b.waitMs ?? b.commitMs); if (positionOf(loop) === head) loop.stop(); };
+    loop.onBatch = (b) => {
+      commits.push(b.commitMs);
+      waits.push(b.waitMs ?? b.commitMs);
+      if (positionOf(loop) === head) loop.stop();
+    };
     const t0 = performance.now();
     await loop.run();
     const secs = (performance.now() - t0) / 1000;
@@ -74,17 +97,28 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     const commitP50 = Latencies.quantiles(Float64Array.from(commits), [0.5])[0]!;
     const eosEvents = loop.events / secs;
     const commitSecs = commits.reduce((a, b) => a + b, 0) / 1000;
-    rep.add(result('kafka.eos', {
-      commands: loop.commands, events: loop.events, ops_per_s: Math.round(loop.commands / secs), events_per_s: Math.round(eosEvents),
-      batches: commits.length, p50_commit_ms: round2(commitP50), p99_commit_ms: round2(commitP99),
-      // where the time goes: the transactions vs. reading and deciding
-      commit_share: round2(commitSecs / secs),
-      // the engine thread's wait for the previous commit before handing over a batch (overlap: less than the commit)
-      wait_ms_per_batch: round2(waits.reduce((a, x) => a + x, 0) / Math.max(1, waits.length)),
-      submit_per_s: Math.round(n / submitSecs),
-      // submit, then engine, one after the other: commands/s from the first submit to the last commit
-      submit_to_commit_ops_per_s: Math.round(n / (submitSecs + secs)),
-    }, { metric: 'ops_per_s', op: '>=', value: 50_000 }));
+    rep.add(
+      result(
+        'kafka.eos',
+        {
+          commands: loop.commands,
+          events: loop.events,
+          ops_per_s: Math.round(loop.commands / secs),
+          events_per_s: Math.round(eosEvents),
+          batches: commits.length,
+          p50_commit_ms: round2(commitP50),
+          p99_commit_ms: round2(commitP99),
+          // where the time goes: the transactions vs. reading and deciding
+          commit_share: round2(commitSecs / secs),
+          // the engine thread's wait for the previous commit before handing over a batch (overlap: less than the commit)
+          wait_ms_per_batch: round2(waits.reduce((a, x) => a + x, 0) / Math.max(1, waits.length)),
+          submit_per_s: Math.round(n / submitSecs),
+          // submit, then engine, one after the other: commands/s from the first submit to the last commit
+          submit_to_commit_ops_per_s: Math.round(n / (submitSecs + secs)),
+        },
+        { metric: 'ops_per_s', op: '>=', value: 50_000 },
+      ),
+    );
     await store.close();
 
     // the same records through a plain producer: acks=all, same batches, same request cut
@@ -103,10 +137,20 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     const rawSecs = (performance.now() - r0) / 1000;
     await producer.disconnect();
     const raw = sent / rawSecs;
-    rep.add(result('kafka.raw_producer', {
-      events: sent, frame_bytes_per_event: round2(frameBytes / Math.max(1, sent)), batches: groups.length, batch_records: Math.round(sent / Math.max(1, groups.length)), records_per_s: Math.round(raw),
-      ratio: round2(eosEvents / raw),
-    }, { metric: 'ratio', op: '>=', value: 0.7 }));
+    rep.add(
+      result(
+        'kafka.raw_producer',
+        {
+          events: sent,
+          frame_bytes_per_event: round2(frameBytes / Math.max(1, sent)),
+          batches: groups.length,
+          batch_records: Math.round(sent / Math.max(1, groups.length)),
+          records_per_s: Math.round(raw),
+          ratio: round2(eosEvents / raw),
+        },
+        { metric: 'ratio', op: '>=', value: 0.7 },
+      ),
+    );
     rep.finish(`relayer bench kafka${opts.quick ? ' --quick' : ''} (broker ${brokers})`);
   } finally {
     await deleteTopics(admin, cfg.topics).catch(() => undefined);

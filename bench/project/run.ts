@@ -27,7 +27,12 @@ import { Reporter, result } from '../engine/report.js';
 import { GENESIS, seededLog } from '../../src/workload/seeded-log.js';
 import type { WriterCommit, WriterData } from './writer.js';
 
-export interface ProjectBenchOptions { quick: boolean; json: boolean; postgres?: string; redis?: string }
+export interface ProjectBenchOptions {
+  quick: boolean;
+  json: boolean;
+  postgres?: string;
+  redis?: string;
+}
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const BATCH = 5000;
@@ -36,7 +41,14 @@ const LAG_RATE = 20_000;
 async function reachablePg(candidates: string[]): Promise<string> {
   for (const url of candidates) {
     const c = pgClient(url, 'relayer-bench', 2000);
-    try { await c.connect(); return url; } catch { /* next */ } finally { await c.end().catch(() => {}); }
+    try {
+      await c.connect();
+      return url;
+    } catch {
+      /* next */
+    } finally {
+      await c.end().catch(() => {});
+    }
   }
   throw new Error(`no PostgreSQL at ${candidates.join(' or ')} (give --postgres URL or RELAYER_PG_URL)`);
 }
@@ -44,7 +56,9 @@ async function reachablePg(candidates: string[]): Promise<string> {
 export async function benchProject(opts: ProjectBenchOptions): Promise<void> {
   const rep = new Reporter(opts.json);
   const given = opts.postgres ?? process.env['RELAYER_PG_URL'];
-  const pgUrl = await reachablePg(given !== undefined && given !== '' ? [given] : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test']);
+  const pgUrl = await reachablePg(
+    given !== undefined && given !== '' ? [given] : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'],
+  );
   const redisUrl = opts.redis ?? (process.env['RELAYER_REDIS_URL'] || 'redis://127.0.0.1:6379');
   const tag = `bench_${process.pid}_${Date.now().toString(36)}`;
   const schemas = [`${tag}_pg`, `${tag}_raw`, `${tag}_lag`];
@@ -67,7 +81,12 @@ export async function benchProject(opts: ProjectBenchOptions): Promise<void> {
     const pgRun = new Projector(pgModel, limited, { ...DEFAULT_RUNNER, batchSize: BATCH, once: true, log: silentLogger() });
     await pgModel.connect();
     // warm-up (not timed): the first 10 000 events, so JIT compilation does not count as catch-up time
-    await new Projector(pgModel, limitTo(store, Math.min(10_000, catchupEvents)), { ...DEFAULT_RUNNER, batchSize: BATCH, once: true, log: silentLogger() }).run();
+    await new Projector(pgModel, limitTo(store, Math.min(10_000, catchupEvents)), {
+      ...DEFAULT_RUNNER,
+      batchSize: BATCH,
+      once: true,
+      log: silentLogger(),
+    }).run();
     await pgModel.drop();
     const p0 = performance.now();
     await pgRun.run();
@@ -79,12 +98,31 @@ export async function benchProject(opts: ProjectBenchOptions): Promise<void> {
     const rows = batches.reduce((n, b) => n + b.rows!.reduce((m, t) => m + t.rows.length, 0), 0);
     const rawSecs = await rawCopy(pgUrl, schemas[1]!, batches);
     const rawRate = catchupEvents / rawSecs;
-    rep.add(result('project.pg_catchup', {
-      events: pgRun.events, batches: pgRun.batches, seconds: round2(pgSecs), events_per_s: Math.round(pgRate),
-    }, { metric: 'events_per_s', op: '>=', value: 50_000 }));
-    rep.add(result('project.pg_raw_copy', {
-      events: catchupEvents, rows, seconds: round2(rawSecs), events_per_s: Math.round(rawRate), ratio: round2(pgRate / rawRate),
-    }, { metric: 'ratio', op: '>=', value: 0.5 }));
+    rep.add(
+      result(
+        'project.pg_catchup',
+        {
+          events: pgRun.events,
+          batches: pgRun.batches,
+          seconds: round2(pgSecs),
+          events_per_s: Math.round(pgRate),
+        },
+        { metric: 'events_per_s', op: '>=', value: 50_000 },
+      ),
+    );
+    rep.add(
+      result(
+        'project.pg_raw_copy',
+        {
+          events: catchupEvents,
+          rows,
+          seconds: round2(rawSecs),
+          events_per_s: Math.round(rawRate),
+          ratio: round2(pgRate / rawRate),
+        },
+        { metric: 'ratio', op: '>=', value: 0.5 },
+      ),
+    );
 
     // ---- Redis catch-up ----------------------------------------------------------------------
     rep.note(`project.redis_catchup: ${catchupEvents} events`);
@@ -95,21 +133,52 @@ export async function benchProject(opts: ProjectBenchOptions): Promise<void> {
     await rdRun.run();
     const rdSecs = (performance.now() - r0) / 1000;
     await rdModel.close();
-    rep.add(result('project.redis_catchup', {
-      events: rdRun.events, batches: rdRun.batches, seconds: round2(rdSecs), events_per_s: Math.round(rdRun.events / rdSecs),
-    }, { metric: 'events_per_s', op: '>=', value: 50_000 }));
+    rep.add(
+      result(
+        'project.redis_catchup',
+        {
+          events: rdRun.events,
+          batches: rdRun.batches,
+          seconds: round2(rdSecs),
+          events_per_s: Math.round(rdRun.events / rdSecs),
+        },
+        { metric: 'events_per_s', op: '>=', value: 50_000 },
+      ),
+    );
 
     // ---- lag under a live load: each read model on its own, as separate processes would run them
     const seconds = opts.quick ? 3 : 10;
     const events = Math.min(lastSeq, LAG_RATE * seconds);
     rep.note(`project.lag: ${events} events at ${LAG_RATE}/s, into postgres, then into redis`);
-    const pgLag = await lagRun(store, join(root, 'live-pg'), events, new PgReadModel({ url: pgUrl, schema: schemas[2]!, insertMax: 300, applicationName: `relayer-bench:${schemas[2]}` }));
-    const rdLag = await lagRun(store, join(root, 'live-redis'), events, new RedisReadModel({ url: redisUrl, prefix: prefixes[1]!, tradesKeep: 1000, closedTtl: 0, clientName: 'relayer-bench-lag' }));
-    rep.add(result('project.lag', {
-      rate: LAG_RATE, events, achieved_rate: Math.min(pgLag.achieved, rdLag.achieved),
-      pg_p50_ms: pgLag.p50, pg_p99_ms: pgLag.p99, redis_p50_ms: rdLag.p50, redis_p99_ms: rdLag.p99,
-      p99_ms: Math.max(pgLag.p99, rdLag.p99), max_ms: Math.max(pgLag.max, rdLag.max),
-    }, { metric: 'p99_ms', op: '<=', value: 250 }));
+    const pgLag = await lagRun(
+      store,
+      join(root, 'live-pg'),
+      events,
+      new PgReadModel({ url: pgUrl, schema: schemas[2]!, insertMax: 300, applicationName: `relayer-bench:${schemas[2]}` }),
+    );
+    const rdLag = await lagRun(
+      store,
+      join(root, 'live-redis'),
+      events,
+      new RedisReadModel({ url: redisUrl, prefix: prefixes[1]!, tradesKeep: 1000, closedTtl: 0, clientName: 'relayer-bench-lag' }),
+    );
+    rep.add(
+      result(
+        'project.lag',
+        {
+          rate: LAG_RATE,
+          events,
+          achieved_rate: Math.min(pgLag.achieved, rdLag.achieved),
+          pg_p50_ms: pgLag.p50,
+          pg_p99_ms: pgLag.p99,
+          redis_p50_ms: rdLag.p50,
+          redis_p99_ms: rdLag.p99,
+          p99_ms: Math.max(pgLag.p99, rdLag.p99),
+          max_ms: Math.max(pgLag.max, rdLag.max),
+        },
+        { metric: 'p99_ms', op: '<=', value: 250 },
+      ),
+    );
     await store.close();
     rep.finish(`relayer bench project${opts.quick ? ' --quick' : ''}`);
   } finally {
@@ -142,7 +211,10 @@ async function preparedBatches(store: SqliteStore, last: number): Promise<PgBatc
   while (from.seq < last) {
     const events = parseStored(await store.readEvents(from.seq + 1, Math.min(BATCH, last - from.seq)));
     const b = new PgBuilder({ insertMax: 0, keepRows: true }); // rawCopy encodes the rows itself before timing
-    for (const ev of events) { apply(state, ev.env); b.add(ev, state); }
+    for (const ev of events) {
+      apply(state, ev.env);
+      b.add(ev, state);
+    }
     const e = events[events.length - 1]!;
     const batch: Batch = { count: events.length, from, to: { seq: e.env.seq, hash: e.hash }, lastTs: e.env.ts, live: false };
     out.push(b.finish(batch, state));
@@ -181,7 +253,9 @@ async function lagRun(source: SqliteStore, dir: string, events: number, model: R
   const live = new SqliteStore(dir, GENESIS);
   const runner = new Projector<unknown>(model, live, { ...DEFAULT_RUNNER, log: silentLogger() });
   const applied: [number, number][] = [];
-  runner.onCommit = (c: CommitInfo) => { applied.push([c.checkpoint.seq, Date.now()]); };
+  runner.onCommit = (c: CommitInfo) => {
+    applied.push([c.checkpoint.seq, Date.now()]);
+  };
   await model.connect();
   await model.drop();
   const running = runner.run();
@@ -193,7 +267,9 @@ async function lagRun(source: SqliteStore, dir: string, events: number, model: R
   });
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (m: WriterCommit | { done: true } | { start: number }) => {
-      if ('done' in m) resolve(); else if ('start' in m) started = m.start; else written.push(m);
+      if ('done' in m) resolve();
+      else if ('start' in m) started = m.start;
+      else written.push(m);
     });
     worker.on('error', reject);
   });

@@ -4,8 +4,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 
-export interface WriterData { source: string; live: string; fromSeq: number; events: number; rate: number; tickMs: number }
-export interface WriterCommit { seq: number; t: number }
+export interface WriterData {
+  source: string;
+  live: string;
+  fromSeq: number;
+  events: number;
+  rate: number;
+  tickMs: number;
+}
+export interface WriterCommit {
+  seq: number;
+  t: number;
+}
 
 const d = workerData as WriterData;
 const source = new SqliteStore(d.source);

@@ -37,13 +37,19 @@ function cli(args: string[]): void {
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port')))); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+    });
   });
 }
 
 function stop(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((res) => { c.once('exit', () => res()); c.kill('SIGTERM'); });
+  return new Promise((res) => {
+    c.once('exit', () => res());
+    c.kill('SIGTERM');
+  });
 }
 
 /** Runs the pass against `brokers` with topics under `prefix` (the caller deletes them); returns its figures. */
@@ -60,22 +66,64 @@ export async function gatewayPass(brokers: string, prefix: string, dir: string, 
     cli(['topics', 'create', ...kafka]);
     cli(['markets', 'create', '--id', 'ETH-USD', ...kafka]);
     for (const m of MARKETS) {
-      children.push(spawn(process.execPath, [BIN, 'run', ...kafka, '--market', m, '--data', join(dir, `gw-${m}`), '--no-scheduler', '--log-level', 'warn'], { stdio: 'ignore' }));
-      readers.push(await KafkaBackend.open(kafkaConfig({ kafka: brokers, topicPrefix: prefix, market: m, data: join(dir, `gw-${m}`) })!, { log: silentLogger() }));
+      children.push(
+        spawn(process.execPath, [BIN, 'run', ...kafka, '--market', m, '--data', join(dir, `gw-${m}`), '--no-scheduler', '--log-level', 'warn'], {
+          stdio: 'ignore',
+        }),
+      );
+      readers.push(
+        await KafkaBackend.open(kafkaConfig({ kafka: brokers, topicPrefix: prefix, market: m, data: join(dir, `gw-${m}`) })!, { log: silentLogger() }),
+      );
     }
     const master = randomBytes(32).toString('hex');
-    const { record, secret } = await new KeyStore(redis, authPrefix, Buffer.from(master)).create({ role: 'client', accounts: ['bench'], label: 'bench-scale', rate: 0 });
-    const port = await freePort();
-    const api = spawn(process.execPath, [BIN, 'api', ...kafka, '--data', join(dir, 'gw'), '--listen', `127.0.0.1:${port}`, '--admin-listen', 'off',
-      '--auth-prefix', authPrefix, '--redis-prefix', `${authPrefix}rm:`, '--rate-limit', '0', '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RELAYER_API_MASTER_KEY: master },
+    const { record, secret } = await new KeyStore(redis, authPrefix, Buffer.from(master)).create({
+      role: 'client',
+      accounts: ['bench'],
+      label: 'bench-scale',
+      rate: 0,
     });
+    const port = await freePort();
+    const api = spawn(
+      process.execPath,
+      [
+        BIN,
+        'api',
+        ...kafka,
+        '--data',
+        join(dir, 'gw'),
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--admin-listen',
+        'off',
+        '--auth-prefix',
+        authPrefix,
+        '--redis-prefix',
+        `${authPrefix}rm:`,
+        '--rate-limit',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, RELAYER_API_MASTER_KEY: master },
+      },
+    );
     children.push(api);
     await new Promise<void>((resolve, reject) => {
       let err = '';
       const t = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 20_000);
-      api.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; if (/client API on http:/.test(err)) { clearTimeout(t); resolve(); } });
-      api.once('exit', (code) => { clearTimeout(t); reject(new Error(`gateway exited ${code}: ${err}`)); });
+      api.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+        if (/client API on http:/.test(err)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      api.once('exit', (code) => {
+        clearTimeout(t);
+        reject(new Error(`gateway exited ${code}: ${err}`));
+      });
     });
     // wait until both engines have committed their genesis: the engines are up
     for (const r of readers) {
@@ -96,12 +144,23 @@ export async function gatewayPass(brokers: string, prefix: string, dir: string, 
         const i = n++;
         const m = i % 2;
         const r = await client.call('/clientapi', 'CreateTraderOrder', {
-          account_id: 'bench', position_type: i % 4 < 2 ? 'LONG' : 'SHORT', order_type: 'MARKET', leverage: 5, initial_margin: 1000,
-          available_margin: 1000, order_status: 'PENDING', entryprice: 60000, execution_price: 0, request_id: `s-${i}`,
+          account_id: 'bench',
+          position_type: i % 4 < 2 ? 'LONG' : 'SHORT',
+          order_type: 'MARKET',
+          leverage: 5,
+          initial_margin: 1000,
+          available_margin: 1000,
+          order_status: 'PENDING',
+          entryprice: 60000,
+          execution_price: 0,
+          request_id: `s-${i}`,
           ...(m === 1 ? { market: 'ETH-USD' } : {}),
         });
         if (r.status === 200 && (r.json as { result?: unknown }).result !== undefined) acked[m]!++;
-        else { errors++; firstError ??= r.body.slice(0, 200); }
+        else {
+          errors++;
+          firstError ??= r.body.slice(0, 200);
+        }
       }
     };
     await Promise.all(Array.from({ length: 64 }, lane));
@@ -119,8 +178,14 @@ export async function gatewayPass(brokers: string, prefix: string, dir: string, 
     const allSecs = (performance.now() - t0) / 1000;
     const total = acked[0]! + acked[1]!;
     return {
-      markets: 2, acked: total, btc_usd: acked[0]!, eth_usd: acked[1]!, errors, first_error: firstError,
-      acked_per_s: Math.round(total / sendSecs), ops_per_s: Math.round(total / allSecs),
+      markets: 2,
+      acked: total,
+      btc_usd: acked[0]!,
+      eth_usd: acked[1]!,
+      errors,
+      first_error: firstError,
+      acked_per_s: Math.round(total / sendSecs),
+      ops_per_s: Math.round(total / allSecs),
     };
   } finally {
     for (const r of readers) await r.close().catch(() => undefined);

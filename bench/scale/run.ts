@@ -19,17 +19,33 @@ import { workload } from '../../src/workload/commands.js';
 import { Reporter, result } from '../engine/report.js';
 import { gatewayPass, gatewayPassMissing } from './gateway.js';
 
-export interface ScaleBenchOptions { quick: boolean; json: boolean; kafka?: string | undefined }
+export interface ScaleBenchOptions {
+  quick: boolean;
+  json: boolean;
+  kafka?: string | undefined;
+}
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 const POLL_MS = 100;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** One engine's input and topics: a market as D163 lays it out (own topics, own transactional id). */
-interface Lane { name: string; prefix: string; cfg: KafkaConfig; data: string; head: number; reader: KafkaBackend }
+interface Lane {
+  name: string;
+  prefix: string;
+  cfg: KafkaConfig;
+  data: string;
+  head: number;
+  reader: KafkaBackend;
+}
 
 /** When a lane's engine committed past genesis first and when it had committed its whole input. */
-interface Run { firstMs: number; firstPos: number; doneMs: number; donePos: number }
+interface Run {
+  firstMs: number;
+  firstPos: number;
+  doneMs: number;
+  donePos: number;
+}
 
 export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
   const rep = new Reporter(opts.json);
@@ -48,7 +64,11 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
       const cfg = kafkaConfig({ kafka: brokers, topicPrefix: prefix, data })!;
       const admin = createKafka(cfg, log).admin();
       await admin.connect();
-      try { await createTopics(admin, cfg.topics, { partitions: 1, replicationFactor: 1 }); } finally { await admin.disconnect(); }
+      try {
+        await createTopics(admin, cfg.topics, { partitions: 1, replicationFactor: 1 });
+      } finally {
+        await admin.disconnect();
+      }
       const reader = await KafkaBackend.open(cfg, { log });
       // genesis first (so the engine does not write its own), then the whole input, before any engine runs
       await reader.append([GENESIS]);
@@ -66,9 +86,18 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
 
     const [solo] = await runEngines([one], rep);
     const soloOps = (solo!.donePos - solo!.firstPos) / ((solo!.doneMs - solo!.firstMs) / 1000);
-    rep.add(result('scale.one_market', {
-      processes: 1, commands: n, ops_per_s: Math.round(soloOps), secs: round2((solo!.doneMs - solo!.firstMs) / 1000),
-    }, { metric: 'ops_per_s', op: '>=', value: 10_000 }));
+    rep.add(
+      result(
+        'scale.one_market',
+        {
+          processes: 1,
+          commands: n,
+          ops_per_s: Math.round(soloOps),
+          secs: round2((solo!.doneMs - solo!.firstMs) / 1000),
+        },
+        { metric: 'ops_per_s', op: '>=', value: 10_000 },
+      ),
+    );
 
     rep.note('scale: two markets in two processes');
     const pair = await runEngines([a, b], rep);
@@ -78,10 +107,24 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<void> {
     const committed = pair.reduce((s, r) => s + (r.donePos - r.firstPos), 0);
     const aggregate = committed / ((end - start) / 1000);
     const per = pair.map((r) => Math.round((r.donePos - r.firstPos) / ((r.doneMs - r.firstMs) / 1000)));
-    rep.add(result('scale.two_markets', {
-      processes: 2, commands: 2 * n, ops_per_s: Math.round(aggregate), market_a_ops_per_s: per[0]!, market_b_ops_per_s: per[1]!,
-      secs: round2((end - start) / 1000), ratio: round2(aggregate / soloOps), cores: cpus().length, load_before: round2(load0), load_after: round2(loadavg()[0]!),
-    }, { metric: 'ratio', op: '>=', value: 1.6 }));
+    rep.add(
+      result(
+        'scale.two_markets',
+        {
+          processes: 2,
+          commands: 2 * n,
+          ops_per_s: Math.round(aggregate),
+          market_a_ops_per_s: per[0]!,
+          market_b_ops_per_s: per[1]!,
+          secs: round2((end - start) / 1000),
+          ratio: round2(aggregate / soloOps),
+          cores: cpus().length,
+          load_before: round2(load0),
+          load_after: round2(loadavg()[0]!),
+        },
+        { metric: 'ratio', op: '>=', value: 1.6 },
+      ),
+    );
     // the gateway routing both markets (`relayer api --kafka`, the `market` param) into two engines
     const missing = gatewayPassMissing();
     if (missing !== null) {
@@ -125,8 +168,15 @@ async function runEngines(lanes: Lane[], rep: Reporter): Promise<Run[]> {
         const pos = st === null ? -1 : Number(st.position);
         const now = performance.now();
         // the first observation past genesis starts the clock, so process start and recovery are not counted
-        if (r.firstMs === undefined && pos > 0) { r.firstMs = now; r.firstPos = pos; }
-        if (pos >= l.head) { r.doneMs = now; r.donePos = pos; rep.note(`scale: ${l.name} committed its input`); }
+        if (r.firstMs === undefined && pos > 0) {
+          r.firstMs = now;
+          r.firstPos = pos;
+        }
+        if (pos >= l.head) {
+          r.doneMs = now;
+          r.donePos = pos;
+          rep.note(`scale: ${l.name} committed its input`);
+        }
       }
       if (runs.every((r) => r.doneMs !== undefined)) return runs as Run[];
       await new Promise((res) => setTimeout(res, POLL_MS));
@@ -137,19 +187,39 @@ async function runEngines(lanes: Lane[], rep: Reporter): Promise<Run[]> {
 }
 
 function engine(l: Lane): ChildProcess {
-  const args = [process.argv[1]!, 'run', '--kafka', l.cfg.brokers.join(','), '--topic-prefix', l.prefix, '--data', l.data, '--no-scheduler', '--log-level', 'warn'];
+  const args = [
+    process.argv[1]!,
+    'run',
+    '--kafka',
+    l.cfg.brokers.join(','),
+    '--topic-prefix',
+    l.prefix,
+    '--data',
+    l.data,
+    '--no-scheduler',
+    '--log-level',
+    'warn',
+  ];
   const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const chunks: Buffer[] = [];
-  c.stderr!.on('data', (b: Buffer) => { chunks.push(b); if (chunks.length > 50) chunks.shift(); });
+  c.stderr!.on('data', (b: Buffer) => {
+    chunks.push(b);
+    if (chunks.length > 50) chunks.shift();
+  });
   (c as ChildProcess & { captured: Buffer[] }).captured = chunks;
   return c;
 }
 
 function stderrOf(c: ChildProcess): string {
-  return Buffer.concat((c as ChildProcess & { captured?: Buffer[] }).captured ?? []).toString('utf8').slice(-2000);
+  return Buffer.concat((c as ChildProcess & { captured?: Buffer[] }).captured ?? [])
+    .toString('utf8')
+    .slice(-2000);
 }
 
 function stop(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((res) => { c.once('exit', () => res()); c.kill('SIGTERM'); });
+  return new Promise((res) => {
+    c.once('exit', () => res());
+    c.kill('SIGTERM');
+  });
 }

@@ -10,7 +10,11 @@ import { runCampaign } from '../../src/sim/campaign.js';
 import { DEFAULT_FAULTS } from '../../src/sim/faults.js';
 import { Reporter, result } from '../engine/report.js';
 
-export interface SimBenchOptions { quick: boolean; json: boolean; tmp?: string }
+export interface SimBenchOptions {
+  quick: boolean;
+  json: boolean;
+  tmp?: string;
+}
 
 export async function benchSim(opts: SimBenchOptions): Promise<void> {
   const rep = new Reporter(opts.json);
@@ -28,13 +32,28 @@ export async function benchSim(opts: SimBenchOptions): Promise<void> {
     if (times.length % 50 === 0) rep.note(`${times.length}/${n} seeds`);
   });
   const s = (performance.now() - t0) / 1000;
-  rep.add(result('sim.seeds', { seeds: n, backend: 'both', jobs: 2, steps: 200, tmp: tmp ?? 'os', s: Math.round(s * 10) / 10, projected_1000_s: Math.round((s / n) * 1000), failed },
-    { metric: 'projected_1000_s', op: '<=', value: 600 }));
+  rep.add(
+    result(
+      'sim.seeds',
+      { seeds: n, backend: 'both', jobs: 2, steps: 200, tmp: tmp ?? 'os', s: Math.round(s * 10) / 10, projected_1000_s: Math.round((s / n) * 1000), failed },
+      { metric: 'projected_1000_s', op: '<=', value: 600 },
+    ),
+  );
   times.sort((a, b) => a - b);
   const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
   for (const xs of Object.values(per)) xs.sort((a, b) => a - b);
-  rep.add(result('sim.seed_ms', {
-    median_ms: q(times, 0.5), p90_ms: q(times, 0.9), max_ms: times[times.length - 1]!, sqlite_median_ms: q(per['sqlite']!, 0.5), kafka_median_ms: q(per['kafka']!, 0.5),
-  }, { metric: 'median_ms', op: '<=', value: 1200 }));
+  rep.add(
+    result(
+      'sim.seed_ms',
+      {
+        median_ms: q(times, 0.5),
+        p90_ms: q(times, 0.9),
+        max_ms: times[times.length - 1]!,
+        sqlite_median_ms: q(per['sqlite']!, 0.5),
+        kafka_median_ms: q(per['kafka']!, 0.5),
+      },
+      { metric: 'median_ms', op: '<=', value: 1200 },
+    ),
+  );
   rep.finish(`relayer sim: ${n} seeds × 200 steps, 2 worker threads`);
 }

@@ -9,7 +9,10 @@ import { SqliteStore } from '../store/sqlite/store.js';
 import type { AppendResult } from '../store/types.js';
 import { serveCalls, startWorker, WorkerCalls } from '../store/worker-rpc.js';
 
-interface Request { n: number; raws: string[] }
+interface Request {
+  n: number;
+  raws: string[];
+}
 
 export class AppendWorker {
   private constructor(private readonly calls: WorkerCalls) {}
@@ -30,6 +33,10 @@ export class AppendWorker {
 }
 
 if (!isMainThread && parentPort !== null && typeof (workerData as { relayerAppendDir?: unknown } | null)?.relayerAppendDir === 'string') {
-  serveCalls<Request, SqliteStore>(parentPort, () => new SqliteStore((workerData as { relayerAppendDir: string }).relayerAppendDir),
-    (store, m) => store.appendSync(m.raws, Date.now()), (store) => store.close());
+  serveCalls<Request, SqliteStore>(
+    parentPort,
+    () => new SqliteStore((workerData as { relayerAppendDir: string }).relayerAppendDir),
+    (store, m) => store.appendSync(m.raws, Date.now()),
+    (store) => store.close(),
+  );
 }

@@ -25,7 +25,11 @@ export interface AuthOptions {
 }
 
 export const DEFAULT_AUTH: AuthOptions = {
-  windowMs: 30_000, v1: true, v1ReplayTtlMs: 24 * 3_600_000, defaultRate: 100, keyCacheMs: 60_000,
+  windowMs: 30_000,
+  v1: true,
+  v1ReplayTtlMs: 24 * 3_600_000,
+  defaultRate: 100,
+  keyCacheMs: 60_000,
 };
 
 export interface Principal {
@@ -35,7 +39,12 @@ export interface Principal {
   version: 1 | 2;
 }
 
-interface CachedKey { record: KeyRecord; secret: Buffer; accounts: ReadonlySet<string>; at: number }
+interface CachedKey {
+  record: KeyRecord;
+  secret: Buffer;
+  accounts: ReadonlySet<string>;
+  at: number;
+}
 
 // One call checks every request authenticated in the same turn of the event loop (one round trip,
 // one ioredis command, however many requests). Per request i: KEYS[3i+1..3i+3] = key record, rate
@@ -64,19 +73,30 @@ return out
 
 type AuthRedis = Redis & { relayerAuth(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
 
-interface Check { keys: [string, string, string]; args: [number, number, number]; resolve: (r: number) => void; reject: (e: Error) => void }
+interface Check {
+  keys: [string, string, string];
+  args: [number, number, number];
+  resolve: (r: number) => void;
+  reject: (e: Error) => void;
+}
 
 /** Groups the Redis checks of one event-loop turn into one script call. */
 class CheckBatcher {
   private queue: Check[] = [];
   private scheduled = false;
 
-  constructor(private readonly redis: AuthRedis, private readonly max = 512) {}
+  constructor(
+    private readonly redis: AuthRedis,
+    private readonly max = 512,
+  ) {}
 
   check(keys: [string, string, string], args: [number, number, number]): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ keys, args, resolve, reject });
-      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -86,10 +106,17 @@ class CheckBatcher {
       const batch = this.queue.splice(0, this.max);
       const keys: string[] = [];
       const args: number[] = [];
-      for (const c of batch) { keys.push(...c.keys); args.push(...c.args); }
+      for (const c of batch) {
+        keys.push(...c.keys);
+        args.push(...c.args);
+      }
       this.redis.relayerAuth(keys.length, ...keys, ...args).then(
-        (codes) => { for (let i = 0; i < batch.length; i++) batch[i]!.resolve(Number(codes[i])); },
-        (e: Error) => { for (const c of batch) c.reject(e); },
+        (codes) => {
+          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(Number(codes[i]));
+        },
+        (e: Error) => {
+          for (const c of batch) c.reject(e);
+        },
       );
     }
   }
@@ -104,13 +131,20 @@ export class Authenticator {
   /** Outcome counters by reason (metrics read these). */
   onReject: ((reason: string) => void) | null = null;
 
-  constructor(redis: Redis, private readonly keys: KeyStore, private readonly prefix: string, private readonly opts: AuthOptions) {
+  constructor(
+    redis: Redis,
+    private readonly keys: KeyStore,
+    private readonly prefix: string,
+    private readonly opts: AuthOptions,
+  ) {
     if (typeof (redis as unknown as Partial<AuthRedis>).relayerAuth !== 'function') redis.defineCommand('relayerAuth', { lua: SCRIPT });
     this.batcher = new CheckBatcher(redis as unknown as AuthRedis);
   }
 
   /** Drops cached keys (tests; `keys revoke` needs no call: revocation is checked in Redis every time). */
-  clearCache(): void { this.cache.clear(); }
+  clearCache(): void {
+    this.cache.clear();
+  }
 
   async authenticate(headers: IncomingHttpHeaders, body: Buffer, role: Role, now = Date.now()): Promise<Principal> {
     const keyId = header(headers, 'relayer-api-key');
@@ -122,7 +156,9 @@ export class Authenticator {
     if (!MS.test(dt)) throw this.reject('expired', RPC.EXPIRED, 'datetime must be epoch milliseconds');
     const skew = Number(dt) - now;
     if (Math.abs(skew) > this.opts.windowMs) {
-      throw this.reject('expired', RPC.EXPIRED, `datetime is ${Math.round(skew / 1000)} s from the server clock (allowed ±${this.opts.windowMs / 1000} s)`, { server_time_ms: now });
+      throw this.reject('expired', RPC.EXPIRED, `datetime is ${Math.round(skew / 1000)} s from the server clock (allowed ±${this.opts.windowMs / 1000} s)`, {
+        server_time_ms: now,
+      });
     }
     if (!HEX64.test(sig)) throw this.reject('bad_signature', RPC.BAD_SIGNATURE, 'signature must be 64 hex characters (HMAC-SHA256)');
     if (keyId.length > 64) throw this.reject('revoked', RPC.KEY_REVOKED, 'unknown or revoked API key');
@@ -148,7 +184,10 @@ export class Authenticator {
     } catch (e) {
       throw requestError(RPC.UNAVAILABLE, `authentication store unavailable: ${(e as Error).message}`);
     }
-    if (r === 1) { this.cache.delete(keyId); throw this.reject('revoked', RPC.KEY_REVOKED, 'unknown or revoked API key'); }
+    if (r === 1) {
+      this.cache.delete(keyId);
+      throw this.reject('revoked', RPC.KEY_REVOKED, 'unknown or revoked API key');
+    }
     if (r === 2) throw this.reject('rate_limited', RPC.RATE_LIMITED, `rate limit of ${rate} requests per second exceeded for this key`);
     if (r === 3) throw this.reject('replayed', RPC.REPLAYED, 'this signature was already used (replay); sign each request with a fresh datetime');
     return { id: keyId, role: key.record.role, accounts: key.accounts, version };
@@ -165,7 +204,8 @@ export class Authenticator {
     } catch (e) {
       throw requestError(RPC.UNAVAILABLE, `authentication store unavailable: ${(e as Error).message}`);
     }
-    if (r === 'mismatch') throw requestError(RPC.UNAVAILABLE, 'this gateway cannot verify the key: its master key differs from the one the key was created with');
+    if (r === 'mismatch')
+      throw requestError(RPC.UNAVAILABLE, 'this gateway cannot verify the key: its master key differs from the one the key was created with');
     if (r === null || r.record.revoked_ms !== null) {
       if (this.cache.size > 100_000) this.cache.clear();
       this.cache.set(id, { missing: true, at: now });

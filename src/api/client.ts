@@ -3,15 +3,27 @@
 import { Agent, request } from 'node:http';
 import { sign } from './auth.js';
 
-export interface Credentials { key: string; secret: string; version?: 1 | 2 }
+export interface Credentials {
+  key: string;
+  secret: string;
+  version?: 1 | 2;
+}
 
-export interface Reply { status: number; body: string; json: unknown }
+export interface Reply {
+  status: number;
+  body: string;
+  json: unknown;
+}
 
 export class RpcClient {
   readonly agent: Agent;
   private next = 1;
 
-  constructor(readonly base: string, readonly creds: Credentials | null = null, maxSockets = 16) {
+  constructor(
+    readonly base: string,
+    readonly creds: Credentials | null = null,
+    maxSockets = 16,
+  ) {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
@@ -19,20 +31,29 @@ export class RpcClient {
   raw(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
     const url = new URL(path, this.base);
     return new Promise((resolve, reject) => {
-      const req = request(url, {
-        method: 'POST', agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown = null;
-          try { json = text.length > 0 ? JSON.parse(text) : null; } catch { json = null; }
-          resolve({ status: res.statusCode ?? 0, body: text, json });
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown = null;
+            try {
+              json = text.length > 0 ? JSON.parse(text) : null;
+            } catch {
+              json = null;
+            }
+            resolve({ status: res.statusCode ?? 0, body: text, json });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -54,9 +75,12 @@ export class RpcClient {
   async result<T = unknown>(path: string, method: string, params?: unknown): Promise<T> {
     const r = await this.call(path, method, params);
     const j = r.json as { result?: T; error?: { code: number; message: string } } | null;
-    if (j === null || j.error !== undefined) throw new Error(`${method}: HTTP ${r.status} ${j?.error !== undefined ? `${j.error.code} ${j.error.message}` : r.body}`);
+    if (j === null || j.error !== undefined)
+      throw new Error(`${method}: HTTP ${r.status} ${j?.error !== undefined ? `${j.error.code} ${j.error.message}` : r.body}`);
     return j.result as T;
   }
 
-  close(): void { this.agent.destroy(); }
+  close(): void {
+    this.agent.destroy();
+  }
 }

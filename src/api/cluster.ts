@@ -24,8 +24,12 @@ export async function runPrimary(workers: number, log: Logger): Promise<number> 
       if (m.type === 'relayer:api-listening') ready.add(w.id);
       if (m.type !== 'relayer:metrics-req') return;
       agg.clusterMetrics().then(
-        (text) => { if (w.isConnected()) w.send({ type: 'relayer:metrics-res', id: m.id, text }); },
-        (e: Error) => { if (w.isConnected()) w.send({ type: 'relayer:metrics-res', id: m.id, text: `# metrics unavailable: ${e.message}\n` }); },
+        (text) => {
+          if (w.isConnected()) w.send({ type: 'relayer:metrics-res', id: m.id, text });
+        },
+        (e: Error) => {
+          if (w.isConnected()) w.send({ type: 'relayer:metrics-res', id: m.id, text: `# metrics unavailable: ${e.message}\n` });
+        },
       );
     });
     return w;
@@ -41,7 +45,10 @@ export async function runPrimary(workers: number, log: Logger): Promise<number> 
     cluster.on('exit', (w, code, signal) => {
       const upFor = Date.now() - (started.get(w.id) ?? Date.now());
       started.delete(w.id);
-      if (stopping) { finish(); return; }
+      if (stopping) {
+        finish();
+        return;
+      }
       if (!ready.has(w.id) || upFor < STARTUP_GRACE_MS) {
         log.error({ worker: w.id, code, signal }, 'a gateway worker failed while starting; stopping');
         failed = true;

@@ -32,13 +32,22 @@ export const RPC = {
   NOT_FOUND: -32011,
 } as const;
 
-export type RpcCode = typeof RPC[keyof typeof RPC];
+export type RpcCode = (typeof RPC)[keyof typeof RPC];
 
-export interface RpcErrorObject { code: number; message: string; data?: unknown }
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
 
 /** A failure a method or a request check reports to the client; anything else is INTERNAL. */
 export class RpcError extends Error {
-  constructor(readonly code: RpcCode, message: string, readonly data?: unknown, readonly httpStatus = 200) {
+  constructor(
+    readonly code: RpcCode,
+    message: string,
+    readonly data?: unknown,
+    readonly httpStatus = 200,
+  ) {
     super(message);
   }
 

@@ -53,11 +53,20 @@ export interface GatewayOptions {
   log: Logger;
 }
 
-export interface RegistryEntry { id: string; tick_size: number; created_at?: string | null }
+export interface RegistryEntry {
+  id: string;
+  tick_size: number;
+  created_at?: string | null;
+}
 
 export const DEFAULT_GATEWAY = {
-  maxBodyBytes: 256 * 1024, maxBatch: 100, callTimeoutMs: 15_000, waitTimeoutMs: 10_000, publicRate: 200,
-  trustProxy: false, auth: DEFAULT_AUTH,
+  maxBodyBytes: 256 * 1024,
+  maxBatch: 100,
+  callTimeoutMs: 15_000,
+  waitTimeoutMs: 10_000,
+  publicRate: 200,
+  trustProxy: false,
+  auth: DEFAULT_AUTH,
 };
 
 export interface Gateway {
@@ -79,7 +88,9 @@ function gatewayRedis(url: string, name: string): Redis {
     maxRetriesPerRequest: 1,
     retryStrategy: (n) => Math.min(2000, 50 * 2 ** Math.min(n, 6)),
   });
-  r.on('error', () => { /* reported by /readyz and by the failing request */ });
+  r.on('error', () => {
+    /* reported by /readyz and by the failing request */
+  });
   return r;
 }
 
@@ -98,11 +109,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const reads = new Map<string, Reads>();
   const markets = async (): Promise<MarketListing[]> => {
     const entries = o.registry === undefined ? [...backends.keys()].map((id) => ({ id, tick_size: 1, created_at: null })) : await o.registry();
-    return Promise.all(entries.map(async (e) => {
-      const r = reads.get(e.id);
-      const risk = r === undefined ? null : await r.risk().catch(() => null);
-      return { id: e.id, tick_size: e.tick_size, created_at: e.created_at ?? null, served: r !== undefined, status: risk?.status ?? null };
-    }));
+    return Promise.all(
+      entries.map(async (e) => {
+        const r = reads.get(e.id);
+        const risk = r === undefined ? null : await r.risk().catch(() => null);
+        return { id: e.id, tick_size: e.tick_size, created_at: e.created_at ?? null, served: r !== undefined, status: risk?.status ?? null };
+      }),
+    );
   };
   try {
     for (const [market, backend] of backends) {
@@ -110,7 +123,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       const worker = backend instanceof SqliteStore ? await AppendWorker.start(backend.dir) : null;
       if (worker !== null) workers.push(worker);
       const appender = new Appender(worker ?? backend);
-      appender.onBatch = (n, ms) => { metrics.appended.inc(n); metrics.appendBatch.observe(n); metrics.appendSeconds.observe(ms / 1000); };
+      appender.onBatch = (n, ms) => {
+        metrics.appended.inc(n);
+        metrics.appendBatch.observe(n);
+        metrics.appendSeconds.observe(ms / 1000);
+      };
       const r = new Reads(redis, marketRedisPrefix(o.redisPrefix, market), pools?.get(market) ?? null);
       reads.set(market, r);
       perMarket.set(market, methodTables({ appender, backend, reads: r, waitTimeoutMs: o.waitTimeoutMs, market, markets }));
@@ -130,7 +147,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     // BTC-USD alone keeps today's check names; another market's carry its id
     for (const [market, backend] of backends) {
       const name = (what: string) => (backends.size === 1 && market === DEFAULT_MARKET ? what : `${what}:${market}`);
-      try { await backend.lastCommitted(); checks[name('input_log')] = true; } catch (e) { checks[name('input_log')] = (e as Error).message; }
+      try {
+        await backend.lastCommitted();
+        checks[name('input_log')] = true;
+      } catch (e) {
+        checks[name('input_log')] = (e as Error).message;
+      }
       if (pools !== null) checks[name('postgres')] = await reads.get(market)!.ping();
     }
     readyAt = Date.now();
@@ -138,15 +160,30 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return checks;
   };
   const common = {
-    maxBodyBytes: o.maxBodyBytes, maxBatch: o.maxBatch, callTimeoutMs: o.callTimeoutMs, publicRate: o.publicRate,
-    trustProxy: o.trustProxy, auth, metrics, log, ready,
+    maxBodyBytes: o.maxBodyBytes,
+    maxBatch: o.maxBatch,
+    callTimeoutMs: o.callTimeoutMs,
+    publicRate: o.publicRate,
+    trustProxy: o.trustProxy,
+    auth,
+    metrics,
+    log,
+    ready,
   };
   const docs = openrpcDocuments();
   const registrar = o.register === undefined || o.register === null ? null : new Registrar(redis, keys, o.authPrefix, o.register);
   const register = async (_req: unknown, body: Buffer) => {
-    if (registrar === null) return { status: 404, body: { error: { code: RPC.METHOD_NOT_FOUND, message: 'self-service registration is off on this gateway (relayer api --register enables it)' } } };
+    if (registrar === null)
+      return {
+        status: 404,
+        body: { error: { code: RPC.METHOD_NOT_FOUND, message: 'self-service registration is off on this gateway (relayer api --register enables it)' } },
+      };
     let parsed: unknown;
-    try { parsed = JSON.parse(body.toString('utf8')); } catch { return { status: 400, body: { error: { code: RPC.PARSE_ERROR, message: 'Parse error: the body is not valid JSON' } } }; }
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return { status: 400, body: { error: { code: RPC.PARSE_ERROR, message: 'Parse error: the body is not valid JSON' } } };
+    }
     try {
       const issued = await registrar.register(parsed);
       log.info({ account: issued.account_id, key: issued.api_key }, 'registered a client key');
@@ -157,13 +194,26 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     }
   };
   const client = new RpcServer({
-    ...common, name: 'client', routes: tables.client, openrpc: docs.client, plain: { '/register': register },
-    elsewhere: new Set([...tables.adminNames].filter((n) => !tables.clientNames.has(n))), elsewhereHint: 'admin methods are served on the admin port only',
+    ...common,
+    name: 'client',
+    routes: tables.client,
+    openrpc: docs.client,
+    plain: { '/register': register },
+    elsewhere: new Set([...tables.adminNames].filter((n) => !tables.clientNames.has(n))),
+    elsewhereHint: 'admin methods are served on the admin port only',
   });
-  const admin = o.adminListen === null ? null : new RpcServer({
-    ...common, name: 'admin', routes: tables.admin, publicRate: 0, openrpc: docs.admin,
-    elsewhere: new Set([...tables.clientNames].filter((n) => !tables.adminNames.has(n))), elsewhereHint: 'client methods are served on the client port',
-  });
+  const admin =
+    o.adminListen === null
+      ? null
+      : new RpcServer({
+          ...common,
+          name: 'admin',
+          routes: tables.admin,
+          publicRate: 0,
+          openrpc: docs.admin,
+          elsewhere: new Set([...tables.clientNames].filter((n) => !tables.adminNames.has(n))),
+          elsewhereHint: 'client methods are served on the client port',
+        });
   let clientUrl: string;
   let adminUrl: string | null = null;
   try {
@@ -177,7 +227,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     throw e;
   }
   return {
-    clientUrl, adminUrl, metrics, auth, keys, redis,
+    clientUrl,
+    adminUrl,
+    metrics,
+    auth,
+    keys,
+    redis,
     async close() {
       await Promise.all([client.close(), admin?.close()]);
       await Promise.all(workers.map((w) => w.close()));
@@ -189,11 +244,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
 function pgPool(url: string, schema: string): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url, max: 8, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 3000,
-    options: `-c search_path=${pgIdent(schema)}`, application_name: 'relayer-api',
+    connectionString: url,
+    max: 8,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 3000,
+    options: `-c search_path=${pgIdent(schema)}`,
+    application_name: 'relayer-api',
     statement_timeout: 5000,
   } as pg.PoolConfig);
-  pool.on('error', () => { /* an idle client died; the next query gets a new one */ });
+  pool.on('error', () => {
+    /* an idle client died; the next query gets a new one */
+  });
   return pool;
 }
 

@@ -25,7 +25,10 @@ export interface KeyRecord {
   fingerprint: string;
 }
 
-interface StoredKey extends KeyRecord { salt: string; secret_sha256: string }
+interface StoredKey extends KeyRecord {
+  salt: string;
+  secret_sha256: string;
+}
 
 const MIN_MASTER_KEY_LENGTH = 32;
 
@@ -41,8 +44,10 @@ export function loadMasterKey(file?: string): Buffer {
     where = 'RELAYER_API_MASTER_KEY';
   }
   const key = (text ?? '').trim();
-  if (key.length === 0) throw new MasterKeyError('no API master key: set RELAYER_API_MASTER_KEY or pass --master-key-file (create one with: openssl rand -hex 32)');
-  if (key.length < MIN_MASTER_KEY_LENGTH) throw new MasterKeyError(`the API master key in ${where} is too short (at least ${MIN_MASTER_KEY_LENGTH} characters; openssl rand -hex 32)`);
+  if (key.length === 0)
+    throw new MasterKeyError('no API master key: set RELAYER_API_MASTER_KEY or pass --master-key-file (create one with: openssl rand -hex 32)');
+  if (key.length < MIN_MASTER_KEY_LENGTH)
+    throw new MasterKeyError(`the API master key in ${where} is too short (at least ${MIN_MASTER_KEY_LENGTH} characters; openssl rand -hex 32)`);
   return Buffer.from(key, 'utf8');
 }
 
@@ -57,10 +62,18 @@ function sha256hex(text: string): string {
 }
 
 export class KeyStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly master: Buffer) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly master: Buffer,
+  ) {}
 
-  keyOf(id: string): string { return `${this.prefix}apikey:${id}`; }
-  private get setKey(): string { return `${this.prefix}apikeys`; }
+  keyOf(id: string): string {
+    return `${this.prefix}apikey:${id}`;
+  }
+  private get setKey(): string {
+    return `${this.prefix}apikeys`;
+  }
 
   async create(o: { role: Role; accounts: string[]; label?: string; rate?: number | null }): Promise<{ record: KeyRecord; secret: string }> {
     const id = `rk_${randomBytes(12).toString('hex')}`;
@@ -68,13 +81,26 @@ export class KeyStore {
     const secret = deriveSecret(this.master, id, salt);
     const hash = sha256hex(secret);
     const record: KeyRecord = {
-      id, role: o.role, accounts: o.role === 'admin' ? [] : [...o.accounts], label: o.label ?? '',
-      created_ms: Date.now(), revoked_ms: null, rate: o.rate ?? null, fingerprint: hash.slice(0, 12),
+      id,
+      role: o.role,
+      accounts: o.role === 'admin' ? [] : [...o.accounts],
+      label: o.label ?? '',
+      created_ms: Date.now(),
+      revoked_ms: null,
+      rate: o.rate ?? null,
+      fingerprint: hash.slice(0, 12),
     };
-    await this.redis.multi()
+    await this.redis
+      .multi()
       .hset(this.keyOf(id), {
-        role: record.role, accounts: JSON.stringify(record.accounts), label: record.label, created_ms: String(record.created_ms),
-        revoked_ms: '', rate: record.rate === null ? '' : String(record.rate), salt, secret_sha256: hash,
+        role: record.role,
+        accounts: JSON.stringify(record.accounts),
+        label: record.label,
+        created_ms: String(record.created_ms),
+        revoked_ms: '',
+        rate: record.rate === null ? '' : String(record.rate),
+        salt,
+        secret_sha256: hash,
       })
       .sadd(this.setKey, id)
       .exec();
@@ -123,20 +149,34 @@ function parseStored(id: string, h: Record<string, string>): StoredKey {
   try {
     const a = JSON.parse(h['accounts'] ?? '[]') as unknown;
     if (Array.isArray(a)) accounts = a.filter((x): x is string => typeof x === 'string');
-  } catch { /* a damaged record binds no account */ }
+  } catch {
+    /* a damaged record binds no account */
+  }
   const revoked = h['revoked_ms'] ?? '';
   const rate = h['rate'] ?? '';
   return {
-    id, role: h['role'] === 'admin' ? 'admin' : 'client', accounts, label: h['label'] ?? '',
-    created_ms: Number(h['created_ms'] ?? 0), revoked_ms: revoked === '' ? null : Number(revoked),
-    rate: rate === '' ? null : Number(rate), fingerprint: (h['secret_sha256'] ?? '').slice(0, 12),
-    salt: h['salt'] ?? '', secret_sha256: h['secret_sha256'] ?? '',
+    id,
+    role: h['role'] === 'admin' ? 'admin' : 'client',
+    accounts,
+    label: h['label'] ?? '',
+    created_ms: Number(h['created_ms'] ?? 0),
+    revoked_ms: revoked === '' ? null : Number(revoked),
+    rate: rate === '' ? null : Number(rate),
+    fingerprint: (h['secret_sha256'] ?? '').slice(0, 12),
+    salt: h['salt'] ?? '',
+    secret_sha256: h['secret_sha256'] ?? '',
   };
 }
 
 function publicView(s: StoredKey): KeyRecord {
   return {
-    id: s.id, role: s.role, accounts: s.accounts, label: s.label, created_ms: s.created_ms,
-    revoked_ms: s.revoked_ms, rate: s.rate, fingerprint: s.fingerprint,
+    id: s.id,
+    role: s.role,
+    accounts: s.accounts,
+    label: s.label,
+    created_ms: s.created_ms,
+    revoked_ms: s.revoked_ms,
+    rate: s.rate,
+    fingerprint: s.fingerprint,
   };
 }

@@ -29,15 +29,19 @@ export function splitMarket(params: unknown): { market: string; params: unknown 
   const { market, ...rest } = params as Record<string, unknown>;
   if (market === undefined || market === null) return { market: DEFAULT_MARKET, params: rest };
   if (!isMarketId(market)) {
-    throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: market must be a market id (${MARKET_ID_TEXT}), got ${JSON.stringify(market)}`, { reason_code: 'INVALID_MARKET' });
+    throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: market must be a market id (${MARKET_ID_TEXT}), got ${JSON.stringify(market)}`, {
+      reason_code: 'INVALID_MARKET',
+    });
   }
   return { market, params: rest };
 }
 
 function unknownMarket(market: string, served: readonly string[]): RpcError {
-  return new RpcError(RPC.INVALID_PARAMS,
+  return new RpcError(
+    RPC.INVALID_PARAMS,
     `Invalid params: unknown market ${market}: this gateway serves ${served.join(', ')} (GetMarkets lists the registry; relayer markets list)`,
-    { reason_code: 'UNKNOWN_MARKET', market, served });
+    { reason_code: 'UNKNOWN_MARKET', market, served },
+  );
 }
 
 function routeTable(perMarket: ReadonlyMap<string, MethodTable>, served: readonly string[]): MethodTable {

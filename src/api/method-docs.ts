@@ -14,18 +14,26 @@ export interface MethodDoc {
 
 const none = S.noParams;
 const write = (summary: string, params: z.ZodType, description?: string): MethodDoc => ({
-  summary, params, result: R.submitted,
-  description: `${description === undefined ? '' : `${description} `}Answers at once with {request_id, status: "RequestSubmitted"} (a create also gets the uuid its order will have); `
-    + 'with params.wait = true it answers once the command committed, with its events and outcome. The outcome of a submit is the events of its request_id.',
+  summary,
+  params,
+  result: R.submitted,
+  description:
+    `${description === undefined ? '' : `${description} `}Answers at once with {request_id, status: "RequestSubmitted"} (a create also gets the uuid its order will have); ` +
+    'with params.wait = true it answers once the command committed, with its events and outcome. The outcome of a submit is the events of its request_id.',
 });
 const nested = (key: string, extra: string) => `Also accepted nested: {"${key}": {…this body…}, "${extra}": …} (SPEC §2).`;
 
-const CREATE = 'Opens a MARKET position or rests a LIMIT order. One active trader order per account: a second create for an account with a PENDING or FILLED order is rejected (DUPLICATE_ORDER). Margin in sats, prices in USD per BTC.';
+const CREATE =
+  'Opens a MARKET position or rests a LIMIT order. One active trader order per account: a second create for an account with a PENDING or FILLED order is rejected (DUPLICATE_ORDER). Margin in sats, prices in USD per BTC.';
 
 export const CLIENT_DOCS: Readonly<Record<string, MethodDoc>> = {
   CreateTraderOrder: write('Open a position or place a limit order', S.createTrader, `${CREATE} ${nested('create_trader_order', 'sltp')}`),
   CreateTraderOrderSlTp: write('Open with stop loss / take profit legs', S.createTrader, `${CREATE} ${nested('create_trader_order', 'sltp')}`),
-  ExecuteTraderOrder: write('Close a position (MARKET now, LIMIT as a resting close limit, SLTP legs)', S.executeTrader, nested('execute_trader_order', 'sltp')),
+  ExecuteTraderOrder: write(
+    'Close a position (MARKET now, LIMIT as a resting close limit, SLTP legs)',
+    S.executeTrader,
+    nested('execute_trader_order', 'sltp'),
+  ),
   ExecuteTraderOrderSlTp: write('Set stop loss / take profit on a position', S.executeTrader, nested('execute_trader_order', 'sltp')),
   CancelTraderOrder: write('Cancel a PENDING limit order (or the close limit of a position)', S.cancelTrader, nested('cancel_trader_order', 'sltp_cancel')),
   CancelTraderOrderSlTp: write('Cancel stop loss / take profit legs', S.cancelTrader, nested('cancel_trader_order', 'sltp_cancel')),
@@ -35,12 +43,14 @@ export const CLIENT_DOCS: Readonly<Record<string, MethodDoc>> = {
   GetRecentOrder: {
     summary: "The account's newest trader order",
     description: "Without params (or without account_id) it answers for the key's account. NOT_FOUND (-32011) when the account has none.",
-    params: S.recentOrder, result: R.traderOrder,
+    params: S.recentOrder,
+    result: R.traderOrder,
   },
   GetOrderBook: {
     summary: 'Open limit orders summed by price level, best first (SPEC §9)',
     description: 'bid: PENDING LONG limit orders, ask: PENDING SHORT; from the read model.',
-    params: none, result: R.orderBook,
+    params: none,
+    result: R.orderBook,
   },
   // public (/api)
   server_time: { summary: 'Server time', params: none, result: R.serverTime },
@@ -65,7 +75,8 @@ export const CLIENT_DOCS: Readonly<Record<string, MethodDoc>> = {
   lend_order_info: { summary: "One of the key's lend orders by uuid", params: S.byId, result: R.lendOrder },
   order_history: {
     summary: "An order's changes ({OrderId}) or the key's orders newest first ({ClientId: {offset, limit}})",
-    params: S.orderHistory, result: z.union([z.array(R.historyRow), z.array(R.traderOrder)]),
+    params: S.orderHistory,
+    result: z.union([z.array(R.historyRow), z.array(R.traderOrder)]),
   },
   trade_volume: { summary: "The key's traded volume between two times", params: S.tradeVolume, result: R.tradeVolume },
   unrealized_pnl: { summary: 'Unrealized PnL of positions at the current price', params: S.unrealizedPnl, result: R.unrealized },
@@ -73,7 +84,9 @@ export const CLIENT_DOCS: Readonly<Record<string, MethodDoc>> = {
 };
 
 const adminWrite = (summary: string, params: z.ZodType): MethodDoc => ({
-  summary, params, result: R.submitted,
+  summary,
+  params,
+  result: R.submitted,
   description: 'Waits for the outcome unless params.wait = false (admin key on the admin port).',
 });
 

@@ -63,7 +63,7 @@ async function submit(d: MethodDeps, w: PreparedWrite): Promise<Record<string, u
     const uuid = () => uuidv5(`${w.id}:0`, namespaceOf(d.market ?? DEFAULT_MARKET));
     return CREATES.has(w.type) ? { request_id: w.id, status: 'RequestSubmitted', uuid: uuid() } : { request_id: w.id, status: 'RequestSubmitted' };
   }
-  let rows;
+  let rows: Awaited<ReturnType<typeof waitForEvents>>;
   try {
     rows = await waitForEvents(d.backend, w.id, d.waitTimeoutMs);
   } catch (e) {
@@ -80,7 +80,13 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
       handler: (params, ctx) => submit(d, prepareWrite(type as CommandType, spec, params, principalOf(ctx).accounts, d.market)),
     };
   }
-  out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
+  out['GetServerTime'] = {
+    auth: 'none',
+    handler: (p) => {
+      S.check(S.noParams, p);
+      return serverTime();
+    },
+  };
   out['GetRecentOrder'] = {
     auth: 'client',
     handler: async (p, ctx) => {
@@ -89,7 +95,8 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
       // older clients send no params: the key's own account
       let account = q.account_id;
       if (account === undefined) {
-        if (me.accounts.size !== 1) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: this key is bound to ${me.accounts.size} accounts; give query_trader_order.account_id`);
+        if (me.accounts.size !== 1)
+          throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: this key is bound to ${me.accounts.size} accounts; give query_trader_order.account_id`);
         account = [...me.accounts][0]!;
       }
       ownAccount(me, account);
@@ -102,7 +109,7 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
     auth: 'none',
     handler: async (p) => {
       S.check(S.noParams, p);
-      const book = await d.reads.openLimitOrders() as { bid: Level[]; ask: Level[] };
+      const book = (await d.reads.openLimitOrders()) as { bid: Level[]; ask: Level[] };
       const levels = (l: Level[]) => l.map((x) => ({ price: x.price, positionsize: x.positionsize }));
       return { bid: levels(book.bid), ask: levels(book.ask) };
     },
@@ -110,14 +117,23 @@ function clientMethods(d: MethodDeps): Record<string, MethodDef> {
   return out;
 }
 
-interface Level { price: number; positionsize: number }
+interface Level {
+  price: number;
+  positionsize: number;
+}
 
 function ownAccount(p: Principal, account: string): void {
   if (!p.accounts.has(account)) throw new RpcError(RPC.FORBIDDEN, `this key may not read account ${JSON.stringify(account)}`, undefined, 403);
 }
 
 function publicMethods(d: MethodDeps): Record<string, MethodDef> {
-  const none = (fn: () => unknown): MethodDef => ({ auth: 'none', handler: (p) => { S.check(S.noParams, p); return fn(); } });
+  const none = (fn: () => unknown): MethodDef => ({
+    auth: 'none',
+    handler: (p) => {
+      S.check(S.noParams, p);
+      return fn();
+    },
+  });
   return {
     server_time: none(serverTime),
     GetMarkets: getMarkets(d),
@@ -129,15 +145,24 @@ function publicMethods(d: MethodDeps): Record<string, MethodDef> {
     recent_trade_orders: { auth: 'none', handler: (p) => d.reads.recentTrades(S.check(S.listLimit, p)) },
     historical_price: {
       auth: 'none',
-      handler: (p) => { const q = S.check(S.range, p); return d.reads.historicalPrice(q.from, q.to, q.limit, q.offset); },
+      handler: (p) => {
+        const q = S.check(S.range, p);
+        return d.reads.historicalPrice(q.from, q.to, q.limit, q.offset);
+      },
     },
     historical_funding_rate: {
       auth: 'none',
-      handler: (p) => { const q = S.check(S.range, p); return d.reads.historicalFunding(q.from, q.to, q.limit, q.offset); },
+      handler: (p) => {
+        const q = S.check(S.range, p);
+        return d.reads.historicalFunding(q.from, q.to, q.limit, q.offset);
+      },
     },
     candle_data: {
       auth: 'none',
-      handler: (p) => { const q = S.check(S.candles, p); return d.reads.candles(q.interval, q.since, q.limit, q.offset); },
+      handler: (p) => {
+        const q = S.check(S.candles, p);
+        return d.reads.candles(q.interval, q.since, q.limit, q.offset);
+      },
     },
   };
 }
@@ -156,8 +181,13 @@ function privateMethods(d: MethodDeps): Record<string, MethodDef> {
     submit_bulk_order: {
       auth: 'client',
       handler: async (p, ctx) => {
-        const list = Array.isArray(p) ? p : p !== null && typeof p === 'object' && Array.isArray((p as { orders?: unknown }).orders) ? (p as { orders: unknown[] }).orders : null;
-        if (list === null || list.length === 0) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: submit_bulk_order takes a non-empty array of order bodies (or {orders: [...]})');
+        const list = Array.isArray(p)
+          ? p
+          : p !== null && typeof p === 'object' && Array.isArray((p as { orders?: unknown }).orders)
+            ? (p as { orders: unknown[] }).orders
+            : null;
+        if (list === null || list.length === 0)
+          throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: submit_bulk_order takes a non-empty array of order bodies (or {orders: [...]})');
         if (list.length > 100) throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: at most 100 orders per submit_bulk_order');
         const accounts = principalOf(ctx).accounts;
         const prepared = list.map((o, i) => prepareSubmitOrder(o, accounts, `[${i}]`, d.market));
@@ -186,7 +216,10 @@ function privateMethods(d: MethodDeps): Record<string, MethodDef> {
     },
     trade_volume: {
       auth: 'client',
-      handler: (p, ctx) => { const q = S.check(S.tradeVolume, p); return d.reads.tradeVolume([...principalOf(ctx).accounts], q.start, q.end); },
+      handler: (p, ctx) => {
+        const q = S.check(S.tradeVolume, p);
+        return d.reads.tradeVolume([...principalOf(ctx).accounts], q.start, q.end);
+      },
     },
     unrealized_pnl: {
       auth: 'client',
@@ -220,7 +253,7 @@ function adminMethods(d: MethodDeps): Record<string, MethodDef> {
       auth: 'admin',
       handler: (params, ctx) => {
         const me = principalOf(ctx);
-        const p = params !== null && typeof params === 'object' && !Array.isArray(params) ? { ...params as Record<string, unknown> } : params;
+        const p = params !== null && typeof params === 'object' && !Array.isArray(params) ? { ...(params as Record<string, unknown>) } : params;
         // admin commands wait for their outcome unless told not to, and carry the key in their id (audit)
         if (p !== null && typeof p === 'object' && !Array.isArray(p)) {
           const o = p as Record<string, unknown>;
@@ -233,7 +266,10 @@ function adminMethods(d: MethodDeps): Record<string, MethodDef> {
   }
   out['GetRiskStats'] = {
     auth: 'admin',
-    handler: async (p) => { S.check(S.noParams, p); return d.reads.marketStats(); },
+    handler: async (p) => {
+      S.check(S.noParams, p);
+      return d.reads.marketStats();
+    },
   };
   out['GetRiskParams'] = {
     auth: 'admin',
@@ -244,7 +280,13 @@ function adminMethods(d: MethodDeps): Record<string, MethodDef> {
       return { params: risk.params, fees: risk.fees, flags: risk.flags, status: risk.status, status_reason: risk.status_reason, as_of: asOf };
     },
   };
-  out['GetServerTime'] = { auth: 'none', handler: (p) => { S.check(S.noParams, p); return serverTime(); } };
+  out['GetServerTime'] = {
+    auth: 'none',
+    handler: (p) => {
+      S.check(S.noParams, p);
+      return serverTime();
+    },
+  };
   out['GetMarkets'] = { ...getMarkets(d), auth: 'admin' };
   return out;
 }

@@ -18,16 +18,44 @@ export class ApiMetrics {
   constructor() {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'relayer_api_' });
-    this.requests = new Counter({ name: 'relayer_api_http_requests_total', help: 'HTTP requests by port and status', labelNames: ['port', 'status'], registers: r });
-    this.calls = new Counter({ name: 'relayer_api_calls_total', help: 'JSON-RPC calls by method and outcome (ok or the error code)', labelNames: ['port', 'method', 'outcome'], registers: r });
+    this.requests = new Counter({
+      name: 'relayer_api_http_requests_total',
+      help: 'HTTP requests by port and status',
+      labelNames: ['port', 'status'],
+      registers: r,
+    });
+    this.calls = new Counter({
+      name: 'relayer_api_calls_total',
+      help: 'JSON-RPC calls by method and outcome (ok or the error code)',
+      labelNames: ['port', 'method', 'outcome'],
+      registers: r,
+    });
     this.latency = new Histogram({
-      name: 'relayer_api_request_seconds', help: 'HTTP request latency (body read to response written)', labelNames: ['port'], registers: r,
+      name: 'relayer_api_request_seconds',
+      help: 'HTTP request latency (body read to response written)',
+      labelNames: ['port'],
+      registers: r,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    this.authRejected = new Counter({ name: 'relayer_api_auth_rejected_total', help: 'requests refused by authentication, by reason', labelNames: ['reason'], registers: r });
+    this.authRejected = new Counter({
+      name: 'relayer_api_auth_rejected_total',
+      help: 'requests refused by authentication, by reason',
+      labelNames: ['reason'],
+      registers: r,
+    });
     this.appended = new Counter({ name: 'relayer_api_commands_appended_total', help: 'commands put on the input log', registers: r });
-    this.appendBatch = new Histogram({ name: 'relayer_api_append_batch_size', help: 'commands per append call', registers: r, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000] });
-    this.appendSeconds = new Histogram({ name: 'relayer_api_append_seconds', help: 'duration of one append call to the input log', registers: r, buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1] });
+    this.appendBatch = new Histogram({
+      name: 'relayer_api_append_batch_size',
+      help: 'commands per append call',
+      registers: r,
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
+    });
+    this.appendSeconds = new Histogram({
+      name: 'relayer_api_append_seconds',
+      help: 'duration of one append call to the input log',
+      registers: r,
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+    });
     this.inflight = new Gauge({ name: 'relayer_api_inflight_requests', help: 'requests being handled', labelNames: ['port'], registers: r });
     if (cluster.isWorker) {
       AggregatorRegistry.setRegistries(this.registry);
@@ -51,8 +79,14 @@ function askPrimary(): Promise<string> {
   }
   const id = ++asked;
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { waiting.delete(id); reject(new Error('the primary did not answer the metrics request')); }, 5000);
-    waiting.set(id, (text) => { clearTimeout(t); resolve(text); });
+    const t = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error('the primary did not answer the metrics request'));
+    }, 5000);
+    waiting.set(id, (text) => {
+      clearTimeout(t);
+      resolve(text);
+    });
     process.send!({ type: 'relayer:metrics-req', id });
   });
 }

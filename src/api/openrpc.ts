@@ -14,15 +14,17 @@ import type { MethodTable } from './server.js';
 
 type Json = Record<string, unknown>;
 
-const AUTH_TEXT = 'Methods with x-relayer-auth "client" (or "admin", on the admin port) need three headers: '
-  + '`relayer-api-key` (the key id), `datetime` (epoch ms, within ±30 s of the server clock) and `signature` = '
-  + 'hex HMAC-SHA256(secret, datetime + "\\n" + raw request body) (v2; the legacy v1 signs the raw body only). '
-  + 'A (key, signature) pair is accepted once. A key is bound to its account(s); see docs/deploy.md "Client API".';
+const AUTH_TEXT =
+  'Methods with x-relayer-auth "client" (or "admin", on the admin port) need three headers: ' +
+  '`relayer-api-key` (the key id), `datetime` (epoch ms, within ±30 s of the server clock) and `signature` = ' +
+  'hex HMAC-SHA256(secret, datetime + "\\n" + raw request body) (v2; the legacy v1 signs the raw body only). ' +
+  'A (key, signature) pair is accepted once. A key is bound to its account(s); see docs/deploy.md "Client API".';
 
-const UNITS_TEXT = 'Units: prices in USD per BTC; margins, fees, payments and pool values in sats '
-  + '(1 BTC = 100 000 000 sats); position sizes in sats·USD. An account holds at most one active trader order '
-  + 'and one active lend order. The uuid of the order a create makes is uuidv5(request_id + ":0", '
-  + '6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10) (SPEC §12); a create answers with it.';
+const UNITS_TEXT =
+  'Units: prices in USD per BTC; margins, fees, payments and pool values in sats ' +
+  '(1 BTC = 100 000 000 sats); position sizes in sats·USD. An account holds at most one active trader order ' +
+  'and one active lend order. The uuid of the order a create makes is uuidv5(request_id + ":0", ' +
+  '6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10) (SPEC §12); a create answers with it.';
 
 function schemaOf(s: z.ZodType): Json {
   const j = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
@@ -43,14 +45,22 @@ function method(name: string, path: string, auth: string, doc: MethodDoc): Json 
   const branches = (params['anyOf'] as Json[] | undefined) ?? [];
   const obj = params['properties'] !== undefined ? params : branches.find((x) => x['properties'] !== undefined);
   const props = obj?.['properties'] as Record<string, Json> | undefined;
-  const required = new Set(obj === params ? (params['required'] as string[] | undefined) ?? [] : []);
-  const descriptors = props === undefined ? [] : Object.entries(props).map(([n, schema]) => ({
-    name: n, required: required.has(n), schema, ...(typeof schema['description'] === 'string' ? { description: schema['description'] } : {}),
-  }));
+  const required = new Set(obj === params ? ((params['required'] as string[] | undefined) ?? []) : []);
+  const descriptors =
+    props === undefined
+      ? []
+      : Object.entries(props).map(([n, schema]) => ({
+          name: n,
+          required: required.has(n),
+          schema,
+          ...(typeof schema['description'] === 'string' ? { description: schema['description'] } : {}),
+        }));
   // every method also takes `market` (D180): routed by the gateway, never seen by the method itself
   descriptors.push({ name: 'market', required: false, schema: MARKET_SCHEMA, description: MARKET_TEXT });
   return {
-    name, summary: doc.summary, ...(doc.description === undefined ? {} : { description: doc.description }),
+    name,
+    summary: doc.summary,
+    ...(doc.description === undefined ? {} : { description: doc.description }),
     servers: [{ name: path, url: path }],
     paramStructure: 'by-name',
     params: descriptors,
@@ -62,9 +72,10 @@ function method(name: string, path: string, auth: string, doc: MethodDoc): Json 
   };
 }
 
-const MARKET_TEXT = `The market the call is for (${MARKET_ID_TEXT}); absent means BTC-USD. A malformed id is INVALID_PARAMS `
-  + '(data.reason_code INVALID_MARKET); a market this gateway does not serve is INVALID_PARAMS (data.reason_code UNKNOWN_MARKET). '
-  + 'Give it inside the params object: {"market": "ETH-USD", …}.';
+const MARKET_TEXT =
+  `The market the call is for (${MARKET_ID_TEXT}); absent means BTC-USD. A malformed id is INVALID_PARAMS ` +
+  '(data.reason_code INVALID_MARKET); a market this gateway does not serve is INVALID_PARAMS (data.reason_code UNKNOWN_MARKET). ' +
+  'Give it inside the params object: {"market": "ETH-USD", …}.';
 const MARKET_SCHEMA: Json = { type: 'string', pattern: MARKET_ID_PATTERN.source, default: DEFAULT_MARKET };
 
 const ERRORS = Object.entries(RPC).map(([name, code]) => ({ code, message: name }));
@@ -100,7 +111,14 @@ function packageVersion(): string {
 }
 
 /** Never called: the tables are only read for their names, paths and auth. */
-const NO_DEPS = new Proxy({}, { get: () => { throw new Error('OpenRPC: a handler ran'); } }) as unknown as MethodDeps;
+const NO_DEPS = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('OpenRPC: a handler ran');
+    },
+  },
+) as unknown as MethodDeps;
 
 /** The client port's (/clientapi, /api, /api/private) and the admin port's documents. */
 export function openrpcDocuments(): { client: Json; admin: Json } {

@@ -23,10 +23,17 @@ class LoopMetrics {
     this.events = new Counter({ name: 'relayer_run_events_total', help: 'events committed to the event log', registers: r });
     this.batches = new Counter({ name: 'relayer_run_batches_total', help: 'batches committed (events + input position in one atomic step)', registers: r });
     this.commitSeconds = new Histogram({
-      name: 'relayer_run_commit_seconds', help: 'duration of one atomic commit of a batch', registers: r,
+      name: 'relayer_run_commit_seconds',
+      help: 'duration of one atomic commit of a batch',
+      registers: r,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     });
-    this.batchCommands = new Histogram({ name: 'relayer_run_batch_commands', help: 'commands per batch', registers: r, buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000] });
+    this.batchCommands = new Histogram({
+      name: 'relayer_run_batch_commands',
+      help: 'commands per batch',
+      registers: r,
+      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000],
+    });
     this.lastSeq = new Gauge({ name: 'relayer_run_last_seq', help: 'seq of the last committed event', registers: r });
   }
 
@@ -56,7 +63,10 @@ class ProjectMetrics {
     this.events = new Counter({ name: 'relayer_project_events_total', help: 'events applied to the read model', labelNames: ['model'], registers: r });
     this.batches = new Counter({ name: 'relayer_project_batches_total', help: 'batches committed to the read model', labelNames: ['model'], registers: r });
     this.writeSeconds = new Histogram({
-      name: 'relayer_project_write_seconds', help: 'duration of one batch write (rows + checkpoint)', labelNames: ['model'], registers: r,
+      name: 'relayer_project_write_seconds',
+      help: 'duration of one batch write (rows + checkpoint)',
+      labelNames: ['model'],
+      registers: r,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     });
     this.seq = new Gauge({ name: 'relayer_project_checkpoint_seq', help: 'last event seq the read model holds', labelNames: ['model'], registers: r });
@@ -75,10 +85,16 @@ class ProjectMetrics {
 }
 
 /** `relayer run --metrics-port`: hooks the loop's batch callback and serves its counters. */
-export async function serveLoopMetrics(loop: { onBatch: ((b: { commands: number; events: number; commitMs: number; lastSeq: number }) => void) | null }, spec: string): Promise<MetricsServer> {
+export async function serveLoopMetrics(
+  loop: { onBatch: ((b: { commands: number; events: number; commitMs: number; lastSeq: number }) => void) | null },
+  spec: string,
+): Promise<MetricsServer> {
   const m = new LoopMetrics();
   const prev = loop.onBatch;
-  loop.onBatch = (b) => { prev?.(b); m.batch(b); };
+  loop.onBatch = (b) => {
+    prev?.(b);
+    m.batch(b);
+  };
   return serveMetrics(m.registry, spec);
 }
 
@@ -87,7 +103,10 @@ export async function serveProjectMetrics(projectors: readonly Pick<Projector<un
   const m = new ProjectMetrics();
   for (const p of projectors) {
     const prev = p.onCommit;
-    p.onCommit = (c) => { prev?.(c); m.commit(c, p.head); };
+    p.onCommit = (c) => {
+      prev?.(c);
+      m.commit(c, p.head);
+    };
   }
   return serveMetrics(m.registry, spec);
 }

@@ -16,30 +16,69 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 function parseJson<T>(text: string | null | undefined): T | null {
   if (text === null || text === undefined) return null;
-  try { return JSON.parse(text) as T; } catch { return null; }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
 }
 
 export interface RiskDoc {
-  pool_equity_btc: number; total_long_btc: number; total_short_btc: number; total_pending_long_btc: number;
-  total_pending_short_btc: number; open_interest_btc: number; net_exposure_btc: number; long_pct: number;
-  short_pct: number; utilization: number; max_long_btc: number; max_short_btc: number; status: string;
-  status_reason: string | null; params: Record<string, number>; flags: Record<string, boolean>;
-  fees: Record<string, number>; long_position_size: number; short_position_size: number; funding_rate: number;
+  pool_equity_btc: number;
+  total_long_btc: number;
+  total_short_btc: number;
+  total_pending_long_btc: number;
+  total_pending_short_btc: number;
+  open_interest_btc: number;
+  net_exposure_btc: number;
+  long_pct: number;
+  short_pct: number;
+  utilization: number;
+  max_long_btc: number;
+  max_short_btc: number;
+  status: string;
+  status_reason: string | null;
+  params: Record<string, number>;
+  flags: Record<string, boolean>;
+  fees: Record<string, number>;
+  long_position_size: number;
+  short_position_size: number;
+  funding_rate: number;
   /** §15 (docs/adl.md); absent in a read model written before them. */
-  max_pnl_factor?: number; adl_target_factor?: number; pnl_cap_btc?: number | null; adl_target_btc?: number | null;
-  traders_pnl_long?: number | null; traders_pnl_short?: number | null;
+  max_pnl_factor?: number;
+  adl_target_factor?: number;
+  pnl_cap_btc?: number | null;
+  adl_target_btc?: number | null;
+  traders_pnl_long?: number | null;
+  traders_pnl_short?: number | null;
 }
 
 interface Trade {
-  seq: number; ts: number; kind: string; uuid: string; account_id: string; position_type: string; order_type: string;
-  price: number; positionsize: number; entry_value: number; leverage: number; fee: number; payment: number | null;
-  close_type: string | null; trigger: string | null;
+  seq: number;
+  ts: number;
+  kind: string;
+  uuid: string;
+  account_id: string;
+  position_type: string;
+  order_type: string;
+  price: number;
+  positionsize: number;
+  entry_value: number;
+  leverage: number;
+  fee: number;
+  payment: number | null;
+  close_type: string | null;
+  trigger: string | null;
 }
 
 export class Reads {
   readonly keys: RedisKeys;
 
-  constructor(private readonly redis: Redis, redisPrefix: string, private readonly pgPool: pg.Pool | null) {
+  constructor(
+    private readonly redis: Redis,
+    redisPrefix: string,
+    private readonly pgPool: pg.Pool | null,
+  ) {
     this.keys = new RedisKeys(redisPrefix);
   }
 
@@ -71,7 +110,8 @@ export class Reads {
 
   async price(): Promise<Record<string, unknown>> {
     const info = parseJson<{ price: number; previous_price: number | null; feed_price: number; ts: number; seq: number }>(
-      await this.r(() => this.redis.get(this.keys.priceInfo)));
+      await this.r(() => this.redis.get(this.keys.priceInfo)),
+    );
     if (info === null) return { price: null, timestamp: null, ts: null, seq: null };
     return { price: info.price, previous_price: info.previous_price, feed_price: info.feed_price, timestamp: iso(info.ts), ts: info.ts, seq: info.seq };
   }
@@ -102,10 +142,12 @@ export class Reads {
 
   /** Pending limit orders nearest the market, aggregated by price (bids: LONG, asks: SHORT). */
   async openLimitOrders(maxOrders = 1000): Promise<Record<string, unknown>> {
-    const [longs, shorts] = await this.r(() => Promise.all([
-      this.redis.zrange(this.keys.book('open_long'), 0, maxOrders - 1, 'REV', 'WITHSCORES'),
-      this.redis.zrange(this.keys.book('open_short'), 0, maxOrders - 1, 'WITHSCORES'),
-    ]));
+    const [longs, shorts] = await this.r(() =>
+      Promise.all([
+        this.redis.zrange(this.keys.book('open_long'), 0, maxOrders - 1, 'REV', 'WITHSCORES'),
+        this.redis.zrange(this.keys.book('open_short'), 0, maxOrders - 1, 'WITHSCORES'),
+      ]),
+    );
     const levels = async (flat: string[]) => {
       const uuids: string[] = [];
       for (let i = 0; i < flat.length; i += 2) uuids.push(memberUuid(flat[i]!));
@@ -130,8 +172,16 @@ export class Reads {
     for (const t of rows.map((x) => parseJson<Trade>(x))) {
       if (t === null) continue;
       out.push({
-        kind: t.kind, side: t.position_type, order_type: t.order_type, price: t.price, positionsize: t.positionsize,
-        entry_value: t.entry_value, close_type: t.close_type, timestamp: iso(t.ts), ts: t.ts, seq: t.seq,
+        kind: t.kind,
+        side: t.position_type,
+        order_type: t.order_type,
+        price: t.price,
+        positionsize: t.positionsize,
+        entry_value: t.entry_value,
+        close_type: t.close_type,
+        timestamp: iso(t.ts),
+        ts: t.ts,
+        seq: t.seq,
       });
     }
     return out;
@@ -140,15 +190,25 @@ export class Reads {
   async historicalPrice(from: number | undefined, to: number | undefined, limit: number, offset: number): Promise<Record<string, unknown>[]> {
     const rows = await this.sql<{ seq: number; ts: number; price: number; feed_price: number }>(
       `SELECT seq, ts, price, feed_price FROM prices WHERE ts >= $1 AND ts <= $2 ORDER BY seq LIMIT $3 OFFSET $4`,
-      [from ?? 0, to ?? Number.MAX_SAFE_INTEGER, limit, offset]);
+      [from ?? 0, to ?? Number.MAX_SAFE_INTEGER, limit, offset],
+    );
     return rows.map((r) => ({ price: r.price, feed_price: r.feed_price, timestamp: iso(Number(r.ts)), ts: Number(r.ts), seq: Number(r.seq) }));
   }
 
   async historicalFunding(from: number | undefined, to: number | undefined, limit: number, offset: number): Promise<Record<string, unknown>[]> {
-    const rows = await this.sql<{ seq: number; ts: number; funding_rate: number; price: number; long_position_size: number; short_position_size: number; total_position_size: number }>(
+    const rows = await this.sql<{
+      seq: number;
+      ts: number;
+      funding_rate: number;
+      price: number;
+      long_position_size: number;
+      short_position_size: number;
+      total_position_size: number;
+    }>(
       `SELECT seq, ts, funding_rate, price, long_position_size, short_position_size, total_position_size
          FROM funding_rates WHERE ts >= $1 AND ts <= $2 ORDER BY seq LIMIT $3 OFFSET $4`,
-      [from ?? 0, to ?? Number.MAX_SAFE_INTEGER, limit, offset]);
+      [from ?? 0, to ?? Number.MAX_SAFE_INTEGER, limit, offset],
+    );
     return rows.map((r) => ({ ...r, seq: Number(r.seq), ts: Number(r.ts), timestamp: iso(Number(r.ts)) }));
   }
 
@@ -165,10 +225,18 @@ export class Reads {
               (array_agg(close ORDER BY bucket_ts DESC))[1] AS close, sum(updates)::bigint AS updates
          FROM candles WHERE "interval" = $1 AND bucket_ts >= $3
         GROUP BY 1 ORDER BY 1 LIMIT $4 OFFSET $5`,
-      [source, width, since === undefined ? 0 : Math.floor(since / width) * width, limit, offset]);
+      [source, width, since === undefined ? 0 : Math.floor(since / width) * width, limit, offset],
+    );
     return rows.map((r) => ({
-      interval, start: iso(Number(r.start)), end: iso(Number(r.start) + width), start_ms: Number(r.start),
-      open: r.open, high: r.high, low: r.low, close: r.close, updates: Number(r.updates),
+      interval,
+      start: iso(Number(r.start)),
+      end: iso(Number(r.start) + width),
+      start_ms: Number(r.start),
+      open: r.open,
+      high: r.high,
+      low: r.low,
+      close: r.close,
+      updates: Number(r.updates),
     }));
   }
 
@@ -201,7 +269,8 @@ export class Reads {
   async activeOrders(accounts: readonly string[]): Promise<TraderOrder[]> {
     const sets = await this.r(() => Promise.all(accounts.map((a) => this.redis.smembers(this.keys.accountOrders(a)))));
     const orders = await this.orders(sets.flat());
-    return orders.filter((o): o is TraderOrder => o !== null && (o.order_status === 'PENDING' || o.order_status === 'FILLED'))
+    return orders
+      .filter((o): o is TraderOrder => o !== null && (o.order_status === 'PENDING' || o.order_status === 'FILLED'))
       .sort((a, b) => a.entry_sequence - b.entry_sequence);
   }
 
@@ -220,7 +289,8 @@ export class Reads {
     if (this.pgPool === null) return null;
     const rows = await this.sql<Record<string, unknown>>(
       `SELECT * FROM orders WHERE account_id = $1 AND ($2::text IS NULL OR order_status = $2) ORDER BY entry_sequence DESC LIMIT 1`,
-      [account, status]);
+      [account, status],
+    );
     return rows.length === 0 ? null : orderRow(rows[0]!);
   }
 
@@ -232,7 +302,8 @@ export class Reads {
   async ordersOfAccounts(accounts: readonly string[], limit: number, offset: number): Promise<TraderOrder[]> {
     const rows = await this.sql<Record<string, unknown>>(
       `SELECT * FROM orders WHERE account_id = ANY($1::text[]) ORDER BY updated_seq DESC LIMIT $2 OFFSET $3`,
-      [accounts, limit, offset]);
+      [accounts, limit, offset],
+    );
     return rows.map(orderRow);
   }
 
@@ -240,11 +311,18 @@ export class Reads {
     const rows = await this.sql<{ kind: string; trades: number; entry_value: number; positionsize: number; fee: number }>(
       `SELECT kind, count(*)::bigint AS trades, sum(entry_value) AS entry_value, sum(positionsize) AS positionsize, sum(fee) AS fee
          FROM trades WHERE account_id = ANY($1::text[]) AND ts >= $2 AND ts <= $3 GROUP BY kind ORDER BY kind`,
-      [accounts, start, end]);
-    let trades = 0; let volume = 0; let size = 0; let fees = 0;
+      [accounts, start, end],
+    );
+    let trades = 0;
+    let volume = 0;
+    let size = 0;
+    let fees = 0;
     const byKind: Record<string, unknown> = {};
     for (const r of rows) {
-      trades += Number(r.trades); volume += r.entry_value; size += r.positionsize; fees += r.fee;
+      trades += Number(r.trades);
+      volume += r.entry_value;
+      size += r.positionsize;
+      fees += r.fee;
       byKind[r.kind] = { trades: Number(r.trades), volume: r.entry_value, positionsize: r.positionsize, fee: r.fee };
     }
     return { start: iso(start), end: iso(end), trades, volume, positionsize: size, fee: fees, by_kind: byKind };
@@ -254,29 +332,82 @@ export class Reads {
   async unrealized(orders: readonly TraderOrder[]): Promise<Record<string, unknown>> {
     const p = await this.price();
     const price = typeof p['price'] === 'number' ? p['price'] : null;
-    const rows = orders.filter((o) => o.order_status === 'FILLED').map((o) => ({
-      uuid: o.uuid, account_id: o.account_id, position_type: o.position_type, entryprice: o.entryprice,
-      positionsize: o.positionsize, initial_margin: o.initial_margin, available_margin: o.available_margin,
-      liquidation_price: o.liquidation_price,
-      unrealized_pnl: price === null ? null : formulas.unrealizedPnl(o.position_type, o.positionsize, o.entryprice, price),
-    }));
+    const rows = orders
+      .filter((o) => o.order_status === 'FILLED')
+      .map((o) => ({
+        uuid: o.uuid,
+        account_id: o.account_id,
+        position_type: o.position_type,
+        entryprice: o.entryprice,
+        positionsize: o.positionsize,
+        initial_margin: o.initial_margin,
+        available_margin: o.available_margin,
+        liquidation_price: o.liquidation_price,
+        unrealized_pnl: price === null ? null : formulas.unrealizedPnl(o.position_type, o.positionsize, o.entryprice, price),
+      }));
     const total = price === null ? null : rows.reduce((s, r) => s + (r.unrealized_pnl ?? 0), 0);
     return { price, timestamp: p['timestamp'] ?? null, orders: rows, total_unrealized_pnl: total };
   }
 
   async ping(): Promise<boolean> {
     if (this.pgPool === null) return true;
-    try { await this.pgPool.query('SELECT 1'); return true; } catch { return false; }
+    try {
+      await this.pgPool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
-const NUMERIC_ORDER = ['entryprice', 'execution_price', 'positionsize', 'leverage', 'initial_margin', 'available_margin',
-  'bankruptcy_price', 'bankruptcy_value', 'maintenance_margin', 'liquidation_price', 'unrealized_pnl', 'settlement_price',
-  'entry_nonce', 'exit_nonce', 'entry_sequence', 'fee_filled', 'fee_settled'];
-const ORDER_KEYS = ['uuid', 'account_id', 'position_type', 'order_status', 'order_type', 'entryprice', 'execution_price',
-  'positionsize', 'leverage', 'initial_margin', 'available_margin', 'timestamp', 'bankruptcy_price', 'bankruptcy_value',
-  'maintenance_margin', 'liquidation_price', 'unrealized_pnl', 'settlement_price', 'entry_nonce', 'exit_nonce',
-  'entry_sequence', 'fee_filled', 'fee_settled', 'close_limit_price', 'stop_loss_price', 'take_profit_price', 'sltp_on_fill'];
+const NUMERIC_ORDER = [
+  'entryprice',
+  'execution_price',
+  'positionsize',
+  'leverage',
+  'initial_margin',
+  'available_margin',
+  'bankruptcy_price',
+  'bankruptcy_value',
+  'maintenance_margin',
+  'liquidation_price',
+  'unrealized_pnl',
+  'settlement_price',
+  'entry_nonce',
+  'exit_nonce',
+  'entry_sequence',
+  'fee_filled',
+  'fee_settled',
+];
+const ORDER_KEYS = [
+  'uuid',
+  'account_id',
+  'position_type',
+  'order_status',
+  'order_type',
+  'entryprice',
+  'execution_price',
+  'positionsize',
+  'leverage',
+  'initial_margin',
+  'available_margin',
+  'timestamp',
+  'bankruptcy_price',
+  'bankruptcy_value',
+  'maintenance_margin',
+  'liquidation_price',
+  'unrealized_pnl',
+  'settlement_price',
+  'entry_nonce',
+  'exit_nonce',
+  'entry_sequence',
+  'fee_filled',
+  'fee_settled',
+  'close_limit_price',
+  'stop_loss_price',
+  'take_profit_price',
+  'sltp_on_fill',
+];
 
 /** A PostgreSQL orders row in the §3 field order of a TraderOrder. */
 function orderRow(r: Record<string, unknown>): TraderOrder {
@@ -288,9 +419,30 @@ function orderRow(r: Record<string, unknown>): TraderOrder {
   return o as unknown as TraderOrder;
 }
 
-const LEND_KEYS = ['uuid', 'account_id', 'balance', 'order_status', 'order_type', 'entry_nonce', 'exit_nonce', 'deposit',
-  'new_lend_state_amount', 'timestamp', 'npoolshare', 'nwithdraw', 'payment', 'tlv0', 'tps0', 'tlv1', 'tps1', 'tlv2', 'tps2',
-  'tlv3', 'tps3', 'entry_sequence'];
+const LEND_KEYS = [
+  'uuid',
+  'account_id',
+  'balance',
+  'order_status',
+  'order_type',
+  'entry_nonce',
+  'exit_nonce',
+  'deposit',
+  'new_lend_state_amount',
+  'timestamp',
+  'npoolshare',
+  'nwithdraw',
+  'payment',
+  'tlv0',
+  'tps0',
+  'tlv1',
+  'tps1',
+  'tlv2',
+  'tps2',
+  'tlv3',
+  'tps3',
+  'entry_sequence',
+];
 
 function lendRow(r: Record<string, unknown>): LendOrder {
   const o: Record<string, unknown> = {};

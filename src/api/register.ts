@@ -23,7 +23,10 @@ export interface RegisterOptions {
   rate: number | null;
 }
 
-const b64 = z.string().max(200).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
+const b64 = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
 
 const registerBody = z.object({
   account_address: z.string().min(1).max(MAX_ID_LENGTH).describe('the account the key will act for'),
@@ -40,30 +43,53 @@ export function registerData(account: string, ms: number): string {
 }
 
 export class Registrar {
-  constructor(private readonly redis: Redis, private readonly keys: KeyStore, private readonly prefix: string, private readonly o: RegisterOptions) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: KeyStore,
+    private readonly prefix: string,
+    private readonly o: RegisterOptions,
+  ) {}
 
   /** Checks the body and issues a key: {api_key, api_secret, account_id}; RpcError otherwise. */
   async register(raw: unknown, now = Date.now()): Promise<{ api_key: string; api_secret: string; account_id: string }> {
     const r = registerBody.safeParse(raw);
     if (!r.success) {
-      throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, undefined, 400);
+      throw new RpcError(
+        RPC.INVALID_PARAMS,
+        `Invalid params: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+        undefined,
+        400,
+      );
     }
     const b = r.data;
     const m = /^relayer-register:(.+):(\d{1,16})$/.exec(b.data);
     if (m === null || m[1] !== b.account_address) {
-      throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: data must be "relayer-register:<account_address>:<epoch ms>" for this account_address', undefined, 400);
+      throw new RpcError(
+        RPC.INVALID_PARAMS,
+        'Invalid params: data must be "relayer-register:<account_address>:<epoch ms>" for this account_address',
+        undefined,
+        400,
+      );
     }
     const skew = Number(m[2]) - now;
     if (Math.abs(skew) > this.o.windowMs) {
-      throw new RpcError(RPC.EXPIRED, `the time in data is ${Math.round(skew / 1000)} s from the server clock (allowed ±${this.o.windowMs / 1000} s)`, { server_time_ms: now }, 401);
+      throw new RpcError(
+        RPC.EXPIRED,
+        `the time in data is ${Math.round(skew / 1000)} s from the server clock (allowed ±${this.o.windowMs / 1000} s)`,
+        { server_time_ms: now },
+        401,
+      );
     }
     const pub = Buffer.from(b.signature.pub_key.value, 'base64');
     const sig = Buffer.from(b.signature.signature, 'base64');
     let ok = false;
     try {
       ok = pub.length === 33 && sig.length === 64 && secp256k1.verify(sig, Buffer.from(b.data, 'utf8'), pub);
-    } catch { ok = false; }
-    if (!ok) throw new RpcError(RPC.BAD_SIGNATURE, 'signature does not verify: secp256k1 ECDSA (compact, low S) over SHA-256(data) with pub_key', undefined, 401);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new RpcError(RPC.BAD_SIGNATURE, 'signature does not verify: secp256k1 ECDSA (compact, low S) over SHA-256(data) with pub_key', undefined, 401);
     const pubHex = pub.toString('hex');
     try {
       const fresh = await this.redis.set(`${this.prefix}register-sig:${sig.toString('hex').slice(0, 64)}`, '1', 'PX', 2 * this.o.windowMs + 5000, 'NX');
@@ -71,7 +97,12 @@ export class Registrar {
       await this.redis.set(`${this.prefix}register:${b.account_address}`, pubHex, 'NX');
       const owner = await this.redis.get(`${this.prefix}register:${b.account_address}`);
       if (owner !== pubHex) throw new RpcError(RPC.FORBIDDEN, 'this account is registered to another public key', undefined, 403);
-      const { record, secret } = await this.keys.create({ role: 'client', accounts: [b.account_address], label: `register:${pubHex.slice(0, 16)}`, rate: this.o.rate });
+      const { record, secret } = await this.keys.create({
+        role: 'client',
+        accounts: [b.account_address],
+        label: `register:${pubHex.slice(0, 16)}`,
+        rate: this.o.rate,
+      });
       return { api_key: record.id, api_secret: secret, account_id: b.account_address };
     } catch (e) {
       if (e instanceof RpcError) throw e;

@@ -18,7 +18,11 @@ const pair = (leg: z.ZodType) => z.object({ sl: leg, tp: leg }, { error: 'must b
 
 /** Fields of the gateway itself, allowed in every write and removed before the body is logged. */
 const gateway = {
-  request_id: id.optional().describe('the command id (idempotency key): a retry with the same id is answered with the first outcome; default: a fresh uuid. A create mints the order uuid uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)'),
+  request_id: id
+    .optional()
+    .describe(
+      'the command id (idempotency key): a retry with the same id is answered with the first outcome; default: a fresh uuid. A create mints the order uuid uuidv5(request_id + ":0", 6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10)',
+    ),
   wait: z.boolean().optional().describe('true: answer with the outcome (events, status, uuid) once committed; default: answer RequestSubmitted at once'),
 };
 /** The gateway's own fields alone (on the outer object of a nested body). */
@@ -29,23 +33,37 @@ function field(f: FieldSpec): z.ZodType {
   const optional = 'dflt' in f && f.dflt !== undefined;
   let s: z.ZodType;
   switch (f.kind) {
-    case 'id': s = optional ? id.optional() : id; break;
+    case 'id':
+      s = optional ? id.optional() : id;
+      break;
     case 'num': {
       const n = f.sign === 'any' ? signed(f.max) : f.sign === 'nonneg' ? nonNeg(f.max) : positive(f.max);
       s = f.omit === true ? n.optional() : optional ? n.nullable().optional() : n;
       break;
     }
-    case 'bool': s = optional ? optBool : z.boolean(); break;
+    case 'bool':
+      s = optional ? optBool : z.boolean();
+      break;
     case 'enum': {
       const values = f.values as [string, ...string[]];
       s = f.purpose === undefined ? z.enum(values) : z.enum(values, { error: `must be ${choices(f.values)} to ${f.purpose}` });
       break;
     }
-    case 'text': s = z.string().nullable().optional(); break;
-    case 'int': s = z.number().int().nullable().optional(); break;
-    case 'hint': s = z.unknown(); break;
-    case 'legs': s = pair(signed(MAX_PRICE).nullable().optional()); break;
-    case 'flags': s = pair(optBool); break;
+    case 'text':
+      s = z.string().nullable().optional();
+      break;
+    case 'int':
+      s = z.number().int().nullable().optional();
+      break;
+    case 'hint':
+      s = z.unknown();
+      break;
+    case 'legs':
+      s = pair(signed(MAX_PRICE).nullable().optional());
+      break;
+    case 'flags':
+      s = pair(optBool);
+      break;
   }
   return f.doc === undefined ? s : s.describe(f.doc);
 }
@@ -95,10 +113,12 @@ export const noParams = z.union([z.undefined(), z.null(), z.strictObject({}), z.
 // ---- reads -------------------------------------------------------------------------------------
 
 /** A time: epoch milliseconds or an ISO-8601 string; parsed to ms. */
-const time = z.union([
-  z.number().int('must be an integer (ms)').min(0).max(8.64e15),
-  z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO-8601 time or epoch ms'),
-]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+const time = z
+  .union([
+    z.number().int('must be an integer (ms)').min(0).max(8.64e15),
+    z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO-8601 time or epoch ms'),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 
 const limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
 const offset = z.number().int().min(0).max(1e9).default(0);
@@ -106,8 +126,15 @@ const offset = z.number().int().min(0).max(1e9).default(0);
 export const range = z.looseObject({ from: time.optional(), to: time.optional(), limit: limit(5000, 500), offset });
 
 export const CANDLE_INTERVALS = {
-  ONE_MINUTE: 60_000, FIVE_MINUTE: 300_000, FIFTEEN_MINUTE: 900_000, THIRTY_MINUTE: 1_800_000,
-  ONE_HOUR: 3_600_000, FOUR_HOUR: 14_400_000, EIGHT_HOUR: 28_800_000, TWELVE_HOUR: 43_200_000, ONE_DAY: 86_400_000,
+  ONE_MINUTE: 60_000,
+  FIVE_MINUTE: 300_000,
+  FIFTEEN_MINUTE: 900_000,
+  THIRTY_MINUTE: 1_800_000,
+  ONE_HOUR: 3_600_000,
+  FOUR_HOUR: 14_400_000,
+  EIGHT_HOUR: 28_800_000,
+  TWELVE_HOUR: 43_200_000,
+  ONE_DAY: 86_400_000,
 } as const;
 export type CandleInterval = keyof typeof CANDLE_INTERVALS;
 
@@ -118,41 +145,62 @@ export const candles = z.looseObject({
   offset,
 });
 
-export const listLimit = z.union([z.undefined(), z.null(), z.array(z.never()).length(0), z.looseObject({ limit: limit(1000, 100) })])
+export const listLimit = z
+  .union([z.undefined(), z.null(), z.array(z.never()).length(0), z.looseObject({ limit: limit(1000, 100) })])
   .transform((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v.limit : 100));
 
 export const byId = z.looseObject({ id });
-export const orderHistory = z.union([
-  z.looseObject({ OrderId: id }).transform((v) => ({ order: v.OrderId as string })),
-  z.looseObject({ ClientId: z.looseObject({ offset, limit: limit(1000, 100) }) }).transform((v) => ({ offset: v.ClientId.offset, limit: v.ClientId.limit })),
-], { error: 'must be {OrderId: "<uuid>"} or {ClientId: {offset, limit}}' });
-export const tradeVolume = z.looseObject({ start: time, end: time }).refine((p) => p.end >= p.start, { message: 'end must not be before start', path: ['end'] });
-export const unrealizedPnl = z.union([
-  z.literal('All').transform(() => ({ all: true as const })),
-  z.looseObject({ OrderId: id }).transform((v) => ({ order: v.OrderId as string })),
-  z.looseObject({ PublicKey: id }).transform((v) => ({ account: v.PublicKey as string })),
-  z.looseObject({ All: z.unknown() }).transform(() => ({ all: true as const })),
-], { error: 'must be "All", {OrderId: "<uuid>"} or {PublicKey: "<account>"}' });
+export const orderHistory = z.union(
+  [
+    z.looseObject({ OrderId: id }).transform((v) => ({ order: v.OrderId as string })),
+    z.looseObject({ ClientId: z.looseObject({ offset, limit: limit(1000, 100) }) }).transform((v) => ({ offset: v.ClientId.offset, limit: v.ClientId.limit })),
+  ],
+  { error: 'must be {OrderId: "<uuid>"} or {ClientId: {offset, limit}}' },
+);
+export const tradeVolume = z
+  .looseObject({ start: time, end: time })
+  .refine((p) => p.end >= p.start, { message: 'end must not be before start', path: ['end'] });
+export const unrealizedPnl = z.union(
+  [
+    z.literal('All').transform(() => ({ all: true as const })),
+    z.looseObject({ OrderId: id }).transform((v) => ({ order: v.OrderId as string })),
+    z.looseObject({ PublicKey: id }).transform((v) => ({ account: v.PublicKey as string })),
+    z.looseObject({ All: z.unknown() }).transform(() => ({ all: true as const })),
+  ],
+  { error: 'must be "All", {OrderId: "<uuid>"} or {PublicKey: "<account>"}' },
+);
 /** GetRecentOrder: the account defaults to the key's own (older clients send no params). */
-export const recentOrder = z.union([
-  z.undefined(), z.null(), z.array(z.never()).length(0),
-  z.looseObject({
-    query_trader_order: z.looseObject({
-      account_id: id.optional().describe("default: the key's account (a key bound to one account)"),
-      order_status: z.string().nullable().optional().describe('only an order in this status (PENDING, FILLED, SETTLED, CANCELLED, LIQUIDATE)'),
-    }).optional(),
-  }),
-], { error: 'must be {query_trader_order: {account_id?, order_status?}} or nothing' })
+export const recentOrder = z
+  .union(
+    [
+      z.undefined(),
+      z.null(),
+      z.array(z.never()).length(0),
+      z.looseObject({
+        query_trader_order: z
+          .looseObject({
+            account_id: id.optional().describe("default: the key's account (a key bound to one account)"),
+            order_status: z.string().nullable().optional().describe('only an order in this status (PENDING, FILLED, SETTLED, CANCELLED, LIQUIDATE)'),
+          })
+          .optional(),
+      }),
+    ],
+    { error: 'must be {query_trader_order: {account_id?, order_status?}} or nothing' },
+  )
   .transform((v) => {
     const q = v !== null && typeof v === 'object' && !Array.isArray(v) ? v.query_trader_order : undefined;
     return { account_id: q?.account_id, order_status: q?.order_status ?? null };
   });
-export const openOrders = z.union([z.undefined(), z.null(), z.array(z.never()).length(0), z.looseObject({ account_id: id.optional() })])
+export const openOrders = z
+  .union([z.undefined(), z.null(), z.array(z.never()).length(0), z.looseObject({ account_id: id.optional() })])
   .transform((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v.account_id : undefined));
 
 // ---- checking --------------------------------------------------------------------------------
 
-interface Issue { path: string; message: string }
+interface Issue {
+  path: string;
+  message: string;
+}
 
 function pathText(path: readonly PropertyKey[], prefix: string): string {
   const parts = path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)));

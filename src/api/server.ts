@@ -46,9 +46,19 @@ export interface ServerOptions {
   plain?: Readonly<Record<string, (req: IncomingMessage, body: Buffer, ip: string) => Promise<{ status: number; body: unknown }>>>;
 }
 
-interface Deadline { at: number; fail: (() => void) | null }
+interface Deadline {
+  at: number;
+  fail: (() => void) | null;
+}
 
-interface Call { id: string | number | null; notify: boolean; method: string; params: unknown; def: MethodDef | null; error: RpcError | null }
+interface Call {
+  id: string | number | null;
+  notify: boolean;
+  method: string;
+  params: unknown;
+  def: MethodDef | null;
+  error: RpcError | null;
+}
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -82,20 +92,28 @@ export class RpcServer {
   async listen(host: string, port: number): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     const a = this.server.address() as AddressInfo;
     return `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
-  get port(): number { return (this.server.address() as AddressInfo).port; }
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
 
   /** Stops accepting, lets requests in flight finish (up to `graceMs`), then drops what is left. */
   close(graceMs = 5000): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => this.server.closeAllConnections(), graceMs);
       t.unref();
-      this.server.close(() => { clearTimeout(t); resolve(); });
+      this.server.close(() => {
+        clearTimeout(t);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
   }
@@ -108,7 +126,9 @@ export class RpcServer {
       this.countStatus(res.statusCode);
       this.latency.observe((performance.now() - t0) / 1000);
     });
-    res.on('error', () => { /* the client went away */ });
+    res.on('error', () => {
+      /* the client went away */
+    });
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' || req.method === 'HEAD') return this.get(path, res);
     if (req.method !== 'POST') {
@@ -118,7 +138,8 @@ export class RpcServer {
     const plain = this.o.plain?.[path];
     if (plain !== undefined) return this.plainPost(req, res, plain);
     const table = this.o.routes[path];
-    if (table === undefined) return send(res, 404, rpcErr(null, requestError(RPC.METHOD_NOT_FOUND, `no JSON-RPC endpoint at ${path} (try ${Object.keys(this.o.routes).join(', ')})`)));
+    if (table === undefined)
+      return send(res, 404, rpcErr(null, requestError(RPC.METHOD_NOT_FOUND, `no JSON-RPC endpoint at ${path} (try ${Object.keys(this.o.routes).join(', ')})`)));
     const ip = this.clientIp(req);
     let body: Buffer;
     try {
@@ -137,9 +158,10 @@ export class RpcServer {
       return send(res, 400, rpcErr(null, requestError(RPC.PARSE_ERROR, 'Parse error: the body is not valid JSON')));
     }
     const batch = Array.isArray(parsed);
-    const items = batch ? parsed as unknown[] : [parsed];
+    const items = batch ? (parsed as unknown[]) : [parsed];
     if (batch && items.length === 0) return send(res, 400, rpcErr(null, requestError(RPC.INVALID_REQUEST, 'Invalid Request: empty batch')));
-    if (items.length > this.o.maxBatch) return send(res, 400, rpcErr(null, requestError(RPC.INVALID_REQUEST, `Invalid Request: a batch holds at most ${this.o.maxBatch} calls`)));
+    if (items.length > this.o.maxBatch)
+      return send(res, 400, rpcErr(null, requestError(RPC.INVALID_REQUEST, `Invalid Request: a batch holds at most ${this.o.maxBatch} calls`)));
     const calls = items.map((it) => this.toCall(it, table));
     // one authentication for the whole body: the strongest role any call needs
     let need: 'none' | Role = 'none';
@@ -168,7 +190,10 @@ export class RpcServer {
     const ctx: CallCtx = { principal, ip };
     const out = calls.length === 1 ? [await this.run(calls[0]!, ctx)] : await Promise.all(calls.map((c) => this.run(c, ctx)));
     const responses = out.filter((r, i) => r !== null && !calls[i]!.notify);
-    if (responses.length === 0) { res.writeHead(204).end(); return; }
+    if (responses.length === 0) {
+      res.writeHead(204).end();
+      return;
+    }
     // a single call that failed at the request level (FORBIDDEN for another account) keeps its HTTP status
     let status = 200;
     if (!batch) {
@@ -183,7 +208,10 @@ export class RpcServer {
     try {
       body = await readBody(req, this.o.maxBodyBytes);
     } catch (e) {
-      if (e instanceof RpcError) { res.setHeader('connection', 'close'); send(res, e.httpStatus, { error: e.toObject() }); }
+      if (e instanceof RpcError) {
+        res.setHeader('connection', 'close');
+        send(res, e.httpStatus, { error: e.toObject() });
+      }
       return;
     }
     // unsigned by nature (it issues keys), so the per-address limit of public methods applies
@@ -197,7 +225,14 @@ export class RpcServer {
   }
 
   private toCall(it: unknown, table: MethodTable): Call {
-    const bad = (msg: string, id: Call['id'] = null): Call => ({ id, notify: false, method: '', params: undefined, def: null, error: new RpcError(RPC.INVALID_REQUEST, `Invalid Request: ${msg}`) });
+    const bad = (msg: string, id: Call['id'] = null): Call => ({
+      id,
+      notify: false,
+      method: '',
+      params: undefined,
+      def: null,
+      error: new RpcError(RPC.INVALID_REQUEST, `Invalid Request: ${msg}`),
+    });
     if (typeof it !== 'object' || it === null || Array.isArray(it)) return bad('each call must be an object {jsonrpc, method, params, id}');
     const o = it as Record<string, unknown>;
     const rawId = o['id'];
@@ -209,9 +244,7 @@ export class RpcServer {
     if (typeof method !== 'string' || method.length === 0) return bad('method must be a non-empty string', id);
     const def = Object.hasOwn(table, method) ? table[method]! : null;
     if (def === null) {
-      const msg = this.o.elsewhere.has(method)
-        ? `Method not found: ${method} is not served here (${this.o.elsewhereHint})`
-        : `Method not found: ${method}`;
+      const msg = this.o.elsewhere.has(method) ? `Method not found: ${method} is not served here (${this.o.elsewhereHint})` : `Method not found: ${method}`;
       return { id, notify, method, params: o['params'], def: null, error: new RpcError(RPC.METHOD_NOT_FOUND, msg) };
     }
     return { id, notify, method, params: o['params'], def, error: null };
@@ -229,7 +262,11 @@ export class RpcServer {
         deadline.fail = () => reject(requestError(RPC.TIMEOUT, `${c.method} took longer than ${this.o.callTimeoutMs} ms`));
         this.deadlines.add(deadline);
         this.sweep();
-        try { Promise.resolve(c.def!.handler(c.params, ctx)).then(resolve, reject); } catch (e) { reject(e); }
+        try {
+          Promise.resolve(c.def!.handler(c.params, ctx)).then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
       });
       this.countCall(label, 'ok');
       return { jsonrpc: '2.0', id: c.id, result: result === undefined ? null : result };
@@ -251,16 +288,27 @@ export class RpcServer {
   private sweep(): void {
     if (this.sweeper !== null) return;
     this.sweeper = setInterval(() => {
-      if (this.deadlines.size === 0) { clearInterval(this.sweeper!); this.sweeper = null; return; }
+      if (this.deadlines.size === 0) {
+        clearInterval(this.sweeper!);
+        this.sweeper = null;
+        return;
+      }
       const now = Date.now();
-      for (const d of this.deadlines) if (d.at <= now) { this.deadlines.delete(d); d.fail?.(); }
+      for (const d of this.deadlines)
+        if (d.at <= now) {
+          this.deadlines.delete(d);
+          d.fail?.();
+        }
     }, 50);
     this.sweeper.unref();
   }
 
   private countStatus(status: number): void {
     let c = this.statusCounters.get(status);
-    if (c === undefined) { c = this.o.metrics.requests.labels(this.o.name, String(status)); this.statusCounters.set(status, c); }
+    if (c === undefined) {
+      c = this.o.metrics.requests.labels(this.o.name, String(status));
+      this.statusCounters.set(status, c);
+    }
     c.inc();
   }
 
@@ -268,7 +316,10 @@ export class RpcServer {
   private countCall(method: string, outcome: string): void {
     const k = `${method} ${outcome}`;
     let c = this.callCounters.get(k);
-    if (c === undefined) { c = this.o.metrics.calls.labels(this.o.name, method, outcome); this.callCounters.set(k, c); }
+    if (c === undefined) {
+      c = this.o.metrics.calls.labels(this.o.name, method, outcome);
+      this.callCounters.set(k, c);
+    }
     c.inc();
   }
 
@@ -276,7 +327,11 @@ export class RpcServer {
     if (path === '/healthz') return send(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       let checks: Record<string, boolean | string>;
-      try { checks = await this.o.ready(); } catch (e) { checks = { error: (e as Error).message }; }
+      try {
+        checks = await this.o.ready();
+      } catch (e) {
+        checks = { error: (e as Error).message };
+      }
       const ok = Object.values(checks).every((v) => v === true);
       return send(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     }
@@ -344,8 +399,23 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on('end', () => { if (!done) { done = true; resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)); } });
-    req.on('error', (e) => { if (!done) { done = true; reject(e); } });
-    req.on('aborted', () => { if (!done) { done = true; reject(new Error('aborted')); } });
+    req.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      }
+    });
+    req.on('error', (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+    req.on('aborted', () => {
+      if (!done) {
+        done = true;
+        reject(new Error('aborted'));
+      }
+    });
   });
 }

@@ -6,7 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clientStatus, type EventEnvelope } from '../engine/index.js';
 import type { Backend, StoredEvent } from '../store/types.js';
 
-interface Pending { raw: string; resolve: () => void; reject: (e: Error) => void }
+interface Pending {
+  raw: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
 
 export class Appender {
   private queue: Pending[] = [];
@@ -17,7 +21,10 @@ export class Appender {
   batches = 0;
   onBatch: ((size: number, ms: number) => void) | null = null;
 
-  constructor(private readonly backend: Pick<Backend, 'append'>, private readonly maxBatch = 2000) {}
+  constructor(
+    private readonly backend: Pick<Backend, 'append'>,
+    private readonly maxBatch = 2000,
+  ) {}
 
   /** Resolves once the command is on the input log (durable as the backend's append is). */
   append(raw: string): Promise<void> {
@@ -34,7 +41,10 @@ export class Appender {
   private kick(): void {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => { this.scheduled = false; void this.flush(); });
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
   }
 
   private async flush(): Promise<void> {
@@ -110,8 +120,12 @@ function haltReply(events: readonly EventEnvelope[]): Record<string, unknown> {
     else if (e.type === 'ShutdownRequested') exit = true;
   }
   return {
-    halt_enabled: flags?.manual_halt ?? null, pending_orders_cancelled: pending, settling_orders_cancelled: settling,
-    funding_paused: flags?.pause_funding ?? null, price_feed_paused: flags?.pause_price_feed ?? null,
-    exit_initiated: exit, snapshot_taken: exit,
+    halt_enabled: flags?.manual_halt ?? null,
+    pending_orders_cancelled: pending,
+    settling_orders_cancelled: settling,
+    funding_paused: flags?.pause_funding ?? null,
+    price_feed_paused: flags?.pause_price_feed ?? null,
+    exit_initiated: exit,
+    snapshot_taken: exit,
   };
 }

@@ -105,6 +105,7 @@ function build(type: CommandType, params: Record<string, unknown>, account: stri
   if (!guard.ok) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: ${guard.fail.reason}`, { reason_code: guard.fail.code });
   // the envelope names its market (D160) unless it is BTC-USD: BTC-USD's records stay byte for byte as before
   const raw = JSON.stringify(market === DEFAULT_MARKET ? { v: 1, id, type, params: body } : { v: 1, id, market, type, params: body });
-  if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES) throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: the command exceeds ${MAX_RECORD_BYTES} bytes`);
+  if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES)
+    throw new RpcError(RPC.INVALID_PARAMS, `Invalid params: the command exceeds ${MAX_RECORD_BYTES} bytes`);
   return { id, type, raw, account: accounts === null ? null : account, wait };
 }

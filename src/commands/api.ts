@@ -53,7 +53,11 @@ function num(v: string | undefined, name: string, dflt: number, min = 0): number
 }
 
 function listenOf(spec: string, flag: string): { host: string; port: number } {
-  try { return parseListen(spec); } catch (e) { throw usage(`--${flag}: ${(e as Error).message}`); }
+  try {
+    return parseListen(spec);
+  } catch (e) {
+    throw usage(`--${flag}: ${(e as Error).message}`);
+  }
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -72,7 +76,9 @@ export async function api(opts: ApiOptions): Promise<void> {
   const adminSpec = opts.adminListen ?? '127.0.0.1:3031';
   const adminListen = adminSpec === 'off' || adminSpec === 'none' ? null : listenOf(adminSpec, 'admin-listen');
   let master: Buffer;
-  try { master = loadMasterKey(opts.masterKeyFile); } catch (e) {
+  try {
+    master = loadMasterKey(opts.masterKeyFile);
+  } catch (e) {
     if (e instanceof MasterKeyError) throw new CliError(e.message);
     throw new CliError(`cannot read the master key: ${(e as Error).message}`);
   }
@@ -130,10 +136,13 @@ export async function api(opts: ApiOptions): Promise<void> {
       v1ReplayTtlMs: num(opts.v1ReplayTtlMs, 'v1-replay-ttl-ms', DEFAULT_AUTH.v1ReplayTtlMs, 1),
       defaultRate: num(opts.rateLimit, 'rate-limit', DEFAULT_AUTH.defaultRate),
     },
-    register: opts.register === true ? {
-      windowMs: num(opts.window, 'window', 30, 1) * 1000,
-      rate: opts.registerRateLimit === undefined ? null : num(opts.registerRateLimit, 'register-rate-limit', 0),
-    } : null,
+    register:
+      opts.register === true
+        ? {
+            windowMs: num(opts.window, 'window', 30, 1) * 1000,
+            rate: opts.registerRateLimit === undefined ? null : num(opts.registerRateLimit, 'register-rate-limit', 0),
+          }
+        : null,
     log,
   }).catch(async (e: Error) => {
     await closeAll();
@@ -141,10 +150,15 @@ export async function api(opts: ApiOptions): Promise<void> {
   });
   log.info({ client: gw.clientUrl, admin: gw.adminUrl, backend: backend.name, markets: served }, 'relayer api listening');
   const who = cluster.isWorker ? ` (worker ${cluster.worker!.id} of ${workers})` : '';
-  process.stderr.write(`relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private${opts.register === true ? ', /register' : ''}; GET /openrpc.json), admin API on ${gw.adminUrl ?? 'off'}; markets ${served.join(', ')}\n`);
+  process.stderr.write(
+    `relayer api${who}: client API on ${gw.clientUrl} (/clientapi, /api, /api/private${opts.register === true ? ', /register' : ''}; GET /openrpc.json), admin API on ${gw.adminUrl ?? 'off'}; markets ${served.join(', ')}\n`,
+  );
   announceListening();
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info({ signal: sig }, 'stopping: finishing requests in flight'); resolve(); };
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'stopping: finishing requests in flight');
+      resolve();
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
@@ -162,10 +176,16 @@ function cachedRegistry(registry: MarketRegistry): () => Promise<readonly Regist
   return () => {
     if (last === null || Date.now() - at > 1000) {
       at = Date.now();
-      last = registry.list().then((list) => list.map((m) => ({
-        id: m.id, tick_size: m.tick_size, created_at: m.created_at === 0 ? null : new Date(m.created_at).toISOString(),
-      })));
-      last.catch(() => { last = null; });
+      last = registry.list().then((list) =>
+        list.map((m) => ({
+          id: m.id,
+          tick_size: m.tick_size,
+          created_at: m.created_at === 0 ? null : new Date(m.created_at).toISOString(),
+        })),
+      );
+      last.catch(() => {
+        last = null;
+      });
     }
     return last;
   };

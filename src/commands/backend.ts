@@ -12,7 +12,11 @@ import { DEFAULT_MARKET } from '../engine/market.js';
 import { dataRoot, embeddedMarket, requireMarket } from '../markets/registry.js';
 import { marketOf } from './market.js';
 
-export interface BackendOptions extends KafkaFlags { data?: string; kafka?: string; market?: string }
+export interface BackendOptions extends KafkaFlags {
+  data?: string;
+  kafka?: string;
+  market?: string;
+}
 
 /** The data directory root (--data): BTC-USD's relayer.db and the registry live here. */
 export function dataDir(opts: BackendOptions): string {
@@ -33,12 +37,16 @@ export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: st
   const dir = marketDir(opts, market);
   // another market must be in the registry before anything is written for it
   if (market !== DEFAULT_MARKET && embeddedMarket(dataDir(opts), market) === null) {
-    throw new CliError(`unknown market ${market}: not in the registry of ${dataDir(opts)} (see relayer markets list; add it with relayer markets create --id ${market})`);
+    throw new CliError(
+      `unknown market ${market}: not in the registry of ${dataDir(opts)} (see relayer markets list; add it with relayer markets create --id ${market})`,
+    );
   }
   if (mustExist && !existsSync(join(dir, DB_FILE))) {
-    throw new CliError(market === DEFAULT_MARKET
-      ? `no relayer data in ${dir} (start one with: relayer run --data ${dir})`
-      : `no data of market ${market} in ${dir} (it is registered: relayer markets describe ${market})`);
+    throw new CliError(
+      market === DEFAULT_MARKET
+        ? `no relayer data in ${dir} (start one with: relayer run --data ${dir})`
+        : `no data of market ${market} in ${dir} (it is registered: relayer markets describe ${market})`,
+    );
   }
   try {
     return stampMarket(new SqliteStore(dir, genesis), market);
@@ -86,7 +94,13 @@ export function stampMarket<B extends Backend>(store: B, market: string): B {
   // the embedded store's append goes through appendSync: stamping there covers both
   const s = store as unknown as { appendSync?: (raws: readonly string[], now: number) => unknown };
   const sync = s.appendSync;
-  if (typeof sync === 'function') s.appendSync = (raws, now) => sync.call(store, raws.map((r) => withMarket(r, market)), now);
+  if (typeof sync === 'function')
+    s.appendSync = (raws, now) =>
+      sync.call(
+        store,
+        raws.map((r) => withMarket(r, market)),
+        now,
+      );
   else {
     const append = store.append.bind(store);
     store.append = (raws) => append(raws.map((r) => withMarket(r, market)));
@@ -98,7 +112,10 @@ export function stampMarket<B extends Backend>(store: B, market: string): B {
 export function withMarket(raw: string, market: string): string {
   const i = raw.indexOf('{');
   if (i < 0 || raw.slice(0, i).trim() !== '' || raw.includes('"market"')) return raw;
-  const empty = raw.slice(i + 1).trimStart().startsWith('}');
+  const empty = raw
+    .slice(i + 1)
+    .trimStart()
+    .startsWith('}');
   return `${raw.slice(0, i + 1)}"market":${JSON.stringify(market)}${empty ? '' : ','}${raw.slice(i + 1)}`;
 }
 

@@ -55,9 +55,10 @@ export async function book(opts: BookOptions): Promise<void> {
   let ui: Partial<UiState> | null = { step: o.step ?? null, market: first, markets: listed.includes(first) ? listed : [first, ...listed] };
   while (ui !== null) {
     const market: string = ui.market!;
-    ui = opts.redis !== undefined
-      ? await bookFromRedis(opts.redis, marketRedisPrefix(redisPrefix(opts), market), opts, o, interactive, ui)
-      : await bookFromLog({ ...opts, market }, o, interactive, ui);
+    ui =
+      opts.redis !== undefined
+        ? await bookFromRedis(opts.redis, marketRedisPrefix(redisPrefix(opts), market), opts, o, interactive, ui)
+        : await bookFromLog({ ...opts, market }, o, interactive, ui);
     if (ui !== null) ui = { ...ui, quit: false };
   }
 }
@@ -65,7 +66,11 @@ export async function book(opts: BookOptions): Promise<void> {
 /** The registry's markets, in its order; BTC-USD alone where there is no registry. */
 async function registeredMarkets(opts: BookOptions): Promise<string[]> {
   const reg = await openRegistry(opts);
-  try { return (await reg.list()).map((m) => m.id); } finally { await reg.close(); }
+  try {
+    return (await reg.list()).map((m) => m.id);
+  } finally {
+    await reg.close();
+  }
 }
 
 /** The book from the market's event log; the UI state to reopen with when `m` picked another market. */
@@ -92,7 +97,13 @@ type Sizes = z.infer<typeof Options>;
 async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: string, shown: Partial<UiState>): Promise<void> {
   const now = Date.now();
   if (opts.json) {
-    const model = bookModel(store, { now, ...(shown.market === undefined ? {} : { market: shown.market }), depth: o.depth ?? 10, feed: 20, step: o.step ?? null });
+    const model = bookModel(store, {
+      now,
+      ...(shown.market === undefined ? {} : { market: shown.market }),
+      depth: o.depth ?? 10,
+      feed: 20,
+      step: o.step ?? null,
+    });
     process.stdout.write(`${JSON.stringify({ market_id: shown.market, ...model })}\n`);
     return;
   }
@@ -100,7 +111,8 @@ async function printOnce(store: BookStore, opts: BookOptions, o: Sizes, source: 
   const { modelFor } = await import('../tui/session.js');
   const { width, height } = frameSize(o);
   const ui = initialUi({ ...shown, step: o.step ?? null });
-  const model = o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, market: ui.market, depth: o.depth, feed: height, step: ui.step });
+  const model =
+    o.depth === undefined ? modelFor(store, ui, height, now) : bookModel(store, { now, market: ui.market, depth: o.depth, feed: height, step: ui.step });
   process.stdout.write(plainFrame(model, width, height, ui, source));
 }
 
@@ -112,7 +124,14 @@ function frameSize(o: Sizes): { width: number; height: number } {
 }
 
 /** The book from the Redis read model (`relayer project --redis`): its keys, read in view-sized windows. */
-async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: Sizes, interactive: boolean, ui: Partial<UiState>): Promise<Partial<UiState> | null> {
+async function bookFromRedis(
+  url: string,
+  prefix: string,
+  opts: BookOptions,
+  o: Sizes,
+  interactive: boolean,
+  ui: Partial<UiState>,
+): Promise<Partial<UiState> | null> {
   const { redisClient } = await import('../projections/redis/model.js');
   const { EmptyReadModelError, RedisBookFeed } = await import('../tui/redis-feed.js');
   const { depthFor } = await import('../tui/session.js');
@@ -134,7 +153,10 @@ async function bookFromRedis(url: string, prefix: string, opts: BookOptions, o: 
     } catch (e) {
       throw new CliError(e instanceof EmptyReadModelError ? e.message : `reading the Redis read model failed: ${(e as Error).message}`);
     }
-    if (!interactive) { await printOnce(store, opts, o, source, ui); return null; }
+    if (!interactive) {
+      await printOnce(store, opts, o, source, ui);
+      return null;
+    }
     const { runInteractive } = await import('../tui/app.js');
     return await runInteractive(feed, store, { source, ui });
   } finally {

@@ -8,7 +8,13 @@ import { openBackend, type BackendOptions } from './backend.js';
 import { printEvents } from './print.js';
 
 export interface EventsOptions extends BackendOptions {
-  follow?: boolean; fromSeq?: string; type?: string; account?: string; json?: boolean; inbox?: boolean; limit?: string;
+  follow?: boolean;
+  fromSeq?: string;
+  type?: string;
+  account?: string;
+  json?: boolean;
+  inbox?: boolean;
+  limit?: string;
 }
 
 export async function events(opts: EventsOptions): Promise<void> {
@@ -19,13 +25,16 @@ export async function events(opts: EventsOptions): Promise<void> {
   try {
     if (opts.inbox) return await exportInbox(store, from);
     const json = opts.json === true || !process.stdout.isTTY;
-    const keep = (e: StoredEvent): boolean =>
-      (opts.type === undefined || e.type === opts.type) && (opts.account === undefined || e.account === opts.account);
+    const keep = (e: StoredEvent): boolean => (opts.type === undefined || e.type === opts.type) && (opts.account === undefined || e.account === opts.account);
     let next = from;
     let printed = 0;
     let stop = false;
-    process.once('SIGINT', () => { stop = true; });
-    process.once('SIGTERM', () => { stop = true; });
+    process.once('SIGINT', () => {
+      stop = true;
+    });
+    process.once('SIGTERM', () => {
+      stop = true;
+    });
     while (!stop && printed < limit) {
       const rows = await store.readEvents(next, 5000);
       if (rows.length > 0) {

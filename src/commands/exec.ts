@@ -1,8 +1,6 @@
 // `relayer exec`: JSON-line commands on stdin → chained JSON-line events on stdout (SPEC §12).
 import { writeFileSync } from 'node:fs';
-import {
-  emptyState, marketStatus, type EventEnvelope, type State,
-} from '../engine/index.js';
+import { emptyState, marketStatus, type EventEnvelope, type State } from '../engine/index.js';
 import { totalsOf, flagsOf } from '../engine/state.js';
 import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
 import { ChainPipe } from '../runtime/exec-chain.js';
@@ -13,7 +11,13 @@ import { runLine } from '../runtime/exec-line.js';
 import { CliError } from '../errors.js';
 import { marketOf } from './market.js';
 
-export interface ExecOptions { state?: string; stateOut?: string; ack?: boolean; json?: boolean; market?: string }
+export interface ExecOptions {
+  state?: string;
+  stateOut?: string;
+  ack?: boolean;
+  json?: boolean;
+  market?: string;
+}
 
 export async function exec(opts: ExecOptions): Promise<void> {
   // the engine of one market (SPEC §13): its uuid namespace, its check of each envelope's market
@@ -22,14 +26,14 @@ export async function exec(opts: ExecOptions): Promise<void> {
   let lastHash = GENESIS_HASH;
   if (opts.state !== undefined) {
     const snap = readSnapshotFile(opts.state);
-    if (snap.state.config.market !== market) throw new CliError(`--state ${opts.state} is a snapshot of market ${snap.state.config.market}, not ${market} (add --market ${snap.state.config.market})`);
+    if (snap.state.config.market !== market)
+      throw new CliError(`--state ${opts.state} is a snapshot of market ${snap.state.config.market}, not ${market} (add --market ${snap.state.config.market})`);
     state = snap.state;
     lastHash = snap.meta.last_hash;
   }
   // the hash chain runs in a worker thread (RELAYER_EXEC_THREADS=0 keeps it on this one)
-  const sink = process.env['RELAYER_EXEC_THREADS'] === '0'
-    ? new InThread(lastHash, new BufferedWriter(process.stdout))
-    : new ChainPipe(lastHash, process.stdout);
+  const sink =
+    process.env['RELAYER_EXEC_THREADS'] === '0' ? new InThread(lastHash, new BufferedWriter(process.stdout)) : new ChainPipe(lastHash, process.stdout);
   let commands = 0;
   let events = 0;
   let lineNo = 0;
@@ -61,11 +65,24 @@ export async function exec(opts: ExecOptions): Promise<void> {
 /** The chain on the engine's own thread, with ChainPipe's interface. */
 class InThread {
   private readonly chain: ChainWriter;
-  constructor(last: string, private readonly out: BufferedWriter) { this.chain = new ChainWriter(last); }
-  get last(): string { return this.chain.last; }
-  event(e: EventEnvelope): Promise<void> | undefined { return this.out.line(this.chain.push(e)); }
-  line(s: string): Promise<void> | undefined { return this.out.line(s); }
-  close(): Promise<void> { return this.out.flush(); }
+  constructor(
+    last: string,
+    private readonly out: BufferedWriter,
+  ) {
+    this.chain = new ChainWriter(last);
+  }
+  get last(): string {
+    return this.chain.last;
+  }
+  event(e: EventEnvelope): Promise<void> | undefined {
+    return this.out.line(this.chain.push(e));
+  }
+  line(s: string): Promise<void> | undefined {
+    return this.out.line(s);
+  }
+  close(): Promise<void> {
+    return this.out.flush();
+  }
 }
 
 function summary(state: State, commands: number, events: number, hash: string) {

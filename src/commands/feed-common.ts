@@ -36,7 +36,9 @@ export function reporter(source: string, json: boolean, log: Logger): (event: st
       process.stdout.write(`${JSON.stringify({ event, source, ts: Date.now(), ...fields })}\n`);
       return;
     }
-    const parts = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const parts = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     process.stdout.write(`feed ${source} ${event}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}\n`);
   };
 }
@@ -45,10 +47,16 @@ export function reporter(source: string, json: boolean, log: Logger): (event: st
  * opens the input log. `release` gives the signals back. */
 export async function openWithSignals(opts: BackendOptions, log: Logger): Promise<{ stop: AbortController; store: Backend; release: () => void }> {
   const stop = new AbortController();
-  const onSignal = (sig: string): void => { log.info({ signal: sig }, 'feed stopping'); stop.abort(); };
+  const onSignal = (sig: string): void => {
+    log.info({ signal: sig }, 'feed stopping');
+    stop.abort();
+  };
   const onTerm = (): void => onSignal('SIGTERM');
   const onInt = (): void => onSignal('SIGINT');
-  const release = (): void => { process.off('SIGTERM', onTerm); process.off('SIGINT', onInt); };
+  const release = (): void => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  };
   process.once('SIGTERM', onTerm);
   process.once('SIGINT', onInt);
   try {

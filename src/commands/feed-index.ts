@@ -24,12 +24,20 @@ const INDEX_STEP_MS = 250;
  * What an index feed reads: the sources of one market and its rule. Several markets (SPEC §13)
  * will run one of these each, with their own symbols per exchange.
  */
-export interface IndexConfig { sources: SourceSpec[]; rule: IndexRule; stepMs: number }
+export interface IndexConfig {
+  sources: SourceSpec[];
+  rule: IndexRule;
+  stepMs: number;
+}
 
 export function indexConfig(opts: FeedOptions): IndexConfig {
   const flags = opts.source ?? [];
   let sources: SourceSpec[];
-  try { sources = nameSources(flags.map(parseSourceFlag)); } catch (e) { throw usage((e as Error).message); }
+  try {
+    sources = nameSources(flags.map(parseSourceFlag));
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
   const quorum = num(opts.quorum, 'quorum', defaultQuorum(sources.length), { integer: true, positive: true });
   if (quorum > sources.length) throw usage(`--quorum ${quorum} is more than the ${sources.length} source(s)`);
   const rule: IndexRule = {
@@ -74,7 +82,13 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   const startedAt = Date.now();
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics('index');
   const runner = new FeedRunner({
-    source: 'index', market: marketOf(opts), startedAt, gate, log, silentWarnMs: 0, recorded: true,
+    source: 'index',
+    market: marketOf(opts),
+    startedAt,
+    gate,
+    log,
+    silentWarnMs: 0,
+    recorded: true,
     append: (raws) => store.append(raws),
     engineProbe: () => engineView(store),
     ...(metrics === null ? {} : { counters: metrics }),
@@ -95,25 +109,47 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   try {
     if (opts.record !== undefined && config !== null) {
       try {
-        recorder = new Recorder(opts.record, {
-          format: RECORDING_FORMAT, sources: config.sources.map(({ name, exchange, symbol }) => ({ name, exchange, symbol })),
-          quorum: config.rule.quorum, max_deviation: config.rule.maxDeviation, source_stale_ms: config.rule.staleMs,
-          step_ms: config.stepMs, first_step: firstStep, gate,
-        }, (err) => {
-          log.error({ err: err.message, file: opts.record }, 'recording failed; it ends here, the feed goes on');
-          report('record_failed', { file: opts.record, error: err.message });
-        });
-      } catch (e) { throw new CliError(`--record: ${(e as Error).message}`, 1); }
+        recorder = new Recorder(
+          opts.record,
+          {
+            format: RECORDING_FORMAT,
+            sources: config.sources.map(({ name, exchange, symbol }) => ({ name, exchange, symbol })),
+            quorum: config.rule.quorum,
+            max_deviation: config.rule.maxDeviation,
+            source_stale_ms: config.rule.staleMs,
+            step_ms: config.stepMs,
+            first_step: firstStep,
+            gate,
+          },
+          (err) => {
+            log.error({ err: err.message, file: opts.record }, 'recording failed; it ends here, the feed goes on');
+            report('record_failed', { file: opts.record, error: err.message });
+          },
+        );
+      } catch (e) {
+        throw new CliError(`--record: ${(e as Error).message}`, 1);
+      }
     }
     if (metrics !== null) {
-      try { server = await metrics.serve(opts.metricsPort!); } catch (e) { throw new CliError(`--metrics-port: ${(e as Error).message}`, 2); }
+      try {
+        server = await metrics.serve(opts.metricsPort!);
+      } catch (e) {
+        throw new CliError(`--metrics-port: ${(e as Error).message}`, 2);
+      }
     }
     runner.start();
     const rule = config?.rule ?? { quorum: header!.quorum, maxDeviation: header!.max_deviation, staleMs: header!.source_stale_ms };
     report('started', {
-      id_prefix: `feed:index:${startedAt}`, tick_ms: gate.tickMs, heartbeat_ms: gate.heartbeatMs, tick_size: gate.tickSize,
-      sources: (config?.sources ?? header!.sources).map((s) => s.name), quorum: rule.quorum, max_deviation: rule.maxDeviation,
-      source_stale_ms: rule.staleMs, ...(replaying ? { replay: opts.file } : {}), ...(recorder === null ? {} : { record: opts.record }),
+      id_prefix: `feed:index:${startedAt}`,
+      tick_ms: gate.tickMs,
+      heartbeat_ms: gate.heartbeatMs,
+      tick_size: gate.tickSize,
+      sources: (config?.sources ?? header!.sources).map((s) => s.name),
+      quorum: rule.quorum,
+      max_deviation: rule.maxDeviation,
+      source_stale_ms: rule.staleMs,
+      ...(replaying ? { replay: opts.file } : {}),
+      ...(recorder === null ? {} : { record: opts.record }),
       ...(server === null ? {} : { metrics: server.url }),
     });
     // a single source's last price and silence flag mean nothing for an index: it has its own
@@ -123,7 +159,12 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
     };
     if (statusMs > 0) statusTimer = setInterval(() => report('status', status()), statusMs);
     if (config !== null) {
-      const last = await runIndex(runner, oracle!, { sources: config.sources, stepMs: config.stepMs, firstStep, connection: { ...connection, log }, log, recorder }, stop.signal);
+      const last = await runIndex(
+        runner,
+        oracle!,
+        { sources: config.sources, stepMs: config.stepMs, firstStep, connection: { ...connection, log }, log, recorder },
+        stop.signal,
+      );
       recorder?.end(last);
       recorder = null;
     } else {
@@ -148,10 +189,20 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
 /** Per source: last price, age, reconnects, dropped messages, exclusions; and the index. */
 function indexStatus(oracle: Oracle): Record<string, unknown> {
   const now = Date.now();
-  const sources = Object.fromEntries(Object.entries(oracle.stats).map(([name, s]) => [name, {
-    state: s.state, last_price: s.last_price, age_ms: s.last_at === null ? null : Math.max(0, now - s.last_at),
-    reconnects: s.reconnects, dropped: s.dropped, messages: s.messages, excluded: s.excluded,
-  }]));
+  const sources = Object.fromEntries(
+    Object.entries(oracle.stats).map(([name, s]) => [
+      name,
+      {
+        state: s.state,
+        last_price: s.last_price,
+        age_ms: s.last_at === null ? null : Math.max(0, now - s.last_at),
+        reconnects: s.reconnects,
+        dropped: s.dropped,
+        messages: s.messages,
+        excluded: s.excluded,
+      },
+    ]),
+  );
   const prices = Object.values(oracle.stats).reduce((n, s) => n + s.trades, 0);
   return { prices, index: oracle.lastIndex?.price ?? null, quorum_met: oracle.lastIndex?.price != null, sources };
 }

@@ -21,7 +21,7 @@ import { engineView, num, openWithSignals, reporter, statusOf } from './feed-com
 import { feedIndex, indexConfig } from './feed-index.js';
 
 const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
-type Source = typeof FEED_SOURCES[number];
+type Source = (typeof FEED_SOURCES)[number];
 
 export interface FeedOptions extends BackendOptions {
   url?: string;
@@ -59,7 +59,8 @@ export async function feed(source: string | undefined, value: string | undefined
   }
   if (source === undefined && !several) throw usage(`name a source: ${FEED_SOURCES.join(' | ')}, or --source exchange:symbol (see relayer feed --help)`);
   if (source === undefined) return feedIndex(indexConfig(opts), opts);
-  if (!(FEED_SOURCES as readonly string[]).includes(source)) throw usage(`unknown feed source ${JSON.stringify(source)} (available: ${FEED_SOURCES.join(', ')})`);
+  if (!(FEED_SOURCES as readonly string[]).includes(source))
+    throw usage(`unknown feed source ${JSON.stringify(source)} (available: ${FEED_SOURCES.join(', ')})`);
   const src = source as Source;
   if (src === 'set' || (src === 'manual' && value !== undefined)) return setOnce(value, opts);
   // the ticks go to this market's input log, naming it (D186)
@@ -79,7 +80,11 @@ export async function feed(source: string | undefined, value: string | undefined
   if (src === 'file' && file === undefined) throw usage('relayer feed file needs a file: relayer feed file prices.csv (or --file)');
   if (file !== undefined) {
     let header: RecordingHeader | null;
-    try { header = await readRecordingHeader(file); } catch (e) { throw new CliError(`${file}: ${(e as Error).message}`, 1); }
+    try {
+      header = await readRecordingHeader(file);
+    } catch (e) {
+      throw new CliError(`${file}: ${(e as Error).message}`, 1);
+    }
     if (header !== null) return feedIndex(null, { ...opts, file });
   }
   const speed = num(opts.speed, 'speed', 1);
@@ -88,25 +93,37 @@ export async function feed(source: string | undefined, value: string | undefined
   const report = reporter(src, opts.json === true, log);
 
   const silentWarnMs = num(opts.silentMs, 'silent-ms', 10_000);
-  const wsOpts = src !== 'ws' ? null : {
-    url: opts.url ?? DEFAULT_WS.url,
-    reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
-    reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
-    pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
-    handshakeMs: DEFAULT_WS.handshakeMs, log,
-  };
-  const walkOpts = src !== 'walk' ? null : {
-    seed: num(opts.seed, 'seed', DEFAULT_WALK.seed, { integer: true }),
-    start: num(opts.startPrice, 'start-price', DEFAULT_WALK.start, { positive: true }),
-    stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
-  };
+  const wsOpts =
+    src !== 'ws'
+      ? null
+      : {
+          url: opts.url ?? DEFAULT_WS.url,
+          reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
+          reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
+          pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
+          handshakeMs: DEFAULT_WS.handshakeMs,
+          log,
+        };
+  const walkOpts =
+    src !== 'walk'
+      ? null
+      : {
+          seed: num(opts.seed, 'seed', DEFAULT_WALK.seed, { integer: true }),
+          start: num(opts.startPrice, 'start-price', DEFAULT_WALK.start, { positive: true }),
+          stepMs: num(opts.stepMs, 'step-ms', DEFAULT_WALK.stepMs, { positive: true }),
+        };
 
   const { stop, store, release } = await openWithSignals(opts, log);
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
   let server: { url: string; close: () => Promise<void> } | null = null;
   const startedAt = Date.now();
   const runner = new FeedRunner({
-    source: src, market, startedAt, gate, log, silentWarnMs,
+    source: src,
+    market,
+    startedAt,
+    gate,
+    log,
+    silentWarnMs,
     append: (raws) => store.append(raws),
     recorded: src === 'file',
     engineProbe: () => engineView(store),
@@ -117,10 +134,20 @@ export async function feed(source: string | undefined, value: string | undefined
   let ending = 'signal';
   try {
     if (metrics !== null) {
-      try { server = await metrics.serve(opts.metricsPort!); } catch (e) { throw new CliError(`--metrics-port: ${(e as Error).message}`, 2); }
+      try {
+        server = await metrics.serve(opts.metricsPort!);
+      } catch (e) {
+        throw new CliError(`--metrics-port: ${(e as Error).message}`, 2);
+      }
     }
     runner.start();
-    report('started', { id_prefix: `feed:${src}:${startedAt}`, tick_ms: gate.tickMs, heartbeat_ms: gate.heartbeatMs, tick_size: gate.tickSize, ...(server === null ? {} : { metrics: server.url }) });
+    report('started', {
+      id_prefix: `feed:${src}:${startedAt}`,
+      tick_ms: gate.tickMs,
+      heartbeat_ms: gate.heartbeatMs,
+      tick_size: gate.tickSize,
+      ...(server === null ? {} : { metrics: server.url }),
+    });
     if (statusMs > 0) statusTimer = setInterval(() => report('status', statusOf(runner.stats)), statusMs);
 
     switch (src) {
@@ -166,4 +193,3 @@ async function setOnce(value: string | undefined, opts: FeedOptions): Promise<vo
     await store.close();
   }
 }
-

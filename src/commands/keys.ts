@@ -20,7 +20,9 @@ export interface KeysOptions {
 async function withStore<T>(opts: KeysOptions, needMaster: boolean, fn: (s: KeyStore) => Promise<T>): Promise<T> {
   let master: Buffer = Buffer.alloc(0);
   if (needMaster) {
-    try { master = loadMasterKey(opts.masterKeyFile); } catch (e) {
+    try {
+      master = loadMasterKey(opts.masterKeyFile);
+    } catch (e) {
       throw new CliError(e instanceof MasterKeyError ? e.message : `cannot read the master key: ${(e as Error).message}`);
     }
   }
@@ -54,8 +56,9 @@ export async function keysCreate(opts: KeysOptions): Promise<void> {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ ...record, secret })}\n`);
   } else {
-    process.stdout.write(`key     ${record.id}\nsecret  ${secret}\nrole    ${record.role}\n`
-      + `${record.role === 'client' ? `accounts ${record.accounts.join(', ')}\n` : ''}`);
+    process.stdout.write(
+      `key     ${record.id}\nsecret  ${secret}\nrole    ${record.role}\n` + `${record.role === 'client' ? `accounts ${record.accounts.join(', ')}\n` : ''}`,
+    );
   }
   process.stderr.write('Store the secret now: it is not shown again (relayer keys list shows only its fingerprint).\n');
 }
@@ -66,12 +69,27 @@ export async function keysList(opts: KeysOptions): Promise<void> {
     for (const k of list) process.stdout.write(`${JSON.stringify(k)}\n`);
     return;
   }
-  if (list.length === 0) { process.stderr.write('no API keys\n'); return; }
-  const rows = list.map((k) => [k.id, k.role, k.revoked_ms === null ? 'active' : `revoked ${iso(k.revoked_ms)}`, k.accounts.join(',') || '-',
-    k.rate === null ? 'default' : k.rate === 0 ? 'unlimited' : `${k.rate}/s`, k.fingerprint, iso(k.created_ms), k.label]);
+  if (list.length === 0) {
+    process.stderr.write('no API keys\n');
+    return;
+  }
+  const rows = list.map((k) => [
+    k.id,
+    k.role,
+    k.revoked_ms === null ? 'active' : `revoked ${iso(k.revoked_ms)}`,
+    k.accounts.join(',') || '-',
+    k.rate === null ? 'default' : k.rate === 0 ? 'unlimited' : `${k.rate}/s`,
+    k.fingerprint,
+    iso(k.created_ms),
+    k.label,
+  ]);
   const head = ['key', 'role', 'state', 'accounts', 'rate', 'fingerprint', 'created', 'label'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n`);
 }
 
@@ -82,4 +100,6 @@ export async function keysRevoke(id: string, opts: KeysOptions): Promise<void> {
   else process.stdout.write(`revoked ${r.id} at ${iso(r.revoked_ms!)}\n`);
 }
 
-function iso(ms: number): string { return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -19,7 +19,10 @@ export function marketOf(opts: { market?: string }): string {
 
 /** `--markets A,B`: each id checked, duplicates refused, order kept. */
 export function marketsOf(list: string): string[] {
-  const ids = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const ids = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (ids.length === 0) throw usage('--markets needs at least one market id, e.g. --markets BTC-USD,ETH-USD');
   const seen = new Set<string>();
   for (const id of ids) {

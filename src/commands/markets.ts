@@ -15,7 +15,14 @@ import { marketDir, openBackend, openEmbedded, usesKafka, type BackendOptions } 
 import { printJson, printRecord } from './print.js';
 
 export interface MarketsOptions extends BackendOptions {
-  id?: string; tickSize?: string; tlv?: string; poolShare?: string; fees?: string; risk?: string; spec?: string; json?: boolean;
+  id?: string;
+  tickSize?: string;
+  tlv?: string;
+  poolShare?: string;
+  fees?: string;
+  risk?: string;
+  spec?: string;
+  json?: boolean;
 }
 
 function posInt(v: unknown, name: string): number {
@@ -28,7 +35,11 @@ function jsonObject(v: unknown, name: string): Record<string, number> | undefine
   if (v === undefined) return undefined;
   let o = v;
   if (typeof v === 'string') {
-    try { o = JSON.parse(v); } catch { throw usage(`${name} must be a JSON object`); }
+    try {
+      o = JSON.parse(v);
+    } catch {
+      throw usage(`${name} must be a JSON object`);
+    }
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw usage(`${name} must be a JSON object`);
   return o as Record<string, number>;
@@ -38,7 +49,11 @@ function jsonObject(v: unknown, name: string): Record<string, number> | undefine
 export function specOf(opts: MarketsOptions, now: number): MarketSpec {
   let raw: Record<string, unknown> = {};
   if (opts.spec !== undefined) {
-    try { raw = JSON.parse(readFileSync(opts.spec, 'utf8')) as Record<string, unknown>; } catch (e) { throw usage(`--spec ${opts.spec}: ${(e as Error).message}`); }
+    try {
+      raw = JSON.parse(readFileSync(opts.spec, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw usage(`--spec ${opts.spec}: ${(e as Error).message}`);
+    }
   }
   const g = (raw['genesis'] ?? {}) as Record<string, unknown>;
   const id = opts.id ?? raw['id'];
@@ -60,7 +75,7 @@ export function specOf(opts: MarketsOptions, now: number): MarketSpec {
   if (risk !== undefined) spec.risk = risk;
   // the engine's own parser checks the params now, not the market's first run
   for (const r of genesisRecords(spec)) {
-    const p = parseEnvelope({ ...JSON.parse(r) as object, ts: now });
+    const p = parseEnvelope({ ...(JSON.parse(r) as object), ts: now });
     if (!p.ok) throw usage(`${p.fail.type ?? 'genesis'}: ${p.fail.reason}`);
   }
   return spec;
@@ -82,7 +97,11 @@ export async function marketsCreate(opts: MarketsOptions): Promise<void> {
       await reg.create(spec); // atomic: a concurrent create of the same id fails here
     }
     const store = await openBackend({ ...opts, market: spec.id }, { mustExist: false });
-    try { await store.append(records); } finally { await store.close(); }
+    try {
+      await store.append(records);
+    } finally {
+      await store.close();
+    }
   } catch (e) {
     if (e instanceof MarketExistsError) throw new CliError(e.message);
     throw e;
@@ -116,15 +135,28 @@ async function createMarketTopics(opts: MarketsOptions, id: string): Promise<voi
 export async function marketsList(opts: MarketsOptions): Promise<void> {
   const reg = await openRegistry(opts);
   const markets = await reg.list().finally(() => reg.close());
-  if (opts.json) { printJson(markets); return; }
+  if (opts.json) {
+    printJson(markets);
+    return;
+  }
   const created = (m: MarketSpec): string => (m.created_at === 0 ? '(default)' : new Date(m.created_at).toISOString());
   if (!process.stdout.isTTY) {
-    process.stdout.write(markets.map((m) => `${m.id}\ttick=${m.tick_size}\ttlv=${m.genesis.total_locked_value}\tshares=${m.genesis.total_pool_share}\t${created(m)}\n`).join(''));
+    process.stdout.write(
+      markets.map((m) => `${m.id}\ttick=${m.tick_size}\ttlv=${m.genesis.total_locked_value}\tshares=${m.genesis.total_pool_share}\t${created(m)}\n`).join(''),
+    );
     return;
   }
   const t = new Table({ head: ['market', 'tick size', 'genesis TLV (sats)', 'genesis shares', 'fees', 'risk', 'created'], style: { head: [], border: [] } });
   for (const m of markets) {
-    t.push([m.id, m.tick_size, m.genesis.total_locked_value, m.genesis.total_pool_share, m.fees ? JSON.stringify(m.fees) : '-', m.risk ? JSON.stringify(m.risk) : '-', created(m)]);
+    t.push([
+      m.id,
+      m.tick_size,
+      m.genesis.total_locked_value,
+      m.genesis.total_pool_share,
+      m.fees ? JSON.stringify(m.fees) : '-',
+      m.risk ? JSON.stringify(m.risk) : '-',
+      created(m),
+    ]);
   }
   process.stdout.write(`${t.toString()}\n`);
 }
@@ -141,9 +173,18 @@ export async function marketsDescribe(id: string, opts: MarketsOptions): Promise
     try {
       const c = await store.lastCommitted();
       const head = await store.head();
-      log = { exists: true, input_head: head === null ? 0 : Number(head), input_committed: c.position === null ? 0 : Number(c.position), last_seq: c.seq, last_hash: c.hash };
-    } finally { await store.close(); }
+      log = {
+        exists: true,
+        input_head: head === null ? 0 : Number(head),
+        input_committed: c.position === null ? 0 : Number(c.position),
+        last_seq: c.seq,
+        last_hash: c.hash,
+      };
+    } finally {
+      await store.close();
+    }
   }
   const out = { ...spec, log };
-  if (opts.json) printJson(out); else printRecord(out);
+  if (opts.json) printJson(out);
+  else printRecord(out);
 }

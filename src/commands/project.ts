@@ -86,9 +86,15 @@ export async function project(opts: ProjectOptions): Promise<void> {
         mine.push(new PgReadModel({ url: pg, schema, market, insertMax: 300, applicationName: `relayer-project:${schema}` }) as ReadModel<unknown>);
       }
       if (redis !== undefined) {
-        mine.push(new RedisReadModel({
-          url: redis, prefix, clientName: `relayer-project:${prefix.replace(/[^\x21-\x7e]/g, '_')}`, tradesKeep, closedTtl,
-        }) as ReadModel<unknown>);
+        mine.push(
+          new RedisReadModel({
+            url: redis,
+            prefix,
+            clientName: `relayer-project:${prefix.replace(/[^\x21-\x7e]/g, '_')}`,
+            tradesKeep,
+            closedTtl,
+          }) as ReadModel<unknown>,
+        );
       }
       models.push(...mine);
       const backend = await openSource({ ...opts, market });
@@ -105,7 +111,9 @@ export async function project(opts: ProjectOptions): Promise<void> {
     await Promise.all(backendsOpen.map((b) => b.close().catch(() => {})));
     throw e;
   }
-  const stop = (): void => { for (const p of projectors) p.stop(); };
+  const stop = (): void => {
+    for (const p of projectors) p.stop();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = progressBar(opts.rebuild ? 'rebuild' : 'catch-up');
@@ -141,17 +149,23 @@ export async function project(opts: ProjectOptions): Promise<void> {
       };
     }
     // --metrics-port: Prometheus counters of the projectors (events, batches, write latency, lag)
-    const metrics = opts.metricsPort === undefined ? null
-      : await serveProjectMetrics(projectors, opts.metricsPort).catch((e: Error) => { throw usage(`--metrics-port: ${e.message}`); });
+    const metrics =
+      opts.metricsPort === undefined
+        ? null
+        : await serveProjectMetrics(projectors, opts.metricsPort).catch((e: Error) => {
+            throw usage(`--metrics-port: ${e.message}`);
+          });
     if (metrics !== null) log.info({ url: metrics.url }, 'serving metrics');
-    const results = await Promise.allSettled(projectors.map(async (p) => {
-      try {
-        await p.run();
-      } catch (e) {
-        stop(); // one read model failing for good stops the process; the other resumes on the next start
-        throw e;
-      }
-    }));
+    const results = await Promise.allSettled(
+      projectors.map(async (p) => {
+        try {
+          await p.run();
+        } catch (e) {
+          stop(); // one read model failing for good stops the process; the other resumes on the next start
+          throw e;
+        }
+      }),
+    );
     bar.stop();
     await metrics?.close();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -164,11 +178,19 @@ export async function project(opts: ProjectOptions): Promise<void> {
     const summary: Record<string, unknown> = {};
     for (const p of projectors) {
       summary[names.get(p)!] = {
-        target: p.model.label, seq: p.committed?.seq ?? 0, head: p.head, events: p.events, batches: p.batches,
-        retries: p.failures, events_per_s: secs > 0 ? Math.round(p.events / secs) : 0,
+        target: p.model.label,
+        seq: p.committed?.seq ?? 0,
+        head: p.head,
+        events: p.events,
+        batches: p.batches,
+        retries: p.failures,
+        events_per_s: secs > 0 ? Math.round(p.events / secs) : 0,
       };
     }
-    if (opts.once) { if (opts.json) printJson(summary); else printRecord(summary); }
+    if (opts.once) {
+      if (opts.json) printJson(summary);
+      else printRecord(summary);
+    }
   } finally {
     bar.stop();
     process.off('SIGINT', stop);
@@ -190,7 +212,11 @@ async function marketsToProject(opts: ProjectOptions): Promise<string[]> {
   else if (opts.market !== undefined || env('RELAYER_MARKET') !== undefined) ids = [marketOf(opts)];
   else {
     const reg = await openRegistry(opts);
-    try { ids = (await reg.list()).map((m) => m.id); } finally { await reg.close(); }
+    try {
+      ids = (await reg.list()).map((m) => m.id);
+    } finally {
+      await reg.close();
+    }
   }
   for (const id of ids) if (id !== DEFAULT_MARKET) await requireMarket(opts, id);
   return ids;

@@ -10,7 +10,12 @@ import { openBackend, type BackendOptions } from './backend.js';
 import { marketOf } from './market.js';
 import { printJson, printRecord } from './print.js';
 
-export interface ReplayOptions extends BackendOptions { toSeq?: string; fromScratch?: boolean; json?: boolean; path?: string }
+export interface ReplayOptions extends BackendOptions {
+  toSeq?: string;
+  fromScratch?: boolean;
+  json?: boolean;
+  path?: string;
+}
 
 export async function replay(opts: ReplayOptions): Promise<void> {
   const toSeq = opts.toSeq === undefined ? undefined : Number(opts.toSeq);
@@ -23,18 +28,28 @@ export async function replay(opts: ReplayOptions): Promise<void> {
   try {
     const t0 = performance.now();
     const rec = await recover(store, {
-      log: createLogger('warn'), market: marketOf(opts), fromScratch: opts.fromScratch === true, path, onProgress: (d, t) => bar.update(d, t),
+      log: createLogger('warn'),
+      market: marketOf(opts),
+      fromScratch: opts.fromScratch === true,
+      path,
+      onProgress: (d, t) => bar.update(d, t),
       ...(toSeq !== undefined ? { toSeq } : {}),
     });
     bar.stop();
     const ms = performance.now() - t0;
     const s = summarize(rec.state, true);
     const result = {
-      ...s, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0, replayed: rec.replayed,
-      path: rec.path, ...(rec.path === 'inputs' ? { commands: rec.commands } : {}),
-      ms: Math.round(ms), events_per_s: ms > 0 ? Math.round((rec.replayed * 1000) / ms) : null,
+      ...s,
+      snapshot: rec.snapshot?.id ?? null,
+      snapshot_seq: rec.snapshot?.seq ?? 0,
+      replayed: rec.replayed,
+      path: rec.path,
+      ...(rec.path === 'inputs' ? { commands: rec.commands } : {}),
+      ms: Math.round(ms),
+      events_per_s: ms > 0 ? Math.round((rec.replayed * 1000) / ms) : null,
     };
-    if (opts.json) printJson(result); else printRecord(result);
+    if (opts.json) printJson(result);
+    else printRecord(result);
   } finally {
     bar.stop();
     await store.close();

@@ -16,7 +16,10 @@ import type { RunOptions } from './run.js';
 const DEMO_SECOND = 'ETH-USD';
 const DEMO_PRICES: Record<string, number> = { 'BTC-USD': 60_000, 'ETH-USD': 3_000 };
 
-interface Outcome { market: string; error: string | null }
+interface Outcome {
+  market: string;
+  error: string | null;
+}
 
 export async function runMarkets(opts: RunOptions): Promise<void> {
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
@@ -27,7 +30,10 @@ export async function runMarkets(opts: RunOptions): Promise<void> {
   // librdkafka's binding aborts the process when used from worker threads (seen: a HandleScope
   // fatal error on a delivery report): the workers write through kafkajs (D174)
   const client = opts.kafkaClient ?? process.env['RELAYER_KAFKA_CLIENT'];
-  if (usesKafka(opts) && client === 'confluent') throw usage('--markets runs a worker thread per market, and the confluent Kafka client cannot run in worker threads: use --kafka-client kafkajs, or one process per market (run --market)');
+  if (usesKafka(opts) && client === 'confluent')
+    throw usage(
+      '--markets runs a worker thread per market, and the confluent Kafka client cannot run in worker threads: use --kafka-client kafkajs, or one process per market (run --market)',
+    );
   const basePort = opts.metricsPort === undefined ? null : Number(opts.metricsPort);
   const workers = ids.map((market, i) => {
     const wopts: RunOptions = { ...opts, market, markets: undefined, ...(usesKafka(opts) ? { kafkaClient: 'kafkajs' } : {}) };
@@ -50,21 +56,30 @@ export async function runMarkets(opts: RunOptions): Promise<void> {
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   log.info({ markets: ids }, 'running markets, a worker thread each');
-  const outcomes = await Promise.all(workers.map(({ market, worker }) => new Promise<Outcome>((resolve) => {
-    let error: string | null = null;
-    worker.on('message', (m: { ok: boolean; error?: string }) => { if (!m.ok) error = m.error ?? 'failed'; });
-    worker.on('error', (e) => { error = e.message; });
-    worker.on('exit', (code) => {
-      if (error === null && code !== 0) error = `worker exited with code ${code}`;
-      if (error !== null) {
-        log.error({ market, err: error }, 'market failed; stopping the others');
-        stopAll(`market ${market} failed`);
-      } else if (!stopping) {
-        stopAll(`market ${market} stopped`);
-      }
-      resolve({ market, error });
-    });
-  })));
+  const outcomes = await Promise.all(
+    workers.map(
+      ({ market, worker }) =>
+        new Promise<Outcome>((resolve) => {
+          let error: string | null = null;
+          worker.on('message', (m: { ok: boolean; error?: string }) => {
+            if (!m.ok) error = m.error ?? 'failed';
+          });
+          worker.on('error', (e) => {
+            error = e.message;
+          });
+          worker.on('exit', (code) => {
+            if (error === null && code !== 0) error = `worker exited with code ${code}`;
+            if (error !== null) {
+              log.error({ market, err: error }, 'market failed; stopping the others');
+              stopAll(`market ${market} failed`);
+            } else if (!stopping) {
+              stopAll(`market ${market} stopped`);
+            }
+            resolve({ market, error });
+          });
+        }),
+    ),
+  );
   const failed = outcomes.filter((o) => o.error !== null);
   if (failed.length > 0) throw new CliError(failed.map((f) => `market ${f.market}: ${f.error}`).join('; '));
 }
@@ -74,9 +89,20 @@ async function ensureDemoMarket(opts: RunOptions): Promise<void> {
   const reg = await openRegistry(opts);
   try {
     if ((await reg.get(DEMO_SECOND)) !== null) return;
-    const spec: MarketSpec = { id: DEMO_SECOND, tick_size: 1, genesis: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000 }, created_at: Date.now() };
+    const spec: MarketSpec = {
+      id: DEMO_SECOND,
+      tick_size: 1,
+      genesis: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000 },
+      created_at: Date.now(),
+    };
     await reg.create(spec);
     const store = await openBackend({ ...opts, market: DEMO_SECOND }, { mustExist: false });
-    try { await store.append(genesisRecords(spec)); } finally { await store.close(); }
-  } finally { await reg.close(); }
+    try {
+      await store.append(genesisRecords(spec));
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await reg.close();
+  }
 }

@@ -13,7 +13,15 @@ port.on('message', (m: unknown) => {
 });
 port.unref(); // the worker ends when its engine does, not when the port goes quiet
 
-run((workerData as { opts: RunOptions }).opts, { onStop: (fn) => { stop = fn; if (asked) fn(); } }).then(
+run((workerData as { opts: RunOptions }).opts, {
+  onStop: (fn) => {
+    stop = fn;
+    if (asked) fn();
+  },
+}).then(
   () => port.postMessage({ ok: true }),
-  (e: Error) => { port.postMessage({ ok: false, error: e.message }); process.exitCode = 1; },
+  (e: Error) => {
+    port.postMessage({ ok: false, error: e.message });
+    process.exitCode = 1;
+  },
 );

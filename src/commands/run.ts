@@ -51,7 +51,9 @@ function int(v: string | undefined, name: string, dflt: number): number {
 }
 
 /** How a caller other than the process (a worker of `run --markets`) stops this engine. */
-export interface RunControl { onStop?: (stop: () => void) => void }
+export interface RunControl {
+  onStop?: (stop: () => void) => void;
+}
 
 export async function run(opts: RunOptions, control: RunControl = {}): Promise<void> {
   // several markets (or the demo's two) in this process: a worker thread each (run-markets.ts)
@@ -79,15 +81,33 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     const rec = await recover(store, { log, path, market });
     // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)
     if (!kafka) {
-      (store as SqliteStore).setMeta('recovery', JSON.stringify({
-        path: rec.path, ms: Math.round(rec.ms), replayed: rec.replayed, commands: rec.commands,
-        snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0, at: Date.now(),
-      }));
+      (store as SqliteStore).setMeta(
+        'recovery',
+        JSON.stringify({
+          path: rec.path,
+          ms: Math.round(rec.ms),
+          replayed: rec.replayed,
+          commands: rec.commands,
+          snapshot: rec.snapshot?.id ?? null,
+          snapshot_seq: rec.snapshot?.seq ?? 0,
+          at: Date.now(),
+        }),
+      );
     }
-    log.info({
-      market, ...(kafka ? { backend: 'kafka' } : { data: dir }), seq: rec.state.seq, snapshot: rec.snapshot?.id ?? null, snapshot_seq: rec.snapshot?.seq ?? 0,
-      replayed: rec.replayed, path: rec.path, position: rec.position, ms: Math.round(performance.now() - t0),
-    }, 'recovered');
+    log.info(
+      {
+        market,
+        ...(kafka ? { backend: 'kafka' } : { data: dir }),
+        seq: rec.state.seq,
+        snapshot: rec.snapshot?.id ?? null,
+        snapshot_seq: rec.snapshot?.seq ?? 0,
+        replayed: rec.replayed,
+        path: rec.path,
+        position: rec.position,
+        ms: Math.round(performance.now() - t0),
+      },
+      'recovered',
+    );
     // embedded: periodic and requested snapshots are built from the log in a worker thread
     snapshotter = kafka ? null : new Snapshotter(dir, market);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
@@ -101,8 +121,12 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
       log,
     });
     // --metrics-port: Prometheus counters of the loop (commands, events, batches, commit latency)
-    const metrics = opts.metricsPort === undefined ? null
-      : await serveLoopMetrics(loop, opts.metricsPort).catch((e: Error) => { throw new CliError(`--metrics-port: ${e.message}`, 2); });
+    const metrics =
+      opts.metricsPort === undefined
+        ? null
+        : await serveLoopMetrics(loop, opts.metricsPort).catch((e: Error) => {
+            throw new CliError(`--metrics-port: ${e.message}`, 2);
+          });
     if (metrics !== null) log.info({ url: metrics.url }, 'serving metrics');
     const onSignal = (sig: string) => {
       log.info({ signal: sig }, 'stopping after the current batch');
@@ -118,7 +142,8 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     let scheduler: Scheduler | null = null;
     if (opts.scheduler !== false) {
       scheduler = new Scheduler(store, {
-        ...DEFAULT_SCHEDULER, log,
+        ...DEFAULT_SCHEDULER,
+        log,
         fundingEveryMs: int(opts.fundingEveryMs, 'funding-every-ms', opts.demo ? 10_000 : DEFAULT_SCHEDULER.fundingEveryMs),
       });
       scheduler.start();
@@ -127,17 +152,39 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     let ticker: DemoTicker | null = null;
     if (opts.demo) {
       const append = kafka
-        ? (raws: string[]) => { store.append(raws).catch((e: Error) => log.warn({ err: e.message }, 'demo: append failed')); }
-        : (raws: string[]) => { (store as SqliteStore).appendSync(raws, Date.now()); };
-      demo = new DemoMarket(() => loop.state, append, {
-        ...DEFAULT_DEMO, seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed), ...(opts.demoPrice !== undefined ? { startPrice: opts.demoPrice } : {}),
-      }, Date.now(), log);
+        ? (raws: string[]) => {
+            store.append(raws).catch((e: Error) => log.warn({ err: e.message }, 'demo: append failed'));
+          }
+        : (raws: string[]) => {
+            (store as SqliteStore).appendSync(raws, Date.now());
+          };
+      demo = new DemoMarket(
+        () => loop.state,
+        append,
+        {
+          ...DEFAULT_DEMO,
+          seed: int(opts.demoSeed, 'demo-seed', DEFAULT_DEMO.seed),
+          ...(opts.demoPrice !== undefined ? { startPrice: opts.demoPrice } : {}),
+        },
+        Date.now(),
+        log,
+      );
       demo.start();
       ticker = new DemoTicker(loop);
       ticker.start();
       // people get the next steps as text; log readers (JSON) get them as a field
       if (logFormat() === 'pretty') process.stderr.write(demoNextSteps(opts.data));
-      else log.info({ next: demoNextSteps(opts.data).trim().split('\n').slice(1).map((l) => l.trim()) }, 'demo market running; press Ctrl-C to stop');
+      else
+        log.info(
+          {
+            next: demoNextSteps(opts.data)
+              .trim()
+              .split('\n')
+              .slice(1)
+              .map((l) => l.trim()),
+          },
+          'demo market running; press Ctrl-C to stop',
+        );
     }
     let reason: Awaited<ReturnType<typeof loop.run>>;
     try {
@@ -168,14 +215,21 @@ async function applyConfig(store: Backend, state: State, opts: RunOptions): Prom
   const out: string[] = [];
   if (opts.fees !== undefined) {
     let fees: Record<string, unknown>;
-    try { fees = JSON.parse(opts.fees) as Record<string, unknown>; } catch { throw new CliError('--fees must be a JSON object of the four fee rates', 2); }
+    try {
+      fees = JSON.parse(opts.fees) as Record<string, unknown>;
+    } catch {
+      throw new CliError('--fees must be a JSON object of the four fee rates', 2);
+    }
     const want = { ...state.fees, ...fees };
-    if (JSON.stringify(want) !== JSON.stringify(state.fees)) out.push(JSON.stringify({ v: 1, id: `config-fees:${state.seq}:${JSON.stringify(want)}`.slice(0, 128), type: 'UpdateFees', params: want }));
+    if (JSON.stringify(want) !== JSON.stringify(state.fees))
+      out.push(JSON.stringify({ v: 1, id: `config-fees:${state.seq}:${JSON.stringify(want)}`.slice(0, 128), type: 'UpdateFees', params: want }));
   }
   const warn = opts.staleWarnMs === undefined ? state.feed.stale_warn_ms : int(opts.staleWarnMs, 'stale-warn-ms', 0);
   const halt = opts.staleHaltMs === undefined ? state.feed.stale_halt_ms : int(opts.staleHaltMs, 'stale-halt-ms', 0);
   if (warn !== state.feed.stale_warn_ms || halt !== state.feed.stale_halt_ms) {
-    out.push(JSON.stringify({ v: 1, id: `config-feed:${state.seq}:${warn}:${halt}`, type: 'UpdateFeedParams', params: { stale_warn_ms: warn, stale_halt_ms: halt } }));
+    out.push(
+      JSON.stringify({ v: 1, id: `config-feed:${state.seq}:${warn}:${halt}`, type: 'UpdateFeedParams', params: { stale_warn_ms: warn, stale_halt_ms: halt } }),
+    );
   }
   if (out.length > 0) await store.append(out);
 }

@@ -10,9 +10,26 @@ import { fuzzCampaign } from '../sim/fuzz/campaign.js';
 import { BACKENDS } from '../sim/world.js';
 import { printJson } from './print.js';
 
-export interface SimCliOptions { backend?: string; seed?: string; seeds?: string; steps?: string; faults?: string; schedule?: string; json?: boolean; fsync?: boolean; shrink?: boolean; jobs?: string; tmp?: string }
+export interface SimCliOptions {
+  backend?: string;
+  seed?: string;
+  seeds?: string;
+  steps?: string;
+  faults?: string;
+  schedule?: string;
+  json?: boolean;
+  fsync?: boolean;
+  shrink?: boolean;
+  jobs?: string;
+  tmp?: string;
+}
 
-const int = (name: string, min: number) => z.string().regex(/^\d+$/, `--${name} must be a whole number`).transform(Number).refine((n) => n >= min, `--${name} must be at least ${min}`);
+const int = (name: string, min: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `--${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min, `--${name} must be at least ${min}`);
 
 function parse<T>(schema: z.ZodType<T>, v: unknown): T {
   const r = schema.safeParse(v);
@@ -33,7 +50,8 @@ function seedRange(opts: { seed?: string; seeds?: string }): number[] {
 export async function sim(opts: SimCliOptions): Promise<void> {
   const seeds = seedRange(opts);
   const backend = opts.backend ?? 'both';
-  if (backend !== 'both' && !(BACKENDS as readonly string[]).includes(backend)) throw usage(`--backend must be sqlite, kafka or both, not ${JSON.stringify(backend)}`);
+  if (backend !== 'both' && !(BACKENDS as readonly string[]).includes(backend))
+    throw usage(`--backend must be sqlite, kafka or both, not ${JSON.stringify(backend)}`);
   const steps = parse(int('steps', 1), opts.steps ?? '200');
   const jobs = parse(int('jobs', 1), opts.jobs ?? '1');
   let kinds: readonly FaultKind[];
@@ -41,7 +59,9 @@ export async function sim(opts: SimCliOptions): Promise<void> {
   try {
     kinds = opts.faults === undefined ? DEFAULT_FAULTS : parseFaultList(opts.faults);
     schedule = opts.schedule === undefined ? undefined : parseSchedule(opts.schedule);
-  } catch (e) { throw usage((e as Error).message); }
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
   if (schedule !== undefined && seeds.length !== 1) throw usage('--schedule replays one seed: give --seed');
   const tmp = opts.tmp ?? process.env['RELAYER_SIM_TMP'];
   if (tmp !== undefined && !existsSync(tmp)) throw usage(`--tmp ${tmp}: no such directory`);
@@ -49,14 +69,32 @@ export async function sim(opts: SimCliOptions): Promise<void> {
   let done = 0;
   let failed = 0;
   const t0 = performance.now();
-  await runCampaign({ seeds, steps, kinds, backend: backend as BackendChoice, ...(schedule === undefined ? {} : { schedule }), shrink: opts.shrink !== false, fsync: opts.fsync === true, jobs, ...(tmp === undefined ? {} : { tmp }) }, (r) => {
-    done++;
-    if (!r.ok) failed++;
-    bar.update(done, seeds.length);
-    if (opts.json) printJson(r);
-    else if (!r.ok) { bar.stop(); printFailure(r); }
-    else if (seeds.length === 1) process.stdout.write(`seed ${r.seed} (${r.backend}): ok (${r.stats.records} records, ${r.stats.events} events, ${r.stats.restarts} restarts, faults ${r.faults || 'none'}) in ${r.ms} ms\n`);
-  });
+  await runCampaign(
+    {
+      seeds,
+      steps,
+      kinds,
+      backend: backend as BackendChoice,
+      ...(schedule === undefined ? {} : { schedule }),
+      shrink: opts.shrink !== false,
+      fsync: opts.fsync === true,
+      jobs,
+      ...(tmp === undefined ? {} : { tmp }),
+    },
+    (r) => {
+      done++;
+      if (!r.ok) failed++;
+      bar.update(done, seeds.length);
+      if (opts.json) printJson(r);
+      else if (!r.ok) {
+        bar.stop();
+        printFailure(r);
+      } else if (seeds.length === 1)
+        process.stdout.write(
+          `seed ${r.seed} (${r.backend}): ok (${r.stats.records} records, ${r.stats.events} events, ${r.stats.restarts} restarts, faults ${r.faults || 'none'}) in ${r.ms} ms\n`,
+        );
+    },
+  );
   bar.stop();
   const ms = Math.round(performance.now() - t0);
   if (opts.json) printJson({ summary: { seeds: seeds.length, failed, steps, ms } });
@@ -75,7 +113,15 @@ function printFailure(r: SeedReport): void {
   process.stderr.write(failureText(r));
 }
 
-export interface FuzzCliOptions { inputs?: string; seed?: string; from?: string; hangMs?: string; http?: string; redis?: string; json?: boolean }
+export interface FuzzCliOptions {
+  inputs?: string;
+  seed?: string;
+  from?: string;
+  hangMs?: string;
+  http?: string;
+  redis?: string;
+  json?: boolean;
+}
 
 export async function fuzz(opts: FuzzCliOptions): Promise<void> {
   const inputs = parse(int('inputs', 1), opts.inputs ?? '100000');
@@ -99,13 +145,29 @@ export async function fuzz(opts: FuzzCliOptions): Promise<void> {
   const findings = [...r.findings, ...(httpReport?.findings ?? [])];
   const crashes = findings.filter((f) => f.kind === 'crash').length;
   const summary = {
-    seed, from, inputs: r.inputs, findings: findings.length, crashes, hangs: r.hangs, slowest_ms: Math.round(r.slowestMs * 10) / 10,
-    slowest_index: r.slowestIndex, ms: r.ms, http: httpReport === null ? null : { requests: httpReport.requests, statuses: httpReport.statuses, submitted: httpReport.submitted, ms: httpReport.ms },
+    seed,
+    from,
+    inputs: r.inputs,
+    findings: findings.length,
+    crashes,
+    hangs: r.hangs,
+    slowest_ms: Math.round(r.slowestMs * 10) / 10,
+    slowest_index: r.slowestIndex,
+    ms: r.ms,
+    http: httpReport === null ? null : { requests: httpReport.requests, statuses: httpReport.statuses, submitted: httpReport.submitted, ms: httpReport.ms },
   };
-  if (opts.json) { for (const f of findings) printJson({ finding: f }); printJson({ summary }); } else {
-    for (const f of findings) process.stderr.write(`${f.kind} (${f.target}) at input ${f.index}: ${f.message}\n  input: ${f.input}\n  replay: relayer sim fuzz --seed ${seed} --from ${f.index} --inputs 1\n`);
-    process.stdout.write(`${r.inputs} inputs, ${findings.length} findings (${crashes} crashes, ${r.hangs} hangs), slowest input ${summary.slowest_ms} ms (#${r.slowestIndex}), ${(r.ms / 1000).toFixed(1)} s`
-      + `${httpReport === null ? '' : `; HTTP: ${httpReport.requests} requests, statuses ${JSON.stringify(httpReport.statuses)}`}\n`);
+  if (opts.json) {
+    for (const f of findings) printJson({ finding: f });
+    printJson({ summary });
+  } else {
+    for (const f of findings)
+      process.stderr.write(
+        `${f.kind} (${f.target}) at input ${f.index}: ${f.message}\n  input: ${f.input}\n  replay: relayer sim fuzz --seed ${seed} --from ${f.index} --inputs 1\n`,
+      );
+    process.stdout.write(
+      `${r.inputs} inputs, ${findings.length} findings (${crashes} crashes, ${r.hangs} hangs), slowest input ${summary.slowest_ms} ms (#${r.slowestIndex}), ${(r.ms / 1000).toFixed(1)} s` +
+        `${httpReport === null ? '' : `; HTTP: ${httpReport.requests} requests, statuses ${JSON.stringify(httpReport.statuses)}`}\n`,
+    );
   }
   if (findings.length > 0) throw new CliError(`fuzzing found ${findings.length} problems (listed above)`);
 }

@@ -14,7 +14,10 @@ import { newId } from './submit-build.js';
 import { waitFor } from './submit.js';
 import Table from 'cli-table3';
 
-export interface SnapshotOptions extends BackendOptions { json?: boolean; timeout?: string }
+export interface SnapshotOptions extends BackendOptions {
+  json?: boolean;
+  timeout?: string;
+}
 
 /** With a running engine, asks it (a Snapshot command); without one, recovers and saves offline. */
 export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
@@ -46,7 +49,8 @@ export async function snapshotCreate(opts: SnapshotOptions): Promise<void> {
         lock?.release();
       }
     }
-    if (opts.json) printJson(info); else process.stdout.write(`snapshot ${info.id} at seq ${info.seq} (${info.size} bytes)\n`);
+    if (opts.json) printJson(info);
+    else process.stdout.write(`snapshot ${info.id} at seq ${info.seq} (${info.size} bytes)\n`);
   } finally {
     await store.close();
   }
@@ -56,7 +60,10 @@ export async function snapshotList(opts: SnapshotOptions): Promise<void> {
   const store = await openBackend(opts);
   try {
     const list = await store.listSnapshots();
-    if (opts.json || !process.stdout.isTTY) { for (const s of list) printJson(s); return; }
+    if (opts.json || !process.stdout.isTTY) {
+      for (const s of list) printJson(s);
+      return;
+    }
     const t = new Table({ head: ['id', 'seq', 'input position', 'command time', 'state hash', 'bytes'] });
     for (const s of list) t.push([s.id, s.seq, s.position ?? '-', new Date(s.created_ts).toISOString(), s.state_hash.slice(0, 16), s.size]);
     process.stdout.write(`${t.toString()}\n`);
@@ -78,7 +85,8 @@ export async function snapshotInspect(id: string | undefined, opts: SnapshotOpti
     } catch (e) {
       result = { id: info.id, valid: false, error: (e as Error).message, seq: info.seq };
     }
-    if (opts.json) printJson(result); else printRecord(result);
+    if (opts.json) printJson(result);
+    else printRecord(result);
     if (result['valid'] === false) throw new CliError(`snapshot ${info.id} is invalid: ${String(result['error'])}`);
   } finally {
     await store.close();

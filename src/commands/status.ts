@@ -6,7 +6,9 @@ import { openBackend, marketDir, type BackendOptions } from './backend.js';
 import { marketOf } from './market.js';
 import { printJson, printRecord } from './print.js';
 
-export interface StatusOptions extends BackendOptions, ReadModelFlags { json?: boolean }
+export interface StatusOptions extends BackendOptions, ReadModelFlags {
+  json?: boolean;
+}
 
 /**
  * One market's record (--market / RELAYER_MARKET; default BTC-USD, exactly today's record). With
@@ -22,27 +24,35 @@ export async function status(opts: StatusOptions): Promise<void> {
   }
   if (ids.length <= 1) {
     const result = await statusOf(opts);
-    if (opts.json) printJson(result); else printRecord(result);
+    if (opts.json) printJson(result);
+    else printRecord(result);
     return;
   }
   const rows = await glance(opts, ids);
   // BTC-USD's own record first; without BTC-USD data, status fails as it always did (exit 1),
   // after the lines of the other markets on a terminal
   let own: Record<string, unknown>;
-  try { own = await statusOf(opts); } catch (e) {
+  try {
+    own = await statusOf(opts);
+  } catch (e) {
     if (!opts.json) printRows(rows);
     throw e;
   }
-  if (opts.json) { printJson({ ...own, markets: rows }); return; }
+  if (opts.json) {
+    printJson({ ...own, markets: rows });
+    return;
+  }
   printRecord(own);
   printRows(rows);
 }
 
 function printRows(rows: Record<string, unknown>[]): void {
   for (const r of rows) {
-    process.stdout.write(r['error'] !== undefined
-      ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
-      : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`);
+    process.stdout.write(
+      r['error'] !== undefined
+        ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
+        : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`,
+    );
   }
 }
 
@@ -53,8 +63,13 @@ async function glance(opts: StatusOptions, ids: string[]): Promise<Record<string
       const s = await statusOf({ ...opts, market: id });
       const m = (s['market'] ?? null) as Record<string, unknown> | null;
       rows.push({
-        market: id, engine: s['engine'] ?? null, last_seq: s['last_seq'], lag: s['lag'], snapshots: s['snapshots'],
-        price: m?.['price'] ?? null, status: m?.['status'] ?? null,
+        market: id,
+        engine: s['engine'] ?? null,
+        last_seq: s['last_seq'],
+        lag: s['lag'],
+        snapshots: s['snapshots'],
+        price: m?.['price'] ?? null,
+        status: m?.['status'] ?? null,
       });
     } catch (e) {
       rows.push({ market: id, error: (e as Error).message });
@@ -74,7 +89,7 @@ async function statusOf(opts: StatusOptions): Promise<Record<string, unknown>> {
     const kafka = store.name === 'kafka' ? await (store as unknown as { statusInfo(): Promise<Record<string, unknown>> }).statusInfo() : null;
     const owner = kafka === null ? lockOwner(marketDir(opts, marketOf(opts))) : null;
     const consumed = committed.position === null ? 0 : Number(committed.position);
-    const summary = committed.summary === null ? null : JSON.parse(committed.summary) as Record<string, unknown>;
+    const summary = committed.summary === null ? null : (JSON.parse(committed.summary) as Record<string, unknown>);
     const result = {
       backend: store.name,
       ...(marketOf(opts) === 'BTC-USD' ? {} : { market_id: marketOf(opts) }),
@@ -101,5 +116,5 @@ async function statusOf(opts: StatusOptions): Promise<Record<string, unknown>> {
 
 function recoveryOf(store: unknown): Record<string, unknown> | null {
   const m = (store as { meta?: (key: string) => string | null }).meta?.('recovery') ?? null;
-  return m === null ? null : JSON.parse(m) as Record<string, unknown>;
+  return m === null ? null : (JSON.parse(m) as Record<string, unknown>);
 }

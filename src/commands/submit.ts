@@ -10,7 +10,10 @@ import { printEvents } from './print.js';
 import { fromFlags, fromLine, type Built, type OrderFlags } from './submit-build.js';
 
 export interface SubmitOptions extends Omit<BackendOptions, 'market'>, OrderFlags {
-  file?: string; wait?: boolean; timeout?: string; json?: boolean;
+  file?: string;
+  wait?: boolean;
+  timeout?: string;
+  json?: boolean;
 }
 
 export async function submit(kind: string | undefined, opts: SubmitOptions): Promise<void> {

@@ -11,7 +11,12 @@ import { printJson } from './print.js';
 import { marketOf } from './market.js';
 import { openRegistry } from '../markets/registry.js';
 
-export interface TopicsOptions extends KafkaFlags { partitions?: string; replicationFactor?: string; json?: boolean; allMarkets?: boolean }
+export interface TopicsOptions extends KafkaFlags {
+  partitions?: string;
+  replicationFactor?: string;
+  json?: boolean;
+  allMarkets?: boolean;
+}
 
 function count(v: string | undefined, name: string): number {
   if (v === undefined) return 1;
@@ -50,12 +55,14 @@ export async function topicsCreate(opts: TopicsOptions): Promise<void> {
   const reports: TopicReport[] = [];
   for (const market of ids) {
     const cfg = kafkaConfig({ ...flags, market })!;
-    reports.push(...await withAdmin(opts, (admin) => createTopics(admin, cfg.topics, { partitions, replicationFactor })));
+    reports.push(...(await withAdmin(opts, (admin) => createTopics(admin, cfg.topics, { partitions, replicationFactor }))));
   }
   print(reports, opts.json === true, 'create');
   for (const r of reports) {
     if (!r.created && r.drift.length > 0) {
-      process.stderr.write(`relayer: ${r.topic} exists with drift: ${r.drift.map((d) => `${d.config}=${d.actual ?? '(unset)'} (want ${d.expected})`).join(', ')}\n`);
+      process.stderr.write(
+        `relayer: ${r.topic} exists with drift: ${r.drift.map((d) => `${d.config}=${d.actual ?? '(unset)'} (want ${d.expected})`).join(', ')}\n`,
+      );
     }
   }
 }
@@ -95,11 +102,22 @@ function print(reports: TopicReport[], json: boolean, mode: 'create' | 'list' | 
   const head = mode === 'list' ? ['topic', 'role', 'state', 'partitions'] : ['topic', 'role', 'state', 'partitions / rf', 'configs', 'drift'];
   const t = new Table({ head, style: { head: [], border: [] } });
   for (const r of reports) {
-    if (mode === 'list') { t.push([r.topic, ROLE_TITLES[r.role], state(r), r.partitions ?? '-']); continue; }
-    const cfg = Object.entries(r.configs).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+    if (mode === 'list') {
+      t.push([r.topic, ROLE_TITLES[r.role], state(r), r.partitions ?? '-']);
+      continue;
+    }
+    const cfg = Object.entries(r.configs)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${v}`);
     if (r.offsets) cfg.push(`offsets ${r.offsets.low}..${r.offsets.high}`);
-    t.push([r.topic, ROLE_TITLES[r.role], state(r), `${r.partitions ?? '-'} / ${r.replication_factor ?? '-'}`, cfg.join('\n'),
-      r.drift.map((d) => `${d.config}: ${d.actual ?? '(unset)'} → ${d.expected}`).join('\n') || '-']);
+    t.push([
+      r.topic,
+      ROLE_TITLES[r.role],
+      state(r),
+      `${r.partitions ?? '-'} / ${r.replication_factor ?? '-'}`,
+      cfg.join('\n'),
+      r.drift.map((d) => `${d.config}: ${d.actual ?? '(unset)'} → ${d.expected}`).join('\n') || '-',
+    ]);
   }
   process.stdout.write(`${t.toString()}\n`);
 }

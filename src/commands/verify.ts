@@ -11,9 +11,18 @@ import { marketOf } from './market.js';
 import type { Backend, InputRecord } from '../store/types.js';
 import { printJson } from './print.js';
 
-export interface VerifyOptions extends BackendOptions { json?: boolean; chainOnly?: boolean }
+export interface VerifyOptions extends BackendOptions {
+  json?: boolean;
+  chainOnly?: boolean;
+}
 
-interface VerifyResult { ok: boolean; events: number; commands: number; first_bad_seq: number | null; reason: string | null }
+interface VerifyResult {
+  ok: boolean;
+  events: number;
+  commands: number;
+  first_bad_seq: number | null;
+  reason: string | null;
+}
 
 export async function verify(opts: VerifyOptions): Promise<void> {
   const store = await openBackend(opts);
@@ -23,14 +32,17 @@ export async function verify(opts: VerifyOptions): Promise<void> {
     const committed = await store.lastCommitted();
     result = await checkChain(store, committed.seq, (d) => bar.update(d, committed.seq * 2));
     if (result.ok && !opts.chainOnly) {
-      result = await reexecute(store, marketOf(opts), committed.seq, committed.position === null ? null : Number(committed.position), (d) => bar.update(committed.seq + d, committed.seq * 2));
+      result = await reexecute(store, marketOf(opts), committed.seq, committed.position === null ? null : Number(committed.position), (d) =>
+        bar.update(committed.seq + d, committed.seq * 2),
+      );
     }
   } finally {
     bar.stop();
     await store.close();
   }
   if (opts.json) printJson(result);
-  else if (result.ok) process.stdout.write(`ok: ${result.events} events, hash chain intact${opts.chainOnly ? '' : `, ${result.commands} commands re-executed identically`}\n`);
+  else if (result.ok)
+    process.stdout.write(`ok: ${result.events} events, hash chain intact${opts.chainOnly ? '' : `, ${result.commands} commands re-executed identically`}\n`);
   if (!result.ok) throw new CliError(`verify failed at seq ${result.first_bad_seq}: ${result.reason}`);
 }
 

@@ -59,8 +59,13 @@ export interface CommandSpec {
 }
 
 const id = (name: string, doc?: string): Field => (doc === undefined ? { name, kind: 'id' } : { name, kind: 'id', doc });
-const num = (name: string, sign: 'any' | 'nonneg' | 'positive', max: number, extra: { dflt?: number | null; omit?: true; doc?: string } = {}): Field =>
-  ({ name, kind: 'num', sign, max, ...extra });
+const num = (name: string, sign: 'any' | 'nonneg' | 'positive', max: number, extra: { dflt?: number | null; omit?: true; doc?: string } = {}): Field => ({
+  name,
+  kind: 'num',
+  sign,
+  max,
+  ...extra,
+});
 const bool = (name: string, dflt?: boolean | null): Field => (dflt === undefined ? { name, kind: 'bool' } : { name, kind: 'bool', dflt });
 
 const openFields = (legs: Field): readonly Field[] => [
@@ -94,9 +99,16 @@ const fee = (name: string): Field => num(name, 'nonneg', MAX_OTHER);
 
 /** The risk parameters UpdateRiskParams may change, each optional (docs/decisions.md D23 bounds). */
 const RISK_PARAM_KEYS = [
-  'max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio', 'max_pnl_factor', 'adl_target_factor',
+  'max_oi_mult',
+  'max_net_mult',
+  'max_position_pct',
+  'min_position_btc',
+  'max_leverage',
+  'mm_ratio',
+  'max_pnl_factor',
+  'adl_target_factor',
 ] as const;
-export type RiskParamKey = typeof RISK_PARAM_KEYS[number];
+export type RiskParamKey = (typeof RISK_PARAM_KEYS)[number];
 /** min_position_btc is an amount in sats; the others are ratios and counts. */
 const riskField = (name: RiskParamKey): Field => num(name, 'nonneg', name === 'min_position_btc' ? MAX_SATS : MAX_OTHER, { omit: true });
 const flag: readonly Field[] = [bool('enabled')];
@@ -110,15 +122,25 @@ const CANCEL_NESTED = ['cancel_trader_order', 'sltp_cancel'] as const;
  * and COMMAND_TYPES follow from the keys.
  */
 export const COMMAND_TABLE = {
-  CreateTraderOrder: { class: 'client', nested: CREATE_NESTED, hex: true, fields: openFields({ name: 'sltp', kind: 'legs', doc: OPEN_LEGS_DOC, engine: 'skip' }) },
+  CreateTraderOrder: {
+    class: 'client',
+    nested: CREATE_NESTED,
+    hex: true,
+    fields: openFields({ name: 'sltp', kind: 'legs', doc: OPEN_LEGS_DOC, engine: 'skip' }),
+  },
   CreateTraderOrderSlTp: { class: 'client', nested: CREATE_NESTED, hex: true, fields: openFields({ name: 'sltp', kind: 'legs', doc: OPEN_LEGS_DOC }) },
   ExecuteTraderOrder: { class: 'client', nested: EXECUTE_NESTED, hex: true, fields: closeFields({ name: 'sltp', kind: 'legs', engine: 'skip' }) },
   ExecuteTraderOrderSlTp: { class: 'client', nested: EXECUTE_NESTED, hex: true, fields: closeFields({ name: 'sltp', kind: 'legs' }) },
   CancelTraderOrder: { class: 'client', nested: CANCEL_NESTED, hex: true, fields: cancelFields('check') },
   CancelTraderOrderSlTp: { class: 'client', nested: CANCEL_NESTED, hex: true, fields: cancelFields(undefined) },
   CreateLendOrder: {
-    class: 'client', hex: true,
-    fields: [id('account_id'), num('deposit', 'any', MAX_SATS, { doc: 'deposit into the lending pool, in sats' }), num('balance', 'any', MAX_SATS, { dflt: 0 })],
+    class: 'client',
+    hex: true,
+    fields: [
+      id('account_id'),
+      num('deposit', 'any', MAX_SATS, { doc: 'deposit into the lending pool, in sats' }),
+      num('balance', 'any', MAX_SATS, { dflt: 0 }),
+    ],
   },
   ExecuteLendOrder: { class: 'client', hex: true, fields: [id('account_id'), id('uuid')] },
 
@@ -129,15 +151,20 @@ export const COMMAND_TABLE = {
   SetMarketHalt: {
     class: 'admin',
     fields: [
-      bool('enabled'), bool('cancel_pending_limit_orders', false), bool('cancel_settling_limit_orders', false),
-      bool('pause_funding', null), bool('pause_price_feed', null), bool('exit_relayer', false),
+      bool('enabled'),
+      bool('cancel_pending_limit_orders', false),
+      bool('cancel_settling_limit_orders', false),
+      bool('pause_funding', null),
+      bool('pause_price_feed', null),
+      bool('exit_relayer', false),
     ],
   },
   SetMarketCloseOnly: { class: 'admin', fields: flag },
   SetPauseFunding: { class: 'admin', fields: flag },
   SetPausePriceFeed: { class: 'admin', fields: flag },
   UpdateRiskParams: {
-    class: 'admin', needsOne: true,
+    class: 'admin',
+    needsOne: true,
     fields: RISK_PARAM_KEYS.map(riskField),
   },
   RecalculateRiskState: { class: 'admin', fields: [] },
@@ -169,7 +196,8 @@ export const COMMAND_TABLE = {
 } as const satisfies Record<string, CommandSpec>;
 
 /** The reason code of a refused enum field. */
-export const enumCode = (f: { purpose?: string | null }): ReasonCode => (f.purpose === undefined || f.purpose === null ? 'INVALID_PARAMS' : 'UNSUPPORTED_ORDER_TYPE');
+export const enumCode = (f: { purpose?: string | null }): ReasonCode =>
+  f.purpose === undefined || f.purpose === null ? 'INVALID_PARAMS' : 'UNSUPPORTED_ORDER_TYPE';
 
 /** `A or B`, `A, B or C`: the values of an enum as messages list them. */
 export function choices(values: readonly string[]): string {

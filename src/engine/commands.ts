@@ -8,22 +8,44 @@ import type { ReasonCode, RejectStatus, SlTp } from './types.js';
 export { COMMAND_TABLE, MAX_ID_LENGTH, MAX_PRICE, choices, type CommandClass, type FieldSpec } from './command-table.js';
 
 export interface CreateTrader {
-  account_id: string; position_type: 'LONG' | 'SHORT'; order_type: 'MARKET' | 'LIMIT';
-  leverage: number; initial_margin: number; entryprice: number; execution_price: number;
+  account_id: string;
+  position_type: 'LONG' | 'SHORT';
+  order_type: 'MARKET' | 'LIMIT';
+  leverage: number;
+  initial_margin: number;
+  entryprice: number;
+  execution_price: number;
   sltp: SlTp | null;
 }
 export interface ExecuteTrader {
-  account_id: string; uuid: string; order_type: 'MARKET' | 'LIMIT' | 'SLTP'; execution_price: number;
+  account_id: string;
+  uuid: string;
+  order_type: 'MARKET' | 'LIMIT' | 'SLTP';
+  execution_price: number;
   sltp: SlTp | null;
 }
 export interface CancelTrader {
-  account_id: string; uuid: string; order_type: string | null; sltp_cancel: { sl: boolean; tp: boolean } | null;
+  account_id: string;
+  uuid: string;
+  order_type: string | null;
+  sltp_cancel: { sl: boolean; tp: boolean } | null;
 }
-export interface CreateLend { account_id: string; deposit: number; balance: number }
-export interface ExecuteLend { account_id: string; uuid: string }
+export interface CreateLend {
+  account_id: string;
+  deposit: number;
+  balance: number;
+}
+export interface ExecuteLend {
+  account_id: string;
+  uuid: string;
+}
 interface SetHalt {
-  enabled: boolean; cancel_pending_limit_orders: boolean; cancel_settling_limit_orders: boolean;
-  pause_funding: boolean | null; pause_price_feed: boolean | null; exit_relayer: boolean;
+  enabled: boolean;
+  cancel_pending_limit_orders: boolean;
+  cancel_settling_limit_orders: boolean;
+  pause_funding: boolean | null;
+  pause_price_feed: boolean | null;
+  exit_relayer: boolean;
 }
 
 interface ParamsMap {
@@ -43,8 +65,10 @@ interface ParamsMap {
   UpdateFeedParams: { stale_warn_ms: number | null; stale_halt_ms: number | null };
   Snapshot: Record<string, never>;
   UpdateFees: {
-    order_filled_on_market: number; order_filled_on_limit: number;
-    order_settled_on_market: number; order_settled_on_limit: number;
+    order_filled_on_market: number;
+    order_filled_on_limit: number;
+    order_settled_on_market: number;
+    order_settled_on_limit: number;
   };
   SetMarketHalt: SetHalt;
   SetMarketCloseOnly: { enabled: boolean };
@@ -72,25 +96,63 @@ const KNOWN = new Set<string>(COMMAND_TYPES);
  * reads below stay monomorphic on the hot path). Built once from the table.
  */
 interface Step {
-  name: string; kind: number; max: number; sign: 'any' | 'nonneg' | 'positive';
+  name: string;
+  kind: number;
+  max: number;
+  sign: 'any' | 'nonneg' | 'positive';
   /** undefined: required; null or a value: what an absent field parses as */
-  dflt: unknown; omit: boolean; values: readonly string[]; purpose: string | null;
-  unit: string; of: 'string' | 'number'; use: 'read' | 'skip' | 'check';
+  dflt: unknown;
+  omit: boolean;
+  values: readonly string[];
+  purpose: string | null;
+  unit: string;
+  of: 'string' | 'number';
+  use: 'read' | 'skip' | 'check';
 }
-interface Walk { first: readonly Step[]; steps: readonly Step[]; hex: boolean; nested: readonly [string, string] | null }
+interface Walk {
+  first: readonly Step[];
+  steps: readonly Step[];
+  hex: boolean;
+  nested: readonly [string, string] | null;
+}
 
 /** Field kinds as small integers: the switch in read compares numbers, not strings. */
-const ID = 0, NUM = 1, BOOL = 2, ENUM = 3, TEXT = 4, INT = 5, HINT = 6, LEGS = 7, FLAGS = 8;
+const ID = 0,
+  NUM = 1,
+  BOOL = 2,
+  ENUM = 3,
+  TEXT = 4,
+  INT = 5,
+  HINT = 6,
+  LEGS = 7,
+  FLAGS = 8;
 const KIND: Record<Field['kind'], number> = { id: ID, num: NUM, bool: BOOL, enum: ENUM, text: TEXT, int: INT, hint: HINT, legs: LEGS, flags: FLAGS };
 
 function step(f: Field): Step {
   const s: Step = {
-    name: f.name, kind: KIND[f.kind], max: 0, sign: 'any', dflt: undefined, omit: false, values: [], purpose: null,
-    unit: '', of: 'string', use: f.engine === undefined ? 'read' : f.engine,
+    name: f.name,
+    kind: KIND[f.kind],
+    max: 0,
+    sign: 'any',
+    dflt: undefined,
+    omit: false,
+    values: [],
+    purpose: null,
+    unit: '',
+    of: 'string',
+    use: f.engine === undefined ? 'read' : f.engine,
   };
-  if (f.kind === 'num') { s.max = f.max; s.sign = f.sign; s.dflt = f.dflt; s.omit = f.omit === true; }
+  if (f.kind === 'num') {
+    s.max = f.max;
+    s.sign = f.sign;
+    s.dflt = f.dflt;
+    s.omit = f.omit === true;
+  }
   if (f.kind === 'id' || f.kind === 'bool') s.dflt = f.dflt;
-  if (f.kind === 'enum') { s.values = f.values; s.purpose = f.purpose ?? null; }
+  if (f.kind === 'enum') {
+    s.values = f.values;
+    s.purpose = f.purpose ?? null;
+  }
   if (f.kind === 'int') s.unit = f.unit;
   if (f.kind === 'hint') s.of = f.of;
   return s;
@@ -105,8 +167,13 @@ for (const type of COMMAND_TYPES) {
 
 /** A refusal found while parsing; decide turns it into a Rejected event. */
 interface ParseFailure {
-  type: string | null; id: string | null; ts: number | null;
-  status: RejectStatus; code: ReasonCode; reason: string; params: Record<string, unknown> | null;
+  type: string | null;
+  id: string | null;
+  ts: number | null;
+  status: RejectStatus;
+  code: ReasonCode;
+  reason: string;
+  params: Record<string, unknown> | null;
 }
 
 export type ParseResult = { ok: true; cmd: Command } | { ok: false; fail: ParseFailure };
@@ -153,8 +220,14 @@ function num(p: Record<string, unknown>, k: string, max: number, dflt: number | 
     refuse('INVALID_PARAMS', `${k} is required`);
     return 0;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) { refuse('INVALID_PARAMS', `${k} must be a finite number`); return 0; }
-  if (Math.abs(v) > max) { refuse('INVALID_PARAMS', `${k} must be at most ${max} in magnitude`); return 0; }
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    refuse('INVALID_PARAMS', `${k} must be a finite number`);
+    return 0;
+  }
+  if (Math.abs(v) > max) {
+    refuse('INVALID_PARAMS', `${k} must be at most ${max} in magnitude`);
+    return 0;
+  }
   return v;
 }
 function str(p: Record<string, unknown>, k: string, dflt: string | undefined): string {
@@ -173,17 +246,29 @@ function str(p: Record<string, unknown>, k: string, dflt: string | undefined): s
 function bool(p: Record<string, unknown>, k: string, dflt: boolean | null): boolean | null {
   const v = p[k];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') { refuse('INVALID_PARAMS', `${k} must be a boolean`); return null; }
+  if (typeof v !== 'boolean') {
+    refuse('INVALID_PARAMS', `${k} must be a boolean`);
+    return null;
+  }
   return v;
 }
 function legs(k: string, v: unknown): SlTp | null {
   if (v === undefined || v === null) return null;
-  if (!isObj(v)) { refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`); return null; }
+  if (!isObj(v)) {
+    refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`);
+    return null;
+  }
   const leg = (l: string): number | null => {
     const x = v[l];
     if (x === undefined || x === null) return null;
-    if (typeof x !== 'number' || !Number.isFinite(x)) { refuse('INVALID_SLTP', `${k}.${l} must be a number or null`); return null; }
-    if (Math.abs(x) > MAX_PRICE) { refuse('INVALID_SLTP', `${k}.${l} must be at most ${MAX_PRICE}`); return null; }
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      refuse('INVALID_SLTP', `${k}.${l} must be a number or null`);
+      return null;
+    }
+    if (Math.abs(x) > MAX_PRICE) {
+      refuse('INVALID_SLTP', `${k}.${l} must be at most ${MAX_PRICE}`);
+      return null;
+    }
     return x;
   };
   return { sl: leg('sl'), tp: leg('tp') };
@@ -196,7 +281,8 @@ const ABSENT = Symbol('absent');
 function read(f: Step, p: Record<string, unknown>): unknown {
   const k = f.name;
   switch (f.kind) {
-    case ID: return str(p, k, f.dflt as string | undefined);
+    case ID:
+      return str(p, k, f.dflt as string | undefined);
     case NUM: {
       const given = p[k] !== undefined && p[k] !== null;
       if (!given && f.omit) return ABSENT;
@@ -209,7 +295,10 @@ function read(f: Step, p: Record<string, unknown>): unknown {
     case BOOL: {
       if (f.dflt === undefined) {
         const v = bool(p, k, null);
-        if (v === null) { refuse('INVALID_PARAMS', `${k} is required`); return false; }
+        if (v === null) {
+          refuse('INVALID_PARAMS', `${k} is required`);
+          return false;
+        }
         return v;
       }
       const v = bool(p, k, f.dflt as boolean | null);
@@ -224,27 +313,38 @@ function read(f: Step, p: Record<string, unknown>): unknown {
     case TEXT: {
       const v = p[k];
       if (v === undefined || v === null) return null;
-      if (typeof v !== 'string') { refuse('INVALID_PARAMS', `${k} must be a string`); return null; }
+      if (typeof v !== 'string') {
+        refuse('INVALID_PARAMS', `${k} must be a string`);
+        return null;
+      }
       return v;
     }
     case INT: {
       const v = p[k];
       if (v === undefined || v === null) return null;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) { refuse('INVALID_PARAMS', `${k} must be an integer (${f.unit})`); return null; }
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+        refuse('INVALID_PARAMS', `${k} must be an integer (${f.unit})`);
+        return null;
+      }
       return v;
     }
     case HINT: {
       const v = p[k];
       return f.of === 'string' ? (typeof v === 'string' ? v : null) : typeof v === 'number' && Number.isFinite(v) ? v : null;
     }
-    case LEGS: return legs(k, p[k]);
+    case LEGS:
+      return legs(k, p[k]);
     case FLAGS: {
       const c = p[k];
       if (c === undefined || c === null) return null;
-      if (!isObj(c)) { refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`); return null; }
+      if (!isObj(c)) {
+        refuse('INVALID_SLTP', `${k} must be an object {sl, tp}`);
+        return null;
+      }
       return { sl: bool(c, 'sl', false) === true, tp: bool(c, 'tp', false) === true };
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -259,8 +359,13 @@ export function unwrap(p: Record<string, unknown>, key: string, extra: string): 
 
 /** `{"data":"<hex>"}` bodies of the legacy binary encoding (§2). */
 export function isHexBody(p: Record<string, unknown>): boolean {
-  return typeof p['data'] === 'string' && p['account_id'] === undefined && p['uuid'] === undefined
-    && p['create_trader_order'] === undefined && p['execute_trader_order'] === undefined;
+  return (
+    typeof p['data'] === 'string' &&
+    p['account_id'] === undefined &&
+    p['uuid'] === undefined &&
+    p['create_trader_order'] === undefined &&
+    p['execute_trader_order'] === undefined
+  );
 }
 
 export const HEX_REASON = 'hex-encoded bodies are not supported; send JSON';
@@ -278,7 +383,10 @@ function parseParams(w: Walk, raw: Record<string, unknown>): ParamsMap[CommandTy
   if (refusal !== null) return REFUSED;
   const out: Record<string, unknown> = {};
   for (const f of w.steps) {
-    if (f.use === 'skip') { out[f.name] = null; continue; }
+    if (f.use === 'skip') {
+      out[f.name] = null;
+      continue;
+    }
     const v = read(f, p);
     if (v !== ABSENT) out[f.name] = f.use === 'check' ? null : v;
   }
@@ -288,14 +396,19 @@ function parseParams(w: Walk, raw: Record<string, unknown>): ParamsMap[CommandTy
 /** Parses a decoded JSON value as a command envelope (§12 envelope errors). */
 export function parseEnvelope(raw: unknown): ParseResult {
   if (!isObj(raw)) {
-    return { ok: false, fail: { type: null, id: null, ts: null, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: 'a command must be a JSON object', params: null } };
+    return {
+      ok: false,
+      fail: { type: null, id: null, ts: null, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: 'a command must be a JSON object', params: null },
+    };
   }
   const id = typeof raw['id'] === 'string' ? raw['id'] : null;
   const type = typeof raw['type'] === 'string' ? raw['type'] : null;
   const ts = typeof raw['ts'] === 'number' && Number.isSafeInteger(raw['ts']) ? raw['ts'] : null;
   const params = isObj(raw['params']) ? raw['params'] : raw['params'] === undefined ? {} : null;
-  const fail = (reason: string, code: ReasonCode = 'INVALID_PARAMS', status: RejectStatus = 'CANCELLED'): ParseResult =>
-    ({ ok: false, fail: { type, id, ts, status, code, reason, params: params ?? null } });
+  const fail = (reason: string, code: ReasonCode = 'INVALID_PARAMS', status: RejectStatus = 'CANCELLED'): ParseResult => ({
+    ok: false,
+    fail: { type, id, ts, status, code, reason, params: params ?? null },
+  });
   if (raw['v'] !== undefined && raw['v'] !== 1) return fail(`unsupported envelope version ${quote(raw['v'])}`);
   if (id === null || id.length === 0 || id.length > MAX_ID_LENGTH) return fail(`id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   if (ts === null) return fail('ts must be an integer (milliseconds)');

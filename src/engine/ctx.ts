@@ -9,14 +9,23 @@ import { isoTime } from './util/iso-time.js';
 import { marketNamespaceBytes } from './market.js';
 import { mintedUuid } from './util/uuid.js';
 
-export interface RejectRefs { order_id?: string | null; account_id?: string | null; order_type?: string | null }
+export interface RejectRefs {
+  order_id?: string | null;
+  account_id?: string | null;
+  order_type?: string | null;
+}
 
 export class Ctx {
   readonly out: EventEnvelope[] = [];
   private minted = 0;
   private iso: string | null = null;
 
-  constructor(readonly state: State, readonly id: string, readonly ts: number, readonly command: string | null) {}
+  constructor(
+    readonly state: State,
+    readonly id: string,
+    readonly ts: number,
+    readonly command: string | null,
+  ) {}
 
   emit<K extends EventType>(type: K, data: EventMap[K]): void {
     const env = { v: 1, seq: this.state.seq + 1, ts: this.ts, cmd: this.id, type, data } as EventEnvelope;
@@ -26,8 +35,13 @@ export class Ctx {
 
   reject(status: RejectStatus, code: ReasonCode, reason: string, refs: RejectRefs = {}, originalSeq?: number): void {
     const data: RejectedData = {
-      command: this.command, status, reason_code: code, reason,
-      order_id: refs.order_id ?? null, account_id: refs.account_id ?? null, order_type: refs.order_type ?? null,
+      command: this.command,
+      status,
+      reason_code: code,
+      reason,
+      order_id: refs.order_id ?? null,
+      account_id: refs.account_id ?? null,
+      order_type: refs.order_type ?? null,
     };
     if (originalSeq !== undefined) data.original_seq = originalSeq;
     this.emit('Rejected', data);
@@ -36,7 +50,10 @@ export class Ctx {
   private peeked: string | null = null;
 
   /** The uuid the next accepted create would mint (§12: only an accepted create mints). */
-  peekUuid(): string { return this.peeked ??= mintedUuid(this.id, this.minted, marketNamespaceBytes(this.state.config.market)); }
+  peekUuid(): string {
+    this.peeked ??= mintedUuid(this.id, this.minted, marketNamespaceBytes(this.state.config.market));
+    return this.peeked;
+  }
 
   mintUuid(): string {
     const u = this.peekUuid();
@@ -46,5 +63,8 @@ export class Ctx {
   }
 
   /** `timestamp` fields: the command's ts as ISO-8601 UTC. */
-  time(): string { return this.iso ??= isoTime(this.ts); }
+  time(): string {
+    this.iso ??= isoTime(this.ts);
+    return this.iso;
+  }
 }

@@ -16,7 +16,9 @@ export class SeenIds {
   private queried: string | null = null;
   private queriedAbs: number | undefined = undefined;
 
-  get size(): number { return this.index.size; }
+  get size(): number {
+    return this.index.size;
+  }
 
   /** seq of the original execution when `id` is a duplicate at command time `now`. */
   original(id: string, now: number, windowMs: number): number | undefined {
@@ -27,7 +29,9 @@ export class SeenIds {
     return now - this.rows.second(abs) > windowMs ? undefined : this.rows.first(abs);
   }
 
-  has(id: string): boolean { return this.index.has(id); }
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
 
   /**
    * Records the first event of a command, then forgets ids older than the window and the oldest

@@ -19,11 +19,17 @@ export function execute(state: State, cmd: Command): EventEnvelope[] {
   const original = state.seen.original(cmd.id, cmd.ts, state.config.dedupe_window_ms);
   if (original !== undefined) {
     const p = cmd.params as { account_id?: unknown; uuid?: unknown; order_type?: unknown };
-    ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', `command id ${cmd.id} was already executed`, {
-      order_id: typeof p.uuid === 'string' ? p.uuid : null,
-      account_id: typeof p.account_id === 'string' ? p.account_id : null,
-      order_type: typeof p.order_type === 'string' ? p.order_type : null,
-    }, original);
+    ctx.reject(
+      'DuplicateOrder',
+      'DUPLICATE_REQUEST',
+      `command id ${cmd.id} was already executed`,
+      {
+        order_id: typeof p.uuid === 'string' ? p.uuid : null,
+        account_id: typeof p.account_id === 'string' ? p.account_id : null,
+        order_type: typeof p.order_type === 'string' ? p.order_type : null,
+      },
+      original,
+    );
     return ctx.out;
   }
   decideInto(ctx, cmd);

@@ -74,12 +74,24 @@ export function evolve(state: State, env: EventEnvelope): State {
       indexLiq(state, live);
       return state;
     }
-    case 'CloseLimitPlaced': placeLeg(state, 'close', env.data.order_id, env.data.price); return state;
-    case 'StopLossPlaced': placeLeg(state, 'sl', env.data.order_id, env.data.price); return state;
-    case 'TakeProfitPlaced': placeLeg(state, 'tp', env.data.order_id, env.data.price); return state;
-    case 'CloseLimitRemoved': removeLeg(state, 'close', env.data); return state;
-    case 'StopLossRemoved': removeLeg(state, 'sl', env.data); return state;
-    case 'TakeProfitRemoved': removeLeg(state, 'tp', env.data); return state;
+    case 'CloseLimitPlaced':
+      placeLeg(state, 'close', env.data.order_id, env.data.price);
+      return state;
+    case 'StopLossPlaced':
+      placeLeg(state, 'sl', env.data.order_id, env.data.price);
+      return state;
+    case 'TakeProfitPlaced':
+      placeLeg(state, 'tp', env.data.order_id, env.data.price);
+      return state;
+    case 'CloseLimitRemoved':
+      removeLeg(state, 'close', env.data);
+      return state;
+    case 'StopLossRemoved':
+      removeLeg(state, 'sl', env.data);
+      return state;
+    case 'TakeProfitRemoved':
+      removeLeg(state, 'tp', env.data);
+      return state;
     case 'LendOrderCreated': {
       const lend = cloneLend(env.data.lend_order);
       state.lends.set(lend.uuid, lend);
@@ -247,7 +259,8 @@ function removeLeg(state: State, leg: LegName, d: LegRemoved): void {
   if (live.order_status === 'PENDING') {
     const s = live.sltp_on_fill;
     if (s !== null && leg !== 'close') {
-      if (leg === 'sl') s.sl = null; else s.tp = null;
+      if (leg === 'sl') s.sl = null;
+      else s.tp = null;
       if (s.sl === null && s.tp === null) live.sltp_on_fill = null;
     }
     return;

@@ -16,16 +16,19 @@ export function fundingCycle(ctx: Ctx, boundary: number | null): void {
   const ss = state.ps_short;
   const fr = fundingRate(ls, ss);
   ctx.emit('FundingRateUpdated', {
-    funding_rate: fr, price: p, long_position_size: ls, short_position_size: ss, total_position_size: ls + ss, ...at,
+    funding_rate: fr,
+    price: p,
+    long_position_size: ls,
+    short_position_size: ss,
+    total_position_size: ls + ss,
+    ...at,
   });
   const positions = [...state.orders.values()].filter((o) => o.order_status === 'FILLED');
   for (const o of positions) {
     const pay = fundingPayment(fr, o.positionsize, p);
     const long = o.position_type === 'LONG';
     const am = Math.max(long ? o.available_margin - pay : o.available_margin + pay, 0);
-    const mm = maintenanceMargin(
-      state.params.mm_ratio, entryValue(o.initial_margin, o.leverage), openRate(state, o.order_type), o.bankruptcy_value, fr,
-    );
+    const mm = maintenanceMargin(state.params.mm_ratio, entryValue(o.initial_margin, o.leverage), openRate(state, o.order_type), o.bankruptcy_value, fr);
     if (am <= mm) {
       liquidate(ctx, o, p, 'FUNDING');
       continue;

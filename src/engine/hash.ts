@@ -5,7 +5,10 @@ import { encodeState } from './snapshot.js';
 import type { State } from './state.js';
 import { Sha256 } from './util/sha256.js';
 
-export interface TextHasher { updateText(s: string): unknown; hex(): string }
+export interface TextHasher {
+  updateText(s: string): unknown;
+  hex(): string;
+}
 
 /** Lines are handed to the hasher in chunks of about this many UTF-16 units (fewer calls into it). */
 const CHUNK = 1 << 16;
@@ -14,7 +17,10 @@ export function stateHash(state: State, hasher: TextHasher = new Sha256()): stri
   let chunk = '';
   for (const line of encodeState(state, false)) {
     chunk += `${line}\n`;
-    if (chunk.length >= CHUNK) { hasher.updateText(chunk); chunk = ''; }
+    if (chunk.length >= CHUNK) {
+      hasher.updateText(chunk);
+      chunk = '';
+    }
   }
   if (chunk.length > 0) hasher.updateText(chunk);
   return hasher.hex();

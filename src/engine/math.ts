@@ -52,7 +52,7 @@ export function bankruptcyValue(ps: number, bp: number): number {
 
 /** §4.4 maintenance margin MM = ((mm_ratio × EV) + (f × BV) + (FR × BV)) / 100. */
 export function maintenanceMargin(mmRatio: number, ev: number, feeRatePct: number, bv: number, fundingRate: number): number {
-  return ((mmRatio * ev) + (feeRatePct * bv) + (fundingRate * bv)) / 100;
+  return (mmRatio * ev + feeRatePct * bv + fundingRate * bv) / 100;
 }
 
 /**
@@ -62,7 +62,7 @@ export function maintenanceMargin(mmRatio: number, ev: number, feeRatePct: numbe
  */
 export function liquidationPrice(side: PositionType, entry: number, ps: number, mm: number, im: number): number {
   if (entry === 0 || ps === 0) return 0;
-  const liq = (entry * ps) / (((sideScalar(side) * entry) * (mm - im)) + ps);
+  const liq = (entry * ps) / (sideScalar(side) * entry * (mm - im) + ps);
   return Number.isFinite(liq) && liq > 0 ? liq : 0;
 }
 
@@ -80,7 +80,7 @@ export function unrealizedPnl(side: PositionType, ps: number, entry: number, x: 
 /** §4.8 funding rate from summed long/short position sizes (ψ = 1). */
 export function fundingRate(longPs: number, shortPs: number): number {
   const t = longPs + shortPs;
-  const fr = t === 0 ? 0 : (((longPs - shortPs) / t) ** 2) / (1 * 8);
+  const fr = t === 0 ? 0 : ((longPs - shortPs) / t) ** 2 / (1 * 8);
   const signed = longPs <= shortPs ? -fr : fr;
   return signed === 0 ? 0 : signed;
 }

@@ -46,7 +46,10 @@ function closedTimes(state: State): number[] {
   const out = new Array<number>(state.closed.size);
   let prev = 0;
   let i = 0;
-  for (const c of state.closed.values()) { out[i++] = c.closed_ts - prev; prev = c.closed_ts; }
+  for (const c of state.closed.values()) {
+    out[i++] = c.closed_ts - prev;
+    prev = c.closed_ts;
+  }
   return out;
 }
 
@@ -57,8 +60,12 @@ function limitsOf(c: EngineConfig): Omit<EngineConfig, 'market'> {
 }
 
 function isDefault(c: EngineConfig): boolean {
-  return c.dedupe_window_ms === DEFAULT_CONFIG.dedupe_window_ms && c.dedupe_max_ids === DEFAULT_CONFIG.dedupe_max_ids
-    && c.history_window_ms === DEFAULT_CONFIG.history_window_ms && c.history_max_orders === DEFAULT_CONFIG.history_max_orders;
+  return (
+    c.dedupe_window_ms === DEFAULT_CONFIG.dedupe_window_ms &&
+    c.dedupe_max_ids === DEFAULT_CONFIG.dedupe_max_ids &&
+    c.history_window_ms === DEFAULT_CONFIG.history_window_ms &&
+    c.history_max_orders === DEFAULT_CONFIG.history_max_orders
+  );
 }
 
 /** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
@@ -104,7 +111,10 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
   for (const line of lines) {
     if (line.length === 0) continue;
     // the common records are parsed without their one-key wrapper object
-    if (header !== null && line.startsWith('{"o":')) { addOrder(state, orderFromRow(JSON.parse(line.slice(5, -1)) as unknown[])); continue; }
+    if (header !== null && line.startsWith('{"o":')) {
+      addOrder(state, orderFromRow(JSON.parse(line.slice(5, -1)) as unknown[]));
+      continue;
+    }
     if (header !== null && line.startsWith('{"s":')) {
       const [id, seq, ts] = JSON.parse(line.slice(5, -1)) as [string, number, number];
       state.seen.remember(id, seq, ts, Infinity);
@@ -123,7 +133,8 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
       const [uuid, account_id, status] = rec['c'] as [string, string, TraderStatus];
       // an encoding without close times (the hash form, older snapshots) forgets from its last ts on
       const deltas = header.closed_ts;
-      const closed_ts = deltas === undefined ? header.last_ts : (closedAt += deltas[state.closed.size]!);
+      if (deltas !== undefined) closedAt += deltas[state.closed.size]!;
+      const closed_ts = deltas === undefined ? header.last_ts : closedAt;
       state.closed.set(uuid, { account_id, status, closed_ts });
       state.closed_log.add(uuid, closed_ts);
     } else if (rec['l'] !== undefined) {
@@ -145,11 +156,33 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
 
 /** Orders are stored as positional rows (field names once, here), which halves snapshot size. */
 const ORDER_FIELDS = [
-  'uuid', 'account_id', 'position_type', 'order_status', 'order_type', 'entryprice', 'execution_price',
-  'positionsize', 'leverage', 'initial_margin', 'available_margin', 'timestamp', 'bankruptcy_price',
-  'bankruptcy_value', 'maintenance_margin', 'liquidation_price', 'unrealized_pnl', 'settlement_price',
-  'entry_nonce', 'exit_nonce', 'entry_sequence', 'fee_filled', 'fee_settled', 'close_limit_price',
-  'stop_loss_price', 'take_profit_price', 'sltp_on_fill',
+  'uuid',
+  'account_id',
+  'position_type',
+  'order_status',
+  'order_type',
+  'entryprice',
+  'execution_price',
+  'positionsize',
+  'leverage',
+  'initial_margin',
+  'available_margin',
+  'timestamp',
+  'bankruptcy_price',
+  'bankruptcy_value',
+  'maintenance_margin',
+  'liquidation_price',
+  'unrealized_pnl',
+  'settlement_price',
+  'entry_nonce',
+  'exit_nonce',
+  'entry_sequence',
+  'fee_filled',
+  'fee_settled',
+  'close_limit_price',
+  'stop_loss_price',
+  'take_profit_price',
+  'sltp_on_fill',
 ] as const satisfies readonly (keyof TraderOrder)[];
 
 function orderRow(o: TraderOrder): unknown[] {
@@ -163,15 +196,32 @@ function orderFromRow(r: unknown[]): TraderOrder {
   if (r.length !== ORDER_FIELDS.length) throw new Error('order record has the wrong number of fields');
   const legs = r[26] as TraderOrder['sltp_on_fill'];
   return {
-    uuid: r[0] as string, account_id: r[1] as string, position_type: r[2] as TraderOrder['position_type'],
-    order_status: r[3] as TraderOrder['order_status'], order_type: r[4] as TraderOrder['order_type'],
-    entryprice: r[5] as number, execution_price: r[6] as number, positionsize: r[7] as number, leverage: r[8] as number,
-    initial_margin: r[9] as number, available_margin: r[10] as number, timestamp: r[11] as string,
-    bankruptcy_price: r[12] as number, bankruptcy_value: r[13] as number, maintenance_margin: r[14] as number,
-    liquidation_price: r[15] as number, unrealized_pnl: r[16] as number, settlement_price: r[17] as number,
-    entry_nonce: r[18] as number, exit_nonce: r[19] as number, entry_sequence: r[20] as number,
-    fee_filled: r[21] as number, fee_settled: r[22] as number, close_limit_price: r[23] as number | null,
-    stop_loss_price: r[24] as number | null, take_profit_price: r[25] as number | null,
+    uuid: r[0] as string,
+    account_id: r[1] as string,
+    position_type: r[2] as TraderOrder['position_type'],
+    order_status: r[3] as TraderOrder['order_status'],
+    order_type: r[4] as TraderOrder['order_type'],
+    entryprice: r[5] as number,
+    execution_price: r[6] as number,
+    positionsize: r[7] as number,
+    leverage: r[8] as number,
+    initial_margin: r[9] as number,
+    available_margin: r[10] as number,
+    timestamp: r[11] as string,
+    bankruptcy_price: r[12] as number,
+    bankruptcy_value: r[13] as number,
+    maintenance_margin: r[14] as number,
+    liquidation_price: r[15] as number,
+    unrealized_pnl: r[16] as number,
+    settlement_price: r[17] as number,
+    entry_nonce: r[18] as number,
+    exit_nonce: r[19] as number,
+    entry_sequence: r[20] as number,
+    fee_filled: r[21] as number,
+    fee_settled: r[22] as number,
+    close_limit_price: r[23] as number | null,
+    stop_loss_price: r[24] as number | null,
+    take_profit_price: r[25] as number | null,
     sltp_on_fill: legs === null ? null : { sl: legs.sl, tp: legs.tp },
   };
 }
@@ -203,7 +253,8 @@ function addOrder(state: State, o: TraderOrder): void {
   state.orders.set(o.uuid, o);
   state.trader_by_account.set(o.account_id, o.uuid);
   const b = state.books;
-  if (o.order_status === 'PENDING') state.pending_count++; else state.filled_count++;
+  if (o.order_status === 'PENDING') state.pending_count++;
+  else state.filled_count++;
   if (o.order_status === 'PENDING') {
     b[openIndex(o.position_type)].insert(indexKey(o.entryprice), o.entry_sequence, o);
     return;

@@ -5,15 +5,30 @@ import { SeenIds } from './dedupe.js';
 import { ClosedLog } from './orders/history.js';
 import { emptyBooks, type Books } from './triggers/books.js';
 import {
-  DEFAULT_CONFIG, DEFAULT_FEED_PARAMS, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
-  type EngineConfig, type FeedParams, type Fees, type LendOrder, type Pool, type RiskFlags, type RiskParams, type RiskTotals,
-  type TraderOrder, type TraderStatus,
+  DEFAULT_CONFIG,
+  DEFAULT_FEED_PARAMS,
+  DEFAULT_FEES,
+  DEFAULT_RISK_PARAMS,
+  type EngineConfig,
+  type FeedParams,
+  type Fees,
+  type LendOrder,
+  type Pool,
+  type RiskFlags,
+  type RiskParams,
+  type RiskTotals,
+  type TraderOrder,
+  type TraderStatus,
 } from './types.js';
 
 export type RiskState = RiskTotals & RiskFlags;
 
 /** What is kept of a trader order after it reached a terminal status, and when (ts) it did. */
-export interface ClosedOrder { account_id: string; status: TraderStatus; closed_ts: number }
+export interface ClosedOrder {
+  account_id: string;
+  status: TraderStatus;
+  closed_ts: number;
+}
 
 export interface State {
   /** seq of the last event applied. */
@@ -59,8 +74,14 @@ export interface State {
 
 function emptyRisk(): RiskState {
   return {
-    total_long_btc: 0, total_short_btc: 0, total_pending_long_btc: 0, total_pending_short_btc: 0,
-    manual_halt: false, manual_close_only: false, pause_funding: false, pause_price_feed: false,
+    total_long_btc: 0,
+    total_short_btc: 0,
+    total_pending_long_btc: 0,
+    total_pending_short_btc: 0,
+    manual_halt: false,
+    manual_close_only: false,
+    pause_funding: false,
+    pause_price_feed: false,
   };
 }
 

@@ -8,7 +8,11 @@ import { adlCheck } from './risk/adl.js';
 import { firedOrders, type IndexName } from './triggers/books.js';
 import type { TraderOrder } from './types.js';
 
-interface Phases { check_liquidation: boolean; check_settling_limit: boolean; check_pending_limit: boolean }
+interface Phases {
+  check_liquidation: boolean;
+  check_settling_limit: boolean;
+  check_pending_limit: boolean;
+}
 
 const ALL: Phases = { check_liquidation: true, check_settling_limit: true, check_pending_limit: true };
 
@@ -37,7 +41,9 @@ export function triggerPriceCheck(ctx: Ctx, cmd: CommandOf<'TriggerPriceCheck'>)
   const p = cmd.params;
   const x = round(p.price);
   ctx.emit('PriceCheckTriggered', {
-    price: x, check_pending_limit: p.check_pending_limit, check_liquidation: p.check_liquidation,
+    price: x,
+    check_pending_limit: p.check_pending_limit,
+    check_liquidation: p.check_liquidation,
     check_settling_limit: p.check_settling_limit,
   });
   runPhases(ctx, x, p);
@@ -54,8 +60,12 @@ export function checkFeed(ctx: Ctx): void {
   if (age <= s.feed.stale_warn_ms) return;
   if (s.stale_warned_at !== null && s.stale_warned_at >= s.price_ts) return;
   ctx.emit('PriceStale', {
-    price: s.price, price_ts: s.price_ts, age_ms: age, stale_warn_ms: s.feed.stale_warn_ms,
-    stale_halt_ms: s.feed.stale_halt_ms, halted: age > s.feed.stale_halt_ms,
+    price: s.price,
+    price_ts: s.price_ts,
+    age_ms: age,
+    stale_warn_ms: s.feed.stale_warn_ms,
+    stale_halt_ms: s.feed.stale_halt_ms,
+    halted: age > s.feed.stale_halt_ms,
   });
 }
 
@@ -108,10 +118,19 @@ function settleFired(ctx: Ctx, name: IndexName, k: number, x: number, leg: 'sl' 
   for (const o of list) {
     if (o.order_status !== 'FILLED') continue;
     switch (leg) {
-      case 'sl': if (o.stop_loss_price !== null) settle(ctx, o, x, fees.order_settled_on_market, 'StopLoss', 'PRICE_TICK'); break;
-      case 'tp': if (o.take_profit_price !== null) settle(ctx, o, x, fees.order_settled_on_market, 'TakeProfit', 'PRICE_TICK'); break;
-      case 'close': if (o.close_limit_price !== null) settle(ctx, o, x, fees.order_settled_on_limit, 'LIMIT', 'PRICE_TICK'); break;
-      default: { const never: never = leg; throw new Error(`unknown leg ${String(never)}`); }
+      case 'sl':
+        if (o.stop_loss_price !== null) settle(ctx, o, x, fees.order_settled_on_market, 'StopLoss', 'PRICE_TICK');
+        break;
+      case 'tp':
+        if (o.take_profit_price !== null) settle(ctx, o, x, fees.order_settled_on_market, 'TakeProfit', 'PRICE_TICK');
+        break;
+      case 'close':
+        if (o.close_limit_price !== null) settle(ctx, o, x, fees.order_settled_on_limit, 'LIMIT', 'PRICE_TICK');
+        break;
+      default: {
+        const never: never = leg;
+        throw new Error(`unknown leg ${String(never)}`);
+      }
     }
   }
 }

@@ -12,15 +12,37 @@ export type RejectStatus = 'RejectedByRiskEngine' | 'CANCELLED' | 'DuplicateOrde
 
 /** §2.7: every reason code the engine can emit. */
 export type ReasonCode =
-  | 'NO_PRICE' | 'PRICE_FEED_PAUSED' | 'HALT:MANUAL_HALT' | 'HALT:POOL_EQUITY_INVALID'
-  | 'CLOSE_ONLY:MANUAL_CLOSE_ONLY' | 'INVALID_PARAMS' | 'LEVERAGE_TOO_HIGH' | 'BELOW_MIN_SIZE'
-  | 'SIZE_TOO_LARGE' | 'OI_LIMIT_REACHED' | 'SKEW_LIMIT_REACHED' | 'LIMIT_REACHED'
-  | 'UNSUPPORTED_ORDER_TYPE' | 'INVALID_SLTP' | 'BELOW_MIN_DEPOSIT'
-  | 'DUPLICATE_ORDER' | 'DUPLICATE_REQUEST'
-  | 'ORDER_NOT_FOUND' | 'INVALID_STATUS' | 'NO_CLOSE_LIMIT' | 'NO_STOP_LOSS' | 'NO_TAKE_PROFIT'
-  | 'INSUFFICIENT_POOL_FUNDS' | 'POOL_EXISTS' | 'UNSUPPORTED_ENCODING' | 'PNL_CAP_REACHED';
+  | 'NO_PRICE'
+  | 'PRICE_FEED_PAUSED'
+  | 'HALT:MANUAL_HALT'
+  | 'HALT:POOL_EQUITY_INVALID'
+  | 'CLOSE_ONLY:MANUAL_CLOSE_ONLY'
+  | 'INVALID_PARAMS'
+  | 'LEVERAGE_TOO_HIGH'
+  | 'BELOW_MIN_SIZE'
+  | 'SIZE_TOO_LARGE'
+  | 'OI_LIMIT_REACHED'
+  | 'SKEW_LIMIT_REACHED'
+  | 'LIMIT_REACHED'
+  | 'UNSUPPORTED_ORDER_TYPE'
+  | 'INVALID_SLTP'
+  | 'BELOW_MIN_DEPOSIT'
+  | 'DUPLICATE_ORDER'
+  | 'DUPLICATE_REQUEST'
+  | 'ORDER_NOT_FOUND'
+  | 'INVALID_STATUS'
+  | 'NO_CLOSE_LIMIT'
+  | 'NO_STOP_LOSS'
+  | 'NO_TAKE_PROFIT'
+  | 'INSUFFICIENT_POOL_FUNDS'
+  | 'POOL_EXISTS'
+  | 'UNSUPPORTED_ENCODING'
+  | 'PNL_CAP_REACHED';
 
-export interface SlTp { sl: number | null; tp: number | null }
+export interface SlTp {
+  sl: number | null;
+  tp: number | null;
+}
 
 /** §3 TraderOrder snapshot; key order here is the order on the wire. */
 export interface TraderOrder {
@@ -79,7 +101,11 @@ export interface LendOrder {
   entry_sequence: number;
 }
 
-export interface Pool { total_locked_value: number; total_pool_share: number; nonce: number }
+export interface Pool {
+  total_locked_value: number;
+  total_pool_share: number;
+  nonce: number;
+}
 
 /** Fee rates in percent (§4 defaults 0.04 / 0.02 / 0.04 / 0.02). */
 export interface Fees {

@@ -15,7 +15,11 @@ export function validateState(state: State): string[] {
     expected.set(name, expected.get(name)! + 1);
     const k = indexKey(price);
     let found = false;
-    for (const e of state.books[name].entries()) if (e.seq === o.entry_sequence) { found = e.key === k && e.val === o; break; }
+    for (const e of state.books[name].entries())
+      if (e.seq === o.entry_sequence) {
+        found = e.key === k && e.val === o;
+        break;
+      }
     if (!found) bad.push(`${o.uuid}: missing or wrong key ${k} in ${name}`);
   };
   let psLong = 0;
@@ -41,7 +45,8 @@ export function validateState(state: State): string[] {
       if (o.stop_loss_price !== null) expect(legIndex('sl', o.position_type), o, o.stop_loss_price);
       if (o.take_profit_price !== null) expect(legIndex('tp', o.position_type), o, o.take_profit_price);
       if (o.sltp_on_fill !== null) bad.push(`${o.uuid}: filled order still holds sltp_on_fill`);
-      if (o.position_type === 'LONG') psLong += o.positionsize; else psShort += o.positionsize;
+      if (o.position_type === 'LONG') psLong += o.positionsize;
+      else psShort += o.positionsize;
       if (o.available_margin < 0) bad.push(`${o.uuid}: negative available margin`);
     } else bad.push(`${o.uuid}: terminal status ${o.order_status} among active orders`);
     if (!(o.leverage >= 1 && o.leverage <= HARD_MAX_LEVERAGE)) bad.push(`${o.uuid}: leverage ${o.leverage} out of range`);
@@ -54,8 +59,10 @@ export function validateState(state: State): string[] {
   const r = state.risk;
   if (!close(r.total_long_btc, t.total_long_btc)) bad.push(`total_long_btc ${r.total_long_btc} ≠ Σ EV ${t.total_long_btc}`);
   if (!close(r.total_short_btc, t.total_short_btc)) bad.push(`total_short_btc ${r.total_short_btc} ≠ Σ EV ${t.total_short_btc}`);
-  if (!close(r.total_pending_long_btc, t.total_pending_long_btc)) bad.push(`total_pending_long_btc ${r.total_pending_long_btc} ≠ Σ EV ${t.total_pending_long_btc}`);
-  if (!close(r.total_pending_short_btc, t.total_pending_short_btc)) bad.push(`total_pending_short_btc ${r.total_pending_short_btc} ≠ Σ EV ${t.total_pending_short_btc}`);
+  if (!close(r.total_pending_long_btc, t.total_pending_long_btc))
+    bad.push(`total_pending_long_btc ${r.total_pending_long_btc} ≠ Σ EV ${t.total_pending_long_btc}`);
+  if (!close(r.total_pending_short_btc, t.total_pending_short_btc))
+    bad.push(`total_pending_short_btc ${r.total_pending_short_btc} ≠ Σ EV ${t.total_pending_short_btc}`);
   if (!close(state.ps_long, psLong)) bad.push(`PS log long ${state.ps_long} ≠ Σ PS ${psLong}`);
   if (!close(state.ps_short, psShort)) bad.push(`PS log short ${state.ps_short} ≠ Σ PS ${psShort}`);
   for (const [account, uuid] of state.lend_by_account) {

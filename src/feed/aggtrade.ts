@@ -5,14 +5,15 @@
 
 import { MAX_PRICE } from '../engine/index.js';
 
-export type TradeMessage =
-  | { kind: 'trade'; price: number; feedTs: number | null }
-  | { kind: 'ignored'; what: string }
-  | { kind: 'malformed'; reason: string };
+export type TradeMessage = { kind: 'trade'; price: number; feedTs: number | null } | { kind: 'ignored'; what: string } | { kind: 'malformed'; reason: string };
 
 export function parseAggTrade(text: string): TradeMessage {
   let value: unknown;
-  try { value = JSON.parse(text); } catch { return { kind: 'malformed', reason: 'not JSON' }; }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'malformed', reason: 'not JSON' };
+  }
   if (!isObject(value)) return { kind: 'malformed', reason: 'not a JSON object' };
   let msg = value;
   if (typeof msg['stream'] === 'string' && isObject(msg['data'])) msg = msg['data'];

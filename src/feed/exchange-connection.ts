@@ -29,7 +29,10 @@ export function runConnection(src: SourceSpec, opts: ConnectionOptions, hooks: C
     let retry: NodeJS.Timeout | null = null;
 
     const connect = (): void => {
-      if (signal.aborted) { resolve(); return; }
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
       const ws = new WebSocket(src.url, { handshakeTimeout: opts.handshakeMs });
       sock = ws;
       const timers: NodeJS.Timeout[] = [];
@@ -42,28 +45,45 @@ export function runConnection(src: SourceSpec, opts: ConnectionOptions, hooks: C
         log.info({ url: src.url }, 'feed source connected');
         hooks.onEvent(src.name, 'connected', { url: src.url });
         for (const text of ex.subscribe(src.symbol)) ws.send(text);
-        timers.push(setInterval(() => {
-          if (!alive) { why = 'no pong'; ws.terminate(); return; }
-          alive = false;
-          ws.ping();
-        }, opts.pingMs));
+        timers.push(
+          setInterval(() => {
+            if (!alive) {
+              why = 'no pong';
+              ws.terminate();
+              return;
+            }
+            alive = false;
+            ws.ping();
+          }, opts.pingMs),
+        );
         if (ex.appPing !== null) {
           const text = ex.appPing.text;
-          timers.push(setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send(text); }, opts.appPingMs ?? ex.appPing.everyMs));
+          timers.push(
+            setInterval(() => {
+              if (ws.readyState === WebSocket.OPEN) ws.send(text);
+            }, opts.appPingMs ?? ex.appPing.everyMs),
+          );
         }
       });
-      ws.on('pong', () => { alive = true; });
+      ws.on('pong', () => {
+        alive = true;
+      });
       ws.on('message', (data: WebSocket.RawData) => {
         alive = true;
         messages++;
         const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
         hooks.onMessage(src.name, text);
       });
-      ws.on('error', (err) => { why = err.message; });
+      ws.on('error', (err) => {
+        why = err.message;
+      });
       ws.on('close', (code) => {
         for (const t of timers) clearInterval(t);
         sock = null;
-        if (signal.aborted) { resolve(); return; }
+        if (signal.aborted) {
+          resolve();
+          return;
+        }
         hooks.onEvent(src.name, 'disconnected', { url: src.url, code, reason: why, messages });
         const delay = backoffMs(failures, opts.reconnectMs, opts.reconnectMaxMs, random());
         failures++;
@@ -73,11 +93,15 @@ export function runConnection(src: SourceSpec, opts: ConnectionOptions, hooks: C
       });
     };
 
-    signal.addEventListener('abort', () => {
-      if (retry !== null) clearTimeout(retry);
-      if (sock === null) resolve();
-      else sock.terminate();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (retry !== null) clearTimeout(retry);
+        if (sock === null) resolve();
+        else sock.terminate();
+      },
+      { once: true },
+    );
     connect();
   });
 }

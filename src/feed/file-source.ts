@@ -10,7 +10,10 @@ import { readLines } from '../infra/lines.js';
 import { parsePrice } from './aggtrade.js';
 import type { FeedRunner } from './runner.js';
 
-interface Row { t: number; price: number }
+interface Row {
+  t: number;
+  price: number;
+}
 
 export type ParsedLine = { row: Row } | { skip: true } | { error: string };
 
@@ -30,7 +33,11 @@ export function parseLine(line: string, lineNo: number): ParsedLine {
 
 function parseJsonLine(text: string): ParsedLine {
   let v: unknown;
-  try { v = JSON.parse(text); } catch { return { error: 'not JSON' }; }
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { error: 'not JSON' };
+  }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { error: 'not a JSON object' };
   const o = v as Record<string, unknown>;
   const aggTrade = o['e'] === 'aggTrade';
@@ -54,7 +61,12 @@ export function parseTime(v: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-export interface ReplayResult { rows: number; rejected: number; first_ts: number | null; last_ts: number | null }
+export interface ReplayResult {
+  rows: number;
+  rejected: number;
+  first_ts: number | null;
+  last_ts: number | null;
+}
 
 /**
  * Replays `path` into the runner (started with `recorded: true`). `speed` 1 is the recorded
@@ -82,7 +94,10 @@ export async function replayFile(runner: FeedRunner, path: string, speed: number
         continue;
       }
       const t = res.last_ts === null ? p.row.t : Math.max(res.last_ts, p.row.t);
-      if (res.first_ts === null) { res.first_ts = t; wallStart = performance.now(); }
+      if (res.first_ts === null) {
+        res.first_ts = t;
+        wallStart = performance.now();
+      }
       await runner.advanceTo(t, sleepUntil);
       await sleepUntil(t);
       runner.offerAt(p.row.price, p.row.t, t);

@@ -19,9 +19,7 @@ export interface GateOptions {
 
 export const DEFAULT_GATE: GateOptions = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };
 
-export type Emission =
-  | { kind: 'tick'; price: number; feedTs: number | null; at: number }
-  | { kind: 'heartbeat'; at: number };
+export type Emission = { kind: 'tick'; price: number; feedTs: number | null; at: number } | { kind: 'heartbeat'; at: number };
 
 export class TickGate {
   private latest: number | null = null;
@@ -86,12 +84,20 @@ export class TickGate {
   }
 
   /** Forgets the last price sent, so the next poll sends a PriceTick (the engine's P differs). */
-  resync(): void { this.sentP = null; }
+  resync(): void {
+    this.sentP = null;
+  }
 
-  get isPaused(): boolean { return this.paused; }
+  get isPaused(): boolean {
+    return this.paused;
+  }
   /** round() of the last price sent in a PriceTick. */
-  get sentPrice(): number | null { return this.sentP; }
-  get lastPrice(): number | null { return this.latest; }
+  get sentPrice(): number | null {
+    return this.sentP;
+  }
+  get lastPrice(): number | null {
+    return this.latest;
+  }
 
   private changed(): boolean {
     if (this.latest === null) return false;

@@ -15,10 +15,16 @@ export interface IndexRule {
 export const DEFAULT_MAX_DEVIATION = 0.01;
 export const DEFAULT_SOURCE_STALE_MS = 10_000;
 
-export function defaultQuorum(n: number): number { return Math.floor(n / 2) + 1; }
+export function defaultQuorum(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
 
 /** A source's last price and the local time it arrived (null before its first). */
-export interface SourceQuote { name: string; price: number | null; at: number | null }
+export interface SourceQuote {
+  name: string;
+  price: number | null;
+  at: number | null;
+}
 
 export type Exclusion = 'stale' | 'deviation';
 

@@ -73,9 +73,20 @@ export async function replayIndexFile(runner: FeedRunner, path: string, speed: n
         continue;
       }
       if (oracle === null) throw new Error(`${path}: not an index recording (line 1: ${p.kind === 'bad' ? p.reason : 'no header'})`);
-      if (p.kind === 'bad') { res.rejected++; runner.rejected(`line ${lineNo}: ${p.reason}`, line); continue; }
-      if (p.kind === 'end') { end = p.t; break; }
-      if (lastMsg !== null && p.t < lastMsg) { res.rejected++; runner.rejected(`line ${lineNo}: arrival time goes back`, line); continue; }
+      if (p.kind === 'bad') {
+        res.rejected++;
+        runner.rejected(`line ${lineNo}: ${p.reason}`, line);
+        continue;
+      }
+      if (p.kind === 'end') {
+        end = p.t;
+        break;
+      }
+      if (lastMsg !== null && p.t < lastMsg) {
+        res.rejected++;
+        runner.rejected(`line ${lineNo}: arrival time goes back`, line);
+        continue;
+      }
       await stepTo(p.t, false);
       try {
         const m = oracle.message(p.src, p.msg, p.t);

@@ -9,7 +9,9 @@ import { feedEnvelope, type FeedRunner } from './runner.js';
 export async function runManual(runner: FeedRunner, input: Readable, signal: AbortSignal): Promise<number> {
   let n = 0;
   if (signal.aborted) return n;
-  const onAbort = (): void => { input.destroy(); };
+  const onAbort = (): void => {
+    input.destroy();
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const line of readLines(input)) {
@@ -17,7 +19,10 @@ export async function runManual(runner: FeedRunner, input: Readable, signal: Abo
       const text = line.trim();
       if (text === '' || text.startsWith('#')) continue;
       const p = parsePrice(text);
-      if (typeof p === 'string') { runner.rejected(p, text); continue; }
+      if (typeof p === 'string') {
+        runner.rejected(p, text);
+        continue;
+      }
       runner.offer(p, null);
       n++;
     }

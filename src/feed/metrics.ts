@@ -20,8 +20,12 @@ export class FeedMetrics implements FeedCounters {
     this.lastPrice = new Gauge({ name: 'relayer_feed_last_price', help: 'last price received from the source', registers: [this.registry] });
   }
 
-  inc(name: CounterName): void { this.counters[name].inc(); }
-  observePrice(price: number): void { this.lastPrice.set(price); }
+  inc(name: CounterName): void {
+    this.counters[name].inc();
+  }
+  observePrice(price: number): void {
+    this.lastPrice.set(price);
+  }
 
   /** Serves /metrics (and /healthz) on `spec` (`port` or `host:port`; host defaults to 127.0.0.1, port 0 picks one). */
   serve(spec: string): Promise<MetricsServer> {

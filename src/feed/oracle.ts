@@ -11,7 +11,11 @@ import type { Exchange, Parsed } from './exchanges/types.js';
 import type { Emission, TickGate } from './gate.js';
 import { indexAt, type Exclusion, type IndexResult, type IndexRule } from './index-price.js';
 
-export interface OracleSource { name: string; exchange: string; symbol: string }
+export interface OracleSource {
+  name: string;
+  exchange: string;
+  symbol: string;
+}
 
 /** What the oracle knows of one source; `reconnects` is kept by the connection, the rest here. */
 export interface SourceStats {
@@ -39,12 +43,24 @@ export type OracleNote =
   | { kind: 'quorum_regained'; index: number; used: number; quorum: number };
 
 /** A command the step decided, with the index it carries (its `sources` and `excluded`). */
-export interface Sent { emission: Emission; index: IndexResult }
+export interface Sent {
+  emission: Emission;
+  index: IndexResult;
+}
 
 /** A step: the index at its end, the commands to send in order (at most one unless tick ms is 0), what changed. */
-export interface StepOutcome { t: number; index: IndexResult; sent: Sent[]; notes: OracleNote[] }
+export interface StepOutcome {
+  t: number;
+  index: IndexResult;
+  sent: Sent[];
+  notes: OracleNote[];
+}
 
-interface Pending { name: string; price: number; at: number }
+interface Pending {
+  name: string;
+  price: number;
+  at: number;
+}
 
 export class Oracle {
   readonly stats: Record<string, SourceStats> = {};
@@ -58,7 +74,11 @@ export class Oracle {
   private lastStep: number | null = null;
   lastIndex: IndexResult | null = null;
 
-  constructor(sources: readonly OracleSource[], readonly rule: IndexRule, private readonly gate: TickGate) {
+  constructor(
+    sources: readonly OracleSource[],
+    readonly rule: IndexRule,
+    private readonly gate: TickGate,
+  ) {
     if (sources.length === 0) throw new RangeError('an index needs at least one source');
     if (!Number.isInteger(rule.quorum) || rule.quorum < 1 || rule.quorum > sources.length) {
       throw new RangeError(`quorum must be an integer from 1 to the number of sources (${sources.length})`);
@@ -72,8 +92,16 @@ export class Oracle {
       this.exchanges.set(s.name, ex);
       this.quotes.set(s.name, { price: null, at: null });
       this.stats[s.name] = {
-        exchange: s.exchange, symbol: s.symbol, last_price: null, last_at: null, messages: 0, trades: 0, dropped: 0,
-        reconnects: 0, state: 'stale', excluded: { stale: 0, deviation: 0 },
+        exchange: s.exchange,
+        symbol: s.symbol,
+        last_price: null,
+        last_at: null,
+        messages: 0,
+        trades: 0,
+        dropped: 0,
+        reconnects: 0,
+        state: 'stale',
+        excluded: { stale: 0, deviation: 0 },
       };
     }
   }

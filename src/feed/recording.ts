@@ -29,7 +29,11 @@ export type RecordingLine =
 
 export function parseRecordingLine(line: string, first: boolean): RecordingLine {
   let v: unknown;
-  try { v = JSON.parse(line); } catch { return { kind: 'bad', reason: 'not JSON' }; }
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return { kind: 'bad', reason: 'not JSON' };
+  }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { kind: 'bad', reason: 'not a JSON object' };
   const o = v as Record<string, unknown>;
   if (first) {
@@ -52,12 +56,18 @@ export function parseRecordingLine(line: string, first: boolean): RecordingLine 
 export class Recorder {
   private fd: number | null;
 
-  constructor(path: string, header: RecordingHeader, private readonly onError: (err: Error) => void = () => {}) {
+  constructor(
+    path: string,
+    header: RecordingHeader,
+    private readonly onError: (err: Error) => void = () => {},
+  ) {
     this.fd = openSync(path, 'w');
     writeSync(this.fd, `${JSON.stringify(header)}\n`);
   }
 
-  message(src: string, t: number, msg: string): void { this.line({ t, src, msg }); }
+  message(src: string, t: number, msg: string): void {
+    this.line({ t, src, msg });
+  }
 
   end(lastStep: number | null): void {
     if (this.fd === null) return;
@@ -71,7 +81,11 @@ export class Recorder {
     try {
       writeSync(this.fd, `${JSON.stringify(o)}\n`);
     } catch (e) {
-      try { closeSync(this.fd); } catch { /* already failing */ }
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already failing */
+      }
       this.fd = null;
       this.onError(e as Error);
     }

@@ -51,7 +51,11 @@ export interface RunnerOptions {
 }
 
 /** The engine's committed view; `position` = the last input it consumed (positions compare as numbers). */
-export interface EngineView { paused: boolean; price: number | null; position: string | null }
+export interface EngineView {
+  paused: boolean;
+  price: number | null;
+  position: string | null;
+}
 
 export interface FeedStats {
   prices: number;
@@ -77,8 +81,16 @@ export function feedEnvelope(market: string | undefined, id: string, type: strin
 export class FeedRunner {
   readonly gate: TickGate;
   readonly stats: FeedStats = {
-    prices: 0, ticks: 0, heartbeats: 0, rejected: 0, reconnects: 0, append_errors: 0,
-    last_price: null, last_tick_price: null, paused: false, silent: false,
+    prices: 0,
+    ticks: 0,
+    heartbeats: 0,
+    rejected: 0,
+    reconnects: 0,
+    append_errors: 0,
+    last_price: null,
+    last_tick_price: null,
+    paused: false,
+    silent: false,
   };
   private n = 0;
   private readonly prefix: string;
@@ -105,7 +117,9 @@ export class FeedRunner {
   /** Starts housekeeping (pause probe, silence warning); live sources also get the due timer. */
   start(): void {
     const every = this.opts.housekeepMs ?? 1000;
-    this.housekeeper = setInterval(() => { void this.housekeep(); }, every);
+    this.housekeeper = setInterval(() => {
+      void this.housekeep();
+    }, every);
     this.housekeeper.unref();
     void this.housekeep();
   }
@@ -214,11 +228,14 @@ export class FeedRunner {
     this.timer = null;
     const due = this.gate.nextDue();
     if (due === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.send(this.gate.poll(this.now()));
-      this.schedule();
-    }, Math.max(0, due - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.send(this.gate.poll(this.now()));
+        this.schedule();
+      },
+      Math.max(0, due - this.now()),
+    );
   }
 
   private send(e: Emission | null, extra: Record<string, unknown> = {}): void {
@@ -245,7 +262,9 @@ export class FeedRunner {
     this.backlog.push(raw);
     if (this.pumping !== null) return;
     // an async function runs up to its first await at once: a synchronous sink appends in order
-    this.pumping = this.pump().finally(() => { this.pumping = null; });
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+    });
   }
 
   private async pump(): Promise<void> {

@@ -18,12 +18,17 @@ export class RandomWalk {
   private readonly rng: Prng;
   private p: number;
 
-  constructor(seed: number, private readonly start: number) {
+  constructor(
+    seed: number,
+    private readonly start: number,
+  ) {
     this.rng = new Prng(seed);
     this.p = start;
   }
 
-  get price(): number { return this.p; }
+  get price(): number {
+    return this.p;
+  }
 
   /** The next price, to the cent: 1 % reversion, ±80 noise, a ±1 200 jump in 3 % of the steps. */
   next(): number {
@@ -42,10 +47,23 @@ export class RandomWalk {
 export function runWalk(runner: FeedRunner, opts: WalkOptions, signal: AbortSignal, onPrice?: (p: number) => void): Promise<void> {
   const walk = new RandomWalk(opts.seed, opts.start);
   return new Promise<void>((resolve) => {
-    if (signal.aborted) { resolve(); return; }
-    const step = (p: number): void => { onPrice?.(p); runner.offer(p, null); };
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const step = (p: number): void => {
+      onPrice?.(p);
+      runner.offer(p, null);
+    };
     step(opts.start);
     const timer = setInterval(() => step(walk.next()), opts.stepMs);
-    signal.addEventListener('abort', () => { clearInterval(timer); resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -39,7 +39,10 @@ export function runWs(runner: FeedRunner, opts: WsOptions, signal: AbortSignal):
     let counts = { trades: 0, ignored: 0, malformed: 0 };
 
     const connect = (): void => {
-      if (signal.aborted) { resolve(); return; }
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
       const ws = new WebSocket(opts.url, { handshakeTimeout: opts.handshakeMs });
       sock = ws;
       let pinger: NodeJS.Timeout | null = null;
@@ -52,26 +55,45 @@ export function runWs(runner: FeedRunner, opts: WsOptions, signal: AbortSignal):
         opts.log.info({ url: opts.url }, 'feed connected');
         runner.event('connected', { url: opts.url });
         pinger = setInterval(() => {
-          if (!alive) { why = 'no pong'; ws.terminate(); return; }
+          if (!alive) {
+            why = 'no pong';
+            ws.terminate();
+            return;
+          }
           alive = false;
           ws.ping();
         }, opts.pingMs);
       });
-      ws.on('pong', () => { alive = true; });
+      ws.on('pong', () => {
+        alive = true;
+      });
       ws.on('message', (data: WebSocket.RawData) => {
         alive = true;
         const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
         const m = parseAggTrade(text);
-        if (m.kind === 'trade') { counts.trades++; runner.offer(m.price, m.feedTs); return; }
-        if (m.kind === 'ignored') { counts.ignored++; opts.log.debug({ what: m.what }, 'feed message ignored'); return; }
+        if (m.kind === 'trade') {
+          counts.trades++;
+          runner.offer(m.price, m.feedTs);
+          return;
+        }
+        if (m.kind === 'ignored') {
+          counts.ignored++;
+          opts.log.debug({ what: m.what }, 'feed message ignored');
+          return;
+        }
         counts.malformed++;
         runner.rejected(m.reason, text);
       });
-      ws.on('error', (err) => { why = err.message; });
+      ws.on('error', (err) => {
+        why = err.message;
+      });
       ws.on('close', (code) => {
         if (pinger !== null) clearInterval(pinger);
         sock = null;
-        if (signal.aborted) { resolve(); return; }
+        if (signal.aborted) {
+          resolve();
+          return;
+        }
         runner.event('disconnected', { url: opts.url, code, reason: why, ...counts });
         const delay = backoffMs(failures, opts.reconnectMs, opts.reconnectMaxMs, random());
         failures++;
@@ -80,11 +102,15 @@ export function runWs(runner: FeedRunner, opts: WsOptions, signal: AbortSignal):
       });
     };
 
-    signal.addEventListener('abort', () => {
-      if (retry !== null) clearTimeout(retry);
-      if (sock === null) resolve();
-      else sock.terminate(); // its close event resolves
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (retry !== null) clearTimeout(retry);
+        if (sock === null) resolve();
+        else sock.terminate(); // its close event resolves
+      },
+      { once: true },
+    );
     connect();
   });
 }

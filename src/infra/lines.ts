@@ -23,7 +23,10 @@ export class BufferedWriter {
   private parts: string[] = [];
   private size = 0;
 
-  constructor(private readonly out: Writable, private readonly limit = 1 << 16) {}
+  constructor(
+    private readonly out: Writable,
+    private readonly limit = 1 << 16,
+  ) {}
 
   async line(s: string): Promise<void> {
     this.parts.push(s, '\n');

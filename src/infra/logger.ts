@@ -17,10 +17,17 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env, tty = process.st
 export function createLogger(level = 'info', name = 'relayer', format: LogFormat = logFormat()): Logger {
   const opts = { name, level, base: { pid: process.pid } };
   if (format === 'json') return pino(opts, pino.destination({ fd: 2, sync: true }));
-  return pino(opts, PinoPretty({
-    destination: 2, sync: true, colorize: process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined,
-    translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true,
-  }));
+  return pino(
+    opts,
+    PinoPretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+      singleLine: true,
+    }),
+  );
 }
 
 export function silentLogger(): Logger {

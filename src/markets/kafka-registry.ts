@@ -13,12 +13,17 @@ export class KafkaRegistry implements MarketRegistry {
   private readonly kafka;
   private fetcher: Fetcher | null = null;
 
-  constructor(private readonly cfg: KafkaConfig, private readonly topic: string) {
+  constructor(
+    private readonly cfg: KafkaConfig,
+    private readonly topic: string,
+  ) {
     this.kafka = createKafka(cfg, createLogger(process.env['RELAYER_LOG_LEVEL'] ?? 'warn'));
   }
 
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try { return await fn(); } catch (e) {
+    try {
+      return await fn();
+    } catch (e) {
       if (e instanceof MarketExistsError || e instanceof CliError) throw e;
       throw new CliError(`market registry (${this.topic} on ${this.cfg.brokers.join(',')}): ${what}: ${describeError(e)}`);
     }
@@ -27,7 +32,11 @@ export class KafkaRegistry implements MarketRegistry {
   private async exists(): Promise<boolean> {
     const admin = this.kafka.admin();
     await admin.connect();
-    try { return (await admin.listTopics()).includes(this.topic); } finally { await admin.disconnect().catch(() => undefined); }
+    try {
+      return (await admin.listTopics()).includes(this.topic);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async list(): Promise<MarketSpec[]> {
@@ -66,12 +75,16 @@ export class KafkaRegistry implements MarketRegistry {
             topics: [{ topic: this.topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
           });
         }
-      } finally { await admin.disconnect().catch(() => undefined); }
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       try {
         await producer.send({ topic: this.topic, acks: -1, messages: [{ key: spec.id, value: JSON.stringify(spec), partition: 0 }] });
-      } finally { await producer.disconnect().catch(() => undefined); }
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
       return spec;
     });
   }

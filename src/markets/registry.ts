@@ -35,7 +35,9 @@ export interface MarketRegistry {
 }
 
 export class MarketExistsError extends Error {
-  constructor(readonly id: string) { super(`market ${id} exists already (relayer markets describe ${id})`); }
+  constructor(readonly id: string) {
+    super(`market ${id} exists already (relayer markets describe ${id})`);
+  }
 }
 
 /** Options as the commands hand them over (BackendOptions is one). */
@@ -51,7 +53,10 @@ export function dataRoot(opts: { data?: string }): string {
 
 /** BTC-USD as SPEC defines it (the InitPool defaults), when never created explicitly. */
 export const IMPLICIT_DEFAULT: MarketSpec = Object.freeze({
-  id: DEFAULT_MARKET, tick_size: 1, genesis: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000 }, created_at: 0,
+  id: DEFAULT_MARKET,
+  tick_size: 1,
+  genesis: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000 },
+  created_at: 0,
 }) as MarketSpec;
 
 /** The raw input records that start a market's log (D164): InitPool, then fees and risk when given. */
@@ -71,7 +76,9 @@ function withDefault(specs: MarketSpec[]): MarketSpec[] {
 /** Embedded: read without creating the file (a pre-markets directory stays untouched). */
 class SqliteRegistry implements MarketRegistry {
   private readonly file: string;
-  constructor(private readonly dir: string) { this.file = join(dir, REGISTRY_FILE); }
+  constructor(private readonly dir: string) {
+    this.file = join(dir, REGISTRY_FILE);
+  }
 
   private open(create: boolean): Database.Database | null {
     if (!create && !existsSync(this.file)) return null;
@@ -96,7 +103,9 @@ class SqliteRegistry implements MarketRegistry {
     try {
       const rows = db.prepare(`SELECT spec FROM markets`).pluck().all() as string[];
       return withDefault(rows.map((r) => JSON.parse(r) as MarketSpec));
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
   }
 
   async get(id: string): Promise<MarketSpec | null> {
@@ -115,10 +124,14 @@ class SqliteRegistry implements MarketRegistry {
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new MarketExistsError(spec.id);
       throw e;
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
   }
 
-  async close(): Promise<void> { /* each call opens and closes the file */ }
+  async close(): Promise<void> {
+    /* each call opens and closes the file */
+  }
 }
 
 /** Embedded, synchronously: the market's record under the data directory `root`, or null. */
@@ -143,7 +156,10 @@ export async function requireMarket(opts: RegistryOptions, id: string): Promise<
   const reg = await openRegistry(opts);
   try {
     const spec = await reg.get(id);
-    if (spec === null) throw new CliError(`unknown market ${id}: not in the registry (see relayer markets list; add it with relayer markets create --id ${id})`);
+    if (spec === null)
+      throw new CliError(`unknown market ${id}: not in the registry (see relayer markets list; add it with relayer markets create --id ${id})`);
     return spec;
-  } finally { await reg.close(); }
+  } finally {
+    await reg.close();
+  }
 }

@@ -4,7 +4,10 @@ import { accountOf, type EventEnvelope } from '../engine/index.js';
 import type { StoredEvent } from '../store/types.js';
 
 /** Where a read model stands: the last event applied (seq 0 / genesis hash = nothing yet). */
-export interface Checkpoint { seq: number; hash: string }
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+}
 
 export const GENESIS_CHECKPOINT: Readonly<Checkpoint> = Object.freeze({ seq: 0, hash: '0'.repeat(64) });
 

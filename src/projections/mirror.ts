@@ -3,10 +3,7 @@
 // holds exactly what the engine held after it. Loaded at start from the backend (newest snapshot
 // at or before the read model's checkpoint, then replay up to it).
 import { DEFAULT_MARKET } from '../engine/market.js';
-import {
-  emptyState, evolve, marketStatus, openLimits, formulas,
-  type EventEnvelope, type LendOrder, type State, type TraderOrder,
-} from '../engine/index.js';
+import { emptyState, evolve, marketStatus, openLimits, formulas, type EventEnvelope, type LendOrder, type State, type TraderOrder } from '../engine/index.js';
 import { cloneOrder } from '../engine/orders/record.js';
 import { adlTarget, pnlCap, tradersPnl } from '../engine/risk/adl.js';
 import { legIndex, liqIndex, openIndex, type IndexName } from '../engine/triggers/books.js';
@@ -26,7 +23,9 @@ export async function loadMirror(backend: Backend, cp: Checkpoint, what: string,
   // the market's own snapshots (recover refuses another market's)
   const rec = await recover(backend, { toSeq: cp.seq, market });
   if (rec.state.seq !== cp.seq || rec.lastHash !== cp.hash) {
-    throw new CheckpointMismatchError(`${what} is at seq ${cp.seq} with hash ${cp.hash.slice(0, 12)}…, but the event log has ${rec.lastHash.slice(0, 12)}… there: it was built from another log (use --rebuild)`);
+    throw new CheckpointMismatchError(
+      `${what} is at seq ${cp.seq} with hash ${cp.hash.slice(0, 12)}…, but the event log has ${rec.lastHash.slice(0, 12)}… there: it was built from another log (use --rebuild)`,
+    );
   }
   return rec.state;
 }
@@ -43,12 +42,21 @@ export function apply(state: State, env: EventEnvelope): void {
  */
 export function orderAfter(env: EventEnvelope, state: State): TraderOrder | null {
   switch (env.type) {
-    case 'TraderOrderOpened': case 'TraderOrderPending': case 'TraderOrderFilled': case 'TraderOrderCancelled':
-    case 'TraderOrderSettled': case 'TraderOrderLiquidated': case 'TraderOrderFundingApplied':
+    case 'TraderOrderOpened':
+    case 'TraderOrderPending':
+    case 'TraderOrderFilled':
+    case 'TraderOrderCancelled':
+    case 'TraderOrderSettled':
+    case 'TraderOrderLiquidated':
+    case 'TraderOrderFundingApplied':
       return env.data.order;
-    case 'CloseLimitPlaced': case 'StopLossPlaced': case 'TakeProfitPlaced':
+    case 'CloseLimitPlaced':
+    case 'StopLossPlaced':
+    case 'TakeProfitPlaced':
       return liveCopy(state, env.data.order_id);
-    case 'CloseLimitRemoved': case 'StopLossRemoved': case 'TakeProfitRemoved':
+    case 'CloseLimitRemoved':
+    case 'StopLossRemoved':
+    case 'TakeProfitRemoved':
       return env.data.reason === 'USER' || env.data.reason === 'ADMIN' ? liveCopy(state, env.data.order_id) : null;
     default:
       return null;
@@ -93,22 +101,51 @@ export function tradeOf(env: EventEnvelope): Trade | null {
   let closeType: string | null = null;
   let trigger: string | null = null;
   switch (env.type) {
-    case 'TraderOrderOpened': kind = 'OPEN'; price = env.data.order.entryprice; fee = env.data.order.fee_filled; break;
-    case 'TraderOrderFilled': kind = 'FILL'; price = env.data.fill_price; fee = env.data.order.fee_filled; break;
+    case 'TraderOrderOpened':
+      kind = 'OPEN';
+      price = env.data.order.entryprice;
+      fee = env.data.order.fee_filled;
+      break;
+    case 'TraderOrderFilled':
+      kind = 'FILL';
+      price = env.data.fill_price;
+      fee = env.data.order.fee_filled;
+      break;
     case 'TraderOrderSettled':
-      kind = 'SETTLE'; price = env.data.order.settlement_price; fee = env.data.order.fee_settled;
-      payment = env.data.payment; closeType = env.data.close_type; trigger = env.data.trigger;
+      kind = 'SETTLE';
+      price = env.data.order.settlement_price;
+      fee = env.data.order.fee_settled;
+      payment = env.data.payment;
+      closeType = env.data.close_type;
+      trigger = env.data.trigger;
       break;
     case 'TraderOrderLiquidated':
-      kind = 'LIQUIDATION'; price = env.data.price; fee = 0; payment = env.data.payment; trigger = env.data.trigger;
+      kind = 'LIQUIDATION';
+      price = env.data.price;
+      fee = 0;
+      payment = env.data.payment;
+      trigger = env.data.trigger;
       break;
-    default: return null;
+    default:
+      return null;
   }
   const o = env.data.order;
   return {
-    seq: env.seq, ts: env.ts, kind, uuid: o.uuid, account_id: o.account_id, position_type: o.position_type,
-    order_type: o.order_type, price, positionsize: o.positionsize, entry_value: formulas.entryValue(o.initial_margin, o.leverage),
-    leverage: o.leverage, fee, payment, close_type: closeType, trigger,
+    seq: env.seq,
+    ts: env.ts,
+    kind,
+    uuid: o.uuid,
+    account_id: o.account_id,
+    position_type: o.position_type,
+    order_type: o.order_type,
+    price,
+    positionsize: o.positionsize,
+    entry_value: formulas.entryValue(o.initial_margin, o.leverage),
+    leverage: o.leverage,
+    fee,
+    payment,
+    close_type: closeType,
+    trigger,
   };
 }
 
@@ -156,8 +193,10 @@ export function riskStats(state: State) {
     // the §15 factors always shown (0 when never set, D101), so readers see the whole parameter set
     params: { ...state.params, max_pnl_factor: cap, adl_target_factor: target },
     flags: {
-      manual_halt: r.manual_halt, manual_close_only: r.manual_close_only,
-      pause_funding: r.pause_funding, pause_price_feed: r.pause_price_feed,
+      manual_halt: r.manual_halt,
+      manual_close_only: r.manual_close_only,
+      pause_funding: r.pause_funding,
+      pause_price_feed: r.pause_price_feed,
     },
     fees: { ...state.fees },
     long_position_size: state.ps_long,

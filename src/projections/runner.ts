@@ -60,7 +60,11 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_RUNNER: Omit<RunnerOptions, 'log'> = {
-  batchSize: 5000, pollMs: 10, once: false, minBackoffMs: 100, maxBackoffMs: 5000,
+  batchSize: 5000,
+  pollMs: 10,
+  once: false,
+  minBackoffMs: 100,
+  maxBackoffMs: 5000,
 };
 
 /** Events read and prepared between two turns of the event loop. */
@@ -71,7 +75,13 @@ const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(res
 export class StoppedError extends Error {}
 export class CorruptLogError extends Error {}
 
-export interface CommitInfo { model: string; checkpoint: Checkpoint; events: number; ms: number; live: boolean }
+export interface CommitInfo {
+  model: string;
+  checkpoint: Checkpoint;
+  events: number;
+  ms: number;
+  live: boolean;
+}
 
 export class Projector<P> {
   private stopping = false;
@@ -92,20 +102,31 @@ export class Projector<P> {
   /** Called after the checkpoint is known at start (before any event is read). */
   onStart: ((cp: Checkpoint, head: number) => void) | null = null;
 
-  constructor(readonly model: ReadModel<P>, private readonly backend: Backend, private readonly opts: RunnerOptions) {}
+  constructor(
+    readonly model: ReadModel<P>,
+    private readonly backend: Backend,
+    private readonly opts: RunnerOptions,
+  ) {}
 
-  get state(): State | null { return this.mirror; }
+  get state(): State | null {
+    return this.mirror;
+  }
 
   stop(): void {
     this.stopping = true;
     for (const wake of [...this.sleepers]) wake();
   }
 
-  get stopped(): boolean { return this.stopping; }
+  get stopped(): boolean {
+    return this.stopping;
+  }
 
   /** Drops the read model and re-creates it empty (retrying while the database is unreachable). */
   async rebuild(): Promise<void> {
-    await this.retry('rebuild', async () => { await this.model.connect(); await this.model.drop(); });
+    await this.retry('rebuild', async () => {
+      await this.model.connect();
+      await this.model.drop();
+    });
   }
 
   async run(): Promise<void> {
@@ -116,7 +137,14 @@ export class Projector<P> {
       // a read model that cannot connect (wrong URL, no such user or database, a schema from a newer
       // binary) keeps trying and says why, loudly: the process and the other read models go on
       // (with --once it fails at once: a batch job should not wait for a fix)
-      cp = await this.retry('connect', async () => { await model.connect(); return model.checkpoint(); }, !this.opts.once);
+      cp = await this.retry(
+        'connect',
+        async () => {
+          await model.connect();
+          return model.checkpoint();
+        },
+        !this.opts.once,
+      );
     } catch (e) {
       if (e instanceof StoppedError) return;
       throw e;
@@ -169,7 +197,10 @@ export class Projector<P> {
         }
         if (count === 0) {
           if (this.stopping) break;
-          if (inflight !== null) { await inflight; inflight = null; }
+          if (inflight !== null) {
+            await inflight;
+            inflight = null;
+          }
           await this.refreshHead(this.opts.once);
           if (this.opts.once && this.head <= prev.seq) break;
           if (this.head <= prev.seq) await this.sleep(this.opts.pollMs);
@@ -181,7 +212,14 @@ export class Projector<P> {
         if (inflight !== null) await inflight;
         written = false;
         inflight = this.commit(prepared, batch);
-        inflight.then(() => { written = true; }, () => { written = true; }); // also keeps it from counting as unhandled
+        inflight.then(
+          () => {
+            written = true;
+          },
+          () => {
+            written = true;
+          },
+        ); // also keeps it from counting as unhandled
         await this.refreshHead(false);
       }
       if (inflight !== null) await inflight;
@@ -202,9 +240,13 @@ export class Projector<P> {
       const priceTs = c.clock?.price_ts ?? null;
       if (this.model.head !== undefined && this.committed !== null && (c.seq !== this.told.seq || priceTs !== this.told.priceTs)) {
         this.told = { seq: c.seq, priceTs };
-        await this.model.head(c.seq, priceTs).catch(() => { this.told = { seq: -1, priceTs: null }; });
+        await this.model.head(c.seq, priceTs).catch(() => {
+          this.told = { seq: -1, priceTs: null };
+        });
       }
-    } catch { /* the head is only for progress and lag */ }
+    } catch {
+      /* the head is only for progress and lag */
+    }
   }
 
   private async commit(p: P, batch: Batch): Promise<void> {
@@ -217,9 +259,14 @@ export class Projector<P> {
         if (uncertain) {
           // the failed attempt may have committed before the connection dropped: ask the model
           const cp = await model.checkpoint();
-          if (cp.seq === batch.to.seq && cp.hash === batch.to.hash) { this.committed = batch.to; return this.done(batch, 0, attempt); }
+          if (cp.seq === batch.to.seq && cp.hash === batch.to.hash) {
+            this.committed = batch.to;
+            return this.done(batch, 0, attempt);
+          }
           if (cp.seq !== batch.from.seq || cp.hash !== batch.from.hash) {
-            throw new CheckpointMismatchError(`${model.label} checkpoint moved to seq ${cp.seq} while this projector expected ${batch.from.seq}: is another projector writing to it?`);
+            throw new CheckpointMismatchError(
+              `${model.label} checkpoint moved to seq ${cp.seq} while this projector expected ${batch.from.seq}: is another projector writing to it?`,
+            );
           }
         }
         const t0 = performance.now();
@@ -234,8 +281,10 @@ export class Projector<P> {
         await model.disconnect();
         if (this.stopping) throw new StoppedError();
         const delay = this.backoff(attempt);
-        this.opts.log.warn({ model: model.name, err: describe(e), attempt, retry_in_ms: delay, seq: batch.from.seq },
-          `${model.name} write failed; retrying in ${delay} ms`);
+        this.opts.log.warn(
+          { model: model.name, err: describe(e), attempt, retry_in_ms: delay, seq: batch.from.seq },
+          `${model.name} write failed; retrying in ${delay} ms`,
+        );
         await this.sleep(delay);
         if (this.stopping) throw new StoppedError();
       }
@@ -288,7 +337,11 @@ export class Projector<P> {
         if (this.stopping) throw new StoppedError();
         const delay = fatal ? this.opts.maxBackoffMs : this.backoff(attempt);
         const entry = { model: this.model.name, target: this.model.label, err: describe(e), attempt, retry_in_ms: delay };
-        if (fatal) this.opts.log.error(entry, `${this.model.name}: ${what} failed and will until its configuration is fixed (${describe(e)}); retrying in ${delay} ms, the other read models go on`);
+        if (fatal)
+          this.opts.log.error(
+            entry,
+            `${this.model.name}: ${what} failed and will until its configuration is fixed (${describe(e)}); retrying in ${delay} ms, the other read models go on`,
+          );
         else this.opts.log.warn(entry, `${this.model.name}: ${what} failed; retrying in ${delay} ms`);
         await this.sleep(delay);
         if (this.stopping) throw new StoppedError();
@@ -305,7 +358,11 @@ export class Projector<P> {
   private sleep(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const wake = (): void => { clearTimeout(t); this.sleepers.delete(wake); resolve(); };
+      const wake = (): void => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve();
+      };
       const t = setTimeout(wake, ms);
       this.sleepers.add(wake);
     });

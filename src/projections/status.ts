@@ -26,7 +26,9 @@ async function postgresStatus(url: string, schema: string, lastSeq: number): Pro
     await c.connect();
     const exists = await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${ident(schema)}.projection_checkpoint`]);
     if (exists.rows[0]?.t === null) return { target, state: 'not created' };
-    const r = await c.query<{ seq: number; ts: number | null; updated_at: Date }>(`SELECT seq, ts, updated_at FROM ${ident(schema)}.projection_checkpoint WHERE id = 1`);
+    const r = await c.query<{ seq: number; ts: number | null; updated_at: Date }>(
+      `SELECT seq, ts, updated_at FROM ${ident(schema)}.projection_checkpoint WHERE id = 1`,
+    );
     const row = r.rows[0];
     if (row === undefined) return { target, state: 'not created' };
     return { target, state: 'ok', seq: row.seq, lag: Math.max(0, lastSeq - row.seq), ts: row.ts, updated_at: row.updated_at.toISOString() };

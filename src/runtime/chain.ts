@@ -7,7 +7,10 @@ import { sealLine } from '../store/event-line.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface ChainedLine { line: string; hash: string }
+interface ChainedLine {
+  line: string;
+  hash: string;
+}
 
 /** An event's body up to its data, without the closing brace: what sealing with `prev` completes. */
 export function eventHead(e: EventEnvelope): string {
@@ -32,7 +35,13 @@ export class ChainWriter {
 
 const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"\}$/;
 
-export interface CheckedLine { seq: number; prev: string; hash: string; ok: boolean; reason?: string }
+export interface CheckedLine {
+  seq: number;
+  prev: string;
+  hash: string;
+  ok: boolean;
+  reason?: string;
+}
 
 /** Checks one stored line on its own: its hash matches its text. Linking is the caller's job. */
 export function checkLine(line: string): CheckedLine {
@@ -41,7 +50,11 @@ export function checkLine(line: string): CheckedLine {
   const body = `${line.slice(0, m.index)}}`;
   const actual = digest('sha256', body, 'hex');
   let rec: { seq?: unknown; prev?: unknown };
-  try { rec = JSON.parse(body) as typeof rec; } catch { return { seq: NaN, prev: '', hash: m[1]!, ok: false, reason: 'not JSON' }; }
+  try {
+    rec = JSON.parse(body) as typeof rec;
+  } catch {
+    return { seq: NaN, prev: '', hash: m[1]!, ok: false, reason: 'not JSON' };
+  }
   const seq = typeof rec.seq === 'number' ? rec.seq : NaN;
   const prev = typeof rec.prev === 'string' ? rec.prev : '';
   if (actual !== m[1]) return { seq, prev, hash: m[1]!, ok: false, reason: 'hash does not match the record' };

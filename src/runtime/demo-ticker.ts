@@ -18,7 +18,11 @@ export class DemoTicker {
   }
 
   stop(): void {
-    if (this.timer !== null) { clearInterval(this.timer); this.timer = null; process.stderr.write('\n'); }
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+      process.stderr.write('\n');
+    }
   }
 
   private draw(): void {
@@ -27,17 +31,22 @@ export class DemoTicker {
     const rate = ((this.loop.events - this.lastEvents) * 1000) / (now - this.lastAt);
     this.lastEvents = this.loop.events;
     this.lastAt = now;
-    let longs = 0, shorts = 0, pending = 0;
+    let longs = 0,
+      shorts = 0,
+      pending = 0;
     for (const o of s.orders.values()) {
-      if (o.order_status === 'PENDING') pending++; else if (o.position_type === 'LONG') longs++; else shorts++;
+      if (o.order_status === 'PENDING') pending++;
+      else if (o.position_type === 'LONG') longs++;
+      else shorts++;
     }
     const p = s.price;
     const arrow = p === null || this.lastPrice === null || p === this.lastPrice ? '=' : p > this.lastPrice ? '▲' : '▼';
     this.lastPrice = p;
     const c = this.loop.typeCounts;
-    const line = `price ${p ?? '-'} ${arrow} | positions ${longs}L/${shorts}S pending ${pending} | TLV ${btc(s.pool?.total_locked_value ?? 0)} | `
-      + `fills ${c.get('TraderOrderFilled') ?? 0} settled ${c.get('TraderOrderSettled') ?? 0} liq ${c.get('TraderOrderLiquidated') ?? 0} `
-      + `funding ${c.get('FundingRateUpdated') ?? 0} (FR ${s.funding_rate.toFixed(5)}) | seq ${s.seq} ${Math.round(rate)} ev/s`;
+    const line =
+      `price ${p ?? '-'} ${arrow} | positions ${longs}L/${shorts}S pending ${pending} | TLV ${btc(s.pool?.total_locked_value ?? 0)} | ` +
+      `fills ${c.get('TraderOrderFilled') ?? 0} settled ${c.get('TraderOrderSettled') ?? 0} liq ${c.get('TraderOrderLiquidated') ?? 0} ` +
+      `funding ${c.get('FundingRateUpdated') ?? 0} (FR ${s.funding_rate.toFixed(5)}) | seq ${s.seq} ${Math.round(rate)} ev/s`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 160) - 1)}`);
   }
 }

@@ -10,7 +10,12 @@ import { runWalk } from '../feed/walk-source.js';
 import { silentLogger, type Logger } from '../infra/logger.js';
 import { Prng } from '../infra/prng.js';
 
-export interface DemoOptions { seed: number; traders: number; tickMs: number; /** The walk's first price (USD per BASE); 60 000 by default. */ startPrice?: number }
+export interface DemoOptions {
+  seed: number;
+  traders: number;
+  tickMs: number /** The walk's first price (USD per BASE); 60 000 by default. */;
+  startPrice?: number;
+}
 
 /** What to try while the demo runs, for people (stderr); `data` is the --data given, if any. */
 export function demoNextSteps(data: string | undefined): string {
@@ -37,13 +42,23 @@ export class DemoMarket {
   private readonly feed: FeedRunner;
   private readonly feedStop = new AbortController();
 
-  constructor(private readonly state: () => State, private readonly append: Append, private readonly opts: DemoOptions, startedAt: number, log: Logger = silentLogger()) {
+  constructor(
+    private readonly state: () => State,
+    private readonly append: Append,
+    private readonly opts: DemoOptions,
+    startedAt: number,
+    log: Logger = silentLogger(),
+  ) {
     // the traders draw from their own stream, so the price path is exactly the walk's
     this.rng = new Prng((opts.seed ^ 0x5f3759df) >>> 0);
     this.prefix = `demo-${startedAt.toString(36)}`;
     this.price = opts.startPrice ?? this.price;
     this.feed = new FeedRunner({
-      source: 'walk', startedAt, gate: DEFAULT_GATE, append: (raws) => this.append(raws), log,
+      source: 'walk',
+      startedAt,
+      gate: DEFAULT_GATE,
+      append: (raws) => this.append(raws),
+      log,
       engineProbe: () => ({ paused: this.state().risk.pause_price_feed, price: null, position: null }),
     });
   }
@@ -52,7 +67,9 @@ export class DemoMarket {
     const lenders = Array.from({ length: 5 }, (_, i) => this.cmd('CreateLendOrder', { account_id: `lender-${i}`, deposit: 50_000_000 * (i + 1), balance: 0 }));
     // the walk's first price is appended at once (synchronously), before the lenders
     this.feed.start();
-    void runWalk(this.feed, { seed: this.opts.seed, start: this.price, stepMs: this.opts.tickMs }, this.feedStop.signal, (p) => { this.price = p; });
+    void runWalk(this.feed, { seed: this.opts.seed, start: this.price, stepMs: this.opts.tickMs }, this.feedStop.signal, (p) => {
+      this.price = p;
+    });
     this.append(lenders);
     this.timers.push(setInterval(() => this.trade(), 40));
   }
@@ -84,17 +101,33 @@ export class DemoMarket {
         const entry = limit ? Math.round(p * (long ? 1 - r.next() * 0.02 : 1 + r.next() * 0.02)) : p;
         const withLegs = r.chance(0.3);
         const sltp = withLegs ? { sl: Math.round(entry * (long ? 0.97 : 1.03)), tp: Math.round(entry * (long ? 1.04 : 0.96)) } : undefined;
-        out.push(this.cmd(withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
-          account_id: account, position_type: long ? 'LONG' : 'SHORT', order_type: limit ? 'LIMIT' : 'MARKET',
-          leverage: lev, initial_margin: r.int(10, 200) * 1000, available_margin: 0, order_status: 'PENDING',
-          entryprice: entry, execution_price: 0, ...(sltp ? { sltp } : {}),
-        }));
+        out.push(
+          this.cmd(withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
+            account_id: account,
+            position_type: long ? 'LONG' : 'SHORT',
+            order_type: limit ? 'LIMIT' : 'MARKET',
+            leverage: lev,
+            initial_margin: r.int(10, 200) * 1000,
+            available_margin: 0,
+            order_status: 'PENDING',
+            entryprice: entry,
+            execution_price: 0,
+            ...(sltp ? { sltp } : {}),
+          }),
+        );
       } else if (o.order_status === 'PENDING') {
         if (r.chance(0.3)) out.push(this.cmd('CancelTraderOrder', { account_id: account, uuid: o.uuid, order_type: 'LIMIT', order_status: 'PENDING' }));
       } else if (r.chance(0.25)) {
         const long = o.position_type === 'LONG';
         const kind = r.pick(['MARKET', 'LIMIT', 'SLTP'] as const);
-        const params: Record<string, unknown> = { account_id: account, uuid: o.uuid, order_type: kind, settle_margin: 0, order_status: 'FILLED', execution_price: 0 };
+        const params: Record<string, unknown> = {
+          account_id: account,
+          uuid: o.uuid,
+          order_type: kind,
+          settle_margin: 0,
+          order_status: 'FILLED',
+          execution_price: 0,
+        };
         if (kind === 'LIMIT') params['execution_price'] = Math.round(p * (long ? 1.01 : 0.99));
         if (kind === 'SLTP') params['sltp'] = { sl: Math.round(p * (long ? 0.98 : 1.02)), tp: Math.round(p * (long ? 1.03 : 0.97)) };
         out.push(this.cmd(kind === 'SLTP' ? 'ExecuteTraderOrderSlTp' : 'ExecuteTraderOrder', params));

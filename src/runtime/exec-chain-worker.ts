@@ -29,7 +29,10 @@ port.on('message', (b: ChainBatch) => {
     const head = src.subarray(off, off + n);
     off += n;
     at += head.copy(out, at);
-    if (b.kinds[i] !== KIND_EVENT) { out[at++] = 10; continue; }
+    if (b.kinds[i] !== KIND_EVENT) {
+      out[at++] = 10;
+      continue;
+    }
     const hex = createHash('sha256').update(head).update(prev).update(CLOSE).digest('hex');
     at += prev.copy(out, at);
     at += HASH_OPEN.copy(out, at);

@@ -33,18 +33,31 @@ export class ChainPipe {
   private failure: Error | null = null;
   last: string;
 
-  constructor(last: string, private readonly out: Writable) {
+  constructor(
+    last: string,
+    private readonly out: Writable,
+  ) {
     this.last = last;
     this.worker = new Worker(new URL('./exec-chain-worker.js', import.meta.url), { workerData: { last } });
-    this.worker.on('message', (d: ChainDone) => { this.done.set(d.id, d); this.wake(); });
-    this.worker.on('error', (e) => { this.failure = e; this.wake(); });
+    this.worker.on('message', (d: ChainDone) => {
+      this.done.set(d.id, d);
+      this.wake();
+    });
+    this.worker.on('error', (e) => {
+      this.failure = e;
+      this.wake();
+    });
   }
 
   /** Queues an event; its finished line is written after every line queued before it. */
-  event(e: EventEnvelope): Promise<void> | undefined { return this.add(eventHead(e), KIND_EVENT); }
+  event(e: EventEnvelope): Promise<void> | undefined {
+    return this.add(eventHead(e), KIND_EVENT);
+  }
 
   /** Queues a line that is not chained (an ack, the summary). */
-  line(s: string): Promise<void> | undefined { return this.add(s, KIND_LINE); }
+  line(s: string): Promise<void> | undefined {
+    return this.add(s, KIND_LINE);
+  }
 
   /** Sends what is queued, writes every batch back, stops the worker; `last` is the chain head. */
   async close(): Promise<void> {
@@ -56,7 +69,9 @@ export class ChainPipe {
   private add(text: string, kind: number): Promise<void> | undefined {
     // UTF-8 needs at most 3 bytes per UTF-16 unit; a text larger than a batch gets its own
     if (this.used + text.length * 3 > this.bytes.length || this.count === BATCH_ITEMS) {
-      return this.send().then(() => { this.put(text, kind); });
+      return this.send().then(() => {
+        this.put(text, kind);
+      });
     }
     this.put(text, kind);
     return undefined;
@@ -97,7 +112,10 @@ export class ChainPipe {
 
   private async drain(): Promise<void> {
     if (this.failure !== null) throw this.failure;
-    if (!this.done.has(this.written)) await new Promise<void>((resolve) => { this.waiting = resolve; });
+    if (!this.done.has(this.written))
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
     if (this.failure !== null) throw this.failure;
     await this.writeReady();
   }

@@ -6,8 +6,13 @@ import { stateHash, type State } from '../engine/index.js';
 
 class NodeSha256 implements TextHasher {
   private readonly h: Hash = createHash('sha256');
-  updateText(s: string): this { this.h.update(s, 'utf8'); return this; }
-  hex(): string { return this.h.digest('hex'); }
+  updateText(s: string): this {
+    this.h.update(s, 'utf8');
+    return this;
+  }
+  hex(): string {
+    return this.h.digest('hex');
+  }
 }
 
 export function fastStateHash(state: State): string {

@@ -7,14 +7,21 @@ import { CliError } from '../errors.js';
 export const LOCK_FILE = 'run.lock';
 
 function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function lockOwner(dir: string): number | null {
   try {
     const pid = Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 export class DirLock {
@@ -34,7 +41,11 @@ export class DirLock {
         if (owner !== null && owner !== process.pid) {
           throw new CliError(`another relayer run (pid ${owner}) owns ${dir}; refusing to start a second engine on the same data`);
         }
-        try { unlinkSync(path); } catch { /* raced with another starter: retry */ }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* raced with another starter: retry */
+        }
       }
     }
     throw new CliError(`could not take the lock ${path}`);
@@ -43,6 +54,8 @@ export class DirLock {
   release(): void {
     try {
       if (Number(readFileSync(this.path, 'utf8').trim()) === process.pid) unlinkSync(this.path);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 }

@@ -51,7 +51,13 @@ export const DEFAULT_LOOP: Omit<LoopOptions, 'log'> = {
  * One committed batch: `commitMs` is how long its commit took, `waitMs` how long the engine's
  * thread waited for commits before it could hand this batch over (0 when fully overlapped).
  */
-export interface BatchStats { commands: number; events: number; commitMs: number; waitMs?: number; lastSeq: number }
+export interface BatchStats {
+  commands: number;
+  events: number;
+  commitMs: number;
+  waitMs?: number;
+  lastSeq: number;
+}
 
 export type StopReason = 'signal' | 'shutdown-requested';
 
@@ -83,9 +89,13 @@ export class EngineLoop {
     this.chain = new ChainWriter(lastHash);
   }
 
-  stop(): void { this.stopping = true; }
+  stop(): void {
+    this.stopping = true;
+  }
 
-  get stopRequested(): boolean { return this.stopping; }
+  get stopRequested(): boolean {
+    return this.stopping;
+  }
 
   async run(): Promise<StopReason> {
     const { batchMax, batchMs, idleMs } = this.opts;
@@ -98,7 +108,11 @@ export class EngineLoop {
         // with a commit in flight, look for input without waiting; idle only once it is durable
         const first = await this.backend.read(this.position, batchMax, inflight === null ? idleMs : 0);
         if (first.length === 0) {
-          if (inflight !== null) { const p = inflight; inflight = null; await p; }
+          if (inflight !== null) {
+            const p = inflight;
+            inflight = null;
+            await p;
+          }
           continue;
         }
         const started = now();
@@ -143,7 +157,11 @@ export class EngineLoop {
         const summary = JSON.stringify(summarize(this.state));
         const n = pipelined ? heads.length : events.length;
         const w0 = performance.now();
-        if (inflight !== null) { const p = inflight; inflight = null; await p; }
+        if (inflight !== null) {
+          const p = inflight;
+          inflight = null;
+          await p;
+        }
         const waited = performance.now() - w0;
         const t0 = performance.now();
         const stats = { commands: count, events: n, waitMs: 0, lastSeq: this.state.seq };
@@ -164,8 +182,12 @@ export class EngineLoop {
           this.committed(stats, performance.now() - t0, waited);
         }
         if (snapshotAsked || shutdown || this.snapshotDue()) {
-          if (inflight !== null) { const p = inflight; inflight = null; await p; }
-          await this.startSnapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : this.deferred ?? 'periodic');
+          if (inflight !== null) {
+            const p = inflight;
+            inflight = null;
+            await p;
+          }
+          await this.startSnapshot(shutdown ? 'shutdown' : snapshotAsked ? 'requested' : (this.deferred ?? 'periodic'));
         }
         // let signal handlers and timers run between batches even when input never runs dry
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -188,7 +210,10 @@ export class EngineLoop {
   private snapshotDue(): boolean {
     if (this.deferred !== null) return !this.writing;
     if (this.eventsSinceSnapshot >= this.opts.snapshotEveryEvents) return true;
-    if (this.lastSnapshotTs === null) { this.lastSnapshotTs = this.state.last_ts; return false; }
+    if (this.lastSnapshotTs === null) {
+      this.lastSnapshotTs = this.state.last_ts;
+      return false;
+    }
     return this.state.last_ts - this.lastSnapshotTs >= this.opts.snapshotEveryMs;
   }
 
@@ -216,37 +241,71 @@ export class EngineLoop {
     const t0 = performance.now();
     const log = this.opts.log;
     const done = (info: SnapshotInfo, pruned: number | null): void => {
-      log.info({ reason, snapshot: info.id, seq: info.seq, bytes: info.size, ms: Math.round(performance.now() - t0), engine_ms: Math.round(paused), ...(pruned === null ? {} : { pruned }) }, 'snapshot saved');
+      log.info(
+        {
+          reason,
+          snapshot: info.id,
+          seq: info.seq,
+          bytes: info.size,
+          ms: Math.round(performance.now() - t0),
+          engine_ms: Math.round(paused),
+          ...(pruned === null ? {} : { pruned }),
+        },
+        'snapshot saved',
+      );
     };
     let paused = 0;
     let saving: Promise<void>;
     if (writer !== undefined && reason !== 'shutdown') {
       // the batch that ends at state.seq is committed (run() awaited it): the worker can read it
       const seq = this.state.seq;
-      saving = writer.save({
-        seq, last_hash: this.chain.last, position: this.position, created_ts: this.state.last_ts,
-        price_ts: this.state.price_ts, keep: this.opts.keepSnapshots,
-      }).then((s) => done(s.info, s.pruned), (e: Error) => {
-        // the log is the truth and the engine is fine: an image the worker could not build is
-        // logged, and the engine thread encodes the next ones itself
-        this.writerFailed = true;
-        log.error({ reason, seq, err: e.message }, 'snapshot writer failed; the engine thread takes snapshots from now on');
-      }).finally(() => { this.writing = false; });
+      saving = writer
+        .save({
+          seq,
+          last_hash: this.chain.last,
+          position: this.position,
+          created_ts: this.state.last_ts,
+          price_ts: this.state.price_ts,
+          keep: this.opts.keepSnapshots,
+        })
+        .then(
+          (s) => done(s.info, s.pruned),
+          (e: Error) => {
+            // the log is the truth and the engine is fine: an image the worker could not build is
+            // logged, and the engine thread encodes the next ones itself
+            this.writerFailed = true;
+            log.error({ reason, seq, err: e.message }, 'snapshot writer failed; the engine thread takes snapshots from now on');
+          },
+        )
+        .finally(() => {
+          this.writing = false;
+        });
       this.writing = true;
       paused = performance.now() - t0;
     } else if (this.backend.saveSnapshotImage !== undefined) {
       const { raw, state_hash, lines } = encodeStateLines(this.state);
-      saving = this.backend.saveSnapshotImage({
-        meta: { seq: this.state.seq, last_hash: this.chain.last, state_hash, lines, input_position: this.position },
-        created_ts: this.state.last_ts, raw, keep: this.opts.keepSnapshots,
-      }).then((info) => done(info, null));
+      saving = this.backend
+        .saveSnapshotImage({
+          meta: { seq: this.state.seq, last_hash: this.chain.last, state_hash, lines, input_position: this.position },
+          created_ts: this.state.last_ts,
+          raw,
+          keep: this.opts.keepSnapshots,
+        })
+        .then((info) => done(info, null));
       paused = performance.now() - t0;
     } else {
       const { meta, data } = encodeSnapshotImage(this.state, this.chain.last, this.position);
-      const info = await this.backend.saveSnapshot({
-        seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash,
-        checksum: meta.checksum, version: STATE_FILE_VERSION,
-      }, data);
+      const info = await this.backend.saveSnapshot(
+        {
+          seq: this.state.seq,
+          position: this.position,
+          created_ts: this.state.last_ts,
+          state_hash: meta.state_hash,
+          checksum: meta.checksum,
+          version: STATE_FILE_VERSION,
+        },
+        data,
+      );
       const pruned = await this.backend.pruneSnapshots(this.opts.keepSnapshots);
       paused = performance.now() - t0;
       done(info, pruned);

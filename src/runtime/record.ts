@@ -15,7 +15,11 @@ function fallbackId(position: string): string {
 export function toEnvelope(raw: string, ts: number): { value: unknown } | { error: string } {
   if (Buffer.byteLength(raw, 'utf8') > MAX_RECORD_BYTES) return { error: `record exceeds ${MAX_RECORD_BYTES} bytes` };
   let value: unknown;
-  try { value = JSON.parse(raw); } catch (e) { return { error: `not JSON: ${jsonParseReason(e)}` }; }
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    return { error: `not JSON: ${jsonParseReason(e)}` };
+  }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) (value as Record<string, unknown>)['ts'] = ts;
   return { value };
 }
@@ -32,8 +36,12 @@ export function failedOf(rec: InputRecord, events: readonly EventEnvelope[]): Fa
   for (const e of events) {
     if (e.type !== 'Rejected') continue;
     return {
-      position: rec.position, ts: e.ts, id: e.cmd.startsWith('inbox:') ? null : e.cmd,
-      reason_code: e.data.reason_code, reason: e.data.reason, raw: rec.raw,
+      position: rec.position,
+      ts: e.ts,
+      id: e.cmd.startsWith('inbox:') ? null : e.cmd,
+      reason_code: e.data.reason_code,
+      reason: e.data.reason,
+      raw: rec.raw,
     };
   }
   return null;

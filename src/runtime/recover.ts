@@ -74,8 +74,14 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
   const atHead = target === committed.seq;
   if (atHead && committed.clock !== null) state.price_ts = committed.clock.price_ts;
   return {
-    state, lastHash, position: atHead ? committed.position : null, snapshot: snap?.info ?? null, replayed,
-    path: 'events', commands: 0, ms: performance.now() - t0,
+    state,
+    lastHash,
+    position: atHead ? committed.position : null,
+    snapshot: snap?.info ?? null,
+    replayed,
+    path: 'events',
+    commands: 0,
+    ms: performance.now() - t0,
   };
 }
 
@@ -84,19 +90,25 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
  * and each event's link to `lastHash`; returns the chain head reached and how many were evolved.
  */
 export async function replayEvents(
-  backend: Backend, state: State, lastHash: string, target: number, onProgress?: (seq: number, total: number) => void,
+  backend: Backend,
+  state: State,
+  lastHash: string,
+  target: number,
+  onProgress?: (seq: number, total: number) => void,
 ): Promise<{ lastHash: string; replayed: number }> {
   let replayed = 0;
   while (state.seq < target) {
     const max = Math.min(10_000, target - state.seq);
-    const rows = backend.readLines !== undefined
-      ? await backend.readLines(state.seq + 1, max)
-      : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
+    const rows =
+      backend.readLines !== undefined
+        ? await backend.readLines(state.seq + 1, max)
+        : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
     for (const [seq, line, hash] of rows) {
       if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
       // the link is checked on the fixed-length tail; only the head is parsed (SPEC §12 layout)
-      if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== lastHash) throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
+      if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== lastHash)
+        throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
       const env = JSON.parse(`${line.slice(0, -LINE_TAIL_LENGTH)}}`) as EventEnvelope;
       evolve(state, env);
       lastHash = hash;
@@ -108,8 +120,12 @@ export async function replayEvents(
 }
 
 async function reexecute(
-  backend: Backend, state: State, snap: { info: SnapshotInfo } | null, committed: Awaited<ReturnType<Backend['lastCommitted']>>,
-  t0: number, opts: RecoverOptions,
+  backend: Backend,
+  state: State,
+  snap: { info: SnapshotInfo } | null,
+  committed: Awaited<ReturnType<Backend['lastCommitted']>>,
+  t0: number,
+  opts: RecoverOptions,
 ): Promise<Recovered> {
   const from = state.seq;
   let commands = 0;
@@ -131,7 +147,13 @@ async function reexecute(
   }
   if (committed.clock !== null) state.price_ts = committed.clock.price_ts;
   return {
-    state, lastHash: committed.hash, position: committed.position, snapshot: snap?.info ?? null, replayed: state.seq - from,
-    path: 'inputs', commands, ms: performance.now() - t0,
+    state,
+    lastHash: committed.hash,
+    position: committed.position,
+    snapshot: snap?.info ?? null,
+    replayed: state.seq - from,
+    path: 'inputs',
+    commands,
+    ms: performance.now() - t0,
   };
 }

@@ -30,10 +30,15 @@ export class Scheduler {
   private running = false;
   readonly issued = { funding: 0, snapshot: 0, check_feed: 0 };
 
-  constructor(private readonly backend: Backend, private readonly opts: SchedulerOptions) {}
+  constructor(
+    private readonly backend: Backend,
+    private readonly opts: SchedulerOptions,
+  ) {}
 
   start(): void {
-    this.timer = setInterval(() => { void this.tick(); }, this.opts.pollMs);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.opts.pollMs);
     void this.tick();
   }
 
@@ -77,7 +82,10 @@ export class Scheduler {
 
   private snapshot(now: number): string[] {
     const slot = Math.floor(now / this.opts.snapshotEveryMs);
-    if (this.snapshotIssued === null) { this.snapshotIssued = slot; return []; }
+    if (this.snapshotIssued === null) {
+      this.snapshotIssued = slot;
+      return [];
+    }
     if (slot === this.snapshotIssued) return [];
     this.snapshotIssued = slot;
     this.issued.snapshot++;

@@ -30,15 +30,24 @@ async function save(job: SnapshotJob): Promise<SnapshotSaved> {
   const { state, lastHash } = replica;
   if (state.seq !== job.seq || lastHash !== job.last_hash) {
     replica = null;
-    throw new Error(`snapshot replica reached seq ${state.seq} hash ${lastHash.slice(0, 12)}…, the engine committed seq ${job.seq} hash ${job.last_hash.slice(0, 12)}…`);
+    throw new Error(
+      `snapshot replica reached seq ${state.seq} hash ${lastHash.slice(0, 12)}…, the engine committed seq ${job.seq} hash ${job.last_hash.slice(0, 12)}…`,
+    );
   }
   // the feed clock moves without events: the engine's value at the snapshot's batch boundary
   state.price_ts = job.price_ts;
   const { meta, data } = encodeSnapshotImage(state, lastHash, job.position);
-  const info = await store.saveSnapshot({
-    seq: meta.seq, position: job.position, created_ts: job.created_ts, state_hash: meta.state_hash,
-    checksum: meta.checksum, version: STATE_FILE_VERSION,
-  }, data);
+  const info = await store.saveSnapshot(
+    {
+      seq: meta.seq,
+      position: job.position,
+      created_ts: job.created_ts,
+      state_hash: meta.state_hash,
+      checksum: meta.checksum,
+      version: STATE_FILE_VERSION,
+    },
+    data,
+  );
   const pruned = await store.pruneSnapshots(job.keep);
   return { info, pruned, replayed, ms: performance.now() - t0 };
 }

@@ -34,7 +34,7 @@ export interface SnapshotWriter {
 }
 
 export type SnapshotJob = SnapshotRequest & { id: number };
-export type SnapshotReply = { id: number } & ({ ok: true } & SnapshotSaved | { ok: false; error: string });
+export type SnapshotReply = { id: number } & (({ ok: true } & SnapshotSaved) | { ok: false; error: string });
 
 export class Snapshotter implements SnapshotWriter {
   private readonly worker: Worker;

@@ -15,14 +15,23 @@ export const STATE_FILE_VERSION = IMAGE_VERSION;
 /** The meta of both versions (the binary image keeps the same JSON). */
 export type SnapshotMeta = ImageMeta;
 
-export interface EncodedSnapshot { meta: SnapshotMeta; data: Buffer }
+export interface EncodedSnapshot {
+  meta: SnapshotMeta;
+  data: Buffer;
+}
 
 /** The version-1 text snapshot (exec --state-out files). */
 export function encodeSnapshot(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
   const { raw, state_hash, lines } = encodeStateLines(state);
   const meta: SnapshotMeta = {
-    format: 'relayer-snapshot', version: 1, seq: state.seq, last_hash: lastHash,
-    state_hash, checksum: createHash('sha256').update(raw).digest('hex'), lines, input_position: inputPosition,
+    format: 'relayer-snapshot',
+    version: 1,
+    seq: state.seq,
+    last_hash: lastHash,
+    state_hash,
+    checksum: createHash('sha256').update(raw).digest('hex'),
+    lines,
+    input_position: inputPosition,
   };
   return { meta, data: Buffer.concat([Buffer.from(`${JSON.stringify({ snapshot: meta })}\n`), raw]) };
 }
@@ -41,7 +50,10 @@ export function encodeStateLines(state: State): { raw: Buffer; state_hash: strin
     if (!first) hash.update(line).update('\n');
     first = false;
     lines++;
-    if (parts.length >= 20_000) { chunks.push(Buffer.from(parts.join(''), 'utf8')); parts.length = 0; }
+    if (parts.length >= 20_000) {
+      chunks.push(Buffer.from(parts.join(''), 'utf8'));
+      parts.length = 0;
+    }
   }
   if (parts.length > 0) chunks.push(Buffer.from(parts.join(''), 'utf8'));
   return { raw: Buffer.concat(chunks), state_hash: hash.digest('hex'), lines };
@@ -53,14 +65,21 @@ export function encodeSnapshotImage(state: State, lastHash: string, inputPositio
   return packImage({ seq: state.seq, last_hash: lastHash, state_hash, lines, input_position: inputPosition }, raw);
 }
 
-export interface DecodedSnapshot { meta: SnapshotMeta; state: State }
+export interface DecodedSnapshot {
+  meta: SnapshotMeta;
+  state: State;
+}
 
 export function readMeta(data: Buffer): { meta: SnapshotMeta; bodyStart: number } {
   if (isImage(data)) return readImageMeta(data, STATE_FILE_VERSION);
   const nl = data.indexOf(0x0a);
   if (nl < 0) throw new Error('snapshot is empty or truncated');
   let meta: SnapshotMeta;
-  try { meta = (JSON.parse(data.subarray(0, nl).toString('utf8')) as { snapshot: SnapshotMeta }).snapshot; } catch { throw new Error('snapshot header is not valid JSON'); }
+  try {
+    meta = (JSON.parse(data.subarray(0, nl).toString('utf8')) as { snapshot: SnapshotMeta }).snapshot;
+  } catch {
+    throw new Error('snapshot header is not valid JSON');
+  }
   if (meta?.format !== 'relayer-snapshot') throw new Error('not a relayer snapshot');
   if (meta.version > STATE_FILE_VERSION) throw new Error(`snapshot version ${meta.version} is newer than this binary supports (${STATE_FILE_VERSION})`);
   return { meta, bodyStart: nl + 1 };
@@ -88,4 +107,3 @@ export function decodeSnapshot(data: Buffer): DecodedSnapshot {
 export function readSnapshotFile(path: string): DecodedSnapshot {
   return decodeSnapshot(readFileSync(path));
 }
-

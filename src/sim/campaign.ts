@@ -49,10 +49,24 @@ export function replayCommand(seed: number, steps: number, schedule: string, bac
 export async function runSeed(seed: number, o: Omit<CampaignOptions, 'seeds' | 'jobs'>): Promise<SeedReport> {
   const faults = o.schedule ?? planFaults(seed, o.steps, o.kinds);
   const backend = backendOf(seed, o.backend ?? 'both');
-  const opts = { seed, steps: o.steps, faults, backend, fsync: o.fsync, ...(o.tmp === undefined ? {} : { tmp: o.tmp }), ...(o.loop === undefined ? {} : { loop: o.loop }) };
+  const opts = {
+    seed,
+    steps: o.steps,
+    faults,
+    backend,
+    fsync: o.fsync,
+    ...(o.tmp === undefined ? {} : { tmp: o.tmp }),
+    ...(o.loop === undefined ? {} : { loop: o.loop }),
+  };
   const r = await simulate(opts);
   const report: SeedReport = {
-    seed, backend, ok: r.violations.length === 0, ms: Math.round(r.ms), faults: formatSchedule(faults), stats: r.stats, violations: r.violations,
+    seed,
+    backend,
+    ok: r.violations.length === 0,
+    ms: Math.round(r.ms),
+    faults: formatSchedule(faults),
+    stats: r.stats,
+    violations: r.violations,
   };
   if (!report.ok) {
     const s = o.shrink ? (await shrink(opts, r)).result : r;
@@ -68,21 +82,38 @@ export async function runCampaign(o: CampaignOptions, each: (r: SeedReport) => v
   const out: SeedReport[] = [];
   const jobs = Math.max(1, Math.min(o.jobs, o.seeds.length));
   if (jobs === 1 || o.loop !== undefined) {
-    for (const seed of o.seeds) { const r = await runSeed(seed, o); out.push(r); each(r); }
+    for (const seed of o.seeds) {
+      const r = await runSeed(seed, o);
+      out.push(r);
+      each(r);
+    }
     return out;
   }
   const queue = [...o.seeds];
   const { loop: _unused, seeds: _s, ...shared } = o;
-  await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: shared });
-    const next = (): void => {
-      const seed = queue.shift();
-      if (seed === undefined) { void w.terminate().then(() => resolve()); return; }
-      w.postMessage(seed);
-    };
-    w.on('message', (r: SeedReport) => { out.push(r); each(r); next(); });
-    w.on('error', reject);
-    next();
-  })));
+  await Promise.all(
+    Array.from(
+      { length: jobs },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: shared });
+          const next = (): void => {
+            const seed = queue.shift();
+            if (seed === undefined) {
+              void w.terminate().then(() => resolve());
+              return;
+            }
+            w.postMessage(seed);
+          };
+          w.on('message', (r: SeedReport) => {
+            out.push(r);
+            each(r);
+            next();
+          });
+          w.on('error', reject);
+          next();
+        }),
+    ),
+  );
   return out.sort((a, b) => a.seed - b.seed);
 }

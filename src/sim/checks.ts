@@ -42,7 +42,11 @@ async function allEvents(b: Backend): Promise<{ seq: number; line: string; hash:
 /** The record as `relayer exec` reads it: the log's ts stamped on the envelope (record.ts does the same). */
 export function execLine(rec: InputRecord): string {
   let v: unknown;
-  try { v = JSON.parse(rec.raw); } catch { return rec.raw; }
+  try {
+    v = JSON.parse(rec.raw);
+  } catch {
+    return rec.raw;
+  }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return rec.raw;
   (v as Record<string, unknown>)['ts'] = rec.ts;
   return JSON.stringify(v);
@@ -72,7 +76,9 @@ export async function checkRun(c: CheckInput): Promise<string[]> {
     const got = events[i];
     const want = expected[i];
     if (got?.line !== want) {
-      bad.push(`event ${i + 1}: the committed log ${got === undefined ? 'ends' : `has ${got.line.slice(0, 160)}`}, the input's outcome ${want === undefined ? 'ends' : `is ${want.slice(0, 160)}`}`);
+      bad.push(
+        `event ${i + 1}: the committed log ${got === undefined ? 'ends' : `has ${got.line.slice(0, 160)}`}, the input's outcome ${want === undefined ? 'ends' : `is ${want.slice(0, 160)}`}`,
+      );
       break;
     }
   }
@@ -82,9 +88,15 @@ export async function checkRun(c: CheckInput): Promise<string[]> {
   // 2. seq gapless from 1 and 3. the chain verifies
   let prev = GENESIS_HASH;
   for (const [i, e] of events.entries()) {
-    if (e.seq !== i + 1) { bad.push(`seq gap: position ${i + 1} holds seq ${e.seq}`); break; }
+    if (e.seq !== i + 1) {
+      bad.push(`seq gap: position ${i + 1} holds seq ${e.seq}`);
+      break;
+    }
     const ck = checkLine(e.line);
-    if (!ck.ok || ck.prev !== prev || ck.hash !== e.hash) { bad.push(`hash chain broken at seq ${e.seq}: ${ck.reason ?? 'prev or hash does not link'}`); break; }
+    if (!ck.ok || ck.prev !== prev || ck.hash !== e.hash) {
+      bad.push(`hash chain broken at seq ${e.seq}: ${ck.reason ?? 'prev or hash does not link'}`);
+      break;
+    }
     prev = ck.hash;
   }
 
@@ -92,12 +104,15 @@ export async function checkRun(c: CheckInput): Promise<string[]> {
   const exec = emptyState();
   // exec names a record without a usable id `line:N`, the loop `inbox:N`; neither is remembered
   // for dedupe (D90, fixed by D55), so exec's own naming must reach the same state
-  input.forEach((rec, i) => runLine(exec, execLine(rec), `line:${i + 1}`, i + 1));
+  input.forEach((rec, i) => {
+    runLine(exec, execLine(rec), `line:${i + 1}`, i + 1);
+  });
   const liveHash = fastStateHash(live);
   const execHash = fastStateHash(exec);
   if (liveHash !== execHash) bad.push(`state hash ${liveHash.slice(0, 16)}… differs from relayer exec over the committed input (${execHash.slice(0, 16)}…)`);
   const rec = await recover(c.recoverFrom ?? backend);
-  if (fastStateHash(rec.state) !== liveHash) bad.push(`recovery from the store gives state hash ${fastStateHash(rec.state).slice(0, 16)}…, the engine held ${liveHash.slice(0, 16)}…`);
+  if (fastStateHash(rec.state) !== liveHash)
+    bad.push(`recovery from the store gives state hash ${fastStateHash(rec.state).slice(0, 16)}…, the engine held ${liveHash.slice(0, 16)}…`);
 
   // 5. validateState, on the live state and the recovered one
   for (const v of validateState(live).slice(0, 3)) bad.push(`validateState: ${v}`);
@@ -108,7 +123,8 @@ export async function checkRun(c: CheckInput): Promise<string[]> {
   const envs: EventEnvelope[] = events.map((e) => JSON.parse(e.line) as EventEnvelope);
   for (const env of envs) apply(mirror, env);
   if (head.clock !== null) mirror.price_ts = head.clock.price_ts;
-  if (fastStateHash(mirror) !== liveHash) bad.push(`a read model fed from the log has state hash ${fastStateHash(mirror).slice(0, 16)}…, the engine ${liveHash.slice(0, 16)}…`);
+  if (fastStateHash(mirror) !== liveHash)
+    bad.push(`a read model fed from the log has state hash ${fastStateHash(mirror).slice(0, 16)}…, the engine ${liveHash.slice(0, 16)}…`);
 
   // 7. no satoshi created or destroyed
   const m = conservation(envs, live);
@@ -122,17 +138,32 @@ export function conservation(events: readonly EventEnvelope[], s: State): string
   let outflow = 0;
   for (const e of events) {
     switch (e.type) {
-      case 'PoolInitialized': inflow += e.data.pool.total_locked_value; break;
-      case 'LendOrderCreated': inflow += Math.round(e.data.lend_order.deposit); break;
-      case 'LendOrderSettled': outflow += e.data.withdraw; break;
-      case 'TraderOrderOpened': case 'TraderOrderPending': inflow += e.data.order.initial_margin; break;
-      case 'TraderOrderSettled': outflow += e.data.order.available_margin; break;
-      case 'TraderOrderCancelled': outflow += e.data.order.initial_margin; break;
-      default: break;
+      case 'PoolInitialized':
+        inflow += e.data.pool.total_locked_value;
+        break;
+      case 'LendOrderCreated':
+        inflow += Math.round(e.data.lend_order.deposit);
+        break;
+      case 'LendOrderSettled':
+        outflow += e.data.withdraw;
+        break;
+      case 'TraderOrderOpened':
+      case 'TraderOrderPending':
+        inflow += e.data.order.initial_margin;
+        break;
+      case 'TraderOrderSettled':
+        outflow += e.data.order.available_margin;
+        break;
+      case 'TraderOrderCancelled':
+        outflow += e.data.order.initial_margin;
+        break;
+      default:
+        break;
     }
   }
   let held = s.pool?.total_locked_value ?? 0;
   for (const o of s.orders.values()) held += o.initial_margin;
-  if (inflow !== held + outflow) return `satoshis not conserved: ${inflow} in, ${held} held + ${outflow} paid out = ${held + outflow} (${held + outflow - inflow > 0 ? 'created' : 'destroyed'} ${Math.abs(held + outflow - inflow)})`;
+  if (inflow !== held + outflow)
+    return `satoshis not conserved: ${inflow} in, ${held} held + ${outflow} paid out = ${held + outflow} (${held + outflow - inflow > 0 ? 'created' : 'destroyed'} ${Math.abs(held + outflow - inflow)})`;
   return null;
 }

@@ -20,12 +20,27 @@
 import type { Message, ProducerBatch, RecordMetadata } from 'kafkajs';
 import { FatalError } from '../store/kafka/errors.js';
 import type {
-  Bounds, FetchResult, Fetched, KafkaAdmin, KafkaClients, KafkaProducer, KafkaTransaction, KafkaWriter, ProducerOptions, RecordReader, TopicOffsets,
+  Bounds,
+  FetchResult,
+  Fetched,
+  KafkaAdmin,
+  KafkaClients,
+  KafkaProducer,
+  KafkaTransaction,
+  KafkaWriter,
+  ProducerOptions,
+  RecordReader,
+  TopicOffsets,
 } from '../store/kafka/ports.js';
 
 /** An error shaped as the clients' are: `type` is the protocol error name the backend acts on. */
 export class FakeKafkaError extends Error {
-  constructor(message: string, readonly type: string) { super(message); }
+  constructor(
+    message: string,
+    readonly type: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The process holding a client died: every call of it fails, and no retry may hide that. */
@@ -33,16 +48,32 @@ export class ClientDead extends FatalError {}
 
 type TxnState = 'open' | 'committed' | 'aborted';
 
-interface Txn { id: string; epoch: number; state: TxnState; offsets: Map<string, Map<string, number>>; touched: Map<Partition, number> }
+interface Txn {
+  id: string;
+  epoch: number;
+  state: TxnState;
+  offsets: Map<string, Map<string, number>>;
+  touched: Map<Partition, number>;
+}
 
-interface Rec { offset: number; ts: number; key: Buffer | null; value: Buffer | null; headers: Record<string, string>; control: boolean; txn: Txn | null }
+interface Rec {
+  offset: number;
+  ts: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  control: boolean;
+  txn: Txn | null;
+}
 
 class Partition {
   readonly recs: Rec[] = [];
   /** Open transactions with records here → their first offset. */
   readonly open = new Map<Txn, number>();
 
-  get end(): number { return this.recs.length; }
+  get end(): number {
+    return this.recs.length;
+  }
 
   /** The last stable offset: nothing at or past the oldest open transaction is visible. */
   get lso(): number {
@@ -54,7 +85,8 @@ class Partition {
 
 export type CommitFault = 'fail' | 'unknown' | 'die';
 
-const buf = (v: string | Buffer | null | undefined): Buffer | null => (v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : Buffer.from(v));
+const buf = (v: string | Buffer | null | undefined): Buffer | null =>
+  v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : Buffer.from(v);
 
 function headerText(h: Message['headers']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -82,7 +114,9 @@ export class FakeKafka {
   }
 
   /** A new process's connections to the cluster. */
-  client(): FakeClient { return new FakeClient(this); }
+  client(): FakeClient {
+    return new FakeClient(this);
+  }
 
   // ---- the cluster's side of the protocol -------------------------------------------------
 
@@ -92,7 +126,9 @@ export class FakeKafka {
     return p;
   }
 
-  topicNames(): string[] { return [...this.topics.keys()]; }
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
 
   append(topic: string, messages: readonly Message[], txn: Txn | null): RecordMetadata {
     const p = this.partition(topic);
@@ -100,7 +136,10 @@ export class FakeKafka {
     for (const m of messages) {
       p.recs.push({ offset: p.end, ts: this.clock, key: buf(m.key), value: buf(m.value), headers: headerText(m.headers), control: false, txn });
     }
-    if (txn !== null && messages.length > 0 && !txn.touched.has(p)) { txn.touched.set(p, base); p.open.set(txn, base); }
+    if (txn !== null && messages.length > 0 && !txn.touched.has(p)) {
+      txn.touched.set(p, base);
+      p.open.set(txn, base);
+    }
     return { topicName: topic, partition: 0, errorCode: 0, baseOffset: String(base), logAppendTime: String(this.clock), logStartOffset: '0' };
   }
 
@@ -183,11 +222,18 @@ export class FakeKafka {
   }
 
   /** The current epoch of a transactional id (-1: never initialised). */
-  epochOf(id: string): number { return this.ids.get(id)?.epoch ?? -1; }
+  epochOf(id: string): number {
+    return this.ids.get(id)?.epoch ?? -1;
+  }
 
   /** Every record of a topic with what became of it (for tests). */
   dump(topic: string): { offset: number; control: boolean; state: TxnState | 'plain'; value: string | null }[] {
-    return this.partition(topic).recs.map((r) => ({ offset: r.offset, control: r.control, state: r.txn?.state ?? 'plain', value: r.value?.toString('utf8') ?? null }));
+    return this.partition(topic).recs.map((r) => ({
+      offset: r.offset,
+      control: r.control,
+      state: r.txn?.state ?? 'plain',
+      value: r.value?.toString('utf8') ?? null,
+    }));
   }
 }
 
@@ -204,15 +250,21 @@ export class FakeClient implements KafkaWriter, RecordReader {
 
   constructor(readonly cluster: FakeKafka) {}
 
-  kill(): void { this.dead = true; }
+  kill(): void {
+    this.dead = true;
+  }
 
-  get isDead(): boolean { return this.dead; }
+  get isDead(): boolean {
+    return this.dead;
+  }
 
   alive(): void {
     if (this.dead) throw new ClientDead('the process holding this Kafka client died');
   }
 
-  clients(): KafkaClients { return { writer: this, reader: this }; }
+  clients(): KafkaClients {
+    return { writer: this, reader: this };
+  }
 
   /** A send fault waiting: it fails this send (retriable), once. */
   sendFails(): void {
@@ -224,9 +276,14 @@ export class FakeClient implements KafkaWriter, RecordReader {
 
   admin(): KafkaAdmin {
     return {
-      connect: async () => { this.alive(); },
+      connect: async () => {
+        this.alive();
+      },
       disconnect: async () => undefined,
-      listTopics: async () => { this.alive(); return this.cluster.topicNames(); },
+      listTopics: async () => {
+        this.alive();
+        return this.cluster.topicNames();
+      },
       fetchOffsets: async (req: { groupId: string; topics: string[] }): Promise<TopicOffsets[]> => {
         this.alive();
         return req.topics.map((topic) => ({ topic, partitions: [{ partition: 0, offset: String(this.cluster.groupOffset(req.groupId, topic) ?? -1) }] }));
@@ -248,18 +305,27 @@ export class FakeClient implements KafkaWriter, RecordReader {
     return this.cluster.bounds(topic);
   }
 
-  async close(): Promise<void> { /* nothing held */ }
+  async close(): Promise<void> {
+    /* nothing held */
+  }
 }
 
 class FakeProducer implements KafkaProducer {
   private epoch: number | null = null;
 
-  constructor(private readonly c: FakeClient, private readonly id: string | null) {}
+  constructor(
+    private readonly c: FakeClient,
+    private readonly id: string | null,
+  ) {}
 
-  async connect(): Promise<void> { this.c.alive(); }
+  async connect(): Promise<void> {
+    this.c.alive();
+  }
 
   /** Disconnecting leaves an open transaction open (the broker aborts it when the id is initialised again). */
-  async disconnect(): Promise<void> { /* nothing held */ }
+  async disconnect(): Promise<void> {
+    /* nothing held */
+  }
 
   async send(req: { topic: string; messages: Message[] }): Promise<RecordMetadata[]> {
     this.c.alive();
@@ -279,7 +345,12 @@ class FakeTransaction implements KafkaTransaction {
   /** What this client believes: true until it saw its commit or abort succeed. */
   private active = true;
 
-  constructor(private readonly c: FakeClient, private readonly t: Txn, private readonly id: string, private readonly epoch: number) {}
+  constructor(
+    private readonly c: FakeClient,
+    private readonly t: Txn,
+    private readonly id: string,
+    private readonly epoch: number,
+  ) {}
 
   private check(): void {
     this.c.alive();
@@ -313,11 +384,17 @@ class FakeTransaction implements KafkaTransaction {
     this.c.meanwhile = null;
     await meanwhile?.();
     let fault: CommitFault | null = null;
-    if (this.c.commitFault !== null && this.c.commitFaultAfter-- <= 0) { fault = this.c.commitFault; this.c.commitFault = null; }
+    if (this.c.commitFault !== null && this.c.commitFaultAfter-- <= 0) {
+      fault = this.c.commitFault;
+      this.c.commitFault = null;
+    }
     // a request that never reached the coordinator (or a process that died before sending it)
     // learns nothing, not even that its producer was fenced meanwhile
     if (fault === 'fail') throw new FakeKafkaError('simulated: the commit request timed out before the coordinator took it', 'REQUEST_TIMED_OUT');
-    if (fault === 'die') { this.c.kill(); this.c.alive(); }
+    if (fault === 'die') {
+      this.c.kill();
+      this.c.alive();
+    }
     this.check();
     k.endTxn(this.t, 'committed');
     if (fault === 'unknown') throw new FakeKafkaError('simulated: the connection closed before the commit was confirmed', 'NETWORK_EXCEPTION');
@@ -330,5 +407,7 @@ class FakeTransaction implements KafkaTransaction {
     this.active = false;
   }
 
-  isActive(): boolean { return this.active; }
+  isActive(): boolean {
+    return this.active;
+  }
 }

@@ -31,12 +31,15 @@ export const FAULT_KINDS = [
   'redeliver',
 ] as const;
 
-export type FaultKind = typeof FAULT_KINDS[number];
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Every fault is on unless a list is asked for (redelivery since the loop skips consumed positions, D92). */
 export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS;
 
-export interface Fault { step: number; kind: FaultKind }
+export interface Fault {
+  step: number;
+  kind: FaultKind;
+}
 
 export function parseFaultList(spec: string): FaultKind[] {
   if (spec === 'all') return [...FAULT_KINDS];
@@ -64,12 +67,15 @@ export function formatSchedule(faults: readonly Fault[]): string {
 
 export function parseSchedule(spec: string): Fault[] {
   if (spec.trim() === '') return [];
-  return spec.split(',').map((part) => {
-    const m = /^(\d+):([a-z-]+)$/.exec(part.trim());
-    if (m === null) throw new Error(`bad schedule entry ${JSON.stringify(part)} (expected step:kind)`);
-    const [kind] = parseFaultList(m[2]!);
-    return { step: Number(m[1]), kind: kind! };
-  }).sort((a, b) => a.step - b.step);
+  return spec
+    .split(',')
+    .map((part) => {
+      const m = /^(\d+):([a-z-]+)$/.exec(part.trim());
+      if (m === null) throw new Error(`bad schedule entry ${JSON.stringify(part)} (expected step:kind)`);
+      const [kind] = parseFaultList(m[2]!);
+      return { step: Number(m[1]), kind: kind! };
+    })
+    .sort((a, b) => a.step - b.step);
 }
 
 /** A fault's own numbers (how long, how far), from (seed, step) so shrinking keeps them. */

@@ -32,23 +32,36 @@ export class KafkaWorld implements SimWorld {
   takeovers = 0;
   fencedStops = 0;
 
-  constructor(private readonly dir: string, private readonly clock: () => number) {
+  constructor(
+    private readonly dir: string,
+    private readonly clock: () => number,
+  ) {
     this.cfg = {
-      brokers: ['sim:9092'], topics: DEFAULT_TOPICS, transactionalId: 'sim-market', groupId: 'sim-market',
-      clientId: 'relayer-sim', cacheDir: join(dir, 'engine-cache'), client: null,
+      brokers: ['sim:9092'],
+      topics: DEFAULT_TOPICS,
+      transactionalId: 'sim-market',
+      groupId: 'sim-market',
+      clientId: 'relayer-sim',
+      cacheDir: join(dir, 'engine-cache'),
+      client: null,
     };
     this.cluster.createTopics(TOPIC_ROLES.map((r) => this.cfg.topics[r]));
   }
 
   private async backend(cacheDir: string): Promise<{ client: FakeClient; backend: KafkaBackend }> {
     const client = this.cluster.client();
-    const backend = await KafkaBackend.open({ ...this.cfg, cacheDir }, {
-      log: silentLogger(), clients: client.clients(), now: this.clock,
-      // a real wait of 1 ms per retry keeps a livelock a hang the driver sees, not a frozen process
-      backoff: { initialMs: 1, maxMs: 1 },
-      // every idle read checks the fence (the real engine: every 5 s of idling)
-      fenceCheckMs: 0,
-    });
+    const backend = await KafkaBackend.open(
+      { ...this.cfg, cacheDir },
+      {
+        log: silentLogger(),
+        clients: client.clients(),
+        now: this.clock,
+        // a real wait of 1 ms per retry keeps a livelock a hang the driver sees, not a frozen process
+        backoff: { initialMs: 1, maxMs: 1 },
+        // every idle read checks the fence (the real engine: every 5 s of idling)
+        fenceCheckMs: 0,
+      },
+    );
     return { client, backend };
   }
 
@@ -88,30 +101,49 @@ export class KafkaWorld implements SimWorld {
     await (await this.client()).append(raws);
   }
 
-  async head(): Promise<string | null> { return (await this.client()).head(); }
+  async head(): Promise<string | null> {
+    return (await this.client()).head();
+  }
 
-  async witness(): Promise<Backend> { return (await this.backend(join(this.dir, 'witness-cache'))).backend; }
+  async witness(): Promise<Backend> {
+    return (await this.backend(join(this.dir, 'witness-cache'))).backend;
+  }
 
   async fault(kind: FaultKind, rng: Prng, sb: SimBackend): Promise<boolean> {
     // a commit fault strikes the next transaction or the one after (a loop that splits one batch
     // into two commits must not get away with it)
     if (kind === 'commit-throws' || kind === 'commit-unknown' || kind === 'torn') this.engineClient().commitFaultAfter = rng.int(0, 1);
     switch (kind) {
-      case 'commit-throws': this.engineClient().commitFault = 'fail'; return true;
-      case 'commit-unknown': this.engineClient().commitFault = 'unknown'; return true;
-      case 'torn': this.engineClient().commitFault = 'die'; return true;
+      case 'commit-throws':
+        this.engineClient().commitFault = 'fail';
+        return true;
+      case 'commit-unknown':
+        this.engineClient().commitFault = 'unknown';
+        return true;
+      case 'torn':
+        this.engineClient().commitFault = 'die';
+        return true;
       // Kafka has no fsync of its own to fail: a broker that cannot reach its replicas refuses the send
-      case 'fsync': this.engineClient().sendFault = 'NOT_ENOUGH_REPLICAS'; sb.snapshotFault = true; return true;
-      default: return false; // second-engine: the driver's takeover
+      case 'fsync':
+        this.engineClient().sendFault = 'NOT_ENOUGH_REPLICAS';
+        sb.snapshotFault = true;
+        return true;
+      default:
+        return false; // second-engine: the driver's takeover
     }
   }
 
-  isDead(b: Backend): boolean { return this.clientOf.get(b)?.isDead ?? false; }
+  isDead(b: Backend): boolean {
+    return this.clientOf.get(b)?.isDead ?? false;
+  }
 
   /** A process that died, or an engine fenced after a takeover (either the old one, or a newer one an older reclaimed the id from). */
   expected(e: unknown): boolean {
     if (e instanceof ClientDead) return true;
-    if (e instanceof FencedError && this.takeovers > 0) { this.fencedStops++; return true; }
+    if (e instanceof FencedError && this.takeovers > 0) {
+      this.fencedStops++;
+      return true;
+    }
     return false;
   }
 
@@ -121,7 +153,8 @@ export class KafkaWorld implements SimWorld {
     const st = await w.lastState();
     const group = await w.groupOffset();
     const bad = this.cluster.offsetsBack.slice(0, 3).map((x) => `a transaction moved the engine's input offset back: ${x}`);
-    if (st !== null && group !== Number(st.position) + 1) bad.push(`the engine group's offset is ${group}, but the last state record consumed position ${st.position}`);
+    if (st !== null && group !== Number(st.position) + 1)
+      bad.push(`the engine group's offset is ${group}, but the last state record consumed position ${st.position}`);
     return bad;
   }
 

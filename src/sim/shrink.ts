@@ -3,7 +3,10 @@
 import type { Fault } from './faults.js';
 import { simulate, type SimOptions, type SimResult } from './simulate.js';
 
-export interface Shrunk { result: SimResult; runs: number }
+export interface Shrunk {
+  result: SimResult;
+  runs: number;
+}
 
 export async function shrink(o: SimOptions, failing: SimResult, budget = 60): Promise<Shrunk> {
   let best = failing;
@@ -22,7 +25,11 @@ export async function shrink(o: SimOptions, failing: SimResult, budget = 60): Pr
       const fewer = faults.filter((_, j) => j !== i);
       const r = await simulate({ ...o, faults: fewer });
       runs++;
-      if (r.violations.length > 0) { faults = fewer; best = r; progress = true; }
+      if (r.violations.length > 0) {
+        faults = fewer;
+        best = r;
+        progress = true;
+      }
     }
   }
   return { result: best, runs };

@@ -2,20 +2,28 @@
 // into a scheduling point (the driver decides when the loop may go on and what it is handed),
 // injects commit and snapshot faults, and watches what becomes durable, so an acknowledgement or
 // a snapshot ahead of the durable log is caught the moment it happens.
-import type {
-  AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
-} from '../store/types.js';
+import type { AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent } from '../store/types.js';
 
 /** Thrown into the loop to end an engine incarnation (a crash): never caught as an I/O error. */
 export class CrashSignal extends Error {}
 
 export class SimIoError extends Error {
-  constructor(message: string, readonly code: string) { super(message); }
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 export type CommitFault = 'commit-throws' | 'commit-unknown' | 'torn' | 'fsync';
 
-interface Parked { after: string | null; max: number; resolve: (r: InputRecord[]) => void; reject: (e: Error) => void }
+interface Parked {
+  after: string | null;
+  max: number;
+  resolve: (r: InputRecord[]) => void;
+  reject: (e: Error) => void;
+}
 
 export class SimBackend implements Backend {
   readonly name = 'sim';
@@ -57,12 +65,16 @@ export class SimBackend implements Backend {
 
   // ---- the scheduler's side ------------------------------------------------------------
 
-  get isParked(): boolean { return this.parked !== null; }
+  get isParked(): boolean {
+    return this.parked !== null;
+  }
 
   /** Resolves once the loop waits in read (call again after each serve). */
   whenParked(): Promise<void> {
     if (this.parked !== null) return Promise.resolve();
-    return new Promise((resolve) => { this.onPark = resolve; });
+    return new Promise((resolve) => {
+      this.onPark = resolve;
+    });
   }
 
   /** Answers the parked read with what the store holds, shaped by the delivery faults. */
@@ -72,9 +84,18 @@ export class SimBackend implements Backend {
     this.parked = null;
     try {
       let n = Math.min(p.max, maxRecords);
-      if (this.emptyReads > 0) { this.emptyReads--; n = 0; } else if (this.trickleReads > 0) { this.trickleReads--; n = Math.min(n, 2); }
+      if (this.emptyReads > 0) {
+        this.emptyReads--;
+        n = 0;
+      } else if (this.trickleReads > 0) {
+        this.trickleReads--;
+        n = Math.min(n, 2);
+      }
       let after = p.after;
-      if (this.rewind > 0 && after !== null) { after = String(Math.max(0, Number(after) - this.rewind)); this.rewind = 0; }
+      if (this.rewind > 0 && after !== null) {
+        after = String(Math.max(0, Number(after) - this.rewind));
+        this.rewind = 0;
+      }
       const recs = n === 0 ? [] : await this.inner.read(after, n, this.readWaitMs);
       p.resolve(recs);
       return recs.length;
@@ -110,7 +131,11 @@ export class SimBackend implements Backend {
     this.commitFault = null;
     if (fault === 'commit-throws') throw new SimIoError('SQLITE_BUSY: database is locked (simulated)', 'SQLITE_BUSY');
     if (fault === 'fsync') throw new SimIoError('SQLITE_IOERR_FSYNC: disk I/O error (simulated fsync failure)', 'SQLITE_IOERR_FSYNC');
-    if (fault === 'torn') { this.tornLeft = true; this.dead = true; throw new CrashSignal('the engine died in the middle of a commit'); }
+    if (fault === 'torn') {
+      this.tornLeft = true;
+      this.dead = true;
+      throw new CrashSignal('the engine died in the middle of a commit');
+    }
     const first = b.events[0];
     if (first !== undefined && first.seq !== this.durableSeq + 1) {
       this.violations.push(`a commit starts at seq ${first.seq} but the durable log ends at seq ${this.durableSeq}`);
@@ -132,7 +157,10 @@ export class SimBackend implements Backend {
 
   async saveSnapshot(info: Omit<SnapshotInfo, 'id' | 'size'>, data: Buffer): Promise<SnapshotInfo> {
     this.alive();
-    if (this.snapshotFault) { this.snapshotFault = false; throw new SimIoError('snapshot write: EIO (simulated fsync failure)', 'EIO'); }
+    if (this.snapshotFault) {
+      this.snapshotFault = false;
+      throw new SimIoError('snapshot write: EIO (simulated fsync failure)', 'EIO');
+    }
     if (info.seq > this.durableSeq) this.violations.push(`a snapshot at seq ${info.seq} was saved while the durable log ends at seq ${this.durableSeq}`);
     return this.inner.saveSnapshot(info, data);
   }
@@ -156,13 +184,32 @@ export class SimBackend implements Backend {
 
   // ---- pass-through ----------------------------------------------------------------------
 
-  head(): Promise<string | null> { return this.inner.head(); }
-  append(raws: readonly string[]): Promise<AppendResult[]> { return this.inner.append(raws); }
-  lastCommitted(): Promise<Committed> { return this.inner.lastCommitted(); }
-  readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> { return this.inner.readEvents(fromSeq, max); }
-  eventsOf(cmd: string): Promise<StoredEvent[]> { return this.inner.eventsOf(cmd); }
-  failedCount(): Promise<number> { return this.inner.failedCount(); }
-  listSnapshots(): Promise<SnapshotInfo[]> { return this.inner.listSnapshots(); }
-  pruneSnapshots(keep: number): Promise<number> { this.alive(); return this.inner.pruneSnapshots(keep); }
-  async close(): Promise<void> { /* the driver closes the real store */ }
+  head(): Promise<string | null> {
+    return this.inner.head();
+  }
+  append(raws: readonly string[]): Promise<AppendResult[]> {
+    return this.inner.append(raws);
+  }
+  lastCommitted(): Promise<Committed> {
+    return this.inner.lastCommitted();
+  }
+  readEvents(fromSeq: number, max: number): Promise<StoredEvent[]> {
+    return this.inner.readEvents(fromSeq, max);
+  }
+  eventsOf(cmd: string): Promise<StoredEvent[]> {
+    return this.inner.eventsOf(cmd);
+  }
+  failedCount(): Promise<number> {
+    return this.inner.failedCount();
+  }
+  listSnapshots(): Promise<SnapshotInfo[]> {
+    return this.inner.listSnapshots();
+  }
+  pruneSnapshots(keep: number): Promise<number> {
+    this.alive();
+    return this.inner.pruneSnapshots(keep);
+  }
+  async close(): Promise<void> {
+    /* the driver closes the real store */
+  }
 }

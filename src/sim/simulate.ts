@@ -51,7 +51,15 @@ export interface SimOptions {
   keepInput?: boolean;
 }
 
-export interface SimStats { records: number; events: number; crashes: number; restarts: number; snapshots: number; takeovers?: number; fenced?: number }
+export interface SimStats {
+  records: number;
+  events: number;
+  crashes: number;
+  restarts: number;
+  snapshots: number;
+  takeovers?: number;
+  fenced?: number;
+}
 
 export interface SimResult {
   seed: number;
@@ -82,18 +90,36 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   let logHash: string | null = null;
   let input: string[] | undefined;
   const opts: LoopOptions = {
-    ...DEFAULT_LOOP, batchMax: 64, batchMs: 2, idleMs: 1, now: () => now,
-    snapshotEveryEvents: 150, keepSnapshots: 3, log: silentLogger(),
+    ...DEFAULT_LOOP,
+    batchMax: 64,
+    batchMs: 2,
+    idleMs: 1,
+    now: () => now,
+    snapshotEveryEvents: 150,
+    keepSnapshots: 3,
+    log: silentLogger(),
   };
 
   /** One engine process: its scheduled store, its loop, and how the loop ended. */
-  interface Proc { sb: SimBackend; loop: LoopLike; running: Promise<void>; exited: { error: unknown } | null }
+  interface Proc {
+    sb: SimBackend;
+    loop: LoopLike;
+    running: Promise<void>;
+    exited: { error: unknown } | null;
+  }
   const start = async (sb: SimBackend): Promise<Proc> => {
     const r = await recover(sb, {});
     const l = factory(sb, r.state, r.lastHash, r.position, opts);
     l.onBatch = (st) => sb.acknowledged(st.lastSeq);
     const p: Proc = { sb, loop: l, running: Promise.resolve(), exited: null };
-    p.running = l.run().then(() => { p.exited = { error: null }; }, (e: unknown) => { p.exited = { error: e }; });
+    p.running = l.run().then(
+      () => {
+        p.exited = { error: null };
+      },
+      (e: unknown) => {
+        p.exited = { error: e };
+      },
+    );
     return p;
   };
   const first = new SimBackend(await world.open());
@@ -106,7 +132,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   /** Waits until the loop parks in read (true) or ends (false); a hang is a violation. */
   const parked = async (p: Proc = cur): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<'hang'>((resolve) => { timer = setTimeout(() => resolve('hang'), hangMs); });
+    const hang = new Promise<'hang'>((resolve) => {
+      timer = setTimeout(() => resolve('hang'), hangMs);
+    });
     const r = await Promise.race([p.sb.whenParked().then(() => 'parked' as const), p.running.then(() => 'exited' as const), hang]);
     clearTimeout(timer);
     if (r === 'hang') throw new HangError(`the loop neither read again nor stopped within ${hangMs} ms`);
@@ -122,7 +150,10 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 
   /** The process died (crash or fatal error): memory lost, the supervisor starts a new one. */
   const restart = async (crash: boolean): Promise<void> => {
-    if (crash) { stats.crashes++; cur.sb.kill(); }
+    if (crash) {
+      stats.crashes++;
+      cur.sb.kill();
+    }
     await cur.running;
     ended(cur, 'the loop');
     await world.drop(cur.sb.tornLeft);
@@ -135,10 +166,18 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   /** Older engines get their reads served too; one that ended must have stopped on the fence. */
   const serveZombies = async (): Promise<void> => {
     for (const z of [...zombies]) {
-      if (z.exited === null && world.isDead(z.sb.inner)) { z.sb.kill(); await z.running; }
+      if (z.exited === null && world.isDead(z.sb.inner)) {
+        z.sb.kill();
+        await z.running;
+      }
       // busy (a retry waits on a real timer): let it reach its next read or end
       if (z.exited === null && !z.sb.isParked) await parked(z);
-      if (z.exited !== null) { ended(z, 'an engine that was taken over'); violations.push(...z.sb.violations); zombies.splice(zombies.indexOf(z), 1); continue; }
+      if (z.exited !== null) {
+        ended(z, 'an engine that was taken over');
+        violations.push(...z.sb.violations);
+        zombies.splice(zombies.indexOf(z), 1);
+        continue;
+      }
       if (z.sb.isParked) await z.sb.serve();
     }
   };
@@ -153,10 +192,17 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     const old = cur;
     const client = kw.engineClient();
     let reached!: () => void;
-    const atCommit = new Promise<'commit'>((resolve) => { reached = () => resolve('commit'); });
+    const atCommit = new Promise<'commit'>((resolve) => {
+      reached = () => resolve('commit');
+    });
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    client.meanwhile = async () => { reached(); await gate; };
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    client.meanwhile = async () => {
+      reached();
+      await gate;
+    };
     const served = old.sb.serve();
     const r = await Promise.race([atCommit, served.then(() => old.sb.whenParked()).then(() => 'parked' as const), old.running.then(() => 'exited' as const)]);
     if (r !== 'commit') client.meanwhile = null;
@@ -166,7 +212,10 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     cur = await start(sb);
     zombies.push(old);
     if (await parked()) await cur.sb.serve();
-    if (r === 'commit' && rng.chance(0.5)) { client.commitFault = 'fail'; client.commitFaultAfter = 0; }
+    if (r === 'commit' && rng.chance(0.5)) {
+      client.commitFault = 'fail';
+      client.commitFaultAfter = 0;
+    }
     // always: a commit that reached the hook after the race was decided waits here too
     release();
   };
@@ -175,13 +224,24 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   const sent: string[] = [];
   let silentSteps = 0;
   let hour = Math.floor(now / HOUR);
-  const append = async (raws: string[]): Promise<void> => { if (raws.length > 0) { await world.append(raws, now); stats.records += raws.length; } };
+  const append = async (raws: string[]): Promise<void> => {
+    if (raws.length > 0) {
+      await world.append(raws, now);
+      stats.records += raws.length;
+    }
+  };
 
   try {
     for (let step = 0; step < o.steps; step++) {
-      if (!(await parked())) { await restart(false); await parked(); }
+      if (!(await parked())) {
+        await restart(false);
+        await parked();
+      }
       // a process that died inside a commit it had left running: its loop waits in a read, a ghost
-      if (world.isDead(cur.sb.inner)) { await restart(true); await parked(); }
+      if (world.isDead(cur.sb.inner)) {
+        await restart(true);
+        await parked();
+      }
       const plan = plans[step]!;
       const kind = faultAt.get(step);
       const rng = faultRng(o.seed, step);
@@ -192,22 +252,51 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         await takeover(world, rng);
       } else if (kind !== undefined && !(await world.fault(kind, rng, sb, violations))) {
         switch (kind) {
-          case 'crash': crash = true; break;
-          case 'commit-throws': case 'commit-unknown': case 'torn': sb.commitFault = kind; break;
-          case 'fsync': sb.commitFault = 'fsync'; sb.snapshotFault = true; break;
-          case 'duplicate': if (sent.length > 0) await append([rng.pick(sent)]); break;
-          case 'delay': sb.emptyReads = rng.int(1, 4); sb.trickleReads = rng.int(1, 6); break;
-          case 'burst': for (let k = 1; k <= 4 && step + k < o.steps; k++) { plan.submits.push(...plans[step + k]!.submits); plans[step + k]!.submits = []; } break;
-          case 'snapshot-corrupt': if (await sb.corruptNewest()) crash = true; break;
-          case 'clock-jump': now += rng.chance(0.6) ? rng.int(1, 48) * HOUR : -rng.int(1000, HOUR); break;
-          case 'feed-silent': now += rng.int(35_000, 120_000); silentSteps = rng.int(2, 8); break;
-          case 'second-engine': break;
-          case 'redeliver': sb.rewind = rng.int(1, 5); break;
+          case 'crash':
+            crash = true;
+            break;
+          case 'commit-throws':
+          case 'commit-unknown':
+          case 'torn':
+            sb.commitFault = kind;
+            break;
+          case 'fsync':
+            sb.commitFault = 'fsync';
+            sb.snapshotFault = true;
+            break;
+          case 'duplicate':
+            if (sent.length > 0) await append([rng.pick(sent)]);
+            break;
+          case 'delay':
+            sb.emptyReads = rng.int(1, 4);
+            sb.trickleReads = rng.int(1, 6);
+            break;
+          case 'burst':
+            for (let k = 1; k <= 4 && step + k < o.steps; k++) {
+              plan.submits.push(...plans[step + k]!.submits);
+              plans[step + k]!.submits = [];
+            }
+            break;
+          case 'snapshot-corrupt':
+            if (await sb.corruptNewest()) crash = true;
+            break;
+          case 'clock-jump':
+            now += rng.chance(0.6) ? rng.int(1, 48) * HOUR : -rng.int(1000, HOUR);
+            break;
+          case 'feed-silent':
+            now += rng.int(35_000, 120_000);
+            silentSteps = rng.int(2, 8);
+            break;
+          case 'second-engine':
+            break;
+          case 'redeliver':
+            sb.rewind = rng.int(1, 5);
+            break;
         }
       }
       // each client appends on its own (its own transaction), in arrival order; a client's
       // consecutive commands are one append, as one submit of several commands is
-      for (let i = 0; i < plan.submits.length;) {
+      for (let i = 0; i < plan.submits.length; ) {
         let j = i + 1;
         while (j < plan.submits.length && plan.submits[j]!.client === plan.submits[i]!.client) j++;
         const raws = plan.submits.slice(i, j).map((x) => x.raw);
@@ -215,24 +304,40 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         for (const raw of raws) if (!raw.includes('"genesis"')) sent.push(raw);
         i = j;
       }
-      if (plan.price !== null && silentSteps === 0) await append([JSON.stringify({ v: 1, id: `tick-${step}`, type: 'PriceTick', params: { price: plan.price, source: 'sim' } })]);
+      if (plan.price !== null && silentSteps === 0)
+        await append([JSON.stringify({ v: 1, id: `tick-${step}`, type: 'PriceTick', params: { price: plan.price, source: 'sim' } })]);
       if (silentSteps > 0) silentSteps--;
       if (Math.floor(now / HOUR) > hour) {
         hour = Math.floor(now / HOUR);
         await append([JSON.stringify({ v: 1, id: `funding-${hour}`, type: 'FundingCycle', params: {} })]);
       }
-      if (crash) { await restart(true); await serveZombies(); continue; }
+      if (crash) {
+        await restart(true);
+        await serveZombies();
+        continue;
+      }
       if (await parked()) await cur.sb.serve();
       await serveZombies();
     }
     // drain: no more faults; the engine takes everything appended, older engines stop on the fence
     const sb = cur.sb;
-    sb.commitFault = null; sb.snapshotFault = false; sb.emptyReads = 0; sb.trickleReads = 0; sb.rewind = 0;
+    sb.commitFault = null;
+    sb.snapshotFault = false;
+    sb.emptyReads = 0;
+    sb.trickleReads = 0;
+    sb.rewind = 0;
     let idle = 0;
     for (let guard = 0; idle < 3 || zombies.length > 0; guard++) {
-      if (guard > 100_000) throw new HangError(zombies.length > 0 ? 'an engine that was taken over never stopped on the fence' : 'the engine does not drain its input');
-      if (!(await parked())) { await restart(false); continue; }
-      if (world.isDead(cur.sb.inner)) { await restart(true); continue; }
+      if (guard > 100_000)
+        throw new HangError(zombies.length > 0 ? 'an engine that was taken over never stopped on the fence' : 'the engine does not drain its input');
+      if (!(await parked())) {
+        await restart(false);
+        continue;
+      }
+      if (world.isDead(cur.sb.inner)) {
+        await restart(true);
+        continue;
+      }
       const n = await cur.sb.serve();
       await serveZombies();
       idle = n === 0 && cur.sb.durablePosition === (await world.head()) ? idle + 1 : 0;
@@ -245,8 +350,11 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     stats.snapshots = (await cur.sb.listSnapshots()).length;
     stats.events = cur.sb.durableSeq;
     const witness = await world.witness();
-    violations.push(...cur.sb.violations, ...await world.finish(), ...await checkRun({ backend: witness, recoverFrom: cur.sb, live: l.state }));
-    if (world instanceof KafkaWorld) { stats.takeovers = world.takeovers; stats.fenced = world.fencedStops; }
+    violations.push(...cur.sb.violations, ...(await world.finish()), ...(await checkRun({ backend: witness, recoverFrom: cur.sb, live: l.state })));
+    if (world instanceof KafkaWorld) {
+      stats.takeovers = world.takeovers;
+      stats.fenced = world.fencedStops;
+    }
     stateHash = fastStateHash(l.state);
     logHash = (await witness.lastCommitted()).hash;
     if (o.keepInput === true) input = (await allInput(witness)).map(execLine);
@@ -259,7 +367,14 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    seed: o.seed, steps: o.steps, faults: o.faults, violations: [...new Set(violations)], stats, ms: performance.now() - t0, stateHash, logHash,
+    seed: o.seed,
+    steps: o.steps,
+    faults: o.faults,
+    violations: [...new Set(violations)],
+    stats,
+    ms: performance.now() - t0,
+    stateHash,
+    logHash,
     ...(input === undefined ? {} : { input }),
   };
 }

@@ -19,7 +19,11 @@ export class SqliteWorld implements SimWorld {
   private store: SqliteStore | null = null;
   private tornSeed = 0;
 
-  constructor(private readonly dir: string, private readonly fsync: boolean, private readonly seed: number) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fsync: boolean,
+    private readonly seed: number,
+  ) {}
 
   private current(): SqliteStore {
     if (this.store === null) this.store = this.openStore();
@@ -32,7 +36,9 @@ export class SqliteWorld implements SimWorld {
     return s;
   }
 
-  async open(): Promise<Backend> { return this.current(); }
+  async open(): Promise<Backend> {
+    return this.current();
+  }
 
   async drop(torn: boolean): Promise<void> {
     this.store?.close();
@@ -44,11 +50,17 @@ export class SqliteWorld implements SimWorld {
     }
   }
 
-  async append(raws: readonly string[], now: number): Promise<void> { this.current().appendSync(raws, now); }
+  async append(raws: readonly string[], now: number): Promise<void> {
+    this.current().appendSync(raws, now);
+  }
 
-  head(): Promise<string | null> { return this.current().head(); }
+  head(): Promise<string | null> {
+    return this.current().head();
+  }
 
-  async witness(): Promise<Backend> { return this.current(); }
+  async witness(): Promise<Backend> {
+    return this.current();
+  }
 
   async fault(kind: FaultKind, _rng: Prng, sb: SimBackend, violations: string[]): Promise<boolean> {
     if (kind !== 'second-engine') return false;
@@ -57,14 +69,24 @@ export class SqliteWorld implements SimWorld {
     return true;
   }
 
-  isDead(): boolean { return false; }
+  isDead(): boolean {
+    return false;
+  }
 
-  expected(): boolean { return false; }
+  expected(): boolean {
+    return false;
+  }
 
-  async finish(): Promise<string[]> { return []; }
+  async finish(): Promise<string[]> {
+    return [];
+  }
 
   async close(): Promise<void> {
-    try { this.store?.close(); } catch { /* already closed */ }
+    try {
+      this.store?.close();
+    } catch {
+      /* already closed */
+    }
     this.store = null;
   }
 }
@@ -81,7 +103,11 @@ function secondEngine(dir: string, violations: string[]): void {
   } catch (e) {
     if (!(e instanceof CliError)) violations.push(`the second engine failed unclearly: ${(e as Error).message}`);
   } finally {
-    try { unlinkSync(path); } catch { /* released */ }
+    try {
+      unlinkSync(path);
+    } catch {
+      /* released */
+    }
   }
 }
 

@@ -7,7 +7,10 @@ import { hash as digest } from 'node:crypto';
 /** `,"prev":"<64 hex>","hash":"<64 hex>"}`: the fixed-length tail every stored line ends with. */
 export const LINE_TAIL_LENGTH = 149;
 
-export interface SealedLine { line: string; hash: string }
+export interface SealedLine {
+  line: string;
+  hash: string;
+}
 
 /** The stored line and its hash: SHA-256 of `head,"prev":"…"}`, the hash member inserted before the final brace. */
 export function sealLine(head: string, prev: string): SealedLine {

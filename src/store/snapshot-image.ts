@@ -32,8 +32,14 @@ export function packImage(meta: Omit<ImageMeta, 'format' | 'version' | 'checksum
   });
   const body = Buffer.concat([Buffer.from([IMAGE_BROTLI]), packed]);
   const full: ImageMeta = {
-    format: 'relayer-snapshot', version: IMAGE_VERSION, seq: meta.seq, last_hash: meta.last_hash, state_hash: meta.state_hash,
-    checksum: createHash('sha256').update(body).digest('hex'), lines: meta.lines, input_position: meta.input_position,
+    format: 'relayer-snapshot',
+    version: IMAGE_VERSION,
+    seq: meta.seq,
+    last_hash: meta.last_hash,
+    state_hash: meta.state_hash,
+    checksum: createHash('sha256').update(body).digest('hex'),
+    lines: meta.lines,
+    input_position: meta.input_position,
   };
   const head = Buffer.from(JSON.stringify({ snapshot: full }), 'utf8');
   const len = Buffer.alloc(4);
@@ -47,7 +53,11 @@ export function readImageMeta(data: Buffer, maxVersion: number): { meta: ImageMe
   const start = IMAGE_MAGIC.length + 4;
   if (start + len > data.length) throw new Error('snapshot is truncated (header)');
   let meta: ImageMeta;
-  try { meta = (JSON.parse(data.toString('utf8', start, start + len)) as { snapshot: ImageMeta }).snapshot; } catch { throw new Error('snapshot header is not valid JSON (checksum cannot be read)'); }
+  try {
+    meta = (JSON.parse(data.toString('utf8', start, start + len)) as { snapshot: ImageMeta }).snapshot;
+  } catch {
+    throw new Error('snapshot header is not valid JSON (checksum cannot be read)');
+  }
   if (meta?.format !== 'relayer-snapshot') throw new Error('not a relayer snapshot');
   if (meta.version > maxVersion) throw new Error(`snapshot version ${meta.version} is newer than this binary supports (${maxVersion})`);
   return { meta, bodyStart: start + len };

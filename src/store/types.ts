@@ -29,7 +29,9 @@ export interface FailedRecord {
 }
 
 /** State that moves without events (the feed clock), committed with every batch. */
-export interface Clock { price_ts: number | null }
+export interface Clock {
+  price_ts: number | null;
+}
 
 export interface CommitBatch {
   events: StoredEvent[];
@@ -77,7 +79,10 @@ export interface SnapshotInfo {
   size: number;
 }
 
-export interface AppendResult { position: string; ts: number }
+export interface AppendResult {
+  position: string;
+  ts: number;
+}
 
 export interface CommandSource {
   /** Up to `max` records after `after` (null = from the start); may wait up to `waitMs` for the first. */

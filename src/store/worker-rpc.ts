@@ -21,7 +21,11 @@ export class WorkerCalls {
   private next = 0;
   private dead: Error | null = null;
 
-  constructor(private readonly worker: Worker, what: string, private readonly idleUnref = false) {
+  constructor(
+    private readonly worker: Worker,
+    what: string,
+    private readonly idleUnref = false,
+  ) {
     if (idleUnref) worker.unref();
     worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.n);
@@ -62,7 +66,10 @@ export class WorkerCalls {
 /** The worker side: `open` readies the resource (its error goes back to `startWorker`), `handle`
  * answers each request synchronously, `close` releases the resource before the port closes. */
 export function serveCalls<Req extends { n: number }, R>(
-  port: MessagePort, open: () => R, handle: (res: R, req: Req) => unknown, close: (res: R) => Promise<void> | void,
+  port: MessagePort,
+  open: () => R,
+  handle: (res: R, req: Req) => unknown,
+  close: (res: R) => Promise<void> | void,
 ): void {
   let res: R | null = null;
   try {

@@ -10,7 +10,6 @@ import { depthFor, frameOf, newSession, pressKey } from './session.js';
 import type { BookStore } from './store.js';
 import { initialUi, type KeyPress, type UiState } from './ui.js';
 
-
 export interface AppProps extends ScreenProps {
   onKey: (input: string, key: KeyPress) => void;
 }
@@ -42,7 +41,9 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
   const stdin = opts.stdin ?? process.stdin;
   const session = newSession(opts.ui);
   let quit: () => void = () => {};
-  const done = new Promise<void>((resolve) => { quit = resolve; });
+  const done = new Promise<void>((resolve) => {
+    quit = resolve;
+  });
 
   const size = (): { width: number; height: number } => ({ width: stdout.columns ?? 100, height: (stdout.rows ?? 30) - 1 });
   const element = (behind: number, fps: number, error: string | null) => {
@@ -55,7 +56,8 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
   const market = session.ui.market;
   function handleKey(input: string, key: KeyPress): void {
     pressKey(session, store, input, key);
-    if (session.ui.quit || session.ui.market !== market) quit(); else follower.invalidate();
+    if (session.ui.quit || session.ui.market !== market) quit();
+    else follower.invalidate();
   }
 
   if ('pull' in src) src.watch?.(() => ({ depth: depthFor(size().height), step: session.ui.step, account: session.ui.filter }));
@@ -75,7 +77,10 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
       }
     },
   });
-  const onResize = (): void => { stdout.write('\x1b[2J'); follower.invalidate(); };
+  const onResize = (): void => {
+    stdout.write('\x1b[2J');
+    follower.invalidate();
+  };
   const onSignal = (): void => quit();
   stdout.on('resize', onResize);
   process.once('SIGTERM', onSignal);
@@ -101,7 +106,10 @@ export async function runInteractive(src: BookSource | BookFeed, store: BookStor
 export function plainFrame(model: BookModel, width: number, height: number, ui: UiState = initialUi(), source = ''): string {
   const status: FollowStatus = { source, behind: 0, fps: 0, paused_new: 0, loading: false, error: null, once: true };
   const text = renderToString(<BookScreen model={model} ui={ui} status={status} width={width} height={height} />, { columns: width });
-  return `${stripAnsi(text).split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+  return `${stripAnsi(text)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')}\n`;
 }
 
 export function stripAnsi(s: string): string {

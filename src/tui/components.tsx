@@ -2,10 +2,7 @@
 // hooks, no I/O; the lines come from frame.ts, these only lay them out and style them.
 import { Box, Text } from 'ink';
 import type { BookModel } from './model.js';
-import {
-  headerLines, helpLines, paneLayout, paneLines, paneTitle, statusLine,
-  type FollowStatus, type Line as FrameLine,
-} from './frame.js';
+import { headerLines, helpLines, paneLayout, paneLines, paneTitle, statusLine, type FollowStatus, type Line as FrameLine } from './frame.js';
 import type { PaneName, UiState } from './ui.js';
 
 /** Smallest screen the book lays out for; below it the frame is cut. */
@@ -45,10 +42,23 @@ export function Line({ line }: { line: FrameLine }) {
 }
 
 export function Lines({ lines }: { lines: readonly FrameLine[] }) {
-  return <>{lines.map((l, i) => <Line key={i} line={l} />)}</>;
+  return (
+    <>
+      {lines.map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a frame's rows are positions on the screen, not items
+        <Line key={i} line={l} />
+      ))}
+    </>
+  );
 }
 
-export interface PaneProps { pane: PaneName; model: BookModel; width: number; height: number; focused: boolean }
+export interface PaneProps {
+  pane: PaneName;
+  model: BookModel;
+  width: number;
+  height: number;
+  focused: boolean;
+}
 
 /** One bordered pane: a title row and exactly height − 3 content rows. */
 export function Pane({ pane, model, width, height, focused }: PaneProps) {
@@ -79,15 +89,15 @@ export function BookScreen({ model, ui, status, width, height }: ScreenProps) {
   return (
     <Box flexDirection="column" width={w}>
       <Lines lines={header} />
-      {ui.help
-        ? <Help width={w} height={paneHeight} />
-        : (
-          <Box flexDirection="row" width={w} height={paneHeight}>
-            {paneLayout(w, ui.focus).map(({ pane, width: pw }) => (
-              <Pane key={pane} pane={pane} model={model} width={pw} height={paneHeight} focused={pane === ui.focus} />
-            ))}
-          </Box>
-        )}
+      {ui.help ? (
+        <Help width={w} height={paneHeight} />
+      ) : (
+        <Box flexDirection="row" width={w} height={paneHeight}>
+          {paneLayout(w, ui.focus).map(({ pane, width: pw }) => (
+            <Pane key={pane} pane={pane} model={model} width={pw} height={paneHeight} focused={pane === ui.focus} />
+          ))}
+        </Box>
+      )}
       <Line line={statusLine(model, ui, status, w)} />
     </Box>
   );

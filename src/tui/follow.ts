@@ -48,7 +48,10 @@ export async function openStore(src: BookSource, opts: OpenOptions = {}): Promis
 async function primeFeed(store: BookStore, src: BookSource, from: number): Promise<void> {
   const rows = await src.readEvents(from, store.seq - from + 1);
   const scratch = emptyStore(false);
-  reduceRows(scratch, rows.filter((r) => r.seq <= store.seq));
+  reduceRows(
+    scratch,
+    rows.filter((r) => r.seq <= store.seq),
+  );
   // the price path and the funding period before the snapshot, when they lead up to its price
   if (scratch.price !== null && scratch.price === store.price) {
     store.prices = scratch.prices;
@@ -99,7 +102,11 @@ const REAL_CLOCK: Clock = {
 };
 
 /** What one pull did: whether the store changed, the newest committed seq seen, and whether more is waiting now. */
-export interface Pulled { changed: boolean; head: number; more: boolean }
+export interface Pulled {
+  changed: boolean;
+  head: number;
+  more: boolean;
+}
 
 /** Something that brings a store closer to the committed log, a step at a time. */
 export interface BookFeed {
@@ -109,14 +116,23 @@ export interface BookFeed {
 }
 
 /** What the screen shows: how many levels per ladder, the bucket (null = automatic) and the account filter. */
-export interface ViewWindow { depth: number; step: number | null; account: string | null }
+export interface ViewWindow {
+  depth: number;
+  step: number | null;
+  account: string | null;
+}
 
 /** The event log as a feed: reads the events after the store's seq; looks at the head and feed clock every `clockMs`. */
 class LogFeed implements BookFeed {
   private lastClock = -Infinity;
   private head = 0;
 
-  constructor(private readonly src: BookSource, private readonly batch = 2000, private readonly clockMs = 250, private readonly clock: Clock = REAL_CLOCK) {}
+  constructor(
+    private readonly src: BookSource,
+    private readonly batch = 2000,
+    private readonly clockMs = 250,
+    private readonly clock: Clock = REAL_CLOCK,
+  ) {}
 
   async pull(store: BookStore): Promise<Pulled> {
     const rows = await this.src.readEvents(store.seq + 1, this.batch);
@@ -173,7 +189,11 @@ export class Follower {
   private readonly clock: Clock;
 
   /** `src` is a feed, or a backend (followed through a LogFeed). */
-  constructor(src: BookSource | BookFeed, readonly store: BookStore, private readonly opts: FollowerOptions) {
+  constructor(
+    src: BookSource | BookFeed,
+    readonly store: BookStore,
+    private readonly opts: FollowerOptions,
+  ) {
     this.fps = opts.fps ?? 10;
     this.pollMs = opts.pollMs ?? 50;
     this.clock = opts.clock ?? REAL_CLOCK;
@@ -196,7 +216,9 @@ export class Follower {
     await this.pump;
   }
 
-  get behind(): number { return Math.max(0, this.head - this.store.seq); }
+  get behind(): number {
+    return Math.max(0, this.head - this.store.seq);
+  }
 
   /** Something on screen changed (a key, a resize, the clock): draw soon, within the frame budget. */
   invalidate(): void {
@@ -215,7 +237,10 @@ export class Follower {
     if (this.stopped || !this.dirty) return;
     const now = this.clock.now();
     // timers may fire a fraction of a millisecond early: never two frames closer than the budget
-    if (now - this.lastFrame < 1000 / this.fps) { this.schedule(); return; }
+    if (now - this.lastFrame < 1000 / this.fps) {
+      this.schedule();
+      return;
+    }
     this.dirty = false;
     this.lastFrame = now;
     this.recent.push(now);
@@ -230,9 +255,13 @@ export class Follower {
         const r = await this.feed.pull(this.store);
         this.head = r.head; // the feed's own view of the head (a rebuilt read model can go back)
         if (r.changed) this.invalidate();
-        if (this.error !== null) { this.error = null; this.invalidate(); }
+        if (this.error !== null) {
+          this.error = null;
+          this.invalidate();
+        }
         // more waiting: yield to timers and keys, then read on at once
-        if (r.more) await yieldNow(); else await this.clock.sleep(this.pollMs);
+        if (r.more) await yieldNow();
+        else await this.clock.sleep(this.pollMs);
       } catch (e) {
         this.error = `source error: ${(e as Error).message}`;
         this.invalidate();

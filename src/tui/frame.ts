@@ -42,7 +42,13 @@ export function clip(l: Line, w: number): Line {
   let left = w;
   for (const s of l) {
     if (left <= 0) break;
-    if (s.text.length <= left) { out.push(s); left -= s.text.length; } else { out.push({ ...s, text: s.text.slice(0, left) }); left = 0; }
+    if (s.text.length <= left) {
+      out.push(s);
+      left -= s.text.length;
+    } else {
+      out.push({ ...s, text: s.text.slice(0, left) });
+      left = 0;
+    }
   }
   return out;
 }
@@ -54,7 +60,10 @@ function pack(chips: Line[], w: number): Line[] {
   for (const chip of chips) {
     if (chip.length === 0) continue;
     const need = width(chip) + (cur.length > 0 ? 3 : 0);
-    if (cur.length > 0 && width(cur) + need > w) { lines.push(cur); cur = []; }
+    if (cur.length > 0 && width(cur) + need > w) {
+      lines.push(cur);
+      cur = [];
+    }
     if (cur.length > 0) cur.push(seg('   '));
     cur.push(...chip);
   }
@@ -70,12 +79,21 @@ export function headerLines(m: BookModel, w: number, market = 'BTC-USD'): Line[]
   const mk = m.market;
   const right = `seq ${f.int(m.seq)} · ${m.last_ts > 0 ? `${f.clock(m.last_ts)} UTC` : 'no events'}`;
   const title: Line = [
-    seg(' relayer book ', { bg: 'blue', color: 'white', bold: true }), seg(` ${market} inverse perpetual  `),
-    seg(` ${mk.status}${mk.reason === null ? '' : ` · ${mk.reason}`} `, { bg: STATUS_BG[mk.status], color: mk.status === 'CLOSE_ONLY' ? 'black' : 'white', bold: true }),
+    seg(' relayer book ', { bg: 'blue', color: 'white', bold: true }),
+    seg(` ${market} inverse perpetual  `),
+    seg(` ${mk.status}${mk.reason === null ? '' : ` · ${mk.reason}`} `, {
+      bg: STATUS_BG[mk.status],
+      color: mk.status === 'CLOSE_ONLY' ? 'black' : 'white',
+      bold: true,
+    }),
     seg(' '),
     mk.feed === 'LIVE'
       ? seg(` feed live ${f.age(mk.feed_age_ms)} `, { color: 'green' })
-      : seg(` FEED ${mk.feed.replace('_', ' ')}${mk.feed_age_ms === null ? '' : ` ${f.age(mk.feed_age_ms)}`} `, { bg: mk.feed === 'STALE' ? 'yellow' : 'red', color: mk.feed === 'STALE' ? 'black' : 'white', bold: true }),
+      : seg(` FEED ${mk.feed.replace('_', ' ')}${mk.feed_age_ms === null ? '' : ` ${f.age(mk.feed_age_ms)}`} `, {
+          bg: mk.feed === 'STALE' ? 'yellow' : 'red',
+          color: mk.feed === 'STALE' ? 'black' : 'white',
+          bold: true,
+        }),
   ];
   const gap = w - width(title) - right.length;
   const first: Line = gap >= 2 ? [...title, seg(' '.repeat(gap)), seg(right, { dim: true })] : title;
@@ -111,33 +129,58 @@ function marketChips(m: BookModel): Line[] {
   const dirColor = p.direction === 'up' ? 'green' : p.direction === 'down' ? 'red' : undefined;
   const arrow = p.direction === 'up' ? '▲' : p.direction === 'down' ? '▼' : '•';
   const mark: Line = [
-    seg('MARK ', { dim: true }), seg(f.price(p.mark), { bold: true, color: dirColor }), seg(` ${arrow} ${f.signedUsd(p.change)}`, { color: dirColor }),
+    seg('MARK ', { dim: true }),
+    seg(f.price(p.mark), { bold: true, color: dirColor }),
+    seg(` ${arrow} ${f.signedUsd(p.change)}`, { color: dirColor }),
   ];
-  const since: Line = p.change_ref === null ? [] : [
-    seg(`${f.signedUsd(p.change_ref)} (${f.pct(p.change_ref_pct, 2, true)})`, { color: p.change_ref > 0 ? 'green' : p.change_ref < 0 ? 'red' : undefined }),
-    seg(` since ${p.ref_ts === null ? 'start' : f.clock(p.ref_ts)} `, { dim: true }),
-    seg(f.sparkline(p.history, 20), { color: 'cyan' }),
-  ];
+  const since: Line =
+    p.change_ref === null
+      ? []
+      : [
+          seg(`${f.signedUsd(p.change_ref)} (${f.pct(p.change_ref_pct, 2, true)})`, {
+            color: p.change_ref > 0 ? 'green' : p.change_ref < 0 ? 'red' : undefined,
+          }),
+          seg(` since ${p.ref_ts === null ? 'start' : f.clock(p.ref_ts)} `, { dim: true }),
+          seg(f.sparkline(p.history, 20), { color: 'cyan' }),
+        ];
   const fu = m.funding;
   const funding: Line = [
-    seg('FUNDING ', { dim: true }), seg(f.pct(fu.rate, 4, true), { color: fu.rate > 0 ? 'green' : fu.rate < 0 ? 'red' : undefined, bold: true }),
+    seg('FUNDING ', { dim: true }),
+    seg(f.pct(fu.rate, 4, true), { color: fu.rate > 0 ? 'green' : fu.rate < 0 ? 'red' : undefined, bold: true }),
     ...(fu.last_boundary === null
       ? [seg(' no cycle yet', { dim: true })]
       : [seg(` next ${f.countdown(fu.next_in_ms)}`), seg(` every ${fu.period_measured ? '' : '~'}${f.period(fu.period_ms)}`, { dim: true })]),
   ];
-  const pool: Line = m.pool === null ? [seg('POOL ', { dim: true }), seg('none', { color: 'red' })] : [
-    seg('POOL ', { dim: true }), seg('TLV '), seg(`${f.btc(m.pool.tlv, 4)} ${m.base}`, { bold: true }),
-    seg(' · TPS '), seg(f.int(m.pool.tps)), seg(' · share '), seg(m.pool.share_price === null ? '—' : `${f.decimal(m.pool.share_price, 1)} sats`, { bold: true }),
-  ];
+  const pool: Line =
+    m.pool === null
+      ? [seg('POOL ', { dim: true }), seg('none', { color: 'red' })]
+      : [
+          seg('POOL ', { dim: true }),
+          seg('TLV '),
+          seg(`${f.btc(m.pool.tlv, 4)} ${m.base}`, { bold: true }),
+          seg(' · TPS '),
+          seg(f.int(m.pool.tps)),
+          seg(' · share '),
+          seg(m.pool.share_price === null ? '—' : `${f.decimal(m.pool.share_price, 1)} sats`, { bold: true }),
+        ];
   return [mark, since, funding, pool];
 }
 
 function riskChips(m: BookModel): Line[] {
   const r = m.risk;
-  const used = (x: number | null): Seg => seg(` (${f.pct(x === null ? null : x * 100, 1)})`, { color: x !== null && x >= 0.9 ? 'red' : x !== null && x >= 0.7 ? 'yellow' : undefined, dim: x === null || x < 0.7 });
+  const used = (x: number | null): Seg =>
+    seg(` (${f.pct(x === null ? null : x * 100, 1)})`, {
+      color: x !== null && x >= 0.9 ? 'red' : x !== null && x >= 0.7 ? 'yellow' : undefined,
+      dim: x === null || x < 0.7,
+    });
   return [
     [seg('OI ', { dim: true }), seg(f.btc(r.open_interest), { bold: true }), seg(` / ${f.btc(r.max_open_interest, 2)} ${m.base}`), used(r.oi_used)],
-    [seg('SKEW ', { dim: true }), seg(f.signedBtc(r.net), { bold: true, color: r.net > 0 ? 'green' : r.net < 0 ? 'red' : undefined }), seg(` / ±${f.btc(r.max_net, 2)} ${m.base}`), used(r.skew_used)],
+    [
+      seg('SKEW ', { dim: true }),
+      seg(f.signedBtc(r.net), { bold: true, color: r.net > 0 ? 'green' : r.net < 0 ? 'red' : undefined }),
+      seg(` / ±${f.btc(r.max_net, 2)} ${m.base}`),
+      used(r.skew_used),
+    ],
     [seg('L ', { dim: true }), seg(f.pct(r.long_pct, 1), { color: 'green' }), seg(' · S ', { dim: true }), seg(f.pct(r.short_pct, 1), { color: 'red' })],
     [seg('max new L ', { dim: true }), seg(f.btc(r.max_long)), seg(' · S ', { dim: true }), seg(f.btc(r.max_short)), seg(` ${m.base}`, { dim: true })],
     [seg('legs ', { dim: true }), seg(`SL ${m.legs.total.sl} · TP ${m.legs.total.tp} · CL ${m.legs.total.close}`)],
@@ -165,27 +208,47 @@ export function paneLayout(w: number, focus: PaneName): { pane: PaneName; width:
 /** The title line of a pane (inside its border). */
 export function paneTitle(pane: PaneName, m: BookModel): Line {
   switch (pane) {
-    case 'book': return [
-      seg('OPEN LIMITS', { bold: true }), seg(` $${m.book.step} `, { dim: true }),
-      seg(`S ${m.book.short_total.count}`, { color: 'red' }), seg(' · '), seg(`L ${m.book.long_total.count}`, { color: 'green' }),
-    ];
-    case 'liquidations': return [
-      seg('LIQUIDATIONS', { bold: true }), seg(` $${m.liquidations.step} `, { dim: true }),
-      seg(`S ${m.liquidations.short_total.count}`, { color: 'red' }), seg(' · '), seg(`L ${m.liquidations.long_total.count}`, { color: 'green' }),
-    ];
-    case 'feed': return [seg('FEED', { bold: true }), seg(' fills · settlements · liquidations · funding', { dim: true })];
-    case 'risk': return [seg('RISK & POOL', { bold: true })];
-    default: { const never: never = pane; return [seg(String(never))]; }
+    case 'book':
+      return [
+        seg('OPEN LIMITS', { bold: true }),
+        seg(` $${m.book.step} `, { dim: true }),
+        seg(`S ${m.book.short_total.count}`, { color: 'red' }),
+        seg(' · '),
+        seg(`L ${m.book.long_total.count}`, { color: 'green' }),
+      ];
+    case 'liquidations':
+      return [
+        seg('LIQUIDATIONS', { bold: true }),
+        seg(` $${m.liquidations.step} `, { dim: true }),
+        seg(`S ${m.liquidations.short_total.count}`, { color: 'red' }),
+        seg(' · '),
+        seg(`L ${m.liquidations.long_total.count}`, { color: 'green' }),
+      ];
+    case 'feed':
+      return [seg('FEED', { bold: true }), seg(' fills · settlements · liquidations · funding', { dim: true })];
+    case 'risk':
+      return [seg('RISK & POOL', { bold: true })];
+    default: {
+      const never: never = pane;
+      return [seg(String(never))];
+    }
   }
 }
 
 export function paneLines(pane: PaneName, m: BookModel, w: number, rows: number): Line[] {
   switch (pane) {
-    case 'book': return ladderLines(m, m.book.short, m.book.long, w, rows, false);
-    case 'liquidations': return ladderLines(m, m.liquidations.short, m.liquidations.long, w, rows, true);
-    case 'feed': return feedLines(m.feed, w, rows, m.filter, m.base);
-    case 'risk': return riskLines(m, w, rows);
-    default: { const never: never = pane; return [[seg(String(never))]]; }
+    case 'book':
+      return ladderLines(m, m.book.short, m.book.long, w, rows, false);
+    case 'liquidations':
+      return ladderLines(m, m.liquidations.short, m.liquidations.long, w, rows, true);
+    case 'feed':
+      return feedLines(m.feed, w, rows, m.filter, m.base);
+    case 'risk':
+      return riskLines(m, w, rows);
+    default: {
+      const never: never = pane;
+      return [[seg(String(never))]];
+    }
   }
 }
 
@@ -195,7 +258,9 @@ export function paneLines(pane: PaneName, m: BookModel, w: number, rows: number)
  */
 function ladderLines(m: BookModel, shorts: readonly (Level | LiqLevel)[], longs: readonly (Level | LiqLevel)[], w: number, rows: number, liq: boolean): Line[] {
   if (rows <= 0) return [];
-  const head: Line = [seg(liq ? ladderRowText('price', 'distance', `size ${m.base}`, '#', w) : ladderRowText('price', null, `size ${m.base}`, '#', w), { dim: true })];
+  const head: Line = [
+    seg(liq ? ladderRowText('price', 'distance', `size ${m.base}`, '#', w) : ladderRowText('price', null, `size ${m.base}`, '#', w), { dim: true }),
+  ];
   const body = rows - 2;
   const up = Math.max(0, Math.floor(body / 2));
   const down = Math.max(0, body - up);
@@ -255,27 +320,40 @@ function feedLines(items: readonly FeedItem[], w: number, rows: number, filter: 
     const k = KIND_STYLE[it.kind];
     const side = it.side === null ? ' ' : it.side === 'LONG' ? 'L' : 'S';
     const what = feedWhat(it, base);
-    return clip([
-      seg(`${f.clock(it.ts)} `, { dim: true }),
-      seg(f.fit(k.label, 7), { color: k.color, bold: k.bold }),
-      seg(side, { color: it.side === 'LONG' ? 'green' : 'red' }),
-      seg(` ${f.fit(it.account ?? '', 12)} `),
-      seg(what),
-      seg(` ${it.detail}`, { dim: true }),
-    ], w);
+    return clip(
+      [
+        seg(`${f.clock(it.ts)} `, { dim: true }),
+        seg(f.fit(k.label, 7), { color: k.color, bold: k.bold }),
+        seg(side, { color: it.side === 'LONG' ? 'green' : 'red' }),
+        seg(` ${f.fit(it.account ?? '', 12)} `),
+        seg(what),
+        seg(` ${it.detail}`, { dim: true }),
+      ],
+      w,
+    );
   });
 }
 
 function feedWhat(it: FeedItem, base: string): string {
   switch (it.kind) {
-    case 'FILL': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)}`;
-    case 'SETTLE': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} pnl ${f.signedSats(it.amount)}`;
-    case 'LIQUIDATION': return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} ${f.signedSats(it.amount)}`;
-    case 'FUNDING': return `@ ${f.price(it.price)}`;
-    case 'LEND': return `${f.btc(it.size ?? 0)} ${base} in`;
-    case 'WITHDRAW': return `${f.btc(it.size ?? 0)} ${base} out, ${f.signedSats(it.amount)}`;
-    case 'MARKET': return it.size === null ? '' : `${f.btc(it.size)} ${base}`;
-    default: { const never: never = it.kind; return String(never); }
+    case 'FILL':
+      return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)}`;
+    case 'SETTLE':
+      return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} pnl ${f.signedSats(it.amount)}`;
+    case 'LIQUIDATION':
+      return `${f.btc(it.size ?? 0)} @ ${f.price(it.price)} ${f.signedSats(it.amount)}`;
+    case 'FUNDING':
+      return `@ ${f.price(it.price)}`;
+    case 'LEND':
+      return `${f.btc(it.size ?? 0)} ${base} in`;
+    case 'WITHDRAW':
+      return `${f.btc(it.size ?? 0)} ${base} out, ${f.signedSats(it.amount)}`;
+    case 'MARKET':
+      return it.size === null ? '' : `${f.btc(it.size)} ${base}`;
+    default: {
+      const never: never = it.kind;
+      return String(never);
+    }
   }
 }
 
@@ -283,9 +361,14 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
   const r = m.risk;
   const kv = (k: string, v: string, style: Omit<Seg, 'text'> = {}): Line => clip([seg(f.fit(k, 16), { dim: true }), seg(v, style)], w);
   const fl = m.market.flags;
-  const on = Object.entries(fl).filter(([, v]) => v).map(([k]) => k);
+  const on = Object.entries(fl)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
   const lines: Line[] = [
-    kv('market', `${m.market.status}${m.market.reason === null ? '' : ` (${m.market.reason})`}`, { bold: true, color: m.market.status === 'HEALTHY' ? 'green' : m.market.status === 'HALT' ? 'red' : 'yellow' }),
+    kv('market', `${m.market.status}${m.market.reason === null ? '' : ` (${m.market.reason})`}`, {
+      bold: true,
+      color: m.market.status === 'HEALTHY' ? 'green' : m.market.status === 'HALT' ? 'red' : 'yellow',
+    }),
     kv('price feed', `${m.market.feed} · last tick ${f.age(m.market.feed_age_ms)} ago`),
     kv('flags', on.length === 0 ? 'none' : on.join(', ')),
     kv('long / short', `${f.btc(r.long)} / ${f.btc(r.short)} ${m.base}`),
@@ -302,10 +385,18 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
     kv('pool TPS', m.pool === null ? '—' : `${f.int(m.pool.tps)} shares · nonce ${m.pool.nonce}`),
     kv('funding', `${f.pct(m.funding.rate, 5, true)} · last ${m.funding.last_boundary === null ? 'never' : f.clock(m.funding.last_boundary)}`),
     kv('limits α β γ', `${r.params.max_oi_mult} · ${r.params.max_net_mult} · ${r.params.max_position_pct} · lev ≤ ${r.params.max_leverage}`),
-    kv('PnL cap (ADL)', r.pnl_cap.cap === null ? 'off'
-      : `${f.btc(r.pnl_cap.cap, 2)} ${m.base} per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} ${m.base}`),
-    kv('traders PnL L / S', r.pnl_cap.traders_pnl_long === null || r.pnl_cap.traders_pnl_short === null ? '—'
-      : `${f.btc(r.pnl_cap.traders_pnl_long, 2)} / ${f.btc(r.pnl_cap.traders_pnl_short, 2)} ${m.base}${r.pnl_cap.used === null ? '' : ` · ${f.pct(r.pnl_cap.used * 100, 1)} of the cap`}`),
+    kv(
+      'PnL cap (ADL)',
+      r.pnl_cap.cap === null
+        ? 'off'
+        : `${f.btc(r.pnl_cap.cap, 2)} ${m.base} per side (${r.pnl_cap.max_pnl_factor} × TLV) · target ${f.btc(r.pnl_cap.target ?? 0, 2)} ${m.base}`,
+    ),
+    kv(
+      'traders PnL L / S',
+      r.pnl_cap.traders_pnl_long === null || r.pnl_cap.traders_pnl_short === null
+        ? '—'
+        : `${f.btc(r.pnl_cap.traders_pnl_long, 2)} / ${f.btc(r.pnl_cap.traders_pnl_short, 2)} ${m.base}${r.pnl_cap.used === null ? '' : ` · ${f.pct(r.pnl_cap.used * 100, 1)} of the cap`}`,
+    ),
     kv('events', `fills ${f.int(m.counts.fills)} · settled ${f.int(m.counts.settlements)} · liq ${f.int(m.counts.liquidations)}`),
   ];
   return lines.slice(0, Math.max(0, rows));
@@ -315,12 +406,19 @@ function riskLines(m: BookModel, w: number, rows: number): Line[] {
 
 export function statusLine(m: BookModel, ui: UiState, st: FollowStatus, w: number): Line {
   if (ui.editing !== null) {
-    return clip([
-      seg(' filter account: ', { bold: true }), seg(`${ui.editing}▌`, { color: 'cyan' }),
-      seg('   enter apply · esc cancel · empty clears', { dim: true }),
-    ], w);
+    return clip(
+      [seg(' filter account: ', { bold: true }), seg(`${ui.editing}▌`, { color: 'cyan' }), seg('   enter apply · esc cancel · empty clears', { dim: true })],
+      w,
+    );
   }
-  const parts: Line = [seg(st.once ? ` relayer book · ${st.source} · frame at ${f.clock(m.now)} UTC` : ` q quit · tab pane · / filter · p pause · [ ] step${ui.markets.length > 1 ? ' · m market' : ''} · ? help`, { dim: true })];
+  const parts: Line = [
+    seg(
+      st.once
+        ? ` relayer book · ${st.source} · frame at ${f.clock(m.now)} UTC`
+        : ` q quit · tab pane · / filter · p pause · [ ] step${ui.markets.length > 1 ? ' · m market' : ''} · ? help`,
+      { dim: true },
+    ),
+  ];
   if (ui.filter !== null) parts.push(seg('  '), seg(` filter ${ui.filter} `, { bg: 'cyan', color: 'black' }));
   if (ui.paused) parts.push(seg('  '), seg(` FEED PAUSED${st.paused_new > 0 ? ` +${f.int(st.paused_new)} new` : ''} `, { bg: 'yellow', color: 'black' }));
   if (st.error !== null) parts.push(seg('  '), seg(` ${st.error} `, { bg: 'red', color: 'white' }));
@@ -343,7 +441,11 @@ export function helpLines(): Line[] {
     k('?', 'this help (esc closes)'),
     [],
     [seg('Panes', { bold: true })],
-    [seg('OPEN LIMITS   resting limit orders by price bucket: shorts above the mark, longs below; size is IM × leverage in the market\'s base asset (BTC for BTC-USD)')],
+    [
+      seg(
+        "OPEN LIMITS   resting limit orders by price bucket: shorts above the mark, longs below; size is IM × leverage in the market's base asset (BTC for BTC-USD)",
+      ),
+    ],
     [seg('LIQUIDATIONS  where open positions liquidate, nearest first, and how far the mark must move')],
     [seg('FEED          fills, settlements, liquidations, funding cycles, lending, market flags; newest first')],
     [seg('RISK & POOL   exposure against the limits of SPEC §6.2, leg counts, pool, funding and flags')],

@@ -7,10 +7,21 @@ import { recentFeed, type BookStore, type FeedItem, type LadderName, type LegCou
 import { tradersPnl } from '../engine/risk/adl.js';
 
 /** One aggregated price level: `price` is the bucket label, `nearest` the entry closest to the mark. */
-export interface Level { price: number; nearest: number; size: number; count: number }
+export interface Level {
+  price: number;
+  nearest: number;
+  size: number;
+  count: number;
+}
 /** A liquidation level with how far the mark must move to reach it (USD, and % of the mark). */
-export interface LiqLevel extends Level { distance: number | null; distance_pct: number | null }
-export interface SideTotal { size: number; count: number }
+export interface LiqLevel extends Level {
+  distance: number | null;
+  distance_pct: number | null;
+}
+export interface SideTotal {
+  size: number;
+  count: number;
+}
 
 export type FeedState = 'LIVE' | 'STALE' | 'HALTED' | 'PAUSED' | 'NO_PRICE';
 
@@ -61,19 +72,35 @@ export interface BookModel {
   liquidations: { step: number; long: LiqLevel[]; short: LiqLevel[]; long_total: SideTotal; short_total: SideTotal };
   legs: LegCounts & { total: { close: number; sl: number; tp: number } };
   risk: {
-    long: number; short: number; pending_long: number; pending_short: number;
-    open_interest: number; max_open_interest: number; oi_used: number | null;
-    net: number; max_net: number; skew_used: number | null;
-    long_pct: number; short_pct: number; utilization: number;
-    max_position: number; max_long: number; max_short: number;
+    long: number;
+    short: number;
+    pending_long: number;
+    pending_short: number;
+    open_interest: number;
+    max_open_interest: number;
+    oi_used: number | null;
+    net: number;
+    max_net: number;
+    skew_used: number | null;
+    long_pct: number;
+    short_pct: number;
+    utilization: number;
+    max_position: number;
+    max_long: number;
+    max_short: number;
     params: RiskParams;
     /**
      * SPEC §15: the factors (0 = off), while on the cap and the ADL target in sats of TLV, each
      * side's Π at the price (null before a price), and how much of the cap the larger Π uses.
      */
     pnl_cap: {
-      max_pnl_factor: number; adl_target_factor: number; cap: number | null; target: number | null;
-      traders_pnl_long: number | null; traders_pnl_short: number | null; used: number | null;
+      max_pnl_factor: number;
+      adl_target_factor: number;
+      cap: number | null;
+      target: number | null;
+      traders_pnl_long: number | null;
+      traders_pnl_short: number | null;
+      used: number | null;
     };
   };
   counts: { fills: number; settlements: number; liquidations: number; fundings: number };
@@ -111,9 +138,8 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
   const status = marketStatusOf(s);
   const healthy = status.status === 'HEALTHY';
   // Π from the engine's own running sums where the view has a State, else as Redis wrote it
-  const pnl = s.state !== null && s.price !== null
-    ? { long: tradersPnl(s.state, 'LONG', s.price), short: tradersPnl(s.state, 'SHORT', s.price) }
-    : s.traders_pnl;
+  const pnl =
+    s.state !== null && s.price !== null ? { long: tradersPnl(s.state, 'LONG', s.price), short: tradersPnl(s.state, 'SHORT', s.price) } : s.traders_pnl;
   const xPos = p.max_position_pct * tlv;
   const xOi = Math.max(0, p.max_oi_mult * tlv - oi);
   const period = s.funding_period ?? guessPeriod(s.funding_boundary);
@@ -144,12 +170,15 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       next_at: nextAt,
       next_in_ms: nextAt - o.now,
     },
-    pool: s.pool === null ? null : {
-      tlv: s.pool.total_locked_value,
-      tps: s.pool.total_pool_share,
-      share_price: s.pool.total_pool_share > 0 ? s.pool.total_locked_value / s.pool.total_pool_share : null,
-      nonce: s.pool.nonce,
-    },
+    pool:
+      s.pool === null
+        ? null
+        : {
+            tlv: s.pool.total_locked_value,
+            tps: s.pool.total_pool_share,
+            share_price: s.pool.total_pool_share > 0 ? s.pool.total_locked_value / s.pool.total_pool_share : null,
+            nonce: s.pool.nonce,
+          },
     market: { ...status, ...feedState(s, o.now), flags: { ...s.flags } },
     book: {
       step,
@@ -166,7 +195,9 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       short_total: totalOf(s, 'liq_short', r.total_short_btc, keep),
     },
     legs: {
-      close: { ...s.legs.close }, sl: { ...s.legs.sl }, tp: { ...s.legs.tp },
+      close: { ...s.legs.close },
+      sl: { ...s.legs.sl },
+      tp: { ...s.legs.tp },
       total: {
         close: s.legs.close.long + s.legs.close.short,
         sl: s.legs.sl.long + s.legs.sl.short,
@@ -174,11 +205,15 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       },
     },
     risk: {
-      long: r.total_long_btc, short: r.total_short_btc,
-      pending_long: r.total_pending_long_btc, pending_short: r.total_pending_short_btc,
-      open_interest: oi, max_open_interest: p.max_oi_mult * tlv,
+      long: r.total_long_btc,
+      short: r.total_short_btc,
+      pending_long: r.total_pending_long_btc,
+      pending_short: r.total_pending_short_btc,
+      open_interest: oi,
+      max_open_interest: p.max_oi_mult * tlv,
       oi_used: tlv > 0 && p.max_oi_mult > 0 ? oi / (p.max_oi_mult * tlv) : null,
-      net, max_net: p.max_net_mult * tlv,
+      net,
+      max_net: p.max_net_mult * tlv,
       skew_used: tlv > 0 && p.max_net_mult > 0 ? Math.abs(net) / (p.max_net_mult * tlv) : null,
       long_pct: oi > 0 ? (r.total_long_btc / oi) * 100 : 0,
       short_pct: oi > 0 ? (r.total_short_btc / oi) * 100 : 0,
@@ -189,10 +224,12 @@ export function bookModel(s: BookStore, o: ModelOptions): BookModel {
       // the §15 factors are under pnl_cap: whether a source lists them as 0 or leaves them out is the same
       params: limits,
       pnl_cap: {
-        max_pnl_factor: maxPnl, adl_target_factor: adlTarget,
+        max_pnl_factor: maxPnl,
+        adl_target_factor: adlTarget,
         cap: maxPnl > 0 ? maxPnl * tlv : null,
         target: maxPnl > 0 ? adlTarget * tlv : null,
-        traders_pnl_long: pnl?.long ?? null, traders_pnl_short: pnl?.short ?? null,
+        traders_pnl_long: pnl?.long ?? null,
+        traders_pnl_short: pnl?.short ?? null,
         used: pnl !== null && maxPnl > 0 && tlv > 0 ? Math.max(pnl.long, pnl.short) / (maxPnl * tlv) : null,
       },
     },
@@ -251,9 +288,7 @@ function* descending<T>(idx: SortedIndex<T>): Generator<IndexEntry<T>> {
   }
 }
 
-function levels(
-  entries: Iterable<IndexEntry<Resting>>, depth: number, step: number, round: 'floor' | 'ceil', keep: ((r: Resting) => boolean) | null,
-): Level[] {
+function levels(entries: Iterable<IndexEntry<Resting>>, depth: number, step: number, round: 'floor' | 'ceil', keep: ((r: Resting) => boolean) | null): Level[] {
   const out: Level[] = [];
   if (depth <= 0) return out;
   let cur: Level | null = null;
@@ -285,6 +320,10 @@ function totalOf(s: BookStore, name: LadderName, size: number, keep: ((r: Restin
   const idx = s[name];
   if (keep === null) return { size, count: s.index_sizes?.[name] ?? idx.size };
   const t = { size: 0, count: 0 };
-  for (const e of idx.entries()) if (keep(e.val)) { t.size += e.val.ev; t.count++; }
+  for (const e of idx.entries())
+    if (keep(e.val)) {
+      t.size += e.val.ev;
+      t.count++;
+    }
   return t;
 }

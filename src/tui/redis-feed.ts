@@ -12,7 +12,17 @@ import type { MarketInfo, RiskStats, Trade } from '../projections/mirror.js';
 import { REDIS_LAYOUT_VERSION, RedisKeys } from '../projections/redis/keys.js';
 import type { BookFeed, Pulled, ViewWindow } from './follow.js';
 import { autoStep } from './model.js';
-import { applyView, newCursor, orderInfo, type FundingInfo, type OrderInfo, type PriceInfo, type RedisView, type ViewCursor, type ViewEntry } from './redis-view.js';
+import {
+  applyView,
+  newCursor,
+  orderInfo,
+  type FundingInfo,
+  type OrderInfo,
+  type PriceInfo,
+  type RedisView,
+  type ViewCursor,
+  type ViewEntry,
+} from './redis-view.js';
 import { emptyStore, LADDERS, type BookStore, type LadderName } from './store.js';
 
 /** Most entries read of one ladder per step (a bound on the script's time inside Redis). */
@@ -114,17 +124,25 @@ export class RedisBookFeed implements BookFeed {
   private head = 0;
   private checked = false;
 
-  constructor(private readonly redis: Redis, readonly prefix: string, private window: () => ViewWindow) {
+  constructor(
+    private readonly redis: Redis,
+    readonly prefix: string,
+    private window: () => ViewWindow,
+  ) {
     this.keys = new RedisKeys(prefix);
     if (typeof (redis as unknown as Partial<RelayerRedis>).relayerBookView !== 'function') {
       redis.defineCommand('relayerBookView', { numberOfKeys: 0, lua: SCRIPT });
     }
   }
 
-  watch(window: () => ViewWindow): void { this.window = window; }
+  watch(window: () => ViewWindow): void {
+    this.window = window;
+  }
 
   /** The next pull reads everything again, even if the checkpoint has not moved (the order cache stays). */
-  forget(): void { this.asked = null; }
+  forget(): void {
+    this.asked = null;
+  }
 
   /** The bucket, levels and account a view is read with, and all three as one string (a change forces a full read). */
   private ask(store: BookStore): { step: number; buckets: number; account: string; key: string } {
@@ -143,7 +161,15 @@ export class RedisBookFeed implements BookFeed {
     const a = this.ask(store);
     const known = this.asked === a.key && !this.cursor.first ? String(store.seq) : '';
     const reply = await (this.redis as unknown as RelayerRedis).relayerBookView(
-      this.prefix, known, a.step, a.buckets, WINDOW_CAP, this.cursor.trade_seq, TRADES_MAX, a.account);
+      this.prefix,
+      known,
+      a.step,
+      a.buckets,
+      WINDOW_CAP,
+      this.cursor.trade_seq,
+      TRADES_MAX,
+      a.account,
+    );
     if (reply.length === 3) {
       const headSeq = num(reply[1]);
       const clock = num(reply[2]);

@@ -12,15 +12,31 @@ import { int, pct } from './format.js';
 import { boundary, LADDERS, PRICE_KEEP, pushFeed, type BookStore, type LadderName, type Resting } from './store.js';
 
 /** `price:info`: the last PriceUpdated. */
-export interface PriceInfo { price: number; previous_price: number | null; feed_price: number; ts: number; seq: number }
+export interface PriceInfo {
+  price: number;
+  previous_price: number | null;
+  feed_price: number;
+  ts: number;
+  seq: number;
+}
 /** `funding`: the last FundingRateUpdated data plus its ts and seq. */
 export interface FundingInfo {
-  funding_rate: number; price: number; long_position_size: number; short_position_size: number;
-  total_position_size: number; boundary?: number; ts: number; seq: number;
+  funding_rate: number;
+  price: number;
+  long_position_size: number;
+  short_position_size: number;
+  total_position_size: number;
+  boundary?: number;
+  ts: number;
+  seq: number;
 }
 
 /** One member of a book's sorted set: `<entry_sequence>:<uuid>` and its score (the index key). */
-export interface ViewEntry { seq: number; uuid: string; key: number }
+export interface ViewEntry {
+  seq: number;
+  uuid: string;
+  key: number;
+}
 
 /** What the book reads from Redis in one step, decoded. */
 export interface RedisView {
@@ -44,14 +60,25 @@ export interface RedisView {
 }
 
 /** What the book keeps of an order to place it on a ladder. */
-export interface OrderInfo { account: string; side: PositionType; ev: number; entry: number; liq: number }
+export interface OrderInfo {
+  account: string;
+  side: PositionType;
+  ev: number;
+  entry: number;
+  liq: number;
+}
 
 export function orderInfo(o: TraderOrder): OrderInfo {
   return { account: o.account_id, side: o.position_type, ev: entryValue(o.initial_margin, o.leverage), entry: o.entryprice, liq: o.liquidation_price };
 }
 
 /** Where the reading stands between two views: what has been turned into feed items already. */
-export interface ViewCursor { price_seq: number; funding_seq: number; trade_seq: number; first: boolean }
+export interface ViewCursor {
+  price_seq: number;
+  funding_seq: number;
+  trade_seq: number;
+  first: boolean;
+}
 
 export function newCursor(): ViewCursor {
   return { price_seq: 0, funding_seq: 0, trade_seq: 0, first: true };
@@ -87,7 +114,10 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
     s.previous_price = p.previous_price ?? s.price;
     s.price = p.price;
     if (s.price_ts === null || p.ts > s.price_ts) s.price_ts = p.ts;
-    if (s.ref_price === null) { s.ref_price = p.price; s.ref_ts = p.ts; }
+    if (s.ref_price === null) {
+      s.ref_price = p.price;
+      s.ref_ts = p.ts;
+    }
     s.prices.push(p.price);
     if (s.prices.length > PRICE_KEEP) s.prices.splice(0, s.prices.length - PRICE_KEEP);
   }
@@ -100,8 +130,10 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
   if (v.risk !== null) {
     const r = v.risk;
     s.risk = {
-      total_long_btc: r.total_long_btc, total_short_btc: r.total_short_btc,
-      total_pending_long_btc: r.total_pending_long_btc, total_pending_short_btc: r.total_pending_short_btc,
+      total_long_btc: r.total_long_btc,
+      total_short_btc: r.total_short_btc,
+      total_pending_long_btc: r.total_pending_long_btc,
+      total_pending_short_btc: r.total_pending_short_btc,
     };
     flagChange = flags(s, r.flags, first);
     s.params = { ...(r.params as RiskParams) };
@@ -128,8 +160,19 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
     boundary(s, f.boundary);
     if (!first) s.counts.fundings++;
     at.push(f.seq);
-    fresh.push(() => pushFeed(s, f, 'FUNDING', null, null, f.price, null, null,
-      `${pct(f.funding_rate, 4, true)} · PS long ${int(f.long_position_size)} / short ${int(f.short_position_size)}`));
+    fresh.push(() =>
+      pushFeed(
+        s,
+        f,
+        'FUNDING',
+        null,
+        null,
+        f.price,
+        null,
+        null,
+        `${pct(f.funding_rate, 4, true)} · PS long ${int(f.long_position_size)} / short ${int(f.short_position_size)}`,
+      ),
+    );
   }
   for (const t of v.trades) {
     if (t.seq <= c.trade_seq) continue;
@@ -161,7 +204,13 @@ export function applyView(s: BookStore, v: RedisView, orders: ReadonlyMap<string
       if (pending !== (o.order_status === 'PENDING') || (!pending && o.order_status !== 'FILLED')) continue;
       const key = pending ? indexKey(o.entryprice) : liquidationKey(o.liquidation_price);
       if (key === null) continue;
-      idx.insert(key, o.entry_sequence, { uuid: o.uuid, account: o.account_id, side, price: pending ? o.entryprice : o.liquidation_price, ev: entryValue(o.initial_margin, o.leverage) });
+      idx.insert(key, o.entry_sequence, {
+        uuid: o.uuid,
+        account: o.account_id,
+        side,
+        price: pending ? o.entryprice : o.liquidation_price,
+        ev: entryValue(o.initial_margin, o.leverage),
+      });
     }
     s[name] = idx;
     sizes[name] = v.books[name].size;

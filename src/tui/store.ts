@@ -18,8 +18,17 @@ import { emptyState, totalsOf, type State } from '../engine/state.js';
 import { SortedIndex } from '../engine/triggers/sorted-index.js';
 import { int, pct } from './format.js';
 import {
-  DEFAULT_FEED_PARAMS, DEFAULT_FEES, DEFAULT_RISK_PARAMS,
-  type FeedParams, type Fees, type Pool, type PositionType, type RiskFlags, type RiskParams, type RiskTotals, type TraderOrder,
+  DEFAULT_FEED_PARAMS,
+  DEFAULT_FEES,
+  DEFAULT_RISK_PARAMS,
+  type FeedParams,
+  type Fees,
+  type Pool,
+  type PositionType,
+  type RiskFlags,
+  type RiskParams,
+  type RiskTotals,
+  type TraderOrder,
 } from '../engine/types.js';
 
 /** One resting entry of a book index: the open limit of a pending order or the liquidation price of a position. */
@@ -124,9 +133,20 @@ export function emptyStore(engine = true): BookStore {
   return {
     state: engine ? emptyState() : null,
     traders_pnl: null,
-    seq: 0, last_ts: 0, base_seq: 0, events: 0,
-    price: null, previous_price: null, price_ts: null, ref_price: null, ref_ts: null, prices: [], stale: null,
-    funding_rate: 0, funding_boundary: null, funding_period: null,
+    seq: 0,
+    last_ts: 0,
+    base_seq: 0,
+    events: 0,
+    price: null,
+    previous_price: null,
+    price_ts: null,
+    ref_price: null,
+    ref_ts: null,
+    prices: [],
+    stale: null,
+    funding_rate: 0,
+    funding_boundary: null,
+    funding_period: null,
     pool: null,
     risk: { total_long_btc: 0, total_short_btc: 0, total_pending_long_btc: 0, total_pending_short_btc: 0 },
     flags: { manual_halt: false, manual_close_only: false, pause_funding: false, pause_price_feed: false },
@@ -134,8 +154,10 @@ export function emptyStore(engine = true): BookStore {
     fees: { ...DEFAULT_FEES },
     feed_params: { ...DEFAULT_FEED_PARAMS },
     orders: new Map(),
-    open_long: new SortedIndex(), open_short: new SortedIndex(),
-    liq_long: new SortedIndex(), liq_short: new SortedIndex(),
+    open_long: new SortedIndex(),
+    open_short: new SortedIndex(),
+    liq_long: new SortedIndex(),
+    liq_short: new SortedIndex(),
     legs: { close: { long: 0, short: 0 }, sl: { long: 0, short: 0 }, tp: { long: 0, short: 0 } },
     index_sizes: null,
     counts: { fills: 0, settlements: 0, liquidations: 0, fundings: 0 },
@@ -200,7 +222,10 @@ function sync(s: BookStore, state: State, uuid: string): void {
     if (t !== undefined) unindex(s, t);
     const next: Tracked = t ?? {
       value: { uuid: o.uuid, account: o.account_id, side: o.position_type, price, ev: ev(o) },
-      seq: o.entry_sequence, status: o.order_status, key, legs: { close: null, sl: null, tp: null },
+      seq: o.entry_sequence,
+      status: o.order_status,
+      key,
+      legs: { close: null, sl: null, tp: null },
     };
     next.status = o.order_status;
     next.key = key;
@@ -281,7 +306,8 @@ function view(s: BookStore, env: EventEnvelope): void {
       const f = s.funding_item;
       if (f !== null && f.cmd === env.cmd) {
         f.positions++;
-        if (env.data.funding_payment < 0) f.paid -= env.data.funding_payment; else f.received += env.data.funding_payment;
+        if (env.data.funding_payment < 0) f.paid -= env.data.funding_payment;
+        else f.received += env.data.funding_payment;
         f.item.amount = f.paid - f.received;
         f.item.detail = fundingDetail(f.rate, f.positions, f.paid, f.received);
       }
@@ -306,7 +332,10 @@ function view(s: BookStore, env: EventEnvelope): void {
       s.price = p;
       s.price_ts = env.ts;
       s.stale = null;
-      if (s.ref_price === null) { s.ref_price = p; s.ref_ts = env.ts; }
+      if (s.ref_price === null) {
+        s.ref_price = p;
+        s.ref_ts = env.ts;
+      }
       s.prices.push(p);
       if (s.prices.length > PRICE_KEEP) s.prices.splice(0, s.prices.length - PRICE_KEEP);
       return;
@@ -353,7 +382,12 @@ export function reduceRows(s: BookStore, rows: readonly { seq: number; ts: numbe
   const before = s.events;
   for (const r of rows) {
     if (r.seq <= s.seq) continue;
-    if (IGNORED.has(r.type)) { s.seq = r.seq; s.last_ts = r.ts; s.events++; continue; }
+    if (IGNORED.has(r.type)) {
+      s.seq = r.seq;
+      s.last_ts = r.ts;
+      s.events++;
+      continue;
+    }
     reduce(s, JSON.parse(r.line) as EventEnvelope);
   }
   return s.events - before;
@@ -416,8 +450,15 @@ function fundingDetail(rate: number, positions: number, paid: number, received: 
 }
 
 export function pushFeed(
-  s: BookStore, env: { seq: number; ts: number }, kind: FeedKind, account: string | null, side: PositionType | null,
-  price: number | null, size: number | null, amount: number | null, detail: string,
+  s: BookStore,
+  env: { seq: number; ts: number },
+  kind: FeedKind,
+  account: string | null,
+  side: PositionType | null,
+  price: number | null,
+  size: number | null,
+  amount: number | null,
+  detail: string,
 ): FeedItem {
   const item: FeedItem = { seq: env.seq, ts: env.ts, kind, account, side, price, size, amount, detail };
   s.feed[s.feed_total % FEED_KEEP] = item;

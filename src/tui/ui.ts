@@ -32,7 +32,13 @@ export function initialUi(p: Partial<UiState> = {}): UiState {
 
 /** The parts of Ink's Key the book uses. */
 export interface KeyPress {
-  tab?: boolean; shift?: boolean; escape?: boolean; return?: boolean; backspace?: boolean; delete?: boolean; ctrl?: boolean;
+  tab?: boolean;
+  shift?: boolean;
+  escape?: boolean;
+  return?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  ctrl?: boolean;
 }
 
 /** One key press; `currentStep` is the bucket the screen shows now (for `[`/`]` from automatic). */
@@ -61,16 +67,25 @@ export function onKey(ui: UiState, input: string, key: KeyPress, currentStep = 1
   }
   if (key.escape) return ui.help ? { ...ui, help: false } : { ...ui, filter: null };
   switch (input) {
-    case 'q': return { ...ui, quit: true };
-    case '/': return { ...ui, editing: ui.filter ?? '', help: false };
-    case 'p': return { ...ui, paused: !ui.paused };
-    case '?': return { ...ui, help: !ui.help };
-    case '[': return { ...ui, step: stepAfter(ui.step ?? currentStep, -1) };
-    case ']': return { ...ui, step: stepAfter(ui.step ?? currentStep, +1) };
-    case '0': return { ...ui, step: null };
+    case 'q':
+      return { ...ui, quit: true };
+    case '/':
+      return { ...ui, editing: ui.filter ?? '', help: false };
+    case 'p':
+      return { ...ui, paused: !ui.paused };
+    case '?':
+      return { ...ui, help: !ui.help };
+    case '[':
+      return { ...ui, step: stepAfter(ui.step ?? currentStep, -1) };
+    case ']':
+      return { ...ui, step: stepAfter(ui.step ?? currentStep, +1) };
+    case '0':
+      return { ...ui, step: null };
     // another market has its own prices: its bucket starts automatic again
-    case 'm': return ui.markets.length < 2 ? ui : { ...ui, market: nextMarket(ui), step: null, paused: false, help: false };
-    default: return ui;
+    case 'm':
+      return ui.markets.length < 2 ? ui : { ...ui, market: nextMarket(ui), step: null, paused: false, help: false };
+    default:
+      return ui;
   }
 }
 
@@ -83,11 +98,18 @@ export function nextMarket(ui: UiState): string {
 /** The key a lone control character stands for inside a chunk. */
 function keyOfChar(ch: string): KeyPress {
   switch (ch) {
-    case '\t': return { tab: true };
-    case '\r': case '\n': return { return: true };
-    case '\x7f': case '\b': return { backspace: true };
-    case '\x1b': return { escape: true };
-    default: return {};
+    case '\t':
+      return { tab: true };
+    case '\r':
+    case '\n':
+      return { return: true };
+    case '\x7f':
+    case '\b':
+      return { backspace: true };
+    case '\x1b':
+      return { escape: true };
+    default:
+      return {};
   }
 }
 

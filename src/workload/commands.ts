@@ -18,7 +18,8 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
     return id;
   };
   push('PriceTick', { price });
-  for (let i = 0; i < 5; i++) lends.set(`lender-${i}`, uuidv5(`${push('CreateLendOrder', { account_id: `lender-${i}`, deposit: 10_000_000 + i, balance: 0 })}:0`));
+  for (let i = 0; i < 5; i++)
+    lends.set(`lender-${i}`, uuidv5(`${push('CreateLendOrder', { account_id: `lender-${i}`, deposit: 10_000_000 + i, balance: 0 })}:0`));
   while (out.length < n) {
     const x = r();
     const account = `acc-${Math.floor(r() * 2000)}`;
@@ -34,9 +35,15 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
       const legs = r() < 0.3;
       const ref = limit ? entry : price;
       const id = push(legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder', {
-        account_id: account, position_type: long ? 'LONG' : 'SHORT', order_type: limit ? 'LIMIT' : 'MARKET',
-        leverage: [1, 2, 5, 10, 20, 50][Math.floor(r() * 6)], initial_margin: 1000 + Math.floor(r() * 50_000),
-        available_margin: 0, order_status: 'PENDING', entryprice: entry, execution_price: 0,
+        account_id: account,
+        position_type: long ? 'LONG' : 'SHORT',
+        order_type: limit ? 'LIMIT' : 'MARKET',
+        leverage: [1, 2, 5, 10, 20, 50][Math.floor(r() * 6)],
+        initial_margin: 1000 + Math.floor(r() * 50_000),
+        available_margin: 0,
+        order_status: 'PENDING',
+        entryprice: entry,
+        execution_price: 0,
         ...(legs ? { sltp: { sl: Math.round(ref * (long ? 0.98 : 1.02)), tp: Math.round(ref * (long ? 1.02 : 0.98)) } } : {}),
       });
       active.set(account, uuidv5(`${id}:0`));
@@ -44,7 +51,13 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
       push('ExecuteTraderOrder', { account_id: account, uuid, order_type: 'MARKET', execution_price: 0, settle_margin: 0 });
       active.delete(account);
     } else if (x < 0.55) {
-      push('ExecuteTraderOrder', { account_id: account, uuid, order_type: 'LIMIT', execution_price: Math.round(price * (r() < 0.5 ? 1.005 : 0.995)), settle_margin: 0 });
+      push('ExecuteTraderOrder', {
+        account_id: account,
+        uuid,
+        order_type: 'LIMIT',
+        execution_price: Math.round(price * (r() < 0.5 ? 1.005 : 0.995)),
+        settle_margin: 0,
+      });
     } else if (x < 0.7) {
       push('CancelTraderOrder', { account_id: account, uuid, order_type: 'LIMIT' });
       if (r() < 0.5) active.delete(account);
@@ -55,8 +68,11 @@ export function workload(n: number, seed: number, prefix = `w${seed}`): string[]
     } else if (x < 0.95) {
       const lender = `lender-${Math.floor(r() * 8)}`;
       const lu = lends.get(lender);
-      if (lu !== undefined && r() < 0.5) { push('ExecuteLendOrder', { account_id: lender, uuid: lu }); lends.delete(lender); }
-      else if (lu === undefined) lends.set(lender, uuidv5(`${push('CreateLendOrder', { account_id: lender, deposit: 100_000 + Math.floor(r() * 1e6), balance: 0 })}:0`));
+      if (lu !== undefined && r() < 0.5) {
+        push('ExecuteLendOrder', { account_id: lender, uuid: lu });
+        lends.delete(lender);
+      } else if (lu === undefined)
+        lends.set(lender, uuidv5(`${push('CreateLendOrder', { account_id: lender, deposit: 100_000 + Math.floor(r() * 1e6), balance: 0 })}:0`));
     } else if (x < 0.952) {
       push('FundingCycle', {});
     } else if (x < 0.96) {

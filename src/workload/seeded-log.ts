@@ -15,7 +15,10 @@ export function appendCommands(store: SqliteStore, lines: readonly string[], sta
   const last = (store.db.prepare('SELECT max(ts) FROM inbox').pluck().get() as number | null) ?? 0;
   let ts = Math.max(start, last + stepMs);
   store.db.transaction(() => {
-    for (const line of lines) { store.appendSync([line], ts); ts += stepMs; }
+    for (const line of lines) {
+      store.appendSync([line], ts);
+      ts += stepMs;
+    }
   })();
   return ts;
 }
@@ -35,7 +38,9 @@ export class Engine {
     return new Engine(store, rec.state, rec.lastHash, rec.position, batchMax);
   }
 
-  get seq(): number { return this.state.seq; }
+  get seq(): number {
+    return this.state.seq;
+  }
 
   /** Runs the engine loop until every appended command is committed; returns the last seq. */
   async drain(): Promise<number> {
@@ -43,7 +48,9 @@ export class Engine {
     if (head === null || this.position === head) return this.state.seq;
     const loop = new EngineLoop(this.store, this.state, this.hash, this.position, { ...DEFAULT_LOOP, batchMax: this.batchMax, idleMs: 0, log: silentLogger() });
     const at = (): string | null => (loop as unknown as { position: string | null }).position;
-    loop.onBatch = () => { if (at() === head) loop.stop(); };
+    loop.onBatch = () => {
+      if (at() === head) loop.stop();
+    };
     await loop.run();
     this.state = loop.state;
     this.hash = loop.chain.last;

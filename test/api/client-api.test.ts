@@ -25,8 +25,12 @@ function registration(account: string, priv: Uint8Array, at = Date.now()): Json 
   const data = registerData(account, at);
   const sig = secp256k1.sign(Buffer.from(data, 'utf8'), priv);
   return {
-    account_address: account, data,
-    signature: { pub_key: { type: SECP256K1_TYPE, value: Buffer.from(secp256k1.getPublicKey(priv, true)).toString('base64') }, signature: Buffer.from(sig).toString('base64') },
+    account_address: account,
+    data,
+    signature: {
+      pub_key: { type: SECP256K1_TYPE, value: Buffer.from(secp256k1.getPublicKey(priv, true)).toString('base64') },
+      signature: Buffer.from(sig).toString('base64'),
+    },
   };
 }
 
@@ -38,22 +42,41 @@ test('client API: book, recent order, error ids, /openrpc.json, /register', { ti
   const me: Credentials = { key: record.id, secret };
   const c = new RpcClient(sys.gw.clientUrl, me);
   const pub = new RpcClient(sys.gw.clientUrl);
-  t.after(() => { c.close(); pub.close(); });
+  t.after(() => {
+    c.close();
+    pub.close();
+  });
   await sys.appendRaw({ v: 1, id: 'tick-1', type: 'PriceTick', params: { price: 60_000 } });
 
   await t.test('GetOrderBook sums PENDING limits by price, best first; GetRecentOrder without params', async () => {
     const { record: r2, secret: s2 } = await sys.gw.keys.create({ role: 'client', accounts: ['bk-2', 'bk-3', 'bk-4'] });
     const other = new RpcClient(sys.gw.clientUrl, { key: r2.id, secret: s2 });
     t.after(() => other.close());
-    const limit = (account: string, side: string, price: number, im: number) => ({ account_id: account, position_type: side, order_type: 'LIMIT', leverage: 2, initial_margin: im, entryprice: price, wait: true });
-    for (const [cl, p] of [[c, limit('bk-1', 'LONG', 59_000, 1000)], [other, limit('bk-2', 'LONG', 59_000, 3000)], [other, limit('bk-3', 'LONG', 59_500, 1000)], [other, limit('bk-4', 'SHORT', 61_000, 1000)]] as const) {
+    const limit = (account: string, side: string, price: number, im: number) => ({
+      account_id: account,
+      position_type: side,
+      order_type: 'LIMIT',
+      leverage: 2,
+      initial_margin: im,
+      entryprice: price,
+      wait: true,
+    });
+    for (const [cl, p] of [
+      [c, limit('bk-1', 'LONG', 59_000, 1000)],
+      [other, limit('bk-2', 'LONG', 59_000, 3000)],
+      [other, limit('bk-3', 'LONG', 59_500, 1000)],
+      [other, limit('bk-4', 'SHORT', 61_000, 1000)],
+    ] as const) {
       assert.equal(result(await cl.call('/clientapi', 'CreateTraderOrder', p))['status'], 'PENDING');
     }
     await sys.settled();
     const book = result(await pub.call('/clientapi', 'GetOrderBook'));
     // positionsize = IM × leverage × price (sats·USD)
     assert.deepEqual(book, {
-      bid: [{ price: 59_500, positionsize: 1000 * 2 * 59_500 }, { price: 59_000, positionsize: (1000 + 3000) * 2 * 59_000 }],
+      bid: [
+        { price: 59_500, positionsize: 1000 * 2 * 59_500 },
+        { price: 59_000, positionsize: (1000 + 3000) * 2 * 59_000 },
+      ],
       ask: [{ price: 61_000, positionsize: 1000 * 2 * 61_000 }],
     });
     const recent = result(await c.call('/clientapi', 'GetRecentOrder'));
@@ -72,9 +95,18 @@ test('client API: book, recent order, error ids, /openrpc.json, /register', { ti
     assert.deepEqual((unsigned.json as Json)['id'], 'req-77');
     const bad = await pub.raw('/clientapi', body, { ...c.headers(body), signature: '0'.repeat(64) });
     assert.equal((bad.json as Json)['id'], 'req-77');
-    const batch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'GetServerTime' }, { jsonrpc: '2.0', id: 2, method: 'GetRecentOrder' }]);
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'GetServerTime' },
+      { jsonrpc: '2.0', id: 2, method: 'GetRecentOrder' },
+    ]);
     const rb = await pub.raw('/clientapi', batch);
-    assert.deepEqual((rb.json as Json[]).map((x) => [x['id'], (x['error'] as { code: number }).code]), [[1, RPC.UNAUTHENTICATED], [2, RPC.UNAUTHENTICATED]]);
+    assert.deepEqual(
+      (rb.json as Json[]).map((x) => [x['id'], (x['error'] as { code: number }).code]),
+      [
+        [1, RPC.UNAUTHENTICATED],
+        [2, RPC.UNAUTHENTICATED],
+      ],
+    );
     const invalid = result(await c.call('/clientapi', 'GetServerTime'));
     assert.ok(typeof invalid['epoch'] === 'string');
   });
@@ -96,9 +128,20 @@ test('client API: book, recent order, error ids, /openrpc.json, /register', { ti
     assert.equal(issued.account_id, 'reg-1');
     const mine = new RpcClient(sys.gw.clientUrl, { key: issued.api_key, secret: issued.api_secret });
     t.after(() => mine.close());
-    const open = result(await mine.call('/clientapi', 'CreateTraderOrder', { account_id: 'reg-1', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 2000, wait: true }));
+    const open = result(
+      await mine.call('/clientapi', 'CreateTraderOrder', {
+        account_id: 'reg-1',
+        position_type: 'LONG',
+        order_type: 'MARKET',
+        leverage: 5,
+        initial_margin: 2000,
+        wait: true,
+      }),
+    );
     assert.equal(open['status'], 'FILLED');
-    const denied = (await mine.call('/clientapi', 'CreateTraderOrder', { account_id: 'bk-1', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 2000 })).json as { error: { code: number } };
+    const denied = (
+      await mine.call('/clientapi', 'CreateTraderOrder', { account_id: 'bk-1', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 2000 })
+    ).json as { error: { code: number } };
     assert.equal(denied.error.code, RPC.FORBIDDEN);
     // the same signed request again, a stale one, a tampered one, another key for the same account
     assert.equal((await pub.raw('/register', JSON.stringify(reg))).status, 401);

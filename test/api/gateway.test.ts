@@ -7,7 +7,10 @@ import { RpcClient, type Credentials, type Reply } from '../../src/api/client.js
 import { RPC } from '../../src/api/errors.js';
 import { startSystem, type System } from './helpers.js';
 
-interface Rpc { result?: Record<string, unknown> & unknown[]; error?: { code: number; message: string; data?: unknown } }
+interface Rpc {
+  result?: Record<string, unknown> & unknown[];
+  error?: { code: number; message: string; data?: unknown };
+}
 
 function ok(r: Reply): Record<string, unknown> {
   const j = r.json as Rpc | null;
@@ -36,22 +39,39 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
   const solo = await mk(['solo-1']);
   const ADMIN = await mk([], { role: 'admin' });
   const as = (c: Credentials | null, port: 'client' | 'admin' = 'client') => new RpcClient(port === 'client' ? sys.gw.clientUrl : sys.gw.adminUrl!, c);
-  const a = as(A); const b = as(B); const s1 = as(solo); const adm = as(ADMIN, 'admin'); const pub = as(null);
-  t.after(() => { for (const c of [a, b, s1, adm, pub]) c.close(); });
+  const a = as(A);
+  const b = as(B);
+  const s1 = as(solo);
+  const adm = as(ADMIN, 'admin');
+  const pub = as(null);
+  t.after(() => {
+    for (const c of [a, b, s1, adm, pub]) c.close();
+  });
 
   await sys.appendRaw({ v: 1, id: 'tick-1', type: 'PriceTick', params: { price: 60_000 } });
 
   let u1 = '';
   let lend = '';
   await t.test('client writes with wait: every order method', async () => {
-    const open = ok(await a.call('/clientapi', 'CreateTraderOrder', {
-      account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10_000,
-      available_margin: 10_000, order_status: 'PENDING', entryprice: 65_000, execution_price: 0, wait: true, request_id: 'open-1',
-    }));
+    const open = ok(
+      await a.call('/clientapi', 'CreateTraderOrder', {
+        account_id: 'acc-1',
+        position_type: 'LONG',
+        order_type: 'MARKET',
+        leverage: 10,
+        initial_margin: 10_000,
+        available_margin: 10_000,
+        order_status: 'PENDING',
+        entryprice: 65_000,
+        execution_price: 0,
+        wait: true,
+        request_id: 'open-1',
+      }),
+    );
     assert.equal(open['request_id'], 'open-1');
     assert.equal(open['status'], 'FILLED');
     u1 = open['uuid'] as string;
-    const ev = (open['events'] as { type: string; cmd: string }[]);
+    const ev = open['events'] as { type: string; cmd: string }[];
     assert.equal(ev[0]!.type, 'TraderOrderOpened');
     assert.equal(ev[0]!.cmd, 'open-1');
     const steps: [string, Record<string, unknown>, string][] = [
@@ -59,7 +79,14 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
       ['ExecuteTraderOrderSlTp', { account_id: 'acc-1', uuid: u1, order_type: 'SLTP', sltp: { sl: 50_000, tp: 75_000 } }, 'StopLossAdded'],
       ['CancelTraderOrderSlTp', { account_id: 'acc-1', uuid: u1, order_type: 'SLTP', sltp_cancel: { sl: true, tp: false } }, 'CancelledStopLoss'],
       ['CancelTraderOrder', { account_id: 'acc-1', uuid: u1, order_type: 'LIMIT' }, 'CancelledLimitClose'],
-      ['CreateTraderOrderSlTp', { create_trader_order: { account_id: 'acc-2', position_type: 'LONG', order_type: 'LIMIT', leverage: 5, initial_margin: 20_000, entryprice: 55_000 }, sltp: { sl: 50_000, tp: 65_000 } }, 'PENDING'],
+      [
+        'CreateTraderOrderSlTp',
+        {
+          create_trader_order: { account_id: 'acc-2', position_type: 'LONG', order_type: 'LIMIT', leverage: 5, initial_margin: 20_000, entryprice: 55_000 },
+          sltp: { sl: 50_000, tp: 65_000 },
+        },
+        'PENDING',
+      ],
       ['CreateLendOrder', { account_id: 'lender-1', balance: 10.0, order_type: 'LEND', order_status: 'PENDING', deposit: 1_000_000 }, 'FILLED'],
     ];
     for (const [method, params, status] of steps) {
@@ -67,7 +94,16 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
       assert.equal(r['status'], status, `${method}: ${JSON.stringify(r).slice(0, 300)}`);
       if (method === 'CreateLendOrder') lend = r['uuid'] as string;
     }
-    const w = ok(await a.call('/clientapi', 'ExecuteLendOrder', { account_id: 'lender-1', uuid: lend, order_type: 'LEND', settle_withdraw: 100.0, poolshare_price: 1.5, wait: true }));
+    const w = ok(
+      await a.call('/clientapi', 'ExecuteLendOrder', {
+        account_id: 'lender-1',
+        uuid: lend,
+        order_type: 'LEND',
+        settle_withdraw: 100.0,
+        poolshare_price: 1.5,
+        wait: true,
+      }),
+    );
     assert.equal(w['status'], 'SETTLED');
     // without wait: the acknowledgement, and for a create the uuid its order gets once accepted
     const ack = ok(await a.call('/clientapi', 'CreateLendOrder', { account_id: 'acc-9', deposit: 500_000 }));
@@ -78,21 +114,51 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     assert.equal(lent['account_id'], 'acc-9');
   });
 
-  await t.test('domain refusals are the engine\'s: Rejected events, not JSON-RPC errors; a request_id runs once', async () => {
-    const r = ok(await a.call('/clientapi', 'CreateTraderOrder', { account_id: 'acc-9', position_type: 'SHORT', order_type: 'MARKET', leverage: 100, initial_margin: 1000, wait: true }));
+  await t.test("domain refusals are the engine's: Rejected events, not JSON-RPC errors; a request_id runs once", async () => {
+    const r = ok(
+      await a.call('/clientapi', 'CreateTraderOrder', {
+        account_id: 'acc-9',
+        position_type: 'SHORT',
+        order_type: 'MARKET',
+        leverage: 100,
+        initial_margin: 1000,
+        wait: true,
+      }),
+    );
     assert.equal(r['status'], 'RejectedByRiskEngine');
     assert.equal(r['reason_code'], 'LEVERAGE_TOO_HIGH');
-    const dup = ok(await a.call('/clientapi', 'CreateTraderOrder', { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10_000, wait: true, request_id: 'open-1' }));
+    const dup = ok(
+      await a.call('/clientapi', 'CreateTraderOrder', {
+        account_id: 'acc-1',
+        position_type: 'LONG',
+        order_type: 'MARKET',
+        leverage: 10,
+        initial_margin: 10_000,
+        wait: true,
+        request_id: 'open-1',
+      }),
+    );
     // a retry with the same request_id is answered with the first outcome, never executed twice
     assert.equal(dup['status'], 'FILLED');
     assert.equal(dup['uuid'], u1);
     await sys.settled();
     const rows = await sys.store.eventsOf('open-1');
-    assert.deepEqual(rows.map((x) => x.type), ['TraderOrderOpened', 'Rejected']);
+    assert.deepEqual(
+      rows.map((x) => x.type),
+      ['TraderOrderOpened', 'Rejected'],
+    );
   });
 
   await t.test('SPEC bodies through HTTP reach the log unchanged', async () => {
-    const body = { account_id: 'acc-9', uuid: '…', order_type: 'LIMIT', settle_margin: 0, order_status: 'PENDING', execution_price: 70000, sltp: { sl: null, tp: 72000 } };
+    const body = {
+      account_id: 'acc-9',
+      uuid: '…',
+      order_type: 'LIMIT',
+      settle_margin: 0,
+      order_status: 'PENDING',
+      execution_price: 70000,
+      sltp: { sl: null, tp: 72000 },
+    };
     const r = ok(await a.call('/clientapi', 'ExecuteTraderOrderSlTp', { ...body, request_id: 'spec-exec' }));
     assert.equal(r['status'], 'RequestSubmitted');
     const raw = sys.store.db.prepare(`SELECT raw FROM inbox WHERE raw LIKE '%"spec-exec"%'`).pluck().get() as string;
@@ -103,7 +169,11 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     const before = sys.inboxCount();
     const cases: [string, unknown, string][] = [
       ['CreateTraderOrder', { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 'ten', initial_margin: 1 }, 'leverage'],
-      ['CreateTraderOrderSlTp', { account_id: 'acc-1', position_type: 'LONG', order_type: 'LIMIT', leverage: 1, initial_margin: 1, sltp: { tp: 'x' } }, 'sltp.tp'],
+      [
+        'CreateTraderOrderSlTp',
+        { account_id: 'acc-1', position_type: 'LONG', order_type: 'LIMIT', leverage: 1, initial_margin: 1, sltp: { tp: 'x' } },
+        'sltp.tp',
+      ],
       ['ExecuteTraderOrder', { account_id: 'acc-1', order_type: 'MARKET' }, 'uuid'],
       ['ExecuteTraderOrderSlTp', { account_id: 'acc-1', uuid: 'u', order_type: 'STOP' }, 'order_type'],
       ['CancelTraderOrder', { account_id: 'acc-1' }, 'uuid'],
@@ -135,18 +205,29 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     assert.equal(stats['status'], 'HEALTHY');
     assert.equal(stats['total_long_btc'], 100_000);
     const book = ok(await pub.call('/api', 'open_limit_orders')) as { bid: { price: number; orders: number }[]; ask: unknown[] };
-    assert.deepEqual(book.bid.map((l) => [l.price, l.orders]), [[55_000, 1]]);
+    assert.deepEqual(
+      book.bid.map((l) => [l.price, l.orders]),
+      [[55_000, 1]],
+    );
     assert.deepEqual(book.ask, []);
     const trades = ok(await pub.call('/api', 'recent_trade_orders', { limit: 5 })) as unknown as { kind: string; price: number }[];
     assert.equal(trades[0]!.kind, 'OPEN');
     assert.equal(trades[0]!.price, 60_000);
     assert.ok(!JSON.stringify(trades).includes('acc-1'), 'public trades carry no account');
-    const hp = ok(await pub.call('/api', 'historical_price', { from: '2000-01-01T00:00:00Z', to: Date.now() + 60_000, limit: 10, offset: 0 })) as unknown as { price: number }[];
-    assert.deepEqual(hp.map((x) => x.price), [60_000]);
+    const hp = ok(await pub.call('/api', 'historical_price', { from: '2000-01-01T00:00:00Z', to: Date.now() + 60_000, limit: 10, offset: 0 })) as unknown as {
+      price: number;
+    }[];
+    assert.deepEqual(
+      hp.map((x) => x.price),
+      [60_000],
+    );
     const hf = ok(await pub.call('/api', 'historical_funding_rate', { from: 0, limit: 10 })) as unknown as unknown[];
     assert.equal(hf.length, 1);
     for (const interval of ['ONE_MINUTE', 'FIVE_MINUTE', 'ONE_HOUR', 'ONE_DAY']) {
-      const c = ok(await pub.call('/api', 'candle_data', { interval, since: Date.now() - 86_400_000, limit: 10, offset: 0 })) as unknown as { open: number; close: number }[];
+      const c = ok(await pub.call('/api', 'candle_data', { interval, since: Date.now() - 86_400_000, limit: 10, offset: 0 })) as unknown as {
+        open: number;
+        close: number;
+      }[];
       assert.equal(c.length, 1, interval);
       assert.equal(c[0]!.open, 60_000);
     }
@@ -154,15 +235,22 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
 
   await t.test('public reads: invalid params', async () => {
     const cases: [string, unknown][] = [
-      ['server_time', { x: 1 }], ['btc_usd_price', [1]], ['get_funding_rate', 'now'], ['position_size', { all: true }],
-      ['get_market_stats', { a: 1 }], ['open_limit_orders', { depth: 5 }], ['recent_trade_orders', { limit: 0 }],
-      ['historical_price', { from: 'yesterday' }], ['historical_funding_rate', { limit: 1e9 }],
-      ['candle_data', { interval: 'FORTNIGHT' }], ['candle_data', { interval: 'ONE_MINUTE', offset: -1 }],
+      ['server_time', { x: 1 }],
+      ['btc_usd_price', [1]],
+      ['get_funding_rate', 'now'],
+      ['position_size', { all: true }],
+      ['get_market_stats', { a: 1 }],
+      ['open_limit_orders', { depth: 5 }],
+      ['recent_trade_orders', { limit: 0 }],
+      ['historical_price', { from: 'yesterday' }],
+      ['historical_funding_rate', { limit: 1e9 }],
+      ['candle_data', { interval: 'FORTNIGHT' }],
+      ['candle_data', { interval: 'ONE_MINUTE', offset: -1 }],
     ];
     for (const [m, p] of cases) err(await pub.call('/api', m, p), RPC.INVALID_PARAMS);
   });
 
-  await t.test('private reads, bound to the key\'s accounts', async () => {
+  await t.test("private reads, bound to the key's accounts", async () => {
     const o = ok(await a.call('/api/private', 'trader_order_info', { id: u1 }));
     assert.equal(o['uuid'], u1);
     assert.equal(o['order_status'], 'FILLED');
@@ -172,9 +260,10 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     assert.equal(l['order_status'], 'SETTLED');
     err(await b.call('/api/private', 'lend_order_info', { id: lend }), RPC.NOT_FOUND);
     const hist = ok(await a.call('/api/private', 'order_history', { OrderId: u1 })) as unknown as { event: string }[];
-    assert.deepEqual(hist.map((h) => h.event), [
-      'TraderOrderOpened', 'CloseLimitPlaced', 'StopLossPlaced', 'TakeProfitPlaced', 'StopLossRemoved', 'CloseLimitRemoved', 'TraderOrderFundingApplied',
-    ]);
+    assert.deepEqual(
+      hist.map((h) => h.event),
+      ['TraderOrderOpened', 'CloseLimitPlaced', 'StopLossPlaced', 'TakeProfitPlaced', 'StopLossRemoved', 'CloseLimitRemoved', 'TraderOrderFundingApplied'],
+    );
     const mine = ok(await a.call('/api/private', 'order_history', { ClientId: { offset: 0, limit: 10 } })) as unknown as { account_id: string }[];
     assert.ok(mine.length >= 2 && mine.every((x) => ['acc-1', 'acc-2', 'acc-9', 'lender-1'].includes(x.account_id)));
     assert.deepEqual(ok(await b.call('/api/private', 'order_history', { ClientId: { offset: 0, limit: 10 } })), []);
@@ -182,12 +271,18 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     assert.equal(vol['trades'], 1);
     assert.equal(vol['volume'], 100_000);
     const all = ok(await a.call('/api/private', 'unrealized_pnl', 'All')) as { orders: { uuid: string; unrealized_pnl: number }[] };
-    assert.deepEqual(all.orders.map((x) => [x.uuid, x.unrealized_pnl]), [[u1, 0]]);
+    assert.deepEqual(
+      all.orders.map((x) => [x.uuid, x.unrealized_pnl]),
+      [[u1, 0]],
+    );
     assert.equal((ok(await a.call('/api/private', 'unrealized_pnl', { OrderId: u1 })) as { orders: unknown[] }).orders.length, 1);
     assert.equal((ok(await a.call('/api/private', 'unrealized_pnl', { PublicKey: 'acc-1' })) as { orders: unknown[] }).orders.length, 1);
     err(await a.call('/api/private', 'unrealized_pnl', { PublicKey: 'acc-3' }), RPC.FORBIDDEN, 403);
     const open = ok(await a.call('/api/private', 'open_orders')) as { trader_orders: { order_status: string }[]; lend_orders: unknown[] };
-    assert.deepEqual(open.trader_orders.map((x) => x.order_status), ['FILLED', 'PENDING']);
+    assert.deepEqual(
+      open.trader_orders.map((x) => x.order_status),
+      ['FILLED', 'PENDING'],
+    );
     assert.equal(open.lend_orders.length, 1, 'acc-9 lends');
     const recent = ok(await a.call('/clientapi', 'GetRecentOrder', { query_trader_order: { account_id: 'acc-2', order_status: 'PENDING' } }));
     assert.equal(recent['account_id'], 'acc-2');
@@ -195,15 +290,36 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
   });
 
   await t.test('private submit_order and submit_bulk_order take the account from the key', async () => {
-    const one = ok(await s1.call('/api/private', 'submit_order', { position_type: 'SHORT', order_type: 'MARKET', leverage: 2, initial_margin: 3000, request_time: '2024-01-01', order_kill_time: 0, wait: true }));
+    const one = ok(
+      await s1.call('/api/private', 'submit_order', {
+        position_type: 'SHORT',
+        order_type: 'MARKET',
+        leverage: 2,
+        initial_margin: 3000,
+        request_time: '2024-01-01',
+        order_kill_time: 0,
+        wait: true,
+      }),
+    );
     assert.equal(one['status'], 'FILLED');
-    const bulk = ok(await a.call('/api/private', 'submit_bulk_order', [
-      { account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000, entryprice: 40_000 },
-      { account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000, entryprice: 41_000 },
-    ])) as unknown as { status: string }[];
-    assert.deepEqual(bulk.map((x) => x.status), ['RequestSubmitted', 'RequestSubmitted']);
+    const bulk = ok(
+      await a.call('/api/private', 'submit_bulk_order', [
+        { account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000, entryprice: 40_000 },
+        { account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000, entryprice: 41_000 },
+      ]),
+    ) as unknown as { status: string }[];
+    assert.deepEqual(
+      bulk.map((x) => x.status),
+      ['RequestSubmitted', 'RequestSubmitted'],
+    );
     const before = sys.inboxCount();
-    err(await a.call('/api/private', 'submit_bulk_order', [{ account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000 }, { account_id: 'acc-9', leverage: 'x' }]), RPC.INVALID_PARAMS);
+    err(
+      await a.call('/api/private', 'submit_bulk_order', [
+        { account_id: 'acc-9', position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 3000 },
+        { account_id: 'acc-9', leverage: 'x' },
+      ]),
+      RPC.INVALID_PARAMS,
+    );
     err(await a.call('/api/private', 'submit_bulk_order', []), RPC.INVALID_PARAMS);
     err(await a.call('/api/private', 'submit_order', { position_type: 'LONG', order_type: 'MARKET', leverage: 2, initial_margin: 3000 }), RPC.INVALID_PARAMS);
     assert.equal(sys.inboxCount(), before, 'a bulk submit with one bad order logs none');
@@ -211,8 +327,13 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
 
   await t.test('private reads: invalid params', async () => {
     const cases: [string, unknown][] = [
-      ['trader_order_info', {}], ['lend_order_info', { id: 5 }], ['order_history', { Client: 1 }], ['trade_volume', { start: 'x', end: 1 }],
-      ['unrealized_pnl', 'Everything'], ['open_orders', { account_id: '' }], ['submit_order', 'x'],
+      ['trader_order_info', {}],
+      ['lend_order_info', { id: 5 }],
+      ['order_history', { Client: 1 }],
+      ['trade_volume', { start: 'x', end: 1 }],
+      ['unrealized_pnl', 'Everything'],
+      ['open_orders', { account_id: '' }],
+      ['submit_order', 'x'],
     ];
     for (const [m, p] of cases) err(await a.call('/api/private', m, p), RPC.INVALID_PARAMS);
     err(await a.call('/clientapi', 'GetRecentOrder', { query_trader_order: 'acc-1' }), RPC.INVALID_PARAMS);
@@ -251,10 +372,17 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
     assert.deepEqual(noWait, { request_id: 'recalc-by-hand', status: 'RequestSubmitted' });
     const before = sys.inboxCount();
     const bad: [string, unknown][] = [
-      ['UpdateFees', { order_filled_on_market: 1 }], ['UpdateRiskParams', { leverage: 3 }], ['SetMarketCloseOnly', {}],
-      ['SetPauseFunding', { enabled: 'yes' }], ['SetPausePriceFeed', []], ['RecalculateRiskState', { x: 1 }],
-      ['TriggerPriceCheck', { price: -1 }], ['SetMarketHalt', { enabled: true, reset_pool: true }], ['UpdateFeedParams', { stale_warn_ms: 'soon' }],
-      ['GetRiskStats', { x: 1 }], ['GetRiskParams', [1]],
+      ['UpdateFees', { order_filled_on_market: 1 }],
+      ['UpdateRiskParams', { leverage: 3 }],
+      ['SetMarketCloseOnly', {}],
+      ['SetPauseFunding', { enabled: 'yes' }],
+      ['SetPausePriceFeed', []],
+      ['RecalculateRiskState', { x: 1 }],
+      ['TriggerPriceCheck', { price: -1 }],
+      ['SetMarketHalt', { enabled: true, reset_pool: true }],
+      ['UpdateFeedParams', { stale_warn_ms: 'soon' }],
+      ['GetRiskStats', { x: 1 }],
+      ['GetRiskParams', [1]],
     ];
     for (const [m, p] of bad) err(await adm.call('/', m, p), RPC.INVALID_PARAMS);
     err(await adm.call('/', 'ResetPool', {}), RPC.METHOD_NOT_FOUND);

@@ -55,25 +55,51 @@ export async function startSystem(t: TestContext, over: Partial<GatewayOptions> 
   const pgSchema = uniqueName('api');
   const runner = { ...DEFAULT_RUNNER, pollMs: 5, log: silentLogger() };
   const projectors: Projector<unknown>[] = [
-    new Projector(new RedisReadModel({ url: svc.redis, prefix: redisPrefix, tradesKeep: 1000, closedTtl: 0, clientName: 'relayer-test' }), store, runner) as Projector<unknown>,
+    new Projector(
+      new RedisReadModel({ url: svc.redis, prefix: redisPrefix, tradesKeep: 1000, closedTtl: 0, clientName: 'relayer-test' }),
+      store,
+      runner,
+    ) as Projector<unknown>,
     new Projector(new PgReadModel({ url: svc.pg, schema: pgSchema, insertMax: 300, applicationName: 'relayer-test' }), store, runner) as Projector<unknown>,
   ];
   const projecting = projectors.map((p) => p.run());
   const redis = new Redis(svc.redis, { maxRetriesPerRequest: 1 });
   const gw = await startGateway({
     ...DEFAULT_GATEWAY,
-    backend: store, redisUrl: svc.redis, redisPrefix, authPrefix, pgUrl: svc.pg, pgSchema,
-    master: randomBytes(32), listen: { host: '127.0.0.1', port: 0 }, adminListen: { host: '127.0.0.1', port: 0 },
-    auth: { ...DEFAULT_AUTH, defaultRate: 0 }, log: silentLogger(), waitTimeoutMs: 5000, callTimeoutMs: 8000,
+    backend: store,
+    redisUrl: svc.redis,
+    redisPrefix,
+    authPrefix,
+    pgUrl: svc.pg,
+    pgSchema,
+    master: randomBytes(32),
+    listen: { host: '127.0.0.1', port: 0 },
+    adminListen: { host: '127.0.0.1', port: 0 },
+    auth: { ...DEFAULT_AUTH, defaultRate: 0 },
+    log: silentLogger(),
+    waitTimeoutMs: 5000,
+    callTimeoutMs: 8000,
     ...over,
   });
   const client = new RpcClient(gw.clientUrl);
   const admin = new RpcClient(gw.adminUrl!);
   const countInbox = store.db.prepare('SELECT count(*) FROM inbox').pluck();
   const sys: System = {
-    store, loop, gw, redis, client, admin, redisPrefix, authPrefix, pgUrl: svc.pg, pgSchema, projectors,
+    store,
+    loop,
+    gw,
+    redis,
+    client,
+    admin,
+    redisPrefix,
+    authPrefix,
+    pgUrl: svc.pg,
+    pgSchema,
+    projectors,
     inboxCount: () => Number(countInbox.get()),
-    async appendRaw(...raws) { await store.append(raws.map((r) => JSON.stringify(r))); },
+    async appendRaw(...raws) {
+      await store.append(raws.map((r) => JSON.stringify(r)));
+    },
     async settled(ms = 20_000) {
       const deadline = Date.now() + ms;
       for (;;) {
@@ -81,7 +107,8 @@ export async function startSystem(t: TestContext, over: Partial<GatewayOptions> 
         const committed = Number((await store.lastCommitted()).position ?? 0);
         const seq = loop.state.seq;
         if (committed >= head && projectors.every((p) => (p.committed?.seq ?? -1) >= seq)) return;
-        if (Date.now() > deadline) throw new Error(`not settled: input ${committed}/${head}, projections ${projectors.map((p) => p.committed?.seq).join('/')} of ${seq}`);
+        if (Date.now() > deadline)
+          throw new Error(`not settled: input ${committed}/${head}, projections ${projectors.map((p) => p.committed?.seq).join('/')} of ${seq}`);
         await sleep(10);
       }
     },

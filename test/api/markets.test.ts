@@ -24,12 +24,24 @@ import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
 import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 
 const OPEN = {
-  account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10_000,
-  available_margin: 10_000, order_status: 'PENDING', entryprice: 65_000, execution_price: 0,
+  account_id: 'acc-1',
+  position_type: 'LONG',
+  order_type: 'MARKET',
+  leverage: 10,
+  initial_margin: 10_000,
+  available_margin: 10_000,
+  order_status: 'PENDING',
+  entryprice: 65_000,
+  execution_price: 0,
 };
 
 function rpcError(fn: () => unknown): RpcError {
-  try { fn(); } catch (e) { if (e instanceof RpcError) return e; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
   assert.fail('expected an RpcError');
 }
 
@@ -47,25 +59,42 @@ test('splitMarket: absent is BTC-USD, the market is taken out of the params, a m
   }
 });
 
-test('routeByMarket: each call reaches its market\'s handler without the market param; an unknown market names the served ones', async () => {
+test("routeByMarket: each call reaches its market's handler without the market param; an unknown market names the served ones", async () => {
   const seen: [string, unknown][] = [];
   const tables = (m: string): Tables => {
-    const t = { echo: { auth: 'none' as const, handler: (p: unknown) => { seen.push([m, p]); return m; } } };
+    const t = {
+      echo: {
+        auth: 'none' as const,
+        handler: (p: unknown) => {
+          seen.push([m, p]);
+          return m;
+        },
+      },
+    };
     return { client: { '/api': t }, admin: { '/': t }, clientNames: new Set(['echo']), adminNames: new Set(['echo']) };
   };
-  const routed = routeByMarket(new Map([['BTC-USD', tables('BTC-USD')], ['ETH-USD', tables('ETH-USD')]]));
+  const routed = routeByMarket(
+    new Map([
+      ['BTC-USD', tables('BTC-USD')],
+      ['ETH-USD', tables('ETH-USD')],
+    ]),
+  );
   const ctx = { principal: null, ip: '127.0.0.1' };
   assert.equal(await routed.client['/api']!['echo']!.handler({ x: 1 }, ctx), 'BTC-USD');
   assert.equal(await routed.client['/api']!['echo']!.handler({ x: 2, market: 'ETH-USD' }, ctx), 'ETH-USD');
   assert.equal(await routed.admin['/']!['echo']!.handler({ market: 'ETH-USD' }, ctx), 'ETH-USD');
-  assert.deepEqual(seen, [['BTC-USD', { x: 1 }], ['ETH-USD', { x: 2 }], ['ETH-USD', {}]]);
+  assert.deepEqual(seen, [
+    ['BTC-USD', { x: 1 }],
+    ['ETH-USD', { x: 2 }],
+    ['ETH-USD', {}],
+  ]);
   const e = rpcError(() => routed.client['/api']!['echo']!.handler({ market: 'SOL-USD' }, ctx));
   assert.equal(e.code, RPC.INVALID_PARAMS);
   assert.match(e.message, /unknown market SOL-USD: this gateway serves BTC-USD, ETH-USD/);
   assert.equal(seen.length, 3, 'nothing ran for the unknown market');
 });
 
-test('writes: a BTC-USD envelope is byte for byte as before; another market\'s names it', () => {
+test("writes: a BTC-USD envelope is byte for byte as before; another market's names it", () => {
   const spec = CLIENT_WRITES['CreateTraderOrder']!;
   const btc = prepareWrite('CreateTraderOrder', spec, { ...OPEN, request_id: 'r1' }, null);
   assert.equal(btc.raw, JSON.stringify({ v: 1, id: 'r1', type: 'CreateTraderOrder', params: OPEN }));
@@ -73,7 +102,7 @@ test('writes: a BTC-USD envelope is byte for byte as before; another market\'s n
   assert.equal(eth.raw, JSON.stringify({ v: 1, id: 'r1', market: 'ETH-USD', type: 'CreateTraderOrder', params: OPEN }));
 });
 
-test('read-model names per market: BTC-USD keeps today\'s, another market\'s never fall under BTC-USD\'s', () => {
+test("read-model names per market: BTC-USD keeps today's, another market's never fall under BTC-USD's", () => {
   assert.equal(marketRedisPrefix('relayer:', 'BTC-USD'), 'relayer:');
   assert.equal(marketRedisPrefix('relayer:', 'ETH-USD'), 'relayer.ETH-USD:');
   assert.equal(marketRedisPrefix('rm', 'ETH-USD'), 'rm.ETH-USD:');
@@ -82,7 +111,10 @@ test('read-model names per market: BTC-USD keeps today\'s, another market\'s nev
   assert.equal(marketPgSchema('relayer', 'ETH-USD'), 'relayer_eth_usd');
 });
 
-interface Rpc { result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } }
+interface Rpc {
+  result?: unknown;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
 const result = (r: Reply): unknown => {
   const j = r.json as Rpc;
   assert.ok(j.error === undefined, r.body);
@@ -95,7 +127,7 @@ const error = (r: Reply, code: number): NonNullable<Rpc['error']> => {
   return j.error;
 };
 
-test('gateway over two markets: writes land in their market\'s log, reads come from their market\'s read model', { timeout: 30_000 }, async (t) => {
+test("gateway over two markets: writes land in their market's log, reads come from their market's read model", { timeout: 30_000 }, async (t) => {
   const redisUrl = await needRedis(t);
   if (redisUrl === null) return;
   const dir = mkdtempSync(join(tmpdir(), 'relayer-api-markets-'));
@@ -107,11 +139,26 @@ test('gateway over two markets: writes land in their market\'s log, reads come f
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const gw = await startGateway({
     ...DEFAULT_GATEWAY,
-    backend: btc, markets: new Map([['BTC-USD', btc], ['ETH-USD', eth]]),
-    registry: async () => [{ id: 'BTC-USD', tick_size: 1 }, { id: 'ETH-USD', tick_size: 5, created_at: '2026-12-05T00:00:00.000Z' }, { id: 'SOL-USD', tick_size: 1 }],
-    redisUrl, redisPrefix, authPrefix, pgUrl: null, pgSchema: 'unused',
-    master: randomBytes(32), listen: { host: '127.0.0.1', port: 0 }, adminListen: { host: '127.0.0.1', port: 0 },
-    auth: { ...DEFAULT_AUTH, defaultRate: 0 }, log: silentLogger(),
+    backend: btc,
+    markets: new Map([
+      ['BTC-USD', btc],
+      ['ETH-USD', eth],
+    ]),
+    registry: async () => [
+      { id: 'BTC-USD', tick_size: 1 },
+      { id: 'ETH-USD', tick_size: 5, created_at: '2026-12-05T00:00:00.000Z' },
+      { id: 'SOL-USD', tick_size: 1 },
+    ],
+    redisUrl,
+    redisPrefix,
+    authPrefix,
+    pgUrl: null,
+    pgSchema: 'unused',
+    master: randomBytes(32),
+    listen: { host: '127.0.0.1', port: 0 },
+    adminListen: { host: '127.0.0.1', port: 0 },
+    auth: { ...DEFAULT_AUTH, defaultRate: 0 },
+    log: silentLogger(),
   });
   const { record, secret } = await gw.keys.create({ role: 'client', accounts: ['acc-1'], rate: null });
   const admin = await gw.keys.create({ role: 'admin', accounts: [], rate: null });
@@ -129,9 +176,10 @@ test('gateway over two markets: writes land in their market\'s log, reads come f
     await eth.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const inbox = (s: SqliteStore) => (s.db.prepare('SELECT raw FROM inbox ORDER BY pos').pluck().all() as string[]).map((r) => JSON.parse(r) as Record<string, unknown>);
+  const inbox = (s: SqliteStore) =>
+    (s.db.prepare('SELECT raw FROM inbox ORDER BY pos').pluck().all() as string[]).map((r) => JSON.parse(r) as Record<string, unknown>);
 
-  await t.test('a write with market ETH-USD goes to ETH-USD\'s log, naming its market; one without goes to BTC-USD\'s', async () => {
+  await t.test("a write with market ETH-USD goes to ETH-USD's log, naming its market; one without goes to BTC-USD's", async () => {
     const e = result(await client.call('/clientapi', 'CreateTraderOrder', { ...OPEN, market: 'ETH-USD', request_id: 'eth-1' })) as Record<string, unknown>;
     assert.equal(e['status'], 'RequestSubmitted');
     // the uuid the order will have is minted in ETH-USD's namespace (SPEC §13)
@@ -140,11 +188,17 @@ test('gateway over two markets: writes land in their market\'s log, reads come f
     assert.equal(b['uuid'], uuidv5('btc-1:0'));
     assert.notEqual(e['uuid'], uuidv5('eth-1:0'));
     const ethIn = inbox(eth);
-    assert.deepEqual(ethIn.map((r) => r['id']), ['genesis', 'eth-1']);
+    assert.deepEqual(
+      ethIn.map((r) => r['id']),
+      ['genesis', 'eth-1'],
+    );
     assert.equal(ethIn[1]!['market'], 'ETH-USD');
     assert.deepEqual(ethIn[1]!['params'], OPEN, 'the body holds no market field');
     const btcIn = inbox(btc);
-    assert.deepEqual(btcIn.map((r) => r['id']), ['genesis', 'btc-1']);
+    assert.deepEqual(
+      btcIn.map((r) => r['id']),
+      ['genesis', 'btc-1'],
+    );
     assert.equal('market' in btcIn[1]!, false);
   });
 
@@ -166,7 +220,7 @@ test('gateway over two markets: writes land in their market\'s log, reads come f
     assert.deepEqual([inbox(btc).length, inbox(eth).length], before);
   });
 
-  await t.test('public reads come from each market\'s read model', async () => {
+  await t.test("public reads come from each market's read model", async () => {
     const info = (price: number) => JSON.stringify({ price, previous_price: null, feed_price: price, ts: 1_000, seq: 3 });
     await redis.set(new RedisKeys(redisPrefix).priceInfo, info(65_000));
     await redis.set(new RedisKeys(marketRedisPrefix(redisPrefix, 'ETH-USD')).priceInfo, info(3_000));

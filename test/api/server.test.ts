@@ -12,24 +12,51 @@ import { silentLogger } from '../../src/infra/logger.js';
 const table: MethodTable = {
   echo: { auth: 'none', handler: (p) => p ?? null },
   slow: { auth: 'none', handler: () => new Promise((r) => setTimeout(() => r('late'), 2000)) },
-  boom: { auth: 'none', handler: () => { throw new Error('secret internals'); } },
-  refuse: { auth: 'none', handler: () => { throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: x: no', { issues: [{ path: 'x', message: 'no' }] }); } },
+  boom: {
+    auth: 'none',
+    handler: () => {
+      throw new Error('secret internals');
+    },
+  },
+  refuse: {
+    auth: 'none',
+    handler: () => {
+      throw new RpcError(RPC.INVALID_PARAMS, 'Invalid params: x: no', { issues: [{ path: 'x', message: 'no' }] });
+    },
+  },
   signed: { auth: 'client', handler: () => 'never' },
 };
 
 function server(over: Partial<ConstructorParameters<typeof RpcServer>[0]> = {}): RpcServer {
   return new RpcServer({
-    name: 'client', routes: { '/api': table }, elsewhere: new Set(['SetMarketHalt']), elsewhereHint: 'admin port',
-    maxBodyBytes: 1024, maxBatch: 5, callTimeoutMs: 300, publicRate: 0, trustProxy: false, auth: null,
-    metrics: new ApiMetrics(), log: silentLogger(), ready: async () => ({ redis: true }), ...over,
+    name: 'client',
+    routes: { '/api': table },
+    elsewhere: new Set(['SetMarketHalt']),
+    elsewhereHint: 'admin port',
+    maxBodyBytes: 1024,
+    maxBatch: 5,
+    callTimeoutMs: 300,
+    publicRate: 0,
+    trustProxy: false,
+    auth: null,
+    metrics: new ApiMetrics(),
+    log: silentLogger(),
+    ready: async () => ({ redis: true }),
+    ...over,
   });
 }
 
 describe('JSON-RPC over HTTP', () => {
   const s = server();
   let c: RpcClient;
-  before(async () => { const addr = await s.listen('127.0.0.1', 0); c = new RpcClient(`http://${addr}`); });
-  after(async () => { c.close(); await s.close(); });
+  before(async () => {
+    const addr = await s.listen('127.0.0.1', 0);
+    c = new RpcClient(`http://${addr}`);
+  });
+  after(async () => {
+    c.close();
+    await s.close();
+  });
 
   const post = (body: string) => c.raw('/api', body);
 
@@ -42,13 +69,15 @@ describe('JSON-RPC over HTTP', () => {
   });
 
   test('batch: results in order, notifications get no answer, an all-notification batch gets 204', async () => {
-    const r = await post(JSON.stringify([
-      { jsonrpc: '2.0', id: 1, method: 'echo', params: [1] },
-      { jsonrpc: '2.0', method: 'echo', params: [2] },
-      { jsonrpc: '2.0', id: 3, method: 'nope' },
-      { jsonrpc: '1.0', id: 4, method: 'echo' },
-      7,
-    ]));
+    const r = await post(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'echo', params: [1] },
+        { jsonrpc: '2.0', method: 'echo', params: [2] },
+        { jsonrpc: '2.0', id: 3, method: 'nope' },
+        { jsonrpc: '1.0', id: 4, method: 'echo' },
+        7,
+      ]),
+    );
     assert.equal(r.status, 200);
     const out = r.json as { id: unknown; result?: unknown; error?: { code: number } }[];
     assert.equal(out.length, 4);
@@ -108,7 +137,9 @@ describe('JSON-RPC over HTTP', () => {
     const reply = await new Promise<string>((resolve) => {
       const sock = connect(port, '127.0.0.1');
       let got = '';
-      sock.on('data', (d) => { got += d.toString(); });
+      sock.on('data', (d) => {
+        got += d.toString();
+      });
       sock.on('close', () => resolve(got));
       sock.on('error', () => resolve(got));
       sock.write('POST /api HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
@@ -119,9 +150,18 @@ describe('JSON-RPC over HTTP', () => {
   });
 
   test('garbage never takes the server down', async () => {
-    const junk = ['', 'null', 'true', '"x"', '1e999', '{"jsonrpc":"2.0","id":1,"method":"echo","params":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
-      '\u0000\u0001\u0002', '{"__proto__":{"x":1},"jsonrpc":"2.0","id":1,"method":"__proto__"}', '{"jsonrpc":"2.0","id":1,"method":"constructor"}',
-      '{"jsonrpc":"2.0","id":1,"method":"toString"}'];
+    const junk = [
+      '',
+      'null',
+      'true',
+      '"x"',
+      '1e999',
+      `{"jsonrpc":"2.0","id":1,"method":"echo","params":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      '\u0000\u0001\u0002',
+      '{"__proto__":{"x":1},"jsonrpc":"2.0","id":1,"method":"__proto__"}',
+      '{"jsonrpc":"2.0","id":1,"method":"constructor"}',
+      '{"jsonrpc":"2.0","id":1,"method":"toString"}',
+    ];
     for (const j of junk) {
       const r = await post(j).catch((e: Error) => ({ status: -1, body: e.message, json: null }));
       assert.ok(r.status >= 200 && r.status < 600, `${j.slice(0, 30)} → ${r.status} ${r.body}`);
@@ -159,7 +199,9 @@ test('readyz answers 503 when a dependency is down', async () => {
   try {
     const r = await fetch(`http://${addr}/readyz`);
     assert.equal(r.status, 503);
-  } finally { await s.close(); }
+  } finally {
+    await s.close();
+  }
 });
 
 test('public methods are rate limited per client address', async () => {
@@ -171,5 +213,8 @@ test('public methods are rate limited per client address', async () => {
     for (let i = 0; i < 8; i++) codes.push((await c.call('/api', 'echo')).status);
     assert.ok(codes.includes(429), `no 429 in ${codes.join(',')}`);
     assert.ok(codes.filter((x) => x === 200).length <= 6, codes.join(','));
-  } finally { c.close(); await s.close(); }
+  } finally {
+    c.close();
+    await s.close();
+  }
 });

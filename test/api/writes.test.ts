@@ -17,7 +17,11 @@ function write(type: string, params: unknown, who: ReadonlySet<string> | null = 
 
 function fails(fn: () => unknown, code: number, ...fields: string[]): RpcError {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   assert.ok(err instanceof RpcError, `expected an RpcError, got ${String(err)}`);
   assert.equal(err.code, code, err.message);
   const issues = ((err.data as { issues?: { path: string }[] } | undefined)?.issues ?? []).map((i) => i.path);
@@ -40,10 +44,14 @@ const SPEC = {
 
 describe('SPEC bodies are accepted unchanged', () => {
   const cases: [string, string][] = [
-    ['CreateTraderOrder', SPEC.create], ['CreateTraderOrderSlTp', SPEC.create],
-    ['ExecuteTraderOrder', SPEC.execute], ['ExecuteTraderOrderSlTp', SPEC.execute],
-    ['CancelTraderOrder', SPEC.cancel], ['CancelTraderOrderSlTp', SPEC.cancel],
-    ['CreateLendOrder', SPEC.lend], ['ExecuteLendOrder', SPEC.withdraw],
+    ['CreateTraderOrder', SPEC.create],
+    ['CreateTraderOrderSlTp', SPEC.create],
+    ['ExecuteTraderOrder', SPEC.execute],
+    ['ExecuteTraderOrderSlTp', SPEC.execute],
+    ['CancelTraderOrder', SPEC.cancel],
+    ['CancelTraderOrderSlTp', SPEC.cancel],
+    ['CreateLendOrder', SPEC.lend],
+    ['ExecuteLendOrder', SPEC.withdraw],
   ];
   for (const [type, text] of cases) {
     test(type, () => {
@@ -186,7 +194,9 @@ describe('admin commands', () => {
     ['UpdateFeedParams', { stale_halt_ms: -5 }, 'stale_halt_ms'],
   ];
   for (const [type, params, field] of invalid) {
-    test(`${type} ${JSON.stringify(params)} → ${field}`, () => { fails(() => write(type, params, null), RPC.INVALID_PARAMS, field); });
+    test(`${type} ${JSON.stringify(params)} → ${field}`, () => {
+      fails(() => write(type, params, null), RPC.INVALID_PARAMS, field);
+    });
   }
 });
 
@@ -214,7 +224,8 @@ describe('read params', () => {
     fails(() => S.check(S.tradeVolume, { start: 10 }), RPC.INVALID_PARAMS, 'end');
     fails(() => S.check(S.byId, {}), RPC.INVALID_PARAMS, 'id');
     // older clients send no params: the account is then the key's (methods.ts)
-    for (const p of [undefined, null, [], {}, { query_trader_order: {} }]) assert.deepEqual(S.check(S.recentOrder, p), { account_id: undefined, order_status: null });
+    for (const p of [undefined, null, [], {}, { query_trader_order: {} }])
+      assert.deepEqual(S.check(S.recentOrder, p), { account_id: undefined, order_status: null });
     assert.deepEqual(S.check(S.recentOrder, { query_trader_order: { account_id: 'a', order_status: 'FILLED' } }), { account_id: 'a', order_status: 'FILLED' });
     fails(() => S.check(S.recentOrder, { query_trader_order: 'acc-1' }), RPC.INVALID_PARAMS);
     fails(() => S.check(S.recentOrder, { query_trader_order: { account_id: '' } }), RPC.INVALID_PARAMS);

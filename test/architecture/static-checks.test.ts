@@ -14,7 +14,9 @@ const DEPCRUISE = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'depen
 const BIOME = join(ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
 
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** A temp project holding `files` (path → text) plus the repository's own check configs. */
 function tree(files: Record<string, string>): string {
@@ -35,7 +37,10 @@ function tree(files: Record<string, string>): string {
 }
 
 function boundaries(dir: string): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', 'bench', 'test', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', 'bench', 'test', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   return { code: r.status ?? -1, out: r.stdout + r.stderr };
 }
 
@@ -46,48 +51,63 @@ function lint(dir: string): { code: number; out: string } {
 
 describe('import boundaries', () => {
   test('the repository passes', () => {
-    const r = spawnSync(process.execPath, [DEPCRUISE, 'src', 'bench', 'test', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [DEPCRUISE, 'src', 'bench', 'test', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   test('arrows that follow the layers pass', () => {
-    const r = boundaries(tree({
-      'src/engine/core.ts': 'export const core = 1;\n',
-      'src/infra/log.ts': "import { createHash } from 'node:crypto';\nexport const log = createHash;\n",
-      'src/store/store.ts': "import { core } from '../engine/core.js';\nimport { log } from '../infra/log.js';\nexport const store = [core, log];\n",
-      'src/runtime/loop.ts': "import { store } from '../store/store.js';\nexport const loop = store;\n",
-      'src/commands/run.ts': "import { loop } from '../runtime/loop.js';\nexport const run = loop;\n",
-      'src/cli.ts': "import { run } from './commands/run.js';\nexport const cli = run;\n",
-      'bench/b.ts': "import { loop } from '../src/runtime/loop.js';\nexport const b = loop;\n",
-      'test/t.ts': "import { run } from '../src/commands/run.js';\nexport const t = run;\n",
-    }));
+    const r = boundaries(
+      tree({
+        'src/engine/core.ts': 'export const core = 1;\n',
+        'src/infra/log.ts': "import { createHash } from 'node:crypto';\nexport const log = createHash;\n",
+        'src/store/store.ts': "import { core } from '../engine/core.js';\nimport { log } from '../infra/log.js';\nexport const store = [core, log];\n",
+        'src/runtime/loop.ts': "import { store } from '../store/store.js';\nexport const loop = store;\n",
+        'src/commands/run.ts': "import { loop } from '../runtime/loop.js';\nexport const run = loop;\n",
+        'src/cli.ts': "import { run } from './commands/run.js';\nexport const cli = run;\n",
+        'bench/b.ts': "import { loop } from '../src/runtime/loop.js';\nexport const b = loop;\n",
+        'test/t.ts': "import { run } from '../src/commands/run.js';\nexport const t = run;\n",
+      }),
+    );
     assert.equal(r.code, 0, r.out);
   });
 
   test('every arrow that runs the wrong way fails the check, each under its rule', () => {
-    const r = boundaries(tree({
-      'src/engine/core.ts': "import { readFileSync } from 'node:fs';\nimport { log } from '../infra/log.js';\nexport const core = [readFileSync, log];\n",
-      'src/infra/log.ts': "import { loop } from '../runtime/loop.js';\nexport const log = loop;\n",
-      'src/store/store.ts': "import { loop } from '../runtime/loop.js';\nexport const store = loop;\n",
-      'src/feed/source.ts': "import { loop } from '../runtime/loop.js';\nexport const source = loop;\n",
-      'src/runtime/loop.ts': "import { run } from '../commands/run.js';\nexport const loop = run;\n",
-      'src/projections/model.ts': "import { gateway } from '../api/gateway.js';\nexport const model = gateway;\n",
-      'src/api/gateway.ts': "import { b } from '../../bench/b.js';\nexport const gateway = b;\n",
-      'src/commands/run.ts': 'export const run = 1;\n',
-      'bench/b.ts': "import { t } from '../test/t.js';\nexport const b = t;\n",
-      'test/t.ts': 'export const t = 1;\n',
-    }));
+    const r = boundaries(
+      tree({
+        'src/engine/core.ts': "import { readFileSync } from 'node:fs';\nimport { log } from '../infra/log.js';\nexport const core = [readFileSync, log];\n",
+        'src/infra/log.ts': "import { loop } from '../runtime/loop.js';\nexport const log = loop;\n",
+        'src/store/store.ts': "import { loop } from '../runtime/loop.js';\nexport const store = loop;\n",
+        'src/feed/source.ts': "import { loop } from '../runtime/loop.js';\nexport const source = loop;\n",
+        'src/runtime/loop.ts': "import { run } from '../commands/run.js';\nexport const loop = run;\n",
+        'src/projections/model.ts': "import { gateway } from '../api/gateway.js';\nexport const model = gateway;\n",
+        'src/api/gateway.ts': "import { b } from '../../bench/b.js';\nexport const gateway = b;\n",
+        'src/commands/run.ts': 'export const run = 1;\n',
+        'bench/b.ts': "import { t } from '../test/t.js';\nexport const b = t;\n",
+        'test/t.ts': 'export const t = 1;\n',
+      }),
+    );
     assert.notEqual(r.code, 0, r.out);
     for (const rule of [
-      'engine-is-pure', 'infra-is-a-leaf', 'store-below-runtime', 'feed-below-runtime', 'runtime-below-commands',
-      'projections-below-api-and-tui', 'only-the-cli-imports-commands', 'nothing-imports-bench', 'nothing-imports-test',
-    ]) assert.match(r.out, new RegExp(`error ${rule}:`), `${rule} reported\n${r.out}`);
+      'engine-is-pure',
+      'infra-is-a-leaf',
+      'store-below-runtime',
+      'feed-below-runtime',
+      'runtime-below-commands',
+      'projections-below-api-and-tui',
+      'only-the-cli-imports-commands',
+      'nothing-imports-bench',
+      'nothing-imports-test',
+    ])
+      assert.match(r.out, new RegExp(`error ${rule}:`), `${rule} reported\n${r.out}`);
   });
 });
 
 describe('lint and format', () => {
   test('clean code passes', () => {
-    const r = lint(tree({ 'src/a.ts': "export function twice(x: number): number {\n  return x * 2;\n}\n" }));
+    const r = lint(tree({ 'src/a.ts': 'export function twice(x: number): number {\n  return x * 2;\n}\n' }));
     assert.equal(r.code, 0, r.out);
   });
 

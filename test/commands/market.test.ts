@@ -21,7 +21,8 @@ test('given --market, RELAYER_MARKET or neither, then marketOf picks flag > env 
     process.env['RELAYER_MARKET'] = 'nope';
     usageError(() => marketOf({}));
   } finally {
-    if (saved === undefined) delete process.env['RELAYER_MARKET']; else process.env['RELAYER_MARKET'] = saved;
+    if (saved === undefined) delete process.env['RELAYER_MARKET'];
+    else process.env['RELAYER_MARKET'] = saved;
   }
 });
 
@@ -49,8 +50,11 @@ test('given a market, then its Kafka topics, transactional id and group carry .<
   assert.equal(btc.transactionalId, 'p-relayer-engine');
   const eth = kafkaConfig({ kafka: 'b:9092', topicPrefix: 'p-', market: 'ETH-USD' }, {})!;
   assert.deepEqual(eth.topics, {
-    request: 'p-CLIENT-REQUEST.ETH-USD', events: 'p-CoreEventLogTopic.ETH-USD', snapshots: 'p-SnapShotLogTopic.ETH-USD',
-    state: 'p-RelayerStateQueue.ETH-USD', failed: 'p-CLIENT-FAILED-REQUEST.ETH-USD',
+    request: 'p-CLIENT-REQUEST.ETH-USD',
+    events: 'p-CoreEventLogTopic.ETH-USD',
+    snapshots: 'p-SnapShotLogTopic.ETH-USD',
+    state: 'p-RelayerStateQueue.ETH-USD',
+    failed: 'p-CLIENT-FAILED-REQUEST.ETH-USD',
   });
   assert.equal(eth.transactionalId, 'p-relayer-engine.ETH-USD');
   assert.equal(eth.groupId, 'p-relayer-engine.ETH-USD');

@@ -20,7 +20,9 @@ test('deploy samples: supervisord + nginx (TLS) + two gateways; a stop loses not
   const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
   const r = spawnSync('bash', [SCRIPT], {
-    encoding: 'utf8', env: { ...process.env, RELAYER_TEST_PG_URL: svc.pg, RELAYER_TEST_REDIS_URL: svc.redis }, timeout: 110_000,
+    encoding: 'utf8',
+    env: { ...process.env, RELAYER_TEST_PG_URL: svc.pg, RELAYER_TEST_REDIS_URL: svc.redis },
+    timeout: 110_000,
   });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /40\/40 orders durable/);

@@ -22,19 +22,29 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcess & { err: () => string } {
-  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & { err: () => string };
+  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
+    err: () => string;
+  };
   let err = '';
-  c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   c.err = () => err;
   return c;
 }
 
-interface Rpc { result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } }
+interface Rpc {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
 
 test('api over two markets: each create fills on its own engine and reads back from its own read model', { timeout: 120_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');
@@ -61,38 +71,98 @@ test('api over two markets: each create fills on its own engine and reads back f
   procs.push(run);
   const statusOf = async (market: string) => {
     const r = await relayerAsync(['status', '--data', data, '--market', market, '--json']);
-    return r.code === 0 ? JSON.parse(r.stdout) as { engine: string; last_seq: number } : null;
+    return r.code === 0 ? (JSON.parse(r.stdout) as { engine: string; last_seq: number }) : null;
   };
   await untilAsync('both engines', async () => {
     const s = await Promise.all([statusOf('BTC-USD'), statusOf('ETH-USD')]);
     return s.every((m) => m?.engine.startsWith('running') === true) ? true : null;
   });
-  procs.push(start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis,
-    '--redis-prefix', redisPrefix, '--log-level', 'warn', '--poll-ms', '5']));
+  procs.push(
+    start([
+      'project',
+      '--data',
+      data,
+      '--postgres',
+      svc.pg,
+      '--pg-schema',
+      schema,
+      '--redis',
+      svc.redis,
+      '--redis-prefix',
+      redisPrefix,
+      '--log-level',
+      'warn',
+      '--poll-ms',
+      '5',
+    ]),
+  );
   process.env['RELAYER_API_MASTER_KEY'] = master;
   const created = await relayerAsync(['keys', 'create', '--account', 'acc-m', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
   assert.equal(created.code, 0, created.stderr);
   const key = JSON.parse(created.stdout) as { id: string; secret: string };
-  const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', `127.0.0.1:${adminPort}`,
-    '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'],
-  { RELAYER_API_MASTER_KEY: master });
+  const api = start(
+    [
+      'api',
+      '--data',
+      data,
+      '--listen',
+      `127.0.0.1:${apiPort}`,
+      '--admin-listen',
+      `127.0.0.1:${adminPort}`,
+      '--redis',
+      svc.redis,
+      '--redis-prefix',
+      redisPrefix,
+      '--auth-prefix',
+      authPrefix,
+      '--postgres',
+      svc.pg,
+      '--pg-schema',
+      schema,
+      '--log-level',
+      'warn',
+    ],
+    { RELAYER_API_MASTER_KEY: master },
+  );
   procs.push(api);
-  await untilAsync('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => null))?.status === 200 ? true : null));
+  await untilAsync('the gateway to be ready', async () =>
+    (await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => null))?.status === 200 ? true : null,
+  );
 
-  for (const [market, price] of [['BTC-USD', '60000'], ['ETH-USD', '3000']] as const) {
+  for (const [market, price] of [
+    ['BTC-USD', '60000'],
+    ['ETH-USD', '3000'],
+  ] as const) {
     const tick = await relayerAsync(['submit', 'tick', '--price', price, '--data', data, '--market', market, '--wait']);
     assert.equal(tick.code, 0, tick.stderr);
   }
   const client = new RpcClient(`http://127.0.0.1:${apiPort}`, { key: key.id, secret: key.secret });
   const pub = new RpcClient(`http://127.0.0.1:${apiPort}`);
-  t.after(() => { client.close(); pub.close(); });
-  const open = (market: string, entryprice: number, id: string) => client.call('/clientapi', 'CreateTraderOrder', {
-    market, account_id: 'acc-m', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000,
-    available_margin: 10000, order_status: 'PENDING', entryprice, execution_price: 0, request_id: id, wait: true,
+  t.after(() => {
+    client.close();
+    pub.close();
   });
+  const open = (market: string, entryprice: number, id: string) =>
+    client.call('/clientapi', 'CreateTraderOrder', {
+      market,
+      account_id: 'acc-m',
+      position_type: 'LONG',
+      order_type: 'MARKET',
+      leverage: 10,
+      initial_margin: 10000,
+      available_margin: 10000,
+      order_status: 'PENDING',
+      entryprice,
+      execution_price: 0,
+      request_id: id,
+      wait: true,
+    });
   // the same account opens on both markets: each market has its own accounts' orders (SPEC §13)
   const uuids: Record<string, string> = {};
-  for (const [market, entry, id] of [['BTC-USD', 60000, 'm-btc-1'], ['ETH-USD', 3000, 'm-eth-1']] as const) {
+  for (const [market, entry, id] of [
+    ['BTC-USD', 60000, 'm-btc-1'],
+    ['ETH-USD', 3000, 'm-eth-1'],
+  ] as const) {
     const r = (await open(market, entry, id)).json as Rpc;
     assert.equal(r.result?.['status'], 'FILLED', JSON.stringify(r));
     uuids[market] = r.result!['uuid'] as string;
@@ -112,7 +182,13 @@ test('api over two markets: each create fills on its own engine and reads back f
   assert.equal(await price('BTC-USD'), 60000);
   assert.equal(await price('ETH-USD'), 3000);
   const markets = ((await pub.call('/api', 'GetMarkets')).json as { result: { id: string; tick_size: number; served: boolean }[] }).result;
-  assert.deepEqual(markets.map((m) => [m.id, m.tick_size, m.served]), [['BTC-USD', 1, true], ['ETH-USD', 5, true]]);
+  assert.deepEqual(
+    markets.map((m) => [m.id, m.tick_size, m.served]),
+    [
+      ['BTC-USD', 1, true],
+      ['ETH-USD', 5, true],
+    ],
+  );
 
   const seqs = async () => [(await statusOf('BTC-USD'))?.last_seq, (await statusOf('ETH-USD'))?.last_seq];
   const before = await seqs();

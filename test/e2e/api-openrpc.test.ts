@@ -15,7 +15,12 @@ import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
 import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
 
 type Json = Record<string, unknown>;
-interface Method { name: string; 'x-relayer-endpoint': string; 'x-relayer-auth': string; params: { name: string; required: boolean }[] }
+interface Method {
+  name: string;
+  'x-relayer-endpoint': string;
+  'x-relayer-auth': string;
+  params: { name: string; required: boolean }[];
+}
 
 const DEPLOY = readFileSync(new URL('../../../docs/deploy.md', import.meta.url), 'utf8');
 
@@ -23,7 +28,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -31,15 +39,20 @@ function freePort(): Promise<number> {
 class DocClient {
   private id = 0;
   private key: { key: string; secret: string } | null = null;
-  constructor(private readonly base: string, private readonly methods: Map<string, Method>) {}
+  constructor(
+    private readonly base: string,
+    private readonly methods: Map<string, Method>,
+  ) {}
 
   static async load(base: string): Promise<DocClient> {
-    const doc = await (await fetch(new URL('/openrpc.json', base))).json() as { openrpc: string; methods: Method[] };
+    const doc = (await (await fetch(new URL('/openrpc.json', base))).json()) as { openrpc: string; methods: Method[] };
     assert.match(doc.openrpc, /^1\./);
     return new DocClient(base, new Map(doc.methods.map((m) => [m.name, m])));
   }
 
-  use(key: string, secret: string): void { this.key = { key, secret }; }
+  use(key: string, secret: string): void {
+    this.key = { key, secret };
+  }
 
   async call(name: string, params?: Json): Promise<{ status: number; body: Json }> {
     const m = this.methods.get(name);
@@ -56,7 +69,7 @@ class DocClient {
       headers['signature'] = createHmac('sha256', this.key.secret).update(`${datetime}\n${body}`).digest('hex');
     }
     const r = await fetch(new URL(m['x-relayer-endpoint'], this.base), { method: 'POST', body, headers });
-    const json = await r.json() as Json;
+    const json = (await r.json()) as Json;
     assert.equal(json['id'], id, 'every answer names its request');
     return { status: r.status, body: json };
   }
@@ -67,7 +80,6 @@ class DocClient {
     return r.body['result'] as Json;
   }
 }
-
 
 test('outside client from /openrpc.json and docs/deploy.md: register, place, read, close, rest, cancel', { timeout: 120_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');
@@ -83,9 +95,13 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   const [apiPort] = await Promise.all([freePort()]);
   const procs: (ChildProcess & { err: () => string })[] = [];
   const start = (args: string[], env: Record<string, string> = {}) => {
-    const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & { err: () => string };
+    const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
+      err: () => string;
+    };
     let err = '';
-    c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
     c.err = () => err;
     procs.push(c);
     return c;
@@ -98,10 +114,48 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   });
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler']);
   await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null), 60_000);
-  const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis, '--redis-prefix', redisPrefix, '--log-level', 'warn', '--poll-ms', '5']);
-  const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', 'off', '--register',
-    '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'],
-  { RELAYER_API_MASTER_KEY: randomBytes(32).toString('hex') });
+  const project = start([
+    'project',
+    '--data',
+    data,
+    '--postgres',
+    svc.pg,
+    '--pg-schema',
+    schema,
+    '--redis',
+    svc.redis,
+    '--redis-prefix',
+    redisPrefix,
+    '--log-level',
+    'warn',
+    '--poll-ms',
+    '5',
+  ]);
+  const api = start(
+    [
+      'api',
+      '--data',
+      data,
+      '--listen',
+      `127.0.0.1:${apiPort}`,
+      '--admin-listen',
+      'off',
+      '--register',
+      '--redis',
+      svc.redis,
+      '--redis-prefix',
+      redisPrefix,
+      '--auth-prefix',
+      authPrefix,
+      '--postgres',
+      svc.pg,
+      '--pg-schema',
+      schema,
+      '--log-level',
+      'warn',
+    ],
+    { RELAYER_API_MASTER_KEY: randomBytes(32).toString('hex') },
+  );
   const base = `http://127.0.0.1:${apiPort}`;
   await untilAsync('the gateway', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null));
   const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
@@ -117,9 +171,11 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   const account = 'outside-1';
   const text = `relayer-register:${account}:${Date.now()}`;
   const reg = await fetch(`${base}/register`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      account_address: account, data: text,
+      account_address: account,
+      data: text,
       signature: {
         pub_key: { type: 'tendermint/PubKeySecp256k1', value: Buffer.from(secp256k1.getPublicKey(priv, true)).toString('base64') },
         signature: Buffer.from(secp256k1.sign(Buffer.from(text, 'utf8'), priv)).toString('base64'),
@@ -127,11 +183,18 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
     }),
   });
   assert.equal(reg.status, 200);
-  const issued = await reg.json() as { api_key: string; api_secret: string; account_id: string };
+  const issued = (await reg.json()) as { api_key: string; api_secret: string; account_id: string };
   c.use(issued.api_key, issued.api_secret);
 
   // place: a MARKET long, with wait
-  const open = await c.result('CreateTraderOrder', { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 20_000, wait: true });
+  const open = await c.result('CreateTraderOrder', {
+    account_id: account,
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: 5,
+    initial_margin: 20_000,
+    wait: true,
+  });
   assert.equal(open['status'], 'FILLED');
   const u1 = open['uuid'] as string;
   // read back: by uuid and as the account's recent order (no params)
@@ -143,15 +206,32 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   assert.equal(info['initial_margin'], 20_000);
   assert.equal((await c.result('GetRecentOrder'))['uuid'], u1);
   // one active order per account: a second create is the engine's refusal
-  const second = await c.result('CreateTraderOrder', { account_id: account, position_type: 'SHORT', order_type: 'MARKET', leverage: 2, initial_margin: 1000, wait: true });
+  const second = await c.result('CreateTraderOrder', {
+    account_id: account,
+    position_type: 'SHORT',
+    order_type: 'MARKET',
+    leverage: 2,
+    initial_margin: 1000,
+    wait: true,
+  });
   assert.equal(second['reason_code'], 'DUPLICATE_ORDER');
   // close it
   const close = await c.result('ExecuteTraderOrder', { account_id: account, uuid: u1, order_type: 'MARKET', wait: true });
   assert.equal(close['status'], 'SETTLED');
-  await untilAsync('the settled order', async () => ((await c.result('GetRecentOrder', { query_trader_order: { order_status: 'SETTLED' } }))['uuid'] === u1 ? true : null));
+  await untilAsync('the settled order', async () =>
+    (await c.result('GetRecentOrder', { query_trader_order: { order_status: 'SETTLED' } }))['uuid'] === u1 ? true : null,
+  );
 
   // rest a LIMIT long without wait: the answer names the uuid the order gets
-  const rest = await c.result('CreateTraderOrder', { account_id: account, position_type: 'LONG', order_type: 'LIMIT', leverage: 2, initial_margin: 5000, entryprice: 55_000, request_id: 'outside-limit-1' });
+  const rest = await c.result('CreateTraderOrder', {
+    account_id: account,
+    position_type: 'LONG',
+    order_type: 'LIMIT',
+    leverage: 2,
+    initial_margin: 5000,
+    entryprice: 55_000,
+    request_id: 'outside-limit-1',
+  });
   assert.equal(rest['status'], 'RequestSubmitted');
   const u2 = rest['uuid'] as string;
   const pending = await untilAsync('the resting order', async () => {
@@ -172,9 +252,15 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
     const o = await c.result('GetRecentOrder');
     return o['uuid'] === u2 && o['order_status'] === 'CANCELLED' ? true : null;
   });
-  await untilAsync('an empty book', async () => ((await c.result('GetOrderBook'))['bid'] as unknown[]).length === 0 ? true : null);
+  await untilAsync('an empty book', async () => (((await c.result('GetOrderBook'))['bid'] as unknown[]).length === 0 ? true : null));
   // the key acts only for its account
-  const other = await c.call('CreateTraderOrder', { account_id: 'someone-else', position_type: 'LONG', order_type: 'MARKET', leverage: 2, initial_margin: 1000 });
+  const other = await c.call('CreateTraderOrder', {
+    account_id: 'someone-else',
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: 2,
+    initial_margin: 1000,
+  });
   assert.equal(other.status, 403);
 
   for (const p of [api, project, run]) {

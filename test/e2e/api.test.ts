@@ -18,18 +18,24 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcess & { err: () => string } {
-  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & { err: () => string };
+  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
+    err: () => string;
+  };
   let err = '';
-  c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   c.err = () => err;
   return c;
 }
-
 
 test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');
@@ -53,8 +59,25 @@ test('api + run + project: a signed submit with wait, then the order through the
   const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
   procs.push(run);
   await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
-  const project = start(['project', '--data', data, '--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis,
-    '--redis-prefix', redisPrefix, '--log-level', 'warn', '--metrics-port', String(projMetrics), '--poll-ms', '5']);
+  const project = start([
+    'project',
+    '--data',
+    data,
+    '--postgres',
+    svc.pg,
+    '--pg-schema',
+    schema,
+    '--redis',
+    svc.redis,
+    '--redis-prefix',
+    redisPrefix,
+    '--log-level',
+    'warn',
+    '--metrics-port',
+    String(projMetrics),
+    '--poll-ms',
+    '5',
+  ]);
   procs.push(project);
   // `relayer keys create` takes the master key from the environment, as the gateway does
   process.env['RELAYER_API_MASTER_KEY'] = master;
@@ -62,8 +85,30 @@ test('api + run + project: a signed submit with wait, then the order through the
   assert.equal(created.code, 0, created.stderr);
   const key = JSON.parse(created.stdout) as { id: string; secret: string; accounts: string[] };
   assert.deepEqual(key.accounts, ['acc-e2e']);
-  const api = start(['api', '--data', data, '--listen', `127.0.0.1:${apiPort}`, '--admin-listen', `127.0.0.1:${adminPort}`,
-    '--redis', svc.redis, '--redis-prefix', redisPrefix, '--auth-prefix', authPrefix, '--postgres', svc.pg, '--pg-schema', schema, '--log-level', 'warn'], env);
+  const api = start(
+    [
+      'api',
+      '--data',
+      data,
+      '--listen',
+      `127.0.0.1:${apiPort}`,
+      '--admin-listen',
+      `127.0.0.1:${adminPort}`,
+      '--redis',
+      svc.redis,
+      '--redis-prefix',
+      redisPrefix,
+      '--auth-prefix',
+      authPrefix,
+      '--postgres',
+      svc.pg,
+      '--pg-schema',
+      schema,
+      '--log-level',
+      'warn',
+    ],
+    env,
+  );
   procs.push(api);
   await untilAsync('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200 ? true : null));
 
@@ -72,8 +117,17 @@ test('api + run + project: a signed submit with wait, then the order through the
   const client = new RpcClient(`http://127.0.0.1:${apiPort}`, { key: key.id, secret: key.secret });
   t.after(() => client.close());
   const submit = await client.call('/clientapi', 'CreateTraderOrder', {
-    account_id: 'acc-e2e', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000,
-    available_margin: 10000, order_status: 'PENDING', entryprice: 65000, execution_price: 0, request_id: 'e2e-open-1', wait: true,
+    account_id: 'acc-e2e',
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: 10,
+    initial_margin: 10000,
+    available_margin: 10000,
+    order_status: 'PENDING',
+    entryprice: 65000,
+    execution_price: 0,
+    request_id: 'e2e-open-1',
+    wait: true,
   });
   const res = (submit.json as { result: { request_id: string; status: string; uuid: string; events: { type: string }[] } }).result;
   assert.equal(res.request_id, 'e2e-open-1', submit.body);
@@ -92,21 +146,31 @@ test('api + run + project: a signed submit with wait, then the order through the
   });
   assert.equal(history[0]!.event, 'TraderOrderOpened');
   const open = (await client.call('/api/private', 'open_orders')).json as { result: { trader_orders: { uuid: string }[] } };
-  assert.deepEqual(open.result.trader_orders.map((o) => o.uuid), [res.uuid]);
+  assert.deepEqual(
+    open.result.trader_orders.map((o) => o.uuid),
+    [res.uuid],
+  );
 
   const revoked = await relayerAsync(['keys', 'revoke', key.id, '--auth-prefix', authPrefix, '--redis', svc.redis]);
   assert.equal(revoked.code, 0, revoked.stderr);
   const listed = await relayerAsync(['keys', 'list', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
   assert.ok(!listed.stdout.includes(key.secret), 'keys list never shows a secret');
   assert.match(listed.stdout, /"revoked_ms":\d+/);
-  const refused = await client.call('/clientapi', 'CreateTraderOrder', { account_id: 'acc-e2e', position_type: 'SHORT', order_type: 'MARKET', leverage: 2, initial_margin: 1000 });
+  const refused = await client.call('/clientapi', 'CreateTraderOrder', {
+    account_id: 'acc-e2e',
+    position_type: 'SHORT',
+    order_type: 'MARKET',
+    leverage: 2,
+    initial_margin: 1000,
+  });
   assert.equal(refused.status, 401);
   assert.equal((refused.json as { error: { code: number } }).error.code, RPC.KEY_REVOKED);
 
-  const metric = async (port: number, name: RegExp) => untilAsync(`${name} on :${port}`, async () => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return name.test(text) ? text : null;
-  });
+  const metric = async (port: number, name: RegExp) =>
+    untilAsync(`${name} on :${port}`, async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return name.test(text) ? text : null;
+    });
   await metric(runMetrics, /^relayer_run_commands_total [1-9]/m);
   await metric(runMetrics, /^relayer_run_commit_seconds_count [1-9]/m);
   await metric(projMetrics, /^relayer_project_events_total\{model="redis"\} [1-9]/m);

@@ -15,7 +15,12 @@ import { BIN, relayer, tempDir, until } from './cli-helpers.js';
 const CI = process.env['CI'] === 'true';
 const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 
-interface Book { market_id: string; seq: number; book: unknown; price: unknown }
+interface Book {
+  market_id: string;
+  seq: number;
+  book: unknown;
+  price: unknown;
+}
 
 async function twoMarkets(): Promise<{ dir: string; data: string; btc: number; eth: number }> {
   const dir = tempDir('relayer-book-markets-');
@@ -31,7 +36,7 @@ async function twoMarkets(): Promise<{ dir: string; data: string; btc: number; e
   return { dir, data, btc: btc.lastSeq, eth: eth.lastSeq };
 }
 
-test('relayer book --market ETH-USD shows ETH-USD\'s log, from the log and from Redis', { timeout: 120_000 }, async (t) => {
+test("relayer book --market ETH-USD shows ETH-USD's log, from the log and from Redis", { timeout: 120_000 }, async (t) => {
   const m = await twoMarkets();
   t.after(() => rmSync(m.dir, { recursive: true, force: true }));
   const ofLog = (args: string[]): Book => {
@@ -59,7 +64,9 @@ test('relayer book --market ETH-USD shows ETH-USD\'s log, from the log and from 
   const url = await needRedis(t);
   if (url === null) return;
   const prefix = `${uniqueName('bookmk')}:`;
-  t.after(async () => { for (const id of ['BTC-USD', 'ETH-USD']) await dropPrefix(url, marketRedisPrefix(prefix, id)); });
+  t.after(async () => {
+    for (const id of ['BTC-USD', 'ETH-USD']) await dropPrefix(url, marketRedisPrefix(prefix, id));
+  });
   const p = relayer(['project', '--data', m.data, '--redis', url, '--redis-prefix', prefix, '--once', '--log-level', 'warn']);
   assert.equal(p.code, 0, p.stderr);
   const r = relayer(['book', '--redis', url, '--redis-prefix', prefix, '--market', 'ETH-USD', '--json', '--depth', '5']);
@@ -69,7 +76,10 @@ test('relayer book --market ETH-USD shows ETH-USD\'s log, from the log and from 
   assert.equal(fromRedis.seq, m.eth);
 });
 
-test('relayer book in tmux: m switches to the other market and the header names it', { timeout: 60_000, skip: !hasTmux && !CI ? 'tmux is not installed' : false }, async () => {
+test('relayer book in tmux: m switches to the other market and the header names it', {
+  timeout: 60_000,
+  skip: !hasTmux && !CI ? 'tmux is not installed' : false,
+}, async () => {
   assert.ok(hasTmux, 'tmux must be installed under CI (see .ci/run)');
   const m = await twoMarkets();
   const sock = `relayer-book-markets-${process.pid}`;
@@ -85,13 +95,22 @@ test('relayer book in tmux: m switches to the other market and the header names 
       const s = /seq ([\d,]+) ·/.exec(f);
       return s === null ? null : Number(s[1]!.replace(/,/g, ''));
     };
-    const first = await until('BTC-USD\'s book', 20_000, () => { const f = capture(); return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc ? f : null; });
+    const first = await until("BTC-USD's book", 20_000, () => {
+      const f = capture();
+      return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc ? f : null;
+    });
     assert.match(first, /m market/, 'the key line offers the switch');
     tmux('send-keys', '-t', 'book', 'm');
-    const second = await until('ETH-USD\'s book', 20_000, () => { const f = capture(); return /ETH-USD inverse perpetual/.test(f) && seqOf(f) === m.eth ? f : null; });
+    const second = await until("ETH-USD's book", 20_000, () => {
+      const f = capture();
+      return /ETH-USD inverse perpetual/.test(f) && seqOf(f) === m.eth ? f : null;
+    });
     assert.doesNotMatch(second, /BTC-USD inverse/);
     tmux('send-keys', '-t', 'book', 'm');
-    await until('back to BTC-USD', 20_000, () => { const f = capture(); return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc ? f : null; });
+    await until('back to BTC-USD', 20_000, () => {
+      const f = capture();
+      return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc ? f : null;
+    });
     tmux('send-keys', '-t', 'book', 'q');
     const exit = await until('the book to exit', 10_000, () => /EXIT:(\d+)/.exec(capture()));
     assert.equal(exit[1], '0');

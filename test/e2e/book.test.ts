@@ -22,10 +22,17 @@ if (!hasTmux && !CI) {
 
 /** The rows of one pane of a captured frame: the text between its borders, by pane index. */
 function paneColumn(frame: string, pane: number): string[] {
-  return frame.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│')[1 + pane * 2] ?? '');
+  return frame
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.split('│')[1 + pane * 2] ?? '');
 }
 
-interface Seen { price: number | null; shorts: string[]; longs: string[] }
+interface Seen {
+  price: number | null;
+  shorts: string[];
+  longs: string[];
+}
 
 /** The mark price and the ladder rows (shorts above the mark line, longs below) of the first pane. */
 function read(frame: string): Seen {
@@ -35,11 +42,22 @@ function read(frame: string): Seen {
   const level = /^\s+[\d,]+\s+\d+\.\d{4}\s+\d+/;
   return {
     price: m === null ? null : Number(m[1]!.replace(/,/g, '')),
-    shorts: mark < 0 ? [] : rows.slice(0, mark).filter((r) => level.test(r)).map((r) => r.trim()),
-    longs: mark < 0 ? [] : rows.slice(mark + 1).filter((r) => level.test(r)).map((r) => r.trim()),
+    shorts:
+      mark < 0
+        ? []
+        : rows
+            .slice(0, mark)
+            .filter((r) => level.test(r))
+            .map((r) => r.trim()),
+    longs:
+      mark < 0
+        ? []
+        : rows
+            .slice(mark + 1)
+            .filter((r) => level.test(r))
+            .map((r) => r.trim()),
   };
 }
-
 
 /** Replaces the capture between the markers of docs/book.md (or writes the file around it). */
 function writeCapture(frame: string): void {
@@ -85,16 +103,24 @@ async function watchInTmux(source: Source): Promise<string> {
     });
     let from = `--data ${data}`;
     if (source.kind === 'redis') {
-      tmux('new-session', '-d', '-s', 'project', '-x', '120', '-y', '10',
-        `${node} ${BIN} project --data ${data} --redis ${source.url} --redis-prefix ${source.prefix} --log-level warn`);
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'project',
+        '-x',
+        '120',
+        '-y',
+        '10',
+        `${node} ${BIN} project --data ${data} --redis ${source.url} --redis-prefix ${source.prefix} --log-level warn`,
+      );
       from = `--redis ${source.url} --redis-prefix ${source.prefix}`;
       await until('the projector to fill the read model', 15_000, () => {
         const r = relayer(['book', ...from.split(' '), '--json']);
         return r.code === 0 && (JSON.parse(r.stdout) as { seq: number }).seq > 20 ? true : null;
       });
     }
-    tmux('new-session', '-d', '-s', 'book', '-x', String(COLS), '-y', String(ROWS),
-      `sh -c '${node} ${BIN} book ${from}; echo EXIT:$?; sleep 60'`);
+    tmux('new-session', '-d', '-s', 'book', '-x', String(COLS), '-y', String(ROWS), `sh -c '${node} ${BIN} book ${from}; echo EXIT:$?; sleep 60'`);
     const capture = (): string => tmux('capture-pane', '-p', '-t', 'book');
 
     const first = await until('the price and both ladders', 15_000, () => {
@@ -180,8 +206,13 @@ test('without a terminal relayer book prints one plain frame, or the model as JS
     const json = relayer(['book', '--data', data, '--json', '--depth', '3']);
     assert.equal(json.code, 0, json.stderr);
     const m = JSON.parse(json.stdout) as {
-      seq: number; price: { mark: number }; market: { status: string }; book: { long: unknown[]; short: unknown[] };
-      liquidations: { long: { distance: number }[] }; pool: { tlv: number }; risk: { open_interest: number };
+      seq: number;
+      price: { mark: number };
+      market: { status: string };
+      book: { long: unknown[]; short: unknown[] };
+      liquidations: { long: { distance: number }[] };
+      pool: { tlv: number };
+      risk: { open_interest: number };
     };
     assert.ok(m.seq > 0 && m.price.mark > 0);
     assert.equal(m.market.status, 'HEALTHY');

@@ -10,7 +10,11 @@ export { sleep, until, untilAsync } from '../helpers/wait.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/relayer', import.meta.url));
 
-export interface Ran { code: number; stdout: string; stderr: string }
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function relayer(args: string[], input?: string): Ran {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -22,8 +26,12 @@ export function relayerAsync(args: string[], input?: string): Promise<Ran> {
     const c = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    c.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    c.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    c.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    c.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     c.stdin.end(input ?? '');
   });
@@ -34,11 +42,15 @@ export function startEngine(args: string[]): ChildProcess {
 }
 
 /** What a test hands the helpers below: somewhere to register cleanup. */
-export interface Cleanup { after: (fn: () => void | Promise<void>) => void }
+export interface Cleanup {
+  after: (fn: () => void | Promise<void>) => void;
+}
 
 /** Kills a child process when the test ends, unless it has already exited. */
 export function killAtEnd(t: Cleanup, child: ChildProcess): void {
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 }
 
 /** `relayer run --no-scheduler` on `data` (plus `extra`), killed when the test ends; resolves once its data exists. */
@@ -50,18 +62,31 @@ export async function engineFor(t: Cleanup, data: string, extra: string[] = []):
 }
 
 /** The JSON objects among a process's output lines. */
-export const jsonLines = (s: string): Record<string, unknown>[] => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+export const jsonLines = (s: string): Record<string, unknown>[] =>
+  s
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** A running `relayer …` whose stdout and stderr are kept as text, killed when the test ends. */
-export interface Captured { child: ChildProcess; out(): string; err(): string; lines(): Record<string, unknown>[] }
+export interface Captured {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  lines(): Record<string, unknown>[];
+}
 
 export function spawnCaptured(t: Cleanup, args: string[]): Captured {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   killAtEnd(t, child);
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   return { child, out: () => out, err: () => err, lines: () => jsonLines(out) };
 }
 

@@ -9,7 +9,9 @@ function closedEarly(args: string[], input: string): Promise<{ code: number | nu
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     // take the first chunk, then hang up, as `head -1` does
     c.stdout.once('data', () => c.stdout.destroy());
     c.on('close', (code) => resolve({ code, stderr }));

@@ -18,7 +18,10 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
   const lines = workload(COMMANDS, 7);
   const chunk = Math.ceil(lines.length / TRIALS);
   let seed = 12345;
-  const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   // snapshots every few thousand events, built by the snapshot worker (D65): kills land while
   // images are being built and stored, and recoveries start from them
   const engineArgs = ['--data', data, '--batch-max', '200', '--snapshot-events', '3000'];
@@ -27,7 +30,7 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
   let kills = 0;
   for (let t = 0; t < TRIALS; t++) {
     const file = join(dir, `chunk-${t}.jsonl`);
-    writeFileSync(file, lines.slice(t * chunk, (t + 1) * chunk).join('\n') + '\n');
+    writeFileSync(file, `${lines.slice(t * chunk, (t + 1) * chunk).join('\n')}\n`);
     const submitting = relayerAsync(['submit', '--data', data, '--file', file]);
     await sleep(Math.floor(rand() * 250));
     engine.kill('SIGKILL');
@@ -47,7 +50,10 @@ test(`the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with ex
   assert.equal(inbox.code, 0, inbox.stderr);
   // the scheduler may add its own commands (CheckFeed while the feed is quiet, funding at an hour
   // boundary); every submitted command must be there exactly once
-  const ids = inbox.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+  const ids = inbox.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { id: string }).id);
   const submitted = new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id));
   const seen = ids.filter((id) => submitted.has(id));
   assert.equal(seen.length, COMMANDS, 'every submitted command is on the input log');

@@ -16,7 +16,9 @@ const FIXTURE = fileURLToPath(new URL('../../../test/e2e/fixtures/example-a-d.js
 
 function uuidOf(commandId: string): string {
   const ns = Buffer.from('6f2b8f0e6c1a4c4e9a573b1d2f6a9e10', 'hex');
-  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(`${commandId}:0`)])).digest();
+  const h = createHash('sha1')
+    .update(Buffer.concat([ns, Buffer.from(`${commandId}:0`)]))
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -24,7 +26,14 @@ function uuidOf(commandId: string): string {
 }
 
 const scenario = readFileSync(FIXTURE, 'utf8').replaceAll('UUID_A', uuidOf('open-a'));
-interface Line { seq: number; cmd: string; type: string; data: Record<string, any>; prev: string; hash: string }
+interface Line {
+  seq: number;
+  cmd: string;
+  type: string;
+  data: Record<string, any>;
+  prev: string;
+  hash: string;
+}
 
 test('exec runs the SPEC examples A and D from a file and chains every event', () => {
   const r = relayer(['exec'], scenario);
@@ -47,7 +56,10 @@ test('exec runs the SPEC examples A and D from a file and chains every event', (
   assert.equal(opened.data.order.maintenance_margin, 444);
   assert.equal(Math.trunc(opened.data.order.liquidation_price * 1e4), 547665121);
   const funding = ev.filter((e) => e.cmd === 'funding');
-  assert.deepEqual(funding.map((e) => e.type), ['FundingRateUpdated', 'TraderOrderFundingApplied', 'TraderOrderFundingApplied']);
+  assert.deepEqual(
+    funding.map((e) => e.type),
+    ['FundingRateUpdated', 'TraderOrderFundingApplied', 'TraderOrderFundingApplied'],
+  );
   assert.equal(funding[0]!.data.funding_rate, 0.045);
   assert.equal(funding[1]!.data.order.available_margin, 9915);
   assert.equal(funding[2]!.data.order.available_margin, 5001.25);
@@ -68,7 +80,10 @@ test('exec runs the SPEC examples A and D from a file and chains every event', (
 test('exec --ack acknowledges each command and --json ends with a summary whose hash matches stderr', () => {
   const r = relayer(['exec', '--ack', '--json'], scenario);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, any>);
   const acks = lines.filter((l) => l['ack'] !== undefined);
   assert.equal(acks.length, 9, 'one ack per input line');
   assert.deepEqual(acks[5], { ack: 'line:6', events: 1, last_seq: acks[4]!['last_seq'] + 1 });
@@ -85,9 +100,9 @@ test('a run split by --state-out / --state gives the same events and hash as one
   const snap = join(dir, 'state.snap');
   const lines = scenario.trim().split('\n');
   const whole = relayer(['exec', '--json'], scenario);
-  const first = relayer(['exec', '--state-out', snap], lines.slice(0, 5).join('\n') + '\n');
+  const first = relayer(['exec', '--state-out', snap], `${lines.slice(0, 5).join('\n')}\n`);
   assert.equal(first.code, 0, first.stderr);
-  const second = relayer(['exec', '--json', '--state', snap], lines.slice(5).join('\n') + '\n');
+  const second = relayer(['exec', '--json', '--state', snap], `${lines.slice(5).join('\n')}\n`);
   assert.equal(second.code, 0, second.stderr);
   const wholeLines = whole.stdout.trim().split('\n');
   const splitLines = [...first.stdout.trim().split('\n'), ...second.stdout.trim().split('\n')];
@@ -110,8 +125,7 @@ test('a run split by --state-out / --state gives the same events and hash as one
 // The recorded scenario (test/helpers/scenario.ts, 5 000 lines: every command type, triggers,
 // liquidations, funding, admin, every refusal, duplicates, malformed lines) and the exact output
 // the reference engine gave for it. Any change of a byte on stdout or of the state hash fails.
-const RECORDED = (name: string): Buffer =>
-  gunzipSync(readFileSync(fileURLToPath(new URL(`../../../test/engine/fixtures/${name}`, import.meta.url))));
+const RECORDED = (name: string): Buffer => gunzipSync(readFileSync(fileURLToPath(new URL(`../../../test/engine/fixtures/${name}`, import.meta.url))));
 
 test('exec prints the recorded scenario byte for byte (events, acks, summary and state hash)', () => {
   const input = RECORDED('scenario.in.jsonl.gz').toString('utf8');
@@ -131,7 +145,10 @@ test('exec prints the recorded scenario byte for byte (events, acks, summary and
 test('the chain on the engine thread (RELAYER_EXEC_THREADS=0) prints the same bytes as the chain worker', () => {
   const input = RECORDED('scenario.in.jsonl.gz').toString('utf8');
   const c = spawnSync(process.execPath, [BIN, 'exec', '--ack', '--json'], {
-    input, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, RELAYER_EXEC_THREADS: '0' },
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, RELAYER_EXEC_THREADS: '0' },
   });
   assert.equal(c.status, 0, c.stderr);
   assert.ok(c.stdout === RECORDED('scenario.out.jsonl.gz').toString('utf8'), 'in-thread output differs from the recording');
@@ -143,7 +160,10 @@ test('two separate processes with different time zones, locales and heap limits 
   const input = RECORDED('scenario.in.jsonl.gz').toString('utf8');
   const run = (env: Record<string, string>, node: string[]) => {
     const c = spawnSync(process.execPath, [...node, BIN, 'exec', '--json'], {
-      input, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...env },
+      input,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      env: { ...process.env, ...env },
     });
     assert.equal(c.status, 0, c.stderr);
     return c;

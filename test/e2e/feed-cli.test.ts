@@ -9,12 +9,19 @@ import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
 import { BIN, drained, engineFor, exited, jsonLines, relayer, sleep, tempDir } from './cli-helpers.js';
 
-interface Cmd { id: string; type: string; params: Record<string, unknown> }
+interface Cmd {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+}
 
 function inbox(data: string): Cmd[] {
   const r = relayer(['events', '--inbox', '--data', data]);
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Cmd);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Cmd);
 }
 
 test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async (t) => {
@@ -24,8 +31,13 @@ test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async
   const engine = await engineFor(t, data);
 
   // usage errors exit 2; help exits 0 with examples
-  for (const args of [['feed', '--data', data], ['feed', 'bogus', '--data', data], ['feed', 'set', '-5', '--data', data],
-    ['feed', 'walk', '--data', data, '--tick-ms', 'x'], ['feed', 'file', '--data', data]]) {
+  for (const args of [
+    ['feed', '--data', data],
+    ['feed', 'bogus', '--data', data],
+    ['feed', 'set', '-5', '--data', data],
+    ['feed', 'walk', '--data', data, '--tick-ms', 'x'],
+    ['feed', 'file', '--data', data],
+  ]) {
     assert.equal(relayer(args).code, 2, args.join(' '));
   }
   assert.equal(relayer(['feed', 'set', '1', '--data', join(dir, 'nothing-here')]).code, 1);
@@ -39,12 +51,24 @@ test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async
   assert.deepEqual({ ...(JSON.parse(s1.stdout) as object), position: 0 }, { id: 'op-1', position: 0, price: 65_000.5 });
   assert.equal(relayer(['feed', 'set', '65000.5', '--data', data, '--id', 'op-1']).code, 0);
   await drained(data);
-  const ev = relayer(['events', '--data', data, '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { cmd: string; type: string; data: Record<string, unknown> })
+  const ev = relayer(['events', '--data', data, '--json'])
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { cmd: string; type: string; data: Record<string, unknown> })
     .filter((e) => e.cmd === 'op-1');
-  assert.deepEqual(ev.map((e) => [e.type, e.data['reason_code'] ?? e.data['price']]), [['PriceUpdated', 65_001], ['Rejected', 'DUPLICATE_REQUEST']]);
+  assert.deepEqual(
+    ev.map((e) => [e.type, e.data['reason_code'] ?? e.data['price']]),
+    [
+      ['PriceUpdated', 65_001],
+      ['Rejected', 'DUPLICATE_REQUEST'],
+    ],
+  );
 
   // manual: prices from stdin through the gate; a bad line is counted and skipped
-  const m = relayer(['feed', 'manual', '--data', data, '--json', '--status-ms', '0', '--tick-ms', '0', '--log-level', 'silent'], '65100\nabc\n65100.2\n\n65120\n');
+  const m = relayer(
+    ['feed', 'manual', '--data', data, '--json', '--status-ms', '0', '--tick-ms', '0', '--log-level', 'silent'],
+    '65100\nabc\n65100.2\n\n65120\n',
+  );
   assert.equal(m.code, 0, m.stderr);
   const stopped = jsonLines(m.stdout).at(-1)!;
   assert.deepEqual([stopped['event'], stopped['reason'], stopped['ticks'], stopped['rejected'], stopped['prices']], ['stopped', 'end of input', 2, 1, 3]);
@@ -70,21 +94,32 @@ test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async
   assert.ok(fast.some((c) => (c as [string])[0] === 'Heartbeat'));
 
   // walk: the seeded path, every change of round(price) a tick (tick-ms 0); SIGINT exits 0
-  const walk = spawn(process.execPath, [BIN, 'feed', 'walk', '--data', data, '--seed', '3', '--step-ms', '20', '--tick-ms', '0', '--json', '--status-ms', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const walk = spawn(
+    process.execPath,
+    [BIN, 'feed', 'walk', '--data', data, '--seed', '3', '--step-ms', '20', '--tick-ms', '0', '--json', '--status-ms', '0', '--log-level', 'silent'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
-  walk.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  walk.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
   while (!out.includes('"started"')) await sleep(20);
   await sleep(600);
   walk.kill('SIGINT');
   assert.deepEqual(await exited(walk), { code: 0, signal: null });
   const prefix = String(jsonLines(out)[0]!['id_prefix']);
   await drained(data);
-  const ticks = inbox(data).filter((c) => c.id.startsWith(`${prefix}:`) && c.type === 'PriceTick').map((c) => c.params['price']);
+  const ticks = inbox(data)
+    .filter((c) => c.id.startsWith(`${prefix}:`) && c.type === 'PriceTick')
+    .map((c) => c.params['price']);
   const w = new RandomWalk(3, 60_000);
   const expected: number[] = [];
   let sent: number | null = null;
   for (let p = 60_000; expected.length < ticks.length; p = w.next()) {
-    if (Math.round(p) !== sent) { expected.push(p); sent = Math.round(p); }
+    if (Math.round(p) !== sent) {
+      expected.push(p);
+      sent = Math.round(p);
+    }
   }
   assert.ok(ticks.length >= 5, `walk ticks ${ticks.length}`);
   assert.deepEqual(ticks, expected);

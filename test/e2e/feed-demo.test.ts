@@ -13,7 +13,9 @@ test('run --demo: walk feed ticks through the gate, funding at accelerated bound
   const data = join(dir, 'data');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const engine = startEngine(['--demo', '--demo-seed', '9', '--data', data, '--funding-every-ms', '1000']);
-  t.after(() => { if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL'); });
+  t.after(() => {
+    if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL');
+  });
   const fundings = (): number => {
     const r = relayer(['events', '--data', data, '--type', 'FundingRateUpdated', '--json']);
     return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim().split('\n').length : 0;
@@ -25,12 +27,18 @@ test('run --demo: walk feed ticks through the gate, funding at accelerated bound
   engine.kill('SIGTERM');
   assert.deepEqual(await exited(engine), { code: 0, signal: null });
 
-  const cmds = relayer(['events', '--inbox', '--data', data]).stdout.trim().split('\n')
+  const cmds = relayer(['events', '--inbox', '--data', data])
+    .stdout.trim()
+    .split('\n')
     .map((l) => JSON.parse(l) as { id: string; type: string; params: Record<string, unknown> });
   const feed = cmds.filter((c) => c.type === 'PriceTick' || c.type === 'Heartbeat');
   assert.ok(feed.length >= 4, `feed commands: ${feed.length}`);
   const prefix = /^feed:walk:\d+:/.exec(feed[0]!.id)![0];
-  assert.deepEqual(feed.map((c) => c.id), feed.map((_, n) => `${prefix}${n}`), 'every feed command is the walk runner\'s, numbered');
+  assert.deepEqual(
+    feed.map((c) => c.id),
+    feed.map((_, n) => `${prefix}${n}`),
+    "every feed command is the walk runner's, numbered",
+  );
   assert.ok(!cmds.some((c) => c.type === 'PriceTick' && !c.id.startsWith(prefix)), 'no other price source');
   // the ticks follow the seeded path, in order (the gate may merge steps under load, never reorder)
   const ticks = feed.filter((c) => c.type === 'PriceTick').map((c) => c.params['price'] as number);

@@ -18,17 +18,33 @@ const SOURCES = [
   { name: 'kraken', exchange: 'kraken', symbol: 'XBT/USD' },
 ];
 const open = (account: string): Record<string, unknown> => ({
-  account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10_000,
-  available_margin: 10_000, order_status: 'PENDING', entryprice: 65_000, execution_price: 65_000,
+  account_id: account,
+  position_type: 'LONG',
+  order_type: 'MARKET',
+  leverage: 10,
+  initial_margin: 10_000,
+  available_margin: 10_000,
+  order_status: 'PENDING',
+  entryprice: 65_000,
+  execution_price: 65_000,
 });
 
 test('two of three sources silent → no ticks → opens refused past 30 s → a source returns → opens accepted', () => {
   // binance trades every 500 ms throughout; coinbase and kraken once at the start; kraken again at 50 s
-  const trades: [number, ExchangeName, string][] = [[0, 'coinbase', '65010'], [0, 'kraken', '65020']];
+  const trades: [number, ExchangeName, string][] = [
+    [0, 'coinbase', '65010'],
+    [0, 'kraken', '65020'],
+  ];
   for (let t = 0; t <= 60_000; t += 500) trades.push([t, 'binance', '65000']);
   trades.push([50_000, 'kraken', '65030']);
   trades.sort((a, b) => a[0] - b[0]);
-  const opens: [number, string][] = [[5_000, 'a'], [20_000, 'b'], [40_300, 'c'], [49_900, 'd'], [50_500, 'e']];
+  const opens: [number, string][] = [
+    [5_000, 'a'],
+    [20_000, 'b'],
+    [40_300, 'c'],
+    [49_900, 'd'],
+    [50_500, 'e'],
+  ];
 
   const oracle = new Oracle(SOURCES, { quorum: 2, maxDeviation: 0.01, staleMs: 10_000 }, new TickGate({ tickMs: 250, heartbeatMs: 1000, tickSize: 1 }));
   const input: string[] = [JSON.stringify({ v: 1, id: 'pool', ts: T0, type: 'InitPool', params: {} })];
@@ -56,7 +72,10 @@ test('two of three sources silent → no ticks → opens refused past 30 s → a
 
   const r = relayer(['exec'], `${input.join('\n')}\n`);
   assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { cmd: string; type: string; data: Record<string, unknown> });
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { cmd: string; type: string; data: Record<string, unknown> });
   const outcome = (id: string): string => {
     const e = events.find((x) => x.cmd === id)!;
     return e.type === 'Rejected' ? String(e.data['reason_code']) : e.type;
@@ -68,5 +87,9 @@ test('two of three sources silent → no ticks → opens refused past 30 s → a
   assert.equal(outcome('open-e'), 'TraderOrderOpened'); // kraken back: the quorum, a tick, a fresh clock
   // the tick that ended the silence names the sources it used and the one still stale
   const back = input.map((l) => JSON.parse(l) as { ts: number; type: string; params: Record<string, unknown> }).find((c) => c.ts === T0 + 50_000)!;
-  assert.deepEqual(back, { ...back, type: 'PriceTick', params: { price: 65_015, source: 'index', sources: { binance: 65_000, kraken: 65_030 }, excluded: { coinbase: 'stale' } } });
+  assert.deepEqual(back, {
+    ...back,
+    type: 'PriceTick',
+    params: { price: 65_015, source: 'index', sources: { binance: 65_000, kraken: 65_030 }, excluded: { coinbase: 'stale' } },
+  });
 });

@@ -16,7 +16,11 @@ type Cmd = { id: string; type: string; params: Record<string, unknown> };
 function inbox(data: string): Cmd[] {
   const r = relayer(['events', '--inbox', '--data', data]);
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Cmd).filter((c) => c.id !== 'genesis');
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Cmd)
+    .filter((c) => c.id !== 'genesis');
 }
 
 test('feed --source: three exchanges, a liar excluded, sources and excluded on the log, verify passes, the recording replays', async (t) => {
@@ -28,24 +32,59 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   const engine = await engineFor(t, data);
 
   const [bin, cb, kr] = await Promise.all([FakeExchange.start('binance'), FakeExchange.start('coinbase'), FakeExchange.start('kraken')]);
-  t.after(async () => { await Promise.all([bin, cb, kr].map((f) => f.close())); });
+  t.after(async () => {
+    await Promise.all([bin, cb, kr].map((f) => f.close()));
+  });
 
-  const run = spawnCaptured(t, ['feed', '--source', bin.flag, '--source', cb.flag, '--source', kr.flag, '--data', data,
-    '--record', rec, '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error']);
+  const run = spawnCaptured(t, [
+    'feed',
+    '--source',
+    bin.flag,
+    '--source',
+    cb.flag,
+    '--source',
+    kr.flag,
+    '--data',
+    data,
+    '--record',
+    rec,
+    '--reconnect-ms',
+    '40',
+    '--reconnect-max-ms',
+    '200',
+    '--status-ms',
+    '100',
+    '--metrics-port',
+    '0',
+    '--json',
+    '--log-level',
+    'error',
+  ]);
   const { child: feed, lines } = run;
-  const status = (): Record<string, unknown> | undefined => lines().filter((l) => l['event'] === 'status').at(-1);
-  const ticked = (price: number): Promise<unknown> => until(`a tick at ${price} (stdout: ${run.out()} stderr: ${run.err()})`, 10_000,
-    () => (status()?.['last_tick_price'] === price ? true : null), 25);
+  const status = (): Record<string, unknown> | undefined =>
+    lines()
+      .filter((l) => l['event'] === 'status')
+      .at(-1);
+  const ticked = (price: number): Promise<unknown> =>
+    until(`a tick at ${price} (stdout: ${run.out()} stderr: ${run.err()})`, 10_000, () => (status()?.['last_tick_price'] === price ? true : null), 25);
 
   const started = await until(`the feed to start (${run.err()})`, 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
-  assert.deepEqual([started['sources'], started['quorum'], started['max_deviation'], started['source_stale_ms']], [['binance', 'coinbase', 'kraken'], 2, 0.01, 10_000]);
+  assert.deepEqual(
+    [started['sources'], started['quorum'], started['max_deviation'], started['source_stale_ms']],
+    [['binance', 'coinbase', 'kraken'], 2, 0.01, 10_000],
+  );
   await until('three subscriptions', 10_000, () => ([bin, cb, kr].every((f) => f.subscribed.size === 1) ? true : null), 25);
 
   // all honest and agreeing (the same price, so a step between their trades ticks the same index)
   await bin.trade('65010');
   await cb.trade('65010');
   await kr.trade('65010');
-  await until('three sources in the index', 10_000, () => ((status()?.['sources'] as Record<string, { state: string }> | undefined)?.['kraken']?.state === 'used' ? true : null), 25);
+  await until(
+    'three sources in the index',
+    10_000,
+    () => ((status()?.['sources'] as Record<string, { state: string }> | undefined)?.['kraken']?.state === 'used' ? true : null),
+    25,
+  );
   await ticked(65_010);
   // coinbase lies by 5 %: excluded, a warning line, the index unmoved
   await cb.trade('68260.5');
@@ -73,7 +112,10 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   assert.equal(series('relayer_feed_index_price', 'source="index"'), 65_110);
   assert.equal(series('relayer_feed_quorum_met', 'source="index"'), 1);
   const s = status()!['sources'] as Record<string, Record<string, unknown>>;
-  assert.deepEqual([s['coinbase']!['excluded'], s['kraken']!['dropped'], s['binance']!['reconnects'], s['kraken']!['last_price']], [{ stale: 0, deviation: 1 }, 1, 1, 65_120]);
+  assert.deepEqual(
+    [s['coinbase']!['excluded'], s['kraken']!['dropped'], s['binance']!['reconnects'], s['kraken']!['last_price']],
+    [{ stale: 0, deviation: 1 }, 1, 1, 65_120],
+  );
   assert.equal(typeof s['binance']!['age_ms'], 'number');
 
   feed.kill('SIGTERM');
@@ -86,7 +128,14 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   // a step may fall between two exchanges' trades of one round and tick on the way: the rounds' own
   // ticks are there, and every tick is the median of the sources it names
   assert.deepEqual([ticks[0]!['price'], ticks[0]!['source']], [65_010, 'index']);
-  assert.ok(ticks.some((p) => JSON.stringify(p) === JSON.stringify({ price: 65_060, source: 'index', sources: { binance: 65_050, kraken: 65_070 }, excluded: { coinbase: 'deviation' } })), JSON.stringify(ticks));
+  assert.ok(
+    ticks.some(
+      (p) =>
+        JSON.stringify(p) ===
+        JSON.stringify({ price: 65_060, source: 'index', sources: { binance: 65_050, kraken: 65_070 }, excluded: { coinbase: 'deviation' } }),
+    ),
+    JSON.stringify(ticks),
+  );
   assert.deepEqual(ticks.at(-1), { price: 65_110, source: 'index', sources: { binance: 65_100, coinbase: 65_110, kraken: 65_120 }, excluded: {} });
   // the lie never reached the index: no tick used it, and the index stayed put until the honest ones moved
   assert.ok(ticks.every((p) => (p['sources'] as Record<string, number>)['coinbase'] !== 68_260.5));
@@ -98,7 +147,13 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
     assert.deepEqual([...Object.keys(p['sources'] as object), ...Object.keys(p['excluded'] as object)].sort(), ['binance', 'coinbase', 'kraken']);
   }
   const applied = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
-  assert.deepEqual(applied.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { data: { price: number } }).data.price), ticks.map((p) => Math.round(p['price'] as number)));
+  assert.deepEqual(
+    applied.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price),
+    ticks.map((p) => Math.round(p['price'] as number)),
+  );
   const verify = relayer(['verify', '--data', data]);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   engine.kill('SIGTERM');
@@ -137,8 +192,19 @@ test('feed --source: usage errors exit 2 with the reason; help shows index examp
   const dir = tempDir('relayer-feed-index-bad-');
   try {
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, `${JSON.stringify({ format: 'relayer-feed-index/1', sources: [{ name: 'binance', exchange: 'binance', symbol: 'x' }], quorum: 2,
-      max_deviation: 0.01, source_stale_ms: 10_000, step_ms: 250, first_step: 0, gate: { tickMs: 250, heartbeatMs: 1000, tickSize: 1 } })}\n`);
+    writeFileSync(
+      bad,
+      `${JSON.stringify({
+        format: 'relayer-feed-index/1',
+        sources: [{ name: 'binance', exchange: 'binance', symbol: 'x' }],
+        quorum: 2,
+        max_deviation: 0.01,
+        source_stale_ms: 10_000,
+        step_ms: 250,
+        first_step: 0,
+        gate: { tickMs: 250, heartbeatMs: 1000, tickSize: 1 },
+      })}\n`,
+    );
     const r = relayer(['feed', 'file', bad, '--data', join(dir, 'none')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bad recording header: quorum must be an integer from 1 to the number of sources \(1\)/);

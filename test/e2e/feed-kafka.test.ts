@@ -14,7 +14,8 @@ import { assertExactlyOnce, drained, kafkaCase, kafkaTarget } from './kafka-help
 const target = await kafkaTarget();
 
 test('feed on Kafka: file replay and set reach the request topic and the engine', {
-  timeout: 120_000, skip: 'skip' in target ? target.skip : false,
+  timeout: 120_000,
+  skip: 'skip' in target ? target.skip : false,
 }, async () => {
   const k = kafkaCase((target as { brokers: string }).brokers, 'feed');
   try {
@@ -30,8 +31,17 @@ test('feed on Kafka: file replay and set reach the request topic and the engine'
       // what the gate decides for this file, in-process
       const expected: unknown[] = [];
       const r = new FeedRunner({
-        source: 'file', startedAt: 0, gate: { tickMs: 250, heartbeatMs: 1000, tickSize: 1 }, log: silentLogger(), recorded: true,
-        append: (raws) => { for (const x of raws) { const c = JSON.parse(x) as { type: string; params: unknown }; expected.push([c.type, c.params]); } },
+        source: 'file',
+        startedAt: 0,
+        gate: { tickMs: 250, heartbeatMs: 1000, tickSize: 1 },
+        log: silentLogger(),
+        recorded: true,
+        append: (raws) => {
+          for (const x of raws) {
+            const c = JSON.parse(x) as { type: string; params: unknown };
+            expected.push([c.type, c.params]);
+          }
+        },
       });
       await replayFile(r, file, 0, new AbortController().signal);
       await r.stop();
@@ -43,11 +53,19 @@ test('feed on Kafka: file replay and set reach the request topic and the engine'
       await drained(args, 60_000, 2);
 
       const inbox = relayer(['events', ...args, '--inbox']);
-      const cmds = inbox.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; type: string; params: unknown });
-      assert.deepEqual(cmds.filter((c) => c.id.startsWith('feed:file:')).map((c) => [c.type, c.params]), expected);
+      const cmds = inbox.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; type: string; params: unknown });
+      assert.deepEqual(
+        cmds.filter((c) => c.id.startsWith('feed:file:')).map((c) => [c.type, c.params]),
+        expected,
+      );
       assert.deepEqual(cmds.at(-1), { ...cmds.at(-1), id: 'op-set', type: 'PriceTick', params: { price: 70_000, source: 'set' } });
       const ticks = expected.filter((c) => (c as [string])[0] === 'PriceTick').length;
-      const updated = relayer(['events', ...args, '--type', 'PriceUpdated', '--json']).stdout.trim().split('\n');
+      const updated = relayer(['events', ...args, '--type', 'PriceUpdated', '--json'])
+        .stdout.trim()
+        .split('\n');
       assert.equal(updated.length, ticks + 1);
       engine.kill('SIGTERM');
       assert.equal((await exited(engine)).code, 0);

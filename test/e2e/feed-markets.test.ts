@@ -18,7 +18,7 @@ function inbox(dir: string): Record<string, unknown>[] {
   }
 }
 
-test('relayer feed --market ETH-USD writes named ticks to ETH-USD\'s log only', async (t) => {
+test("relayer feed --market ETH-USD writes named ticks to ETH-USD's log only", async (t) => {
   const dir = tempDir('relayer-feed-markets-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, 'data');
@@ -40,7 +40,7 @@ test('relayer feed --market ETH-USD writes named ticks to ETH-USD\'s log only', 
   assert.deepEqual(added[0], { v: 1, id: 'eth-set-1', market: 'ETH-USD', type: 'PriceTick', params: { price: 3001.5, source: 'set' } });
   for (const r of added) assert.equal(r['market'], 'ETH-USD', JSON.stringify(r));
   assert.ok(added.some((r) => r['type'] === 'PriceTick' && (r['params'] as { price: number }).price === 3020));
-  assert.equal(inbox(data).length, before.btc, 'BTC-USD\'s log got nothing');
+  assert.equal(inbox(data).length, before.btc, "BTC-USD's log got nothing");
 
   // BTC-USD's ticks are as they always were: no market key
   assert.equal(relayer(['feed', 'set', '65000', '--data', data, '--id', 'btc-set-1']).code, 0);

@@ -10,21 +10,55 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { drained, exited, relayer, sleep, startEngine, tempDir, until } from './cli-helpers.js';
 
-interface Ev { seq: number; ts: number; cmd: string; type: string; data: Record<string, unknown> }
+interface Ev {
+  seq: number;
+  ts: number;
+  cmd: string;
+  type: string;
+  data: Record<string, unknown>;
+}
 
 const ENGINE = ['--funding-every-ms', '1000', '--stale-warn-ms', '500', '--stale-halt-ms', '2500'];
 
 function events(data: string, ...extra: string[]): Ev[] {
   const r = relayer(['events', '--data', data, '--json', ...extra]);
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+  return r.stdout.trim() === ''
+    ? []
+    : r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Ev);
 }
 
-
 function open(data: string, id: string): { code: number; events: Ev[] } {
-  const r = relayer(['submit', 'open', '--data', data, '--id', id, '--account', id, '--long', '--market', '--leverage', '10',
-    '--margin', '10000', '--wait', '--timeout', '10000', '--json']);
-  return { code: r.code, events: r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev) };
+  const r = relayer([
+    'submit',
+    'open',
+    '--data',
+    data,
+    '--id',
+    id,
+    '--account',
+    id,
+    '--long',
+    '--market',
+    '--leverage',
+    '10',
+    '--margin',
+    '10000',
+    '--wait',
+    '--timeout',
+    '10000',
+    '--json',
+  ]);
+  return {
+    code: r.code,
+    events: r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Ev),
+  };
 }
 
 const isFunding = (e: Ev): boolean => e.type === 'FundingRateUpdated' || e.type === 'FundingCycleSkipped';
@@ -35,7 +69,9 @@ test('run: staleness → refusal → recovery; funding at every boundary, missed
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
   let engine = startEngine(['--data', data, ...ENGINE]);
-  t.after(() => { if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL'); });
+  t.after(() => {
+    if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGKILL');
+  });
   await until('the engine to create its data', 15_000, () => (relayer(['status', '--data', data, '--json']).code === 0 ? true : null));
 
   // a tick, then silence: the scheduler's CheckFeed makes it a PriceStale warning, once
@@ -51,25 +87,39 @@ test('run: staleness → refusal → recovery; funding at every boundary, missed
   await sleep(Math.max(0, tickedAt + 3000 - Date.now()));
   const refused = open(data, 'open-stale');
   assert.equal(refused.code, 1);
-  assert.deepEqual(refused.events.map((e) => [e.type, e.data['reason_code']]), [['Rejected', 'PRICE_FEED_PAUSED']]);
+  assert.deepEqual(
+    refused.events.map((e) => [e.type, e.data['reason_code']]),
+    [['Rejected', 'PRICE_FEED_PAUSED']],
+  );
   // … until a fresh tick
   assert.equal(relayer(['feed', 'set', '65010', '--data', data, '--id', 'tick-2']).code, 0);
   const accepted = open(data, 'open-fresh');
   assert.equal(accepted.code, 0, JSON.stringify(accepted.events));
-  assert.deepEqual(accepted.events.map((e) => e.type), ['TraderOrderOpened']);
+  assert.deepEqual(
+    accepted.events.map((e) => e.type),
+    ['TraderOrderOpened'],
+  );
 
   await until('two funding cycles', 10_000, () => (events(data).filter(isFunding).length >= 2 ? true : null));
   engine.kill('SIGTERM');
   assert.deepEqual(await exited(engine), { code: 0, signal: null });
   const stoppedAt = Date.now();
-  const before = events(data).filter(isFunding).map((e) => e.data['boundary'] as number);
+  const before = events(data)
+    .filter(isFunding)
+    .map((e) => e.data['boundary'] as number);
 
   // down for more than three boundaries
   await sleep(3300);
   const restartedAt = Date.now();
   engine = startEngine(['--data', data, ...ENGINE]);
   const caughtUp = Math.floor(restartedAt / 1000) * 1000;
-  await until('the missed boundaries', 15_000, () => (events(data).filter(isFunding).some((e) => (e.data['boundary'] as number) >= caughtUp) ? true : null));
+  await until('the missed boundaries', 15_000, () =>
+    events(data)
+      .filter(isFunding)
+      .some((e) => (e.data['boundary'] as number) >= caughtUp)
+      ? true
+      : null,
+  );
   await drained(data);
   engine.kill('SIGTERM');
   assert.deepEqual(await exited(engine), { code: 0, signal: null });
@@ -79,11 +129,16 @@ test('run: staleness → refusal → recovery; funding at every boundary, missed
   const boundaries = funding.map((e) => e.data['boundary'] as number);
   // in seq order, one per boundary, consecutive: nothing doubled, nothing skipped
   for (let i = 1; i < boundaries.length; i++) assert.equal(boundaries[i], boundaries[i - 1]! + 1000, `boundaries ${boundaries.join(', ')}`);
-  assert.deepEqual(funding.map((e) => e.cmd), boundaries.map((b) => `funding:${b}`));
+  assert.deepEqual(
+    funding.map((e) => e.cmd),
+    boundaries.map((b) => `funding:${b}`),
+  );
   // missed: every boundary after the last one applied before the stop, up to the restart
   const missed = boundaries.filter((b) => b > before.at(-1)! && b <= restartedAt);
-  assert.ok(missed.length >= 3 && missed.filter((b) => b > stoppedAt).length >= 3,
-    `missed boundaries ${missed.join(', ')} (stopped ${stoppedAt}, restarted ${restartedAt})`);
+  assert.ok(
+    missed.length >= 3 && missed.filter((b) => b > stoppedAt).length >= 3,
+    `missed boundaries ${missed.join(', ')} (stopped ${stoppedAt}, restarted ${restartedAt})`,
+  );
   assert.deepEqual(boundaries.slice(0, before.length), before);
   // the missed ones were applied after the restart, oldest first, before any later one
   const firstAfter = funding.findIndex((e) => e.ts >= restartedAt);
@@ -95,8 +150,12 @@ test('run: staleness → refusal → recovery; funding at every boundary, missed
   // a position existed, so funding moved it
   assert.ok(all.some((e) => e.type === 'TraderOrderFundingApplied' || e.type === 'TraderOrderLiquidated'));
   const inbox = relayer(['events', '--inbox', '--data', data]);
-  const fundingIds = inbox.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; type: string })
-    .filter((c) => c.type === 'FundingCycle').map((c) => c.id);
+  const fundingIds = inbox.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; type: string })
+    .filter((c) => c.type === 'FundingCycle')
+    .map((c) => c.id);
   assert.equal(new Set(fundingIds).size, fundingIds.length, 'no FundingCycle issued twice');
   assert.ok(!all.some((e) => e.type === 'Rejected' && e.data['reason_code'] === 'DUPLICATE_REQUEST'));
 

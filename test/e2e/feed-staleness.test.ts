@@ -11,8 +11,15 @@ import { relayer, tempDir } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const open = (account: string): Record<string, unknown> => ({
-  account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10_000,
-  available_margin: 10_000, order_status: 'PENDING', entryprice: 65_000, execution_price: 65_000,
+  account_id: account,
+  position_type: 'LONG',
+  order_type: 'MARKET',
+  leverage: 10,
+  initial_margin: 10_000,
+  available_margin: 10_000,
+  order_status: 'PENDING',
+  entryprice: 65_000,
+  execution_price: 65_000,
 });
 
 /** [id, +ms after T0, type, params] — the ids say what each step checks. */
@@ -26,7 +33,12 @@ const STEPS: [string, number, string, Record<string, unknown>][] = [
   ['check-25s', 25_000, 'CheckFeed', {}], // same silent spell: no second warning
   ['open-b-at-30s', 39_000, 'CreateTraderOrder', open('b')], // exactly 30 s: still allowed
   ['open-c-past-30s', 39_001, 'CreateTraderOrder', open('c')], // 30.001 s: PRICE_FEED_PAUSED
-  ['close-a-stale', 39_002, 'ExecuteTraderOrder', { account_id: 'a', uuid: '', order_type: 'MARKET', settle_margin: 0, order_status: 'FILLED', execution_price: 0 }],
+  [
+    'close-a-stale',
+    39_002,
+    'ExecuteTraderOrder',
+    { account_id: 'a', uuid: '', order_type: 'MARKET', settle_margin: 0, order_status: 'FILLED', execution_price: 0 },
+  ],
   ['lend-stale', 39_003, 'CreateLendOrder', { account_id: 'l', deposit: 1_000_000, balance: 0 }], // lending ignores the feed
   ['check-40s', 40_000, 'CheckFeed', {}], // still the same spell: nothing
   ['tick-2', 41_000, 'PriceTick', { price: 65_050, source: 'test' }], // fresh tick clears it
@@ -46,13 +58,20 @@ const STEPS: [string, number, string, Record<string, unknown>][] = [
   ['open-e-fresh', 80_400, 'CreateTraderOrder', open('e')],
 ];
 
-interface Ev { seq: number; cmd: string; type: string; data: Record<string, unknown> }
+interface Ev {
+  seq: number;
+  cmd: string;
+  type: string;
+  data: Record<string, unknown>;
+}
 
 function lines(steps: typeof STEPS, uuidA: string): string {
-  return steps.map(([id, dt, type, params]) => {
-    const p = id === 'close-a-stale' ? { ...params, uuid: uuidA } : params;
-    return `${JSON.stringify({ v: 1, id, ts: T0 + dt, type, params: p })}\n`;
-  }).join('');
+  return steps
+    .map(([id, dt, type, params]) => {
+      const p = id === 'close-a-stale' ? { ...params, uuid: uuidA } : params;
+      return `${JSON.stringify({ v: 1, id, ts: T0 + dt, type, params: p })}\n`;
+    })
+    .join('');
 }
 
 test('staleness → refusal → recovery on command time, with explicit timestamps', (t) => {
@@ -66,7 +85,10 @@ test('staleness → refusal → recovery on command time, with explicit timestam
 
   const r = relayer(['exec'], input);
   assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Ev);
   const of = (id: string): Ev[] => events.filter((e) => e.cmd === id);
   const typesOf = (id: string): string[] => of(id).map((e) => e.type);
   const reason = (id: string): unknown => of(id).find((e) => e.type === 'Rejected')?.data['reason_code'];
@@ -75,9 +97,22 @@ test('staleness → refusal → recovery on command time, with explicit timestam
   assert.deepEqual(typesOf('open-a'), ['TraderOrderOpened']);
   assert.deepEqual(typesOf('hb-9s'), []);
   assert.deepEqual(typesOf('check-15s'), []);
-  assert.deepEqual(of('check-19.5s').map((e) => [e.type, e.data]), [['PriceStale', {
-    price: 65_000, price_ts: T0 + 9000, age_ms: 10_500, stale_warn_ms: 10_000, stale_halt_ms: 30_000, halted: false,
-  }]]);
+  assert.deepEqual(
+    of('check-19.5s').map((e) => [e.type, e.data]),
+    [
+      [
+        'PriceStale',
+        {
+          price: 65_000,
+          price_ts: T0 + 9000,
+          age_ms: 10_500,
+          stale_warn_ms: 10_000,
+          stale_halt_ms: 30_000,
+          halted: false,
+        },
+      ],
+    ],
+  );
   assert.deepEqual(typesOf('check-25s'), []);
   assert.deepEqual(typesOf('open-b-at-30s'), ['TraderOrderOpened']);
   assert.equal(reason('open-c-past-30s'), 'PRICE_FEED_PAUSED');
@@ -87,8 +122,14 @@ test('staleness → refusal → recovery on command time, with explicit timestam
   assert.deepEqual(typesOf('check-40s'), []);
   assert.deepEqual(typesOf('tick-2'), ['PriceUpdated']);
   assert.deepEqual(typesOf('open-c-fresh'), ['TraderOrderOpened']);
-  assert.deepEqual(of('check-52s').map((e) => [e.type, e.data['price_ts'], e.data['age_ms']]), [['PriceStale', T0 + 41_000, 11_000]]);
-  assert.deepEqual(of('params').map((e) => [e.type, e.data]), [['FeedParamsUpdated', { stale_warn_ms: 10_000, stale_halt_ms: 5000 }]]);
+  assert.deepEqual(
+    of('check-52s').map((e) => [e.type, e.data['price_ts'], e.data['age_ms']]),
+    [['PriceStale', T0 + 41_000, 11_000]],
+  );
+  assert.deepEqual(
+    of('params').map((e) => [e.type, e.data]),
+    [['FeedParamsUpdated', { stale_warn_ms: 10_000, stale_halt_ms: 5000 }]],
+  );
   assert.equal(reason('open-d-halt-5s'), 'PRICE_FEED_PAUSED');
   assert.deepEqual(typesOf('hb-53s'), []);
   assert.deepEqual(typesOf('open-d-after-hb'), ['TraderOrderOpened']);

@@ -13,7 +13,19 @@ import { drained, engineFor, exited, relayer, spawnCaptured, tempDir, until } fr
 
 const T0 = 1_732_492_800_000;
 const trade = (p: string, i: number): string =>
-  JSON.stringify({ e: 'aggTrade', E: T0 + i * 10 + 3, s: 'BTCUSDT', a: 1000 + i, p, q: '0.010', f: 5000 + i, l: 5000 + i, T: T0 + i * 10, m: i % 2 === 0, M: true });
+  JSON.stringify({
+    e: 'aggTrade',
+    E: T0 + i * 10 + 3,
+    s: 'BTCUSDT',
+    a: 1000 + i,
+    p,
+    q: '0.010',
+    f: 5000 + i,
+    l: 5000 + i,
+    T: T0 + i * 10,
+    m: i % 2 === 0,
+    M: true,
+  });
 
 /** What the server sends on its 1st, 2nd and 3rd connection; `drop` ends the connection abruptly. */
 const SCRIPT: (string | Buffer | 'drop' | 'close')[][] = [
@@ -22,12 +34,17 @@ const SCRIPT: (string | Buffer | 'drop' | 'close')[][] = [
   [trade('65100.3', 6), '{"e":"depthUpdate","b":[]}', trade('65200', 7)],
 ];
 // round() moved on 0, 2, 4, 5, 7 only
-const EXPECTED = [['65000.12', 0], ['65010.5', 2], ['64990', 4], ['65100.25', 5], ['65200', 7]] as const;
+const EXPECTED = [
+  ['65000.12', 0],
+  ['65010.5', 2],
+  ['64990', 4],
+  ['65100.25', 5],
+  ['65200', 7],
+] as const;
 
 function send(ws: WebSocket, m: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => ws.send(m, (err) => (err ? reject(err) : resolve())));
 }
-
 
 test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', async (t) => {
   const dir = tempDir('relayer-feed-ws-');
@@ -38,15 +55,24 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
 
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  t.after(() => { for (const c of server.clients) c.terminate(); server.close(); });
+  t.after(() => {
+    for (const c of server.clients) c.terminate();
+    server.close();
+  });
   let connections = 0;
   let scriptDone = false;
   server.on('connection', (ws) => {
     const steps = SCRIPT[connections++] ?? [];
     void (async () => {
       for (const step of steps) {
-        if (step === 'drop') { ws.terminate(); return; }
-        if (step === 'close') { ws.close(1001, 'going away'); return; }
+        if (step === 'drop') {
+          ws.terminate();
+          return;
+        }
+        if (step === 'close') {
+          ws.close(1001, 'going away');
+          return;
+        }
         await send(ws, step);
       }
       scriptDone = true;
@@ -54,8 +80,29 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   });
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const run = spawnCaptured(t, ['feed', 'ws', '--data', data, '--url', url, '--tick-ms', '0', '--heartbeat-ms', '0',
-    '--reconnect-ms', '40', '--reconnect-max-ms', '200', '--status-ms', '100', '--metrics-port', '0', '--json', '--log-level', 'error']);
+  const run = spawnCaptured(t, [
+    'feed',
+    'ws',
+    '--data',
+    data,
+    '--url',
+    url,
+    '--tick-ms',
+    '0',
+    '--heartbeat-ms',
+    '0',
+    '--reconnect-ms',
+    '40',
+    '--reconnect-max-ms',
+    '200',
+    '--status-ms',
+    '100',
+    '--metrics-port',
+    '0',
+    '--json',
+    '--log-level',
+    'error',
+  ]);
   const { child: feed, lines } = run;
 
   const started = await until('the feed to start', 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
@@ -78,20 +125,37 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   assert.equal(stopped['event'], 'stopped');
   assert.deepEqual([stopped['ticks'], stopped['rejected'], stopped['reconnects'], stopped['prices']], [5, 3, 2, 8]);
   assert.deepEqual(events.filter((l) => l['event'] === 'connected').length, 3);
-  assert.deepEqual(events.filter((l) => l['event'] === 'disconnected').map((l) => l['code']), [1006, 1001]);
+  assert.deepEqual(
+    events.filter((l) => l['event'] === 'disconnected').map((l) => l['code']),
+    [1006, 1001],
+  );
 
   await drained(data);
   const inbox = relayer(['events', '--inbox', '--data', data]);
   assert.equal(inbox.code, 0, inbox.stderr);
-  const cmds = inbox.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; type: string; params: Record<string, unknown> })
+  const cmds = inbox.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; type: string; params: Record<string, unknown> })
     .filter((c) => c.id !== 'genesis');
   const prefix = String(started['id_prefix']);
-  assert.deepEqual(cmds.map((c) => ({ id: c.id, type: c.type, params: c.params })), EXPECTED.map(([p, i], n) => ({
-    id: `${prefix}:${n}`, type: 'PriceTick', params: { price: Number(p), source: 'ws', feed_ts: T0 + i * 10 },
-  })));
+  assert.deepEqual(
+    cmds.map((c) => ({ id: c.id, type: c.type, params: c.params })),
+    EXPECTED.map(([p, i], n) => ({
+      id: `${prefix}:${n}`,
+      type: 'PriceTick',
+      params: { price: Number(p), source: 'ws', feed_ts: T0 + i * 10 },
+    })),
+  );
 
   const applied = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
-  assert.deepEqual(applied.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { data: { price: number } }).data.price), [65_000, 65_011, 64_990, 65_100, 65_200]);
+  assert.deepEqual(
+    applied.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price),
+    [65_000, 65_011, 64_990, 65_100, 65_200],
+  );
 
   engine.kill('SIGTERM');
   assert.equal((await exited(engine)).code, 0);

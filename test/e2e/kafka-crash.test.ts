@@ -17,7 +17,8 @@ const COMMANDS = Number(process.env['RELAYER_KAFKA_CHAOS_COMMANDS'] ?? 20_000);
 const target = await kafkaTarget();
 
 test(`Kafka: the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands with exactly-once outcomes`, {
-  timeout: 240_000, skip: 'skip' in target ? target.skip : false,
+  timeout: 240_000,
+  skip: 'skip' in target ? target.skip : false,
 }, async () => {
   const k = kafkaCase((target as { brokers: string }).brokers, 'crash');
   try {
@@ -26,13 +27,16 @@ test(`Kafka: the engine survives ${TRIALS} SIGKILLs during ${COMMANDS} commands 
     const lines = workload(COMMANDS, 11, 'kc');
     const chunk = Math.ceil(lines.length / TRIALS);
     let seed = 4242;
-    const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     let engine = startEngine(engineArgs);
     await drained(args, 60_000, 1); // the engine wrote genesis and committed it
     let kills = 0;
     for (let t = 0; t < TRIALS; t++) {
       const file = join(k.dir, `chunk-${t}.jsonl`);
-      writeFileSync(file, lines.slice(t * chunk, (t + 1) * chunk).join('\n') + '\n');
+      writeFileSync(file, `${lines.slice(t * chunk, (t + 1) * chunk).join('\n')}\n`);
       const submitting = relayerAsync(['submit', ...args, '--file', file]);
       await sleep(300 + Math.floor(rand() * 1500));
       engine.kill('SIGKILL');

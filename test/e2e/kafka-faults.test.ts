@@ -21,7 +21,9 @@ const brokers = 'brokers' in target ? target.brokers : '';
 
 function collect(c: ReturnType<typeof startEngine>): { text: string } {
   const out = { text: '' };
-  c.stderr?.setEncoding('utf8').on('data', (d: string) => { out.text += d; });
+  c.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    out.text += d;
+  });
   return out;
 }
 
@@ -48,10 +50,16 @@ test('Kafka: a record that is not JSON or not a command is quarantined with its 
     ];
     const good = [
       JSON.stringify({ v: 1, id: 'p-tick', type: 'PriceTick', params: { price: 60_000 } }),
-      JSON.stringify({ v: 1, id: 'p-open', type: 'CreateTraderOrder', params: { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000 } }),
+      JSON.stringify({
+        v: 1,
+        id: 'p-open',
+        type: 'CreateTraderOrder',
+        params: { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000 },
+      }),
     ];
     const sent = await producer.send({
-      topic: cfg.topics.request, acks: -1,
+      topic: cfg.topics.request,
+      acks: -1,
       messages: [good[0]!, ...poison, good[1]!].map((value) => ({ value, partition: 0 })),
     });
     const base = Number(sent[0]!.baseOffset);
@@ -62,12 +70,14 @@ test('Kafka: a record that is not JSON or not a command is quarantined with its 
 
     // the failed topic holds each bad record's bytes exactly, with the reason
     const failed: Fetched[] = [];
-    await scan(fetcher, cfg.topics.failed, 0, (recs) => { failed.push(...recs); });
+    await scan(fetcher, cfg.topics.failed, 0, (recs) => {
+      failed.push(...recs);
+    });
     assert.equal(failed.length, poison.length);
     for (let i = 0; i < poison.length; i++) {
       const f = failed.find((r) => r.headers['position'] === String(poisonOffsets[i]));
       assert.ok(f !== undefined, `failed record for offset ${poisonOffsets[i]}`);
-      const want = poison[i] === null ? Buffer.alloc(0) : Buffer.isBuffer(poison[i]) ? poison[i] as Buffer : Buffer.from(poison[i] as string);
+      const want = poison[i] === null ? Buffer.alloc(0) : Buffer.isBuffer(poison[i]) ? (poison[i] as Buffer) : Buffer.from(poison[i] as string);
       assert.ok((f.value ?? Buffer.alloc(0)).equals(want), `raw bytes kept for offset ${poisonOffsets[i]}`);
       assert.ok((f.headers['reason'] ?? '').length > 0, 'a reason');
       assert.equal(f.headers['reason_code'], 'INVALID_PARAMS');
@@ -78,12 +88,21 @@ test('Kafka: a record that is not JSON or not a command is quarantined with its 
     // each bad record has a Rejected event; the good ones after them ran
     const ev = relayer(['events', ...args, '--json']);
     assert.equal(ev.code, 0, ev.stderr);
-    const events = ev.stdout.trim().split('\n').map((l) => JSON.parse(l) as { cmd: string; type: string });
+    const events = ev.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { cmd: string; type: string });
     for (const o of poisonOffsets.filter((_, i) => i !== 4)) {
-      assert.ok(events.some((e) => e.cmd === `inbox:${o}` && e.type === 'Rejected'), `Rejected for inbox:${o}`);
+      assert.ok(
+        events.some((e) => e.cmd === `inbox:${o}` && e.type === 'Rejected'),
+        `Rejected for inbox:${o}`,
+      );
     }
     assert.ok(events.some((e) => e.cmd === 'no-such' && e.type === 'Rejected'));
-    assert.ok(events.some((e) => e.cmd === 'p-open' && e.type === 'TraderOrderOpened'), 'the loop went on after the poison');
+    assert.ok(
+      events.some((e) => e.cmd === 'p-open' && e.type === 'TraderOrderOpened'),
+      'the loop went on after the poison',
+    );
     const verify = relayer(['verify', ...args]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     engine.kill('SIGTERM');
@@ -101,8 +120,8 @@ test('Kafka: a second engine takes over the transactional id; the first is fence
     const N = 6000;
     const lines = workload(N, 23, 'kf');
     const half = N / 2;
-    writeFileSync(join(k.dir, 'a.jsonl'), lines.slice(0, half).join('\n') + '\n');
-    writeFileSync(join(k.dir, 'b.jsonl'), lines.slice(half).join('\n') + '\n');
+    writeFileSync(join(k.dir, 'a.jsonl'), `${lines.slice(0, half).join('\n')}\n`);
+    writeFileSync(join(k.dir, 'b.jsonl'), `${lines.slice(half).join('\n')}\n`);
     const a = startEngine([...k.args('data-a'), '--no-scheduler', '--batch-max', '200']);
     const aLogs = collect(a);
     await drained(k.args('data-a'), 60_000, 1);
@@ -112,7 +131,12 @@ test('Kafka: a second engine takes over the transactional id; the first is fence
     const b = startEngine([...k.args('data-b'), '--no-scheduler', '--batch-max', '200']);
     const bLogs = collect(b);
     let timer: NodeJS.Timeout | undefined;
-    const aEnd = await Promise.race([exited(a), new Promise<null>((r) => { timer = setTimeout(() => r(null), 30_000); })]);
+    const aEnd = await Promise.race([
+      exited(a),
+      new Promise<null>((r) => {
+        timer = setTimeout(() => r(null), 30_000);
+      }),
+    ]);
     clearTimeout(timer);
     assert.ok(aEnd !== null, `the first engine was not fenced: ${aLogs.text}`);
     assert.equal(aEnd.code, 1, 'the fenced engine exits non-zero');
@@ -140,7 +164,10 @@ test('Kafka: topics create is idempotent and reports config drift; describe show
   try {
     const again = relayer(['topics', 'create', ...k.kafka, '--json']);
     assert.equal(again.code, 0, again.stderr);
-    const reports = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as { role: string; exists: boolean; created: boolean; drift: unknown[]; configs: Record<string, string> });
+    const reports = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { role: string; exists: boolean; created: boolean; drift: unknown[]; configs: Record<string, string> });
     assert.equal(reports.length, 5);
     for (const r of reports) {
       assert.ok(r.exists && !r.created, `${r.role} exists and is not created again`);
@@ -152,16 +179,32 @@ test('Kafka: topics create is idempotent and reports config drift; describe show
     await admin.connect();
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: cfg.topics.events, configEntries: [{ name: 'retention.ms', value: '3600000' }, { name: 'cleanup.policy', value: 'delete' }, { name: 'message.timestamp.type', value: 'LogAppendTime' }] }],
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: cfg.topics.events,
+          configEntries: [
+            { name: 'retention.ms', value: '3600000' },
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'message.timestamp.type', value: 'LogAppendTime' },
+          ],
+        },
+      ],
     });
     const drift = relayer(['topics', 'create', ...k.kafka]);
     assert.equal(drift.code, 0, drift.stderr);
     assert.match(drift.stderr, new RegExp(`${cfg.topics.events} exists with drift: retention.ms=3600000 \\(want -1\\)`));
     const desc = relayer(['topics', 'describe', ...k.kafka, '--json']);
     assert.equal(desc.code, 0, desc.stderr);
-    const ev = desc.stdout.trim().split('\n').map((l) => JSON.parse(l) as { role: string; drift: { config: string }[]; offsets: unknown })
+    const ev = desc.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { role: string; drift: { config: string }[]; offsets: unknown })
       .find((r) => r.role === 'events')!;
-    assert.deepEqual(ev.drift.map((d) => d.config), ['retention.ms']);
+    assert.deepEqual(
+      ev.drift.map((d) => d.config),
+      ['retention.ms'],
+    );
     assert.ok(ev.offsets !== undefined);
     const list = relayer(['topics', 'list', ...k.kafka, '--json']);
     assert.equal(list.stdout.trim().split('\n').length, 5);

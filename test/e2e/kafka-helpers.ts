@@ -13,7 +13,10 @@ function answers(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');
   return new Promise((resolve) => {
     const s = connect({ host: host!, port: Number(port) });
-    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(1000, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -27,7 +30,7 @@ function answers(hostPort: string): Promise<boolean> {
 export async function kafkaTarget(): Promise<{ brokers: string } | { skip: string }> {
   const given = process.env['RELAYER_TEST_KAFKA_BROKERS'];
   const brokers = given ?? '127.0.0.1:9092';
-  if (given !== undefined || await answers(brokers)) return { brokers };
+  if (given !== undefined || (await answers(brokers))) return { brokers };
   const reason = process.env['RELAYER_TEST_KAFKA_SKIP'] ?? `no Kafka broker answers on ${brokers} (npm test starts one with scripts/kafka/start.sh)`;
   if (process.env['CI'] === 'true') throw new Error(`the Kafka tests cannot run under CI: ${reason}`);
   process.stderr.write(`\n!!!!!!!!!! SKIPPING THE KAFKA TESTS: ${reason} !!!!!!!!!!\n\n`);
@@ -53,7 +56,10 @@ export function kafkaCase(brokers: string, name: string): KafkaCase {
   const created = relayer(['topics', 'create', ...kafka, '--json']);
   assert.equal(created.code, 0, created.stderr);
   return {
-    brokers, prefix, dir, kafka,
+    brokers,
+    prefix,
+    dir,
+    kafka,
     args: (data = 'data') => [...kafka, '--data', join(dir, data)],
     async cleanup() {
       const cfg = kafkaConfig({ kafka: brokers, topicPrefix: prefix })!;
@@ -63,18 +69,26 @@ export function kafkaCase(brokers: string, name: string): KafkaCase {
         await admin.connect();
         await deleteTopics(admin, cfg.topics);
         await admin.deleteGroups([cfg.groupId]).catch(() => undefined);
-      } catch { /* best effort: the names are unique anyway */ } finally {
+      } catch {
+        /* best effort: the names are unique anyway */
+      } finally {
         await admin.disconnect().catch(() => undefined);
       }
     },
   };
 }
 
-export interface KafkaStatus { lag: number; last_seq: number; input_head: number; input_committed: number; failed_requests: number }
+export interface KafkaStatus {
+  lag: number;
+  last_seq: number;
+  input_head: number;
+  input_committed: number;
+  failed_requests: number;
+}
 
 export function status(args: string[]): KafkaStatus | null {
   const r = relayer(['status', ...args, '--json']);
-  return r.code === 0 ? JSON.parse(r.stdout) as KafkaStatus : null;
+  return r.code === 0 ? (JSON.parse(r.stdout) as KafkaStatus) : null;
 }
 
 /** Waits until every input record is committed and at least `minSeq` events exist. */
@@ -119,7 +133,7 @@ export function assertExactlyOnce(args: string[], expectedInputs: number): { eve
   for (const [cmd, n] of runs) assert.equal(n, 1, `command ${cmd} has one outcome, in one place`);
   const replay = relayer(['replay', ...args, '--json']);
   assert.equal(replay.code, 0, replay.stderr);
-  assert.equal((JSON.parse(replay.stdout) as { state_hash: string }).state_hash, summary.summary.state_hash, 'replay gives exec\'s state hash');
+  assert.equal((JSON.parse(replay.stdout) as { state_hash: string }).state_hash, summary.summary.state_hash, "replay gives exec's state hash");
   const verify = relayer(['verify', ...args]);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   return { events: got.length, state_hash: summary.summary.state_hash };

@@ -21,7 +21,12 @@ const PID_FILE = join(ROOT, '.cache/kafka/kafka.pid');
 function managedBroker(): boolean {
   if (!existsSync(PID_FILE)) return false;
   const pid = Number(readFileSync(PID_FILE, 'utf8').trim());
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function why(): Promise<string | false> {
@@ -30,7 +35,7 @@ async function why(): Promise<string | false> {
   if ('skip' in t) return t.skip;
   if (!managedBroker()) {
     // a broker from elsewhere (another checkout, a service): stop.sh never touches it
-    const reason = 'the broker on 127.0.0.1:9092 was not started by this checkout\'s scripts/kafka/start.sh, so this test cannot stop it';
+    const reason = "the broker on 127.0.0.1:9092 was not started by this checkout's scripts/kafka/start.sh, so this test cannot stop it";
     process.stderr.write(`\n!!!!!!!!!! SKIPPING THE KAFKA BROKER-OUTAGE TEST: ${reason} !!!!!!!!!!\n\n`);
     return reason;
   }
@@ -52,11 +57,13 @@ test('Kafka: the broker stops and restarts mid-run; the engine waits, resumes, e
     const args = k.args();
     const N = 16_000;
     const lines = workload(N, 31, 'ko');
-    writeFileSync(join(k.dir, 'before.jsonl'), lines.slice(0, 12_000).join('\n') + '\n');
-    writeFileSync(join(k.dir, 'after.jsonl'), lines.slice(12_000).join('\n') + '\n');
+    writeFileSync(join(k.dir, 'before.jsonl'), `${lines.slice(0, 12_000).join('\n')}\n`);
+    writeFileSync(join(k.dir, 'after.jsonl'), `${lines.slice(12_000).join('\n')}\n`);
     const engine = startEngine([...args, '--no-scheduler', '--batch-max', '200', '--snapshot-events', '8000']);
     let logs = '';
-    engine.stderr?.setEncoding('utf8').on('data', (d: string) => { logs += d; });
+    engine.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      logs += d;
+    });
     await drained(args, 60_000, 1);
     const sub = await relayerAsync(['submit', ...args, '--file', join(k.dir, 'before.jsonl')]);
     assert.equal(sub.code, 0, sub.stderr);

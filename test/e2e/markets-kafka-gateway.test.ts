@@ -21,7 +21,10 @@ const skip = 'skip' in target ? target.skip : missing === null ? false : loudSki
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port')))); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+    });
   });
 }
 
@@ -52,29 +55,68 @@ test('Kafka markets: two markets through one gateway into two engine processes, 
   assert.equal(key.code, 0, key.stderr);
   const { id, secret } = JSON.parse(key.stdout) as { id: string; secret: string };
   const port = await freePort();
-  const api = spawnCaptured(t, ['api', ...k.args('gw'), '--listen', `127.0.0.1:${port}`, '--admin-listen', 'off', '--redis', redis,
-    '--auth-prefix', authPrefix, '--redis-prefix', redisPrefix, '--rate-limit', '0', '--log-level', 'warn']);
+  const api = spawnCaptured(t, [
+    'api',
+    ...k.args('gw'),
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin-listen',
+    'off',
+    '--redis',
+    redis,
+    '--auth-prefix',
+    authPrefix,
+    '--redis-prefix',
+    redisPrefix,
+    '--rate-limit',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
   await untilAsync('the gateway to be ready', async () => {
-    try { return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : null; } catch { return null; }
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : null;
+    } catch {
+      return null;
+    }
   });
   const client = new RpcClient(`http://127.0.0.1:${port}`, { key: id, secret });
   t.after(() => client.close());
 
   const listed = (await client.call('/api', 'GetMarkets')).json as { result: { id: string; served: boolean }[] };
-  assert.deepEqual(listed.result.map((m) => [m.id, m.served]), [['BTC-USD', true], ['ETH-USD', true]], 'the gateway serves both markets');
+  assert.deepEqual(
+    listed.result.map((m) => [m.id, m.served]),
+    [
+      ['BTC-USD', true],
+      ['ETH-USD', true],
+    ],
+    'the gateway serves both markets',
+  );
 
   // interleaved: every other call names ETH-USD, the rest go to the default market
   const calls: Promise<unknown>[] = [];
   for (let i = 0; i < 2 * PER_MARKET; i++) {
     const market = i % 2 === 0 ? 'ETH-USD' : undefined;
-    calls.push(client.call('/clientapi', 'CreateTraderOrder', {
-      account_id: 'acc-gw', position_type: i % 4 < 2 ? 'LONG' : 'SHORT', order_type: 'MARKET', leverage: 5, initial_margin: 1000 + i,
-      available_margin: 1000 + i, order_status: 'PENDING', entryprice: 60000, execution_price: 0, request_id: `gw-${i}`,
-      ...(market === undefined ? {} : { market }),
-    }).then((r) => {
-      assert.equal(r.status, 200, r.body);
-      assert.ok((r.json as { result?: unknown }).result !== undefined, `call ${i} acknowledged: ${r.body}`);
-    }));
+    calls.push(
+      client
+        .call('/clientapi', 'CreateTraderOrder', {
+          account_id: 'acc-gw',
+          position_type: i % 4 < 2 ? 'LONG' : 'SHORT',
+          order_type: 'MARKET',
+          leverage: 5,
+          initial_margin: 1000 + i,
+          available_margin: 1000 + i,
+          order_status: 'PENDING',
+          entryprice: 60000,
+          execution_price: 0,
+          request_id: `gw-${i}`,
+          ...(market === undefined ? {} : { market }),
+        })
+        .then((r) => {
+          assert.equal(r.status, 200, r.body);
+          assert.ok((r.json as { result?: unknown }).result !== undefined, `call ${i} acknowledged: ${r.body}`);
+        }),
+    );
   }
   await Promise.all(calls);
   await drained(btc, 120_000, 2);
@@ -85,6 +127,12 @@ test('Kafka markets: two markets through one gateway into two engine processes, 
   for (const e of engines) assert.equal((await exited(e)).code, 0);
   assertMarketExactlyOnce(btc, 'BTC-USD', genesis.btc + PER_MARKET);
   assertMarketExactlyOnce(eth, 'ETH-USD', genesis.eth + PER_MARKET);
-  const ethInputs = relayer(['events', ...eth, '--inbox']).stdout.trim().split('\n').slice(genesis.eth);
-  assert.ok(ethInputs.every((l) => (JSON.parse(l) as { market?: string }).market === 'ETH-USD'), 'the gateway names ETH-USD in each envelope it routed there');
+  const ethInputs = relayer(['events', ...eth, '--inbox'])
+    .stdout.trim()
+    .split('\n')
+    .slice(genesis.eth);
+  assert.ok(
+    ethInputs.every((l) => (JSON.parse(l) as { market?: string }).market === 'ETH-USD'),
+    'the gateway names ETH-USD in each envelope it routed there',
+  );
 });

@@ -34,7 +34,12 @@ export function marketWorkload(market: string, n: number, seed: number, tag = ''
   return `${lines.join('\n')}\n`;
 }
 
-export interface MarketStatus { lag: number; last_seq: number; input_head: number; input_committed: number }
+export interface MarketStatus {
+  lag: number;
+  last_seq: number;
+  input_head: number;
+  input_committed: number;
+}
 
 export function marketStatus(args: string[]): MarketStatus | null {
   const r = relayer(['status', ...args, '--json']);
@@ -102,7 +107,9 @@ export async function deletePrefixed(brokers: string, prefix: string): Promise<v
     if (topics.length > 0) await admin.deleteTopics({ topics });
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
     if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
-  } catch { /* best effort: the names are unique anyway */ } finally {
+  } catch {
+    /* best effort: the names are unique anyway */
+  } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }

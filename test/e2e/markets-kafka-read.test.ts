@@ -61,7 +61,8 @@ test('Kafka markets: read models and the book show both markets, each its own', 
   for (const m of MARKETS) {
     // book takes the topic prefix from the environment only (it has no --topic-prefix)
     const fromLog = spawnSync(process.execPath, [BIN, 'book', '--kafka', k.brokers, '--data', join(k.dir, m), '--market', m, '--json'], {
-      encoding: 'utf8', env: { ...process.env, RELAYER_KAFKA_TOPIC_PREFIX: k.prefix },
+      encoding: 'utf8',
+      env: { ...process.env, RELAYER_KAFKA_TOPIC_PREFIX: k.prefix },
     });
     assert.equal(fromLog.status, 0, fromLog.stderr);
     const fromRedis = relayer(['book', '--redis', svc.redis, '--redis-prefix', redisPrefix, '--market', m, '--json']);

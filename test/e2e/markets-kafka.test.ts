@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, killAtEnd, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import { assertMarketExactlyOnce, deletePrefixed, inputCount, loudSkip, marketStatus, marketWorkload, marketsMissing, onMarket } from './markets-kafka-helpers.js';
+import {
+  assertMarketExactlyOnce,
+  deletePrefixed,
+  inputCount,
+  loudSkip,
+  marketStatus,
+  marketWorkload,
+  marketsMissing,
+  onMarket,
+} from './markets-kafka-helpers.js';
 
 const COMMANDS = Number(process.env['RELAYER_MARKETS_COMMANDS'] ?? 3000);
 
@@ -20,7 +29,8 @@ const missing = 'skip' in target ? null : marketsMissing();
 const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
 
 test('Kafka markets: two markets in two engine processes, one SIGKILLed while the other commits, exactly once each', {
-  timeout: 300_000, skip,
+  timeout: 300_000,
+  skip,
 }, async (t) => {
   const k = kafkaCase((target as { brokers: string }).brokers, 'mk2');
   try {
@@ -41,7 +51,11 @@ test('Kafka markets: two markets in two engine processes, one SIGKILLed while th
     const ethGenesis = inputCount(eth);
 
     // both markets at once, from two submitters
-    const file = (name: string, body: string): string => { const f = join(k.dir, name); writeFileSync(f, body); return f; };
+    const file = (name: string, body: string): string => {
+      const f = join(k.dir, name);
+      writeFileSync(f, body);
+      return f;
+    };
     const half = Math.floor(COMMANDS / 2);
     const btcA = file('btc-a.jsonl', marketWorkload('BTC-USD', half, 21, 'a'));
     const ethA = file('eth-a.jsonl', marketWorkload('ETH-USD', half, 22, 'a'));
@@ -62,11 +76,14 @@ test('Kafka markets: two markets in two engine processes, one SIGKILLed while th
     assert.equal(se2.code, 0, se2.stderr);
     const btcMeanwhile = await drained(btc, 120_000, btcAtKill.last_seq + 1);
     const ethMeanwhile = marketStatus(eth)!;
-    assert.ok(btcMeanwhile.last_seq > btcAtKill.last_seq, `BTC-USD kept committing while ETH-USD was down (seq ${btcAtKill.last_seq} → ${btcMeanwhile.last_seq})`);
+    assert.ok(
+      btcMeanwhile.last_seq > btcAtKill.last_seq,
+      `BTC-USD kept committing while ETH-USD was down (seq ${btcAtKill.last_seq} → ${btcMeanwhile.last_seq})`,
+    );
     assert.equal(btcMeanwhile.lag, 0, 'BTC-USD committed everything submitted to it');
     assert.equal(ethMeanwhile.last_seq, ethAtKill.last_seq, 'nothing committed ETH-USD while its engine was dead');
     assert.ok(ethMeanwhile.lag > 0, 'ETH-USD input waited for its engine');
-    assert.equal(btcEngine.exitCode, null, 'the other market\'s engine never stopped');
+    assert.equal(btcEngine.exitCode, null, "the other market's engine never stopped");
 
     // a standby host (its own, empty data dir) takes the market over and recovers from the broker
     const ethStandby = onMarket(k.args('eth-b'), 'ETH-USD');

@@ -10,7 +10,16 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exited, killAtEnd, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
 import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import { assertMarketExactlyOnce, deletePrefixed, inputCount, loudSkip, marketStatus, marketWorkload, marketsMissing, onMarket } from './markets-kafka-helpers.js';
+import {
+  assertMarketExactlyOnce,
+  deletePrefixed,
+  inputCount,
+  loudSkip,
+  marketStatus,
+  marketWorkload,
+  marketsMissing,
+  onMarket,
+} from './markets-kafka-helpers.js';
 
 const STANDBY = fileURLToPath(new URL('../../../scripts/market-standby.sh', import.meta.url));
 const target = await kafkaTarget();
@@ -20,19 +29,27 @@ const skip = 'skip' in target ? target.skip : missing === null ? false : loudSki
 /** A child's stderr as it arrives. */
 function collect(c: ChildProcess): { text: string } {
   const out = { text: '' };
-  c.stderr!.setEncoding('utf8').on('data', (d: string) => { out.text += d; });
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    out.text += d;
+  });
   return out;
 }
 
 async function exitWithin(c: ChildProcess, ms: number): Promise<{ code: number | null } | null> {
   let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([exited(c), new Promise<null>((res) => { timer = setTimeout(() => res(null), ms); })]);
+  const r = await Promise.race([
+    exited(c),
+    new Promise<null>((res) => {
+      timer = setTimeout(() => res(null), ms);
+    }),
+  ]);
   clearTimeout(timer);
   return r;
 }
 
 test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and commits nothing more, BTC-USD runs on', {
-  timeout: 300_000, skip,
+  timeout: 300_000,
+  skip,
 }, async (t) => {
   const k = kafkaCase((target as { brokers: string }).brokers, 'mksb');
   try {
@@ -53,7 +70,11 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
     const ethGenesis = inputCount(ethA);
 
     const N = 4000;
-    const file = (name: string, body: string): string => { const f = join(k.dir, name); writeFileSync(f, body); return f; };
+    const file = (name: string, body: string): string => {
+      const f = join(k.dir, name);
+      writeFileSync(f, body);
+      return f;
+    };
     const eth1 = file('eth-1.jsonl', marketWorkload('ETH-USD', N / 2, 41, '1'));
     const eth2 = file('eth-2.jsonl', marketWorkload('ETH-USD', N / 2, 42, '2'));
     const btc1 = file('btc-1.jsonl', marketWorkload('BTC-USD', N, 43, '1'));
@@ -66,7 +87,11 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
     const aEnd = await exitWithin(a, 30_000);
     assert.ok(aEnd !== null, `the old ETH-USD engine was not fenced: ${aLogs.text}`);
     assert.equal(aEnd.code, 1, 'the fenced engine exits non-zero');
-    assert.match(aLogs.text, /fenced: another relayer run took over transactional id '[^']*relayer-engine\.ETH-USD'/, 'fenced on the market\'s own transactional id');
+    assert.match(
+      aLogs.text,
+      /fenced: another relayer run took over transactional id '[^']*relayer-engine\.ETH-USD'/,
+      "fenced on the market's own transactional id",
+    );
     for (const s of await submitting) assert.equal(s.code, 0, s.stderr);
     const more = await relayerAsync(['submit', ...ethB, '--file', eth2]);
     assert.equal(more.code, 0, more.stderr);
@@ -76,8 +101,17 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
     assert.equal(b.exitCode, null, `the new ETH-USD engine keeps running: ${bLogs.text}`);
 
     // the hot standby: watches ETH-USD from its own data dir and takes over once the market stalls
-    const env = { ...process.env, RELAYER_KAFKA_BROKERS: k.brokers, RELAYER_KAFKA_TOPIC_PREFIX: k.prefix, RELAYER_MARKET: 'ETH-USD', RELAYER_DATA: join(k.dir, 'eth-c') };
-    const standby = spawn('bash', [STANDBY, '--grace', '3', '--poll', '1', '--', '--no-scheduler', '--batch-max', '200', '--log-level', 'warn'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = {
+      ...process.env,
+      RELAYER_KAFKA_BROKERS: k.brokers,
+      RELAYER_KAFKA_TOPIC_PREFIX: k.prefix,
+      RELAYER_MARKET: 'ETH-USD',
+      RELAYER_DATA: join(k.dir, 'eth-c'),
+    };
+    const standby = spawn('bash', [STANDBY, '--grace', '3', '--poll', '1', '--', '--no-scheduler', '--batch-max', '200', '--log-level', 'warn'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     killAtEnd(t, standby);
     const sLogs = collect(standby);
     await sleep(2500); // it watches a healthy market: nothing happens
@@ -108,7 +142,15 @@ const PLACEMENT = fileURLToPath(new URL('../../../scripts/markets-placement-chec
 const hasSupervisor = spawnSync('sh', ['-c', 'command -v supervisord']).status === 0;
 
 test('Kafka markets: the deploy/markets placement example under supervisord fails ETH-USD over to the other host', {
-  timeout: 240_000, skip: skip !== false ? skip : hasSupervisor ? false : process.env['CI'] === 'true' ? false : loudSkip('supervisord is not installed (apt-get install supervisor)'),
+  timeout: 240_000,
+  skip:
+    skip !== false
+      ? skip
+      : hasSupervisor
+        ? false
+        : process.env['CI'] === 'true'
+          ? false
+          : loudSkip('supervisord is not installed (apt-get install supervisor)'),
 }, () => {
   assert.ok(hasSupervisor, 'supervisord is missing under CI (apt-get install supervisor)');
   const r = spawnSync('bash', [PLACEMENT], { encoding: 'utf8', env: { ...process.env, RELAYER_KAFKA_BROKERS: (target as { brokers: string }).brokers } });

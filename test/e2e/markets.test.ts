@@ -12,7 +12,24 @@ import { parseUuid } from '../../src/engine/util/uuid.js';
 import { engineFor, exited, jsonLines, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
 const lend = (data: string, market: string, id: string): Record<string, unknown>[] => {
-  const r = relayer(['submit', 'lend', '--data', data, '--market', market, '--id', id, '--account', 'lender-1', '--deposit', '1000000', '--wait', '--json', '--timeout', '20000']);
+  const r = relayer([
+    'submit',
+    'lend',
+    '--data',
+    data,
+    '--market',
+    market,
+    '--id',
+    id,
+    '--account',
+    'lender-1',
+    '--deposit',
+    '1000000',
+    '--wait',
+    '--json',
+    '--timeout',
+    '20000',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return jsonLines(r.stdout);
 };
@@ -25,7 +42,10 @@ test('given a BTC-USD data directory from before markets, then every tool works 
   assert.equal((await exited(engine)).code, 0);
   const list = relayer(['markets', 'list', '--data', data, '--json']);
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual((JSON.parse(list.stdout) as { id: string }[]).map((m) => m.id), ['BTC-USD']);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { id: string }[]).map((m) => m.id),
+    ['BTC-USD'],
+  );
   assert.equal(existsSync(join(data, 'registry.db')), false);
   const st = relayer(['status', '--data', data, '--json']);
   assert.equal(st.code, 0, st.stderr);
@@ -71,7 +91,8 @@ test('given two markets in one data directory, when run --markets runs both, the
       return s.code === 0 && String((JSON.parse(s.stdout) as { engine: string }).engine).startsWith('running') ? true : null;
     });
   }
-  for (const m of ['BTC-USD', 'ETH-USD']) relayer(['submit', 'tick', '--price', m === 'BTC-USD' ? '60000' : '3000', '--data', data, '--market', m, '--wait', '--timeout', '20000']);
+  for (const m of ['BTC-USD', 'ETH-USD'])
+    relayer(['submit', 'tick', '--price', m === 'BTC-USD' ? '60000' : '3000', '--data', data, '--market', m, '--wait', '--timeout', '20000']);
   // the same command id in both markets: two orders, one per namespace
   const btc = lend(data, 'BTC-USD', 'same-id').find((e) => e['type'] === 'LendOrderCreated')!;
   const eth = lend(data, 'ETH-USD', 'same-id').find((e) => e['type'] === 'LendOrderCreated')!;
@@ -79,7 +100,10 @@ test('given two markets in one data directory, when run --markets runs both, the
   assert.equal(uuidOf(btc), uuidv5('same-id:0'));
   assert.equal(uuidOf(eth), uuidv5('same-id:0', parseUuid(marketNamespace('ETH-USD'))));
   // a BTC-USD command put on ETH-USD's log is rejected there, naming both
-  const wrong = relayer(['submit', '--data', data, '--market', 'ETH-USD'], `${JSON.stringify({ v: 1, id: 'wrong-1', type: 'Heartbeat', market: 'BTC-USD', params: {} })}\n`);
+  const wrong = relayer(
+    ['submit', '--data', data, '--market', 'ETH-USD'],
+    `${JSON.stringify({ v: 1, id: 'wrong-1', type: 'Heartbeat', market: 'BTC-USD', params: {} })}\n`,
+  );
   assert.equal(wrong.code, 0, wrong.stderr);
   await until('the wrong-market rejection', 20_000, () => {
     const ev = jsonLines(relayer(['events', '--data', data, '--market', 'ETH-USD', '--type', 'Rejected', '--json']).stdout);
@@ -101,11 +125,14 @@ test('given two markets in one data directory, when run --markets runs both, the
   const st = JSON.parse(relayer(['status', '--data', data, '--json']).stdout) as { last_seq: number; markets: { market: string; last_seq: number }[] };
   assert.ok(st.last_seq >= 3);
   const glance = st.markets;
-  assert.deepEqual(glance.map((g) => g.market), ['BTC-USD', 'ETH-USD']);
+  assert.deepEqual(
+    glance.map((g) => g.market),
+    ['BTC-USD', 'ETH-USD'],
+  );
   assert.ok(glance.every((g) => g.last_seq >= 3));
 });
 
-test('given exec --market, then it runs that market\'s engine and refuses a snapshot of another market', () => {
+test("given exec --market, then it runs that market's engine and refuses a snapshot of another market", () => {
   const dir = tempDir();
   const input = `${JSON.stringify({ v: 1, id: 'g', ts: 1, type: 'InitPool', market: 'ETH-USD', params: {} })}\n`;
   const eth = relayer(['exec', '--market', 'ETH-USD', '--state-out', join(dir, 'eth.snap')], input);

@@ -35,7 +35,11 @@ test('package: npm pack, npm i -g into an empty prefix, relayer works without th
   // when it is installed globally into an empty prefix
   const prefix = join(work, 'prefix');
   const env: NodeJS.ProcessEnv = {
-    ...process.env, npm_config_prefix: prefix, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false',
+    ...process.env,
+    npm_config_prefix: prefix,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
     // no prebuilt binary is downloaded: compile against this Node (its headers when they sit beside it)
     npm_config_build_from_source: 'true',
     // the optional librdkafka client is left out: its compile takes minutes and the package runs
@@ -70,11 +74,20 @@ test('package: npm pack, npm i -g into an empty prefix, relayer works without th
   assert.match(installed.stdout, /"state_hash"/);
 
   // run --demo starts on the embedded default, prints what to try next, stops cleanly on SIGINT
-  const demo = spawn(bin, ['run', '--demo', '--data', join(work, 'data')], { cwd, env: { ...runEnv, RELAYER_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { if (demo.exitCode === null) demo.kill('SIGKILL'); });
+  const demo = spawn(bin, ['run', '--demo', '--data', join(work, 'data')], {
+    cwd,
+    env: { ...runEnv, RELAYER_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (demo.exitCode === null) demo.kill('SIGKILL');
+  });
   let stderr = '';
   const started = new Promise<void>((resolve, reject) => {
-    demo.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; if (stderr.includes('demo market running')) resolve(); });
+    demo.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (stderr.includes('demo market running')) resolve();
+    });
     demo.once('exit', (code) => reject(new Error(`demo exited (${code}) before running:\n${stderr}`)));
   });
   await started;

@@ -20,14 +20,22 @@ function launch(t: TestContext, args: string[]): { child: ChildProcess; out: () 
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   return { child, out: () => out, err: () => err, closed };
 }
 
-test('relayer project: every registered market into its own schema and prefix; killed and restarted, exactly once per market', { timeout: 180_000 }, async (t) => {
+test('relayer project: every registered market into its own schema and prefix; killed and restarted, exactly once per market', {
+  timeout: 180_000,
+}, async (t) => {
   const url = await needPg(t);
   const rurl = await needRedis(t);
   if (url === null || rurl === null) return;
@@ -54,31 +62,71 @@ test('relayer project: every registered market into its own schema and prefix; k
   const heads: Record<string, number> = { 'BTC-USD': btc.lastSeq, 'ETH-USD': eth.lastSeq };
   assert.notEqual(btc.lastSeq, eth.lastSeq, 'two different logs');
 
-  const args = ['project', '--data', data, '--postgres', url, '--pg-schema', schema, '--redis', rurl, '--redis-prefix', prefix,
-    '--batch-size', '100', '--closed-ttl', '0', '--once', '--json', '--log-level', 'warn'];
+  const args = [
+    'project',
+    '--data',
+    data,
+    '--postgres',
+    url,
+    '--pg-schema',
+    schema,
+    '--redis',
+    rurl,
+    '--redis-prefix',
+    prefix,
+    '--batch-size',
+    '100',
+    '--closed-ttl',
+    '0',
+    '--once',
+    '--json',
+    '--log-level',
+    'warn',
+  ];
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = new Redis(rurl);
-  t.after(async () => { await c.end(); r.disconnect(); });
+  t.after(async () => {
+    await c.end();
+    r.disconnect();
+  });
   const pgAt = async (m: string): Promise<number> => {
-    try { return Number((await c.query(`SELECT seq FROM "${marketPgSchema(schema, m)}".projection_checkpoint`)).rows[0].seq); } catch { return 0; }
+    try {
+      return Number((await c.query(`SELECT seq FROM "${marketPgSchema(schema, m)}".projection_checkpoint`)).rows[0].seq);
+    } catch {
+      return 0;
+    }
   };
   const redisAt = async (m: string): Promise<number> => Number((await r.hget(`${marketRedisPrefix(prefix, m)}checkpoint`, 'seq')) ?? 0);
 
   // when: the first run is killed once every read model of both markets is part-way
   const first = launch(t, args);
-  await untilAsync('both markets part-way', async () => {
-    const at = await Promise.all(markets.flatMap((m) => [pgAt(m), redisAt(m)]));
-    return at.every((x) => x > 0) || first.child.exitCode !== null ? true : null;
-  }, 90_000, 5);
+  await untilAsync(
+    'both markets part-way',
+    async () => {
+      const at = await Promise.all(markets.flatMap((m) => [pgAt(m), redisAt(m)]));
+      return at.every((x) => x > 0) || first.child.exitCode !== null ? true : null;
+    },
+    90_000,
+    5,
+  );
   first.child.kill('SIGKILL');
   await first.closed;
   // a COMMIT the server had already received still lands after the client died
-  await untilAsync('the killed projector\'s PostgreSQL sessions to end', async () =>
-    (Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1', [`relayer-project:${schema}%`])).rows[0].n) === 0 ? true : null), 10_000);
+  await untilAsync(
+    "the killed projector's PostgreSQL sessions to end",
+    async () =>
+      Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1', [`relayer-project:${schema}%`])).rows[0].n) === 0
+        ? true
+        : null,
+    10_000,
+  );
   const before: Record<string, [number, number]> = {};
   for (const m of markets) before[m] = [await pgAt(m), await redisAt(m)];
-  assert.ok(markets.some((m) => before[m]!.some((at) => at > 0 && at < heads[m]!)), `killed mid-catch-up: ${JSON.stringify(before)} of ${JSON.stringify(heads)}`);
+  assert.ok(
+    markets.some((m) => before[m]!.some((at) => at > 0 && at < heads[m]!)),
+    `killed mid-catch-up: ${JSON.stringify(before)} of ${JSON.stringify(heads)}`,
+  );
 
   // then: the restart applies exactly each market's events after its own checkpoint
   const second = launch(t, args);
@@ -112,5 +160,8 @@ test('relayer project: every registered market into its own schema and prefix; k
   assert.match(unknown.stderr, /unknown market SOL-USD.*relayer markets list/);
   const malformed = relayer([...args, '--markets', 'BTC-USD,eth']);
   assert.equal(malformed.code, 2);
-  assert.equal(Number((await c.query('SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = $1', [marketPgSchema(schema, 'SOL-USD')])).rows[0].n), 0);
+  assert.equal(
+    Number((await c.query('SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = $1', [marketPgSchema(schema, 'SOL-USD')])).rows[0].n),
+    0,
+  );
 });

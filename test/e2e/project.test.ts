@@ -16,16 +16,27 @@ import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helper
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
 import { BIN, drained, relayer, sleep, tempDir } from './cli-helpers.js';
 
-interface Proc { child: ChildProcess; out: () => string; err: () => string; closed: Promise<number | null> }
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  closed: Promise<number | null>;
+}
 
 function launch(t: TestContext, args: string[]): Proc {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   return { child, out: () => out, err: () => err, closed };
 }
 
@@ -58,17 +69,43 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
   const data = join(dir, 'data');
   const schema = uniqueName('kill');
   const prefix = `${uniqueName('kill')}:`;
-  t.after(async () => { rmSync(dir, { recursive: true, force: true }); await dropSchema(url, schema); await dropPrefix(rurl, prefix); });
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchema(url, schema);
+    await dropPrefix(rurl, prefix);
+  });
   const seeded = await seededLog(data, 10_000, 31);
   await seeded.store.close();
   const lastSeq = seeded.lastSeq;
 
-  const args = ['project', '--data', data, '--postgres', url, '--pg-schema', schema, '--redis', rurl, '--redis-prefix', prefix,
-    '--batch-size', '250', '--closed-ttl', '0', '--once', '--json', '--log-level', 'warn'];
+  const args = [
+    'project',
+    '--data',
+    data,
+    '--postgres',
+    url,
+    '--pg-schema',
+    schema,
+    '--redis',
+    rurl,
+    '--redis-prefix',
+    prefix,
+    '--batch-size',
+    '250',
+    '--closed-ttl',
+    '0',
+    '--once',
+    '--json',
+    '--log-level',
+    'warn',
+  ];
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = new Redis(rurl);
-  t.after(async () => { await c.end(); r.disconnect(); });
+  t.after(async () => {
+    await c.end();
+    r.disconnect();
+  });
 
   const first = launch(t, args);
   let pgAt = 0;
@@ -82,8 +119,12 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
   await first.closed;
   // a COMMIT the server had already received still lands after the client died: wait until the
   // killed projector's session is gone before reading where PostgreSQL stands
-  await until('the killed projector\'s PostgreSQL session to end', 10_000, async () =>
-    Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [`relayer-project:${schema}`])).rows[0].n) === 0);
+  await until(
+    "the killed projector's PostgreSQL session to end",
+    10_000,
+    async () =>
+      Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [`relayer-project:${schema}`])).rows[0].n) === 0,
+  );
   pgAt = await pgCheckpoint(c, schema);
   redisAt = await redisCheckpoint(r, prefix);
   assert.ok(pgAt < lastSeq && redisAt < lastSeq, `killed mid-catch-up (postgres at ${pgAt}, redis at ${redisAt}, head ${lastSeq})`);
@@ -121,23 +162,51 @@ test('relayer project: connections cut while the engine runs; retries with backo
   const data = join(dir, 'data');
   const schema = uniqueName('cut');
   const prefix = `${uniqueName('cut')}:`;
-  t.after(async () => { rmSync(dir, { recursive: true, force: true }); await dropSchema(url, schema); await dropPrefix(rurl, prefix); });
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchema(url, schema);
+    await dropPrefix(rurl, prefix);
+  });
   const seeded = await seededLog(data, 2000, 41);
   await seeded.store.close();
 
   const engine = launch(t, ['run', '--data', data, '--no-scheduler', '--log-level', 'warn']);
-  const projector = launch(t, ['project', '--data', data, '--postgres', url, '--pg-schema', schema, '--redis', rurl, '--redis-prefix', prefix,
-    '--closed-ttl', '0', '--poll-ms', '5', '--log-level', 'warn']);
+  const projector = launch(t, [
+    'project',
+    '--data',
+    data,
+    '--postgres',
+    url,
+    '--pg-schema',
+    schema,
+    '--redis',
+    rurl,
+    '--redis-prefix',
+    prefix,
+    '--closed-ttl',
+    '0',
+    '--poll-ms',
+    '5',
+    '--log-level',
+    'warn',
+  ]);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = new Redis(rurl);
-  t.after(async () => { await c.end(); r.disconnect(); });
-  await until('the first catch-up', 60_000, async () => (await pgCheckpoint(c, schema)) >= seeded.lastSeq && (await redisCheckpoint(r, prefix)) >= seeded.lastSeq);
+  t.after(async () => {
+    await c.end();
+    r.disconnect();
+  });
+  await until(
+    'the first catch-up',
+    60_000,
+    async () => (await pgCheckpoint(c, schema)) >= seeded.lastSeq && (await redisCheckpoint(r, prefix)) >= seeded.lastSeq,
+  );
 
   // three rounds: submit work and, while the engine runs it, keep cutting the projector's connections
   const cut = async (): Promise<number> => {
     const pgKilled = await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`relayer-project:${schema}`]);
-    const clients = (await r.client('LIST') as string).split('\n').filter((l) => l.includes(` name=relayer-project:${prefix} `));
+    const clients = ((await r.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=relayer-project:${prefix} `));
     for (const line of clients) await r.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!);
     return (pgKilled.rowCount ?? 0) + clients.length;
   };
@@ -149,7 +218,10 @@ test('relayer project: connections cut while the engine runs; retries with backo
     const sub = relayer(['submit', '--data', data, '--file', file, '--json']);
     assert.equal(sub.code, 0, sub.stderr);
     const until = Date.now() + 700;
-    while (Date.now() < until) { cuts += await cut(); await sleep(40); }
+    while (Date.now() < until) {
+      cuts += await cut();
+      await sleep(40);
+    }
     seqs.push((await drained(data)).last_seq);
   }
   assert.ok(cuts >= 3, `connections cut: ${cuts}`);

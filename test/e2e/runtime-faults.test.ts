@@ -33,11 +33,15 @@ function workspace(t: TestContext): { dir: string; data: string } {
 function launch(t: TestContext, data: string, ...extra: string[]): Engine {
   const child = spawn(process.execPath, [BIN, 'run', '--data', data, '--log-level', 'info', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   return { child, log: () => log, closed };
 }
 
@@ -47,8 +51,14 @@ function alive(e: Engine): boolean {
 
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
-  try { return await Promise.race([p, timeout]); } finally { clearTimeout(timer); }
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** SIGTERM and the exit status, which must come within 15 s. */
@@ -62,7 +72,11 @@ function logRecords(text: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const l of text.split('\n')) {
     if (!l.startsWith('{')) continue;
-    try { out.push(JSON.parse(l) as Record<string, unknown>); } catch { /* partial line */ }
+    try {
+      out.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      /* partial line */
+    }
   }
   return out;
 }
@@ -90,8 +104,15 @@ function ok(r: Ran, what: string): Ran {
 }
 
 interface Status {
-  engine: string; input_head: number; input_committed: number; lag: number; last_seq: number; last_hash: string;
-  last_snapshot: { id: string; seq: number } | null; snapshots: number; failed_requests: number;
+  engine: string;
+  input_head: number;
+  input_committed: number;
+  lag: number;
+  last_seq: number;
+  last_hash: string;
+  last_snapshot: { id: string; seq: number } | null;
+  snapshots: number;
+  failed_requests: number;
   market: { seq: number; pool: { total_locked_value: number | null; total_pool_share: number | null } | null } | null;
 }
 
@@ -99,7 +120,13 @@ function status(data: string): Status {
   return JSON.parse(ok(relayer(['status', '--data', data, '--json']), 'relayer status').stdout) as Status;
 }
 
-interface Ev { seq: number; cmd: string; type: string; data: Record<string, unknown>; line: string }
+interface Ev {
+  seq: number;
+  cmd: string;
+  type: string;
+  data: Record<string, unknown>;
+  line: string;
+}
 
 function allEvents(data: string): Ev[] {
   const out = ok(relayer(['events', '--data', data, '--json']), 'relayer events').stdout.trim();
@@ -108,21 +135,35 @@ function allEvents(data: string): Ev[] {
 
 function byCmd(events: readonly Ev[]): Map<string, Ev[]> {
   const m = new Map<string, Ev[]>();
-  for (const e of events) { const l = m.get(e.cmd); if (l === undefined) m.set(e.cmd, [e]); else l.push(e); }
+  for (const e of events) {
+    const l = m.get(e.cmd);
+    if (l === undefined) m.set(e.cmd, [e]);
+    else l.push(e);
+  }
   return m;
 }
 
 /** Appends lines with `relayer submit --file`; returns the {id, position} the CLI printed for each. */
 function submitFile(dir: string, data: string, name: string, lines: readonly string[]): { id: string | null; position: string }[] {
   const file = join(dir, name);
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   const r = ok(relayer(['submit', '--data', data, '--file', file, '--json']), `relayer submit --file ${name}`);
-  const acks = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string | null; position: string });
+  const acks = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string | null; position: string });
   assert.equal(acks.length, lines.length, 'submit acknowledges every line');
   return acks;
 }
 
-interface FailedRow { pos: number; ts: number; id: string | null; reason_code: string; reason: string; raw: string }
+interface FailedRow {
+  pos: number;
+  ts: number;
+  id: string | null;
+  reason_code: string;
+  reason: string;
+  raw: string;
+}
 
 function failedRows(data: string): Map<number, FailedRow> {
   const db = new Database(join(data, 'relayer.db'), { readonly: true, fileMustExist: true });
@@ -137,10 +178,18 @@ function failedRows(data: string): Map<number, FailedRow> {
 /** Opens the data file read-write to damage it (the engine must be stopped). */
 function damage<T>(data: string, fn: (db: Database.Database) => T): T {
   const db = new Database(join(data, 'relayer.db'), { fileMustExist: true });
-  try { return fn(db); } finally { db.close(); }
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
 }
 
-interface FrameRow { first_seq: number; last_seq: number; data: Buffer }
+interface FrameRow {
+  first_seq: number;
+  last_seq: number;
+  data: Buffer;
+}
 
 /** Cuts the stored event log after `keep` events, frames and all (what a lost disk tail looks like). */
 function cutLog(db: Database.Database, keep: number): void {
@@ -169,10 +218,13 @@ async function populate(t: TestContext, dir: string, data: string, n: number, se
   return status(data);
 }
 
-const open = (id: string, account: string, params: Record<string, unknown> = {}): string => JSON.stringify({
-  v: 1, id, type: 'CreateTraderOrder',
-  params: { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000, ...params },
-});
+const open = (id: string, account: string, params: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    v: 1,
+    id,
+    type: 'CreateTraderOrder',
+    params: { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000, ...params },
+  });
 const lend = (id: string, account: string, deposit: unknown): string =>
   JSON.stringify({ v: 1, id, type: 'CreateLendOrder', params: { account_id: account, deposit, balance: 0 } });
 const tick = (id: string, price: unknown): string => JSON.stringify({ v: 1, id, type: 'PriceTick', params: { price } });
@@ -208,28 +260,155 @@ test('bad input of every kind is rejected with its reason code and quarantined; 
   assert.match(badFlag.stderr, /--leverage must be a number/);
   assert.equal(status(data).input_head, before, 'a refused submit appends nothing');
 
-  const big = JSON.stringify({ v: 1, id: 'bad-oversized', type: 'CreateTraderOrder', params: { account_id: 'big', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000, pad: 'x'.repeat(70_000) } });
+  const big = JSON.stringify({
+    v: 1,
+    id: 'bad-oversized',
+    type: 'CreateTraderOrder',
+    params: { account_id: 'big', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000, pad: 'x'.repeat(70_000) },
+  });
   assert.ok(Buffer.byteLength(big) > 64 * 1024);
   const cases: BadCase[] = [
-    { name: 'malformed JSON (cut short)', line: '{"v":1,"id":"bad-cut","type":"PriceTick","params":{"price":61000}', byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /not JSON/, raw: 'exact' },
-    { name: 'not JSON at all', line: 'this is not json, just words', byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /not JSON/, raw: 'exact' },
-    { name: 'NaN literal', line: '{"v":1,"id":"bad-nan","type":"CreateTraderOrder","params":{"account_id":"nan","position_type":"LONG","order_type":"MARKET","leverage":NaN,"initial_margin":10000}}', byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /not JSON/, raw: 'exact' },
+    {
+      name: 'malformed JSON (cut short)',
+      line: '{"v":1,"id":"bad-cut","type":"PriceTick","params":{"price":61000}',
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /not JSON/,
+      raw: 'exact',
+    },
+    {
+      name: 'not JSON at all',
+      line: 'this is not json, just words',
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /not JSON/,
+      raw: 'exact',
+    },
+    {
+      name: 'NaN literal',
+      line: '{"v":1,"id":"bad-nan","type":"CreateTraderOrder","params":{"account_id":"nan","position_type":"LONG","order_type":"MARKET","leverage":NaN,"initial_margin":10000}}',
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /not JSON/,
+      raw: 'exact',
+    },
     { name: 'a JSON array', line: '[1,2,3]', byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /JSON object/, raw: 'exact' },
-    { name: 'unknown command type', line: JSON.stringify({ v: 1, id: 'bad-unknown', type: 'FlyToMoon', params: {} }), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /unknown command type "FlyToMoon"/, raw: /FlyToMoon/ },
-    { name: 'leverage as a string', line: open('bad-lev-string', 'lev-string', { leverage: '10' }), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /leverage must be a finite number/, raw: /"leverage":"10"/ },
-    { name: 'price as a string', line: tick('bad-price-string', '61000'), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /price/, raw: /"price":"61000"/ },
-    { name: 'params an array', line: JSON.stringify({ v: 1, id: 'bad-params-array', type: 'Heartbeat', params: [1, 2] }), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /params must be a JSON object/, raw: /\[1,2\]/ },
-    { name: 'missing account_id', line: JSON.stringify({ v: 1, id: 'bad-no-account', type: 'CreateTraderOrder', params: { position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000 } }), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /account_id is required/, raw: /bad-no-account/ },
-    { name: 'missing deposit', line: JSON.stringify({ v: 1, id: 'bad-no-deposit', type: 'CreateLendOrder', params: { account_id: 'no-deposit' } }), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /deposit is required/, raw: /bad-no-deposit/ },
-    { name: 'id longer than 128 characters', line: JSON.stringify({ v: 1, id: 'i'.repeat(200), type: 'Heartbeat', params: {} }), byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /id must be/, raw: /i{200}/ },
-    { name: 'leverage 1e400 (Infinity)', line: '{"v":1,"id":"bad-lev-inf","type":"CreateTraderOrder","params":{"account_id":"lev-inf","position_type":"LONG","order_type":"MARKET","leverage":1e400,"initial_margin":10000}}', status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /leverage/, raw: /1e400/ },
-    { name: 'margin -5', line: open('bad-margin-neg', 'margin-neg', { initial_margin: -5 }), status: 'RejectedByRiskEngine', code: 'INVALID_PARAMS', raw: /"initial_margin":-5/ },
-    { name: 'margin 1e308', line: open('bad-margin-huge', 'margin-huge', { initial_margin: 1e308 }), status: 'RejectedByRiskEngine', code: 'SIZE_TOO_LARGE', or: { status: 'CANCELLED', code: 'INVALID_PARAMS' }, raw: /"initial_margin":1e\+?308/ },
+    {
+      name: 'unknown command type',
+      line: JSON.stringify({ v: 1, id: 'bad-unknown', type: 'FlyToMoon', params: {} }),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /unknown command type "FlyToMoon"/,
+      raw: /FlyToMoon/,
+    },
+    {
+      name: 'leverage as a string',
+      line: open('bad-lev-string', 'lev-string', { leverage: '10' }),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /leverage must be a finite number/,
+      raw: /"leverage":"10"/,
+    },
+    {
+      name: 'price as a string',
+      line: tick('bad-price-string', '61000'),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /price/,
+      raw: /"price":"61000"/,
+    },
+    {
+      name: 'params an array',
+      line: JSON.stringify({ v: 1, id: 'bad-params-array', type: 'Heartbeat', params: [1, 2] }),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /params must be a JSON object/,
+      raw: /\[1,2\]/,
+    },
+    {
+      name: 'missing account_id',
+      line: JSON.stringify({
+        v: 1,
+        id: 'bad-no-account',
+        type: 'CreateTraderOrder',
+        params: { position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000 },
+      }),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /account_id is required/,
+      raw: /bad-no-account/,
+    },
+    {
+      name: 'missing deposit',
+      line: JSON.stringify({ v: 1, id: 'bad-no-deposit', type: 'CreateLendOrder', params: { account_id: 'no-deposit' } }),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /deposit is required/,
+      raw: /bad-no-deposit/,
+    },
+    {
+      name: 'id longer than 128 characters',
+      line: JSON.stringify({ v: 1, id: 'i'.repeat(200), type: 'Heartbeat', params: {} }),
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /id must be/,
+      raw: /i{200}/,
+    },
+    {
+      name: 'leverage 1e400 (Infinity)',
+      line: '{"v":1,"id":"bad-lev-inf","type":"CreateTraderOrder","params":{"account_id":"lev-inf","position_type":"LONG","order_type":"MARKET","leverage":1e400,"initial_margin":10000}}',
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /leverage/,
+      raw: /1e400/,
+    },
+    {
+      name: 'margin -5',
+      line: open('bad-margin-neg', 'margin-neg', { initial_margin: -5 }),
+      status: 'RejectedByRiskEngine',
+      code: 'INVALID_PARAMS',
+      raw: /"initial_margin":-5/,
+    },
+    {
+      name: 'margin 1e308',
+      line: open('bad-margin-huge', 'margin-huge', { initial_margin: 1e308 }),
+      status: 'RejectedByRiskEngine',
+      code: 'SIZE_TOO_LARGE',
+      or: { status: 'CANCELLED', code: 'INVALID_PARAMS' },
+      raw: /"initial_margin":1e\+?308/,
+    },
     { name: 'leverage 0.5', line: open('bad-lev-low', 'lev-low', { leverage: 0.5 }), status: 'CANCELLED', code: 'INVALID_PARAMS', raw: /"leverage":0\.5/ },
-    { name: 'deposit -5', line: lend('bad-deposit-neg', 'deposit-neg', -5), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /deposit/, raw: /"deposit":-5/ },
+    {
+      name: 'deposit -5',
+      line: lend('bad-deposit-neg', 'deposit-neg', -5),
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /deposit/,
+      raw: /"deposit":-5/,
+    },
     { name: 'price -5', line: tick('bad-price-neg', -5), status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /price/, raw: /"price":-5/ },
-    { name: 'a record over 64 KiB', line: big, byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /exceeds 65536 bytes/, raw: /bad-oversized/ },
-    { name: '70 KB of text', line: 'z'.repeat(70_000), byPosition: true, status: 'CANCELLED', code: 'INVALID_PARAMS', reason: /exceeds 65536 bytes/, raw: 'exact' },
+    {
+      name: 'a record over 64 KiB',
+      line: big,
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /exceeds 65536 bytes/,
+      raw: /bad-oversized/,
+    },
+    {
+      name: '70 KB of text',
+      line: 'z'.repeat(70_000),
+      byPosition: true,
+      status: 'CANCELLED',
+      code: 'INVALID_PARAMS',
+      reason: /exceeds 65536 bytes/,
+      raw: 'exact',
+    },
   ];
 
   // Every bad line is followed by a good command, so each is judged between working ones.
@@ -253,7 +432,11 @@ test('bad input of every kind is rejected with its reason code and quarantined; 
   assert.ok(alive(engine), `the engine is still running after the bad input:\n${engine.log()}`);
 
   // A later batch: one more repeat of dup-1 (a different body, same id) and good commands.
-  const later = submitFile(dir, data, 'later.jsonl', [tick('dup-1', 99_999), open('good-later', 'trader-later'), lend('good-later-lend', 'lender-later', 2_000_000)]);
+  const later = submitFile(dir, data, 'later.jsonl', [
+    tick('dup-1', 99_999),
+    open('good-later', 'trader-later'),
+    lend('good-later-lend', 'lender-later', 2_000_000),
+  ]);
   goods.push('good-later', 'good-later-lend');
   const waited = relayer(['submit', 'tick', '--data', data, '--id', 'good-wait', '--price', '60500', '--wait', '--json']);
   assert.equal(waited.code, 0, `a command after the bad input executes: ${waited.stdout}${waited.stderr}`);
@@ -271,26 +454,39 @@ test('bad input of every kind is rejected with its reason code and quarantined; 
     const pos = Number(acks[i]!.position);
     const cmd = c.byPosition ? `inbox:${pos}` : (JSON.parse(c.line) as { id: string }).id;
     const rej = (outcome.get(cmd) ?? []).filter((e) => e.type === 'Rejected');
-    if (rej.length !== 1) { problems.push(`${c.name}: expected one Rejected for ${cmd}, got ${JSON.stringify(outcome.get(cmd)?.map((e) => e.type) ?? [])}`); continue; }
+    if (rej.length !== 1) {
+      problems.push(`${c.name}: expected one Rejected for ${cmd}, got ${JSON.stringify(outcome.get(cmd)?.map((e) => e.type) ?? [])}`);
+      continue;
+    }
     const d = rej[0]!.data;
-    const right = (d['status'] === c.status && d['reason_code'] === c.code) || (c.or !== undefined && d['status'] === c.or.status && d['reason_code'] === c.or.code);
+    const right =
+      (d['status'] === c.status && d['reason_code'] === c.code) || (c.or !== undefined && d['status'] === c.or.status && d['reason_code'] === c.or.code);
     if (!right) problems.push(`${c.name}: Rejected ${String(d['status'])}/${String(d['reason_code'])}, expected ${c.status}/${c.code}`);
     if (c.reason !== undefined && !c.reason.test(String(d['reason']))) problems.push(`${c.name}: reason "${String(d['reason'])}" does not match ${c.reason}`);
     if ((outcome.get(cmd) ?? []).length !== 1) problems.push(`${c.name}: a rejected command has other events too`);
     const f = failed.get(pos);
-    if (f === undefined) { problems.push(`${c.name}: no failed record at position ${pos}`); continue; }
+    if (f === undefined) {
+      problems.push(`${c.name}: no failed record at position ${pos}`);
+      continue;
+    }
     if (f.reason_code !== d['reason_code']) problems.push(`${c.name}: failed record says ${f.reason_code}, the event says ${String(d['reason_code'])}`);
     if (f.reason !== d['reason']) problems.push(`${c.name}: failed record reason differs from the event's`);
     if (f.id !== (c.byPosition ? null : cmd)) problems.push(`${c.name}: failed record id ${f.id}, expected ${c.byPosition ? null : cmd}`);
     if (c.raw === 'exact' ? f.raw !== c.line : !c.raw.test(f.raw)) {
-      problems.push(`${c.name}: the failed record does not keep the client's input (${c.raw === 'exact' ? 'byte for byte' : String(c.raw)}): ${f.raw.slice(0, 200)}`);
+      problems.push(
+        `${c.name}: the failed record does not keep the client's input (${c.raw === 'exact' ? 'byte for byte' : String(c.raw)}): ${f.raw.slice(0, 200)}`,
+      );
     }
   }
 
   // Duplicates: the original executes once, each repeat is only a DUPLICATE_REQUEST naming it.
   const dup = outcome.get('dup-1') ?? [];
   const firstRun = dup.filter((e) => e.type !== 'Rejected');
-  assert.deepEqual(firstRun.map((e) => e.type), ['TraderOrderOpened'], 'dup-1 executed exactly once');
+  assert.deepEqual(
+    firstRun.map((e) => e.type),
+    ['TraderOrderOpened'],
+    'dup-1 executed exactly once',
+  );
   const repeats = dup.filter((e) => e.type === 'Rejected');
   assert.equal(repeats.length, 2, 'both repeats of dup-1 are answered');
   for (const r of repeats) {
@@ -314,7 +510,8 @@ test('bad input of every kind is rejected with its reason code and quarantined; 
     const evs = outcome.get(id) ?? [];
     const own = id === 'dup-1' ? firstRun : evs;
     if (own.length === 0) problems.push(`good command ${id} has no outcome`);
-    else if (own.some((e) => e.type === 'Rejected')) problems.push(`good command ${id} was rejected: ${JSON.stringify(own.find((e) => e.type === 'Rejected')!.data)}`);
+    else if (own.some((e) => e.type === 'Rejected'))
+      problems.push(`good command ${id} was rejected: ${JSON.stringify(own.find((e) => e.type === 'Rejected')!.data)}`);
   }
   const expectedFailed = cases.length + 2;
   if (failed.size !== expectedFailed) problems.push(`failed table holds ${failed.size} records, expected ${expectedFailed} (the bad cases and two repeats)`);
@@ -361,7 +558,8 @@ test('huge finite numbers (1e308) are refused and never make the state non-finit
     const evs = outcome.get(id) ?? [];
     const rej = evs.find((e) => e.type === 'Rejected');
     if (rej === undefined) problems.push(`${id} was accepted (${evs.map((e) => e.type).join(', ')}): ${evs[0]?.line.slice(0, 400)}`);
-    else if (rej.data['reason_code'] !== 'INVALID_PARAMS' && rej.data['reason_code'] !== 'SIZE_TOO_LARGE') problems.push(`${id} rejected with ${String(rej.data['reason_code'])}`);
+    else if (rej.data['reason_code'] !== 'INVALID_PARAMS' && rej.data['reason_code'] !== 'SIZE_TOO_LARGE')
+      problems.push(`${id} rejected with ${String(rej.data['reason_code'])}`);
   }
   const pool = status(data).market?.pool;
   if (pool === null || pool === undefined || !Number.isFinite(pool.total_locked_value) || !Number.isFinite(pool.total_pool_share)) {
@@ -389,7 +587,9 @@ test('a corrupted newest snapshot is reported invalid and recovery falls back to
   assert.equal(end.code, 0, engine.log());
 
   const st = status(data);
-  const snaps = ok(relayer(['snapshot', 'list', '--data', data, '--json']), 'snapshot list').stdout.trim().split('\n')
+  const snaps = ok(relayer(['snapshot', 'list', '--data', data, '--json']), 'snapshot list')
+    .stdout.trim()
+    .split('\n')
     .map((l) => JSON.parse(l) as { id: string; seq: number });
   assert.ok(snaps.length >= 2, 'an older snapshot exists to fall back to');
   const newest = snaps[0]!;
@@ -429,7 +629,10 @@ test('a corrupted newest snapshot is reported invalid and recovery falls back to
   assert.equal(recovered['seq'], st.last_seq, 'and replayed the log to the end');
   assert.equal(recovered['replayed'], st.last_seq - s1.seq);
 
-  const replayed = JSON.parse(ok(relayer(['replay', '--data', data, '--json']), 'replay after corruption').stdout) as { state_hash: string; snapshot: string | null };
+  const replayed = JSON.parse(ok(relayer(['replay', '--data', data, '--json']), 'replay after corruption').stdout) as {
+    state_hash: string;
+    snapshot: string | null;
+  };
   assert.equal(replayed.state_hash, before.state_hash, 'the state is the same as before the corruption');
   assert.equal(replayed.snapshot, s1.id);
   const scratch = JSON.parse(ok(relayer(['replay', '--data', data, '--from-scratch', '--json']), 'replay --from-scratch').stdout) as { state_hash: string };
@@ -474,15 +677,17 @@ test('an event edited by one character fails verify naming its seq', { timeout: 
   const { dir, data } = workspace(t);
   const st = await populate(t, dir, data, 300, 32);
   const m = Math.floor(st.last_seq / 2);
-  damage(data, (db) => editLine(db, m, (line) => {
-    const from = line.indexOf('"data":');
-    let i = from;
-    while (!/[0-9]/.test(line[i]!)) i++;
-    assert.ok(i < line.indexOf(',"prev":'), 'a digit inside data');
-    const edited = `${line.slice(0, i)}${(Number(line[i]) + 1) % 10}${line.slice(i + 1)}`;
-    assert.equal(edited.length, line.length);
-    return edited;
-  }));
+  damage(data, (db) =>
+    editLine(db, m, (line) => {
+      const from = line.indexOf('"data":');
+      let i = from;
+      while (!/[0-9]/.test(line[i]!)) i++;
+      assert.ok(i < line.indexOf(',"prev":'), 'a digit inside data');
+      const edited = `${line.slice(0, i)}${(Number(line[i]) + 1) % 10}${line.slice(i + 1)}`;
+      assert.equal(edited.length, line.length);
+      return edited;
+    }),
+  );
 
   for (const extra of [[], ['--chain-only']]) {
     const v = relayer(['verify', '--data', data, '--json', ...extra]);
@@ -530,7 +735,7 @@ test('SIGTERM finishes the batch, snapshots at the last seq and exits 0; a resta
   let engine = launch(t, data, '--batch-max', String(BATCH));
   await drained(data, 20_000);
   const file = join(dir, 'load.jsonl');
-  writeFileSync(file, workload(COMMANDS, 51).join('\n') + '\n');
+  writeFileSync(file, `${workload(COMMANDS, 51).join('\n')}\n`);
   // A backlog the engine has not started on: freeze it, append, then wake it with SIGTERM pending.
   engine.child.kill('SIGSTOP');
   ok(relayer(['submit', '--data', data, '--file', file]), 'submit');
@@ -542,10 +747,14 @@ test('SIGTERM finishes the batch, snapshots at the last seq and exits 0; a resta
 
   const st = status(data);
   const consumedAfterSignal = st.input_committed - 1;
-  t.diagnostic(`after SIGTERM the engine consumed ${consumedAfterSignal} of a ${COMMANDS}-command backlog (batch max ${BATCH}) before stopping at seq ${st.last_seq}`);
+  t.diagnostic(
+    `after SIGTERM the engine consumed ${consumedAfterSignal} of a ${COMMANDS}-command backlog (batch max ${BATCH}) before stopping at seq ${st.last_seq}`,
+  );
   assert.equal(st.engine, 'stopped');
   assert.equal(existsSync(join(data, 'run.lock')), false, 'the lock is released');
-  const snaps = ok(relayer(['snapshot', 'list', '--data', data, '--json']), 'snapshot list').stdout.trim().split('\n')
+  const snaps = ok(relayer(['snapshot', 'list', '--data', data, '--json']), 'snapshot list')
+    .stdout.trim()
+    .split('\n')
     .map((l) => JSON.parse(l) as { id: string; seq: number; position: string | null });
   assert.ok(snaps.length >= 1, 'a snapshot exists');
   assert.equal(snaps[0]!.seq, st.last_seq, 'the newest snapshot is at the last committed seq');
@@ -570,7 +779,9 @@ test('SIGTERM finishes the batch, snapshots at the last seq and exits 0; a resta
   // Nothing lost or doubled across the stop: the log is exactly what exec makes of the input log.
   const inbox = ok(relayer(['events', '--data', data, '--inbox']), 'events --inbox').stdout;
   assert.equal(inbox.trim().split('\n').length, COMMANDS + 1);
-  const exec = ok(relayer(['exec', '--json'], inbox), 'exec').stdout.trim().split('\n');
+  const exec = ok(relayer(['exec', '--json'], inbox), 'exec')
+    .stdout.trim()
+    .split('\n');
   const summary = (JSON.parse(exec.pop()!) as { summary: { state_hash: string } }).summary;
   const stored = allEvents(data).map((e) => e.line);
   assert.equal(stored.length, exec.length, 'as many events as exec produces');
@@ -580,8 +791,10 @@ test('SIGTERM finishes the batch, snapshots at the last seq and exits 0; a resta
   ok(relayer(['verify', '--data', data]), 'verify after SIGTERM and restart');
 
   // "finish the batch" (DESIGN §5): a stop must not wait for the whole backlog.
-  assert.ok(consumedAfterSignal <= 3 * BATCH,
-    `after SIGTERM the engine kept consuming ${consumedAfterSignal} commands (the whole backlog) instead of stopping after the current batch of at most ${BATCH}`);
+  assert.ok(
+    consumedAfterSignal <= 3 * BATCH,
+    `after SIGTERM the engine kept consuming ${consumedAfterSignal} commands (the whole backlog) instead of stopping after the current batch of at most ${BATCH}`,
+  );
 });
 
 // ---- 6. data from a newer binary -----------------------------------------------------------

@@ -4,13 +4,25 @@
 // `factor × TLV` is exact and the equality cases are real equalities.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, type EventEnvelope,
-} from '../../src/engine/index.js';
+import { decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, type EventEnvelope } from '../../src/engine/index.js';
 import { tradersPnl } from '../../src/engine/risk/adl.js';
 import {
-  all, given, heartbeat, lend, limitShort, marketLong, marketShort, only, pool, price, priceCheck, riskParams,
-  types, withdraw, World, type Step,
+  all,
+  given,
+  heartbeat,
+  lend,
+  limitShort,
+  marketLong,
+  marketShort,
+  only,
+  pool,
+  price,
+  priceCheck,
+  riskParams,
+  types,
+  withdraw,
+  World,
+  type Step,
 } from '../helpers/dsl.js';
 
 /** A pool of `tlv` sats with the §6.2 limits opened wide, so single positions can be large. */
@@ -23,7 +35,10 @@ const cap = (max: number, target = 0): Step => riskParams({ max_pnl_factor: max,
 const long = (acct: string, im = 1_000_000, lev = 10): Step => marketLong({ acct, im, lev });
 
 const settlements = (events: readonly EventEnvelope[]) => all(events, 'TraderOrderSettled');
-const adlAccounts = (events: readonly EventEnvelope[]) => settlements(events).filter((e) => e.data.close_type === 'ADL').map((e) => e.data.order.account_id);
+const adlAccounts = (events: readonly EventEnvelope[]) =>
+  settlements(events)
+    .filter((e) => e.data.close_type === 'ADL')
+    .map((e) => e.data.order.account_id);
 
 test('with the cap off (the default), a pool-draining tick settles nothing and emits no AdlTriggered', () => {
   given(...market(20_000_000), long('alice'), long('bob'))
@@ -38,8 +53,16 @@ test('with the cap off (the default), a pool-draining tick settles nothing and e
 test('the RiskParamsUpdated of a state that never set the factors does not carry them', () => {
   given(pool())
     .when(riskParams({ mm_ratio: 0.5 }))
-    .then((events) => assert.deepEqual(Object.keys(only(events, 'RiskParamsUpdated').data.params),
-      ['max_oi_mult', 'max_net_mult', 'max_position_pct', 'min_position_btc', 'max_leverage', 'mm_ratio']));
+    .then((events) =>
+      assert.deepEqual(Object.keys(only(events, 'RiskParamsUpdated').data.params), [
+        'max_oi_mult',
+        'max_net_mult',
+        'max_position_pct',
+        'min_position_btc',
+        'max_leverage',
+        'mm_ratio',
+      ]),
+    );
 });
 
 test('the ADL target must be below the cap while the cap is on', () => {
@@ -56,7 +79,9 @@ test('the ADL target must be below the cap while the cap is on', () => {
     })
     .when(riskParams({ max_pnl_factor: 0 }))
     .then((events) => only(events, 'RiskParamsUpdated'));
-  given(pool()).when(riskParams({ max_pnl_factor: -1 })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(riskParams({ max_pnl_factor: -1 }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('Π exactly at the cap does not fire; one sat of pool less and it does', () => {
@@ -69,7 +94,11 @@ test('Π exactly at the cap does not fire; one sat of pool less and it does', ()
     .then((events, w) => {
       assert.deepEqual(types(events), ['PriceUpdated', 'AdlTriggered', 'TraderOrderSettled']);
       assert.deepEqual(only(events, 'AdlTriggered').data, {
-        side: 'LONG', traders_pnl: 5_000_000, tlv: 19_999_999, max_pnl_factor: 0.25, adl_target_factor: 0,
+        side: 'LONG',
+        traders_pnl: 5_000_000,
+        tlv: 19_999_999,
+        max_pnl_factor: 0.25,
+        adl_target_factor: 0,
       });
       const s = only(events, 'TraderOrderSettled').data;
       assert.equal(s.close_type, 'ADL');
@@ -117,15 +146,15 @@ test('only profitable positions are ranked; losers count in Π but are never del
 });
 
 test('both sides over the cap in one tick: LONG first, then SHORT', () => {
-  given(
-    ...market(40_000_000), long('alice'), price(100_000), marketShort({ acct: 'sam', im: 1_000_000, lev: 10 }), price(75_000),
-    cap(0.05),
-  )
+  given(...market(40_000_000), long('alice'), price(100_000), marketShort({ acct: 'sam', im: 1_000_000, lev: 10 }), price(75_000), cap(0.05))
     .when(heartbeat())
     .then((events) => {
       // each side is worth 1e7 / 3 > 0.05 × 4e7 = 2e6
       assert.deepEqual(types(events), ['AdlTriggered', 'TraderOrderSettled', 'AdlTriggered', 'TraderOrderSettled']);
-      assert.deepEqual(all(events, 'AdlTriggered').map((e) => e.data.side), ['LONG', 'SHORT']);
+      assert.deepEqual(
+        all(events, 'AdlTriggered').map((e) => e.data.side),
+        ['LONG', 'SHORT'],
+      );
       assert.deepEqual(adlAccounts(events), ['alice', 'sam']);
       const short = all(events, 'AdlTriggered')[1]!.data;
       assert.equal(short.tlv, settlements(events)[0]!.data.pool.total_locked_value, 'the SHORT check sees the pool after the LONG ADL');
@@ -134,7 +163,8 @@ test('both sides over the cap in one tick: LONG first, then SHORT', () => {
 
 test('ADL runs after the liquidation, settling and fill phases of the same tick', () => {
   given(
-    ...market(20_000_000), long('alice'),
+    ...market(20_000_000),
+    long('alice'),
     marketShort({ acct: 'xavier', im: 100_000, lev: 10 }), // liquidated on the way up
     limitShort({ acct: 'yann', im: 100_000, lev: 5, at: 90_000 }), // fills at 100 000
     cap(0.125),

@@ -2,8 +2,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  SPEC_FEES, cancel, closeLimit, closeOnly, cmd, fees, given, halt, limitLong, limitShort, marketLong, marketShort, only,
-  pauseFeed, pauseFunding, pool, price, priceCheck, recalc, riskParams, setSlTp, snapshot, types, unhalt, all,
+  SPEC_FEES,
+  cancel,
+  closeLimit,
+  closeOnly,
+  cmd,
+  fees,
+  given,
+  halt,
+  limitLong,
+  limitShort,
+  marketLong,
+  marketShort,
+  only,
+  pauseFeed,
+  pauseFunding,
+  pool,
+  price,
+  priceCheck,
+  recalc,
+  riskParams,
+  setSlTp,
+  snapshot,
+  types,
+  unhalt,
+  all,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -16,7 +39,8 @@ test('the first InitPool creates the pool with the default genesis', () => {
     .then((events, w) => {
       assert.deepEqual(types(events), ['PoolInitialized']);
       assert.deepEqual(only(events, 'PoolInitialized').data, {
-        pool: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000, nonce: 0 }, account_id: 'operator',
+        pool: { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000, nonce: 0 },
+        account_id: 'operator',
       });
       assert.deepEqual(w.pool, { total_locked_value: 10_000_000_000, total_pool_share: 1_000_000, nonce: 0 });
     });
@@ -25,9 +49,12 @@ test('the first InitPool creates the pool with the default genesis', () => {
 test('InitPool takes the genesis values it is given', () => {
   given()
     .when(pool({ total_locked_value: 5_000_000, total_pool_share: 500, account_id: 'treasury' }))
-    .then((events) => assert.deepEqual(only(events, 'PoolInitialized').data, {
-      pool: { total_locked_value: 5_000_000, total_pool_share: 500, nonce: 0 }, account_id: 'treasury',
-    }));
+    .then((events) =>
+      assert.deepEqual(only(events, 'PoolInitialized').data, {
+        pool: { total_locked_value: 5_000_000, total_pool_share: 500, nonce: 0 },
+        account_id: 'treasury',
+      }),
+    );
 });
 
 test('the pool can be initialised only once', () => {
@@ -68,8 +95,12 @@ test('a zero fee rate still charges the 1-sat minimum', () => {
 });
 
 test('fee updates need all four rates, none negative', () => {
-  given(pool()).when(cmd('UpdateFees', { order_filled_on_market: 0.1 })).thenRejected('CANCELLED', 'INVALID_PARAMS');
-  given(pool()).when(fees({ order_settled_on_limit: -0.01 })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(cmd('UpdateFees', { order_filled_on_market: 0.1 }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(fees({ order_settled_on_limit: -0.01 }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 // ---- flags -------------------------------------------------------------------------------------
@@ -77,11 +108,17 @@ test('fee updates need all four rates, none negative', () => {
 test('close-only, funding pause and feed pause each set their flag and report all flags', () => {
   given(pool())
     .when(closeOnly())
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: false, pause_price_feed: false }))
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: false, pause_price_feed: false }),
+    )
     .when(pauseFunding())
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: true, pause_price_feed: false }))
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: true, pause_price_feed: false }),
+    )
     .when(pauseFeed())
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: true, pause_price_feed: true }))
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: true, pause_funding: true, pause_price_feed: true }),
+    )
     .when(closeOnly(false))
     .then((events, w) => {
       assert.equal(only(events, 'RiskFlagsUpdated').data.manual_close_only, false);
@@ -98,7 +135,9 @@ test('an admin flag command that changes nothing still emits its event', () => {
 
 test('a flag command without "enabled" is invalid', () => {
   given(pool()).when(cmd('SetMarketCloseOnly', {})).thenRejected('CANCELLED', 'INVALID_PARAMS');
-  given(pool()).when(cmd('SetPauseFunding', { enabled: 'yes' })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(cmd('SetPauseFunding', { enabled: 'yes' }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('lifting close-only lets orders open again', () => {
@@ -121,25 +160,37 @@ test('a plain halt only switches the halt on; orders and legs stay', () => {
 });
 
 test('a halt that cancels pending orders cancels every one, in entry order, as ADMIN_HALT', () => {
-  given(...market,
+  given(
+    ...market,
     limitShort({ at: 63_000, im: 10_000, lev: 10, acct: 'zed' }),
     marketLong({ im: 10_000, lev: 10, acct: 'open' }),
-    limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'amy', sltp: { sl: 57_000 } }))
+    limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'amy', sltp: { sl: 57_000 } }),
+  )
     .when(halt({ cancel_pending_limit_orders: true }))
     .then((events, w) => {
       assert.deepEqual(types(events), ['RiskFlagsUpdated', 'TraderOrderCancelled', 'TraderOrderCancelled']);
       const cancelled = all(events, 'TraderOrderCancelled');
-      assert.deepEqual(cancelled.map((e) => e.data.order.account_id), ['zed', 'amy']);
-      assert.deepEqual(cancelled.map((e) => e.data.by), ['ADMIN_HALT', 'ADMIN_HALT']);
+      assert.deepEqual(
+        cancelled.map((e) => e.data.order.account_id),
+        ['zed', 'amy'],
+      );
+      assert.deepEqual(
+        cancelled.map((e) => e.data.by),
+        ['ADMIN_HALT', 'ADMIN_HALT'],
+      );
       assert.equal(w.state.risk.total_pending_long_btc + w.state.risk.total_pending_short_btc, 0);
       assert.equal(w.order('open').order_status, 'FILLED');
     });
 });
 
 test('a halt that cancels settling orders removes every close limit, stop-loss and take-profit as ADMIN', () => {
-  given(...market,
-    marketLong({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 57_000, tp: 66_000 } }), closeLimit(65_000, { acct: 'a' }),
-    marketShort({ im: 10_000, lev: 10, acct: 'b' }), setSlTp({ tp: 55_000 }, { acct: 'b' }))
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 57_000, tp: 66_000 } }),
+    closeLimit(65_000, { acct: 'a' }),
+    marketShort({ im: 10_000, lev: 10, acct: 'b' }),
+    setSlTp({ tp: 55_000 }, { acct: 'b' }),
+  )
     .when(halt({ cancel_settling_limit_orders: true }))
     .then((events, w) => {
       assert.deepEqual(types(events), ['RiskFlagsUpdated', 'CloseLimitRemoved', 'StopLossRemoved', 'TakeProfitRemoved', 'TakeProfitRemoved']);
@@ -153,9 +204,7 @@ test('a halt that cancels settling orders removes every close limit, stop-loss a
 });
 
 test('a full halt emits flags, then cancellations, then leg removals, then the shutdown request', () => {
-  given(...market,
-    marketLong({ im: 10_000, lev: 10, acct: 'f' }), closeLimit(65_000, { acct: 'f' }),
-    limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'p' }))
+  given(...market, marketLong({ im: 10_000, lev: 10, acct: 'f' }), closeLimit(65_000, { acct: 'f' }), limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'p' }))
     .when(halt({ cancel_pending_limit_orders: true, cancel_settling_limit_orders: true, exit_relayer: true }))
     .then((events) => {
       assert.deepEqual(types(events), ['RiskFlagsUpdated', 'TraderOrderCancelled', 'CloseLimitRemoved', 'ShutdownRequested']);
@@ -166,15 +215,21 @@ test('a full halt emits flags, then cancellations, then leg removals, then the s
 test('a halt can pause funding and the price feed', () => {
   given(pool())
     .when(halt({ pause_funding: true, pause_price_feed: true }))
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: true, manual_close_only: false, pause_funding: true, pause_price_feed: true }));
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: true, manual_close_only: false, pause_funding: true, pause_price_feed: true }),
+    );
 });
 
 test('lifting the halt keeps the pauses unless they are explicitly cleared', () => {
   given(pool(), halt({ pause_funding: true, pause_price_feed: true }))
     .when(unhalt({ pause_funding: true }))
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: false, pause_funding: true, pause_price_feed: true }))
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: false, pause_funding: true, pause_price_feed: true }),
+    )
     .when(unhalt({ pause_price_feed: false }))
-    .then((events) => assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: false, pause_funding: true, pause_price_feed: false }));
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskFlagsUpdated').data, { manual_halt: false, manual_close_only: false, pause_funding: true, pause_price_feed: false }),
+    );
 });
 
 test('lifting the halt with cancel options cancels nothing', () => {
@@ -203,9 +258,16 @@ test('while halted, a trader cannot cancel a resting order himself', () => {
 test('risk parameters are merged into the current ones', () => {
   given(pool())
     .when(riskParams({ max_leverage: 20, mm_ratio: 0.5 }))
-    .then((events) => assert.deepEqual(only(events, 'RiskParamsUpdated').data.params, {
-      max_oi_mult: 4, max_net_mult: 0.8, max_position_pct: 0.02, min_position_btc: 0, max_leverage: 20, mm_ratio: 0.5,
-    }))
+    .then((events) =>
+      assert.deepEqual(only(events, 'RiskParamsUpdated').data.params, {
+        max_oi_mult: 4,
+        max_net_mult: 0.8,
+        max_position_pct: 0.02,
+        min_position_btc: 0,
+        max_leverage: 20,
+        mm_ratio: 0.5,
+      }),
+    )
     .when(riskParams({ max_oi_mult: 3 }))
     .then((events) => {
       const p = only(events, 'RiskParamsUpdated').data.params;
@@ -215,7 +277,9 @@ test('risk parameters are merged into the current ones', () => {
 });
 
 test('a negative risk parameter is invalid', () => {
-  given(pool()).when(riskParams({ mm_ratio: -0.1 })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(riskParams({ mm_ratio: -0.1 }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('a new maintenance ratio applies to new positions; open ones keep theirs until funding', () => {
@@ -229,7 +293,12 @@ test('a new maintenance ratio applies to new positions; open ones keep theirs un
 // ---- RecalculateRiskState -----------------------------------------------------------------------
 
 test('recalculating exposure finds the running totals already right', () => {
-  given(...market, marketLong({ im: 10_000, lev: 10, acct: 'a' }), marketShort({ im: 5_000, lev: 5, acct: 'b' }), limitLong({ at: 58_000, im: 20_000, lev: 5, acct: 'c' }))
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'a' }),
+    marketShort({ im: 5_000, lev: 5, acct: 'b' }),
+    limitLong({ at: 58_000, im: 20_000, lev: 5, acct: 'c' }),
+  )
     .when(recalc())
     .then((events) => {
       const { before, after } = only(events, 'ExposureRecalculated').data;
@@ -247,7 +316,12 @@ test('a price check runs the chosen phases at its price without moving the marke
     .when(priceCheck(54_000.4, { check_liquidation: false }))
     .then((events, w) => {
       assert.deepEqual(types(events), ['PriceCheckTriggered', 'TraderOrderFilled']);
-      assert.deepEqual(only(events, 'PriceCheckTriggered').data, { price: 54_000, check_pending_limit: true, check_liquidation: false, check_settling_limit: true });
+      assert.deepEqual(only(events, 'PriceCheckTriggered').data, {
+        price: 54_000,
+        check_pending_limit: true,
+        check_liquidation: false,
+        check_settling_limit: true,
+      });
       assert.equal(only(events, 'TraderOrderFilled').data.fill_price, 54_000);
       assert.equal(w.state.price, 60_000);
       assert.equal(w.order('liq').order_status, 'FILLED');
@@ -255,13 +329,25 @@ test('a price check runs the chosen phases at its price without moving the marke
 });
 
 test('a price check with every phase behaves like a tick at that price', () => {
-  given(...market, marketLong({ im: 10_000, lev: 10, acct: 'liq' }), marketLong({ im: 10_000, lev: 2, acct: 'sl', sltp: { sl: 56_000 } }), limitLong({ at: 55_000, im: 10_000, lev: 10, acct: 'fill' }))
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'liq' }),
+    marketLong({ im: 10_000, lev: 2, acct: 'sl', sltp: { sl: 56_000 } }),
+    limitLong({ at: 55_000, im: 10_000, lev: 10, acct: 'fill' }),
+  )
     .when(priceCheck(54_000))
-    .then((events) => assert.deepEqual(types(events), ['PriceCheckTriggered', 'TraderOrderLiquidated', 'TraderOrderSettled', 'StopLossRemoved', 'TraderOrderFilled']));
+    .then((events) =>
+      assert.deepEqual(types(events), ['PriceCheckTriggered', 'TraderOrderLiquidated', 'TraderOrderSettled', 'StopLossRemoved', 'TraderOrderFilled']),
+    );
 });
 
 test('a price check with only settling enabled fires legs and nothing else', () => {
-  given(...market, marketLong({ im: 10_000, lev: 10, acct: 'liq' }), marketLong({ im: 10_000, lev: 2, acct: 'sl', sltp: { sl: 56_000 } }), limitLong({ at: 55_000, im: 10_000, lev: 10, acct: 'fill' }))
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'liq' }),
+    marketLong({ im: 10_000, lev: 2, acct: 'sl', sltp: { sl: 56_000 } }),
+    limitLong({ at: 55_000, im: 10_000, lev: 10, acct: 'fill' }),
+  )
     .when(priceCheck(54_000, { check_liquidation: false, check_pending_limit: false }))
     .then((events) => {
       assert.deepEqual(types(events), ['PriceCheckTriggered', 'TraderOrderSettled', 'StopLossRemoved']);

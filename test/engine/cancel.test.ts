@@ -2,8 +2,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ALICE, cancel, cancelSlTp, close, closeLimit, given, limitLong, limitShort, marketLong, only, pool, price, setSlTp,
-  tick, types, all,
+  ALICE,
+  cancel,
+  cancelSlTp,
+  close,
+  closeLimit,
+  given,
+  limitLong,
+  limitShort,
+  marketLong,
+  only,
+  pool,
+  price,
+  setSlTp,
+  tick,
+  types,
+  all,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -44,7 +58,11 @@ test('a plain cancel on an open position removes its close limit and leaves SL/T
     .then((events, w) => {
       assert.deepEqual(types(events), ['CloseLimitRemoved']);
       assert.deepEqual(only(events, 'CloseLimitRemoved').data, {
-        order_id: w.uuid(), account_id: ALICE, position_type: 'LONG', old_price: 63_000, reason: 'USER',
+        order_id: w.uuid(),
+        account_id: ALICE,
+        position_type: 'LONG',
+        old_price: 63_000,
+        reason: 'USER',
       });
       assert.equal(w.order().close_limit_price, null);
       assert.equal(w.order().stop_loss_price, 57_000);
@@ -66,14 +84,24 @@ test('a plain cancel on an open position without a close limit is NO_CLOSE_LIMIT
 });
 
 test('cancelling a settled or already cancelled order is INVALID_STATUS', () => {
-  given(...long, close()).when(cancel()).thenRejected('OrderNotFound', 'INVALID_STATUS');
-  given(...resting, cancel()).when(cancel()).thenRejected('OrderNotFound', 'INVALID_STATUS');
+  given(...long, close())
+    .when(cancel())
+    .thenRejected('OrderNotFound', 'INVALID_STATUS');
+  given(...resting, cancel())
+    .when(cancel())
+    .thenRejected('OrderNotFound', 'INVALID_STATUS');
 });
 
-test('cancelling an unknown order, or someone else\'s, is ORDER_NOT_FOUND', () => {
-  given(...resting).when(cancel({ uuid: 'nope' })).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
-  given(...resting).when(cancel({ by: 'mallory' })).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
-  given(...resting).when(cancel({ by: 'account_id' })).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+test("cancelling an unknown order, or someone else's, is ORDER_NOT_FOUND", () => {
+  given(...resting)
+    .when(cancel({ uuid: 'nope' }))
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+  given(...resting)
+    .when(cancel({ by: 'mallory' }))
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+  given(...resting)
+    .when(cancel({ by: 'account_id' }))
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
 });
 
 test('the placeholder account can cancel an order it created', () => {
@@ -151,8 +179,12 @@ test('one event per requested leg: the present one is removed, the missing one r
 });
 
 test('an SL/TP cancel that asks for no leg is INVALID_SLTP', () => {
-  given(...long, setSlTp({ sl: 57_000 })).when(cancelSlTp({ sl: false, tp: false })).thenRejected('CANCELLED', 'INVALID_SLTP');
-  given(...long, setSlTp({ sl: 57_000 })).when(cancelSlTp(null)).thenRejected('CANCELLED', 'INVALID_SLTP');
+  given(...long, setSlTp({ sl: 57_000 }))
+    .when(cancelSlTp({ sl: false, tp: false }))
+    .thenRejected('CANCELLED', 'INVALID_SLTP');
+  given(...long, setSlTp({ sl: 57_000 }))
+    .when(cancelSlTp(null))
+    .thenRejected('CANCELLED', 'INVALID_SLTP');
 });
 
 test('the legs of a resting limit can be removed before it fills', () => {
@@ -175,7 +207,10 @@ test('a resting limit without legs answers NO_STOP_LOSS and NO_TAKE_PROFIT', () 
   given(...market, limitLong({ at: 58_000, im: 10_000, lev: 10 }))
     .when(cancelSlTp({ sl: true, tp: true }))
     .then((events) => {
-      assert.deepEqual(all(events, 'Rejected').map((e) => e.data.reason_code), ['NO_STOP_LOSS', 'NO_TAKE_PROFIT']);
+      assert.deepEqual(
+        all(events, 'Rejected').map((e) => e.data.reason_code),
+        ['NO_STOP_LOSS', 'NO_TAKE_PROFIT'],
+      );
       assert.deepEqual(types(events), ['Rejected', 'Rejected']);
     });
 });
@@ -186,7 +221,7 @@ test('an SL/TP cancel with an order type other than LIMIT or SLTP is UNSUPPORTED
     .thenRejected('CANCELLED', 'UNSUPPORTED_ORDER_TYPE');
 });
 
-test('an SL/TP cancel on someone else\'s order is ORDER_NOT_FOUND', () => {
+test("an SL/TP cancel on someone else's order is ORDER_NOT_FOUND", () => {
   given(...long, setSlTp({ sl: 57_000 }))
     .when(cancelSlTp({ sl: true }, { by: 'mallory' }))
     .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');

@@ -2,8 +2,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ALICE, cancel, close, closeLimit, cmd, fees, given, limitLong, marketLong, marketShort, near, only, pool, price,
-  riskParams, setSlTp, tick, types,
+  ALICE,
+  cancel,
+  close,
+  closeLimit,
+  cmd,
+  fees,
+  given,
+  limitLong,
+  marketLong,
+  marketShort,
+  near,
+  only,
+  pool,
+  price,
+  riskParams,
+  setSlTp,
+  tick,
+  types,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -98,7 +114,9 @@ test('a second close limit replaces the first and reports the old price', () => 
 
 test('a limit close needs a positive execution price', () => {
   for (const at of [0, -1]) {
-    given(...long).when(closeLimit(at)).thenRejected('CANCELLED', 'INVALID_PARAMS');
+    given(...long)
+      .when(closeLimit(at))
+      .thenRejected('CANCELLED', 'INVALID_PARAMS');
   }
 });
 
@@ -116,7 +134,9 @@ test('legs cannot be set on a resting limit through a close request: INVALID_STA
 
 test('only MARKET, LIMIT or SLTP can close a position', () => {
   for (const type of ['LEND', 'DARK', 'LIMIT_CLOSE']) {
-    given(...long).when(close({ type })).thenRejected('CANCELLED', 'UNSUPPORTED_ORDER_TYPE');
+    given(...long)
+      .when(close({ type }))
+      .thenRejected('CANCELLED', 'UNSUPPORTED_ORDER_TYPE');
   }
 });
 
@@ -132,7 +152,7 @@ test('closing an unknown order is ORDER_NOT_FOUND', () => {
     .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND', (r) => assert.equal(r.order_id, '00000000-0000-5000-8000-000000000000'));
 });
 
-test('nobody can close someone else\'s position: it is reported as not found', () => {
+test("nobody can close someone else's position: it is reported as not found", () => {
   given(...long)
     .when(close({ by: 'mallory' }))
     .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND', (r) => assert.equal(r.account_id, 'mallory'));
@@ -157,31 +177,54 @@ test('a resting limit cannot be closed: INVALID_STATUS', () => {
 });
 
 test('a settled, cancelled or liquidated order cannot be closed again: INVALID_STATUS', () => {
-  given(...long, close()).when(close()).thenRejected('OrderNotFound', 'INVALID_STATUS');
-  given(...market, limitLong({ at: 58_000, im: 10_000, lev: 10 }), cancel()).when(close()).thenRejected('OrderNotFound', 'INVALID_STATUS');
-  given(...long, tick(50_000)).when(close()).thenRejected('OrderNotFound', 'INVALID_STATUS');
+  given(...long, close())
+    .when(close())
+    .thenRejected('OrderNotFound', 'INVALID_STATUS');
+  given(...market, limitLong({ at: 58_000, im: 10_000, lev: 10 }), cancel())
+    .when(close())
+    .thenRejected('OrderNotFound', 'INVALID_STATUS');
+  given(...long, tick(50_000))
+    .when(close())
+    .thenRejected('OrderNotFound', 'INVALID_STATUS');
 });
 
 test('settle_margin and order_status of a close request are ignored', () => {
   given(...long)
-    .when(cmd('ExecuteTraderOrder', (w) => ({ account_id: ALICE, uuid: w.uuid(), order_type: 'MARKET', settle_margin: 999_999, order_status: 'CANCELLED', execution_price: 1 })))
+    .when(
+      cmd('ExecuteTraderOrder', (w) => ({
+        account_id: ALICE,
+        uuid: w.uuid(),
+        order_type: 'MARKET',
+        settle_margin: 999_999,
+        order_status: 'CANCELLED',
+        execution_price: 1,
+      })),
+    )
     .then((events) => assert.equal(only(events, 'TraderOrderSettled').data.order.settlement_price, 60_000));
 });
 
 test('the nested {"execute_trader_order", "sltp"} body is accepted', () => {
   given(...long)
-    .when(cmd('ExecuteTraderOrderSlTp', (w) => ({
-      execute_trader_order: { account_id: ALICE, uuid: w.uuid(), order_type: 'SLTP', execution_price: 0 },
-      sltp: { sl: 58_000, tp: null },
-    })))
+    .when(
+      cmd('ExecuteTraderOrderSlTp', (w) => ({
+        execute_trader_order: { account_id: ALICE, uuid: w.uuid(), order_type: 'SLTP', execution_price: 0 },
+        sltp: { sl: 58_000, tp: null },
+      })),
+    )
     .then((events) => assert.equal(only(events, 'StopLossPlaced').data.price, 58_000));
 });
 
 test('a trader never loses more than the initial margin at settlement', () => {
   // MM 0 puts liquidation on the bankruptcy price 50 000; at 50 001 the position is still open,
   // and the minimum 1-sat fees push the raw payment below −IM.
-  given(pool(), fees({ order_filled_on_market: 0, order_settled_on_market: 0 }), riskParams({ mm_ratio: 0 }), price(60_000),
-    marketLong({ im: 10_000, lev: 5 }), tick(50_001))
+  given(
+    pool(),
+    fees({ order_filled_on_market: 0, order_settled_on_market: 0 }),
+    riskParams({ mm_ratio: 0 }),
+    price(60_000),
+    marketLong({ im: 10_000, lev: 5 }),
+    tick(50_001),
+  )
     .when(close())
     .then((events) => {
       const s = only(events, 'TraderOrderSettled').data;
@@ -207,8 +250,12 @@ test('an SLTP close with neither leg is INVALID_SLTP', () => {
 });
 
 test('stop-loss and take-profit prices must be positive', () => {
-  given(...long).when(setSlTp({ sl: -5 })).thenRejected('CANCELLED', 'INVALID_SLTP');
-  given(...long).when(setSlTp({ tp: 0 })).thenRejected('CANCELLED', 'INVALID_SLTP');
+  given(...long)
+    .when(setSlTp({ sl: -5 }))
+    .thenRejected('CANCELLED', 'INVALID_SLTP');
+  given(...long)
+    .when(setSlTp({ tp: 0 }))
+    .thenRejected('CANCELLED', 'INVALID_SLTP');
 });
 
 test('legs not yet reached are placed, stop-loss first, and the position stays open', () => {
@@ -242,16 +289,22 @@ test('a stop-loss already crossed settles now at the market price as StopLoss, a
       assert.equal(s.order.settlement_price, 60_000);
       assert.equal(s.trigger, 'REQUEST');
     });
-  given(...short).when(setSlTp({ sl: 59_000 })).then((events) => assert.equal(only(events, 'TraderOrderSettled').data.close_type, 'StopLoss'));
+  given(...short)
+    .when(setSlTp({ sl: 59_000 }))
+    .then((events) => assert.equal(only(events, 'TraderOrderSettled').data.close_type, 'StopLoss'));
 });
 
 test('a take-profit already crossed settles now as TakeProfit', () => {
-  given(...long).when(setSlTp({ tp: 60_000 })).then((events) => assert.equal(only(events, 'TraderOrderSettled').data.close_type, 'TakeProfit'));
-  given(...short).when(setSlTp({ tp: 61_000 })).then((events) => {
-    const s = only(events, 'TraderOrderSettled').data;
-    assert.equal(s.close_type, 'TakeProfit');
-    assert.equal(s.fee_rate, 0.04);
-  });
+  given(...long)
+    .when(setSlTp({ tp: 60_000 }))
+    .then((events) => assert.equal(only(events, 'TraderOrderSettled').data.close_type, 'TakeProfit'));
+  given(...short)
+    .when(setSlTp({ tp: 61_000 }))
+    .then((events) => {
+      const s = only(events, 'TraderOrderSettled').data;
+      assert.equal(s.close_type, 'TakeProfit');
+      assert.equal(s.fee_rate, 0.04);
+    });
 });
 
 test('when both legs are crossed the position settles once, as a stop-loss', () => {

@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import {
-  ALICE, T0, at, close, cmd, given, lend, marketLong, only, pool, price, raw, rejection, tick, types, withId, limitLong,
-} from '../helpers/dsl.js';
+import { ALICE, T0, at, close, cmd, given, lend, marketLong, only, pool, price, raw, rejection, tick, types, withId, limitLong } from '../helpers/dsl.js';
 
 /** RFC 4122 version-5 uuid, computed independently with node:crypto. */
 function uuidv5(name: string, namespace: string): string {
-  const h = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  const h = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -115,8 +116,12 @@ test('an unknown command type is refused', () => {
 });
 
 test('a body that is not an object is refused', () => {
-  given(pool()).when(raw([1, 2, 3], 'line:9')).thenRejected('CANCELLED', 'INVALID_PARAMS');
-  given(pool()).when(raw(envelope({ params: 'text' }))).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(raw([1, 2, 3], 'line:9'))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(raw(envelope({ params: 'text' })))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('unknown envelope fields are ignored', () => {
@@ -140,8 +145,16 @@ test('a malformed create still reports who sent it', () => {
 
 test('hex-encoded request bodies are refused as UNSUPPORTED_ENCODING', () => {
   const hex = { data: '7b226163636f756e745f6964223a22616c696365227d' };
-  for (const type of ['CreateTraderOrder', 'CreateTraderOrderSlTp', 'ExecuteTraderOrder', 'ExecuteTraderOrderSlTp',
-    'CancelTraderOrder', 'CancelTraderOrderSlTp', 'CreateLendOrder', 'ExecuteLendOrder']) {
+  for (const type of [
+    'CreateTraderOrder',
+    'CreateTraderOrderSlTp',
+    'ExecuteTraderOrder',
+    'ExecuteTraderOrderSlTp',
+    'CancelTraderOrder',
+    'CancelTraderOrderSlTp',
+    'CreateLendOrder',
+    'ExecuteLendOrder',
+  ]) {
     given(...market)
       .when(cmd(type, hex))
       .thenRejected('Error', 'UNSUPPORTED_ENCODING', (r) => assert.equal(r.command, type));
@@ -201,12 +214,24 @@ test('an id older than 24 hours of ts is forgotten and the command runs again', 
 
 test('client and admin commands always answer with at least one event', () => {
   const steps = [
-    marketLong({ im: 10_000, lev: 10 }), close({ uuid: 'x' }), cmd('CancelTraderOrder', { account_id: ALICE, uuid: 'x' }),
-    cmd('CancelTraderOrderSlTp', { account_id: ALICE, uuid: 'x' }), lend({ deposit: 1 }), cmd('ExecuteLendOrder', { account_id: ALICE, uuid: 'x' }),
-    cmd('UpdateFees', {}), cmd('SetMarketHalt', {}), cmd('SetMarketCloseOnly', { enabled: false }), cmd('SetPauseFunding', { enabled: false }),
-    cmd('SetPausePriceFeed', { enabled: false }), cmd('UpdateRiskParams', {}), cmd('RecalculateRiskState'), cmd('TriggerPriceCheck', { price: 1 }),
+    marketLong({ im: 10_000, lev: 10 }),
+    close({ uuid: 'x' }),
+    cmd('CancelTraderOrder', { account_id: ALICE, uuid: 'x' }),
+    cmd('CancelTraderOrderSlTp', { account_id: ALICE, uuid: 'x' }),
+    lend({ deposit: 1 }),
+    cmd('ExecuteLendOrder', { account_id: ALICE, uuid: 'x' }),
+    cmd('UpdateFees', {}),
+    cmd('SetMarketHalt', {}),
+    cmd('SetMarketCloseOnly', { enabled: false }),
+    cmd('SetPauseFunding', { enabled: false }),
+    cmd('SetPausePriceFeed', { enabled: false }),
+    cmd('UpdateRiskParams', {}),
+    cmd('RecalculateRiskState'),
+    cmd('TriggerPriceCheck', { price: 1 }),
   ];
   for (const s of steps) {
-    given(pool()).when(s).then((events) => assert.ok(events.length >= 1, `${s.type} answered with no event`));
+    given(pool())
+      .when(s)
+      .then((events) => assert.ok(events.length >= 1, `${s.type} answered with no event`));
   }
 });

@@ -3,8 +3,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventEnvelope, Pool } from '../../src/engine/index.js';
 import {
-  close, closeLimit, funding, given, halt, lend, limitLong, limitShort, marketLong, marketShort, only, pool, price,
-  setSlTp, tick, types, withdraw,
+  close,
+  closeLimit,
+  funding,
+  given,
+  halt,
+  lend,
+  limitLong,
+  limitShort,
+  marketLong,
+  marketShort,
+  only,
+  pool,
+  price,
+  setSlTp,
+  tick,
+  types,
+  withdraw,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -28,8 +43,14 @@ test('settlement: the settlement, then every registered leg removed in the order
     .then((events, w) => {
       assert.deepEqual(types(events), ['TraderOrderSettled', 'CloseLimitRemoved', 'StopLossRemoved', 'TakeProfitRemoved']);
       const removed = events.slice(1).map((e) => e.data as { reason: string; old_price: number; order_id: string });
-      assert.deepEqual(removed.map((d) => d.reason), ['SETTLED', 'SETTLED', 'SETTLED']);
-      assert.deepEqual(removed.map((d) => d.old_price), [65_000, 57_000, 66_000]);
+      assert.deepEqual(
+        removed.map((d) => d.reason),
+        ['SETTLED', 'SETTLED', 'SETTLED'],
+      );
+      assert.deepEqual(
+        removed.map((d) => d.old_price),
+        [65_000, 57_000, 66_000],
+      );
       assert.ok(removed.every((d) => d.order_id === w.uuid()));
       for (const name of ['close_long', 'sl_long', 'tp_long', 'liq_long'] as const) assert.equal(w.state.books[name].size, 0);
     });
@@ -51,25 +72,31 @@ test('liquidation: the liquidation, then its legs removed as LIQUIDATED in the o
 });
 
 test('halt: flags, then cancellations by entry order, then leg removals, then shutdown', () => {
-  given(...market,
+  given(
+    ...market,
     limitShort({ at: 64_000, im: 10_000, lev: 10, acct: 'p1' }),
     marketLong({ im: 10_000, lev: 10, acct: 'f', sltp: { sl: 57_000 } }),
-    limitLong({ at: 57_000, im: 10_000, lev: 10, acct: 'p2' }))
+    limitLong({ at: 57_000, im: 10_000, lev: 10, acct: 'p2' }),
+  )
     .when(halt({ cancel_pending_limit_orders: true, cancel_settling_limit_orders: true, exit_relayer: true }))
     .then((events) => {
       assert.deepEqual(types(events), ['RiskFlagsUpdated', 'TraderOrderCancelled', 'TraderOrderCancelled', 'StopLossRemoved', 'ShutdownRequested']);
-      assert.deepEqual(events.filter((e) => e.type === 'TraderOrderCancelled').map((e) => (e.data as { order: { account_id: string } }).order.account_id), ['p1', 'p2']);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'TraderOrderCancelled').map((e) => (e.data as { order: { account_id: string } }).order.account_id),
+        ['p1', 'p2'],
+      );
     });
 });
 
 test('funding: the rate first, then each position by entry order', () => {
-  given(...market,
-    marketShort({ im: 5_000, lev: 5, acct: 's' }),
-    marketLong({ im: 10_000, lev: 10, acct: 'l' }))
+  given(...market, marketShort({ im: 5_000, lev: 5, acct: 's' }), marketLong({ im: 10_000, lev: 10, acct: 'l' }))
     .when(funding())
     .then((events) => {
       assert.deepEqual(types(events), ['FundingRateUpdated', 'TraderOrderFundingApplied', 'TraderOrderFundingApplied']);
-      assert.deepEqual(events.slice(1).map((e) => (e.data as { order: { account_id: string } }).order.account_id), ['s', 'l']);
+      assert.deepEqual(
+        events.slice(1).map((e) => (e.data as { order: { account_id: string } }).order.account_id),
+        ['s', 'l'],
+      );
     });
 });
 
@@ -78,10 +105,13 @@ test('funding: the rate first, then each position by entry order', () => {
 const poolOf = (e: EventEnvelope): Pool => (e.data as { pool: Pool }).pool;
 
 test('each settlement and liquidation in a tick reports the pool right after itself', () => {
-  given(...market,
+  given(
+    ...market,
     marketLong({ im: 10_000, lev: 10, acct: 'liq' }),
     marketShort({ im: 10_000, lev: 10, acct: 'tp', sltp: { tp: 55_000 } }),
-    marketShort({ im: 20_000, lev: 5, acct: 'close' }), closeLimit(54_500, { acct: 'close' }))
+    marketShort({ im: 20_000, lev: 5, acct: 'close' }),
+    closeLimit(54_500, { acct: 'close' }),
+  )
     .when(tick(54_000))
     .then((events, w) => {
       const moving = events.filter((e) => e.type === 'TraderOrderLiquidated' || e.type === 'TraderOrderSettled');

@@ -4,8 +4,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openLimits } from '../../src/engine/index.js';
 import {
-  close, closeLimit, funding, given, limitLong, marketLong, marketShort, near, only, pool, price, riskParams,
-  tick, types, withdraw, lend, all,
+  close,
+  closeLimit,
+  funding,
+  given,
+  limitLong,
+  marketLong,
+  marketShort,
+  near,
+  only,
+  pool,
+  price,
+  riskParams,
+  tick,
+  types,
+  withdraw,
+  lend,
+  all,
 } from '../helpers/dsl.js';
 
 test('A: a 10x long market order at 60 000 opens with fee 40, AM 9 960, MM 444 and liquidation 54 766.5121', () => {
@@ -161,8 +176,7 @@ test('D: the short side opens with EV 25 000, fee 10, AM 4 990, BV 20 000 and MM
 });
 
 test('D: after funding, the long closing at 61 000 pays 1 514.6557 and the pool loses 1 515', () => {
-  given(pool(), price(60_000), marketLong({ im: 10_000, lev: 10, acct: 'a' }), marketShort({ im: 5_000, lev: 5, acct: 'short' }),
-    funding(), tick(61_000))
+  given(pool(), price(60_000), marketLong({ im: 10_000, lev: 10, acct: 'a' }), marketShort({ im: 5_000, lev: 5, acct: 'short' }), funding(), tick(61_000))
     .when(close({ acct: 'a' }))
     .then((events) => {
       const s = only(events, 'TraderOrderSettled').data;
@@ -210,8 +224,14 @@ test('F: a 1 000 000-sat deposit mints 100 shares (npoolshare 1 000 000)', () =>
 });
 
 test('F: after the pool grows 10 %, the lender withdraws 1 100 000 with a 100 000 gain', () => {
-  given(pool(), lend({ deposit: 1_000_000 }), riskParams({ max_position_pct: 1 }), price(60_000),
-    marketLong({ im: F_GROWTH, lev: 1, acct: 'whale' }), tick(30_000))
+  given(
+    pool(),
+    lend({ deposit: 1_000_000 }),
+    riskParams({ max_position_pct: 1 }),
+    price(60_000),
+    marketLong({ im: F_GROWTH, lev: 1, acct: 'whale' }),
+    tick(30_000),
+  )
     .when(withdraw())
     .then((events, w) => {
       const s = only(events, 'LendOrderSettled').data;

@@ -2,8 +2,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  closeLimit, funding, given, halt, limitLong, marketLong, marketShort, near, only, pauseFunding, pool, price, riskParams, tick,
-  types, wait, all,
+  closeLimit,
+  funding,
+  given,
+  halt,
+  limitLong,
+  marketLong,
+  marketShort,
+  near,
+  only,
+  pauseFunding,
+  pool,
+  price,
+  riskParams,
+  tick,
+  types,
+  wait,
+  all,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -29,7 +44,13 @@ test('with no positions the funding rate is zero', () => {
     .when(funding())
     .then((events, w) => {
       assert.deepEqual(types(events), ['FundingRateUpdated']);
-      assert.deepEqual(only(events, 'FundingRateUpdated').data, { funding_rate: 0, price: 60_000, long_position_size: 0, short_position_size: 0, total_position_size: 0 });
+      assert.deepEqual(only(events, 'FundingRateUpdated').data, {
+        funding_rate: 0,
+        price: 60_000,
+        long_position_size: 0,
+        short_position_size: 0,
+        total_position_size: 0,
+      });
       assert.equal(w.state.funding_rate, 0);
     });
 });
@@ -72,25 +93,28 @@ test('when shorts outweigh longs, the rate is negative and shorts pay', () => {
 });
 
 test('positions are funded in entry order, whatever order they filled in', () => {
-  given(...market,
-    limitLong({ at: 59_000, im: 10_000, lev: 10, acct: 'first' }),
-    marketLong({ im: 10_000, lev: 10, acct: 'second' }),
-    tick(59_000))
+  given(...market, limitLong({ at: 59_000, im: 10_000, lev: 10, acct: 'first' }), marketLong({ im: 10_000, lev: 10, acct: 'second' }), tick(59_000))
     .when(funding())
     .then((events) => {
       assert.deepEqual(types(events), ['FundingRateUpdated', 'TraderOrderFundingApplied', 'TraderOrderFundingApplied']);
-      assert.deepEqual(all(events, 'TraderOrderFundingApplied').map((e) => e.data.order.account_id), ['first', 'second']);
+      assert.deepEqual(
+        all(events, 'TraderOrderFundingApplied').map((e) => e.data.order.account_id),
+        ['first', 'second'],
+      );
     });
 });
 
 test('a position whose margin falls to its maintenance margin during funding is liquidated at the current price', () => {
-  given(...market, marketLong({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 57_000 } }), closeLimit(65_000, { acct: 'a' }),
-    marketShort({ im: 10_000, lev: 5, acct: 'b' }), riskParams({ mm_ratio: 10 }))
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 57_000 } }),
+    closeLimit(65_000, { acct: 'a' }),
+    marketShort({ im: 10_000, lev: 5, acct: 'b' }),
+    riskParams({ mm_ratio: 10 }),
+  )
     .when(funding())
     .then((events, w) => {
-      assert.deepEqual(types(events), [
-        'FundingRateUpdated', 'TraderOrderLiquidated', 'CloseLimitRemoved', 'StopLossRemoved', 'TraderOrderFundingApplied',
-      ]);
+      assert.deepEqual(types(events), ['FundingRateUpdated', 'TraderOrderLiquidated', 'CloseLimitRemoved', 'StopLossRemoved', 'TraderOrderFundingApplied']);
       const l = only(events, 'TraderOrderLiquidated').data;
       assert.equal(l.trigger, 'FUNDING');
       assert.equal(l.price, 60_000);
@@ -111,7 +135,7 @@ test('funding leaves the liquidation price on IM, and a later tick catches a pos
       assert.deepEqual(types(events), ['FundingRateUpdated', 'TraderOrderFundingApplied']);
       const o = only(events, 'TraderOrderFundingApplied').data.order;
       // liq = (E × PS) / ((s × E) × (MM − IM) + PS) with IM, not AM (§11 Q2)
-      near(o.liquidation_price, (60_000 * 6e9) / ((-1 * 60_000) * (o.maintenance_margin - 10_000) + 6e9), 1e-9);
+      near(o.liquidation_price, (60_000 * 6e9) / (-1 * 60_000 * (o.maintenance_margin - 10_000) + 6e9), 1e-9);
       assert.ok(o.liquidation_price > 58_000);
       assert.deepEqual(w.keys('liq_long'), [Math.trunc(o.liquidation_price * 10_000)]);
     });

@@ -1,9 +1,7 @@
 // §2.4 and §7: lend deposits and withdrawals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  T0, close, closeOnly, cmd, given, lend, marketLong, marketShort, only, pool, price, riskParams, tick, types, withdraw,
-} from '../helpers/dsl.js';
+import { T0, close, closeOnly, cmd, given, lend, marketLong, marketShort, only, pool, price, riskParams, tick, types, withdraw } from '../helpers/dsl.js';
 
 test('a deposit mints pool shares, grows the pool and opens a lend order', () => {
   given(pool())
@@ -44,9 +42,13 @@ test('each lend order takes the next lend sequence and pool nonce', () => {
 
 test('a deposit must be positive', () => {
   for (const deposit of [0, -1_000]) {
-    given(pool()).when(lend({ deposit })).thenRejected('CANCELLED', 'INVALID_PARAMS', (r) => assert.equal(r.order_type, 'LEND'));
+    given(pool())
+      .when(lend({ deposit }))
+      .thenRejected('CANCELLED', 'INVALID_PARAMS', (r) => assert.equal(r.order_type, 'LEND'));
   }
-  given(pool()).when(cmd('CreateLendOrder', { account_id: 'alice', order_type: 'LEND' })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(cmd('CreateLendOrder', { account_id: 'alice', order_type: 'LEND' }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('a deposit worth less than one share is refused; half a share rounds up to one', () => {
@@ -125,12 +127,18 @@ test('the amounts in the withdrawal request are ignored', () => {
 });
 
 test('withdrawing an unknown, foreign or already settled lend order is ORDER_NOT_FOUND', () => {
-  given(pool(), lend({ deposit: 1_000_000 })).when(withdraw({ uuid: 'nope' })).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
-  given(pool(), lend({ deposit: 1_000_000 })).when(withdraw({ by: 'mallory' })).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
-  given(pool(), lend({ deposit: 1_000_000 }), withdraw()).when(withdraw()).thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+  given(pool(), lend({ deposit: 1_000_000 }))
+    .when(withdraw({ uuid: 'nope' }))
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+  given(pool(), lend({ deposit: 1_000_000 }))
+    .when(withdraw({ by: 'mallory' }))
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
+  given(pool(), lend({ deposit: 1_000_000 }), withdraw())
+    .when(withdraw())
+    .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
 });
 
-test('the operator\'s genesis shares cannot be withdrawn: there is no lend order for them', () => {
+test("the operator's genesis shares cannot be withdrawn: there is no lend order for them", () => {
   given(pool({ account_id: 'operator' }))
     .when(withdraw({ acct: 'operator', uuid: 'genesis' }))
     .thenRejected('OrderNotFound', 'ORDER_NOT_FOUND');
@@ -138,8 +146,14 @@ test('the operator\'s genesis shares cannot be withdrawn: there is no lend order
 
 // Trader profits larger than the pool: TLV ends below zero, with the market also close-only.
 const drained = [
-  pool(), lend({ deposit: 1_000_000 }), riskParams({ max_position_pct: 10, max_oi_mult: 10, max_net_mult: 10 }), price(60_000),
-  marketLong({ im: 1_000_000_000, lev: 50, acct: 'whale' }), tick(120_000), close({ acct: 'whale' }), closeOnly(),
+  pool(),
+  lend({ deposit: 1_000_000 }),
+  riskParams({ max_position_pct: 10, max_oi_mult: 10, max_net_mult: 10 }),
+  price(60_000),
+  marketLong({ im: 1_000_000_000, lev: 50, acct: 'whale' }),
+  tick(120_000),
+  close({ acct: 'whale' }),
+  closeOnly(),
 ];
 
 test('once trader profits have emptied the pool, lending stops even in a close-only market', () => {
@@ -172,7 +186,7 @@ test('a claim that rounds above the whole pool is refused with INSUFFICIENT_POOL
     .thenRejected('Error', 'INSUFFICIENT_POOL_FUNDS', (_r, w) => {
       const p = w.pool;
       const l = w.lendOrder()!;
-      const withdrawRaw = ((p.total_locked_value * l.npoolshare) / p.total_pool_share) / 10_000;
+      const withdrawRaw = (p.total_locked_value * l.npoolshare) / p.total_pool_share / 10_000;
       assert.ok(withdrawRaw > p.total_locked_value, 'the SPEC §7 condition holds');
       assert.equal(l.order_status, 'FILLED');
     });

@@ -3,14 +3,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import {
-  decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, type EventEnvelope, type State,
-} from '../../src/engine/index.js';
+import { decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, type EventEnvelope, type State } from '../../src/engine/index.js';
 
 const T0 = 1_732_492_800_000;
 let n = 0;
-const env = (type: string, params: object, extra: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ v: 1, id: `c${n++}`, ts: T0 + n * 100, type, params, ...extra });
+const env = (type: string, params: object, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  v: 1,
+  id: `c${n++}`,
+  ts: T0 + n * 100,
+  type,
+  params,
+  ...extra,
+});
 
 /** A market with a pool, a price and a funded lender: ready for orders. */
 function market(id?: string): State {
@@ -22,12 +26,29 @@ function market(id?: string): State {
 }
 
 const open = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  v: 1, id, ts: T0 + 10_000, type: 'CreateTraderOrder', ...extra,
-  params: { account_id: 'alice', position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000, available_margin: 10_000, order_status: 'PENDING', entryprice: 0, execution_price: 0 },
+  v: 1,
+  id,
+  ts: T0 + 10_000,
+  type: 'CreateTraderOrder',
+  ...extra,
+  params: {
+    account_id: 'alice',
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: 5,
+    initial_margin: 10_000,
+    available_margin: 10_000,
+    order_status: 'PENDING',
+    entryprice: 0,
+    execution_price: 0,
+  },
 });
 
 function uuidv5(name: string, namespace: string): string {
-  const h = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  const h = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -66,7 +87,7 @@ test('given the ETH-USD engine, when a command names no market (= BTC-USD), then
   assert.equal(r.reason, 'command for market BTC-USD sent to the ETH-USD engine');
 });
 
-test('given any engine, when a command carries a malformed market, then it is rejected naming the value and the engine\'s market', () => {
+test("given any engine, when a command carries a malformed market, then it is rejected naming the value and the engine's market", () => {
   for (const bad of ['eth-usd', 'ETHUSD', 7, null, ['ETH-USD']]) {
     const s = market('ETH-USD');
     const r = rejected(executeRaw(s, open('o1', { market: bad }), 'x'));

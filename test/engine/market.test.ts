@@ -7,7 +7,22 @@ import { UUID_NAMESPACE } from '../../src/engine/types.js';
 
 test('given market ids, then BASE-QUOTE of 2–12 upper-case letters or digits each is well formed and nothing else is', () => {
   for (const ok of ['BTC-USD', 'ETH-USD', 'AB-CD', 'ABCDEFGHIJKL-123456789012', '1000PEPE-USDT']) assert.ok(isMarketId(ok), ok);
-  for (const bad of ['btc-usd', 'BTCUSD', 'B-USD', 'BTC-U', 'BTC--USD', 'BTC-USD-X', 'ABCDEFGHIJKLM-USD', ' BTC-USD', 'BTC-USD\n', '', 7, null, undefined, ['BTC-USD']]) {
+  for (const bad of [
+    'btc-usd',
+    'BTCUSD',
+    'B-USD',
+    'BTC-U',
+    'BTC--USD',
+    'BTC-USD-X',
+    'ABCDEFGHIJKLM-USD',
+    ' BTC-USD',
+    'BTC-USD\n',
+    '',
+    7,
+    null,
+    undefined,
+    ['BTC-USD'],
+  ]) {
     assert.equal(isMarketId(bad), false, JSON.stringify(bad));
   }
   assert.equal(DEFAULT_MARKET, 'BTC-USD');
@@ -21,7 +36,9 @@ test('given markets, then BTC-USD keeps the §2 namespace and every other market
   assert.notEqual(eth, marketNamespace('SOL-USD'));
   assert.equal(eth, marketNamespace('ETH-USD'));
   // RFC 4122 §4.3 by hand: SHA-1 of namespace bytes + name, version 5, variant 10
-  const h = createHash('sha1').update(Buffer.concat([Buffer.from(UUID_NAMESPACE.replace(/-/g, ''), 'hex'), Buffer.from('ETH-USD')])).digest();
+  const h = createHash('sha1')
+    .update(Buffer.concat([Buffer.from(UUID_NAMESPACE.replace(/-/g, ''), 'hex'), Buffer.from('ETH-USD')]))
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');

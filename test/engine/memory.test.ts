@@ -5,8 +5,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, validateState,
-  type EngineConfig, type EventEnvelope, type State,
+  decodeState,
+  emptyState,
+  encodeState,
+  evolve,
+  executeRaw,
+  stateHash,
+  validateState,
+  type EngineConfig,
+  type EventEnvelope,
+  type State,
 } from '../../src/engine/index.js';
 import { drive, scenarioArb, type Step } from '../helpers/arbitraries.js';
 
@@ -17,7 +25,9 @@ class Market {
   readonly state: State;
   n = 0;
   now = T0;
-  constructor(config: Partial<EngineConfig> = {}, state?: State) { this.state = state ?? emptyState(config); }
+  constructor(config: Partial<EngineConfig> = {}, state?: State) {
+    this.state = state ?? emptyState(config);
+  }
 
   send(type: string, params: Record<string, unknown> = {}, opts: { id?: string; at?: number } = {}): EventEnvelope[] {
     this.now = opts.at ?? this.now + 1;
@@ -45,7 +55,11 @@ class Market {
 
 const reasonOf = (events: EventEnvelope[]): string => (events[0]!.data as { reason_code: string }).reason_code;
 const closeAgain = (m: Market, i: number, uuid: string, at?: number, id?: string) =>
-  m.send('ExecuteTraderOrder', { account_id: `t${i}`, uuid, order_type: 'MARKET' }, { ...(at === undefined ? {} : { at }), ...(id === undefined ? {} : { id }) });
+  m.send(
+    'ExecuteTraderOrder',
+    { account_id: `t${i}`, uuid, order_type: 'MARKET' },
+    { ...(at === undefined ? {} : { at }), ...(id === undefined ? {} : { id }) },
+  );
 
 test('a settled order is remembered for 24 hours of command time, then answers as an unknown order', () => {
   const { m, uuids } = Market.closedOrders(1);
@@ -116,15 +130,18 @@ test('the state hash of default limits keeps its form; other limits are part of 
 
 test('with small limits, the live state and an evolve replay of its events forget the same things (1 000 sequences)', () => {
   const config = { dedupe_max_ids: 4, history_max_orders: 2, history_window_ms: 3_600_000, dedupe_window_ms: 2 * 3_600_000 };
-  fc.assert(fc.property(scenarioArb, (steps: Step[]) => {
-    const live = emptyState(config);
-    const { events } = drive(steps, (raw, fallback) => executeRaw(live, raw, fallback));
-    const replayed = emptyState(config);
-    for (const e of events.flat()) evolve(replayed, e);
-    assert.equal(stateHash(replayed), stateHash(live));
-    assert.ok(live.closed.size <= 2 && live.seen.size <= 4);
-    assert.deepEqual(validateState(live), []);
-  }), { numRuns: 1_000 });
+  fc.assert(
+    fc.property(scenarioArb, (steps: Step[]) => {
+      const live = emptyState(config);
+      const { events } = drive(steps, (raw, fallback) => executeRaw(live, raw, fallback));
+      const replayed = emptyState(config);
+      for (const e of events.flat()) evolve(replayed, e);
+      assert.equal(stateHash(replayed), stateHash(live));
+      assert.ok(live.closed.size <= 2 && live.seen.size <= 4);
+      assert.deepEqual(validateState(live), []);
+    }),
+    { numRuns: 1_000 },
+  );
 });
 
 test('an id remembered again after it expired behind a newer row leaves no trace of its old row (ts out of order)', () => {
@@ -134,12 +151,21 @@ test('an id remembered again after it expired behind a newer row leaves no trace
   m.send('Snapshot', {}, { id: 'x', at: T0 + 100 });
   m.send('Snapshot', {}, { id: 'a', at: T0 });
   assert.equal(m.send('Snapshot', {}, { id: 'a', at: T0 + 20 })[0]!.type, 'SnapshotRequested');
-  assert.deepEqual([...m.state.seen.entries()].map((r) => r[0]), ['x', 'a']);
-  assert.deepEqual([...m.state.seen.lines()], [...m.state.seen.entries()].map((s) => JSON.stringify({ s })));
+  assert.deepEqual(
+    [...m.state.seen.entries()].map((r) => r[0]),
+    ['x', 'a'],
+  );
+  assert.deepEqual(
+    [...m.state.seen.lines()],
+    [...m.state.seen.entries()].map((s) => JSON.stringify({ s })),
+  );
   const restored = decodeState(encodeState(m.state, true), { dedupe_window_ms: 10 });
   assert.equal(stateHash(restored), stateHash(m.state));
   // the dead row leaves with the head like any other; size and index stay in step
   m.send('Snapshot', {}, { id: 'y', at: T0 + 200 });
-  assert.deepEqual([...m.state.seen.entries()].map((r) => r[0]), ['y']);
+  assert.deepEqual(
+    [...m.state.seen.entries()].map((r) => r[0]),
+    ['y'],
+  );
   assert.equal(m.state.seen.size, 1);
 });

@@ -2,10 +2,7 @@
 // refusal in its "first failure wins" order.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  ALICE, close, createOrder, given, limitLong, limitShort, marketLong, marketShort, only, pool, price, riskParams,
-  types, cmd,
-} from '../helpers/dsl.js';
+import { ALICE, close, createOrder, given, limitLong, limitShort, marketLong, marketShort, only, pool, price, riskParams, types, cmd } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
 
@@ -83,10 +80,18 @@ test('a short limit above the market rests as a pending order priced at its limi
 
 test('execution_price is stored as sent; available_margin and order_status in the request are ignored', () => {
   given(...market)
-    .when(createOrder({
-      position_type: 'LONG', order_type: 'LIMIT', leverage: 5, initial_margin: 20_000, entryprice: 58_000,
-      execution_price: 12_345, available_margin: 1, order_status: 'FILLED',
-    }))
+    .when(
+      createOrder({
+        position_type: 'LONG',
+        order_type: 'LIMIT',
+        leverage: 5,
+        initial_margin: 20_000,
+        entryprice: 58_000,
+        execution_price: 12_345,
+        available_margin: 1,
+        order_status: 'FILLED',
+      }),
+    )
     .then((events) => {
       const o = only(events, 'TraderOrderPending').data.order;
       assert.equal(o.execution_price, 12_345);
@@ -141,10 +146,23 @@ test('a resting limit keeps its stop-loss and take-profit aside until it fills',
 
 test('an SL/TP order accepts the nested {"create_trader_order", "sltp"} body', () => {
   given(...market)
-    .when(cmd('CreateTraderOrderSlTp', {
-      create_trader_order: { account_id: ALICE, position_type: 'SHORT', order_type: 'MARKET', leverage: 10, initial_margin: 10_000, entryprice: 0, execution_price: 0 },
-      sltp: { sl: 62_000, tp: 55_000 }, msg: 'ignored', tx: 'ignored', input: 'ignored',
-    }))
+    .when(
+      cmd('CreateTraderOrderSlTp', {
+        create_trader_order: {
+          account_id: ALICE,
+          position_type: 'SHORT',
+          order_type: 'MARKET',
+          leverage: 10,
+          initial_margin: 10_000,
+          entryprice: 0,
+          execution_price: 0,
+        },
+        sltp: { sl: 62_000, tp: 55_000 },
+        msg: 'ignored',
+        tx: 'ignored',
+        input: 'ignored',
+      }),
+    )
     .then((events, w) => {
       assert.deepEqual(types(events), ['TraderOrderOpened', 'StopLossPlaced', 'TakeProfitPlaced']);
       assert.equal(w.order().position_type, 'SHORT');
@@ -196,7 +214,12 @@ test('no order can open before the first price', () => {
 });
 
 test('zero or negative margin or leverage is refused by the risk engine', () => {
-  for (const body of [{ initial_margin: 0, leverage: 10 }, { initial_margin: -5, leverage: 10 }, { initial_margin: 10_000, leverage: 0 }, { initial_margin: 10_000, leverage: -2 }]) {
+  for (const body of [
+    { initial_margin: 0, leverage: 10 },
+    { initial_margin: -5, leverage: 10 },
+    { initial_margin: 10_000, leverage: 0 },
+    { initial_margin: 10_000, leverage: -2 },
+  ]) {
     given(...market)
       .when(createOrder({ position_type: 'LONG', order_type: 'MARKET', ...body }))
       .thenRejected('RejectedByRiskEngine', 'INVALID_PARAMS');

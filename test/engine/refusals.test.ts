@@ -3,9 +3,7 @@
 // without the parser throwing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  emptyState, evolve, executeRaw, parseEnvelope, quote, rejectUnparsable, stateHash, type EventEnvelope,
-} from '../../src/engine/index.js';
+import { emptyState, evolve, executeRaw, parseEnvelope, quote, rejectUnparsable, stateHash, type EventEnvelope } from '../../src/engine/index.js';
 
 const deep = (n: number): unknown => {
   let v: unknown = [];
@@ -43,16 +41,22 @@ test('D54: v, type and order_type nested 100 000 deep are refused with a short r
 test('D55: a record without a usable id is refused under its fallback name, which is not remembered', () => {
   const s = emptyState();
   executeRaw(s, { v: 1, id: 'p', ts: 1, type: 'InitPool', params: {} }, 'line:1');
-  const out = [
-    ...executeRaw(s, { v: 1, ts: 2, type: 'Snapshot', params: {} }, 'line:2'),
-    ...rejectUnparsable(s, 'inbox:3', 'not JSON'),
-  ];
-  assert.deepEqual(out.map((e) => [e.cmd, e.type]), [['line:2', 'Rejected'], ['inbox:3', 'Rejected']]);
+  const out = [...executeRaw(s, { v: 1, ts: 2, type: 'Snapshot', params: {} }, 'line:2'), ...rejectUnparsable(s, 'inbox:3', 'not JSON')];
+  assert.deepEqual(
+    out.map((e) => [e.cmd, e.type]),
+    [
+      ['line:2', 'Rejected'],
+      ['inbox:3', 'Rejected'],
+    ],
+  );
   assert.equal(s.seen.has('line:2'), false);
   assert.equal(s.seen.has('inbox:3'), false);
   // a client whose id happens to be the same text is executed, not answered as a duplicate
   const next = executeRaw(s, { v: 1, id: 'line:2', ts: 4, type: 'Snapshot', params: {} }, 'line:4');
-  assert.deepEqual(next.map((e) => e.type), ['SnapshotRequested']);
+  assert.deepEqual(
+    next.map((e) => e.type),
+    ['SnapshotRequested'],
+  );
   assert.equal(s.seen.has('line:2'), true);
 });
 
@@ -66,11 +70,16 @@ test('D55: replaying the events (recovery, read models) forgets exactly what the
     { v: 1, id: 't', ts: 4, type: 'PriceTick', params: { price: 60_100 } },
     [1, 2],
   ];
-  inputs.forEach((raw, i) => log.push(...executeRaw(live, raw, `inbox:${i + 1}`)));
+  inputs.forEach((raw, i) => {
+    log.push(...executeRaw(live, raw, `inbox:${i + 1}`));
+  });
   const replayed = emptyState();
   for (const e of log) evolve(replayed, structuredClone(e));
   assert.equal(stateHash(replayed), stateHash(live));
-  assert.deepEqual([...replayed.seen.entries()].map((r) => r[0]), ['p', 't']);
+  assert.deepEqual(
+    [...replayed.seen.entries()].map((r) => r[0]),
+    ['p', 't'],
+  );
 });
 
 test('the first failure in SPEC order wins when several parameters are wrong', () => {

@@ -2,8 +2,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  cancel, cancelSlTp, close, closeLimit, closeOnly, given, halt, lend, limitLong, marketLong, marketShort, only,
-  pauseFeed, pool, price, riskParams, setSlTp, tick, types, wait, withdraw, type Step,
+  cancel,
+  cancelSlTp,
+  close,
+  closeLimit,
+  closeOnly,
+  given,
+  halt,
+  lend,
+  limitLong,
+  marketLong,
+  marketShort,
+  only,
+  pauseFeed,
+  pool,
+  price,
+  riskParams,
+  setSlTp,
+  tick,
+  types,
+  wait,
+  withdraw,
+  type Step,
 } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
@@ -33,9 +53,15 @@ test('a price more than 30 s old stops trading as a paused feed', () => {
 
 test('a stale feed also stops closes and cancels, but not lending', () => {
   const stale = [...market, marketLong({ im: 10_000, lev: 10 }), wait(40_000)];
-  given(...stale).when(close()).thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
-  given(...stale).when(cancel()).thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
-  given(...stale).when(lend({ deposit: 1_000_000, acct: 'lender' })).then((events) => assert.deepEqual(types(events), ['LendOrderCreated']));
+  given(...stale)
+    .when(close())
+    .thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
+  given(...stale)
+    .when(cancel())
+    .thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
+  given(...stale)
+    .when(lend({ deposit: 1_000_000, acct: 'lender' }))
+    .then((events) => assert.deepEqual(types(events), ['LendOrderCreated']));
 });
 
 test('any fresh tick, even at the same price, makes a stale feed usable again', () => {
@@ -60,8 +86,12 @@ test('without a pool the market is halted for pool equity', () => {
 
 // A pool of 1e10 with widened limits lets one 50x long win more than the whole pool.
 const bankrupt: Step[] = [
-  pool(), riskParams({ max_position_pct: 10, max_oi_mult: 10, max_net_mult: 10 }), price(60_000),
-  marketLong({ im: 1_000_000_000, lev: 50, acct: 'whale' }), marketLong({ im: 10_000, lev: 10 }), tick(120_000),
+  pool(),
+  riskParams({ max_position_pct: 10, max_oi_mult: 10, max_net_mult: 10 }),
+  price(60_000),
+  marketLong({ im: 1_000_000_000, lev: 50, acct: 'whale' }),
+  marketLong({ im: 10_000, lev: 10 }),
+  tick(120_000),
   close({ acct: 'whale' }),
 ];
 
@@ -69,8 +99,12 @@ test('when trader profits drain the pool to zero or below, the market halts for 
   given(...bankrupt)
     .when(marketShort({ im: 10_000, lev: 10, acct: 'bob' }))
     .thenRejected('RejectedByRiskEngine', 'HALT:POOL_EQUITY_INVALID', (_r, w) => assert.ok(w.pool.total_locked_value <= 0));
-  given(...bankrupt).when(close()).thenRejected('RejectedByRiskEngine', 'HALT:POOL_EQUITY_INVALID');
-  given(...bankrupt).when(lend({ deposit: 1_000_000, acct: 'lender' })).thenRejected('RejectedByRiskEngine', 'HALT:POOL_EQUITY_INVALID');
+  given(...bankrupt)
+    .when(close())
+    .thenRejected('RejectedByRiskEngine', 'HALT:POOL_EQUITY_INVALID');
+  given(...bankrupt)
+    .when(lend({ deposit: 1_000_000, acct: 'lender' }))
+    .thenRejected('RejectedByRiskEngine', 'HALT:POOL_EQUITY_INVALID');
 });
 
 test('halt takes precedence over close-only', () => {
@@ -96,31 +130,63 @@ test('a paused feed is reported before a halt', () => {
 const withPosition = [...market, marketLong({ im: 10_000, lev: 10 }), lend({ deposit: 1_000_000, acct: 'lender' })];
 
 test('in a close-only market traders can still close, place close limits, set legs and cancel', () => {
-  given(...withPosition, closeOnly()).when(close()).then((events) => only(events, 'TraderOrderSettled'));
-  given(...withPosition, closeOnly()).when(closeLimit(65_000)).then((events) => only(events, 'CloseLimitPlaced'));
-  given(...withPosition, closeOnly()).when(setSlTp({ sl: 58_000 })).then((events) => only(events, 'StopLossPlaced'));
-  given(...withPosition, setSlTp({ sl: 58_000 }), closeOnly()).when(cancelSlTp({ sl: true })).then((events) => only(events, 'StopLossRemoved'));
-  given(...market, limitLong({ at: 58_000, im: 10_000, lev: 10 }), closeOnly()).when(cancel()).then((events) => only(events, 'TraderOrderCancelled'));
+  given(...withPosition, closeOnly())
+    .when(close())
+    .then((events) => only(events, 'TraderOrderSettled'));
+  given(...withPosition, closeOnly())
+    .when(closeLimit(65_000))
+    .then((events) => only(events, 'CloseLimitPlaced'));
+  given(...withPosition, closeOnly())
+    .when(setSlTp({ sl: 58_000 }))
+    .then((events) => only(events, 'StopLossPlaced'));
+  given(...withPosition, setSlTp({ sl: 58_000 }), closeOnly())
+    .when(cancelSlTp({ sl: true }))
+    .then((events) => only(events, 'StopLossRemoved'));
+  given(...market, limitLong({ at: 58_000, im: 10_000, lev: 10 }), closeOnly())
+    .when(cancel())
+    .then((events) => only(events, 'TraderOrderCancelled'));
 });
 
 test('in a close-only market lenders can still deposit and withdraw', () => {
-  given(...withPosition, closeOnly()).when(withdraw({ acct: 'lender' })).then((events) => only(events, 'LendOrderSettled'));
-  given(...withPosition, closeOnly()).when(lend({ deposit: 1_000_000, acct: 'other' })).then((events) => only(events, 'LendOrderCreated'));
+  given(...withPosition, closeOnly())
+    .when(withdraw({ acct: 'lender' }))
+    .then((events) => only(events, 'LendOrderSettled'));
+  given(...withPosition, closeOnly())
+    .when(lend({ deposit: 1_000_000, acct: 'other' }))
+    .then((events) => only(events, 'LendOrderCreated'));
 });
 
 test('a halted market refuses closes, cancels and lending alike', () => {
-  given(...withPosition, halt()).when(close()).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
-  given(...withPosition, halt()).when(setSlTp({ sl: 58_000 })).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
-  given(...withPosition, halt()).when(cancel()).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
-  given(...withPosition, halt()).when(cancelSlTp({ sl: true })).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
-  given(...withPosition, halt()).when(withdraw({ acct: 'lender' })).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
-  given(...withPosition, halt()).when(lend({ deposit: 1_000_000, acct: 'other' })).thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(close())
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(setSlTp({ sl: 58_000 }))
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(cancel())
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(cancelSlTp({ sl: true }))
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(withdraw({ acct: 'lender' }))
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
+  given(...withPosition, halt())
+    .when(lend({ deposit: 1_000_000, acct: 'other' }))
+    .thenRejected('RejectedByRiskEngine', 'HALT:MANUAL_HALT');
 });
 
 test('a paused feed refuses closes and cancels but lending goes on', () => {
-  given(...withPosition, pauseFeed()).when(close()).thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
-  given(...withPosition, pauseFeed()).when(cancel()).thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
-  given(...withPosition, pauseFeed()).when(withdraw({ acct: 'lender' })).then((events) => only(events, 'LendOrderSettled'));
+  given(...withPosition, pauseFeed())
+    .when(close())
+    .thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
+  given(...withPosition, pauseFeed())
+    .when(cancel())
+    .thenRejected('RejectedByRiskEngine', 'PRICE_FEED_PAUSED');
+  given(...withPosition, pauseFeed())
+    .when(withdraw({ acct: 'lender' }))
+    .then((events) => only(events, 'LendOrderSettled'));
 });
 
 test('lending works before any price exists', () => {
@@ -188,8 +254,12 @@ test('a position that would skew the book too far to one side is SKEW_LIMIT_REAC
 test('the skew limit is per side: an existing short makes room for a bigger long', () => {
   // β·TLV = 1e8; with 1e8 short, x_net_long = 1e8 + 1e8 = 2e8 but x_net_short = 0.
   const skewed = [...market, riskParams({ max_net_mult: 0.01 }), marketShort({ im: 2_000_000, lev: 50, acct: 's' })];
-  given(...skewed).when(marketLong({ im: 3_000_000, lev: 50, acct: 'l' })).then((events) => only(events, 'TraderOrderOpened'));
-  given(...skewed).when(marketShort({ im: 1_000, lev: 10, acct: 's2' })).thenRejected('RejectedByRiskEngine', 'SKEW_LIMIT_REACHED');
+  given(...skewed)
+    .when(marketLong({ im: 3_000_000, lev: 50, acct: 'l' }))
+    .then((events) => only(events, 'TraderOrderOpened'));
+  given(...skewed)
+    .when(marketShort({ im: 1_000, lev: 10, acct: 's2' }))
+    .thenRejected('RejectedByRiskEngine', 'SKEW_LIMIT_REACHED');
 });
 
 test('the size check comes before the open-interest and skew checks', () => {

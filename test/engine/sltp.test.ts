@@ -1,9 +1,7 @@
 // Stop-loss / take-profit legs over their life: attached at open, kept until a fill, fired by ticks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  given, limitLong, limitShort, marketLong, marketShort, only, pool, price, setSlTp, tick, types,
-} from '../helpers/dsl.js';
+import { given, limitLong, limitShort, marketLong, marketShort, only, pool, price, setSlTp, tick, types } from '../helpers/dsl.js';
 
 const market = [pool(), price(60_000)];
 

@@ -1,9 +1,7 @@
 // §2.5 PriceTick and the Heartbeat tick (§5.3 "heartbeats included", §8).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  cmd, funding, given, heartbeat, limitLong, marketLong, only, pauseFeed, pool, riskParams, tick, types, wait,
-} from '../helpers/dsl.js';
+import { cmd, funding, given, heartbeat, limitLong, marketLong, only, pauseFeed, pool, riskParams, tick, types, wait } from '../helpers/dsl.js';
 
 test('the first tick sets the market price with no previous price', () => {
   given(pool())
@@ -51,9 +49,13 @@ test('a tick at an unchanged price still runs the triggers', () => {
 
 test('a price must be positive', () => {
   for (const p of [0, -60_000]) {
-    given(pool(), tick(60_000)).when(tick(p)).thenRejected('CANCELLED', 'INVALID_PARAMS', (r) => assert.equal(r.command, 'PriceTick'));
+    given(pool(), tick(60_000))
+      .when(tick(p))
+      .thenRejected('CANCELLED', 'INVALID_PARAMS', (r) => assert.equal(r.command, 'PriceTick'));
   }
-  given(pool()).when(cmd('PriceTick', { price: '60000' })).thenRejected('CANCELLED', 'INVALID_PARAMS');
+  given(pool())
+    .when(cmd('PriceTick', { price: '60000' }))
+    .thenRejected('CANCELLED', 'INVALID_PARAMS');
 });
 
 test('while the feed is paused, ticks are ignored entirely', () => {

@@ -4,7 +4,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  closeLimit, fees, given, limitLong, limitShort, marketLong, marketShort, only, pool, price, riskParams, tick, types,
+  closeLimit,
+  fees,
+  given,
+  limitLong,
+  limitShort,
+  marketLong,
+  marketShort,
+  only,
+  pool,
+  price,
+  riskParams,
+  tick,
+  types,
   type Step,
 } from '../helpers/dsl.js';
 import type { EventEnvelope, State } from '../../src/engine/index.js';
@@ -26,20 +38,66 @@ interface Case {
 const settledAs = (closeType: string) => (events: EventEnvelope[]) => {
   assert.equal(only(events, 'TraderOrderSettled').data.close_type, closeType);
 };
-const liquidated = (events: EventEnvelope[]) => { only(events, 'TraderOrderLiquidated'); };
-const filled = (events: EventEnvelope[]) => { only(events, 'TraderOrderFilled'); };
+const liquidated = (events: EventEnvelope[]) => {
+  only(events, 'TraderOrderLiquidated');
+};
+const filled = (events: EventEnvelope[]) => {
+  only(events, 'TraderOrderFilled');
+};
 
 const cases: Case[] = [
   { index: 'liq_long', setup: [...noMaintenance, marketLong({ im: 10_000, lev: 5 })], at: 50_000, before: 50_001, past: 49_999, fired: liquidated },
   { index: 'liq_short', setup: [...noMaintenance, marketShort({ im: 10_000, lev: 5 })], at: 75_000, before: 74_999, past: 75_001, fired: liquidated },
   { index: 'open_long', setup: [...market, limitLong({ at: 58_000, im: 10_000, lev: 10 })], at: 58_000, before: 58_001, past: 57_999, fired: filled },
   { index: 'open_short', setup: [...market, limitShort({ at: 62_000, im: 10_000, lev: 10 })], at: 62_000, before: 61_999, past: 62_001, fired: filled },
-  { index: 'close_long', setup: [...market, marketLong({ im: 10_000, lev: 10 }), closeLimit(63_000)], at: 63_000, before: 62_999, past: 63_001, fired: settledAs('LIMIT') },
-  { index: 'close_short', setup: [...market, marketShort({ im: 10_000, lev: 10 }), closeLimit(57_000)], at: 57_000, before: 57_001, past: 56_999, fired: settledAs('LIMIT') },
-  { index: 'sl_long', setup: [...market, marketLong({ im: 10_000, lev: 10, sltp: { sl: 57_000 } })], at: 57_000, before: 57_001, past: 56_999, fired: settledAs('StopLoss') },
-  { index: 'sl_short', setup: [...market, marketShort({ im: 10_000, lev: 10, sltp: { sl: 63_000 } })], at: 63_000, before: 62_999, past: 63_001, fired: settledAs('StopLoss') },
-  { index: 'tp_long', setup: [...market, marketLong({ im: 10_000, lev: 10, sltp: { tp: 63_000 } })], at: 63_000, before: 62_999, past: 63_001, fired: settledAs('TakeProfit') },
-  { index: 'tp_short', setup: [...market, marketShort({ im: 10_000, lev: 10, sltp: { tp: 57_000 } })], at: 57_000, before: 57_001, past: 56_999, fired: settledAs('TakeProfit') },
+  {
+    index: 'close_long',
+    setup: [...market, marketLong({ im: 10_000, lev: 10 }), closeLimit(63_000)],
+    at: 63_000,
+    before: 62_999,
+    past: 63_001,
+    fired: settledAs('LIMIT'),
+  },
+  {
+    index: 'close_short',
+    setup: [...market, marketShort({ im: 10_000, lev: 10 }), closeLimit(57_000)],
+    at: 57_000,
+    before: 57_001,
+    past: 56_999,
+    fired: settledAs('LIMIT'),
+  },
+  {
+    index: 'sl_long',
+    setup: [...market, marketLong({ im: 10_000, lev: 10, sltp: { sl: 57_000 } })],
+    at: 57_000,
+    before: 57_001,
+    past: 56_999,
+    fired: settledAs('StopLoss'),
+  },
+  {
+    index: 'sl_short',
+    setup: [...market, marketShort({ im: 10_000, lev: 10, sltp: { sl: 63_000 } })],
+    at: 63_000,
+    before: 62_999,
+    past: 63_001,
+    fired: settledAs('StopLoss'),
+  },
+  {
+    index: 'tp_long',
+    setup: [...market, marketLong({ im: 10_000, lev: 10, sltp: { tp: 63_000 } })],
+    at: 63_000,
+    before: 62_999,
+    past: 63_001,
+    fired: settledAs('TakeProfit'),
+  },
+  {
+    index: 'tp_short',
+    setup: [...market, marketShort({ im: 10_000, lev: 10, sltp: { tp: 57_000 } })],
+    at: 57_000,
+    before: 57_001,
+    past: 56_999,
+    fired: settledAs('TakeProfit'),
+  },
 ];
 
 for (const c of cases) {
@@ -99,10 +157,12 @@ const accountsOf = (events: EventEnvelope[]): string[] =>
   events.filter((e) => 'order' in (e.data as object)).map((e) => `${e.type}:${(e.data as { order: { account_id: string } }).order.account_id}`);
 
 test('a tick liquidates first, then settles triggered legs, then fills resting limits', () => {
-  given(...market,
+  given(
+    ...market,
     limitLong({ at: 55_000, im: 10_000, lev: 10, acct: 'fill' }),
     marketLong({ im: 10_000, lev: 2, acct: 'stop', sltp: { sl: 56_000 } }),
-    marketLong({ im: 10_000, lev: 10, acct: 'liq' }))
+    marketLong({ im: 10_000, lev: 10, acct: 'liq' }),
+  )
     .when(tick(54_000))
     .then((events) => {
       assert.deepEqual(types(events), ['PriceUpdated', 'TraderOrderLiquidated', 'TraderOrderSettled', 'StopLossRemoved', 'TraderOrderFilled']);
@@ -111,28 +171,40 @@ test('a tick liquidates first, then settles triggered legs, then fills resting l
 });
 
 test('on a falling tick, long stop-losses settle before short take-profits, which settle before short close limits', () => {
-  given(...market,
-    marketShort({ im: 10_000, lev: 10, acct: 'close' }), closeLimit(57_000, { acct: 'close' }),
+  given(
+    ...market,
+    marketShort({ im: 10_000, lev: 10, acct: 'close' }),
+    closeLimit(57_000, { acct: 'close' }),
     marketShort({ im: 10_000, lev: 10, acct: 'tp', sltp: { tp: 57_000 } }),
-    marketLong({ im: 10_000, lev: 10, acct: 'sl', sltp: { sl: 57_000 } }))
+    marketLong({ im: 10_000, lev: 10, acct: 'sl', sltp: { sl: 57_000 } }),
+  )
     .when(tick(56_000))
     .then((events) => {
-      assert.deepEqual(accountsOf(events).filter((s) => s.startsWith('TraderOrderSettled')),
-        ['TraderOrderSettled:sl', 'TraderOrderSettled:tp', 'TraderOrderSettled:close']);
-      assert.deepEqual(events.filter((e) => e.type === 'TraderOrderSettled').map((e) => (e.data as { close_type: string }).close_type),
-        ['StopLoss', 'TakeProfit', 'LIMIT']);
+      assert.deepEqual(
+        accountsOf(events).filter((s) => s.startsWith('TraderOrderSettled')),
+        ['TraderOrderSettled:sl', 'TraderOrderSettled:tp', 'TraderOrderSettled:close'],
+      );
+      assert.deepEqual(
+        events.filter((e) => e.type === 'TraderOrderSettled').map((e) => (e.data as { close_type: string }).close_type),
+        ['StopLoss', 'TakeProfit', 'LIMIT'],
+      );
     });
 });
 
 test('on a rising tick, short stop-losses settle before long take-profits, which settle before long close limits', () => {
-  given(...market,
-    marketLong({ im: 10_000, lev: 10, acct: 'close' }), closeLimit(63_000, { acct: 'close' }),
+  given(
+    ...market,
+    marketLong({ im: 10_000, lev: 10, acct: 'close' }),
+    closeLimit(63_000, { acct: 'close' }),
     marketLong({ im: 10_000, lev: 10, acct: 'tp', sltp: { tp: 63_000 } }),
-    marketShort({ im: 10_000, lev: 10, acct: 'sl', sltp: { sl: 63_000 } }))
+    marketShort({ im: 10_000, lev: 10, acct: 'sl', sltp: { sl: 63_000 } }),
+  )
     .when(tick(64_000))
     .then((events) => {
-      assert.deepEqual(accountsOf(events).filter((s) => s.startsWith('TraderOrderSettled')),
-        ['TraderOrderSettled:sl', 'TraderOrderSettled:tp', 'TraderOrderSettled:close']);
+      assert.deepEqual(
+        accountsOf(events).filter((s) => s.startsWith('TraderOrderSettled')),
+        ['TraderOrderSettled:sl', 'TraderOrderSettled:tp', 'TraderOrderSettled:close'],
+      );
     });
 });
 
@@ -155,27 +227,29 @@ test('a position liquidated by a tick is not also stopped out by it', () => {
 });
 
 test('resting limits fill lowest key first, equal keys in the order they were placed', () => {
-  given(...market,
+  given(
+    ...market,
     limitLong({ at: 59_000, im: 10_000, lev: 10, acct: 'far' }),
     limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'zed' }),
-    limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'amy' }))
+    limitLong({ at: 58_000, im: 10_000, lev: 10, acct: 'amy' }),
+  )
     .when(tick(57_000))
     .then((events) => assert.deepEqual(accountsOf(events), ['TraderOrderFilled:zed', 'TraderOrderFilled:amy', 'TraderOrderFilled:far']));
 });
 
 test('liquidations run lowest key first, equal keys in entry order', () => {
-  given(...market,
+  given(
+    ...market,
     marketLong({ im: 10_000, lev: 20, acct: 'high' }),
     marketLong({ im: 10_000, lev: 10, acct: 'zed' }),
-    marketLong({ im: 10_000, lev: 10, acct: 'amy' }))
+    marketLong({ im: 10_000, lev: 10, acct: 'amy' }),
+  )
     .when(tick(50_000))
     .then((events) => assert.deepEqual(accountsOf(events), ['TraderOrderLiquidated:zed', 'TraderOrderLiquidated:amy', 'TraderOrderLiquidated:high']));
 });
 
 test('short stop-losses fire lowest price first', () => {
-  given(...market,
-    marketShort({ im: 10_000, lev: 10, acct: 'b', sltp: { sl: 62_000 } }),
-    marketShort({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 61_000 } }))
+  given(...market, marketShort({ im: 10_000, lev: 10, acct: 'b', sltp: { sl: 62_000 } }), marketShort({ im: 10_000, lev: 10, acct: 'a', sltp: { sl: 61_000 } }))
     .when(tick(63_000))
     .then((events) => assert.deepEqual(accountsOf(events), ['TraderOrderSettled:a', 'TraderOrderSettled:b']));
 });

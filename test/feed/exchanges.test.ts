@@ -16,7 +16,7 @@ test('each exchange reads its own trade message: price and trade time', () => {
   }
 });
 
-test('a trade in one exchange\'s format is not a trade for another', () => {
+test("a trade in one exchange's format is not a trade for another", () => {
   for (const ex of NAMES) {
     for (const other of NAMES) {
       if (other === ex) continue;
@@ -46,11 +46,19 @@ test('acks, heartbeats and pongs are ignored, not dropped', () => {
 
 test('garbage and bad prices are malformed, with a reason', () => {
   const cases: [ExchangeName, string][] = [
-    ['binance', 'not json'], ['binance', '{"e":"aggTrade","p":"abc"}'],
-    ['coinbase', '[]'], ['coinbase', '{"type":"ticker","price":"-1"}'], ['coinbase', '{"price":"1"}'],
-    ['kraken', '"x"'], ['kraken', '[1,[],"trade","XBT/USD"]'], ['kraken', '[1,[["1e12","1","1"]],"trade","XBT/USD"]'],
-    ['okx', 'ping?'], ['okx', '{"arg":{"channel":"trades"},"data":[]}'], ['okx', '{"arg":{"channel":"trades"},"data":[{"px":"NaN"}]}'],
-    ['bybit', '{}'], ['bybit', '{"topic":"publicTrade.BTCUSDT","data":[{"p":""}]}'],
+    ['binance', 'not json'],
+    ['binance', '{"e":"aggTrade","p":"abc"}'],
+    ['coinbase', '[]'],
+    ['coinbase', '{"type":"ticker","price":"-1"}'],
+    ['coinbase', '{"price":"1"}'],
+    ['kraken', '"x"'],
+    ['kraken', '[1,[],"trade","XBT/USD"]'],
+    ['kraken', '[1,[["1e12","1","1"]],"trade","XBT/USD"]'],
+    ['okx', 'ping?'],
+    ['okx', '{"arg":{"channel":"trades"},"data":[]}'],
+    ['okx', '{"arg":{"channel":"trades"},"data":[{"px":"NaN"}]}'],
+    ['bybit', '{}'],
+    ['bybit', '{"topic":"publicTrade.BTCUSDT","data":[{"p":""}]}'],
   ];
   for (const [ex, text] of cases) {
     const m = EXCHANGES[ex]!.parse(text);
@@ -65,6 +73,8 @@ test('--source: exchange:symbol, an optional URL, and names for a second source 
   assert.throws(() => parseSourceFlag('ftx:BTC'), /unknown exchange ftx/);
   assert.throws(() => parseSourceFlag('binance'), /exchange:symbol/);
   assert.throws(() => parseSourceFlag('binance:btcusdt@http://x'), /ws:\/\//);
-  assert.deepEqual(nameSources([parseSourceFlag('okx:BTC-USDT'), parseSourceFlag('binance:btcusdt'), parseSourceFlag('okx:BTC-USDC')]).map((s) => s.name),
-    ['okx', 'binance', 'okx#2']);
+  assert.deepEqual(
+    nameSources([parseSourceFlag('okx:BTC-USDT'), parseSourceFlag('binance:btcusdt'), parseSourceFlag('okx:BTC-USDC')]).map((s) => s.name),
+    ['okx', 'binance', 'okx#2'],
+  );
 });

@@ -33,24 +33,64 @@ test('the first price is a tick at once', () => {
 });
 
 test('a tick needs round(price) to move by the tick size', () => {
-  assert.deepEqual(drive(gate(), [[0, 65_000], [300, 65_000.4], [600, 65_000.6], [900, 65_001.2]], 900), [
-    '0 tick 65000',
-    '600 tick 65000.6', // round 65001
-  ]);
+  assert.deepEqual(
+    drive(
+      gate(),
+      [
+        [0, 65_000],
+        [300, 65_000.4],
+        [600, 65_000.6],
+        [900, 65_001.2],
+      ],
+      900,
+    ),
+    [
+      '0 tick 65000',
+      '600 tick 65000.6', // round 65001
+    ],
+  );
   // a 5 USD tick size: moves of less than 5 make no tick
-  assert.deepEqual(drive(gate(250, 0, 5), [[0, 65_000], [300, 65_004], [600, 64_996], [900, 65_005]], 900), [
-    '0 tick 65000',
-    '900 tick 65005',
-  ]);
+  assert.deepEqual(
+    drive(
+      gate(250, 0, 5),
+      [
+        [0, 65_000],
+        [300, 65_004],
+        [600, 64_996],
+        [900, 65_005],
+      ],
+      900,
+    ),
+    ['0 tick 65000', '900 tick 65005'],
+  );
 });
 
 test('ticks come at most every tickMs and carry the latest price when they fall due', () => {
-  const out = drive(gate(), [[0, 100], [10, 101], [20, 102], [100, 103], [260, 104], [270, 105]], 2000);
+  const out = drive(
+    gate(),
+    [
+      [0, 100],
+      [10, 101],
+      [20, 102],
+      [100, 103],
+      [260, 104],
+      [270, 105],
+    ],
+    2000,
+  );
   assert.deepEqual(out.slice(0, 3), ['0 tick 100', '250 tick 103', '500 tick 105']);
 });
 
 test('a move that comes back before the tick is due makes no tick', () => {
-  const out = drive(gate(250, 0), [[0, 100], [50, 105], [100, 100.2]], 2000);
+  const out = drive(
+    gate(250, 0),
+    [
+      [0, 100],
+      [50, 105],
+      [100, 100.2],
+    ],
+    2000,
+  );
   assert.deepEqual(out, ['0 tick 100']);
 });
 
@@ -62,9 +102,20 @@ test('an unchanged price gives a heartbeat at most once per heartbeatMs', () => 
 });
 
 test('a heartbeat waits heartbeatMs after the last tick, not after the last heartbeat', () => {
-  assert.deepEqual(drive(gate(), [[0, 100], [700, 101], [900, 101], [1500, 101], [1800, 101]], 2500), [
-    '0 tick 100', '700 tick 101', '1700 hb',
-  ]);
+  assert.deepEqual(
+    drive(
+      gate(),
+      [
+        [0, 100],
+        [700, 101],
+        [900, 101],
+        [1500, 101],
+        [1800, 101],
+      ],
+      2500,
+    ),
+    ['0 tick 100', '700 tick 101', '1700 hb'],
+  );
 });
 
 test('a silent source gets no heartbeats', () => {
@@ -77,9 +128,20 @@ test('a silent source gets no heartbeats', () => {
 });
 
 test('heartbeatMs 0 disables heartbeats; tickMs 0 sends every change at once', () => {
-  assert.deepEqual(drive(gate(0, 0), [[0, 100], [1, 101], [2, 101], [3, 102], [5000, 102]], 9000), [
-    '0 tick 100', '1 tick 101', '3 tick 102',
-  ]);
+  assert.deepEqual(
+    drive(
+      gate(0, 0),
+      [
+        [0, 100],
+        [1, 101],
+        [2, 101],
+        [3, 102],
+        [5000, 102],
+      ],
+      9000,
+    ),
+    ['0 tick 100', '1 tick 101', '3 tick 102'],
+  );
 });
 
 test('nothing while paused; after resume the price is sent again even if unchanged', () => {

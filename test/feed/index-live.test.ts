@@ -34,7 +34,9 @@ type Cmd = { id: string; type: string; params: Record<string, unknown> };
 test('five exchanges live: subscriptions, pings, garbage, a dropped connection, index ticks, and a replay of the recording', async (t) => {
   const names: ExchangeName[] = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'];
   const fakes = await Promise.all(names.map((n) => FakeExchange.start(n)));
-  t.after(async () => { await Promise.all(fakes.map((f) => f.close())); });
+  t.after(async () => {
+    await Promise.all(fakes.map((f) => f.close()));
+  });
   const by = (n: ExchangeName): FakeExchange => fakes[names.indexOf(n)]!;
   const dir = mkdtempSync(join(tmpdir(), 'relayer-index-live-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,17 +45,43 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
   const sources = nameSources(fakes.map((f) => parseSourceFlag(f.flag)));
   const live: Cmd[] = [];
   const events: [string, Record<string, unknown>][] = [];
-  const runner = new FeedRunner({ source: 'index', startedAt: 1, gate: GATE, log: silentLogger(), recorded: true,
-    append: (raws) => { live.push(...raws.map((r) => JSON.parse(r) as Cmd)); }, onEvent: (e, f) => events.push([e, f]) });
+  const runner = new FeedRunner({
+    source: 'index',
+    startedAt: 1,
+    gate: GATE,
+    log: silentLogger(),
+    recorded: true,
+    append: (raws) => {
+      live.push(...raws.map((r) => JSON.parse(r) as Cmd));
+    },
+    onEvent: (e, f) => events.push([e, f]),
+  });
   const oracle = new Oracle(sources, RULE, runner.gate);
   const firstStep = stepAtOrAfter(Date.now() + 1, 250);
-  const recorder = new Recorder(recording, { format: RECORDING_FORMAT, sources: sources.map(({ name, exchange, symbol }) => ({ name, exchange, symbol })),
-    quorum: RULE.quorum, max_deviation: RULE.maxDeviation, source_stale_ms: RULE.staleMs, step_ms: 250, first_step: firstStep, gate: GATE });
+  const recorder = new Recorder(recording, {
+    format: RECORDING_FORMAT,
+    sources: sources.map(({ name, exchange, symbol }) => ({ name, exchange, symbol })),
+    quorum: RULE.quorum,
+    max_deviation: RULE.maxDeviation,
+    source_stale_ms: RULE.staleMs,
+    step_ms: 250,
+    first_step: firstStep,
+    gate: GATE,
+  });
   const stop = new AbortController();
-  const done = runIndex(runner, oracle, {
-    sources, stepMs: 250, firstStep, log: silentLogger(), recorder,
-    connection: { reconnectMs: 20, reconnectMaxMs: 50, pingMs: 10_000, handshakeMs: 5000, log: silentLogger(), random: () => 0, appPingMs: 40 },
-  }, stop.signal);
+  const done = runIndex(
+    runner,
+    oracle,
+    {
+      sources,
+      stepMs: 250,
+      firstStep,
+      log: silentLogger(),
+      recorder,
+      connection: { reconnectMs: 20, reconnectMaxMs: 50, pingMs: 10_000, handshakeMs: 5000, log: silentLogger(), random: () => 0, appPingMs: 40 },
+    },
+    stop.signal,
+  );
   let last: number | null = null;
   try {
     await until('five subscriptions', 5000, () => fakes.every((f) => f.subscribed.size === 1));
@@ -75,21 +103,42 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
 
   const ticks = live.filter((c) => c.type === 'PriceTick').map((c) => c.params);
   // the second round may tick on its way (a step between two exchanges' trades): first and last are known
-  assert.deepEqual(ticks[0], { price: 65_020, source: 'index', sources: { binance: 65_000, bybit: 65_040, coinbase: 65_010, kraken: 65_020, okx: 65_030 }, excluded: {} });
-  assert.deepEqual(ticks.at(-1), { price: 65_120, source: 'index', sources: { binance: 65_100, bybit: 65_140, coinbase: 65_110, kraken: 65_120, okx: 65_130 }, excluded: {} });
+  assert.deepEqual(ticks[0], {
+    price: 65_020,
+    source: 'index',
+    sources: { binance: 65_000, bybit: 65_040, coinbase: 65_010, kraken: 65_020, okx: 65_030 },
+    excluded: {},
+  });
+  assert.deepEqual(ticks.at(-1), {
+    price: 65_120,
+    source: 'index',
+    sources: { binance: 65_100, bybit: 65_140, coinbase: 65_110, kraken: 65_120, okx: 65_130 },
+    excluded: {},
+  });
   assert.deepEqual([oracle.stats['kraken']!.dropped, oracle.stats['okx']!.dropped, oracle.stats['binance']!.dropped], [1, 1, 0]);
   assert.equal(oracle.stats['okx']!.reconnects, 1);
   assert.ok(events.some(([e, f]) => e === 'reconnecting' && f['source'] === 'okx'));
   for (const f of fakes) assert.deepEqual(f.unexpected, [], `${f.exchange} got frames it does not know`);
-  assert.equal(fakes.filter((f) => f.exchange !== 'okx').every((f) => f.connections === 1), true);
+  assert.equal(
+    fakes.filter((f) => f.exchange !== 'okx').every((f) => f.connections === 1),
+    true,
+  );
 
   // the recording: every message (acks, pongs and garbage too) with its arrival time; replayed it gives the same commands
   const lines = readFileSync(recording, 'utf8').trim().split('\n');
   assert.ok(lines.some((l) => l.includes('"msg":"garbage"')));
   assert.deepEqual(JSON.parse(lines.at(-1)!), { end: last });
   const replayed: Cmd[] = [];
-  const again = new FeedRunner({ source: 'index', startedAt: 1, gate: GATE, log: silentLogger(), recorded: true,
-    append: (raws) => { replayed.push(...raws.map((r) => JSON.parse(r) as Cmd)); } });
+  const again = new FeedRunner({
+    source: 'index',
+    startedAt: 1,
+    gate: GATE,
+    log: silentLogger(),
+    recorded: true,
+    append: (raws) => {
+      replayed.push(...raws.map((r) => JSON.parse(r) as Cmd));
+    },
+  });
   const r = await replayIndexFile(again, recording, 0, silentLogger(), new AbortController().signal);
   await again.flushed();
   assert.equal(r.rejected, 0);

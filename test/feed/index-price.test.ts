@@ -50,35 +50,46 @@ test('one source with quorum 1 is the price itself', () => {
   assert.equal(indexAt([q('binance', 65_000.12)], 5, { ...RULE, quorum: 1 }).price, 65_000.12);
 });
 
-const quotes = fc.uniqueArray(fc.record({
-  name: fc.constantFrom('binance', 'coinbase', 'kraken', 'okx', 'bybit', 'x1', 'x2'),
-  price: fc.double({ min: 1000, max: 200_000, noNaN: true }),
-  at: fc.integer({ min: -30_000, max: 0 }),
-}), { selector: (r) => r.name, minLength: 1, maxLength: 7 });
+const quotes = fc.uniqueArray(
+  fc.record({
+    name: fc.constantFrom('binance', 'coinbase', 'kraken', 'okx', 'bybit', 'x1', 'x2'),
+    price: fc.double({ min: 1000, max: 200_000, noNaN: true }),
+    at: fc.integer({ min: -30_000, max: 0 }),
+  }),
+  { selector: (r) => r.name, minLength: 1, maxLength: 7 },
+);
 
 test('property: the index lies between the lowest and highest source used, and the order of sources does not matter', () => {
-  fc.assert(fc.property(quotes, fc.integer({ min: 1, max: 7 }), (qs, quorum) => {
-    const rule = { ...RULE, quorum: Math.min(quorum, qs.length) };
-    const r = indexAt(qs, 0, rule);
-    assert.deepEqual(indexAt([...qs].reverse(), 0, rule), r);
-    const named = new Set([...Object.keys(r.sources), ...Object.keys(r.excluded)]);
-    if (r.price === null) return;
-    assert.equal(named.size, qs.length); // every source is either used or excluded
-    const used = Object.values(r.sources);
-    assert.ok(used.length >= rule.quorum);
-    assert.ok(r.price >= Math.min(...used) && r.price <= Math.max(...used));
-    for (const [name, why] of Object.entries(r.excluded)) {
-      const src = qs.find((x) => x.name === name)!;
-      assert.equal(why === 'stale', src.at < -RULE.staleMs);
-    }
-  }));
+  fc.assert(
+    fc.property(quotes, fc.integer({ min: 1, max: 7 }), (qs, quorum) => {
+      const rule = { ...RULE, quorum: Math.min(quorum, qs.length) };
+      const r = indexAt(qs, 0, rule);
+      assert.deepEqual(indexAt([...qs].reverse(), 0, rule), r);
+      const named = new Set([...Object.keys(r.sources), ...Object.keys(r.excluded)]);
+      if (r.price === null) return;
+      assert.equal(named.size, qs.length); // every source is either used or excluded
+      const used = Object.values(r.sources);
+      assert.ok(used.length >= rule.quorum);
+      assert.ok(r.price >= Math.min(...used) && r.price <= Math.max(...used));
+      for (const [name, why] of Object.entries(r.excluded)) {
+        const src = qs.find((x) => x.name === name)!;
+        assert.equal(why === 'stale', src.at < -RULE.staleMs);
+      }
+    }),
+  );
 });
 
 test('property: with a fresh majority agreeing, one source moved anywhere moves the index by at most the spread of the others', () => {
-  fc.assert(fc.property(fc.array(fc.double({ min: 64_900, max: 65_100, noNaN: true }), { minLength: 2, maxLength: 4 }), fc.double({ min: 1, max: 1e6, noNaN: true }), (honest, liar) => {
-    const qs = [...honest.map((p, i) => q(`h${i}`, p)), q('liar', liar)];
-    const r = indexAt(qs, 0, { ...RULE, quorum: defaultQuorum(qs.length) });
-    assert.notEqual(r.price, null);
-    assert.ok(r.price! >= Math.min(...honest) && r.price! <= Math.max(...honest), `${r.price} outside ${honest}`);
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 64_900, max: 65_100, noNaN: true }), { minLength: 2, maxLength: 4 }),
+      fc.double({ min: 1, max: 1e6, noNaN: true }),
+      (honest, liar) => {
+        const qs = [...honest.map((p, i) => q(`h${i}`, p)), q('liar', liar)];
+        const r = indexAt(qs, 0, { ...RULE, quorum: defaultQuorum(qs.length) });
+        assert.notEqual(r.price, null);
+        assert.ok(r.price! >= Math.min(...honest) && r.price! <= Math.max(...honest), `${r.price} outside ${honest}`);
+      },
+    ),
+  );
 });

@@ -21,16 +21,36 @@ test('aggTrade messages: only e == aggTrade is read, p as a float, T as feed_ts'
   assert.deepEqual(parseAggTrade(`{"stream":"btcusdt@aggTrade","data":${TRADE}}`).kind, 'trade');
   assert.deepEqual(parseAggTrade('{"e":"trade","p":"1"}'), { kind: 'ignored', what: 'trade' });
   assert.deepEqual(parseAggTrade('{"result":null,"id":1}'), { kind: 'ignored', what: 'reply' });
-  for (const bad of ['', 'garbage', '[1,2]', '"x"', 'null', '{"p":"1"}', '{"e":"aggTrade"}', '{"e":"aggTrade","p":"abc"}',
-    '{"e":"aggTrade","p":"-5"}', '{"e":"aggTrade","p":"0"}', '{"e":"aggTrade","p":"1e400"}', '{"e":"aggTrade","p":"2e9"}',
-    '{"e":"aggTrade","p":""}', '{"e":"aggTrade","p":null}', '{"e":"aggTrade","p":"65000.12x"}']) {
+  for (const bad of [
+    '',
+    'garbage',
+    '[1,2]',
+    '"x"',
+    'null',
+    '{"p":"1"}',
+    '{"e":"aggTrade"}',
+    '{"e":"aggTrade","p":"abc"}',
+    '{"e":"aggTrade","p":"-5"}',
+    '{"e":"aggTrade","p":"0"}',
+    '{"e":"aggTrade","p":"1e400"}',
+    '{"e":"aggTrade","p":"2e9"}',
+    '{"e":"aggTrade","p":""}',
+    '{"e":"aggTrade","p":null}',
+    '{"e":"aggTrade","p":"65000.12x"}',
+  ]) {
     assert.equal(parseAggTrade(bad).kind, 'malformed', bad);
   }
 });
 
 test('reconnect delays double from the base up to the cap, jittered into [½, 1] of each step', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 10].map((n) => backoffMs(n, 2000, 30_000, 1)), [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
-  assert.deepEqual([0, 1, 2].map((n) => backoffMs(n, 2000, 30_000, 0)), [1000, 2000, 4000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 10].map((n) => backoffMs(n, 2000, 30_000, 1)),
+    [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((n) => backoffMs(n, 2000, 30_000, 0)),
+    [1000, 2000, 4000],
+  );
   assert.equal(backoffMs(1000, 2000, 30_000, 0.5), 22_500);
 });
 
@@ -57,21 +77,37 @@ test('the walk is a pure function of its seed', () => {
   const b = new RandomWalk(7, 60_000);
   const c = new RandomWalk(8, 60_000);
   const pa = Array.from({ length: 200 }, () => a.next());
-  assert.deepEqual(Array.from({ length: 200 }, () => b.next()), pa);
-  assert.notDeepEqual(Array.from({ length: 200 }, () => c.next()), pa);
+  assert.deepEqual(
+    Array.from({ length: 200 }, () => b.next()),
+    pa,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 200 }, () => c.next()),
+    pa,
+  );
   assert.ok(pa.every((p) => p >= 1000 && Number(p.toFixed(2)) === p));
   assert.ok(new Set(pa.map(Math.round)).size > 100, 'the walk moves');
 });
 
 // ---- runner ------------------------------------------------------------------------------
 
-interface Sink { appended: string[]; fail: number; positions: number }
+interface Sink {
+  appended: string[];
+  fail: number;
+  positions: number;
+}
 
 function runner(sink: Sink, extra: Partial<RunnerOptions> = {}): FeedRunner {
   return new FeedRunner({
-    source: 'test', startedAt: 1000, gate: { tickMs: 0, heartbeatMs: 0, tickSize: 1 }, log: silentLogger(),
+    source: 'test',
+    startedAt: 1000,
+    gate: { tickMs: 0, heartbeatMs: 0, tickSize: 1 },
+    log: silentLogger(),
     append: async (raws) => {
-      if (sink.fail > 0) { sink.fail--; throw new Error('disk full'); }
+      if (sink.fail > 0) {
+        sink.fail--;
+        throw new Error('disk full');
+      }
       sink.appended.push(...raws);
       return raws.map(() => ({ position: String(++sink.positions), ts: 0 }));
     },
@@ -105,9 +141,14 @@ test('runner: a failed append is retried with the same text, in order', async ()
   for (const p of [100, 101, 102]) r.offer(p, null);
   await r.flushed();
   await r.stop();
-  assert.deepEqual(parsed(sink.appended).map((c) => [c.id, c.params['price']]), [
-    ['feed:test:1000:0', 100], ['feed:test:1000:1', 101], ['feed:test:1000:2', 102],
-  ]);
+  assert.deepEqual(
+    parsed(sink.appended).map((c) => [c.id, c.params['price']]),
+    [
+      ['feed:test:1000:0', 100],
+      ['feed:test:1000:1', 101],
+      ['feed:test:1000:2', 102],
+    ],
+  );
   assert.equal(r.stats.append_errors, 2);
 });
 
@@ -136,7 +177,10 @@ test('runner: nothing is sent while the engine pauses the feed; the price again 
   view = { paused: false, price: 100, position: '1' };
   await sleep(40);
   await r.stop();
-  assert.deepEqual(parsed(sink.appended).map((c) => c.params['price']), [100, 106]);
+  assert.deepEqual(
+    parsed(sink.appended).map((c) => c.params['price']),
+    [100, 106],
+  );
   assert.deepEqual(events, ['paused', 'unpaused']);
 });
 
@@ -155,7 +199,10 @@ test('runner: when the engine consumed our tick but shows another P, the price i
   view = { paused: false, price: 100, position: '2' };
   await sleep(30);
   await r.stop();
-  assert.deepEqual(parsed(sink.appended).map((c) => c.params['price']), [100, 100]);
+  assert.deepEqual(
+    parsed(sink.appended).map((c) => c.params['price']),
+    [100, 100],
+  );
 });
 
 test('file replay: the same ticks and heartbeats at recorded speed and at speed 60', async () => {
@@ -186,7 +233,10 @@ test('file replay: the same ticks and heartbeats at recorded speed and at speed 
     assert.deepEqual(none.out, real.out);
     assert.ok(real.ms >= 2700, `recorded speed takes the recorded time (${real.ms} ms)`);
     assert.ok(fast.ms < real.ms / 5, `speed 60 is faster (${fast.ms} vs ${real.ms} ms)`);
-    assert.ok(real.out.some((c) => (c as [string])[0] === 'Heartbeat'), 'the recording has an unchanged second');
+    assert.ok(
+      real.out.some((c) => (c as [string])[0] === 'Heartbeat'),
+      'the recording has an unchanged second',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

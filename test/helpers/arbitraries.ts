@@ -19,7 +19,10 @@ interface LegSpec {
   /** An absolute nonsense price (0, negative) instead of the offset. */
   raw: number | null;
 }
-export interface LegsSpec { sl: LegSpec | null; tp: LegSpec | null }
+export interface LegsSpec {
+  sl: LegSpec | null;
+  tp: LegSpec | null;
+}
 
 export type LevelKind = 'liq' | 'entry' | 'sl' | 'tp' | 'close';
 
@@ -38,17 +41,37 @@ export type StepBody =
   | { k: 'tick'; move: PriceMove; source: boolean }
   | { k: 'heartbeat'; asTick: boolean }
   | {
-      k: 'open'; variant: 'plain' | 'sltp' | 'nested'; side: Side; otype: 'MARKET' | 'LIMIT' | 'DARK' | 'SLTP';
-      lev: number; im: number; entryOff: number; entryBad: boolean; legs: LegsSpec | null; acct: number;
+      k: 'open';
+      variant: 'plain' | 'sltp' | 'nested';
+      side: Side;
+      otype: 'MARKET' | 'LIMIT' | 'DARK' | 'SLTP';
+      lev: number;
+      im: number;
+      entryOff: number;
+      entryBad: boolean;
+      legs: LegsSpec | null;
+      acct: number;
       placeholder: boolean;
     }
   | {
-      k: 'close'; variant: 'plain' | 'sltp' | 'nested'; otype: 'MARKET' | 'LIMIT' | 'SLTP' | 'DARK';
-      ref: number; ghost: boolean; wrong: boolean; priceOff: number; badPrice: boolean; legs: LegsSpec | null;
+      k: 'close';
+      variant: 'plain' | 'sltp' | 'nested';
+      otype: 'MARKET' | 'LIMIT' | 'SLTP' | 'DARK';
+      ref: number;
+      ghost: boolean;
+      wrong: boolean;
+      priceOff: number;
+      badPrice: boolean;
+      legs: LegsSpec | null;
     }
   | {
-      k: 'cancel'; variant: 'plain' | 'sltp'; otype: 'LIMIT' | 'SLTP' | 'MARKET' | null; ref: number;
-      ghost: boolean; wrong: boolean; flags: { sl: boolean; tp: boolean } | null;
+      k: 'cancel';
+      variant: 'plain' | 'sltp';
+      otype: 'LIMIT' | 'SLTP' | 'MARKET' | null;
+      ref: number;
+      ghost: boolean;
+      wrong: boolean;
+      flags: { sl: boolean; tp: boolean } | null;
     }
   | { k: 'lend'; acct: number; deposit: number; placeholder: boolean }
   | { k: 'withdraw'; ref: number; ghost: boolean; wrong: boolean }
@@ -57,28 +80,50 @@ export type StepBody =
   | { k: 'recalc' }
   | { k: 'fees'; rates: [number, number, number, number]; drop: boolean }
   | {
-      k: 'halt'; enabled: boolean; cancelPending: boolean; cancelSettling: boolean;
-      pauseFunding: boolean | null; pausePrice: boolean | null; exit: boolean;
+      k: 'halt';
+      enabled: boolean;
+      cancelPending: boolean;
+      cancelSettling: boolean;
+      pauseFunding: boolean | null;
+      pausePrice: boolean | null;
+      exit: boolean;
     }
   | { k: 'flag'; which: 'SetMarketCloseOnly' | 'SetPauseFunding' | 'SetPausePriceFeed'; enabled: boolean }
   | { k: 'risk'; params: Partial<Record<RiskKey, number>> }
   /** §15 PnL cap and ADL target (UpdateRiskParams); the target is sometimes ≥ the cap (refused). */
   | { k: 'cap'; max: number; target: number }
   | {
-      k: 'check'; move: PriceMove;
+      k: 'check';
+      move: PriceMove;
       phases: { check_pending_limit?: boolean; check_liquidation?: boolean; check_settling_limit?: boolean };
     }
   | { k: 'malformed'; kind: MalformedKind; ref: number };
 
 export type MalformedKind =
-  | 'no-id' | 'empty-id' | 'long-id' | 'number-id' | 'float-ts' | 'string-ts' | 'unknown-type'
-  | 'params-array' | 'not-object' | 'bad-version' | 'hex-body' | 'nan-price' | 'infinite-margin'
-  | 'bad-side' | 'bad-bool';
+  | 'no-id'
+  | 'empty-id'
+  | 'long-id'
+  | 'number-id'
+  | 'float-ts'
+  | 'string-ts'
+  | 'unknown-type'
+  | 'params-array'
+  | 'not-object'
+  | 'bad-version'
+  | 'hex-body'
+  | 'nan-price'
+  | 'infinite-margin'
+  | 'bad-side'
+  | 'bad-bool';
 
 type RiskKey = 'max_oi_mult' | 'max_net_mult' | 'max_position_pct' | 'min_position_btc' | 'max_leverage' | 'mm_ratio';
 
 /** One step: how far the clock moves, whether the id repeats an earlier one, and the command. */
-export interface Step { gap: number; dup: number | null; body: StepBody }
+export interface Step {
+  gap: number;
+  dup: number | null;
+  body: StepBody;
+}
 
 // ─── arbitraries ─────────────────────────────────────────────────────────────────────────────
 
@@ -113,16 +158,24 @@ const levelArb: fc.Arbitrary<LevelKind> = fc.constantFrom('liq', 'entry', 'sl', 
 
 const priceMoveArb: fc.Arbitrary<PriceMove> = fc.oneof(
   w(10, fc.record({ mode: fc.constant<TickMode>('walk'), delta: fc.integer({ min: -400, max: 400 }), level: levelArb, ref: fc.nat() })),
-  w(3, fc.record({
-    mode: fc.constant<TickMode>('jump'),
-    delta: fc.oneof(fc.integer({ min: -12_000, max: -1_000 }), fc.integer({ min: 1_000, max: 12_000 })),
-    level: levelArb, ref: fc.nat(),
-  })),
-  w(8, fc.record({
-    mode: fc.constant<TickMode>('level'),
-    delta: fc.oneof(w(3, fc.constant(0)), w(4, fc.integer({ min: -40, max: 40 })), w(1, fc.constantFrom(-0.5, 0.5, 0.49))),
-    level: levelArb, ref: fc.nat(),
-  })),
+  w(
+    3,
+    fc.record({
+      mode: fc.constant<TickMode>('jump'),
+      delta: fc.oneof(fc.integer({ min: -12_000, max: -1_000 }), fc.integer({ min: 1_000, max: 12_000 })),
+      level: levelArb,
+      ref: fc.nat(),
+    }),
+  ),
+  w(
+    8,
+    fc.record({
+      mode: fc.constant<TickMode>('level'),
+      delta: fc.oneof(w(3, fc.constant(0)), w(4, fc.integer({ min: -40, max: 40 })), w(1, fc.constantFrom(-0.5, 0.5, 0.49))),
+      level: levelArb,
+      ref: fc.nat(),
+    }),
+  ),
   w(2, fc.record({ mode: fc.constant<TickMode>('frac'), delta: fc.constantFrom(0.5, -0.5, 0.4999, 0.25, 1.5), level: levelArb, ref: fc.nat() })),
   w(1, fc.record({ mode: fc.constant<TickMode>('far'), delta: fc.constantFrom(1, 500, 20_000, 150_000, 1_000_000), level: levelArb, ref: fc.nat() })),
   w(1, fc.record({ mode: fc.constant<TickMode>('bad'), delta: fc.constantFrom(0, -1, Number.NaN), level: levelArb, ref: fc.nat() })),
@@ -166,7 +219,12 @@ const openArb: fc.Arbitrary<StepBody> = fc.record({
 const closeArb: fc.Arbitrary<StepBody> = fc.record({
   k: fc.constant('close' as const),
   variant: fc.oneof(w(4, fc.constant('plain' as const)), w(4, fc.constant('sltp' as const)), w(1, fc.constant('nested' as const))),
-  otype: fc.oneof(w(4, fc.constant('MARKET' as const)), w(4, fc.constant('LIMIT' as const)), w(4, fc.constant('SLTP' as const)), w(1, fc.constant('DARK' as const))),
+  otype: fc.oneof(
+    w(4, fc.constant('MARKET' as const)),
+    w(4, fc.constant('LIMIT' as const)),
+    w(4, fc.constant('SLTP' as const)),
+    w(1, fc.constant('DARK' as const)),
+  ),
   ref: fc.nat(),
   ghost: fc.oneof(w(15, fc.constant(false)), w(1, fc.constant(true))),
   wrong: fc.oneof(w(12, fc.constant(false)), w(1, fc.constant(true))),
@@ -230,14 +288,17 @@ const flagArb: fc.Arbitrary<StepBody> = fc.record({
 
 const riskArb: fc.Arbitrary<StepBody> = fc.record({
   k: fc.constant('risk' as const),
-  params: fc.record({
-    max_oi_mult: fc.constantFrom(0, 1, 4, 10, -1),
-    max_net_mult: fc.constantFrom(0, 0.1, 0.8, 2),
-    max_position_pct: fc.constantFrom(0.001, 0.02, 0.1, 1),
-    min_position_btc: fc.constantFrom(0, 100_000, 1_000_000),
-    max_leverage: fc.constantFrom(0, 10, 20, 50),
-    mm_ratio: fc.constantFrom(0, 0.1, 0.4, 1, 5, 50),
-  }, { requiredKeys: [] }),
+  params: fc.record(
+    {
+      max_oi_mult: fc.constantFrom(0, 1, 4, 10, -1),
+      max_net_mult: fc.constantFrom(0, 0.1, 0.8, 2),
+      max_position_pct: fc.constantFrom(0.001, 0.02, 0.1, 1),
+      min_position_btc: fc.constantFrom(0, 100_000, 1_000_000),
+      max_leverage: fc.constantFrom(0, 10, 20, 50),
+      mm_ratio: fc.constantFrom(0, 0.1, 0.4, 1, 5, 50),
+    },
+    { requiredKeys: [] },
+  ),
 });
 
 // factors of TLV: one position is at most max_position_pct (2 %) of TLV and a jump moves it by
@@ -251,18 +312,34 @@ const capArb: fc.Arbitrary<StepBody> = fc.record({
 const checkArb: fc.Arbitrary<StepBody> = fc.record({
   k: fc.constant('check' as const),
   move: priceMoveArb,
-  phases: fc.record({
-    check_pending_limit: fc.boolean(),
-    check_liquidation: fc.boolean(),
-    check_settling_limit: fc.boolean(),
-  }, { requiredKeys: [] }),
+  phases: fc.record(
+    {
+      check_pending_limit: fc.boolean(),
+      check_liquidation: fc.boolean(),
+      check_settling_limit: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
 });
 
 const malformedArb: fc.Arbitrary<StepBody> = fc.record({
   k: fc.constant('malformed' as const),
   kind: fc.constantFrom<MalformedKind>(
-    'no-id', 'empty-id', 'long-id', 'number-id', 'float-ts', 'string-ts', 'unknown-type', 'params-array',
-    'not-object', 'bad-version', 'hex-body', 'nan-price', 'infinite-margin', 'bad-side', 'bad-bool',
+    'no-id',
+    'empty-id',
+    'long-id',
+    'number-id',
+    'float-ts',
+    'string-ts',
+    'unknown-type',
+    'params-array',
+    'not-object',
+    'bad-version',
+    'hex-body',
+    'nan-price',
+    'infinite-margin',
+    'bad-side',
+    'bad-bool',
   ),
   ref: fc.nat(),
 });
@@ -297,11 +374,7 @@ const stepArb: fc.Arbitrary<Step> = fc.record({ gap: gapArb, dup: dupArb, body: 
  * sequence holds 4–60 commands.
  */
 export const scenarioArb: fc.Arbitrary<Step[]> = fc
-  .tuple(
-    opt(initArb, 12),
-    opt(fc.integer({ min: -2_000, max: 2_000 }), 8),
-    fc.array(stepArb, { minLength: 4, maxLength: 58, size: 'max' }),
-  )
+  .tuple(opt(initArb, 12), opt(fc.integer({ min: -2_000, max: 2_000 }), 8), fc.array(stepArb, { minLength: 4, maxLength: 58, size: 'max' }))
   .map(([init, firstTick, rest]) => {
     const head: Step[] = [];
     if (init !== null) head.push({ gap: 0, dup: null, body: init });
@@ -331,7 +404,11 @@ interface TraderInfo {
   close: number | null;
   onFill: { sl: number | null; tp: number | null } | null;
 }
-interface LendInfo { uuid: string; account: string; active: boolean }
+interface LendInfo {
+  uuid: string;
+  account: string;
+  active: boolean;
+}
 
 export type RawCommand = Record<string, unknown> | unknown[] | string | number | null;
 
@@ -346,7 +423,9 @@ export class Driver {
   private readonly lends: LendInfo[] = [];
 
   /** The fallback id executeRaw needs for envelopes without a usable id (`line:<n>`, §12). */
-  fallbackId(): string { return `line:${this.n}`; }
+  fallbackId(): string {
+    return `line:${this.n}`;
+  }
 
   /** Turns one step into a raw envelope; call observe() with its events before the next step. */
   next(step: Step): RawCommand {
@@ -368,19 +447,29 @@ export class Driver {
       case 'tick': {
         const price = this.movePrice(b.move);
         const p: Record<string, unknown> = { price };
-        if (b.source) { p['source'] = 'manual'; p['feed_ts'] = this.ts - 5; }
+        if (b.source) {
+          p['source'] = 'manual';
+          p['feed_ts'] = this.ts - 5;
+        }
         return env('PriceTick', p);
       }
       case 'heartbeat':
         if (b.asTick && this.price !== null) return env('PriceTick', { price: this.price });
         return env('Heartbeat', {});
-      case 'open': return this.open(b, env);
-      case 'close': return this.close(b, env);
-      case 'cancel': return this.cancel(b, env);
+      case 'open':
+        return this.open(b, env);
+      case 'close':
+        return this.close(b, env);
+      case 'cancel':
+        return this.cancel(b, env);
       case 'lend': {
         const account = b.placeholder ? PLACEHOLDER : LENDERS[b.acct % LENDERS.length]!;
         return env('CreateLendOrder', {
-          account_id: account, balance: 10.0, order_type: 'LEND', order_status: 'PENDING', deposit: b.deposit,
+          account_id: account,
+          balance: 10.0,
+          order_type: 'LEND',
+          order_status: 'PENDING',
+          deposit: b.deposit,
         });
       }
       case 'withdraw': {
@@ -390,34 +479,51 @@ export class Driver {
         if (lend !== null && lend.account === lend.uuid && b.ref % 2 === 0) account = PLACEHOLDER;
         if (b.wrong) account = otherThan(account, LENDERS, b.ref);
         return env('ExecuteLendOrder', {
-          account_id: account, uuid, order_type: 'LEND', settle_withdraw: 100.0, order_status: 'PENDING', poolshare_price: 1.5,
+          account_id: account,
+          uuid,
+          order_type: 'LEND',
+          settle_withdraw: 100.0,
+          order_status: 'PENDING',
+          poolshare_price: 1.5,
         });
       }
-      case 'funding': return env('FundingCycle', {});
-      case 'snapshot': return env('Snapshot', {});
-      case 'recalc': return env('RecalculateRiskState', {});
+      case 'funding':
+        return env('FundingCycle', {});
+      case 'snapshot':
+        return env('Snapshot', {});
+      case 'recalc':
+        return env('RecalculateRiskState', {});
       case 'fees': {
         const p: Record<string, unknown> = {
-          order_filled_on_market: b.rates[0], order_filled_on_limit: b.rates[1],
-          order_settled_on_market: b.rates[2], order_settled_on_limit: b.rates[3],
+          order_filled_on_market: b.rates[0],
+          order_filled_on_limit: b.rates[1],
+          order_settled_on_market: b.rates[2],
+          order_settled_on_limit: b.rates[3],
         };
         if (b.drop) delete p['order_settled_on_limit'];
         return env('UpdateFees', p);
       }
       case 'halt': {
         const p: Record<string, unknown> = {
-          enabled: b.enabled, cancel_pending_limit_orders: b.cancelPending, cancel_settling_limit_orders: b.cancelSettling,
+          enabled: b.enabled,
+          cancel_pending_limit_orders: b.cancelPending,
+          cancel_settling_limit_orders: b.cancelSettling,
         };
         if (b.pauseFunding !== null) p['pause_funding'] = b.pauseFunding;
         if (b.pausePrice !== null) p['pause_price_feed'] = b.pausePrice;
         if (b.exit) p['exit_relayer'] = true;
         return env('SetMarketHalt', p);
       }
-      case 'flag': return env(b.which, { enabled: b.enabled });
-      case 'risk': return env('UpdateRiskParams', { ...b.params });
-      case 'cap': return env('UpdateRiskParams', { max_pnl_factor: b.max, adl_target_factor: b.target });
-      case 'check': return env('TriggerPriceCheck', { price: this.movePrice(b.move, false), ...b.phases });
-      case 'malformed': return this.malformed(b.kind, b.ref, id);
+      case 'flag':
+        return env(b.which, { enabled: b.enabled });
+      case 'risk':
+        return env('UpdateRiskParams', { ...b.params });
+      case 'cap':
+        return env('UpdateRiskParams', { max_pnl_factor: b.max, adl_target_factor: b.target });
+      case 'check':
+        return env('TriggerPriceCheck', { price: this.movePrice(b.move, false), ...b.phases });
+      case 'malformed':
+        return this.malformed(b.kind, b.ref, id);
       default: {
         const never: never = b;
         throw new Error(`unknown step ${JSON.stringify(never)}`);
@@ -429,20 +535,33 @@ export class Driver {
   observe(events: readonly EventEnvelope[]): void {
     for (const e of events) {
       switch (e.type) {
-        case 'PriceUpdated': this.price = e.data.price; break;
-        case 'TraderOrderOpened': case 'TraderOrderPending': {
+        case 'PriceUpdated':
+          this.price = e.data.price;
+          break;
+        case 'TraderOrderOpened':
+        case 'TraderOrderPending': {
           const o = e.data.order;
           const info: TraderInfo = {
-            uuid: o.uuid, account: o.account_id, side: o.position_type, status: o.order_status,
-            entry: o.entryprice, liq: o.liquidation_price, sl: null, tp: null, close: null,
+            uuid: o.uuid,
+            account: o.account_id,
+            side: o.position_type,
+            status: o.order_status,
+            entry: o.entryprice,
+            liq: o.liquidation_price,
+            sl: null,
+            tp: null,
+            close: null,
             onFill: o.sltp_on_fill === null ? null : { ...o.sltp_on_fill },
           };
           this.traders.push(info);
           this.traderByUuid.set(o.uuid, info);
           break;
         }
-        case 'TraderOrderFilled': case 'TraderOrderFundingApplied': case 'TraderOrderSettled':
-        case 'TraderOrderLiquidated': case 'TraderOrderCancelled': {
+        case 'TraderOrderFilled':
+        case 'TraderOrderFundingApplied':
+        case 'TraderOrderSettled':
+        case 'TraderOrderLiquidated':
+        case 'TraderOrderCancelled': {
           const o = e.data.order;
           const info = this.traderByUuid.get(o.uuid);
           if (info === undefined) break;
@@ -452,7 +571,9 @@ export class Driver {
           info.onFill = o.sltp_on_fill === null ? null : { ...o.sltp_on_fill };
           break;
         }
-        case 'StopLossPlaced': case 'TakeProfitPlaced': case 'CloseLimitPlaced': {
+        case 'StopLossPlaced':
+        case 'TakeProfitPlaced':
+        case 'CloseLimitPlaced': {
           const info = this.traderByUuid.get(e.data.order_id);
           if (info === undefined) break;
           if (e.type === 'StopLossPlaced') info.sl = e.data.price;
@@ -460,13 +581,19 @@ export class Driver {
           else info.close = e.data.price;
           break;
         }
-        case 'StopLossRemoved': case 'TakeProfitRemoved': case 'CloseLimitRemoved': {
+        case 'StopLossRemoved':
+        case 'TakeProfitRemoved':
+        case 'CloseLimitRemoved': {
           const info = this.traderByUuid.get(e.data.order_id);
           if (info === undefined) break;
           const pending = info.status === 'PENDING';
-          if (e.type === 'StopLossRemoved') { if (pending && info.onFill !== null) info.onFill.sl = null; else info.sl = null; }
-          else if (e.type === 'TakeProfitRemoved') { if (pending && info.onFill !== null) info.onFill.tp = null; else info.tp = null; }
-          else info.close = null;
+          if (e.type === 'StopLossRemoved') {
+            if (pending && info.onFill !== null) info.onFill.sl = null;
+            else info.sl = null;
+          } else if (e.type === 'TakeProfitRemoved') {
+            if (pending && info.onFill !== null) info.onFill.tp = null;
+            else info.tp = null;
+          } else info.close = null;
           break;
         }
         case 'LendOrderCreated':
@@ -477,21 +604,29 @@ export class Driver {
           if (l !== undefined) l.active = false;
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }
 
-  private refPrice(): number { return this.price ?? BASE_PRICE; }
+  private refPrice(): number {
+    return this.price ?? BASE_PRICE;
+  }
 
   /** A tick price: random walk, jump, or aimed at a trigger level of a live order (± a little). */
   private movePrice(m: PriceMove, allowBad = true): number {
     const p = this.refPrice();
     switch (m.mode) {
-      case 'walk': case 'jump': return Math.max(1_000, p + m.delta);
-      case 'frac': return Math.max(1_000, p + m.delta);
-      case 'far': return m.delta;
-      case 'bad': return allowBad ? m.delta : p;
+      case 'walk':
+      case 'jump':
+        return Math.max(1_000, p + m.delta);
+      case 'frac':
+        return Math.max(1_000, p + m.delta);
+      case 'far':
+        return m.delta;
+      case 'bad':
+        return allowBad ? m.delta : p;
       case 'level': {
         const lvl = this.level(m.level, m.ref);
         return lvl === null ? Math.max(1_000, p + (m.ref % 801) - 400) : Math.max(1, lvl + m.delta);
@@ -511,12 +646,23 @@ export class Driver {
       const filled = t.status === 'FILLED';
       let v: number | null = null;
       switch (kind) {
-        case 'liq': v = filled ? t.liq : null; break;
-        case 'entry': v = filled ? null : t.entry; break;
-        case 'sl': v = filled ? t.sl : t.onFill?.sl ?? null; break;
-        case 'tp': v = filled ? t.tp : t.onFill?.tp ?? null; break;
-        case 'close': v = filled ? t.close : null; break;
-        default: break;
+        case 'liq':
+          v = filled ? t.liq : null;
+          break;
+        case 'entry':
+          v = filled ? null : t.entry;
+          break;
+        case 'sl':
+          v = filled ? t.sl : (t.onFill?.sl ?? null);
+          break;
+        case 'tp':
+          v = filled ? t.tp : (t.onFill?.tp ?? null);
+          break;
+        case 'close':
+          v = filled ? t.close : null;
+          break;
+        default:
+          break;
       }
       if (v !== null && Number.isFinite(v) && v > 0) return v;
     }
@@ -566,8 +712,13 @@ export class Driver {
     const legs = this.legsAt(b.legs, b.side, fillsNow ? p : entry);
     const body: Record<string, unknown> = {
       account_id: b.placeholder ? PLACEHOLDER : TRADERS[b.acct % TRADERS.length]!,
-      position_type: b.side, order_type: b.otype, leverage: b.lev, initial_margin: b.im,
-      available_margin: b.im, order_status: 'PENDING', entryprice: b.otype === 'MARKET' ? p + 123 : entry,
+      position_type: b.side,
+      order_type: b.otype,
+      leverage: b.lev,
+      initial_margin: b.im,
+      available_margin: b.im,
+      order_status: 'PENDING',
+      entryprice: b.otype === 'MARKET' ? p + 123 : entry,
       execution_price: 0,
     };
     if (b.variant === 'nested') {
@@ -585,7 +736,11 @@ export class Driver {
     const account = t === null ? TRADERS[b.ref % TRADERS.length]! : this.ownerFor(t, b.ref, b.wrong);
     const side = t?.side ?? 'LONG';
     const body: Record<string, unknown> = {
-      account_id: account, uuid, order_type: b.otype, settle_margin: 0, order_status: 'FILLED',
+      account_id: account,
+      uuid,
+      order_type: b.otype,
+      settle_margin: 0,
+      order_status: 'FILLED',
       execution_price: b.badPrice ? 0 : Math.max(1, p + b.priceOff),
     };
     const legs = this.legsAt(b.legs, side, p);
@@ -608,25 +763,44 @@ export class Driver {
     const ts = this.ts;
     const tick = { price: this.refPrice() };
     const open = {
-      account_id: TRADERS[ref % TRADERS.length]!, position_type: 'LONG', order_type: 'MARKET', leverage: 5,
-      initial_margin: 10_000, entryprice: 0,
+      account_id: TRADERS[ref % TRADERS.length]!,
+      position_type: 'LONG',
+      order_type: 'MARKET',
+      leverage: 5,
+      initial_margin: 10_000,
+      entryprice: 0,
     };
     switch (kind) {
-      case 'no-id': return { v: 1, ts, type: 'PriceTick', params: tick };
-      case 'empty-id': return { v: 1, id: '', ts, type: 'Heartbeat', params: {} };
-      case 'long-id': return { v: 1, id: 'x'.repeat(129), ts, type: 'FundingCycle', params: {} };
-      case 'number-id': return { v: 1, id: 42, ts, type: 'Snapshot', params: {} };
-      case 'float-ts': return { v: 1, id, ts: ts + 0.5, type: 'PriceTick', params: tick };
-      case 'string-ts': return { v: 1, id, ts: String(ts), type: 'PriceTick', params: tick };
-      case 'unknown-type': return { v: 1, id, ts, type: 'SellEverything', params: {} };
-      case 'params-array': return { v: 1, id, ts, type: 'CreateTraderOrder', params: [open] };
-      case 'not-object': return ref % 3 === 0 ? [id, ts] : ref % 3 === 1 ? 'PriceTick' : null;
-      case 'bad-version': return { v: 2, id, ts, type: 'FundingCycle', params: {} };
-      case 'hex-body': return { v: 1, id, ts, type: 'CreateTraderOrder', params: { data: '0a0b0c' } };
-      case 'nan-price': return { v: 1, id, ts, type: 'PriceTick', params: { price: Number.NaN } };
-      case 'infinite-margin': return { v: 1, id, ts, type: 'CreateTraderOrder', params: { ...open, initial_margin: Number.POSITIVE_INFINITY } };
-      case 'bad-side': return { v: 1, id, ts, type: 'CreateTraderOrder', params: { ...open, position_type: 'SIDEWAYS' } };
-      case 'bad-bool': return { v: 1, id, ts, type: 'SetMarketCloseOnly', params: { enabled: 'yes' } };
+      case 'no-id':
+        return { v: 1, ts, type: 'PriceTick', params: tick };
+      case 'empty-id':
+        return { v: 1, id: '', ts, type: 'Heartbeat', params: {} };
+      case 'long-id':
+        return { v: 1, id: 'x'.repeat(129), ts, type: 'FundingCycle', params: {} };
+      case 'number-id':
+        return { v: 1, id: 42, ts, type: 'Snapshot', params: {} };
+      case 'float-ts':
+        return { v: 1, id, ts: ts + 0.5, type: 'PriceTick', params: tick };
+      case 'string-ts':
+        return { v: 1, id, ts: String(ts), type: 'PriceTick', params: tick };
+      case 'unknown-type':
+        return { v: 1, id, ts, type: 'SellEverything', params: {} };
+      case 'params-array':
+        return { v: 1, id, ts, type: 'CreateTraderOrder', params: [open] };
+      case 'not-object':
+        return ref % 3 === 0 ? [id, ts] : ref % 3 === 1 ? 'PriceTick' : null;
+      case 'bad-version':
+        return { v: 2, id, ts, type: 'FundingCycle', params: {} };
+      case 'hex-body':
+        return { v: 1, id, ts, type: 'CreateTraderOrder', params: { data: '0a0b0c' } };
+      case 'nan-price':
+        return { v: 1, id, ts, type: 'PriceTick', params: { price: Number.NaN } };
+      case 'infinite-margin':
+        return { v: 1, id, ts, type: 'CreateTraderOrder', params: { ...open, initial_margin: Number.POSITIVE_INFINITY } };
+      case 'bad-side':
+        return { v: 1, id, ts, type: 'CreateTraderOrder', params: { ...open, position_type: 'SIDEWAYS' } };
+      case 'bad-bool':
+        return { v: 1, id, ts, type: 'SetMarketCloseOnly', params: { enabled: 'yes' } };
       default: {
         const never: never = kind;
         throw new Error(`unknown malformed kind ${String(never)}`);

@@ -4,9 +4,19 @@
 // state must pass validateState.
 import assert from 'node:assert/strict';
 import {
-  emptyState, encodeState, executeRaw, validateState,
-  type CommandType, type EnvelopeOf, type EventEnvelope, type EventType, type LendOrder, type Pool,
-  type RejectedData, type State, type TraderOrder,
+  emptyState,
+  encodeState,
+  executeRaw,
+  validateState,
+  type CommandType,
+  type EnvelopeOf,
+  type EventEnvelope,
+  type EventType,
+  type LendOrder,
+  type Pool,
+  type RejectedData,
+  type State,
+  type TraderOrder,
 } from '../../src/engine/index.js';
 
 /** 2024-01-01T00:00:00.000Z: the clock every scenario starts from. */
@@ -16,9 +26,22 @@ export const ALICE = 'alice';
 type Params = Record<string, unknown>;
 type Lazy<T> = T | ((w: World) => T);
 
-export interface Cmd { kind: 'cmd'; type: CommandType | string; params: Lazy<Params>; id?: string; ts?: number }
-export interface RawCmd { kind: 'raw'; body: Lazy<unknown>; fallback: string }
-export interface Wait { kind: 'wait'; ms: number }
+export interface Cmd {
+  kind: 'cmd';
+  type: CommandType | string;
+  params: Lazy<Params>;
+  id?: string;
+  ts?: number;
+}
+export interface RawCmd {
+  kind: 'raw';
+  body: Lazy<unknown>;
+  fallback: string;
+}
+export interface Wait {
+  kind: 'wait';
+  ms: number;
+}
 export type Step = Cmd | RawCmd | Wait;
 
 const resolve = <T>(x: Lazy<T>, w: World): T => (typeof x === 'function' ? (x as (w: World) => T)(w) : x);
@@ -33,7 +56,10 @@ export class World {
   private readonly lenders = new Map<string, string>();
 
   run(step: Step): EventEnvelope[] {
-    if (step.kind === 'wait') { this.now += step.ms; return []; }
+    if (step.kind === 'wait') {
+      this.now += step.ms;
+      return [];
+    }
     const seqBefore = this.state.seq;
     let events: EventEnvelope[];
     let label: string;
@@ -47,7 +73,9 @@ export class World {
       label = `${step.type} ${id}`;
       events = executeRaw(this.state, { v: 1, id, ts, type: step.type, params: resolve(step.params, this) }, `line:${this.n}`);
     }
-    events.forEach((e, i) => { assert.equal(e.seq, seqBefore + i + 1, `${label}: event seqs must follow on`); });
+    events.forEach((e, i) => {
+      assert.equal(e.seq, seqBefore + i + 1, `${label}: event seqs must follow on`);
+    });
     for (const e of events) this.remember(e);
     assert.deepEqual(validateState(this.state), [], `${label}: state invariants after the step`);
     return events;
@@ -196,12 +224,24 @@ export const heartbeat = (): Cmd => cmd('Heartbeat');
 export const funding = (): Cmd => cmd('FundingCycle');
 export const snapshot = (): Cmd => cmd('Snapshot');
 
-interface OpenOpts { im: number; lev: number; acct?: string; sltp?: { sl?: number | null; tp?: number | null } }
+interface OpenOpts {
+  im: number;
+  lev: number;
+  acct?: string;
+  sltp?: { sl?: number | null; tp?: number | null };
+}
 
 function open(side: 'LONG' | 'SHORT', orderType: 'MARKET' | 'LIMIT', o: OpenOpts, entry = 0): Cmd {
   const body: Params = {
-    account_id: o.acct ?? ALICE, position_type: side, order_type: orderType, leverage: o.lev,
-    initial_margin: o.im, available_margin: o.im, order_status: 'PENDING', entryprice: entry, execution_price: 0,
+    account_id: o.acct ?? ALICE,
+    position_type: side,
+    order_type: orderType,
+    leverage: o.lev,
+    initial_margin: o.im,
+    available_margin: o.im,
+    order_status: 'PENDING',
+    entryprice: entry,
+    execution_price: 0,
   };
   if (o.sltp === undefined) return cmd('CreateTraderOrder', body);
   return cmd('CreateTraderOrderSlTp', { ...body, sltp: { sl: o.sltp.sl ?? null, tp: o.sltp.tp ?? null } });
@@ -215,33 +255,52 @@ export const limitShort = (o: OpenOpts & { at: number }): Cmd => open('SHORT', '
 export const createOrder = (body: Params, type = 'CreateTraderOrder'): Cmd => cmd(type, { account_id: ALICE, ...body });
 
 /** Which order a request names: `acct`'s order (or `uuid`), requested by `by` (default: the owner). */
-interface Ref { acct?: string; by?: string; uuid?: string }
+interface Ref {
+  acct?: string;
+  by?: string;
+  uuid?: string;
+}
 const refOf = (r: Ref, w: World): Params => ({ account_id: r.by ?? r.acct ?? ALICE, uuid: r.uuid ?? w.uuid(r.acct ?? ALICE) });
 
 export const close = (r: Ref & { type?: string; at?: number } = {}): Cmd =>
   cmd('ExecuteTraderOrder', (w) => ({
-    ...refOf(r, w), order_type: r.type ?? 'MARKET', settle_margin: 0, order_status: 'FILLED', execution_price: r.at ?? 0,
+    ...refOf(r, w),
+    order_type: r.type ?? 'MARKET',
+    settle_margin: 0,
+    order_status: 'FILLED',
+    execution_price: r.at ?? 0,
   }));
 export const closeLimit = (at: number, r: Ref = {}): Cmd => close({ ...r, type: 'LIMIT', at });
 /** ExecuteTraderOrderSlTp: set (or trigger) stop-loss / take-profit legs. */
 export const setSlTp = (legs: { sl?: number | null; tp?: number | null }, r: Ref & { type?: string } = {}): Cmd =>
   cmd('ExecuteTraderOrderSlTp', (w) => ({
-    ...refOf(r, w), order_type: r.type ?? 'SLTP', settle_margin: 0, order_status: 'FILLED', execution_price: 0,
+    ...refOf(r, w),
+    order_type: r.type ?? 'SLTP',
+    settle_margin: 0,
+    order_status: 'FILLED',
+    execution_price: 0,
     sltp: { sl: legs.sl ?? null, tp: legs.tp ?? null },
   }));
 export const cancel = (r: Ref & { type?: string } = {}): Cmd =>
   cmd('CancelTraderOrder', (w) => ({ ...refOf(r, w), order_type: r.type ?? 'LIMIT', order_status: 'PENDING' }));
 export const cancelSlTp = (flags: { sl?: boolean; tp?: boolean } | null, r: Ref & { type?: string } = {}): Cmd =>
   cmd('CancelTraderOrderSlTp', (w) => ({
-    ...refOf(r, w), order_type: r.type ?? 'SLTP', order_status: 'FILLED', ...(flags === null ? {} : { sltp_cancel: flags }),
+    ...refOf(r, w),
+    order_type: r.type ?? 'SLTP',
+    order_status: 'FILLED',
+    ...(flags === null ? {} : { sltp_cancel: flags }),
   }));
 
 export const lend = (o: { deposit: number; acct?: string }): Cmd =>
   cmd('CreateLendOrder', { account_id: o.acct ?? ALICE, balance: 10, order_type: 'LEND', order_status: 'PENDING', deposit: o.deposit });
 export const withdraw = (r: Ref = {}): Cmd =>
   cmd('ExecuteLendOrder', (w) => ({
-    account_id: r.by ?? r.acct ?? ALICE, uuid: r.uuid ?? w.lendUuid(r.acct ?? ALICE),
-    order_type: 'LEND', settle_withdraw: 100, order_status: 'PENDING', poolshare_price: 1.5,
+    account_id: r.by ?? r.acct ?? ALICE,
+    uuid: r.uuid ?? w.lendUuid(r.acct ?? ALICE),
+    order_type: 'LEND',
+    settle_withdraw: 100,
+    order_status: 'PENDING',
+    poolshare_price: 1.5,
   }));
 
 /** SPEC §4 default fee rates, in percent. */

@@ -8,7 +8,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export type ExchangeName = 'binance' | 'coinbase' | 'kraken' | 'okx' | 'bybit';
 
 export const SYMBOLS: Record<ExchangeName, string> = {
-  binance: 'btcusdt', coinbase: 'BTC-USD', kraken: 'XBT/USD', okx: 'BTC-USDT', bybit: 'BTCUSDT',
+  binance: 'btcusdt',
+  coinbase: 'BTC-USD',
+  kraken: 'XBT/USD',
+  okx: 'BTC-USDT',
+  bybit: 'BTCUSDT',
 };
 
 let seq = 0;
@@ -21,16 +25,46 @@ export function tradeMessage(ex: ExchangeName, price: string, ts: number): strin
       return JSON.stringify({ e: 'aggTrade', E: ts + 2, s: 'BTCUSDT', a: seq, p: price, q: '0.010', f: seq, l: seq, T: ts, m: false, M: true });
     case 'coinbase':
       return JSON.stringify({
-        type: 'ticker', sequence: seq, product_id: 'BTC-USD', price, open_24h: '64000.00', volume_24h: '1000.1',
-        low_24h: '63000.00', high_24h: '66000.00', volume_30d: '30000.3', best_bid: price, best_bid_size: '0.1',
-        best_ask: price, best_ask_size: '0.1', side: 'buy', time: new Date(ts).toISOString(), trade_id: seq, last_size: '0.001',
+        type: 'ticker',
+        sequence: seq,
+        product_id: 'BTC-USD',
+        price,
+        open_24h: '64000.00',
+        volume_24h: '1000.1',
+        low_24h: '63000.00',
+        high_24h: '66000.00',
+        volume_30d: '30000.3',
+        best_bid: price,
+        best_bid_size: '0.1',
+        best_ask: price,
+        best_ask_size: '0.1',
+        side: 'buy',
+        time: new Date(ts).toISOString(),
+        trade_id: seq,
+        last_size: '0.001',
       });
     case 'kraken':
-      return JSON.stringify([119930881, [['1.00000', '0.1', ((ts - 5) / 1000).toFixed(6), 'b', 'm', ''], [price, '0.02', (ts / 1000).toFixed(6), 's', 'l', '']], 'trade', 'XBT/USD']);
+      return JSON.stringify([
+        119930881,
+        [
+          ['1.00000', '0.1', ((ts - 5) / 1000).toFixed(6), 'b', 'm', ''],
+          [price, '0.02', (ts / 1000).toFixed(6), 's', 'l', ''],
+        ],
+        'trade',
+        'XBT/USD',
+      ]);
     case 'okx':
-      return JSON.stringify({ arg: { channel: 'trades', instId: 'BTC-USDT' }, data: [{ instId: 'BTC-USDT', tradeId: String(seq), px: price, sz: '0.01', side: 'buy', ts: String(ts), count: '1' }] });
+      return JSON.stringify({
+        arg: { channel: 'trades', instId: 'BTC-USDT' },
+        data: [{ instId: 'BTC-USDT', tradeId: String(seq), px: price, sz: '0.01', side: 'buy', ts: String(ts), count: '1' }],
+      });
     case 'bybit':
-      return JSON.stringify({ topic: 'publicTrade.BTCUSDT', type: 'snapshot', ts: ts + 1, data: [{ T: ts, s: 'BTCUSDT', S: 'Buy', v: '0.001', p: price, L: 'PlusTick', i: String(seq), BT: false }] });
+      return JSON.stringify({
+        topic: 'publicTrade.BTCUSDT',
+        type: 'snapshot',
+        ts: ts + 1,
+        data: [{ T: ts, s: 'BTCUSDT', S: 'Buy', v: '0.001', p: price, L: 'PlusTick', i: String(seq), BT: false }],
+      });
   }
 }
 
@@ -38,11 +72,16 @@ export function tradeMessage(ex: ExchangeName, price: string, ts: number): strin
 function reply(ex: ExchangeName, text: string): { subscribed: boolean; text: string } | null {
   if (ex === 'okx' && text === 'ping') return { subscribed: false, text: 'pong' };
   let m: Record<string, unknown>;
-  try { m = JSON.parse(text) as Record<string, unknown>; } catch { return null; }
+  try {
+    m = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
   const sym = SYMBOLS[ex];
   switch (ex) {
     case 'binance':
-      if (m['method'] === 'SUBSCRIBE' && JSON.stringify(m['params']) === JSON.stringify([`${sym}@aggTrade`])) return { subscribed: true, text: JSON.stringify({ result: null, id: m['id'] }) };
+      if (m['method'] === 'SUBSCRIBE' && JSON.stringify(m['params']) === JSON.stringify([`${sym}@aggTrade`]))
+        return { subscribed: true, text: JSON.stringify({ result: null, id: m['id'] }) };
       return null;
     case 'coinbase':
       if (m['type'] === 'subscribe' && JSON.stringify(m['product_ids']) === JSON.stringify([sym]) && JSON.stringify(m['channels']) === '["ticker"]') {
@@ -52,7 +91,17 @@ function reply(ex: ExchangeName, text: string): { subscribed: boolean; text: str
     case 'kraken':
       if (m['event'] === 'ping') return { subscribed: false, text: JSON.stringify({ event: 'pong', reqid: m['reqid'] }) };
       if (m['event'] === 'subscribe' && JSON.stringify(m['pair']) === JSON.stringify([sym]) && JSON.stringify(m['subscription']) === '{"name":"trade"}') {
-        return { subscribed: true, text: JSON.stringify({ channelID: 119930881, channelName: 'trade', event: 'subscriptionStatus', pair: sym, status: 'subscribed', subscription: { name: 'trade' } }) };
+        return {
+          subscribed: true,
+          text: JSON.stringify({
+            channelID: 119930881,
+            channelName: 'trade',
+            event: 'subscriptionStatus',
+            pair: sym,
+            status: 'subscribed',
+            subscription: { name: 'trade' },
+          }),
+        };
       }
       return null;
     case 'okx':
@@ -78,13 +127,19 @@ export class FakeExchange {
   readonly unexpected: string[] = [];
   private clock = 1_732_492_800_000;
 
-  private constructor(readonly exchange: ExchangeName, private readonly server: WebSocketServer) {
+  private constructor(
+    readonly exchange: ExchangeName,
+    private readonly server: WebSocketServer,
+  ) {
     server.on('connection', (ws) => {
       this.connections++;
       ws.on('message', (data) => {
         const text = String(data);
         const r = reply(exchange, text);
-        if (r === null) { this.unexpected.push(text); return; }
+        if (r === null) {
+          this.unexpected.push(text);
+          return;
+        }
         if (r.subscribed) this.subscribed.add(ws);
         else this.pings++;
         ws.send(r.text);
@@ -99,9 +154,13 @@ export class FakeExchange {
     return new FakeExchange(exchange, server);
   }
 
-  get url(): string { return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`; }
+  get url(): string {
+    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
   /** The `--source` flag that points the feed here. */
-  get flag(): string { return `${this.exchange}:${SYMBOLS[this.exchange]}@${this.url}`; }
+  get flag(): string {
+    return `${this.exchange}:${SYMBOLS[this.exchange]}@${this.url}`;
+  }
 
   /** Sends a trade at `price` to every subscribed connection; resolves once written. */
   trade(price: string): Promise<void> {
@@ -111,11 +170,15 @@ export class FakeExchange {
 
   /** Sends any text (garbage, another message kind) to every subscribed connection. */
   raw(text: string | Buffer): Promise<void> {
-    return Promise.all([...this.subscribed].map((ws) => new Promise<void>((resolve, reject) => ws.send(text, (e) => (e ? reject(e) : resolve()))))).then(() => undefined);
+    return Promise.all([...this.subscribed].map((ws) => new Promise<void>((resolve, reject) => ws.send(text, (e) => (e ? reject(e) : resolve()))))).then(
+      () => undefined,
+    );
   }
 
   /** Drops every connection abruptly (no close frame). */
-  drop(): void { for (const ws of this.server.clients) ws.terminate(); }
+  drop(): void {
+    for (const ws of this.server.clients) ws.terminate();
+  }
 
   async close(): Promise<void> {
     this.drop();

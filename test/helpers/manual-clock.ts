@@ -3,7 +3,11 @@
 // about timing holds however loaded the machine is.
 import type { Clock } from '../../src/tui/follow.js';
 
-interface Timer { at: number; fn: () => void; every: number | null }
+interface Timer {
+  at: number;
+  fn: () => void;
+  every: number | null;
+}
 
 /** Lets pending promise callbacks and setImmediate work run (a few event-loop turns). */
 async function settle(turns = 10): Promise<void> {
@@ -15,12 +19,24 @@ export class ManualClock implements Clock {
   private lastId = 0;
   private readonly timers = new Map<number, Timer>();
 
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): number { return this.add(fn, ms, null); }
-  setInterval(fn: () => void, ms: number): number { return this.add(fn, ms, Math.max(1, ms)); }
-  clearTimeout(handle: unknown): void { this.timers.delete(handle as number); }
-  clearInterval(handle: unknown): void { this.timers.delete(handle as number); }
-  sleep(ms: number): Promise<void> { return new Promise((resolve) => this.setTimeout(resolve, ms)); }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): number {
+    return this.add(fn, ms, null);
+  }
+  setInterval(fn: () => void, ms: number): number {
+    return this.add(fn, ms, Math.max(1, ms));
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  clearInterval(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
 
   /** Moves time forward to `to`, firing every timer due on the way (earliest first), settling after each. */
   async advanceTo(to: number): Promise<void> {

@@ -25,12 +25,20 @@ class MutantLoop {
   private readonly chain: ChainWriter;
   onBatch: ((s: BatchStats) => void) | null = null;
 
-  constructor(private readonly bug: Bug, private readonly backend: Backend, readonly state: State, lastHash: string,
-    private position: string | null, private readonly opts: LoopOptions) {
+  constructor(
+    private readonly bug: Bug,
+    private readonly backend: Backend,
+    readonly state: State,
+    lastHash: string,
+    private position: string | null,
+    private readonly opts: LoopOptions,
+  ) {
     this.chain = new ChainWriter(lastHash);
   }
 
-  stop(): void { this.stopping = true; }
+  stop(): void {
+    this.stopping = true;
+  }
 
   async run(): Promise<void> {
     let sinceSnapshot = 0;
@@ -66,7 +74,11 @@ class MutantLoop {
         await this.backend.commit({ ...batch, events: [], failed: [] });
         await this.backend.commit({ ...batch, position: this.position! });
       } else if (this.bug === 'swallow-commit-error') {
-        try { await this.backend.commit(batch); } catch (e) { this.opts.log.warn({ err: (e as Error).message }, 'commit failed; going on'); }
+        try {
+          await this.backend.commit(batch);
+        } catch (e) {
+          this.opts.log.warn({ err: (e as Error).message }, 'commit failed; going on');
+        }
       } else {
         await this.backend.commit(batch);
       }
@@ -74,7 +86,17 @@ class MutantLoop {
       sinceSnapshot += events.length;
       if (snapshot || sinceSnapshot >= this.opts.snapshotEveryEvents) {
         const { meta, data } = encodeSnapshot(this.state, this.chain.last, this.position);
-        await this.backend.saveSnapshot({ seq: this.state.seq, position: this.position, created_ts: this.state.last_ts, state_hash: meta.state_hash, checksum: meta.checksum, version: STATE_FILE_VERSION }, data);
+        await this.backend.saveSnapshot(
+          {
+            seq: this.state.seq,
+            position: this.position,
+            created_ts: this.state.last_ts,
+            state_hash: meta.state_hash,
+            checksum: meta.checksum,
+            version: STATE_FILE_VERSION,
+          },
+          data,
+        );
         await this.backend.pruneSnapshots(this.opts.keepSnapshots);
         sinceSnapshot = 0;
       }

@@ -40,9 +40,15 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
     const ref = limit ? entry : price;
     const lev = pick([1, 2, 3, 5, 10, 20, 25, 50, 50]);
     const body: Record<string, unknown> = {
-      account_id: account, position_type: long ? 'LONG' : 'SHORT', order_type: limit ? 'LIMIT' : 'MARKET',
-      leverage: lev, initial_margin: 1000 + Math.floor(r() * 80_000) + (r() < 0.1 ? 0.37 : 0),
-      available_margin: 0, order_status: 'PENDING', entryprice: entry, execution_price: 0,
+      account_id: account,
+      position_type: long ? 'LONG' : 'SHORT',
+      order_type: limit ? 'LIMIT' : 'MARKET',
+      leverage: lev,
+      initial_margin: 1000 + Math.floor(r() * 80_000) + (r() < 0.1 ? 0.37 : 0),
+      available_margin: 0,
+      order_status: 'PENDING',
+      entryprice: entry,
+      execution_price: 0,
     };
     if (legs) {
       const sl = r() < 0.8 ? Math.round(ref * (long ? 0.985 : 1.015)) : null;
@@ -51,9 +57,7 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
     }
     const nested = r() < 0.1;
     const type = legs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder';
-    const id = nested
-      ? push(type, { create_trader_order: body, sltp: body['sltp'] ?? null, msg: 'x' })
-      : push(type, body);
+    const id = nested ? push(type, { create_trader_order: body, sltp: body['sltp'] ?? null, msg: 'x' }) : push(type, body);
     active.set(account, uuidOf(id));
   };
   push('PriceTick', { price: 59_000 }); // before the pool: works, trading still refused
@@ -87,10 +91,17 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
       const p = r() < 0.1 ? price : price + pick([0.25, 0.5, -0.5, 0.49, 0]);
       push('PriceTick', r() < 0.05 ? { price: p, source: 'binance', feed_ts: ts - 5 } : { price: p });
     } else if (x < 0.43) {
-      if (uuid === undefined || r() < 0.08) open(account); else open(`acc-${Math.floor(r() * 400)}`);
+      if (uuid === undefined || r() < 0.08) open(account);
+      else open(`acc-${Math.floor(r() * 400)}`);
     } else if (x < 0.5) {
       if (uuid === undefined) continue;
-      push(r() < 0.5 ? 'ExecuteTraderOrder' : 'ExecuteTraderOrderSlTp', { account_id: account, uuid, order_type: 'MARKET', execution_price: 0, settle_margin: 0 });
+      push(r() < 0.5 ? 'ExecuteTraderOrder' : 'ExecuteTraderOrderSlTp', {
+        account_id: account,
+        uuid,
+        order_type: 'MARKET',
+        execution_price: 0,
+        settle_margin: 0,
+      });
     } else if (x < 0.56) {
       if (uuid === undefined) continue;
       const ep = Math.round(price * (1 + (r() - 0.5) * 0.02));
@@ -122,15 +133,22 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
       const other = [...active.values()];
       const u = other.length > 0 ? pick(other) : 'nope';
       switch (Math.floor(r() * 5)) {
-        case 0: push('ExecuteTraderOrder', { account_id: 'intruder', uuid: u, order_type: 'MARKET' }); break;
-        case 1: push('CancelTraderOrder', { account_id: account, uuid: '00000000-0000-5000-8000-000000000000', order_type: 'LIMIT' }); break;
+        case 0:
+          push('ExecuteTraderOrder', { account_id: 'intruder', uuid: u, order_type: 'MARKET' });
+          break;
+        case 1:
+          push('CancelTraderOrder', { account_id: account, uuid: '00000000-0000-5000-8000-000000000000', order_type: 'LIMIT' });
+          break;
         case 2: {
           const id = push('CreateTraderOrder', { account_id: 'account_id', position_type: 'SHORT', order_type: 'MARKET', leverage: 4, initial_margin: 7000 });
           push('ExecuteTraderOrder', { account_id: 'account_id', uuid: uuidOf(id), order_type: 'MARKET' });
           break;
         }
-        case 3: push('ExecuteLendOrder', { account_id: 'intruder', uuid: [...lends.values()][0] ?? 'x' }); break;
-        default: push('ExecuteTraderOrderSlTp', { account_id: account, uuid: uuid ?? 'x', order_type: 'SLTP', sltp: { sl: null, tp: null } });
+        case 3:
+          push('ExecuteLendOrder', { account_id: 'intruder', uuid: [...lends.values()][0] ?? 'x' });
+          break;
+        default:
+          push('ExecuteTraderOrderSlTp', { account_id: account, uuid: uuid ?? 'x', order_type: 'SLTP', sltp: { sl: null, tp: null } });
       }
     } else if (x < 0.86) {
       // refusals the parser or decide must name
@@ -144,8 +162,14 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
         ['CreateTraderOrder', { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: '5', initial_margin: 1000 }],
         ['CreateTraderOrder', { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 50, initial_margin: 5e6 }],
         ['CreateTraderOrder', { data: 'deadbeef' }],
-        ['CreateTraderOrderSlTp', { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 1000, sltp: { sl: price * 2, tp: 1 } }],
-        ['CreateTraderOrderSlTp', { account_id: account, position_type: 'SHORT', order_type: 'MARKET', leverage: 5, initial_margin: 1000, sltp: { sl: 'x', tp: null } }],
+        [
+          'CreateTraderOrderSlTp',
+          { account_id: account, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 1000, sltp: { sl: price * 2, tp: 1 } },
+        ],
+        [
+          'CreateTraderOrderSlTp',
+          { account_id: account, position_type: 'SHORT', order_type: 'MARKET', leverage: 5, initial_margin: 1000, sltp: { sl: 'x', tp: null } },
+        ],
         ['ExecuteTraderOrder', { account_id: account, uuid: uuid ?? 'u', order_type: 'DARK' }],
         ['ExecuteTraderOrder', { account_id: account, uuid: uuid ?? 'u', order_type: 'LIMIT', execution_price: -3 }],
         ['CancelTraderOrderSlTp', { account_id: account, uuid: uuid ?? 'u', order_type: 'SLTP', sltp_cancel: 7 }],
@@ -162,22 +186,24 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
     } else if (x < 0.885) {
       // lines that are not commands at all
       const id = `s${seed}-${out.length}`;
-      out.push(pick([
-        '{"v":1,"id":"broken',
-        '[1,2,3]',
-        'null',
-        `{"v":2,"id":"${id}","ts":${ts},"type":"Snapshot","params":{}}`,
-        `{"v":1,"ts":${ts},"type":"Snapshot","params":{}}`,
-        `{"v":1,"id":"${id}","type":"Snapshot","params":{}}`,
-        `{"v":1,"id":"${id}","ts":${ts}.5,"type":"Snapshot","params":{}}`,
-        `{"v":1,"id":"${id}","ts":${ts},"type":"Teleport","params":{}}`,
-        `{"v":1,"id":"${id}","ts":${ts},"type":"Snapshot","params":[1]}`,
-        `{"v":1,"id":"${'x'.repeat(129)}","ts":${ts},"type":"Snapshot","params":{}}`,
-        `{"v":1,"id":"${id}","ts":${ts},"type":"Heartbeat","params":{}}\r`,
-        '',
-        '   ',
-        `{"v":1,"id":"${id}-ü","ts":${ts},"type":"CreateTraderOrder","params":{"account_id":"zoë-${id}","position_type":"LONG","order_type":"MARKET","leverage":3,"initial_margin":4000}}`,
-      ]));
+      out.push(
+        pick([
+          '{"v":1,"id":"broken',
+          '[1,2,3]',
+          'null',
+          `{"v":2,"id":"${id}","ts":${ts},"type":"Snapshot","params":{}}`,
+          `{"v":1,"ts":${ts},"type":"Snapshot","params":{}}`,
+          `{"v":1,"id":"${id}","type":"Snapshot","params":{}}`,
+          `{"v":1,"id":"${id}","ts":${ts}.5,"type":"Snapshot","params":{}}`,
+          `{"v":1,"id":"${id}","ts":${ts},"type":"Teleport","params":{}}`,
+          `{"v":1,"id":"${id}","ts":${ts},"type":"Snapshot","params":[1]}`,
+          `{"v":1,"id":"${'x'.repeat(129)}","ts":${ts},"type":"Snapshot","params":{}}`,
+          `{"v":1,"id":"${id}","ts":${ts},"type":"Heartbeat","params":{}}\r`,
+          '',
+          '   ',
+          `{"v":1,"id":"${id}-ü","ts":${ts},"type":"CreateTraderOrder","params":{"account_id":"zoë-${id}","position_type":"LONG","order_type":"MARKET","leverage":3,"initial_margin":4000}}`,
+        ]),
+      );
     } else if (x < 0.91) {
       // an exact repeat of an earlier line: a duplicate (or the same refusal for a bad one)
       if (sent.length > 0) out.push(sent[Math.max(0, sent.length - 1 - Math.floor(r() * 300))]!);
@@ -187,8 +213,10 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
       push(pick(['Heartbeat', 'CheckFeed', 'Snapshot', 'RecalculateRiskState']), {});
     } else if (x < 0.945) {
       push('TriggerPriceCheck', {
-        price: price + Math.round((r() - 0.5) * 2000), check_pending_limit: r() < 0.7,
-        check_liquidation: r() < 0.7, check_settling_limit: r() < 0.7,
+        price: price + Math.round((r() - 0.5) * 2000),
+        check_pending_limit: r() < 0.7,
+        check_liquidation: r() < 0.7,
+        check_settling_limit: r() < 0.7,
       });
     } else if (x < 0.95) {
       // a feed silence: ts jumps past the stale limits, then trading is tried
@@ -198,28 +226,61 @@ export function scenario(n: number, seed: number, t0 = 1_732_492_800_000): strin
       push('PriceTick', { price });
     } else {
       switch (Math.floor(r() * 9)) {
-        case 0: push('UpdateFees', {
-          order_filled_on_market: pick([0.04, 0.05, 0]), order_filled_on_limit: pick([0.02, 0.01]),
-          order_settled_on_market: pick([0.04, 0.06]), order_settled_on_limit: pick([0.02, 0]),
-        }); break;
+        case 0:
+          push('UpdateFees', {
+            order_filled_on_market: pick([0.04, 0.05, 0]),
+            order_filled_on_limit: pick([0.02, 0.01]),
+            order_settled_on_market: pick([0.04, 0.06]),
+            order_settled_on_limit: pick([0.02, 0]),
+          });
+          break;
         case 1:
           halted = !halted;
           flagsClearAt = out.length + 10 + Math.floor(r() * 30);
-          push('SetMarketHalt', halted
-            ? { enabled: true, cancel_pending_limit_orders: r() < 0.5, cancel_settling_limit_orders: r() < 0.5, pause_funding: r() < 0.3 }
-            : { enabled: false, pause_funding: false, pause_price_feed: false });
+          push(
+            'SetMarketHalt',
+            halted
+              ? { enabled: true, cancel_pending_limit_orders: r() < 0.5, cancel_settling_limit_orders: r() < 0.5, pause_funding: r() < 0.3 }
+              : { enabled: false, pause_funding: false, pause_price_feed: false },
+          );
           break;
-        case 2: closeOnly = !closeOnly; flagsClearAt = out.length + 10 + Math.floor(r() * 30); push('SetMarketCloseOnly', { enabled: closeOnly }); break;
-        case 3: push('SetPauseFunding', { enabled: r() < 0.3 }); break;
-        case 4: feedPaused = !feedPaused; flagsClearAt = out.length + 10 + Math.floor(r() * 30); push('SetPausePriceFeed', { enabled: feedPaused }); break;
-        case 5: push('UpdateRiskParams', pick([
-          { max_leverage: 20 }, { max_leverage: 50, mm_ratio: 0.5 }, { min_position_btc: 50_000 },
-          { min_position_btc: 0, max_position_pct: 0.001 }, { max_position_pct: 0.02, max_oi_mult: 4 },
-          { mm_ratio: 0.4, max_net_mult: 0.05 }, { max_net_mult: 0.8 },
-        ])); break;
-        case 6: push('UpdateFeedParams', pick([{ stale_warn_ms: 5_000 }, { stale_warn_ms: 10_000, stale_halt_ms: 30_000 }, { stale_halt_ms: 20_000 }])); break;
-        case 7: push('RecalculateRiskState', {}); break;
-        default: push('SetMarketHalt', { enabled: false, pause_funding: false, pause_price_feed: false }); halted = false; feedPaused = false;
+        case 2:
+          closeOnly = !closeOnly;
+          flagsClearAt = out.length + 10 + Math.floor(r() * 30);
+          push('SetMarketCloseOnly', { enabled: closeOnly });
+          break;
+        case 3:
+          push('SetPauseFunding', { enabled: r() < 0.3 });
+          break;
+        case 4:
+          feedPaused = !feedPaused;
+          flagsClearAt = out.length + 10 + Math.floor(r() * 30);
+          push('SetPausePriceFeed', { enabled: feedPaused });
+          break;
+        case 5:
+          push(
+            'UpdateRiskParams',
+            pick([
+              { max_leverage: 20 },
+              { max_leverage: 50, mm_ratio: 0.5 },
+              { min_position_btc: 50_000 },
+              { min_position_btc: 0, max_position_pct: 0.001 },
+              { max_position_pct: 0.02, max_oi_mult: 4 },
+              { mm_ratio: 0.4, max_net_mult: 0.05 },
+              { max_net_mult: 0.8 },
+            ]),
+          );
+          break;
+        case 6:
+          push('UpdateFeedParams', pick([{ stale_warn_ms: 5_000 }, { stale_warn_ms: 10_000, stale_halt_ms: 30_000 }, { stale_halt_ms: 20_000 }]));
+          break;
+        case 7:
+          push('RecalculateRiskState', {});
+          break;
+        default:
+          push('SetMarketHalt', { enabled: false, pause_funding: false, pause_price_feed: false });
+          halted = false;
+          feedPaused = false;
       }
     }
   }

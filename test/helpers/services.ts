@@ -7,11 +7,9 @@ import { Redis } from 'ioredis';
 import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import pg from 'pg';
 
-const PG_CANDIDATES = [
-  process.env['RELAYER_TEST_PG_URL'],
-  'postgres://postgres@127.0.0.1:5432/test',
-  'postgres://root@127.0.0.1:5432/test',
-].filter((u): u is string => u !== undefined && u !== '');
+const PG_CANDIDATES = [process.env['RELAYER_TEST_PG_URL'], 'postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'].filter(
+  (u): u is string => u !== undefined && u !== '',
+);
 
 export const REDIS_URL = process.env['RELAYER_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
 
@@ -69,7 +67,10 @@ export async function needPg(t: TestContext): Promise<string | null> {
 
 export async function needRedis(t: TestContext): Promise<string | null> {
   redisProbe ??= probeRedis();
-  if (!(await redisProbe)) { missing(t, 'Redis'); return null; }
+  if (!(await redisProbe)) {
+    missing(t, 'Redis');
+    return null;
+  }
   return REDIS_URL;
 }
 
@@ -94,7 +95,11 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   c.on('error', () => {});
   await c.connect();
-  try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Deletes every key of a test prefix (through `redis` when given, else a connection to `url`). */

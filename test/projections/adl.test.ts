@@ -15,21 +15,38 @@ import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helper
 import { checkPostgres, checkRedis, readLog } from './verify.js';
 
 const cmd = (id: string, type: string, params: Record<string, unknown>): string => JSON.stringify({ v: 1, id, type, params });
-const long = (acct: string, im: number, lev: number): string => cmd(`open-${acct}`, 'CreateTraderOrder', {
-  account_id: acct, position_type: 'LONG', order_type: 'MARKET', leverage: lev, initial_margin: im, entryprice: 0, execution_price: 0,
-});
+const long = (acct: string, im: number, lev: number): string =>
+  cmd(`open-${acct}`, 'CreateTraderOrder', {
+    account_id: acct,
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: lev,
+    initial_margin: im,
+    entryprice: 0,
+    execution_price: 0,
+  });
 
 /** Genesis pool 1e10; three longs of EV 1e8 at 50 000; at 100 000 each is owed 5e7 and the cap (0.01 × TLV) is 1e8. */
 async function adlLog(t: TestContext): Promise<SqliteStore> {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-adl-'));
   const store = new SqliteStore(join(dir, 'data'), GENESIS);
-  t.after(async () => { await store.close().catch(() => {}); rmSync(dir, { recursive: true, force: true }); });
-  appendCommands(store, [
-    cmd('p1', 'PriceTick', { price: 50_000 }),
-    long('alice', 10_000_000, 10), long('bob', 5_000_000, 20), long('carol', 10_000_000, 10),
-    cmd('cap', 'UpdateRiskParams', { max_pnl_factor: 0.01, adl_target_factor: 0.006 }),
-    cmd('p2', 'PriceTick', { price: 100_000 }),
-  ], 0, 100);
+  t.after(async () => {
+    await store.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  appendCommands(
+    store,
+    [
+      cmd('p1', 'PriceTick', { price: 50_000 }),
+      long('alice', 10_000_000, 10),
+      long('bob', 5_000_000, 20),
+      long('carol', 10_000_000, 10),
+      cmd('cap', 'UpdateRiskParams', { max_pnl_factor: 0.01, adl_target_factor: 0.006 }),
+      cmd('p2', 'PriceTick', { price: 100_000 }),
+    ],
+    0,
+    100,
+  );
   await drain(store);
   return store;
 }
@@ -64,7 +81,7 @@ test('postgres: ADL settlements are settlements and trades with close_type ADL; 
   }
 });
 
-test('redis: the risk document carries the PnL cap, the ADL target and each side\'s Π after an ADL', async (t) => {
+test("redis: the risk document carries the PnL cap, the ADL target and each side's Π after an ADL", async (t) => {
   const url = await needRedis(t);
   if (url === null) return;
   const prefix = `${uniqueName('adl')}:`;

@@ -15,7 +15,10 @@ import type { SqliteStore } from '../../src/store/sqlite/store.js';
 export async function seeded(t: TestContext, n: number, seed: number): Promise<{ store: SqliteStore; dir: string; lastSeq: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-proj-'));
   const { store, lastSeq } = await seededLog(join(dir, 'data'), n, seed);
-  t.after(async () => { await store.close().catch(() => {}); rmSync(dir, { recursive: true, force: true }); });
+  t.after(async () => {
+    await store.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
   return { store, dir, lastSeq };
 }
 
@@ -34,7 +37,11 @@ export function projector<P>(model: ReadModel<P>, store: SqliteStore, opts: Part
 /** Catches a model up to the head of the log and closes it. */
 export async function catchUp<P>(model: ReadModel<P>, store: SqliteStore, opts: Partial<RunnerOptions> = {}): Promise<Projector<P>> {
   const p = projector(model, store, { once: true, ...opts });
-  try { await p.run(); } finally { await model.close(); }
+  try {
+    await p.run();
+  } finally {
+    await model.close();
+  }
   return p;
 }
 

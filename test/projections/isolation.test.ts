@@ -21,14 +21,28 @@ test('projections: a PostgreSQL model that cannot connect does not stop the Redi
   const bad = new URL(pgUrl);
   bad.username = uniqueName('nobody');
   const lines: string[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  );
   const opts = { pollMs: 5, minBackoffMs: 10, maxBackoffMs: 50, log };
   const pgP = projector(pgModel(bad.toString(), uniqueName('iso')), store, opts);
   const redisP = projector(redisModel(redisUrl, prefix), store, opts);
   // when both run as `relayer project` runs them
   const runs = [pgP.run(), redisP.run()];
   const settled = Promise.allSettled(runs);
-  t.after(async () => { pgP.stop(); redisP.stop(); await settled; await pgP.model.close(); await redisP.model.close(); });
+  t.after(async () => {
+    pgP.stop();
+    redisP.stop();
+    await settled;
+    await pgP.model.close();
+    await redisP.model.close();
+  });
   // then Redis catches up, and follows new work
   await reached(redisP, lastSeq);
   const more = await moreWork(store, 100, 12);
@@ -41,11 +55,18 @@ test('projections: a PostgreSQL model that cannot connect does not stop the Redi
   assert.ok(pgP.failures >= 2, `retries: ${pgP.failures}`);
   assert.match(pgP.lastError ?? '', /role|password|authentication/i);
   const errors = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 50);
-  assert.ok(errors.some((e) => /postgres: connect failed/.test(e.msg) && /other read models go on/.test(e.msg)), lines.slice(0, 3).join(''));
+  assert.ok(
+    errors.some((e) => /postgres: connect failed/.test(e.msg) && /other read models go on/.test(e.msg)),
+    lines.slice(0, 3).join(''),
+  );
   pgP.stop();
   redisP.stop();
   const outcome = await settled;
-  assert.deepEqual(outcome.map((o) => o.status), ['fulfilled', 'fulfilled'], 'stopping ends both cleanly');
+  assert.deepEqual(
+    outcome.map((o) => o.status),
+    ['fulfilled', 'fulfilled'],
+    'stopping ends both cleanly',
+  );
 });
 
 test('projections: with --once a model that cannot connect fails at once (a batch job waits for nothing)', { timeout: 30_000 }, async (t) => {

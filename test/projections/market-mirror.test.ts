@@ -15,13 +15,19 @@ import { seededLog } from '../../src/workload/seeded-log.js';
 test('loadMirror of ETH-USD starts from its ETH-USD snapshot; taken as BTC-USD it is refused', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-mirror-market-'));
   const { store, lastSeq } = await seededLog(join(dir, 'data'), 400, 61);
-  t.after(async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   // given: a snapshot of the ETH-USD state part-way through the log
   const mid = Math.floor(lastSeq / 2);
   const at = await recover(store, { toSeq: mid, market: 'ETH-USD', fromScratch: true });
   assert.equal(at.state.config.market, 'ETH-USD');
   const { meta, data } = encodeSnapshotImage(at.state, at.lastHash, null);
-  await store.saveSnapshot({ seq: meta.seq, position: null, created_ts: 1, state_hash: meta.state_hash, checksum: meta.checksum, version: STATE_FILE_VERSION }, data);
+  await store.saveSnapshot(
+    { seq: meta.seq, position: null, created_ts: 1, state_hash: meta.state_hash, checksum: meta.checksum, version: STATE_FILE_VERSION },
+    data,
+  );
   const head = await recover(store, { market: 'ETH-USD', fromScratch: true });
   const cp = { seq: head.state.seq, hash: head.lastHash };
   // when / then

@@ -54,14 +54,26 @@ test('postgres: migrations are versioned; a schema from a newer binary is refuse
     // the tables the migrations create are the ones rows.ts fills, column for column, type for
     // type, plus the market every row names (its default, V3)
     for (const spec of TABLES) {
-      const cols = await c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, spec.name]);
-      assert.deepEqual(cols.rows.map((r: { column_name: string; data_type: string }) => [r.column_name, r.data_type]),
-        [...spec.columns.map((col, i) => [col, PG_TYPE_NAMES[spec.types[i]!]]), ['market', 'text']], `columns of ${spec.name}`);
+      const cols = await c.query(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+        [schema, spec.name],
+      );
+      assert.deepEqual(
+        cols.rows.map((r: { column_name: string; data_type: string }) => [r.column_name, r.data_type]),
+        [...spec.columns.map((col, i) => [col, PG_TYPE_NAMES[spec.types[i]!]]), ['market', 'text']],
+        `columns of ${spec.name}`,
+      );
     }
-    const market = await c.query(`SELECT column_default FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'orders' AND column_name = 'market'`, [schema]);
+    const market = await c.query(
+      `SELECT column_default FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'orders' AND column_name = 'market'`,
+      [schema],
+    );
     assert.equal(market.rows[0].column_default, "'BTC-USD'::text", 'a schema migrated without a market holds BTC-USD');
     const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    assert.deepEqual(versions.rows.map((r: { version: number }) => r.version), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    assert.deepEqual(
+      versions.rows.map((r: { version: number }) => r.version),
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     await c.query(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES ($1, 'from the future')`, [SCHEMA_VERSION + 1]);
     await assert.rejects(migrate(c, schema), SchemaTooNewError);
   } finally {

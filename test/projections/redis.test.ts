@@ -48,7 +48,10 @@ test('redis: catch-up of a 10 000-command run equals the engine state; live batc
   assert.deepEqual(JSON.parse(risk[risk.length - 1]!), riskStats(log.state), 'last risk message = engine stats');
   const trades = (got.get('ch:trades') ?? []).map((m) => JSON.parse(m) as { seq: number });
   assert.ok(trades.length > 0, 'trade messages');
-  assert.ok(trades.every((x, i) => i === 0 || x.seq > trades[i - 1]!.seq), 'trades published in seq order');
+  assert.ok(
+    trades.every((x, i) => i === 0 || x.seq > trades[i - 1]!.seq),
+    'trades published in seq order',
+  );
   assert.ok(trades[0]!.seq > lastSeq, 'catch-up published nothing');
   const orders = (got.get('orders') ?? []).map((m) => JSON.parse(m) as { uuid: string; order_status: string });
   const lastOf = new Map(orders.map((o) => [o.uuid, o]));

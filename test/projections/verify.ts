@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type EventEnvelope, type LendOrder, type State, type TraderOrder } from '../../src/engine/index.js';
+import type { EventEnvelope, LendOrder, State, TraderOrder } from '../../src/engine/index.js';
 import { INDEX_NAMES } from '../../src/engine/triggers/books.js';
 import { marketInfo, riskStats } from '../../src/projections/mirror.js';
 import { bookMember } from '../../src/projections/redis/keys.js';
@@ -28,7 +28,15 @@ export async function readLog(backend: Backend): Promise<LogView> {
   return { events, lines, state: rec.state, lastSeq: last.seq, lastHash: last.hash };
 }
 
-const LIFECYCLE = new Set(['TraderOrderOpened', 'TraderOrderPending', 'TraderOrderFilled', 'TraderOrderCancelled', 'TraderOrderSettled', 'TraderOrderLiquidated', 'TraderOrderFundingApplied']);
+const LIFECYCLE = new Set([
+  'TraderOrderOpened',
+  'TraderOrderPending',
+  'TraderOrderFilled',
+  'TraderOrderCancelled',
+  'TraderOrderSettled',
+  'TraderOrderLiquidated',
+  'TraderOrderFundingApplied',
+]);
 const LEGS = new Set(['CloseLimitPlaced', 'StopLossPlaced', 'TakeProfitPlaced', 'CloseLimitRemoved', 'StopLossRemoved', 'TakeProfitRemoved']);
 
 /** Does this event change an order (lifecycle, a placed leg, a USER/ADMIN removal)? */
@@ -39,14 +47,22 @@ function changesOrder(e: EventEnvelope): boolean {
   return reason === undefined || reason === 'USER' || reason === 'ADMIN';
 }
 
-const TRADE_KIND: Record<string, string> = { TraderOrderOpened: 'OPEN', TraderOrderFilled: 'FILL', TraderOrderSettled: 'SETTLE', TraderOrderLiquidated: 'LIQUIDATION' };
+const TRADE_KIND: Record<string, string> = {
+  TraderOrderOpened: 'OPEN',
+  TraderOrderFilled: 'FILL',
+  TraderOrderSettled: 'SETTLE',
+  TraderOrderLiquidated: 'LIQUIDATION',
+};
 
 /** The final order of every uuid as its last lifecycle event carries it, and every lend order's. */
 function finalFromEvents(events: readonly EventEnvelope[]): { orders: Map<string, TraderOrder>; lends: Map<string, LendOrder> } {
   const orders = new Map<string, TraderOrder>();
   const lends = new Map<string, LendOrder>();
   for (const e of events) {
-    if (LIFECYCLE.has(e.type)) { const o = (e.data as { order: TraderOrder }).order; orders.set(o.uuid, o); }
+    if (LIFECYCLE.has(e.type)) {
+      const o = (e.data as { order: TraderOrder }).order;
+      orders.set(o.uuid, o);
+    }
     if (e.type === 'LendOrderCreated' || e.type === 'LendOrderSettled') lends.set(e.data.lend_order.uuid, e.data.lend_order);
   }
   return { orders, lends };
@@ -56,12 +72,21 @@ function candlesFromEvents(events: readonly EventEnvelope[]): Map<string, number
   const out = new Map<string, number[]>();
   for (const e of events) {
     if (e.type !== 'PriceUpdated') continue;
-    for (const [label, width] of [['1m', 60_000], ['1h', 3_600_000]] as const) {
+    for (const [label, width] of [
+      ['1m', 60_000],
+      ['1h', 3_600_000],
+    ] as const) {
       const key = `${label}:${Math.floor(e.ts / width) * width}`;
       const p = e.data.price;
       const c = out.get(key);
       if (c === undefined) out.set(key, [p, p, p, p, 1, e.seq, e.seq]);
-      else { c[1] = Math.max(c[1]!, p); c[2] = Math.min(c[2]!, p); c[3] = p; c[4]!++; c[6] = e.seq; }
+      else {
+        c[1] = Math.max(c[1]!, p);
+        c[2] = Math.min(c[2]!, p);
+        c[3] = p;
+        c[4]!++;
+        c[6] = e.seq;
+      }
     }
   }
   return out;
@@ -70,7 +95,10 @@ function candlesFromEvents(events: readonly EventEnvelope[]): Map<string, number
 function orderFromRow(r: Record<string, unknown>): TraderOrder {
   const o: Record<string, unknown> = { ...r };
   o['sltp_on_fill'] = r['sltp_on_fill'] === null ? null : r['sltp_on_fill'];
-  delete o['created_seq']; delete o['updated_seq']; delete o['updated_ts']; delete o['market'];
+  delete o['created_seq'];
+  delete o['updated_seq'];
+  delete o['updated_ts'];
+  delete o['market'];
   return o as unknown as TraderOrder;
 }
 
@@ -80,7 +108,10 @@ async function rows(c: pg.Client, sql: string): Promise<Record<string, unknown>[
 
 /** Every PostgreSQL table against the events and the engine state. */
 export async function checkPostgres(url: string, schema: string, log: LogView, market = 'BTC-USD'): Promise<void> {
-  const c = new pg.Client({ connectionString: url, types: { getTypeParser: ((oid: number, f?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, f as 'text'))) as typeof pg.types.getTypeParser } });
+  const c = new pg.Client({
+    connectionString: url,
+    types: { getTypeParser: ((oid: number, f?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, f as 'text'))) as typeof pg.types.getTypeParser },
+  });
   await c.connect();
   try {
     // every row of every table names the schema's market (SPEC §13)
@@ -122,13 +153,19 @@ export async function checkPostgres(url: string, schema: string, log: LogView, m
     for (const [uuid, l] of fin.lends) {
       const want = state.lends.get(uuid) ?? l;
       const r = { ...lends.get(uuid)! };
-      delete r['created_seq']; delete r['updated_seq']; delete r['updated_ts']; delete r['market'];
+      delete r['created_seq'];
+      delete r['updated_seq'];
+      delete r['updated_ts'];
+      delete r['market'];
       assert.deepEqual(r, { ...want }, `lend order ${uuid}`);
     }
     assert.equal([...lends.values()].filter((r) => r['order_status'] === 'FILLED').length, state.lends.size, 'active lend orders');
 
     // one history row per event that changed an order
-    const hist = await rows(c, 'SELECT seq, event, uuid, order_status, available_margin, liquidation_price, stop_loss_price FROM position_history ORDER BY seq');
+    const hist = await rows(
+      c,
+      'SELECT seq, event, uuid, order_status, available_margin, liquidation_price, stop_loss_price FROM position_history ORDER BY seq',
+    );
     const changing = events.filter(changesOrder);
     assert.equal(hist.length, changing.length, 'position_history rows');
     for (let i = 0; i < hist.length; i++) {
@@ -137,8 +174,11 @@ export async function checkPostgres(url: string, schema: string, log: LogView, m
       assert.equal(hist[i]!['event'], e.type);
       if (LIFECYCLE.has(e.type)) {
         const o = (e.data as { order: TraderOrder }).order;
-        assert.deepEqual([hist[i]!['uuid'], hist[i]!['order_status'], hist[i]!['available_margin'], hist[i]!['liquidation_price'], hist[i]!['stop_loss_price']],
-          [o.uuid, o.order_status, o.available_margin, o.liquidation_price, o.stop_loss_price], `history ${e.seq}`);
+        assert.deepEqual(
+          [hist[i]!['uuid'], hist[i]!['order_status'], hist[i]!['available_margin'], hist[i]!['liquidation_price'], hist[i]!['stop_loss_price']],
+          [o.uuid, o.order_status, o.available_margin, o.liquidation_price, o.stop_loss_price],
+          `history ${e.seq}`,
+        );
       } else {
         assert.equal(hist[i]!['uuid'], (e.data as { order_id: string }).order_id);
       }
@@ -146,41 +186,103 @@ export async function checkPostgres(url: string, schema: string, log: LogView, m
 
     const trades = await rows(c, 'SELECT seq, kind, uuid, price FROM trades ORDER BY seq');
     const tradeEvents = events.filter((e) => TRADE_KIND[e.type] !== undefined);
-    assert.deepEqual(trades.map((t) => [t['seq'], t['kind'], t['uuid']]), tradeEvents.map((e) => [e.seq, TRADE_KIND[e.type], (e.data as { order: TraderOrder }).order.uuid]), 'trades');
+    assert.deepEqual(
+      trades.map((t) => [t['seq'], t['kind'], t['uuid']]),
+      tradeEvents.map((e) => [e.seq, TRADE_KIND[e.type], (e.data as { order: TraderOrder }).order.uuid]),
+      'trades',
+    );
 
     const settled = await rows(c, 'SELECT seq, uuid, payment, close_type, "trigger", fee_rate, total_locked_value, nonce FROM settlements ORDER BY seq');
-    assert.deepEqual(settled, events.filter((e) => e.type === 'TraderOrderSettled').map((e) => {
-      const d = e.data as { order: TraderOrder; payment: number; close_type: string; trigger: string; fee_rate: number; pool: { total_locked_value: number; nonce: number } };
-      return { seq: e.seq, uuid: d.order.uuid, payment: d.payment, close_type: d.close_type, trigger: d.trigger, fee_rate: d.fee_rate, total_locked_value: d.pool.total_locked_value, nonce: d.pool.nonce };
-    }), 'settlements');
+    assert.deepEqual(
+      settled,
+      events
+        .filter((e) => e.type === 'TraderOrderSettled')
+        .map((e) => {
+          const d = e.data as {
+            order: TraderOrder;
+            payment: number;
+            close_type: string;
+            trigger: string;
+            fee_rate: number;
+            pool: { total_locked_value: number; nonce: number };
+          };
+          return {
+            seq: e.seq,
+            uuid: d.order.uuid,
+            payment: d.payment,
+            close_type: d.close_type,
+            trigger: d.trigger,
+            fee_rate: d.fee_rate,
+            total_locked_value: d.pool.total_locked_value,
+            nonce: d.pool.nonce,
+          };
+        }),
+      'settlements',
+    );
     const liq = await rows(c, 'SELECT seq, uuid, payment, "trigger", price FROM liquidations ORDER BY seq');
-    assert.deepEqual(liq, events.filter((e) => e.type === 'TraderOrderLiquidated').map((e) => {
-      const d = e.data as { order: TraderOrder; payment: number; trigger: string; price: number };
-      return { seq: e.seq, uuid: d.order.uuid, payment: d.payment, trigger: d.trigger, price: d.price };
-    }), 'liquidations');
+    assert.deepEqual(
+      liq,
+      events
+        .filter((e) => e.type === 'TraderOrderLiquidated')
+        .map((e) => {
+          const d = e.data as { order: TraderOrder; payment: number; trigger: string; price: number };
+          return { seq: e.seq, uuid: d.order.uuid, payment: d.payment, trigger: d.trigger, price: d.price };
+        }),
+      'liquidations',
+    );
     const funding = await rows(c, 'SELECT seq, uuid, funding_rate, funding_payment FROM funding_payments ORDER BY seq');
-    assert.deepEqual(funding, events.filter((e) => e.type === 'TraderOrderFundingApplied').map((e) => {
-      const d = e.data as { order: TraderOrder; funding_rate: number; funding_payment: number };
-      return { seq: e.seq, uuid: d.order.uuid, funding_rate: d.funding_rate, funding_payment: d.funding_payment };
-    }), 'funding_payments');
+    assert.deepEqual(
+      funding,
+      events
+        .filter((e) => e.type === 'TraderOrderFundingApplied')
+        .map((e) => {
+          const d = e.data as { order: TraderOrder; funding_rate: number; funding_payment: number };
+          return { seq: e.seq, uuid: d.order.uuid, funding_rate: d.funding_rate, funding_payment: d.funding_payment };
+        }),
+      'funding_payments',
+    );
     const rates = await rows(c, 'SELECT seq, funding_rate FROM funding_rates ORDER BY seq');
-    assert.deepEqual(rates, events.filter((e) => e.type === 'FundingRateUpdated').map((e) => ({ seq: e.seq, funding_rate: (e.data as { funding_rate: number }).funding_rate })), 'funding_rates');
+    assert.deepEqual(
+      rates,
+      events.filter((e) => e.type === 'FundingRateUpdated').map((e) => ({ seq: e.seq, funding_rate: (e.data as { funding_rate: number }).funding_rate })),
+      'funding_rates',
+    );
 
     // pool history: every pool an event carries, the last one the engine's
     const pool = await rows(c, 'SELECT seq, total_locked_value, total_pool_share, nonce FROM pool_history ORDER BY seq');
     const withPool = events.filter((e) => (e.data as { pool?: unknown }).pool !== undefined);
-    assert.deepEqual(pool, withPool.map((e) => ({ seq: e.seq, ...(e.data as { pool: object }).pool })), 'pool_history');
+    assert.deepEqual(
+      pool,
+      withPool.map((e) => ({ seq: e.seq, ...(e.data as { pool: object }).pool })),
+      'pool_history',
+    );
     if (state.pool !== null) {
       const last = pool[pool.length - 1] as Record<string, unknown>;
-      assert.deepEqual({ total_locked_value: last['total_locked_value'], total_pool_share: last['total_pool_share'], nonce: last['nonce'] }, state.pool, 'last pool row = engine pool');
+      assert.deepEqual(
+        { total_locked_value: last['total_locked_value'], total_pool_share: last['total_pool_share'], nonce: last['nonce'] },
+        state.pool,
+        'last pool row = engine pool',
+      );
     }
 
     const prices = await rows(c, 'SELECT seq, price FROM prices ORDER BY seq');
-    assert.deepEqual(prices, events.filter((e) => e.type === 'PriceUpdated').map((e) => ({ seq: e.seq, price: (e.data as { price: number }).price })), 'prices');
+    assert.deepEqual(
+      prices,
+      events.filter((e) => e.type === 'PriceUpdated').map((e) => ({ seq: e.seq, price: (e.data as { price: number }).price })),
+      'prices',
+    );
     if (prices.length > 0) assert.equal(prices[prices.length - 1]!['price'], state.price);
-    for (const [table, type] of [['fee_changes', 'FeesUpdated'], ['risk_param_changes', 'RiskParamsUpdated'], ['risk_flag_changes', 'RiskFlagsUpdated']] as const) {
+    for (const [table, type] of [
+      ['fee_changes', 'FeesUpdated'],
+      ['risk_param_changes', 'RiskParamsUpdated'],
+      ['risk_flag_changes', 'RiskFlagsUpdated'],
+    ] as const) {
       const got = (await rows(c, `SELECT seq FROM ${table} ORDER BY seq`)).map((r) => r['seq']);
-      assert.deepEqual(got, events.filter((e) => e.type === type).map((e) => e.seq), table);
+      assert.deepEqual(
+        got,
+        events.filter((e) => e.type === type).map((e) => e.seq),
+        table,
+      );
     }
 
     // candles recomputed from the price events
@@ -188,7 +290,11 @@ export async function checkPostgres(url: string, schema: string, log: LogView, m
     const want = candlesFromEvents(events);
     assert.equal(candles.length, want.size, 'candles rows');
     for (const r of candles) {
-      assert.deepEqual([r['open'], r['high'], r['low'], r['close'], r['updates'], r['first_seq'], r['last_seq']], want.get(`${r['interval']}:${r['bucket_ts']}`), `candle ${r['interval']} ${r['bucket_ts']}`);
+      assert.deepEqual(
+        [r['open'], r['high'], r['low'], r['close'], r['updates'], r['first_seq'], r['last_seq']],
+        want.get(`${r['interval']}:${r['bucket_ts']}`),
+        `candle ${r['interval']} ${r['bucket_ts']}`,
+      );
     }
   } finally {
     await c.end();
@@ -216,7 +322,7 @@ export async function checkRedis(url: string, prefix: string, log: LogView, trad
     const uuids = [...state.orders.keys(), ...state.closed.keys()];
     const stored = uuids.length === 0 ? [] : await r.mget(uuids.map((u) => `${prefix}order:${u}`));
     uuids.forEach((u, i) => {
-      const got = stored[i] === null ? null : JSON.parse(stored[i]!) as TraderOrder;
+      const got = stored[i] === null ? null : (JSON.parse(stored[i]!) as TraderOrder);
       const active = state.orders.get(u);
       if (active !== undefined) assert.deepEqual(got, { ...active }, `order ${u}`);
       else assert.deepEqual(got, fin.orders.get(u), `closed order ${u}`);
@@ -224,7 +330,8 @@ export async function checkRedis(url: string, prefix: string, log: LogView, trad
     assert.equal(await countKeys(r, `${prefix}order:*`), uuids.length, 'order keys');
 
     // open orders per account
-    for (const [account, uuid] of state.trader_by_account) assert.deepEqual(await r.smembers(`${prefix}account:${account}:orders`), [uuid], `open orders of ${account}`);
+    for (const [account, uuid] of state.trader_by_account)
+      assert.deepEqual(await r.smembers(`${prefix}account:${account}:orders`), [uuid], `open orders of ${account}`);
     assert.equal(await countKeys(r, `${prefix}account:*:orders`), state.trader_by_account.size, 'accounts with open orders');
     for (const [account, uuid] of state.lend_by_account) assert.deepEqual(await r.smembers(`${prefix}account:${account}:lends`), [uuid], `lends of ${account}`);
     assert.equal(await countKeys(r, `${prefix}account:*:lends`), state.lend_by_account.size, 'accounts with lend orders');
@@ -247,12 +354,27 @@ export async function checkRedis(url: string, prefix: string, log: LogView, trad
 
     // recent trades, newest first
     const trades = (await r.lrange(`${prefix}trades`, 0, -1)).map((t) => JSON.parse(t) as { seq: number; kind: string; uuid: string; price: number });
-    const want = events.filter((e) => TRADE_KIND[e.type] !== undefined).slice(-tradesKeep).reverse().map((e) => {
-      const d = e.data as { order: TraderOrder; fill_price?: number; price?: number };
-      const price = e.type === 'TraderOrderOpened' ? d.order.entryprice : e.type === 'TraderOrderFilled' ? d.fill_price : e.type === 'TraderOrderSettled' ? d.order.settlement_price : d.price;
-      return { seq: e.seq, kind: TRADE_KIND[e.type]!, uuid: d.order.uuid, price: price! };
-    });
-    assert.deepEqual(trades.map((t) => ({ seq: t.seq, kind: t.kind, uuid: t.uuid, price: t.price })), want, 'recent trades');
+    const want = events
+      .filter((e) => TRADE_KIND[e.type] !== undefined)
+      .slice(-tradesKeep)
+      .reverse()
+      .map((e) => {
+        const d = e.data as { order: TraderOrder; fill_price?: number; price?: number };
+        const price =
+          e.type === 'TraderOrderOpened'
+            ? d.order.entryprice
+            : e.type === 'TraderOrderFilled'
+              ? d.fill_price
+              : e.type === 'TraderOrderSettled'
+                ? d.order.settlement_price
+                : d.price;
+        return { seq: e.seq, kind: TRADE_KIND[e.type]!, uuid: d.order.uuid, price: price! };
+      });
+    assert.deepEqual(
+      trades.map((t) => ({ seq: t.seq, kind: t.kind, uuid: t.uuid, price: t.price })),
+      want,
+      'recent trades',
+    );
   } finally {
     r.disconnect();
   }

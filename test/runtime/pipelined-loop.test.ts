@@ -43,7 +43,8 @@ class GatedBackend {
       this.gates.push(() => {
         this.inFlight--;
         this.log.push(`durable ${b.position}`);
-        if (this.failNext) reject(new Error('disk full')); else resolve('h'.repeat(64));
+        if (this.failNext) reject(new Error('disk full'));
+        else resolve('h'.repeat(64));
       });
     });
   }
@@ -61,17 +62,27 @@ class GatedBackend {
     return { ...info, id: '1', size: data.length };
   }
 
-  async pruneSnapshots(): Promise<number> { return 0; }
-  async commit(): Promise<void> { throw new Error('the pipelined loop never calls commit()'); }
+  async pruneSnapshots(): Promise<number> {
+    return 0;
+  }
+  async commit(): Promise<void> {
+    throw new Error('the pipelined loop never calls commit()');
+  }
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function runGated(b: GatedBackend, stopAt: string): Promise<{ loop: EngineLoop; done: Promise<unknown> }> {
   const loop = new EngineLoop(b as unknown as Backend, emptyState(), '0'.repeat(64), null, {
-    ...DEFAULT_LOOP, batchMax: 50, batchMs: 1_000, idleMs: 5, log: silentLogger(),
+    ...DEFAULT_LOOP,
+    batchMax: 50,
+    batchMs: 1_000,
+    idleMs: 5,
+    log: silentLogger(),
   });
-  loop.onBatch = () => { if ((loop as unknown as { position: string }).position === stopAt) loop.stop(); };
+  loop.onBatch = () => {
+    if ((loop as unknown as { position: string }).position === stopAt) loop.stop();
+  };
   const done = loop.run();
   done.catch(() => undefined);
   return { loop, done };
@@ -81,14 +92,19 @@ test('given commits that finish late, then one is in flight at a time, in order,
   const b = new GatedBackend([GENESIS, ...workload(180, 4)]);
   const { done } = await runGated(b, String(b.inputs.length));
   let finished = false;
-  void done.then(() => { finished = true; });
+  void done.then(() => {
+    finished = true;
+  });
   for (let i = 0; i < 200 && !finished; i++) {
     await tick();
     await tick();
     assert.ok(b.inFlight <= 1, 'never two commits at once');
     if (i % 3 === 0) b.release();
   }
-  while (!finished) { b.release(); await tick(); }
+  while (!finished) {
+    b.release();
+    await tick();
+  }
   assert.equal(b.maxInFlight, 1);
   assert.equal(b.inFlight, 0, 'run() returned with nothing in flight');
   const commits = b.log.filter((l) => l.startsWith('commit'));
@@ -100,7 +116,10 @@ test('given commits that finish late, then one is in flight at a time, in order,
     assert.ok(b.log.indexOf(durable[i - 1]!) < b.log.indexOf(commits[i]!), `commit ${i} waits for ${i - 1}`);
   }
   // the loop never waited for input (idleMs) while a commit was in flight
-  assert.deepEqual(b.log.filter((l) => l.startsWith('read') && !l.includes('wait=0') && !l.includes('inflight=0')), []);
+  assert.deepEqual(
+    b.log.filter((l) => l.startsWith('read') && !l.includes('wait=0') && !l.includes('inflight=0')),
+    [],
+  );
   assert.equal(b.log.at(-1)!.startsWith('durable'), true, 'the last thing that happened is the last batch becoming durable');
 });
 
@@ -110,8 +129,13 @@ test('given a Snapshot command, then the snapshot is taken with no commit in fli
   const b = new GatedBackend(raws);
   const { done } = await runGated(b, String(raws.length));
   let finished = false;
-  void done.then(() => { finished = true; });
-  while (!finished) { b.release(); await tick(); }
+  void done.then(() => {
+    finished = true;
+  });
+  while (!finished) {
+    b.release();
+    await tick();
+  }
   const snaps = b.log.filter((l) => l.startsWith('snapshot'));
   assert.equal(snaps.length, 1);
   assert.match(snaps[0]!, /inflight=0$/);
@@ -125,7 +149,10 @@ test('given a commit that fails, then run() ends with that error and nothing aft
   for (let i = 0; i < 5; i++) await tick();
   b.failNext = true;
   b.release(); // the second fails
-  for (let i = 0; i < 20; i++) { await tick(); b.release(); }
+  for (let i = 0; i < 20; i++) {
+    await tick();
+    b.release();
+  }
   await assert.rejects(done, /disk full/);
   const commits = b.log.filter((l) => l.startsWith('commit'));
   assert.equal(commits.length, 2, `no commit is sent after the failed one: ${commits.join(', ')}`);

@@ -13,7 +13,9 @@ const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: 
 
 function state() {
   const s = emptyState();
-  [GENESIS, ...workload(3000, 12)].forEach((raw, i) => { runRecord(s, { position: String(i + 1), ts: 1_732_492_800_000 + i, raw }); });
+  [GENESIS, ...workload(3000, 12)].forEach((raw, i) => {
+    runRecord(s, { position: String(i + 1), ts: 1_732_492_800_000 + i, raw });
+  });
   return s;
 }
 

@@ -23,7 +23,11 @@ function dataDir(t: TestContext): string {
   return join(d, 'data');
 }
 
-interface Seen { req: SnapshotRequest; liveHash: string; saved: SnapshotSaved | null }
+interface Seen {
+  req: SnapshotRequest;
+  liveHash: string;
+  saved: SnapshotSaved | null;
+}
 
 /** Passes requests to the real writer, noting the engine's own state hash at each boundary. */
 class Witness implements SnapshotWriter {
@@ -41,7 +45,9 @@ class Witness implements SnapshotWriter {
 /** A data directory whose inbox holds genesis + `raws`, ready for a loop. */
 async function openWith(dir: string, raws: string[]): Promise<SqliteStore> {
   const store = new SqliteStore(dir, GENESIS);
-  raws.forEach((raw, i) => store.appendSync([raw], T0 + i));
+  raws.forEach((raw, i) => {
+    store.appendSync([raw], T0 + i);
+  });
   await store.startCommitWorker();
   return store;
 }
@@ -55,7 +61,9 @@ async function loopOn(store: SqliteStore, o: Partial<LoopOptions>): Promise<Engi
 async function runAll(store: SqliteStore, writer: SnapshotWriter | undefined, everyEvents: number, total: number): Promise<EngineLoop> {
   const loop = await loopOn(store, { batchMax: 100, snapshotEveryEvents: everyEvents, ...(writer === undefined ? {} : { snapshotter: writer }) });
   if (writer instanceof Witness) writer.loop = loop;
-  loop.onBatch = () => { if (loop.commands >= total) loop.stop(); };
+  loop.onBatch = () => {
+    if (loop.commands >= total) loop.stop();
+  };
   await loop.run();
   return loop;
 }
@@ -85,7 +93,7 @@ test('given a loop with a snapshot writer, when snapshots fall due as it runs, t
 
   const live = encodeStateLines(loop.state).state_hash;
   const again = await recover(store, {});
-  assert.equal(again.snapshot?.id, listed[0]!.id, 'recovery starts from the worker\'s newest image');
+  assert.equal(again.snapshot?.id, listed[0]!.id, "recovery starts from the worker's newest image");
   assert.equal(encodeStateLines(again.state).state_hash, live);
   assert.equal(again.lastHash, loop.chain.last);
   await store.close();
@@ -101,7 +109,14 @@ test('given a committed log, when boundaries are asked for in any order, then th
   const midHash = (await store.readEvents(mid, 1))[0]!.hash;
   const snapshotter = new Snapshotter(dir);
   t.after(() => snapshotter.close());
-  const at = (seq: number, last_hash: string): SnapshotRequest => ({ seq, last_hash, position: null, created_ts: loop.state.last_ts, price_ts: loop.state.price_ts, keep: 5 });
+  const at = (seq: number, last_hash: string): SnapshotRequest => ({
+    seq,
+    last_hash,
+    position: null,
+    created_ts: loop.state.last_ts,
+    price_ts: loop.state.price_ts,
+    keep: 5,
+  });
 
   const first = await snapshotter.save(at(mid, midHash));
   assert.equal(first.replayed, mid, 'no image yet: the replica evolves the log from seq 1');
@@ -109,7 +124,10 @@ test('given a committed log, when boundaries are asked for in any order, then th
   assert.equal(second.replayed, head - mid, 'the replica goes on from where it stood');
   assert.equal(second.info.state_hash, encodeStateLines(loop.state).state_hash);
 
-  await assert.rejects(snapshotter.save(at(head, 'f'.repeat(64))), /snapshot replica reached seq \d+ hash [0-9a-f]{12}…, the engine committed seq \d+ hash ffffffffffff…/);
+  await assert.rejects(
+    snapshotter.save(at(head, 'f'.repeat(64))),
+    /snapshot replica reached seq \d+ hash [0-9a-f]{12}…, the engine committed seq \d+ hash ffffffffffff…/,
+  );
   const back = await snapshotter.save(at(mid, midHash));
   assert.equal(back.replayed, 0, 'a replica that was dropped starts again from the newest image at or below the boundary');
   assert.equal(back.info.state_hash, first.info.state_hash);
@@ -122,14 +140,34 @@ class GatedWriter implements SnapshotWriter {
   private gates: { resolve: (s: SnapshotSaved) => void; reject: (e: Error) => void; req: SnapshotRequest }[] = [];
   save(req: SnapshotRequest): Promise<SnapshotSaved> {
     this.asked.push(req);
-    return new Promise((resolve, reject) => { this.gates.push({ resolve, reject, req }); });
+    return new Promise((resolve, reject) => {
+      this.gates.push({ resolve, reject, req });
+    });
   }
   release(): void {
     const g = this.gates.shift()!;
-    g.resolve({ info: { id: String(this.asked.length), seq: g.req.seq, position: g.req.position, created_ts: g.req.created_ts, state_hash: '', checksum: '', version: 2, size: 0 }, pruned: 0, replayed: 0, ms: 0 });
+    g.resolve({
+      info: {
+        id: String(this.asked.length),
+        seq: g.req.seq,
+        position: g.req.position,
+        created_ts: g.req.created_ts,
+        state_hash: '',
+        checksum: '',
+        version: 2,
+        size: 0,
+      },
+      pruned: 0,
+      replayed: 0,
+      ms: 0,
+    });
   }
-  fail(): void { this.gates.shift()!.reject(new Error('disk on fire')); }
-  get waiting(): number { return this.gates.length; }
+  fail(): void {
+    this.gates.shift()!.reject(new Error('disk on fire'));
+  }
+  get waiting(): number {
+    return this.gates.length;
+  }
 }
 
 test('given the writer still busy with an image, when the next falls due, then the engine keeps deciding and takes that snapshot at the first boundary after the writer is done', async (t) => {
@@ -141,7 +179,10 @@ test('given the writer still busy with an image, when the next falls due, then t
   let released = false;
   loop.onBatch = () => {
     // hold the first image for many batches, then let it finish
-    if (!released && writer.asked.length > 0 && loop.state.seq > writer.asked[0]!.seq + 2_000) { released = true; writer.release(); }
+    if (!released && writer.asked.length > 0 && loop.state.seq > writer.asked[0]!.seq + 2_000) {
+      released = true;
+      writer.release();
+    }
     if (released && writer.waiting > 0) writer.release();
     if (loop.commands >= raws.length + 1) loop.stop();
   };
@@ -160,7 +201,12 @@ test('given a writer that fails, when the loop goes on, then the engine keeps ru
   const store = await openWith(dir, raws);
   const writer = new GatedWriter();
   const errors: string[] = [];
-  const log = { ...silentLogger(), error: (o: { err?: string }, msg: string) => { errors.push(`${msg}: ${o.err}`); } } as unknown as ReturnType<typeof silentLogger>;
+  const log = {
+    ...silentLogger(),
+    error: (o: { err?: string }, msg: string) => {
+      errors.push(`${msg}: ${o.err}`);
+    },
+  } as unknown as ReturnType<typeof silentLogger>;
   const loop = await loopOn(store, { snapshotEveryEvents: 300, log, snapshotter: writer });
   loop.onBatch = () => {
     if (writer.waiting > 0) writer.fail();

@@ -47,12 +47,22 @@ test('the checks see an accepted command as no finding, a refusal that changes s
   assert.notEqual(t.state.pool!.total_locked_value, before);
   // an exception out of the engine is a crash finding
   const throwing = Object.create(t) as EngineTarget;
-  throwing.run = () => { throw new Error('boom'); };
+  throwing.run = () => {
+    throw new Error('boom');
+  };
   assert.equal(EngineTarget.prototype.feed.call(throwing, 1, '{}')?.kind, 'crash');
   // a refusal that still moved money
   const leaky = Object.create(t) as EngineTarget;
-  leaky.run = (raw) => { const out = t.run(raw); t.state.pool!.total_locked_value += 1; return out; };
-  const f = EngineTarget.prototype.feed.call(leaky, 2, JSON.stringify({ v: 1, id: 'bad-1', type: 'CreateLendOrder', params: { account_id: 'z2', deposit: -5 } }));
+  leaky.run = (raw) => {
+    const out = t.run(raw);
+    t.state.pool!.total_locked_value += 1;
+    return out;
+  };
+  const f = EngineTarget.prototype.feed.call(
+    leaky,
+    2,
+    JSON.stringify({ v: 1, id: 'bad-1', type: 'CreateLendOrder', params: { account_id: 'z2', deposit: -5 } }),
+  );
   assert.equal(f?.kind, 'state-changed');
 });
 
@@ -60,7 +70,10 @@ test('replaying from input i rebuilds exactly the engine state the full run had 
   const full = new Map<number, string>();
   fuzzRange(9, 0, 700, (i, e) => full.set(i, businessDigest(e.state)));
   let compared = 0;
-  fuzzRange(9, 300, 700, (i, e) => { assert.equal(businessDigest(e.state), full.get(i), `input ${i}`); compared++; });
+  fuzzRange(9, 300, 700, (i, e) => {
+    assert.equal(businessDigest(e.state), full.get(i), `input ${i}`);
+    compared++;
+  });
   assert.equal(compared, 400);
   assert.ok(new Set(full.values()).size > 10, 'the fuzzed inputs never changed the state');
 });
@@ -68,7 +81,14 @@ test('replaying from input i rebuilds exactly the engine state the full run had 
 async function redisUp(): Promise<boolean> {
   const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   r.on('error', () => {});
-  try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
 }
 
 test('a bounded HTTP fuzz of the gateway: clear answers only, no hang, nothing logged for a refused request', async (t) => {

@@ -15,7 +15,7 @@ import { mutantLoop, type Bug } from '../helpers/mutant-loop.js';
 const values = async (k: FakeKafka, topic: string): Promise<string[]> =>
   (await k.client().fetch(topic, 0, 1 << 20)).records.map((r) => r.value!.toString('utf8'));
 
-test('stand-in: read_committed readers see a transaction\'s records only after its commit, never after an abort', async () => {
+test("stand-in: read_committed readers see a transaction's records only after its commit, never after an abort", async () => {
   const k = new FakeKafka();
   k.createTopics(['t']);
   const p = k.client().producer({ transactionalId: 'm' });
@@ -33,11 +33,22 @@ test('stand-in: read_committed readers see a transaction\'s records only after i
   await t3.commit();
   assert.deepEqual(await values(k, 't'), ['a', 'c'], 'aborted data is skipped');
   // offsets: a (0), commit marker (1), b (2, aborted), abort marker (3), c (4), marker (5)
-  assert.deepEqual(k.dump('t').map((r) => [r.offset, r.control, r.state]), [
-    [0, false, 'committed'], [1, true, 'committed'], [2, false, 'aborted'], [3, true, 'aborted'], [4, false, 'committed'], [5, true, 'committed'],
-  ]);
+  assert.deepEqual(
+    k.dump('t').map((r) => [r.offset, r.control, r.state]),
+    [
+      [0, false, 'committed'],
+      [1, true, 'committed'],
+      [2, false, 'aborted'],
+      [3, true, 'aborted'],
+      [4, false, 'committed'],
+      [5, true, 'committed'],
+    ],
+  );
   const r = await k.client().fetch('t', 1, 1 << 20);
-  assert.deepEqual(r.records.map((x) => x.offset), [4]);
+  assert.deepEqual(
+    r.records.map((x) => x.offset),
+    [4],
+  );
   assert.equal(r.next, 6, 'the next fetch starts past control records and aborted data');
 });
 
@@ -70,7 +81,10 @@ test('stand-in: a second producer with the same transactional id fences the firs
   const t2 = await fresh.transaction(); // InitProducerId: epoch + 1, the old open transaction aborted
   assert.equal(k.dump('t')[0]!.state, 'aborted');
   // beginning is the client's own step; the first request of a new transaction is refused
-  const again = async (): Promise<void> => { const t3 = await old.transaction(); await t3.sendOffsets({ consumerGroupId: 'g', topics: [] }); };
+  const again = async (): Promise<void> => {
+    const t3 = await old.transaction();
+    await t3.sendOffsets({ consumerGroupId: 'g', topics: [] });
+  };
   for (const op of [() => t.send({ topic: 't', messages: [{ value: 'late' }] }), () => t.commit(), again]) {
     await assert.rejects(op, (e: unknown) => e instanceof FakeKafkaError && isFenced(e));
   }
@@ -108,7 +122,17 @@ test('a second engine on the market fences the first: it stops without writing, 
   let takeovers = 0;
   let fenced = 0;
   for (const seed of [2, 4, 6]) {
-    const r = await simulate({ seed, steps: 120, faults: [{ step: 20, kind: 'second-engine' }, { step: 60, kind: 'second-engine' }, { step: 61, kind: 'crash' }, { step: 90, kind: 'second-engine' }], backend: 'kafka' });
+    const r = await simulate({
+      seed,
+      steps: 120,
+      faults: [
+        { step: 20, kind: 'second-engine' },
+        { step: 60, kind: 'second-engine' },
+        { step: 61, kind: 'crash' },
+        { step: 90, kind: 'second-engine' },
+      ],
+      backend: 'kafka',
+    });
     assert.deepEqual(r.violations, [], `seed ${seed}`);
     takeovers += r.stats.takeovers ?? 0;
     fenced += r.stats.fenced ?? 0;
@@ -125,8 +149,13 @@ test('D146 (found by relayer sim): takeovers racing a failed transaction never w
   // a fencing check moved the group's input offset back behind the newer engine's commit (seed
   // 196: the next engine waited 10 s at start)
   for (const [seed, schedule] of [
-    [1, '121:second-engine'], [7, '34:second-engine'], [383, '36:second-engine,50:burst,51:second-engine'],
-    [196, '8:commit-throws,9:burst,48:redeliver,70:commit-throws,83:snapshot-corrupt,86:delay,126:commit-throws,139:snapshot-corrupt,195:second-engine,198:crash'],
+    [1, '121:second-engine'],
+    [7, '34:second-engine'],
+    [383, '36:second-engine,50:burst,51:second-engine'],
+    [
+      196,
+      '8:commit-throws,9:burst,48:redeliver,70:commit-throws,83:snapshot-corrupt,86:delay,126:commit-throws,139:snapshot-corrupt,195:second-engine,198:crash',
+    ],
   ] as const) {
     const r = await simulate({ seed, steps: 200, faults: parseSchedule(schedule), backend: 'kafka' });
     assert.deepEqual(r.violations, [], `seed ${seed} ${schedule}`);
@@ -153,7 +182,10 @@ test('the same seed and schedule replay the same Kafka-backend run, event for ev
 });
 
 test('both backends alternate by seed: odd seeds SQLite, even seeds Kafka', () => {
-  assert.deepEqual([1, 2, 3, 4].map((s) => backendOf(s, 'both')), ['sqlite', 'kafka', 'sqlite', 'kafka']);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((s) => backendOf(s, 'both')),
+    ['sqlite', 'kafka', 'sqlite', 'kafka'],
+  );
   assert.equal(backendOf(2, 'sqlite'), 'sqlite');
   assert.equal(backendOf(1, 'kafka'), 'kafka');
 });
@@ -178,7 +210,18 @@ test('on the Kafka backend the correct copy of the loop passes the seeds that ca
 });
 
 test('relayer sim --backend kafka runs and replays a schedule over the Kafka backend', async () => {
-  const ok = await relayerAsync(['sim', '--backend', 'kafka', '--seed', '3', '--steps', '60', '--schedule', '10:torn,20:second-engine,30:commit-unknown', '--json']);
+  const ok = await relayerAsync([
+    'sim',
+    '--backend',
+    'kafka',
+    '--seed',
+    '3',
+    '--steps',
+    '60',
+    '--schedule',
+    '10:torn,20:second-engine,30:commit-unknown',
+    '--json',
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   const first = JSON.parse(ok.stdout.trim().split('\n')[0]!) as Record<string, unknown>;
   assert.equal(first['backend'], 'kafka');

@@ -10,7 +10,9 @@ import type { Backend, CommitBatch, InputRecord } from '../../src/store/types.js
 
 function run(now: (() => number) | undefined): Promise<number[]> {
   const recs: InputRecord[] = Array.from({ length: 8 }, (_, i) => ({
-    position: String(i), ts: 1_732_492_800_000 + i, raw: i === 0 ? '{"v":1,"id":"genesis","type":"InitPool","params":{}}' : `not json ${i}`,
+    position: String(i),
+    ts: 1_732_492_800_000 + i,
+    raw: i === 0 ? '{"v":1,"id":"genesis","type":"InitPool","params":{}}' : `not json ${i}`,
   }));
   let next = 0;
   const sizes: number[] = [];
@@ -20,13 +22,25 @@ function run(now: (() => number) | undefined): Promise<number[]> {
   const backend = {
     name: 'stub',
     read: async (): Promise<InputRecord[]> => {
-      if (next >= recs.length) { loop!.stop(); return []; }
+      if (next >= recs.length) {
+        loop!.stop();
+        return [];
+      }
       return [recs[next++]!];
     },
-    commit: async (b: CommitBatch): Promise<void> => { sizes.push(Number(b.position) - last); last = Number(b.position); },
+    commit: async (b: CommitBatch): Promise<void> => {
+      sizes.push(Number(b.position) - last);
+      last = Number(b.position);
+    },
   } as unknown as Backend;
   loop = new EngineLoop(backend, emptyState(), GENESIS_HASH, null, {
-    ...DEFAULT_LOOP, batchMax: 1000, batchMs: 15, snapshotEveryEvents: 1e9, snapshotEveryMs: 1e15, log: silentLogger(), ...(now === undefined ? {} : { now }),
+    ...DEFAULT_LOOP,
+    batchMax: 1000,
+    batchMs: 15,
+    snapshotEveryEvents: 1e9,
+    snapshotEveryMs: 1e15,
+    log: silentLogger(),
+    ...(now === undefined ? {} : { now }),
   });
   return loop.run().then(() => sizes);
 }

@@ -37,7 +37,14 @@ test('every fault kind, alone, leaves the invariants intact', async () => {
 
 test('a crash or a failed commit makes the engine start again from the store', async () => {
   for (const kind of ['crash', 'commit-throws', 'commit-unknown', 'torn', 'fsync'] as const) {
-    const r = await simulate({ seed: 5, steps: 80, faults: [{ step: 20, kind }, { step: 50, kind }] });
+    const r = await simulate({
+      seed: 5,
+      steps: 80,
+      faults: [
+        { step: 20, kind },
+        { step: 50, kind },
+      ],
+    });
     assert.deepEqual(r.violations, []);
     assert.ok(r.stats.restarts >= 1, `${kind} caused no restart`);
   }
@@ -108,7 +115,10 @@ test('the correct copy of the loop passes the seeds that catch the mutants (the 
 test('relayer sim replays a schedule and prints JSON lines; a bad option is a usage error', async () => {
   const ok = await relayerAsync(['sim', '--backend', 'sqlite', '--seed', '4', '--steps', '60', '--schedule', '10:crash,30:torn', '--json']);
   assert.equal(ok.code, 0, ok.stderr);
-  const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = ok.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines[0]!['seed'], 4);
   assert.equal(lines[0]!['backend'], 'sqlite');
   assert.equal(lines[0]!['faults'], '10:crash,30:torn');
@@ -126,11 +136,27 @@ test('the real relayer exec over the committed input reaches the state hash the 
   // a seed whose traffic has no record without a usable id (those are named differently: D90)
   let seed = 0;
   for (let s = 1; s <= 200 && seed === 0; s++) {
-    const clean = planWorkload(s, 30).every((p) => p.submits.every((x) => { try { return typeof (JSON.parse(x.raw) as { id?: unknown }).id === 'string'; } catch { return false; } }));
+    const clean = planWorkload(s, 30).every((p) =>
+      p.submits.every((x) => {
+        try {
+          return typeof (JSON.parse(x.raw) as { id?: unknown }).id === 'string';
+        } catch {
+          return false;
+        }
+      }),
+    );
     if (clean) seed = s;
   }
   assert.ok(seed > 0, 'no clean seed found');
-  const r = await simulate({ seed, steps: 30, faults: [{ step: 8, kind: 'crash' }, { step: 15, kind: 'commit-unknown' }], keepInput: true });
+  const r = await simulate({
+    seed,
+    steps: 30,
+    faults: [
+      { step: 8, kind: 'crash' },
+      { step: 15, kind: 'commit-unknown' },
+    ],
+    keepInput: true,
+  });
   assert.deepEqual(r.violations, []);
   const exec = await relayerAsync(['exec'], `${r.input!.join('\n')}\n`);
   assert.equal(exec.code, 0, exec.stderr);

@@ -13,19 +13,30 @@ import { kafkaTarget } from '../e2e/kafka-helpers.js';
 
 const target = await kafkaTarget();
 let missing: string | null = null;
-try { confluentModule(); } catch (e) { missing = (e as Error).message; }
+try {
+  confluentModule();
+} catch (e) {
+  missing = (e as Error).message;
+}
 if (missing !== null) {
   if (process.env['CI'] === 'true') throw new Error(`CI=true needs the confluent client built (CKJS_LINKING=dynamic npm ci): ${missing}`);
   process.stderr.write(`\n!!!!!!!!!! SKIPPING THE CONFLUENT FENCING TEST: ${missing} !!!!!!!!!!\n\n`);
 }
-const skip = 'skip' in target ? target.skip : missing ?? false;
+const skip = 'skip' in target ? target.skip : (missing ?? false);
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try { await p; } catch (e) { return e; }
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
   return null;
 }
 
-test('given a confluent transactional producer taken over by another, when it sends, sends offsets or commits, then each error reads as fenced', { timeout: 90_000, skip }, async () => {
+test('given a confluent transactional producer taken over by another, when it sends, sends offsets or commits, then each error reads as fenced', {
+  timeout: 90_000,
+  skip,
+}, async () => {
   const brokers = (target as { brokers: string }).brokers;
   const topic = `t-cfence-${process.pid}-${Date.now().toString(36)}`;
   const cfg = { ...kafkaConfig({ kafka: brokers, topicPrefix: `${topic}-` }, {})!, client: 'confluent' as const };
@@ -55,11 +66,13 @@ test('given a confluent transactional producer taken over by another, when it se
       assert.ok(e !== null, 'a fenced producer cannot send');
       assert.ok(isFenced(e), `send ${i + 1} reads as fenced: ${String(e)}`);
     }
-    const later = await rejection((async () => {
-      const t = await old.transaction();
-      await t.sendOffsets({ consumerGroupId: topic, topics: [{ topic, partitions: [{ partition: 0, offset: '1' }] }] });
-      await t.commit();
-    })());
+    const later = await rejection(
+      (async () => {
+        const t = await old.transaction();
+        await t.sendOffsets({ consumerGroupId: topic, topics: [{ topic, partitions: [{ partition: 0, offset: '1' }] }] });
+        await t.commit();
+      })(),
+    );
     assert.ok(later !== null && isFenced(later), `a later transaction reads as fenced: ${String(later)}`);
   } finally {
     for (const p of producers) await p.disconnect().catch(() => undefined);

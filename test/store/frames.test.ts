@@ -51,11 +51,18 @@ test('given batches committed with their lines, when read back from any seq, the
   }
   assert.deepEqual(await store.readEvents(1, Number.MAX_SAFE_INTEGER), events);
   for (const from of [1, 96, 97, 98, 250, events.length]) {
-    assert.deepEqual((await store.readLines(from, 150)).map((r) => r[1]), events.slice(from - 1, from - 1 + 150).map((e) => e.line), `from ${from}`);
+    assert.deepEqual(
+      (await store.readLines(from, 150)).map((r) => r[1]),
+      events.slice(from - 1, from - 1 + 150).map((e) => e.line),
+      `from ${from}`,
+    );
   }
   assert.deepEqual(await store.readEvents(events.length + 1, 10), []);
   const cmd = events[events.length - 1]!.cmd;
-  assert.deepEqual(await store.eventsOf(cmd), events.filter((e) => e.cmd === cmd));
+  assert.deepEqual(
+    await store.eventsOf(cmd),
+    events.filter((e) => e.cmd === cmd),
+  );
   assert.deepEqual(await store.eventsOf('never-sent'), []);
   assert.equal((await store.lastCommitted()).hash, events[events.length - 1]!.hash);
   await store.close();
@@ -68,16 +75,36 @@ test('given heads committed through the store, then the store seals the same cha
   for (let i = 0; i < events.length; i += 50) {
     const part = events.slice(i, i + 50);
     const hash = await store.commitHeads({
-      firstSeq: part[0]!.seq, count: part.length, heads: heads.slice(i, i + 50).join('\n'), cmds: part.map((e) => e.cmd),
-      failed: [], position: String(i), clock: { price_ts: null }, summary: '{}',
+      firstSeq: part[0]!.seq,
+      count: part.length,
+      heads: heads.slice(i, i + 50).join('\n'),
+      cmds: part.map((e) => e.cmd),
+      failed: [],
+      position: String(i),
+      clock: { price_ts: null },
+      summary: '{}',
     });
     assert.equal(hash, part[part.length - 1]!.hash);
   }
-  assert.deepEqual((await store.readEvents(1, 1e9)).map((e) => e.line), events.map((e) => e.line));
+  assert.deepEqual(
+    (await store.readEvents(1, 1e9)).map((e) => e.line),
+    events.map((e) => e.line),
+  );
   // a commit that skips or repeats seqs never lands
-  assert.throws(() => store.commitHeadsSync({
-    firstSeq: events.length + 2, count: 1, heads: heads[0]!, cmds: ['x'], failed: [], position: '9', clock: { price_ts: null }, summary: '{}',
-  }), /does not follow/);
+  assert.throws(
+    () =>
+      store.commitHeadsSync({
+        firstSeq: events.length + 2,
+        count: 1,
+        heads: heads[0]!,
+        cmds: ['x'],
+        failed: [],
+        position: '9',
+        clock: { price_ts: null },
+        summary: '{}',
+      }),
+    /does not follow/,
+  );
   assert.equal((await store.lastCommitted()).seq, events.length);
   await store.close();
 });
@@ -93,7 +120,10 @@ test('given a workload, when the pipelined loop commits through the worker, then
   const rec = await recover(store);
   const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, batchMax: 173, idleMs: 0, log: silentLogger() });
   let waits = 0;
-  loop.onBatch = (b) => { waits += b.waitMs === undefined ? 0 : 1; if ((loop as unknown as { position: string }).position === head) loop.stop(); };
+  loop.onBatch = (b) => {
+    waits += b.waitMs === undefined ? 0 : 1;
+    if ((loop as unknown as { position: string }).position === head) loop.stop();
+  };
   await loop.run();
   assert.ok(waits > 0, 'the loop reports its waits on commits');
   assert.equal(loop.chain.last, events[events.length - 1]!.hash, 'the loop learns the sealed hash');

@@ -23,7 +23,11 @@ test('given an unknown client name, when the client is chosen, then it is refuse
 });
 
 let missing: string | null = null;
-try { confluentModule(); } catch (e) { missing = (e as Error).message; }
+try {
+  confluentModule();
+} catch (e) {
+  missing = (e as Error).message;
+}
 const skip = missing === null ? false : `@confluentinc/kafka-javascript is not installed: ${missing}`;
 if (skip !== false) {
   if (process.env['CI'] === 'true') throw new Error(`CI=true needs the confluent client built (CKJS_LINKING=dynamic npm ci): ${missing}`);
@@ -41,7 +45,8 @@ test('given librdkafka fencing errors, when they reach the backend, then they re
 test('given librdkafka errors no retry fixes or a passing outage, when they reach the backend, then only the first are fatal', { skip }, () => {
   const codes = confluentModule().CODES.ERRORS;
   const err = (name: string) => kafkaError('producing', Object.assign(new Error(name), { code: codes[name]! }));
-  for (const name of ['ERR_UNKNOWN_TOPIC_OR_PART', 'ERR__UNKNOWN_TOPIC', 'ERR_MSG_SIZE_TOO_LARGE', 'ERR_RECORD_LIST_TOO_LARGE']) assert.ok(codes[name] !== undefined && isFatal(err(name)), name);
+  for (const name of ['ERR_UNKNOWN_TOPIC_OR_PART', 'ERR__UNKNOWN_TOPIC', 'ERR_MSG_SIZE_TOO_LARGE', 'ERR_RECORD_LIST_TOO_LARGE'])
+    assert.ok(codes[name] !== undefined && isFatal(err(name)), name);
   for (const name of ['ERR__TRANSPORT', 'ERR__ALL_BROKERS_DOWN', 'ERR__TIMED_OUT', 'ERR_NOT_LEADER_FOR_PARTITION']) {
     assert.ok(codes[name] !== undefined, `librdkafka has ${name}`);
     assert.ok(!isFatal(err(name)) && !isFenced(err(name)), `${name} is retried`);

@@ -28,7 +28,9 @@ function events(n: number): StoredEvent[] {
 }
 
 const fetched = (offset: number, key: string | Buffer | null | undefined, value: string | Buffer | null | undefined): Fetched => ({
-  offset, ts: 0, headers: {},
+  offset,
+  ts: 0,
+  headers: {},
   key: key === null || key === undefined ? null : Buffer.from(key),
   value: value === null || value === undefined ? null : Buffer.from(value),
 });
@@ -45,7 +47,10 @@ test('given a batch larger than a frame, when framed and read back, then every l
     assert.deepEqual(seqRangeOf(r), [got[0]!.seq, got[got.length - 1]!.seq]);
     back.push(...got);
   });
-  assert.deepEqual(back.map((e) => [e.seq, e.ts, e.cmd, e.type, e.line, e.hash, e.account]), evs.map((e) => [e.seq, e.ts, e.cmd, e.type, e.line, e.hash, e.account]));
+  assert.deepEqual(
+    back.map((e) => [e.seq, e.ts, e.cmd, e.type, e.line, e.hash, e.account]),
+    evs.map((e) => [e.seq, e.ts, e.cmd, e.type, e.line, e.hash, e.account]),
+  );
   const packed = msgs.reduce((a, m) => a + (m.value as Buffer).length, 0);
   const plain = evs.reduce((a, e) => a + e.line.length, 0);
   assert.ok(packed * 3 < plain, `frames are compact: ${packed} bytes for ${plain}`);
@@ -54,7 +59,10 @@ test('given a batch larger than a frame, when framed and read back, then every l
 test('given a record written before frames, then it reads as its one event; empty and foreign records as none', () => {
   const [e] = events(1);
   const r = fetched(7, String(e!.seq), e!.line);
-  assert.deepEqual(eventsOfRecord(r).map((x) => x.line), [e!.line]);
+  assert.deepEqual(
+    eventsOfRecord(r).map((x) => x.line),
+    [e!.line],
+  );
   assert.deepEqual(seqRangeOf(r), [e!.seq, e!.seq]);
   assert.deepEqual(eventsOfRecord(fetched(8, 'x', null)), []);
   assert.equal(seqRangeOf(fetched(9, 'x', 'not json')), null);

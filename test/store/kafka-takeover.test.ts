@@ -20,7 +20,10 @@ import { DEFAULT_TOPICS, TOPIC_ROLES, type KafkaConfig } from '../../src/store/k
 import { FencedError } from '../../src/store/kafka/errors.js';
 import type { CommitBatch, InputRecord, StoredEvent } from '../../src/store/types.js';
 
-interface Engine { state: State; chain: ChainWriter }
+interface Engine {
+  state: State;
+  chain: ChainWriter;
+}
 
 /** What the loop does with records before a commit (its non-pipelined path). */
 function decide(e: Engine, recs: InputRecord[]): CommitBatch {
@@ -38,7 +41,11 @@ function decide(e: Engine, recs: InputRecord[]): CommitBatch {
   return { events, failed, position: recs[recs.length - 1]!.position, clock: { price_ts: e.state.price_ts }, summary: '{}' };
 }
 
-async function world(): Promise<{ k: FakeKafka; open: (name: string, fenceCheckMs?: number) => Promise<{ b: KafkaBackend; client: ReturnType<FakeKafka['client']> }>; done: () => void }> {
+async function world(): Promise<{
+  k: FakeKafka;
+  open: (name: string, fenceCheckMs?: number) => Promise<{ b: KafkaBackend; client: ReturnType<FakeKafka['client']> }>;
+  done: () => void;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-takeover-'));
   const k = new FakeKafka();
   k.clock = 1_732_492_800_000;
@@ -48,9 +55,15 @@ async function world(): Promise<{ k: FakeKafka; open: (name: string, fenceCheckM
     k,
     open: async (name, fenceCheckMs) => {
       const client = k.client();
-      const b = await KafkaBackend.open({ ...cfg, cacheDir: join(dir, name) }, {
-        log: silentLogger(), clients: client.clients(), backoff: { initialMs: 1, maxMs: 1 }, ...(fenceCheckMs === undefined ? {} : { fenceCheckMs }),
-      });
+      const b = await KafkaBackend.open(
+        { ...cfg, cacheDir: join(dir, name) },
+        {
+          log: silentLogger(),
+          clients: client.clients(),
+          backoff: { initialMs: 1, maxMs: 1 },
+          ...(fenceCheckMs === undefined ? {} : { fenceCheckMs }),
+        },
+      );
       return { b, client };
     },
     done: () => rmSync(dir, { recursive: true, force: true }),
@@ -90,7 +103,11 @@ test('an engine whose commit timed out while a newer engine took over and commit
     const after = await writer.lastCommitted();
     assert.deepEqual(after, before, 'the fenced engine wrote nothing');
     const events = await writer.readEvents(1, 100);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seq stays gapless with no repeats');
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+      'seq stays gapless with no repeats',
+    );
   } finally {
     w.done();
   }
@@ -129,7 +146,11 @@ test('an engine whose fencing check failed without an answer while a newer engin
     await assert.rejects(() => a.b.commit(decide(ea, input.slice(0, 1))), FencedError);
     assert.deepEqual(await writer.lastCommitted(), before, 'the fenced engine wrote nothing');
     const events = await writer.readEvents(1, 100);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seq stays gapless with no repeats');
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+      'seq stays gapless with no repeats',
+    );
   } finally {
     w.done();
   }
@@ -149,7 +170,10 @@ test('an engine whose own commit landed but went unconfirmed learns it landed, a
     a.client.commitFault = 'unknown';
     await a.b.commit(decide(ea, input.slice(1, 3)));
     const events = await writer.readEvents(1, 100);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
     assert.equal((await writer.lastCommitted()).position, input[2]!.position);
     assert.equal(events.length, ea.state.seq);
   } finally {

@@ -10,7 +10,12 @@ import fc from 'fast-check';
 const require = createRequire(import.meta.url);
 const modulePath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 
-type Group = (a: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: (a: { message: unknown }) => number }) => Record<number, unknown[]>;
+type Group = (a: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: unknown[];
+  partitioner: (a: { message: unknown }) => number;
+}) => Record<number, unknown[]>;
 const group = require(modulePath) as Group;
 
 test('given kafkajs as installed, when its grouping module is read, then it is the patched one-pass version', () => {
@@ -22,15 +27,17 @@ test('given kafkajs as installed, when its grouping module is read, then it is t
 });
 
 test('given messages and a partitioner, when grouped, then each partition holds its messages in send order', () => {
-  fc.assert(fc.property(fc.array(fc.record({ id: fc.nat(), p: fc.nat({ max: 5 }) }), { maxLength: 300 }), (messages) => {
-    const got = group({ topic: 't', partitionMetadata: [{}, {}], messages, partitioner: ({ message }) => (message as { p: number }).p });
-    const want: Record<number, unknown[]> = {};
-    for (const m of messages) {
-      want[m.p] ??= [];
-      want[m.p]!.push(m);
-    }
-    assert.deepEqual(got, want);
-  }));
+  fc.assert(
+    fc.property(fc.array(fc.record({ id: fc.nat(), p: fc.nat({ max: 5 }) }), { maxLength: 300 }), (messages) => {
+      const got = group({ topic: 't', partitionMetadata: [{}, {}], messages, partitioner: ({ message }) => (message as { p: number }).p });
+      const want: Record<number, unknown[]> = {};
+      for (const m of messages) {
+        want[m.p] ??= [];
+        want[m.p]!.push(m);
+      }
+      assert.deepEqual(got, want);
+    }),
+  );
 });
 
 test('given no partition metadata, when grouped, then nothing is assigned (as kafkajs does)', () => {

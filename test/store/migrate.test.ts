@@ -53,7 +53,9 @@ function writeSchema2(dir: string, raws: readonly string[]): string[] {
   return lines;
 }
 
-test('given a schema-2 data directory, when tools open it, then it migrates to frames and reads, verifies and resumes the same', { timeout: 120_000 }, async (t) => {
+test('given a schema-2 data directory, when tools open it, then it migrates to frames and reads, verifies and resumes the same', {
+  timeout: 120_000,
+}, async (t) => {
   const root = tempDir('relayer-migrate-');
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const data = join(root, 'data');
@@ -87,12 +89,19 @@ test('given a schema-2 data directory, when tools open it, then it migrates to f
   const sub = relayer(['submit', 'tick', '--data', data, '--price', '61000']);
   assert.equal(sub.code, 0, sub.stderr);
   const engine = startEngine(['--data', data]);
-  t.after(() => { if (engine.exitCode === null) engine.kill('SIGKILL'); });
+  t.after(() => {
+    if (engine.exitCode === null) engine.kill('SIGKILL');
+  });
   const st = await drained(data, 60_000);
   assert.ok(st.last_seq > lines.length, 'the tick was executed after the migrated events');
   engine.kill('SIGTERM');
   assert.equal((await exited(engine)).code, 0);
   const after = relayer(['verify', '--data', data, '--json']);
   assert.equal(after.code, 0, after.stdout + after.stderr);
-  assert.deepEqual(relayer(['events', '--data', data, '--json', '--limit', String(lines.length)]).stdout.trim().split('\n'), lines);
+  assert.deepEqual(
+    relayer(['events', '--data', data, '--json', '--limit', String(lines.length)])
+      .stdout.trim()
+      .split('\n'),
+    lines,
+  );
 });

@@ -9,18 +9,26 @@ test('the book shows the PnL cap while it is on, and an ADL as a market item fol
   const run = book(
     pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
     riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
-    price(50_000), marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+    price(50_000),
+    marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
   );
   // SPEC §15 as written, from the engine's running sums: Π_long = total_long_btc − LS / P
   const st = run.store.state!;
   const piLong = st.risk.total_long_btc - st.ps_long / 50_000;
   assert.deepEqual(bookModel(run.store, { now: run.store.last_ts }).risk.pnl_cap, {
-    max_pnl_factor: 0, adl_target_factor: 0, cap: null, target: null, traders_pnl_long: piLong, traders_pnl_short: 0, used: null,
+    max_pnl_factor: 0,
+    adl_target_factor: 0,
+    cap: null,
+    target: null,
+    traders_pnl_long: piLong,
+    traders_pnl_short: 0,
+    used: null,
   });
   const up = book(
     pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
     riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
-    price(50_000), marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+    price(50_000),
+    marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
     riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }),
     price(52_000),
   );
@@ -32,16 +40,25 @@ test('the book shows the PnL cap while it is on, and an ADL as a market item fol
   const after = book(
     pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
     riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
-    price(50_000), marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+    price(50_000),
+    marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
     riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }),
     price(100_000),
   );
-  assert.ok(after.events.some((e) => e.type === 'AdlTriggered'), 'the engine deleveraged');
+  assert.ok(
+    after.events.some((e) => e.type === 'AdlTriggered'),
+    'the engine deleveraged',
+  );
   const m = bookModel(after.store, { now: after.store.last_ts, feed: 10 });
   const tlv = after.store.pool!.total_locked_value;
   assert.deepEqual(m.risk.pnl_cap, {
-    max_pnl_factor: 0.25, adl_target_factor: 0.125, cap: 0.25 * tlv, target: 0.125 * tlv,
-    traders_pnl_long: 0, traders_pnl_short: 0, used: 0, // alice's long was the only position: deleveraged
+    max_pnl_factor: 0.25,
+    adl_target_factor: 0.125,
+    cap: 0.25 * tlv,
+    target: 0.125 * tlv,
+    traders_pnl_long: 0,
+    traders_pnl_short: 0,
+    used: 0, // alice's long was the only position: deleveraged
   });
   const [settled, adl] = m.feed; // newest first
   assert.equal(adl!.kind, 'MARKET');

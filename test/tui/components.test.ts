@@ -24,15 +24,17 @@ function frame(model: BookModel, ui: Partial<UiState> = {}, width = 100, height 
   return out.split('\n');
 }
 
-const busy = () => book(
-  pool(), price(60_000),
-  limitLong({ at: 59_000, im: 20_000, lev: 5, acct: 'bid-1' }),
-  limitLong({ at: 59_010, im: 10_000, lev: 5, acct: 'bid-2' }),
-  limitShort({ at: 61_000, im: 30_000, lev: 5, acct: 'ask-1' }),
-  marketLong({ im: 10_000, lev: 10, acct: 'long-1' }),
-  marketShort({ im: 10_000, lev: 10, acct: 'short-1' }),
-  price(60_050),
-);
+const busy = () =>
+  book(
+    pool(),
+    price(60_000),
+    limitLong({ at: 59_000, im: 20_000, lev: 5, acct: 'bid-1' }),
+    limitLong({ at: 59_010, im: 10_000, lev: 5, acct: 'bid-2' }),
+    limitShort({ at: 61_000, im: 30_000, lev: 5, acct: 'ask-1' }),
+    marketLong({ im: 10_000, lev: 10, acct: 'long-1' }),
+    marketShort({ im: 10_000, lev: 10, acct: 'short-1' }),
+    price(60_050),
+  );
 const modelOf = (run: ReturnType<typeof book>, o: Partial<Parameters<typeof bookModel>[1]> = {}): BookModel =>
   bookModel(run.store, { now: run.store.last_ts + 200, depth: 20, step: 50, ...o });
 
@@ -55,7 +57,10 @@ test('a busy book shows the mark, shorts above it and longs below it in both lad
   assert.ok(row(/66,300/) < mark && row(/54,800/) > mark);
   assert.match(text, /OI 0\.0020 \/ 400\.00 BTC/);
   assert.ok(lines.length <= 36, 'the frame fits the terminal height');
-  assert.ok(lines.every((l) => l.length <= 100), 'and its width');
+  assert.ok(
+    lines.every((l) => l.length <= 100),
+    'and its width',
+  );
   const feed = frame(modelOf(busy()), { focus: 'feed' }).join('\n');
   assert.match(feed, /FILL\s+S short-1\s+0\.0010 @ 60,000 MARKET/);
   assert.match(feed, /FILL\s+L long-1\s+0\.0010 @ 60,000 MARKET/);
@@ -114,7 +119,10 @@ test('a narrow terminal shows one pane at a time and tab moves through them', ()
   assert.equal(titles(), 'OPEN LIMITS', 'tab wraps around');
   assert.ok(frame(m, ui, 60, 30).every((l) => l.length <= 60));
   const wide = plainFrame(m, 200, 40);
-  assert.ok(['OPEN LIMITS', 'LIQUIDATIONS', 'FEED fills', 'RISK & POOL'].every((t) => wide.includes(t)), 'a wide terminal shows all four panes');
+  assert.ok(
+    ['OPEN LIMITS', 'LIQUIDATIONS', 'FEED fills', 'RISK & POOL'].every((t) => wide.includes(t)),
+    'a wide terminal shows all four panes',
+  );
   assert.ok(wide.split('\n').every((l) => l.length <= 200));
 });
 
@@ -136,12 +144,21 @@ test('help, the filter prompt, a paused feed and the filter badge show in the fr
 test('keys pressed in the terminal reach the controller through the root component', async () => {
   const keys: string[] = [];
   const m = modelOf(busy());
-  const r = render(h(BookApp, {
-    model: m, ui: initialUi(), status: IDLE, width: 120, height: 30,
-    onKey: (input: string, key: { tab?: boolean; return?: boolean }) => keys.push(key.tab ? 'TAB' : key.return ? 'RET' : input),
-  }));
+  const r = render(
+    h(BookApp, {
+      model: m,
+      ui: initialUi(),
+      status: IDLE,
+      width: 120,
+      height: 30,
+      onKey: (input: string, key: { tab?: boolean; return?: boolean }) => keys.push(key.tab ? 'TAB' : key.return ? 'RET' : input),
+    }),
+  );
   await new Promise((res) => setTimeout(res, 20));
-  for (const k of ['?', '\t', '/', 'q']) { r.stdin.write(k); await new Promise((res) => setTimeout(res, 10)); }
+  for (const k of ['?', '\t', '/', 'q']) {
+    r.stdin.write(k);
+    await new Promise((res) => setTimeout(res, 10));
+  }
   r.unmount();
   assert.deepEqual(keys, ['?', 'TAB', '/', 'q']);
 });

@@ -29,7 +29,9 @@ class FakeSource implements BookSource {
     return { seq: this.rows.length, hash: '', position: null, clock: { price_ts: this.priceTs }, summary: null };
   }
 
-  async listSnapshots(): Promise<SnapshotInfo[]> { return this.snapshots.map((s) => s.info); }
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    return this.snapshots.map((s) => s.info);
+  }
 
   async loadSnapshot(id: string): Promise<Buffer> {
     const s = this.snapshots.find((x) => x.info.id === id);
@@ -40,7 +42,16 @@ class FakeSource implements BookSource {
   addSnapshot(id: string, state: State): Buffer {
     const { meta, data } = encodeSnapshot(state, 'f'.repeat(64));
     this.snapshots.unshift({
-      info: { id, seq: meta.seq, position: null, created_ts: T0, state_hash: meta.state_hash, checksum: meta.checksum, version: meta.version, size: data.length },
+      info: {
+        id,
+        seq: meta.seq,
+        position: null,
+        created_ts: T0,
+        state_hash: meta.state_hash,
+        checksum: meta.checksum,
+        version: meta.version,
+        size: data.length,
+      },
       data,
     });
     return data;
@@ -117,7 +128,9 @@ test('at 20,000 events/s the follower stays caught up and draws at most 10 frame
   await clock.advanceTo(t + 1000);
   await stopped;
   const seconds = produced / 1000;
-  console.log(`follower: ${allRows.length} events over ${seconds} s of the controlled clock, ${frames.length} frames, caught up ${caughtUpMs} ms after the last commit, ${src.reads} reads`);
+  console.log(
+    `follower: ${allRows.length} events over ${seconds} s of the controlled clock, ${frames.length} frames, caught up ${caughtUpMs} ms after the last commit, ${src.reads} reads`,
+  );
   assert.equal(store.seq, allRows.length, 'every committed event was applied');
   assert.ok(caughtUpMs < 500, `caught up within half a second of the last commit (${caughtUpMs} ms)`);
   for (let i = 1; i < frames.length; i++) {

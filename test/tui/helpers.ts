@@ -4,29 +4,48 @@ import type { StoredEvent } from '../../src/store/types.js';
 import { emptyStore, reduce, type BookStore } from '../../src/tui/store.js';
 import { T0, World, type Step } from '../helpers/dsl.js';
 
-export interface Run { world: World; events: EventEnvelope[]; store: BookStore }
+export interface Run {
+  world: World;
+  events: EventEnvelope[];
+  store: BookStore;
+}
 
 /** Runs the steps through the engine and reduces every event they produce into a new store. */
 export function book(...steps: Step[]): Run {
   const world = new World();
   const store = emptyStore();
   const events: EventEnvelope[] = [];
-  for (const s of steps) for (const e of world.run(s)) { events.push(e); reduce(store, e); }
+  for (const s of steps)
+    for (const e of world.run(s)) {
+      events.push(e);
+      reduce(store, e);
+    }
   return { world, events, store };
 }
 
 /** More steps on the same world and store. */
 export function more(run: Run, ...steps: Step[]): Run {
-  for (const s of steps) for (const e of run.world.run(s)) { run.events.push(e); reduce(run.store, e); }
+  for (const s of steps)
+    for (const e of run.world.run(s)) {
+      run.events.push(e);
+      reduce(run.store, e);
+    }
   return run;
 }
 
 /** Runs command lines (JSON envelopes without ts) through a fresh engine, InitPool first; ts 100 ms apart. */
-export function executeLines(lines: readonly string[], state: State = emptyState(), onEvent?: (e: EventEnvelope, state: State) => void): { state: State; events: EventEnvelope[] } {
+export function executeLines(
+  lines: readonly string[],
+  state: State = emptyState(),
+  onEvent?: (e: EventEnvelope, state: State) => void,
+): { state: State; events: EventEnvelope[] } {
   const events: EventEnvelope[] = [];
   let ts = T0;
   const run = (raw: unknown): void => {
-    for (const e of executeRaw(state, raw, `line:${events.length}`)) { events.push(e); onEvent?.(e, state); }
+    for (const e of executeRaw(state, raw, `line:${events.length}`)) {
+      events.push(e);
+      onEvent?.(e, state);
+    }
   };
   if (state.pool === null) run({ v: 1, id: 'genesis', ts, type: 'InitPool', params: {} });
   for (const l of lines) {

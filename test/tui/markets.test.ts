@@ -57,7 +57,7 @@ test('the header names the shown market; the key line offers m with several mark
   assert.match(help, /m\s+next market/);
 });
 
-test('sizes and pool figures are in the shown market\'s base asset', () => {
+test("sizes and pool figures are in the shown market's base asset", () => {
   const eth = frame({ market: 'ETH-USD', markets: ['BTC-USD', 'ETH-USD'] });
   assert.match(eth, /TLV [\d.,]+ ETH/);
   assert.doesNotMatch(eth, /\bBTC\b/);

@@ -36,19 +36,29 @@ async function redisBook(r: Redis, prefix: string, w: ViewWindow): Promise<BookS
 function shown(s: BookStore, o: ModelOptions) {
   const m = bookModel(s, o);
   return {
-    seq: m.seq, mark: m.price.mark, previous: m.price.previous, book: m.book, liquidations: m.liquidations, legs: m.legs,
-    risk: m.risk, pool: m.pool, rate: m.funding.rate, last_boundary: m.funding.last_boundary, market: m.market,
+    seq: m.seq,
+    mark: m.price.mark,
+    previous: m.price.previous,
+    book: m.book,
+    liquidations: m.liquidations,
+    legs: m.legs,
+    risk: m.risk,
+    pool: m.pool,
+    rate: m.funding.rate,
+    last_boundary: m.funding.last_boundary,
+    market: m.market,
   };
 }
 
 /** Trades in the feed, newest first, as both sources can tell them. */
 function trades(s: BookStore, n: number) {
-  return recentFeed(s, 5000).filter((i) => i.kind === 'FILL' || i.kind === 'SETTLE' || i.kind === 'LIQUIDATION').slice(0, n)
+  return recentFeed(s, 5000)
+    .filter((i) => i.kind === 'FILL' || i.kind === 'SETTLE' || i.kind === 'LIQUIDATION')
+    .slice(0, n)
     .map(({ seq, kind, account, side, price, size, amount }) => ({ seq, kind, account, side, price, size, amount }));
 }
 
-const countOf = (events: EventEnvelope[], types: string[], after: number): number =>
-  events.filter((e) => e.seq > after && types.includes(e.type)).length;
+const countOf = (events: EventEnvelope[], types: string[], after: number): number => events.filter((e) => e.seq > after && types.includes(e.type)).length;
 
 test('book --redis: the Redis read model shows the book the event log shows, and follows it live', { timeout: 120_000 }, async (t) => {
   const url = await needRedis(t);
@@ -68,7 +78,10 @@ test('book --redis: the Redis read model shows the book the event log shows, and
 
   const fromLog = await logBook(store);
   const sizes = [fromLog.open_long.size, fromLog.open_short.size, fromLog.liq_long.size, fromLog.liq_short.size];
-  assert.ok(sizes.every((n) => n > 10), `a book worth comparing (${sizes.join(', ')})`);
+  assert.ok(
+    sizes.every((n) => n > 10),
+    `a book worth comparing (${sizes.join(', ')})`,
+  );
   const account = [...fromLog.orders.values()].find((x) => x.status === 'FILLED')!.value.account;
   const windows: (ViewWindow & { label: string })[] = [
     { label: 'ten levels, automatic bucket', depth: 10, step: null, account: null },
@@ -96,7 +109,13 @@ test('book --redis: the Redis read model shows the book the event log shows, and
   for (let i = 0; i < 5 && (await feed.pull(book)).more; i++);
   const base = book.seq;
   let frames = 0;
-  const follower = new Follower(feed, book, { fps: 10, pollMs: 20, draw: () => { frames++; } });
+  const follower = new Follower(feed, book, {
+    fps: 10,
+    pollMs: 20,
+    draw: () => {
+      frames++;
+    },
+  });
   follower.start();
   const last = await moreWork(store, 800, 42, 20, 10);
   await reached(live, last);
@@ -154,7 +173,7 @@ test('book --redis: when the read model goes back (rebuilt from another log), th
   assert.equal(s.seq, small.lastSeq, 'the view follows the read model back');
   const o: ModelOptions = { now: NOW, depth: 10 };
   const fromLog = await logBook(small.store);
-  assert.deepEqual({ ...shown(s, o), market: null }, { ...shown(fromLog, o), market: null }, 'and shows the new log\'s book');
+  assert.deepEqual({ ...shown(s, o), market: null }, { ...shown(fromLog, o), market: null }, "and shows the new log's book");
   assert.deepEqual(trades(s, 100), trades(fromLog, 100), 'with its trades, not the old ones');
   assert.equal(s.counts.fills, 0, 'the new history is not counted as seen live');
 });

@@ -25,8 +25,11 @@ export function executeTraderOrder(ctx: Ctx, cmd: CommandOf<'ExecuteTraderOrder'
         return settle(ctx, o, price, fees.order_settled_on_limit, 'LIMIT', 'REQUEST');
       }
       return ctx.emit('CloseLimitPlaced', {
-        order_id: o.uuid, account_id: o.account_id, position_type: o.position_type,
-        price: p.execution_price, old_price: o.close_limit_price,
+        order_id: o.uuid,
+        account_id: o.account_id,
+        position_type: o.position_type,
+        price: p.execution_price,
+        old_price: o.close_limit_price,
       });
     case 'SLTP': {
       if (cmd.type !== 'ExecuteTraderOrderSlTp' || !hasLeg(p.sltp)) {
@@ -48,9 +51,15 @@ export function executeTraderOrder(ctx: Ctx, cmd: CommandOf<'ExecuteTraderOrder'
 /** NO_PRICE, the close gate, ownership and FILLED status, in SPEC order; null after a rejection. */
 function findOpenPosition(ctx: Ctx, p: Pick<ExecuteTrader, 'uuid' | 'account_id'>, refs: object): TraderOrder | null {
   const gate = closeGate(ctx.state, ctx.ts);
-  if (gate !== null) { ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs); return null; }
+  if (gate !== null) {
+    ctx.reject('RejectedByRiskEngine', gate, reasonText(gate), refs);
+    return null;
+  }
   const found = findTraderOrder(ctx.state, p.uuid, p.account_id, ctx.ts);
-  if (found.kind === 'none') { ctx.reject('OrderNotFound', 'ORDER_NOT_FOUND', 'no such order for this account', refs); return null; }
+  if (found.kind === 'none') {
+    ctx.reject('OrderNotFound', 'ORDER_NOT_FOUND', 'no such order for this account', refs);
+    return null;
+  }
   if (found.kind === 'closed' || found.order.order_status !== 'FILLED') {
     ctx.reject('OrderNotFound', 'INVALID_STATUS', 'the order is not an open position', refs);
     return null;

@@ -24,7 +24,11 @@ export function emitLegRemoved(ctx: Ctx, leg: LegName, o: TraderOrder, oldPrice:
 }
 
 /** The prices of a position's three legs (null = not registered). */
-export interface LegPrices { close: number | null; sl: number | null; tp: number | null }
+export interface LegPrices {
+  close: number | null;
+  sl: number | null;
+  tp: number | null;
+}
 
 /** One …Removed per registered leg, in the order close limit, SL, TP (§12). */
 export function emitLegsRemoved(ctx: Ctx, o: TraderOrder, legs: LegPrices, reason: LegRemoveReason): void {

@@ -26,7 +26,12 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
   const fillsNow = p.order_type === 'MARKET' || (long ? p.entryprice >= price : p.entryprice <= price);
   const legs = hasLeg(p.sltp) ? p.sltp : null;
   if (legs !== null && !legsValidAt(p.position_type, legs, fillsNow ? price : p.entryprice)) {
-    return ctx.reject('CANCELLED', 'INVALID_SLTP', long ? 'stop-loss and take-profit must satisfy sl < price < tp' : 'stop-loss and take-profit must satisfy tp < price < sl', refs);
+    return ctx.reject(
+      'CANCELLED',
+      'INVALID_SLTP',
+      long ? 'stop-loss and take-profit must satisfy sl < price < tp' : 'stop-loss and take-profit must satisfy tp < price < sl',
+      refs,
+    );
   }
   const candidate = ctx.peekUuid();
   if (state.orders.has(candidate) || rememberedClosed(state, candidate, ctx.ts) !== undefined) {
@@ -105,4 +110,3 @@ export function fillAt(ctx: Ctx, o: TraderOrder, x: number): void {
   ctx.emit('TraderOrderFilled', { order, fill_price: x });
   if (hasLeg(legs)) applySlTp(ctx, o, { sl: legs.sl, tp: legs.tp }, x, 'PRICE_TICK');
 }
-

@@ -1,7 +1,5 @@
 // §4.1–§4.5 position fields at an entry price, shared by market opens, resting limits and fills.
-import {
-  bankruptcyPrice, bankruptcyValue, entryValue, liquidationPrice, maintenanceMargin, positionSize, round,
-} from '../math.js';
+import { bankruptcyPrice, bankruptcyValue, entryValue, liquidationPrice, maintenanceMargin, positionSize, round } from '../math.js';
 import type { State } from '../state.js';
 import type { OpenOrderType, PositionType } from '../types.js';
 
@@ -19,9 +17,7 @@ export function openRate(state: State, orderType: OpenOrderType): number {
 }
 
 /** Fields of a position of `im` × `leverage` entered at `entry`; FR enters MM rounded (§11 Q1). */
-export function positionFields(
-  state: State, side: PositionType, im: number, leverage: number, entry: number, orderType: OpenOrderType,
-): PositionFields {
+export function positionFields(state: State, side: PositionType, im: number, leverage: number, entry: number, orderType: OpenOrderType): PositionFields {
   const ev = entryValue(im, leverage);
   const ps = positionSize(ev, entry);
   const bp = bankruptcyPrice(side, entry, leverage);

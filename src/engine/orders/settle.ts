@@ -17,9 +17,7 @@ function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
 }
 
 /** Settles a FILLED position at X with close rate `rate` (percent). */
-export function settle(
-  ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: SettleTrigger,
-): void {
+export function settle(ctx: Ctx, o: TraderOrder, x: number, rate: number, closeType: CloseType, trigger: SettleTrigger): void {
   const upnl = unrealizedPnl(o.position_type, o.positionsize, o.entryprice, x);
   const feeSettled = fee(rate, o.positionsize, x);
   let payment = round(upnl) + round(o.available_margin - o.initial_margin) - feeSettled;

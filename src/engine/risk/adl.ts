@@ -21,9 +21,7 @@ export function adlTarget(params: RiskParams): number {
  * `Π_long = total_long_btc − LS / P`, `Π_short = SS / P − total_short_btc`.
  */
 export function tradersPnl(state: State, side: PositionType, p: number): number {
-  return side === 'LONG'
-    ? state.risk.total_long_btc - state.ps_long / p
-    : state.ps_short / p - state.risk.total_short_btc;
+  return side === 'LONG' ? state.risk.total_long_btc - state.ps_long / p : state.ps_short / p - state.risk.total_short_btc;
 }
 
 /** Whether Π_side at P is above `factor × tlv` (strictly: equality is within the cap). */
@@ -60,8 +58,11 @@ function deleverage(ctx: Ctx, side: PositionType, p: number): void {
   const cap = pnlCap(state.params);
   const target = adlTarget(state.params);
   ctx.emit('AdlTriggered', {
-    side, traders_pnl: tradersPnl(state, side, p), tlv: state.pool!.total_locked_value,
-    max_pnl_factor: cap, adl_target_factor: target,
+    side,
+    traders_pnl: tradersPnl(state, side, p),
+    tlv: state.pool!.total_locked_value,
+    max_pnl_factor: cap,
+    adl_target_factor: target,
   });
   for (const o of adlRanking(state, side, p)) {
     if (!above(state, side, p, target, state.pool!.total_locked_value)) return;
@@ -69,7 +70,10 @@ function deleverage(ctx: Ctx, side: PositionType, p: number): void {
   }
 }
 
-interface Ranked { o: TraderOrder; score: number }
+interface Ranked {
+  o: TraderOrder;
+  score: number;
+}
 
 /** FILLED positions of `side` with uPnL(P) > 0, by uPnL(P) / IM descending, ties entry_sequence ascending. */
 function adlRanking(state: State, side: PositionType, p: number): TraderOrder[] {
@@ -79,6 +83,6 @@ function adlRanking(state: State, side: PositionType, p: number): TraderOrder[] 
     const upnl = unrealizedPnl(side, o.positionsize, o.entryprice, p);
     if (upnl > 0) ranked.push({ o, score: upnl / o.initial_margin });
   }
-  ranked.sort((a, b) => (b.score - a.score) || (a.o.entry_sequence - b.o.entry_sequence));
+  ranked.sort((a, b) => b.score - a.score || a.o.entry_sequence - b.o.entry_sequence);
   return ranked.map((r) => r.o);
 }

@@ -16,10 +16,19 @@ export function setFlag(ctx: Ctx, cmd: CommandOf<'SetMarketCloseOnly' | 'SetPaus
   const flags = flagsOf(ctx.state.risk);
   const on = cmd.params.enabled;
   switch (cmd.type) {
-    case 'SetMarketCloseOnly': flags.manual_close_only = on; break;
-    case 'SetPauseFunding': flags.pause_funding = on; break;
-    case 'SetPausePriceFeed': flags.pause_price_feed = on; break;
-    default: { const never: never = cmd; throw new Error(`unhandled flag ${JSON.stringify(never)}`); }
+    case 'SetMarketCloseOnly':
+      flags.manual_close_only = on;
+      break;
+    case 'SetPauseFunding':
+      flags.pause_funding = on;
+      break;
+    case 'SetPausePriceFeed':
+      flags.pause_price_feed = on;
+      break;
+    default: {
+      const never: never = cmd;
+      throw new Error(`unhandled flag ${JSON.stringify(never)}`);
+    }
   }
   ctx.emit('RiskFlagsUpdated', flags);
 }
@@ -32,7 +41,10 @@ export function setMarketHalt(ctx: Ctx, cmd: CommandOf<'SetMarketHalt'>): void {
   if (p.pause_funding !== null && (p.enabled || !p.pause_funding)) flags.pause_funding = p.pause_funding;
   if (p.pause_price_feed !== null && (p.enabled || !p.pause_price_feed)) flags.pause_price_feed = p.pause_price_feed;
   const exit = p.enabled && p.exit_relayer;
-  if (exit) { flags.pause_funding = true; flags.pause_price_feed = true; }
+  if (exit) {
+    flags.pause_funding = true;
+    flags.pause_price_feed = true;
+  }
   ctx.emit('RiskFlagsUpdated', flags);
   if (!p.enabled) return;
   if (p.cancel_pending_limit_orders) {
@@ -63,9 +75,11 @@ export function exposureOf(state: State): RiskTotals {
   for (const o of state.orders.values()) {
     const ev = entryValue(o.initial_margin, o.leverage);
     if (o.order_status === 'FILLED') {
-      if (o.position_type === 'LONG') t.total_long_btc += ev; else t.total_short_btc += ev;
+      if (o.position_type === 'LONG') t.total_long_btc += ev;
+      else t.total_short_btc += ev;
     } else if (o.order_status === 'PENDING') {
-      if (o.position_type === 'LONG') t.total_pending_long_btc += ev; else t.total_pending_short_btc += ev;
+      if (o.position_type === 'LONG') t.total_pending_long_btc += ev;
+      else t.total_pending_short_btc += ev;
     }
   }
   return t;

@@ -4,7 +4,10 @@ import type { State } from '../state.js';
 import { entryValue } from '../math.js';
 import type { MarketStatus, ReasonCode } from '../types.js';
 
-interface StatusOf { readonly status: MarketStatus; readonly reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null }
+interface StatusOf {
+  readonly status: MarketStatus;
+  readonly reason: 'MANUAL_HALT' | 'MANUAL_CLOSE_ONLY' | 'POOL_EQUITY_INVALID' | null;
+}
 
 const MANUAL_HALT: StatusOf = Object.freeze({ status: 'HALT', reason: 'MANUAL_HALT' });
 const MANUAL_CLOSE_ONLY: StatusOf = Object.freeze({ status: 'CLOSE_ONLY', reason: 'MANUAL_CLOSE_ONLY' });
@@ -60,7 +63,10 @@ export function openLimits(state: State) {
   const xNetShort = Math.max(0, p.max_net_mult * ep + net);
   const healthy = marketStatus(state).status === 'HEALTHY';
   return {
-    xPos, xOi, xNetLong, xNetShort,
+    xPos,
+    xOi,
+    xNetLong,
+    xNetShort,
     maxLong: healthy ? Math.min(xOi, xNetLong, xPos) : 0,
     maxShort: healthy ? Math.min(xOi, xNetShort, xPos) : 0,
   };

@@ -2,47 +2,73 @@
 import type { PositionType, TraderOrder } from '../types.js';
 import { SortedIndex } from './sorted-index.js';
 
-export type IndexName =
-  | 'liq_long' | 'liq_short' | 'open_long' | 'open_short' | 'close_long' | 'close_short'
-  | 'sl_long' | 'sl_short' | 'tp_long' | 'tp_short';
+export type IndexName = 'liq_long' | 'liq_short' | 'open_long' | 'open_short' | 'close_long' | 'close_short' | 'sl_long' | 'sl_short' | 'tp_long' | 'tp_short';
 
 export const INDEX_NAMES: readonly IndexName[] = [
-  'liq_long', 'liq_short', 'open_long', 'open_short', 'close_long', 'close_short',
-  'sl_long', 'sl_short', 'tp_long', 'tp_short',
+  'liq_long',
+  'liq_short',
+  'open_long',
+  'open_short',
+  'close_long',
+  'close_short',
+  'sl_long',
+  'sl_short',
+  'tp_long',
+  'tp_short',
 ];
 
 /** Which end fires: 'up' = entries with key ≥ k, 'down' = key ≤ k (§5.1 table). */
 const FIRES: Readonly<Record<IndexName, 'up' | 'down'>> = {
-  liq_long: 'up', liq_short: 'down',
-  open_long: 'up', open_short: 'down',
-  close_long: 'down', close_short: 'up',
-  sl_long: 'up', sl_short: 'down',
-  tp_long: 'down', tp_short: 'up',
+  liq_long: 'up',
+  liq_short: 'down',
+  open_long: 'up',
+  open_short: 'down',
+  close_long: 'down',
+  close_short: 'up',
+  sl_long: 'up',
+  sl_short: 'down',
+  tp_long: 'down',
+  tp_short: 'up',
 };
 
 export type Books = Record<IndexName, SortedIndex<TraderOrder>>;
 
 export function emptyBooks(): Books {
   return {
-    liq_long: new SortedIndex(), liq_short: new SortedIndex(),
-    open_long: new SortedIndex(), open_short: new SortedIndex(),
-    close_long: new SortedIndex(), close_short: new SortedIndex(),
-    sl_long: new SortedIndex(), sl_short: new SortedIndex(),
-    tp_long: new SortedIndex(), tp_short: new SortedIndex(),
+    liq_long: new SortedIndex(),
+    liq_short: new SortedIndex(),
+    open_long: new SortedIndex(),
+    open_short: new SortedIndex(),
+    close_long: new SortedIndex(),
+    close_short: new SortedIndex(),
+    sl_long: new SortedIndex(),
+    sl_short: new SortedIndex(),
+    tp_long: new SortedIndex(),
+    tp_short: new SortedIndex(),
   };
 }
 
 export type LegName = 'close' | 'sl' | 'tp';
 
-export function liqIndex(side: PositionType): IndexName { return side === 'LONG' ? 'liq_long' : 'liq_short'; }
-export function openIndex(side: PositionType): IndexName { return side === 'LONG' ? 'open_long' : 'open_short'; }
+export function liqIndex(side: PositionType): IndexName {
+  return side === 'LONG' ? 'liq_long' : 'liq_short';
+}
+export function openIndex(side: PositionType): IndexName {
+  return side === 'LONG' ? 'open_long' : 'open_short';
+}
 export function legIndex(leg: LegName, side: PositionType): IndexName {
   const l = side === 'LONG';
   switch (leg) {
-    case 'close': return l ? 'close_long' : 'close_short';
-    case 'sl': return l ? 'sl_long' : 'sl_short';
-    case 'tp': return l ? 'tp_long' : 'tp_short';
-    default: { const never: never = leg; throw new Error(`unknown leg ${String(never)}`); }
+    case 'close':
+      return l ? 'close_long' : 'close_short';
+    case 'sl':
+      return l ? 'sl_long' : 'sl_short';
+    case 'tp':
+      return l ? 'tp_long' : 'tp_short';
+    default: {
+      const never: never = leg;
+      throw new Error(`unknown leg ${String(never)}`);
+    }
   }
 }
 

@@ -6,15 +6,25 @@
 
 const CHUNK_MAX = 128;
 
-interface Chunk<T> { keys: number[]; seqs: number[]; vals: T[] }
+interface Chunk<T> {
+  keys: number[];
+  seqs: number[];
+  vals: T[];
+}
 
-export interface IndexEntry<T> { key: number; seq: number; val: T }
+export interface IndexEntry<T> {
+  key: number;
+  seq: number;
+  val: T;
+}
 
 export class SortedIndex<T> {
   private chunks: Chunk<T>[] = [];
   private count = 0;
 
-  get size(): number { return this.count; }
+  get size(): number {
+    return this.count;
+  }
 
   /** Smallest key, or +Infinity when empty. */
   minKey(): number {
@@ -31,7 +41,10 @@ export class SortedIndex<T> {
   insert(key: number, seq: number, val: T): void {
     const chunks = this.chunks;
     this.count++;
-    if (chunks.length === 0) { chunks.push({ keys: [key], seqs: [seq], vals: [val] }); return; }
+    if (chunks.length === 0) {
+      chunks.push({ keys: [key], seqs: [seq], vals: [val] });
+      return;
+    }
     const ci = this.chunkFor(key, seq);
     const c = chunks[ci]!;
     const i = position(c, key, seq);
@@ -92,7 +105,10 @@ export class SortedIndex<T> {
   /** Entries in ascending order from the low end, at most `limit` (for ladders and tools). */
   lowest(limit: number): IndexEntry<T>[] {
     const out: IndexEntry<T>[] = [];
-    for (const e of this.entries()) { if (out.length >= limit) break; out.push(e); }
+    for (const e of this.entries()) {
+      if (out.length >= limit) break;
+      out.push(e);
+    }
     return out;
   }
 
@@ -106,7 +122,10 @@ export class SortedIndex<T> {
     return out;
   }
 
-  clear(): void { this.chunks = []; this.count = 0; }
+  clear(): void {
+    this.chunks = [];
+    this.count = 0;
+  }
 
   /** Index of the chunk where (key, seq) belongs: the first whose last entry is ≥ it. */
   private chunkFor(key: number, seq: number): number {
@@ -118,7 +137,8 @@ export class SortedIndex<T> {
       const c = chunks[mid]!;
       const n = c.keys.length - 1;
       const lk = c.keys[n]!;
-      if (lk < key || (lk === key && c.seqs[n]! < seq)) lo = mid + 1; else hi = mid;
+      if (lk < key || (lk === key && c.seqs[n]! < seq)) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }
@@ -138,7 +158,8 @@ function position<T>(c: Chunk<T>, key: number, seq: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const k = c.keys[mid]!;
-    if (k < key || (k === key && c.seqs[mid]! < seq)) lo = mid + 1; else hi = mid;
+    if (k < key || (k === key && c.seqs[mid]! < seq)) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }

@@ -9,20 +9,28 @@ let lastText = '';
 let lastDay = NaN;
 
 function put(at: number, n: number, width: number): void {
-  for (let i = width - 1; i >= 0; i--) { codes[at + i] = 48 + (n % 10); n = Math.floor(n / 10); }
+  for (let i = width - 1; i >= 0; i--) {
+    codes[at + i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
 }
 
 export function isoTime(ms: number): string {
   if (ms === lastMs) return lastText;
   const days = Math.floor(ms / 86_400_000);
   let rem = ms - days * 86_400_000;
-  const hh = Math.floor(rem / 3_600_000); rem -= hh * 3_600_000;
-  const mi = Math.floor(rem / 60_000); rem -= mi * 60_000;
+  const hh = Math.floor(rem / 3_600_000);
+  rem -= hh * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
   const ss = Math.floor(rem / 1000);
   const mss = rem - ss * 1000;
   if (days === lastDay) {
     // codes[0..10] still hold this day's date
-    put(11, hh, 2); put(14, mi, 2); put(17, ss, 2); put(20, mss, 3);
+    put(11, hh, 2);
+    put(14, mi, 2);
+    put(17, ss, 2);
+    put(20, mss, 3);
     lastMs = ms;
     lastText = String.fromCharCode.apply(null, codes);
     return lastText;
@@ -38,9 +46,20 @@ export function isoTime(ms: number): string {
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   let text: string;
   if (y >= 0 && y <= 9999) {
-    put(0, y, 4); codes[4] = 45; put(5, m, 2); codes[7] = 45; put(8, d, 2); codes[10] = 84;
-    put(11, hh, 2); codes[13] = 58; put(14, mi, 2); codes[16] = 58; put(17, ss, 2); codes[19] = 46;
-    put(20, mss, 3); codes[23] = 90;
+    put(0, y, 4);
+    codes[4] = 45;
+    put(5, m, 2);
+    codes[7] = 45;
+    put(8, d, 2);
+    codes[10] = 84;
+    put(11, hh, 2);
+    codes[13] = 58;
+    put(14, mi, 2);
+    codes[16] = 58;
+    put(17, ss, 2);
+    codes[19] = 46;
+    put(20, mss, 3);
+    codes[23] = 90;
     text = String.fromCharCode.apply(null, codes);
     lastDay = days;
   } else {

@@ -21,7 +21,9 @@ export class Ring {
     this.b = new Float64Array(c);
   }
 
-  get length(): number { return this.tail - this.head; }
+  get length(): number {
+    return this.tail - this.head;
+  }
 
   /** Appends a row; returns its absolute position. */
   push(key: string, a: number, b: number): number {
@@ -40,12 +42,20 @@ export class Ring {
   }
 
   /** Marks a row dead (its key superseded by a newer row); it leaves with shift like any other. */
-  clear(abs: number): void { this.keys[abs & this.mask] = undefined; }
+  clear(abs: number): void {
+    this.keys[abs & this.mask] = undefined;
+  }
 
   /** The row's key; undefined once cleared. */
-  key(abs: number): string | undefined { return this.keys[abs & this.mask]; }
-  first(abs: number): number { return this.a[abs & this.mask]!; }
-  second(abs: number): number { return this.b[abs & this.mask]!; }
+  key(abs: number): string | undefined {
+    return this.keys[abs & this.mask];
+  }
+  first(abs: number): number {
+    return this.a[abs & this.mask]!;
+  }
+  second(abs: number): number {
+    return this.b[abs & this.mask]!;
+  }
 
   private grow(): void {
     const c = (this.mask + 1) * 2;

@@ -24,14 +24,30 @@ const NS = parseUuid(UUID_NAMESPACE);
 function putUtf8(buf: Uint8Array, at: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (c < 0x80) { buf[at++] = c; continue; }
+    if (c < 0x80) {
+      buf[at++] = c;
+      continue;
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
     }
-    if (c < 0x800) { buf[at++] = 0xc0 | (c >> 6); buf[at++] = 0x80 | (c & 63); }
-    else if (c < 0x10000) { buf[at++] = 0xe0 | (c >> 12); buf[at++] = 0x80 | ((c >> 6) & 63); buf[at++] = 0x80 | (c & 63); }
-    else { buf[at++] = 0xf0 | (c >> 18); buf[at++] = 0x80 | ((c >> 12) & 63); buf[at++] = 0x80 | ((c >> 6) & 63); buf[at++] = 0x80 | (c & 63); }
+    if (c < 0x800) {
+      buf[at++] = 0xc0 | (c >> 6);
+      buf[at++] = 0x80 | (c & 63);
+    } else if (c < 0x10000) {
+      buf[at++] = 0xe0 | (c >> 12);
+      buf[at++] = 0x80 | ((c >> 6) & 63);
+      buf[at++] = 0x80 | (c & 63);
+    } else {
+      buf[at++] = 0xf0 | (c >> 18);
+      buf[at++] = 0x80 | ((c >> 12) & 63);
+      buf[at++] = 0x80 | ((c >> 6) & 63);
+      buf[at++] = 0x80 | (c & 63);
+    }
   }
   return at;
 }
@@ -45,7 +61,7 @@ function uuidOfName(a: string, b: string, namespace: Uint8Array): string {
   sha1Into(scratch, len, H);
   let c = 0;
   for (let i = 0; i < 16; i++) {
-    let byte = H[i >>> 2]! >>> (24 - 8 * (i & 3)) & 0xff;
+    let byte = (H[i >>> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
     if (i === 6) byte = (byte & 0x0f) | 0x50;
     else if (i === 8) byte = (byte & 0x3f) | 0x80;
     if (i === 4 || i === 6 || i === 8 || i === 10) codes[c++] = 45; // '-'

@@ -9,7 +9,12 @@ import type { Exchange } from './types.js';
 export const EXCHANGES: Readonly<Record<string, Exchange>> = { binance, coinbase, kraken, okx, bybit };
 
 /** One configured source: its name in the index (the exchange's, or `name#2` for a second one), exchange, symbol, URL. */
-export interface SourceSpec { name: string; exchange: string; symbol: string; url: string }
+export interface SourceSpec {
+  name: string;
+  exchange: string;
+  symbol: string;
+  url: string;
+}
 
 /**
  * `binance:btcusdt`, `kraken:XBT/USD@ws://127.0.0.1:9001`: the exchange, its symbol and optionally

@@ -3,10 +3,7 @@
 // how to read one message into a trade price. Adapters are pure: the parsers take the text only,
 // so a recorded message parses the same way on replay (SPEC §14).
 
-export type Parsed =
-  | { kind: 'trade'; price: number; ts: number | null }
-  | { kind: 'ignored'; what: string }
-  | { kind: 'malformed'; reason: string };
+export type Parsed = { kind: 'trade'; price: number; ts: number | null } | { kind: 'ignored'; what: string } | { kind: 'malformed'; reason: string };
 
 export interface Exchange {
   /** The name used in `--source <name>:<symbol>`, in PriceTick.sources and in metrics. */
@@ -21,7 +18,11 @@ export interface Exchange {
 }
 
 export function json(text: string): { ok: true; value: unknown } | { ok: false } {
-  try { return { ok: true, value: JSON.parse(text) as unknown }; } catch { return { ok: false }; }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -41,7 +41,10 @@ export function copyBinary(rows: readonly Row[], types: readonly ColType[]): Buf
   let size = SIGNATURE.length + 8 + 2 + rows.length * 2;
   for (const r of rows) {
     if (r.length !== n) throw new Error(`row has ${r.length} values for ${n} columns`);
-    for (let i = 0; i < n; i++) { const v = r[i]; size += typeof v === 'string' ? 4 + v.length : 12; }
+    for (let i = 0; i < n; i++) {
+      const v = r[i];
+      size += typeof v === 'string' ? 4 + v.length : 12;
+    }
   }
   const w = new BinaryWriter(size + (size >> 4) + 64);
   w.header();
@@ -49,13 +52,26 @@ export function copyBinary(rows: readonly Row[], types: readonly ColType[]): Buf
     w.int16(n);
     for (let i = 0; i < n; i++) {
       const v = r[i]!;
-      if (v === null) { w.int32(-1); continue; }
+      if (v === null) {
+        w.int32(-1);
+        continue;
+      }
       switch (types[i]!) {
-        case 'float8': w.float8(v); break;
-        case 'int8': w.int8(v); break;
-        case 'int4': w.int4(v); break;
-        case 'bool': w.bool(v); break;
-        default: w.text(v); break;
+        case 'float8':
+          w.float8(v);
+          break;
+        case 'int8':
+          w.int8(v);
+          break;
+        case 'int4':
+          w.int4(v);
+          break;
+        case 'bool':
+          w.bool(v);
+          break;
+        default:
+          w.text(v);
+          break;
       }
     }
   }
@@ -89,8 +105,16 @@ class BinaryWriter {
     this.int32(0); // header extension length
   }
 
-  int16(v: number): void { this.room(2); this.view.setInt16(this.off, v); this.off += 2; }
-  int32(v: number): void { this.room(4); this.view.setInt32(this.off, v); this.off += 4; }
+  int16(v: number): void {
+    this.room(2);
+    this.view.setInt16(this.off, v);
+    this.off += 2;
+  }
+  int32(v: number): void {
+    this.room(4);
+    this.view.setInt32(this.off, v);
+    this.off += 4;
+  }
 
   float8(v: Value): void {
     if (typeof v !== 'number') throw new Error(`expected a number, got ${typeof v}`);
@@ -154,7 +178,9 @@ class BinaryWriter {
     this.off += 4 + len;
   }
 
-  done(): Buffer { return this.buf.subarray(0, this.off); }
+  done(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
 }
 
 /** One value as an SQL literal (standard_conforming_strings on: backslashes are plain). */

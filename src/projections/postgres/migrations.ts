@@ -3,7 +3,11 @@
 // change is a new entry. A schema whose version is above the last one here was written by a newer
 // binary and is refused (see model.ts).
 
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
 
 const V1 = `
 CREATE TABLE projection_checkpoint (

@@ -30,7 +30,12 @@ export interface PgOptions {
 
 export class SchemaTooNewError extends Error {}
 export class SchemaLockedError extends Error {
-  constructor(message: string, readonly retryable: boolean) { super(message); }
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** pg client settings shared by every relayer connection: int8 as JS numbers (seq, ts < 2^53). */
@@ -41,10 +46,13 @@ export function pgClient(url: string, applicationName: string, connectTimeoutMs 
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true,
     types: {
-      getTypeParser: ((oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  client.on('error', () => { /* a dead connection surfaces as the failure of the query in progress */ });
+  client.on('error', () => {
+    /* a dead connection surfaces as the failure of the query in progress */
+  });
   return client;
 }
 
@@ -112,7 +120,9 @@ export class PgReadModel implements ReadModel<PgBatch> {
     return { seq: row.seq, hash: row.hash };
   }
 
-  builder(): PgBuilder { return new PgBuilder({ insertMax: this.opts.insertMax }); }
+  builder(): PgBuilder {
+    return new PgBuilder({ insertMax: this.opts.insertMax });
+  }
 
   async write(p: PgBatch, batch: Batch): Promise<void> {
     const advance = `SELECT advance_checkpoint(${batch.from.seq}, ${batch.to.seq}, '${batch.to.hash}', ${batch.lastTs})`;
@@ -134,7 +144,8 @@ export class PgReadModel implements ReadModel<PgBatch> {
         throw e;
       }
     } catch (e) {
-      if ((e as { code?: string }).code === 'RL001') throw new CheckpointMismatchError(`${this.label}: ${(e as Error).message}; is another projector writing to it?`);
+      if ((e as { code?: string }).code === 'RL001')
+        throw new CheckpointMismatchError(`${this.label}: ${(e as Error).message}; is another projector writing to it?`);
       throw e;
     }
   }
@@ -170,11 +181,15 @@ export async function migrate(client: pg.Client, schema: string, market: string 
   // the market whose rows this schema holds, for the migration that names it in every row (V3)
   await client.query(`SELECT set_config('relayer.market', $1, false)`, [market]);
   await client.query(`SET search_path TO ${ident(schema)}`);
-  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const r = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM schema_migrations`);
   const current = r.rows[0]?.v ?? 0;
   if (current > SCHEMA_VERSION) {
-    throw new SchemaTooNewError(`postgres schema ${ident(schema)} is at version ${current}, newer than this relayer knows (${SCHEMA_VERSION}); upgrade relayer or use another --pg-schema`);
+    throw new SchemaTooNewError(
+      `postgres schema ${ident(schema)} is at version ${current}, newer than this relayer knows (${SCHEMA_VERSION}); upgrade relayer or use another --pg-schema`,
+    );
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;

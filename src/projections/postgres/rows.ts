@@ -7,9 +7,27 @@ import { columnList, conflict, copyBinary, insertSql } from './encode.js';
 import type { Builder } from '../runner.js';
 import { lendAfter, orderAfter, sharePrice, tradeOf } from '../mirror.js';
 import {
-  CANDLE_INTERVALS, CANDLES, EVENTS, FEE_CHANGES, FUNDING_RATES, LEND_ORDERS, LEND_ROW_FIELDS, LIQUIDATIONS,
-  ORDER_ROW_FIELDS, ORDERS, POOL_HISTORY, POSITION_HISTORY, PRICES, RISK_FLAG_CHANGES, RISK_PARAM_CHANGES, SETTLEMENTS,
-  TABLES, TRADES, type Row, type TableSpec, type Value,
+  CANDLE_INTERVALS,
+  CANDLES,
+  EVENTS,
+  FEE_CHANGES,
+  FUNDING_RATES,
+  LEND_ORDERS,
+  LEND_ROW_FIELDS,
+  LIQUIDATIONS,
+  ORDER_ROW_FIELDS,
+  ORDERS,
+  POOL_HISTORY,
+  POSITION_HISTORY,
+  PRICES,
+  RISK_FLAG_CHANGES,
+  RISK_PARAM_CHANGES,
+  SETTLEMENTS,
+  TABLES,
+  TRADES,
+  type Row,
+  type TableSpec,
+  type Value,
 } from './tables.js';
 
 /**
@@ -44,17 +62,32 @@ const SMALL_TABLE = 64;
 const SMALL_UPSERT = 500;
 
 /** Name of the temporary table COPY fills before an upsert. */
-export function stageOf(spec: TableSpec): string { return `stage_${spec.name}`; }
+export function stageOf(spec: TableSpec): string {
+  return `stage_${spec.name}`;
+}
 
-interface Latest<T> { value: T; first: number; seq: number; ts: number }
+interface Latest<T> {
+  value: T;
+  first: number;
+  seq: number;
+  ts: number;
+}
 
-interface Candle { open: number; high: number; low: number; close: number; updates: number; first: number; last: number }
+interface Candle {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  updates: number;
+  first: number;
+  last: number;
+}
 
 export function orderRow(o: TraderOrder, created: number, seq: number, ts: number): Row {
   const r: Row = new Array(ORDER_ROW_FIELDS.length + 3);
   for (let i = 0; i < ORDER_ROW_FIELDS.length; i++) {
     const f = ORDER_ROW_FIELDS[i]!;
-    r[i] = f === 'sltp_on_fill' ? (o.sltp_on_fill === null ? null : JSON.stringify(o.sltp_on_fill)) : o[f] as Value;
+    r[i] = f === 'sltp_on_fill' ? (o.sltp_on_fill === null ? null : JSON.stringify(o.sltp_on_fill)) : (o[f] as Value);
   }
   r[ORDER_ROW_FIELDS.length] = created;
   r[ORDER_ROW_FIELDS.length + 1] = seq;
@@ -82,7 +115,10 @@ export class PgBuilder implements Builder<PgBatch> {
 
   private push(spec: TableSpec, row: Row): void {
     let list = this.rows.get(spec);
-    if (list === undefined) { list = []; this.rows.set(spec, list); }
+    if (list === undefined) {
+      list = [];
+      this.rows.set(spec, list);
+    }
     list.push(row);
   }
 
@@ -94,9 +130,27 @@ export class PgBuilder implements Builder<PgBatch> {
     const o = orderAfter(env, state);
     if (o !== null) {
       this.push(POSITION_HISTORY, [
-        seq, ts, env.type, o.uuid, o.account_id, o.order_status, o.position_type, o.order_type, o.entryprice,
-        o.leverage, o.initial_margin, o.available_margin, o.positionsize, o.maintenance_margin, o.liquidation_price,
-        o.unrealized_pnl, o.settlement_price, o.fee_filled, o.fee_settled, o.close_limit_price, o.stop_loss_price,
+        seq,
+        ts,
+        env.type,
+        o.uuid,
+        o.account_id,
+        o.order_status,
+        o.position_type,
+        o.order_type,
+        o.entryprice,
+        o.leverage,
+        o.initial_margin,
+        o.available_margin,
+        o.positionsize,
+        o.maintenance_margin,
+        o.liquidation_price,
+        o.unrealized_pnl,
+        o.settlement_price,
+        o.fee_filled,
+        o.fee_settled,
+        o.close_limit_price,
+        o.stop_loss_price,
         o.take_profit_price,
         env.type === 'TraderOrderFundingApplied' ? env.data.funding_rate : null,
         env.type === 'TraderOrderFundingApplied' ? env.data.funding_payment : null,
@@ -106,8 +160,21 @@ export class PgBuilder implements Builder<PgBatch> {
       const t = tradeOf(env);
       if (t !== null) {
         this.push(TRADES, [
-          t.seq, t.ts, t.kind, t.uuid, t.account_id, t.position_type, t.order_type, t.price, t.positionsize,
-          t.entry_value, t.leverage, t.fee, t.payment, t.close_type, t.trigger,
+          t.seq,
+          t.ts,
+          t.kind,
+          t.uuid,
+          t.account_id,
+          t.position_type,
+          t.order_type,
+          t.price,
+          t.positionsize,
+          t.entry_value,
+          t.leverage,
+          t.fee,
+          t.payment,
+          t.close_type,
+          t.trigger,
         ]);
       }
     }
@@ -121,9 +188,26 @@ export class PgBuilder implements Builder<PgBatch> {
         const d = env.data;
         const x = d.order;
         this.push(SETTLEMENTS, [
-          seq, ts, x.uuid, x.account_id, x.position_type, x.order_type, d.close_type, d.trigger, x.settlement_price,
-          x.entryprice, x.positionsize, x.initial_margin, x.available_margin, x.unrealized_pnl, d.payment, d.fee_rate,
-          x.fee_settled, d.pool.total_locked_value, d.pool.total_pool_share, d.pool.nonce,
+          seq,
+          ts,
+          x.uuid,
+          x.account_id,
+          x.position_type,
+          x.order_type,
+          d.close_type,
+          d.trigger,
+          x.settlement_price,
+          x.entryprice,
+          x.positionsize,
+          x.initial_margin,
+          x.available_margin,
+          x.unrealized_pnl,
+          d.payment,
+          d.fee_rate,
+          x.fee_settled,
+          d.pool.total_locked_value,
+          d.pool.total_pool_share,
+          d.pool.nonce,
         ]);
         this.pool(seq, ts, env.type, x.uuid, d.pool);
         return;
@@ -132,8 +216,20 @@ export class PgBuilder implements Builder<PgBatch> {
         const d = env.data;
         const x = d.order;
         this.push(LIQUIDATIONS, [
-          seq, ts, x.uuid, x.account_id, x.position_type, d.trigger, d.price, x.entryprice, x.positionsize,
-          x.initial_margin, d.payment, d.pool.total_locked_value, d.pool.total_pool_share, d.pool.nonce,
+          seq,
+          ts,
+          x.uuid,
+          x.account_id,
+          x.position_type,
+          d.trigger,
+          d.price,
+          x.entryprice,
+          x.positionsize,
+          x.initial_margin,
+          d.payment,
+          d.pool.total_locked_value,
+          d.pool.total_pool_share,
+          d.pool.nonce,
         ]);
         this.pool(seq, ts, env.type, x.uuid, d.pool);
         return;
@@ -143,7 +239,8 @@ export class PgBuilder implements Builder<PgBatch> {
         this.push(FUNDING_RATES, [seq, ts, d.funding_rate, d.price, d.long_position_size, d.short_position_size, d.total_position_size]);
         return;
       }
-      case 'LendOrderCreated': case 'LendOrderSettled':
+      case 'LendOrderCreated':
+      case 'LendOrderSettled':
         this.pool(seq, ts, env.type, env.data.lend_order.uuid, env.data.pool);
         return;
       case 'PoolInitialized':
@@ -162,7 +259,18 @@ export class PgBuilder implements Builder<PgBatch> {
       }
       case 'RiskParamsUpdated': {
         const p = env.data.params;
-        this.push(RISK_PARAM_CHANGES, [seq, ts, p.max_oi_mult, p.max_net_mult, p.max_position_pct, p.min_position_btc, p.max_leverage, p.mm_ratio, p.max_pnl_factor ?? 0, p.adl_target_factor ?? 0]);
+        this.push(RISK_PARAM_CHANGES, [
+          seq,
+          ts,
+          p.max_oi_mult,
+          p.max_net_mult,
+          p.max_position_pct,
+          p.min_position_btc,
+          p.max_leverage,
+          p.mm_ratio,
+          p.max_pnl_factor ?? 0,
+          p.adl_target_factor ?? 0,
+        ]);
         return;
       }
       case 'RiskFlagsUpdated': {

@@ -24,12 +24,18 @@ export function quote(c: string): string {
 
 /** "name:type name:type …" → columns and types. */
 function cols(spec: string): { columns: string[]; types: ColType[] } {
-  const parts = spec.trim().split(/\s+/).map((p) => p.split(':') as [string, ColType]);
+  const parts = spec
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.split(':') as [string, ColType]);
   return { columns: parts.map((p) => p[0]), types: parts.map((p) => p[1]) };
 }
 
 function updateAll(columns: readonly string[], keep: readonly string[]): string {
-  return columns.filter((c) => !keep.includes(c)).map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ');
+  return columns
+    .filter((c) => !keep.includes(c))
+    .map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`)
+    .join(', ');
 }
 
 export const EVENTS: TableSpec = {
@@ -123,7 +129,9 @@ export const FEE_CHANGES: TableSpec = {
 
 export const RISK_PARAM_CHANGES: TableSpec = {
   name: 'risk_param_changes',
-  ...cols('seq:int8 ts:int8 max_oi_mult:float8 max_net_mult:float8 max_position_pct:float8 min_position_btc:float8 max_leverage:float8 mm_ratio:float8 max_pnl_factor:float8 adl_target_factor:float8'),
+  ...cols(
+    'seq:int8 ts:int8 max_oi_mult:float8 max_net_mult:float8 max_position_pct:float8 min_position_btc:float8 max_leverage:float8 mm_ratio:float8 max_pnl_factor:float8 adl_target_factor:float8',
+  ),
 };
 
 export const RISK_FLAG_CHANGES: TableSpec = {
@@ -137,21 +145,42 @@ export const CANDLES: TableSpec = {
   upsert: {
     key: ['interval', 'bucket_ts'],
     // batches arrive in seq order: the stored open stays, the new close wins
-    set: 'high = GREATEST(candles.high, EXCLUDED.high), low = LEAST(candles.low, EXCLUDED.low), '
-      + 'close = EXCLUDED.close, updates = candles.updates + EXCLUDED.updates, last_seq = EXCLUDED.last_seq',
+    set:
+      'high = GREATEST(candles.high, EXCLUDED.high), low = LEAST(candles.low, EXCLUDED.low), ' +
+      'close = EXCLUDED.close, updates = candles.updates + EXCLUDED.updates, last_seq = EXCLUDED.last_seq',
   },
 };
 
 /** Every table a batch writes, in write order. */
 export const TABLES: readonly TableSpec[] = [
-  EVENTS, POSITION_HISTORY, TRADES, SETTLEMENTS, LIQUIDATIONS, FUNDING_RATES, POOL_HISTORY,
-  PRICES, FEE_CHANGES, RISK_PARAM_CHANGES, RISK_FLAG_CHANGES, ORDERS, LEND_ORDERS, CANDLES,
+  EVENTS,
+  POSITION_HISTORY,
+  TRADES,
+  SETTLEMENTS,
+  LIQUIDATIONS,
+  FUNDING_RATES,
+  POOL_HISTORY,
+  PRICES,
+  FEE_CHANGES,
+  RISK_PARAM_CHANGES,
+  RISK_FLAG_CHANGES,
+  ORDERS,
+  LEND_ORDERS,
+  CANDLES,
 ];
 
 /** Candle intervals kept (label → bucket width in ms). */
-export const CANDLE_INTERVALS: readonly (readonly [string, number])[] = [['1m', 60_000], ['1h', 3_600_000]];
+export const CANDLE_INTERVALS: readonly (readonly [string, number])[] = [
+  ['1m', 60_000],
+  ['1h', 3_600_000],
+];
 
 /** PostgreSQL's name of each column type (information_schema.columns.data_type). */
 export const PG_TYPE_NAMES: Readonly<Record<ColType, string>> = {
-  int8: 'bigint', int4: 'integer', float8: 'double precision', text: 'text', json: 'json', bool: 'boolean',
+  int8: 'bigint',
+  int4: 'integer',
+  float8: 'double precision',
+  text: 'text',
+  json: 'json',
+  bool: 'boolean',
 };

@@ -11,32 +11,74 @@ export const REDIS_LAYOUT_VERSION = 1;
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  get meta(): string { return `${this.prefix}meta`; }
-  get checkpoint(): string { return `${this.prefix}checkpoint`; }
-  get price(): string { return `${this.prefix}price`; }
-  get priceInfo(): string { return `${this.prefix}price:info`; }
-  get fundingRate(): string { return `${this.prefix}funding_rate`; }
-  get funding(): string { return `${this.prefix}funding`; }
-  get pool(): string { return `${this.prefix}pool`; }
-  get risk(): string { return `${this.prefix}risk`; }
+  get meta(): string {
+    return `${this.prefix}meta`;
+  }
+  get checkpoint(): string {
+    return `${this.prefix}checkpoint`;
+  }
+  get price(): string {
+    return `${this.prefix}price`;
+  }
+  get priceInfo(): string {
+    return `${this.prefix}price:info`;
+  }
+  get fundingRate(): string {
+    return `${this.prefix}funding_rate`;
+  }
+  get funding(): string {
+    return `${this.prefix}funding`;
+  }
+  get pool(): string {
+    return `${this.prefix}pool`;
+  }
+  get risk(): string {
+    return `${this.prefix}risk`;
+  }
   /** Feed thresholds, the last stale warning and the funding boundary: what the book needs beyond `risk`. */
-  get market(): string { return `${this.prefix}market`; }
+  get market(): string {
+    return `${this.prefix}market`;
+  }
   /** The event log's head and committed feed clock as the projector last saw them (not part of a batch). */
-  get head(): string { return `${this.prefix}head`; }
-  get trades(): string { return `${this.prefix}trades`; }
-  book(index: IndexName): string { return `${this.prefix}book:${index}`; }
-  order(uuid: string): string { return `${this.prefix}order:${uuid}`; }
-  lend(uuid: string): string { return `${this.prefix}lend:${uuid}`; }
-  accountOrders(account: string): string { return `${this.prefix}account:${account}:orders`; }
-  accountLends(account: string): string { return `${this.prefix}account:${account}:lends`; }
+  get head(): string {
+    return `${this.prefix}head`;
+  }
+  get trades(): string {
+    return `${this.prefix}trades`;
+  }
+  book(index: IndexName): string {
+    return `${this.prefix}book:${index}`;
+  }
+  order(uuid: string): string {
+    return `${this.prefix}order:${uuid}`;
+  }
+  lend(uuid: string): string {
+    return `${this.prefix}lend:${uuid}`;
+  }
+  accountOrders(account: string): string {
+    return `${this.prefix}account:${account}:orders`;
+  }
+  accountLends(account: string): string {
+    return `${this.prefix}account:${account}:lends`;
+  }
 
-  get priceChannel(): string { return `${this.prefix}ch:price`; }
-  get tradesChannel(): string { return `${this.prefix}ch:trades`; }
-  get riskChannel(): string { return `${this.prefix}ch:risk`; }
-  ordersChannel(account: string): string { return `${this.prefix}ch:orders:${account}`; }
+  get priceChannel(): string {
+    return `${this.prefix}ch:price`;
+  }
+  get tradesChannel(): string {
+    return `${this.prefix}ch:trades`;
+  }
+  get riskChannel(): string {
+    return `${this.prefix}ch:risk`;
+  }
+  ordersChannel(account: string): string {
+    return `${this.prefix}ch:orders:${account}`;
+  }
 
   /** A SCAN pattern matching every key of this prefix (glob characters escaped). */
-  get pattern(): string { return `${this.prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`; }
+  get pattern(): string {
+    return `${this.prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+  }
 }
 
 /**

@@ -25,7 +25,10 @@ export interface RedisOptions {
 
 export type Cmd = (string | number)[];
 
-export interface RedisBatch { cmds: Cmd[]; events: number }
+export interface RedisBatch {
+  cmds: Cmd[];
+  events: number;
+}
 
 export class RedisLayoutTooNewError extends Error {}
 
@@ -39,7 +42,9 @@ export function redisClient(url: string, name: string, connectTimeout = 5000): R
     retryStrategy: () => null,
     autoResubscribe: false,
   });
-  r.on('error', () => { /* surfaces as the failure of the command in progress */ });
+  r.on('error', () => {
+    /* surfaces as the failure of the command in progress */
+  });
   return r;
 }
 
@@ -69,7 +74,10 @@ class RedisBuilder implements Builder<RedisBatch> {
       return;
     }
     const l = lendAfter(env);
-    if (l !== null) { this.lends.set(l.uuid, l); return; }
+    if (l !== null) {
+      this.lends.set(l.uuid, l);
+      return;
+    }
     if (env.type === 'PriceUpdated') {
       this.price = { price: env.data.price, previous_price: env.data.previous_price, feed_price: env.data.feed_price, ts: env.ts, seq: env.seq };
     } else if (env.type === 'FundingRateUpdated') {
@@ -100,7 +108,8 @@ class RedisBuilder implements Builder<RedisBatch> {
       if (had !== undefined) {
         for (const [idx] of had) if (!want.some(([i]) => i === idx)) cmds.push(['zrem', k.book(idx), member]);
       }
-      if (active) books.set(o.uuid, want); else books.delete(o.uuid);
+      if (active) books.set(o.uuid, want);
+      else books.delete(o.uuid);
       if (live) cmds.push(['publish', k.ordersChannel(o.account_id), json]);
     }
     for (const l of this.lends.values()) {
@@ -121,10 +130,16 @@ class RedisBuilder implements Builder<RedisBatch> {
     }
     if (state.pool !== null) {
       const pool = JSON.stringify({ ...state.pool, share_price: sharePrice(state.pool) });
-      if (pool !== this.model.lastPool) { cmds.push(['set', k.pool, pool]); this.model.lastPool = pool; }
+      if (pool !== this.model.lastPool) {
+        cmds.push(['set', k.pool, pool]);
+        this.model.lastPool = pool;
+      }
     }
     const market = JSON.stringify(marketInfo(state));
-    if (market !== this.model.lastMarket) { cmds.push(['set', k.market, market]); this.model.lastMarket = market; }
+    if (market !== this.model.lastMarket) {
+      cmds.push(['set', k.market, market]);
+      this.model.lastMarket = market;
+    }
     const risk = JSON.stringify(riskStats(state));
     if (risk !== this.model.lastRisk) {
       cmds.push(['set', k.risk, risk]);
@@ -169,7 +184,9 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
       await r.connect();
       const v = await r.hget(this.keys.meta, 'version');
       if (v !== null && Number(v) > REDIS_LAYOUT_VERSION) {
-        throw new RedisLayoutTooNewError(`${this.label} has layout version ${v}, newer than this relayer knows (${REDIS_LAYOUT_VERSION}); upgrade relayer or use another --redis-prefix`);
+        throw new RedisLayoutTooNewError(
+          `${this.label} has layout version ${v}, newer than this relayer knows (${REDIS_LAYOUT_VERSION}); upgrade relayer or use another --redis-prefix`,
+        );
       }
       if (v === null) await r.hset(this.keys.meta, 'version', REDIS_LAYOUT_VERSION);
     } catch (e) {
@@ -200,7 +217,9 @@ export class RedisReadModel implements ReadModel<RedisBatch> {
     return { seq: Number(seq), hash };
   }
 
-  builder(): RedisBuilder { return new RedisBuilder(this); }
+  builder(): RedisBuilder {
+    return new RedisBuilder(this);
+  }
 
   prime(state: State): void {
     this.books.clear();

@@ -3,9 +3,23 @@
 import { Worker } from 'node:worker_threads';
 import type { Finding } from './targets.js';
 
-export interface FuzzCampaign { seed: number; from: number; inputs: number; hangMs: number; chunk?: number }
+export interface FuzzCampaign {
+  seed: number;
+  from: number;
+  inputs: number;
+  hangMs: number;
+  chunk?: number;
+}
 
-export interface FuzzReport { seed: number; inputs: number; findings: Finding[]; hangs: number; slowestMs: number; slowestIndex: number; ms: number }
+export interface FuzzReport {
+  seed: number;
+  inputs: number;
+  findings: Finding[];
+  hangs: number;
+  slowestMs: number;
+  slowestIndex: number;
+  ms: number;
+}
 
 export function fuzzCampaign(o: FuzzCampaign, onProgress: (done: number) => void = () => {}): Promise<FuzzReport> {
   const t0 = performance.now();
@@ -22,7 +36,13 @@ export function fuzzCampaign(o: FuzzCampaign, onProgress: (done: number) => void
     function hang(): void {
       const i = Atomics.load(at, 0);
       report.hangs++;
-      report.findings.push({ kind: 'hang', target: 'engine', index: i, message: `no progress within ${o.hangMs} ms in inputs ${i}..${i + chunk - 1}`, input: `relayer sim fuzz --seed ${o.seed} --from ${i} --inputs ${chunk}` });
+      report.findings.push({
+        kind: 'hang',
+        target: 'engine',
+        index: i,
+        message: `no progress within ${o.hangMs} ms in inputs ${i}..${i + chunk - 1}`,
+        input: `relayer sim fuzz --seed ${o.seed} --from ${i} --inputs ${chunk}`,
+      });
       void w.terminate().then(() => finish());
     }
     function finish(): void {
@@ -31,14 +51,23 @@ export function fuzzCampaign(o: FuzzCampaign, onProgress: (done: number) => void
       resolve(report);
     }
     w.on('message', (m: { end?: true; done: number; findings: Finding[]; slowestMs: number; slowestIndex: number }) => {
-      if (m.end) { void w.terminate().then(() => finish()); return; }
+      if (m.end) {
+        void w.terminate().then(() => finish());
+        return;
+      }
       clearTimeout(timer);
       timer = setTimeout(hang, o.hangMs);
       report.inputs += m.done;
       report.findings.push(...m.findings);
-      if (m.slowestMs > report.slowestMs) { report.slowestMs = m.slowestMs; report.slowestIndex = m.slowestIndex; }
+      if (m.slowestMs > report.slowestMs) {
+        report.slowestMs = m.slowestMs;
+        report.slowestIndex = m.slowestIndex;
+      }
       onProgress(report.inputs);
     });
-    w.on('error', (e) => { clearTimeout(timer); reject(e); });
+    w.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }

@@ -6,17 +6,56 @@ export const ACCOUNTS = ['acc-1', 'acc-2', 'acc-3'] as const;
 export const SETUP: readonly object[] = [
   { v: 1, id: 'f-pool', type: 'InitPool', params: {} },
   { v: 1, id: 'f-tick', type: 'PriceTick', params: { price: 60000 } },
-  { v: 1, id: 'f-open', type: 'CreateTraderOrder', params: { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000, entryprice: 60000 } },
-  { v: 1, id: 'f-limit', type: 'CreateTraderOrderSlTp', params: { account_id: 'acc-2', position_type: 'SHORT', order_type: 'LIMIT', leverage: 5, initial_margin: 20000, entryprice: 62000, sltp: { sl: 64000, tp: 55000 } } },
+  {
+    v: 1,
+    id: 'f-open',
+    type: 'CreateTraderOrder',
+    params: { account_id: 'acc-1', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000, entryprice: 60000 },
+  },
+  {
+    v: 1,
+    id: 'f-limit',
+    type: 'CreateTraderOrderSlTp',
+    params: {
+      account_id: 'acc-2',
+      position_type: 'SHORT',
+      order_type: 'LIMIT',
+      leverage: 5,
+      initial_margin: 20000,
+      entryprice: 62000,
+      sltp: { sl: 64000, tp: 55000 },
+    },
+  },
   { v: 1, id: 'f-lend', type: 'CreateLendOrder', params: { account_id: 'acc-9', balance: 10, order_type: 'LEND', order_status: 'PENDING', deposit: 1000000 } },
 ];
 
 /** Client bodies by command type (the gateway's write methods). */
 export const BODIES: Readonly<Record<string, object>> = {
-  CreateTraderOrder: { account_id: 'acc-3', position_type: 'LONG', order_type: 'MARKET', leverage: 10, initial_margin: 10000, available_margin: 10000, order_status: 'PENDING', entryprice: 65000, execution_price: 0 },
-  CreateTraderOrderSlTp: { account_id: 'acc-3', position_type: 'SHORT', order_type: 'LIMIT', leverage: 3, initial_margin: 5000, entryprice: 61000, sltp: { sl: 63000, tp: 50000 } },
+  CreateTraderOrder: {
+    account_id: 'acc-3',
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage: 10,
+    initial_margin: 10000,
+    available_margin: 10000,
+    order_status: 'PENDING',
+    entryprice: 65000,
+    execution_price: 0,
+  },
+  CreateTraderOrderSlTp: {
+    account_id: 'acc-3',
+    position_type: 'SHORT',
+    order_type: 'LIMIT',
+    leverage: 3,
+    initial_margin: 5000,
+    entryprice: 61000,
+    sltp: { sl: 63000, tp: 50000 },
+  },
   ExecuteTraderOrder: { account_id: 'acc-1', uuid: 'f-open-uuid', order_type: 'LIMIT', settle_margin: 0, order_status: 'PENDING', execution_price: 70000 },
-  ExecuteTraderOrderSlTp: { execute_trader_order: { account_id: 'acc-1', uuid: 'f-open-uuid', order_type: 'SLTP', execution_price: 0 }, sltp: { sl: null, tp: 72000 } },
+  ExecuteTraderOrderSlTp: {
+    execute_trader_order: { account_id: 'acc-1', uuid: 'f-open-uuid', order_type: 'SLTP', execution_price: 0 },
+    sltp: { sl: null, tp: 72000 },
+  },
   CancelTraderOrder: { account_id: 'acc-2', uuid: 'f-limit-uuid', order_type: 'LIMIT', order_status: 'PENDING' },
   CancelTraderOrderSlTp: { account_id: 'acc-1', uuid: 'f-open-uuid', order_type: 'SLTP', order_status: 'FILLED', sltp_cancel: { sl: true, tp: false } },
   CreateLendOrder: { account_id: 'acc-3', balance: 10, order_type: 'LEND', order_status: 'PENDING', deposit: 500000 },

@@ -23,14 +23,49 @@ import { mix } from './inputs.js';
 import { badUtf8, mutant, mutateText } from './mutate.js';
 import { clip, type Finding } from './targets.js';
 
-export interface HttpFuzzOptions { seed: number; requests: number; redisUrl: string; timeoutMs?: number }
+export interface HttpFuzzOptions {
+  seed: number;
+  requests: number;
+  redisUrl: string;
+  timeoutMs?: number;
+}
 
-export interface HttpFuzzReport { requests: number; statuses: Record<string, number>; submitted: number; findings: Finding[]; ms: number }
+export interface HttpFuzzReport {
+  requests: number;
+  statuses: Record<string, number>;
+  submitted: number;
+  findings: Finding[];
+  ms: number;
+}
 
-const CLIENT_METHODS = [...Object.keys(BODIES), 'GetServerTime', 'GetRecentOrder', 'server_time', 'btc_usd_price', 'get_funding_rate',
-  'open_limit_orders', 'recent_trade_orders', 'historical_price', 'candle_data', 'submit_order', 'submit_bulk_order', 'trader_order_info',
-  'order_history', 'unrealized_pnl', 'open_orders', 'nope', '', 'constructor', '__proto__'];
-const ADMIN_METHODS = [...Object.keys(SYSTEM).filter((t) => !['PriceTick', 'FundingCycle', 'Snapshot', 'InitPool'].includes(t)), 'GetRiskStats', 'GetRiskParams', 'CreateTraderOrder'];
+const CLIENT_METHODS = [
+  ...Object.keys(BODIES),
+  'GetServerTime',
+  'GetRecentOrder',
+  'server_time',
+  'btc_usd_price',
+  'get_funding_rate',
+  'open_limit_orders',
+  'recent_trade_orders',
+  'historical_price',
+  'candle_data',
+  'submit_order',
+  'submit_bulk_order',
+  'trader_order_info',
+  'order_history',
+  'unrealized_pnl',
+  'open_orders',
+  'nope',
+  '',
+  'constructor',
+  '__proto__',
+];
+const ADMIN_METHODS = [
+  ...Object.keys(SYSTEM).filter((t) => !['PriceTick', 'FundingCycle', 'Snapshot', 'InitPool'].includes(t)),
+  'GetRiskStats',
+  'GetRiskParams',
+  'CreateTraderOrder',
+];
 const CLIENT_PATHS = ['/clientapi', '/api', '/api/private', '/', '/register', '/nope', '/healthz'];
 const PUBLIC = new Set(['server_time', 'btc_usd_price', 'get_funding_rate', 'open_limit_orders', 'recent_trade_orders', 'historical_price', 'candle_data']);
 const PRIVATE = new Set(['submit_order', 'submit_bulk_order', 'trader_order_info', 'order_history', 'unrealized_pnl', 'open_orders']);
@@ -53,32 +88,63 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
   const running = loop.run();
   const prefix = `fuzz_${process.pid}_${randomBytes(3).toString('hex')}:`;
   const gw = await startGateway({
-    ...DEFAULT_GATEWAY, backend: store, redisUrl: o.redisUrl, redisPrefix: `${prefix}rm:`, authPrefix: `${prefix}auth:`, pgUrl: null, pgSchema: 'relayer',
-    master: randomBytes(32), listen: { host: '127.0.0.1', port: 0 }, adminListen: { host: '127.0.0.1', port: 0 },
-    auth: { ...DEFAULT_AUTH, defaultRate: 0 }, log: silentLogger(), waitTimeoutMs: 300, callTimeoutMs: 2000, publicRate: 0,
+    ...DEFAULT_GATEWAY,
+    backend: store,
+    redisUrl: o.redisUrl,
+    redisPrefix: `${prefix}rm:`,
+    authPrefix: `${prefix}auth:`,
+    pgUrl: null,
+    pgSchema: 'relayer',
+    master: randomBytes(32),
+    listen: { host: '127.0.0.1', port: 0 },
+    adminListen: { host: '127.0.0.1', port: 0 },
+    auth: { ...DEFAULT_AUTH, defaultRate: 0 },
+    log: silentLogger(),
+    waitTimeoutMs: 300,
+    callTimeoutMs: 2000,
+    publicRate: 0,
   });
   const report: HttpFuzzReport = { requests: 0, statuses: {}, submitted: 0, findings: [], ms: 0 };
   const client = new RpcClient(gw.clientUrl);
   const admin = new RpcClient(gw.adminUrl!);
   try {
-    await withTimeout(new Promise<void>((resolve) => { if (gw.redis.status === 'ready') resolve(); else gw.redis.once('ready', () => resolve()); }), 5000)
-      .catch(() => { throw new RedisUnavailable(`the HTTP fuzz needs Redis at ${o.redisUrl} (for API keys); it is not reachable`); });
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        if (gw.redis.status === 'ready') resolve();
+        else gw.redis.once('ready', () => resolve());
+      }),
+      5000,
+    ).catch(() => {
+      throw new RedisUnavailable(`the HTTP fuzz needs Redis at ${o.redisUrl} (for API keys); it is not reachable`);
+    });
     const ck = await gw.keys.create({ role: 'client', accounts: ['acc-1', 'acc-2', 'acc-3'] });
     const ak = await gw.keys.create({ role: 'admin', accounts: [] });
-    const keys = [{ key: ck.record.id, secret: ck.secret }, { key: ak.record.id, secret: ak.secret }];
+    const keys = [
+      { key: ck.record.id, secret: ck.secret },
+      { key: ak.record.id, secret: ak.secret },
+    ];
     let last: Req | null = null;
     for (let i = 0; i < o.requests; i++) {
       const rng = new Prng(mix(o.seed ^ 0x4854, i));
       const port = rng.chance(0.8) ? 'client' : 'admin';
       const req: Req = last !== null && rng.chance(0.03) ? last : buildRequest(rng, port, keys);
-      if (rng.chance(0.02)) { await rawSocket(gw.clientUrl, rng, report, i); continue; }
+      if (rng.chance(0.02)) {
+        await rawSocket(gw.clientUrl, rng, report, i);
+        continue;
+      }
       last = req;
       const before = Number((await store.head()) ?? 0);
       let reply: Reply;
       try {
         reply = await withTimeout((port === 'client' ? client : admin).raw(req.path, req.body, req.headers), o.timeoutMs ?? 10_000);
       } catch (e) {
-        report.findings.push({ kind: (e as Error).message === 'timeout' ? 'hang' : 'crash', target: 'http', index: i, message: `request failed: ${(e as Error).message}`, input: clip(`${req.path} ${req.body.toString('utf8')}`) });
+        report.findings.push({
+          kind: (e as Error).message === 'timeout' ? 'hang' : 'crash',
+          target: 'http',
+          index: i,
+          message: `request failed: ${(e as Error).message}`,
+          input: clip(`${req.path} ${req.body.toString('utf8')}`),
+        });
         continue;
       }
       report.requests++;
@@ -90,10 +156,18 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
       const notes = notifications(req.body);
       const input = clip(`${port} ${req.path} ${JSON.stringify(req.headers)} ${req.body.toString('utf8')}`);
       if (problem !== null) report.findings.push({ kind: 'crash', target: 'http', index: i, message: problem, input });
-      else if (grew < accepted || grew > accepted + notes) report.findings.push({ kind: 'state-changed', target: 'http', index: i, message: `the input log grew by ${grew} records, the gateway accepted ${accepted}`, input });
+      else if (grew < accepted || grew > accepted + notes)
+        report.findings.push({
+          kind: 'state-changed',
+          target: 'http',
+          index: i,
+          message: `the input log grew by ${grew} records, the gateway accepted ${accepted}`,
+          input,
+        });
     }
     const alive = await withTimeout(client.raw('/clientapi', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetServerTime' })), 5000).catch((e: Error) => e);
-    if (alive instanceof Error || alive.status !== 200) report.findings.push({ kind: 'crash', target: 'http', index: o.requests, message: 'the gateway does not answer after the fuzz', input: '' });
+    if (alive instanceof Error || alive.status !== 200)
+      report.findings.push({ kind: 'crash', target: 'http', index: o.requests, message: 'the gateway does not answer after the fuzz', input: '' });
   } finally {
     client.close();
     admin.close();
@@ -114,9 +188,17 @@ type Req = { path: string; body: Buffer; headers: Record<string, string>; port: 
 
 function call(rng: Prng, methods: readonly string[]): object {
   const method = rng.pick(methods);
-  const body = BODIES[method] ?? SYSTEM[method] ?? (method === 'submit_order' ? { position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 1000, entryprice: 60000 } : {});
+  const body =
+    BODIES[method] ??
+    SYSTEM[method] ??
+    (method === 'submit_order' ? { position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 1000, entryprice: 60000 } : {});
   const roll = rng.next();
-  const params = roll < 0.1 ? rng.pick([undefined, null, [], 'x', 1]) : roll < 0.55 ? { ...body, wait: false } : JSON.parse(mutant(rng, { ...body, wait: false }, 0)) as unknown;
+  const params =
+    roll < 0.1
+      ? rng.pick([undefined, null, [], 'x', 1])
+      : roll < 0.55
+        ? { ...body, wait: false }
+        : (JSON.parse(mutant(rng, { ...body, wait: false }, 0)) as unknown);
   const c: Record<string, unknown> = { jsonrpc: '2.0', id: rng.chance(0.9) ? rng.int(1, 1e6) : rng.pick([null, 'x', 1.5, {}]), method, params };
   if (rng.chance(0.05)) delete c['id'];
   if (rng.chance(0.05)) c['jsonrpc'] = rng.pick(['1.0', 2, null]);
@@ -139,12 +221,29 @@ function buildRequest(rng: Prng, port: 'client' | 'admin', keys: Key[]): Req {
   const k = rng.chance(0.85) === (port === 'client') ? keys[0]! : keys[1]!;
   const now = Date.now();
   switch (rng.int(0, 10)) {
-    case 0: break; // no auth
-    case 1: Object.assign(headers, { 'relayer-api-key': k.key, signature: 'ab'.repeat(32), datetime: String(now) }); break;
-    case 2: Object.assign(headers, { 'relayer-api-key': k.key, signature: sign(k.secret, body, now - 120_000), datetime: String(now - 120_000) }); break;
-    case 3: Object.assign(headers, { 'relayer-api-key': rng.pick(['nope', '', k.key.toUpperCase()]), signature: sign(k.secret, body, now), datetime: rng.pick([String(now), 'soon', '-1', '1e13']) }); break;
-    case 4: { const sig = sign(k.secret, body, now); body = rng.chance(0.5) ? Buffer.concat([body, Buffer.from(' ')]) : body; Object.assign(headers, { 'relayer-api-key': k.key, signature: rng.chance(0.5) ? sig : sig.toUpperCase(), datetime: String(now) }); break; }
-    default: Object.assign(headers, { 'relayer-api-key': k.key, signature: sign(k.secret, body, now), datetime: String(now) });
+    case 0:
+      break; // no auth
+    case 1:
+      Object.assign(headers, { 'relayer-api-key': k.key, signature: 'ab'.repeat(32), datetime: String(now) });
+      break;
+    case 2:
+      Object.assign(headers, { 'relayer-api-key': k.key, signature: sign(k.secret, body, now - 120_000), datetime: String(now - 120_000) });
+      break;
+    case 3:
+      Object.assign(headers, {
+        'relayer-api-key': rng.pick(['nope', '', k.key.toUpperCase()]),
+        signature: sign(k.secret, body, now),
+        datetime: rng.pick([String(now), 'soon', '-1', '1e13']),
+      });
+      break;
+    case 4: {
+      const sig = sign(k.secret, body, now);
+      body = rng.chance(0.5) ? Buffer.concat([body, Buffer.from(' ')]) : body;
+      Object.assign(headers, { 'relayer-api-key': k.key, signature: rng.chance(0.5) ? sig : sig.toUpperCase(), datetime: String(now) });
+      break;
+    }
+    default:
+      Object.assign(headers, { 'relayer-api-key': k.key, signature: sign(k.secret, body, now), datetime: String(now) });
   }
   if (rng.chance(0.05)) headers['content-type'] = rng.pick(['text/plain', 'application/x-www-form-urlencoded', '']);
   return { path, body, headers, port };
@@ -183,28 +282,53 @@ function notifications(body: Buffer): number {
     const v = JSON.parse(body.toString('utf8')) as unknown;
     const calls = Array.isArray(v) ? v : [v];
     let n = 0;
-    for (const c of calls) if (c !== null && typeof c === 'object' && !('id' in c)) { const p = (c as { params?: unknown }).params; n += Array.isArray(p) ? p.length : 1; }
+    for (const c of calls)
+      if (c !== null && typeof c === 'object' && !('id' in c)) {
+        const p = (c as { params?: unknown }).params;
+        n += Array.isArray(p) ? p.length : 1;
+      }
     return n;
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error('timeout')), ms); })]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      t = setTimeout(() => reject(new Error('timeout')), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
 }
 
 /** Malformed HTTP on a raw socket: the server must answer or close, and stay up. */
 async function rawSocket(url: string, rng: Prng, report: HttpFuzzReport, i: number): Promise<void> {
   const { hostname, port } = new URL(url);
   const junk = rng.pick([
-    'GARBAGE\r\n\r\n', 'POST /clientapi HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a":', 'POST /clientapi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
-    `POST /clientapi HTTP/1.1\r\nHost: x\r\n${'X-A: b\r\n'.repeat(2000)}\r\n`, 'POST /clientapi HTTP/1.1\r\nContent-Length: -1\r\n\r\n', '\x00\x01\x02\r\n\r\n',
+    'GARBAGE\r\n\r\n',
+    'POST /clientapi HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a":',
+    'POST /clientapi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    `POST /clientapi HTTP/1.1\r\nHost: x\r\n${'X-A: b\r\n'.repeat(2000)}\r\n`,
+    'POST /clientapi HTTP/1.1\r\nContent-Length: -1\r\n\r\n',
+    '\x00\x01\x02\r\n\r\n',
   ]);
-  await withTimeout(new Promise<void>((resolve) => {
-    const s = connect({ host: hostname, port: Number(port) }, () => { s.end(junk); });
-    s.on('data', () => {});
-    s.on('error', () => resolve());
-    s.on('close', () => resolve());
-    s.setTimeout(3000, () => { s.destroy(); resolve(); });
-  }), 5000).catch(() => { report.findings.push({ kind: 'hang', target: 'http', index: i, message: 'a malformed request held the socket', input: JSON.stringify(junk).slice(0, 200) }); });
+  await withTimeout(
+    new Promise<void>((resolve) => {
+      const s = connect({ host: hostname, port: Number(port) }, () => {
+        s.end(junk);
+      });
+      s.on('data', () => {});
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+      s.setTimeout(3000, () => {
+        s.destroy();
+        resolve();
+      });
+    }),
+    5000,
+  ).catch(() => {
+    report.findings.push({ kind: 'hang', target: 'http', index: i, message: 'a malformed request held the socket', input: JSON.stringify(junk).slice(0, 200) });
+  });
 }

@@ -5,14 +5,16 @@ import { ALL_TYPES, bodyOf } from './corpus.js';
 import { badUtf8, deepNest, mutant, mutateText } from './mutate.js';
 import { placeholders } from './targets.js';
 
-export type FuzzInput =
-  | { target: 'engine'; raw: string }
-  | { target: 'gateway'; method: string; params: string };
+export type FuzzInput = { target: 'engine'; raw: string } | { target: 'gateway'; method: string; params: string };
 
 /** A 32-bit mix of (seed, index): neighbouring inputs get unrelated streams. */
 export function mix(seed: number, i: number): number {
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 0x7f4a7c15, 0xc2b2ae35);
-  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d); h ^= h >>> 15; h = Math.imul(h, 0x846ca68b); h ^= h >>> 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
@@ -40,5 +42,8 @@ export function inputAt(seed: number, i: number): FuzzInput {
   if (roll < 0.96) return { target: 'engine', raw: mutateText(rng, JSON.stringify(base)) };
   // the extremes: oversized records, deep nesting inside a valid envelope
   if (rng.chance(0.5)) return { target: 'engine', raw: JSON.stringify({ ...base, pad: 'x'.repeat(rng.pick([65_000, 65_536, 70_000, 1_000_000])) }) };
-  return { target: 'engine', raw: JSON.stringify(base).replace('"params":', `"deep":${deepNest(rng.pick([64, 1000, 50_000]), rng.chance(0.5) ? '[' : '{')},"params":`) };
+  return {
+    target: 'engine',
+    raw: JSON.stringify(base).replace('"params":', `"deep":${deepNest(rng.pick([64, 1000, 50_000]), rng.chance(0.5) ? '[' : '{')},"params":`),
+  };
 }

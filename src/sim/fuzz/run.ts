@@ -5,7 +5,12 @@ import { inputAt } from './inputs.js';
 
 export const BLOCK = 256;
 
-export interface FuzzProgress { done: number; findings: Finding[]; slowestMs: number; slowestIndex: number }
+export interface FuzzProgress {
+  done: number;
+  findings: Finding[];
+  slowestMs: number;
+  slowestIndex: number;
+}
 
 /** `observe` sees the engine target after each input at or past `from` (tests compare replays with it). */
 export function fuzzRange(seed: number, from: number, to: number, observe: (i: number, engine: EngineTarget) => void = () => {}): FuzzProgress {
@@ -22,7 +27,10 @@ export function fuzzRange(seed: number, from: number, to: number, observe: (i: n
     const f = input.target === 'engine' ? engine.feed(i, input.raw) : gatewayWrite(i, input.method, input.params, engine);
     const ms = performance.now() - t0;
     if (i < from) continue;
-    if (ms > slowestMs) { slowestMs = ms; slowestIndex = i; }
+    if (ms > slowestMs) {
+      slowestMs = ms;
+      slowestIndex = i;
+    }
     observe(i, engine);
     if (f !== null) findings.push(f);
   }

@@ -11,21 +11,45 @@ import { SETUP } from './corpus.js';
 
 export type FindingKind = 'crash' | 'hang' | 'no-outcome' | 'unclear-refusal' | 'state-changed';
 
-export interface Finding { kind: FindingKind; target: 'engine' | 'gateway' | 'http'; index: number; message: string; input: string }
+export interface Finding {
+  kind: FindingKind;
+  target: 'engine' | 'gateway' | 'http';
+  index: number;
+  message: string;
+  input: string;
+}
 
 const RPC_CODES = new Set<number>(Object.values(RPC));
 
 /** The engine state a refusal must leave alone: everything but the log position, the clock and the ids seen. */
 export function businessDigest(s: State): string {
   return JSON.stringify([
-    s.pool, s.pool_account, s.price, s.funding_rate, s.funding_boundary, s.feed, s.fees, s.params, s.risk,
-    s.trader_seq, s.lend_seq, s.ps_long, s.ps_short, [...s.orders.values()], [...s.closed.entries()],
-    [...s.trader_by_account.entries()], [...s.lends.values()], [...s.lend_by_account.entries()], s.config,
+    s.pool,
+    s.pool_account,
+    s.price,
+    s.funding_rate,
+    s.funding_boundary,
+    s.feed,
+    s.fees,
+    s.params,
+    s.risk,
+    s.trader_seq,
+    s.lend_seq,
+    s.ps_long,
+    s.ps_short,
+    [...s.orders.values()],
+    [...s.closed.entries()],
+    [...s.trader_by_account.entries()],
+    [...s.lends.values()],
+    [...s.lend_by_account.entries()],
+    s.config,
   ]);
 }
 
 export function placeholders(text: string): string {
-  return text.replaceAll('f-open-uuid', mintedUuid('f-open', 0)).replaceAll('f-limit-uuid', mintedUuid('f-limit', 0))
+  return text
+    .replaceAll('f-open-uuid', mintedUuid('f-open', 0))
+    .replaceAll('f-limit-uuid', mintedUuid('f-limit', 0))
     .replaceAll('f-lend-uuid', mintedUuid('f-lend', 0));
 }
 
@@ -53,30 +77,49 @@ export class EngineTarget {
   feed(index: number, raw: string): Finding | null {
     const before = businessDigest(this.state);
     let out: EventEnvelope[];
-    try { out = this.run(raw); } catch (e) { return finding('crash', 'engine', index, raw, e); }
+    try {
+      out = this.run(raw);
+    } catch (e) {
+      return finding('crash', 'engine', index, raw, e);
+    }
     if (out.length === 0) {
       // only system ticks may be silent (an unchanged price); everything else answers
       const t = typeOf(raw);
-      if (t !== 'PriceTick' && t !== 'FundingCycle') return { kind: 'no-outcome', target: 'engine', index, message: `no event for a ${t ?? 'non-command'} record`, input: clip(raw) };
+      if (t !== 'PriceTick' && t !== 'FundingCycle')
+        return { kind: 'no-outcome', target: 'engine', index, message: `no event for a ${t ?? 'non-command'} record`, input: clip(raw) };
       return null;
     }
     let accepted = false;
     for (const e of out) {
-      if (e.type !== 'Rejected') { accepted = true; continue; }
+      if (e.type !== 'Rejected') {
+        accepted = true;
+        continue;
+      }
       const d = e.data;
       if (typeof d.reason_code !== 'string' || (d.reason_code as string) === '' || typeof d.reason !== 'string' || d.reason === '') {
         return { kind: 'unclear-refusal', target: 'engine', index, message: `Rejected without a code or reason: ${JSON.stringify(d)}`, input: clip(raw) };
       }
     }
     if (!accepted && businessDigest(this.state) !== before) {
-      return { kind: 'state-changed', target: 'engine', index, message: `refused (${out.map((e) => e.type === 'Rejected' ? e.data.reason_code : e.type).join(',')}) yet the state changed`, input: clip(raw) };
+      return {
+        kind: 'state-changed',
+        target: 'engine',
+        index,
+        message: `refused (${out.map((e) => (e.type === 'Rejected' ? e.data.reason_code : e.type)).join(',')}) yet the state changed`,
+        input: clip(raw),
+      };
     }
     return null;
   }
 }
 
 function typeOf(raw: string): string | null {
-  try { const v = JSON.parse(raw) as { type?: unknown }; return typeof v?.type === 'string' ? v.type : null; } catch { return null; }
+  try {
+    const v = JSON.parse(raw) as { type?: unknown };
+    return typeof v?.type === 'string' ? v.type : null;
+  } catch {
+    return null;
+  }
 }
 
 export function clip(s: string, n = 300): string {
@@ -96,7 +139,11 @@ const CLIENT_KEY = new Set(['acc-1', 'acc-2', 'acc-3']);
  */
 export function gatewayWrite(index: number, method: string, paramsText: string, engine: EngineTarget): Finding | null {
   let params: unknown;
-  try { params = JSON.parse(paramsText); } catch { return null; } // the HTTP layer answers PARSE_ERROR
+  try {
+    params = JSON.parse(paramsText);
+  } catch {
+    return null;
+  } // the HTTP layer answers PARSE_ERROR
   let raw: string;
   try {
     if (method === 'submit_order') raw = prepareSubmitOrder(params, CLIENT_KEY, 'params').raw;
@@ -111,7 +158,10 @@ export function gatewayWrite(index: number, method: string, paramsText: string, 
   }
   // the gateway names a command without request_id with a random uuid; a fixed one keeps replays exact
   const env = JSON.parse(raw) as { id: string };
-  if (!paramsText.includes(env.id)) { env.id = `gw-${index}`; raw = JSON.stringify(env); }
+  if (!paramsText.includes(env.id)) {
+    env.id = `gw-${index}`;
+    raw = JSON.stringify(env);
+  }
   // what the gateway accepts must not break the loop either, and must get an outcome
   const f = engine.feed(index, raw);
   return f === null ? null : { ...f, target: 'gateway', message: `accepted by the gateway, then: ${f.message}` };

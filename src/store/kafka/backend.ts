@@ -23,20 +23,14 @@
 // through (kafkajs, librdkafka, or the simulation's stand-in, given as `clients`).
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
-import type {
-  AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent,
-} from '../types.js';
-import {
-  type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry,
-} from './client.js';
+import type { AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
+import { type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry } from './client.js';
 import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { EventReader } from './event-reader.js';
 import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
-import {
-  type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf,
-} from './records.js';
+import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf } from './records.js';
 import { RequestReader } from './request-reader.js';
 import { lastRecord } from './scan.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
@@ -63,7 +57,12 @@ export interface KafkaBackendOptions {
 
 export class MissingTopicsError extends FatalError {}
 
-interface Known { seq: number; hash: string; position: string | null; failed: number }
+interface Known {
+  seq: number;
+  hash: string;
+  position: string | null;
+  failed: number;
+}
 
 export class KafkaBackend implements Backend {
   readonly name = 'kafka';
@@ -89,7 +88,10 @@ export class KafkaBackend implements Backend {
   /** What the last commit (or recovery) left: the base of the next state record. */
   private known: Known | null = null;
 
-  private constructor(readonly cfg: KafkaConfig, opts: KafkaBackendOptions) {
+  private constructor(
+    readonly cfg: KafkaConfig,
+    opts: KafkaBackendOptions,
+  ) {
     this.log = opts.log;
     let clients = opts.clients;
     if (clients === undefined) {
@@ -120,7 +122,9 @@ export class KafkaBackend implements Backend {
         const existing = new Set(await admin.listTopics());
         const missing = TOPIC_ROLES.map((r) => cfg.topics[r]).filter((t) => !existing.has(t));
         if (missing.length > 0) {
-          throw new MissingTopicsError(`missing Kafka topics ${missing.join(', ')} on ${cfg.brokers.join(',')} (create them: relayer topics create --kafka ${cfg.brokers.join(',')})`);
+          throw new MissingTopicsError(
+            `missing Kafka topics ${missing.join(', ')} on ${cfg.brokers.join(',')} (create them: relayer topics create --kafka ${cfg.brokers.join(',')})`,
+          );
         }
       });
     } catch (e) {
@@ -131,7 +135,9 @@ export class KafkaBackend implements Backend {
   }
 
   /** Makes `stopped` true: waits for the broker end, read() returns nothing. */
-  interrupt(): void { this.stopped = true; }
+  interrupt(): void {
+    this.stopped = true;
+  }
 
   private retry<T>(what: string, op: (attempt: number) => Promise<T>, onError?: (e: unknown) => Promise<void> | void): Promise<T> {
     if (this.failFast) {
@@ -182,7 +188,8 @@ export class KafkaBackend implements Backend {
           genesisOffset = Number(r[0]?.baseOffset ?? -1);
         });
       });
-      if (genesisOffset !== null && genesisOffset !== 0) this.log.warn({ offset: genesisOffset }, 'genesis InitPool is not the first record: a client wrote before the first engine started');
+      if (genesisOffset !== null && genesisOffset !== 0)
+        this.log.warn({ offset: genesisOffset }, 'genesis InitPool is not the first record: a client wrote before the first engine started');
       else if (genesisOffset === 0) this.log.info({ topic: this.cfg.topics.request }, 'wrote the genesis InitPool as the first input');
     }
     await this.settleGroupOffset();
@@ -203,8 +210,10 @@ export class KafkaBackend implements Backend {
       const got = await this.retry('reading the group offset', () => this.groupOffset());
       if (got === want) return;
       if (Date.now() > deadline) {
-        this.log.warn({ group: this.cfg.groupId, group_offset: got, state_position: st.position },
-          'the group offset disagrees with the last state record; the state record (same transaction as the events) is used');
+        this.log.warn(
+          { group: this.cfg.groupId, group_offset: got, state_position: st.position },
+          'the group offset disagrees with the last state record; the state record (same transaction as the events) is used',
+        );
         return;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -257,7 +266,9 @@ export class KafkaBackend implements Backend {
     const offset = String(Number(this.known.position) + 1);
     try {
       await this.takeIdSafely();
-      await this.txs.run((tx) => tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }));
+      await this.txs.run((tx) =>
+        tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }),
+      );
     } catch (e) {
       if (e instanceof FencedError) throw e;
       this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
@@ -273,63 +284,71 @@ export class KafkaBackend implements Backend {
   // ---- event log ------------------------------------------------------------------------------
 
   async commit(b: CommitBatch): Promise<void> {
-    const base = this.known ?? await this.lastCommittedKnown();
+    const base = this.known ?? (await this.lastCommittedKnown());
     const failedTotal = base.failed + b.failed.length;
     const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
     const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
     const events = frameMessages(b.events);
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
-    const state = stateMessage(this.cfg.transactionalId, { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal }, b.summary);
+    const state = stateMessage(
+      this.cfg.transactionalId,
+      { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal },
+      b.summary,
+    );
     let firstEventOffset = -1;
-    await this.retry('committing a batch', async (attempt) => {
-      const mustInit = attempt > 0 || this.txs.mustReset;
-      if (mustInit || this.txs.initialisedSinceCheck) {
-        // The id is about to be initialised again (an earlier attempt or transaction failed, so it
-        // may or may not have committed), or was since the state topic was last looked at. Another
-        // engine may have taken the market over meanwhile (a failed request cannot tell): then the
-        // state topic holds a commit that is neither the base nor this batch; initialising would
-        // fence the newer engine and sending would write its seqs again, so stop as fenced. The
-        // same batch (same input, same bytes) committed by whichever engine is landed (D146).
-        const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
-          if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
-          if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
-          if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
-          return 'other';
-        };
-        for (const settle of mustInit ? [false, true] : [false]) {
-          // settle: our own attempt committed or aborted, never half, then look again
-          if (settle) await this.txs.reset();
-          const st = await this.lastState();
-          const which = ours(st);
-          if (which === 'other') throw this.takenOver(st);
-          if (which === 'batch') {
-            this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
-            return;
+    await this.retry(
+      'committing a batch',
+      async (attempt) => {
+        const mustInit = attempt > 0 || this.txs.mustReset;
+        if (mustInit || this.txs.initialisedSinceCheck) {
+          // The id is about to be initialised again (an earlier attempt or transaction failed, so it
+          // may or may not have committed), or was since the state topic was last looked at. Another
+          // engine may have taken the market over meanwhile (a failed request cannot tell): then the
+          // state topic holds a commit that is neither the base nor this batch; initialising would
+          // fence the newer engine and sending would write its seqs again, so stop as fenced. The
+          // same batch (same input, same bytes) committed by whichever engine is landed (D146).
+          const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
+            if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
+            if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+            if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
+            return 'other';
+          };
+          for (const settle of mustInit ? [false, true] : [false]) {
+            // settle: our own attempt committed or aborted, never half, then look again
+            if (settle) await this.txs.reset();
+            const st = await this.lastState();
+            const which = ours(st);
+            if (which === 'other') throw this.takenOver(st);
+            if (which === 'batch') {
+              this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
+              return;
+            }
           }
+          // looked after the last initialisation: anyone taking the id from here on fences this engine
+          this.txs.initialisedSinceCheck = false;
         }
-        // looked after the last initialisation: anyone taking the id from here on fences this engine
-        this.txs.initialisedSinceCheck = false;
-      }
-      firstEventOffset = await this.txs.run(async (tx) => {
-        const groups = split(events, this.maxRequestBytes);
-        const first = groups.shift() ?? [];
-        const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
-        if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
-        for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
-        // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
-        const res = await tx.sendBatch({ acks: -1, topicMessages });
-        for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
-        await tx.sendOffsets({
-          consumerGroupId: this.cfg.groupId,
-          topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+        firstEventOffset = await this.txs.run(async (tx) => {
+          const groups = split(events, this.maxRequestBytes);
+          const first = groups.shift() ?? [];
+          const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
+          if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
+          for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
+          // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
+          const res = await tx.sendBatch({ acks: -1, topicMessages });
+          for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
+          await tx.sendOffsets({
+            consumerGroupId: this.cfg.groupId,
+            topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+          });
+          const ev = res.find((m) => m.topicName === this.cfg.topics.events);
+          return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
         });
-        const ev = res.find((m) => m.topicName === this.cfg.topics.events);
-        return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
-      });
-    }, async (e) => {
-      if (isFenced(e)) return;
-      this.log.debug({ type: errorType(e) }, 'commit failed');
-    }).catch((e: unknown) => {
+      },
+      async (e) => {
+        if (isFenced(e)) return;
+        this.log.debug({ type: errorType(e) }, 'commit failed');
+      },
+    ).catch((e: unknown) => {
       if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
       throw e;
     });
@@ -363,9 +382,12 @@ export class KafkaBackend implements Backend {
 
   /** Another engine committed after what this one knows: it took the market over. */
   private takenOver(st: StateRecord | null): FencedError {
-    return new FencedError(this.cfg.transactionalId, new Error(
-      `the state topic ends at seq ${st?.seq ?? 0} (input position ${st?.position ?? 'none'}), written by another engine after seq ${this.known?.seq ?? 0}`,
-    ));
+    return new FencedError(
+      this.cfg.transactionalId,
+      new Error(
+        `the state topic ends at seq ${st?.seq ?? 0} (input position ${st?.position ?? 'none'}), written by another engine after seq ${this.known?.seq ?? 0}`,
+      ),
+    );
   }
 
   private async lastCommittedKnown(): Promise<Known> {
@@ -381,11 +403,17 @@ export class KafkaBackend implements Backend {
   async lastCommitted(): Promise<Committed> {
     const st = await this.retry('reading the state topic', () => this.lastState());
     const ev = await this.retry('reading the event topic', () => lastRecord(this.fetcher, this.cfg.topics.events, () => true));
-    const lastEvent = ev === null ? null : eventsOfRecord(ev).pop() ?? null;
+    const lastEvent = ev === null ? null : (eventsOfRecord(ev).pop() ?? null);
     if (st === null) {
       // nothing committed by an engine yet (or the state topic was lost): the event log and the group offset
       const g = await this.retry('reading the group offset', () => this.groupOffset());
-      const c: Committed = { seq: lastEvent?.seq ?? 0, hash: lastEvent?.hash ?? GENESIS_HASH, position: g === null ? null : String(g - 1), clock: null, summary: null };
+      const c: Committed = {
+        seq: lastEvent?.seq ?? 0,
+        hash: lastEvent?.hash ?? GENESIS_HASH,
+        position: g === null ? null : String(g - 1),
+        clock: null,
+        summary: null,
+      };
       this.known ??= { seq: c.seq, hash: c.hash, position: c.position, failed: 0 };
       return c;
     }
@@ -393,7 +421,9 @@ export class KafkaBackend implements Backend {
       throw new FatalError(`the event topic ends at seq ${lastEvent.seq} but the state topic says ${st.seq} was committed; run relayer verify`);
     }
     if (this.txs.engine && lastEvent !== null && lastEvent.seq !== st.seq) {
-      throw new FatalError(`the event topic has events after seq ${st.seq} that no state record covers; is another engine running with another transactional id?`);
+      throw new FatalError(
+        `the event topic has events after seq ${st.seq} that no state record covers; is another engine running with another transactional id?`,
+      );
     }
     if (this.txs.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
     return { seq: st.seq, hash: st.hash, position: st.position, clock: st.clock, summary: JSON.stringify(st.summary) };

@@ -36,9 +36,17 @@ export function isFenced(e: unknown): boolean {
 
 /** Errors no retry can fix: a missing topic, a record too large, bad configuration. */
 const FATAL_TYPES = new Set([
-  'UNKNOWN_TOPIC_OR_PARTITION', 'MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'UNSUPPORTED_VERSION',
-  'INVALID_REQUEST', 'CORRUPT_MESSAGE', 'INVALID_CONFIG',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUEST',
+  'CORRUPT_MESSAGE',
+  'INVALID_CONFIG',
 ]);
 
 export function errorType(e: unknown): string | null {
@@ -52,7 +60,10 @@ export function isFatal(e: unknown): boolean {
   return t !== null && FATAL_TYPES.has(t);
 }
 
-export interface Backoff { initialMs: number; maxMs: number }
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5000 };
 
@@ -62,7 +73,9 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5000 };
  * with InterruptedError.
  */
 export async function withRetry<T>(
-  what: string, op: (attempt: number) => Promise<T>, opts: { log: Logger; stopped: () => boolean; backoff?: Backoff; onError?: (e: unknown) => Promise<void> | void },
+  what: string,
+  op: (attempt: number) => Promise<T>,
+  opts: { log: Logger; stopped: () => boolean; backoff?: Backoff; onError?: (e: unknown) => Promise<void> | void },
 ): Promise<T> {
   const b = opts.backoff ?? DEFAULT_BACKOFF;
   let wait = b.initialMs;

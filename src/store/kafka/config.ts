@@ -52,7 +52,8 @@ export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
 export function kafkaClientKind(flag: string | undefined, env: Env = process.env): KafkaClientKind | null {
   const v = pick(flag, env, 'RELAYER_KAFKA_CLIENT');
   if (v === undefined) return null;
-  if (!(KAFKA_CLIENTS as readonly string[]).includes(v)) throw new Error(`unknown Kafka client '${v}' (--kafka-client / RELAYER_KAFKA_CLIENT: ${KAFKA_CLIENTS.join(' or ')})`);
+  if (!(KAFKA_CLIENTS as readonly string[]).includes(v))
+    throw new Error(`unknown Kafka client '${v}' (--kafka-client / RELAYER_KAFKA_CLIENT: ${KAFKA_CLIENTS.join(' or ')})`);
   return v as KafkaClientKind;
 }
 
@@ -86,7 +87,10 @@ function pick(flag: string | undefined, env: Env, name: string): string | undefi
 export function kafkaBrokers(flags: KafkaFlags, env: Env = process.env): string[] | null {
   const raw = pick(flags.kafka, env, 'RELAYER_KAFKA_BROKERS');
   if (raw === undefined) return null;
-  const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return list.length === 0 ? null : list;
 }
 
@@ -119,7 +123,8 @@ export function kafkaConfig(flags: KafkaFlags, env: Env = process.env): KafkaCon
   if (brokers === null) return null;
   const topics = topicNames(flags, env);
   const prefix = pick(flags.topicPrefix, env, 'RELAYER_KAFKA_TOPIC_PREFIX') ?? '';
-  const transactionalId = pick(flags.transactionalId, env, 'RELAYER_KAFKA_TRANSACTIONAL_ID') ?? `${prefix}${DEFAULT_TRANSACTIONAL_ID}${marketSuffix(flags.market)}`;
+  const transactionalId =
+    pick(flags.transactionalId, env, 'RELAYER_KAFKA_TRANSACTIONAL_ID') ?? `${prefix}${DEFAULT_TRANSACTIONAL_ID}${marketSuffix(flags.market)}`;
   const groupId = pick(flags.group, env, 'RELAYER_KAFKA_GROUP') ?? transactionalId;
   const data = pick(flags.data, env, 'RELAYER_DATA') ?? './relayer-data';
   const cacheDir = pick(flags.snapshotCache, env, 'RELAYER_KAFKA_SNAPSHOT_CACHE') ?? join(data, 'kafka-snapshots', safeName(topics.snapshots));

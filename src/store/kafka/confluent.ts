@@ -15,16 +15,35 @@ const require = createRequire(import.meta.url);
 
 // ---- the slice of the package's node-rdkafka API used here -----------------------------------
 
-interface RdError extends Error { code: number; isFatal?: boolean; isRetriable?: boolean; isTxnRequiresAbort?: boolean }
+interface RdError extends Error {
+  code: number;
+  isFatal?: boolean;
+  isRetriable?: boolean;
+  isTxnRequiresAbort?: boolean;
+}
 type Cb = (err: RdError | null | undefined) => void;
-interface RdReport { topic: string; partition: number; offset: number; timestamp?: number; opaque?: unknown }
+interface RdReport {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp?: number;
+  opaque?: unknown;
+}
 interface RdClient {
   connect(opts: { timeout?: number; topic?: string; allTopics?: boolean }, cb: (err: RdError | null) => void): void;
   on(ev: 'event.error', f: (e: RdError) => void): void;
   on(ev: 'delivery-report', f: (err: RdError | null, r: RdReport) => void): void;
 }
 interface RdProducer extends RdClient {
-  produce(topic: string, partition: number, value: Buffer | null, key: Buffer | string | null | undefined, ts: number | null, opaque: unknown, headers?: Record<string, string | Buffer>[]): boolean;
+  produce(
+    topic: string,
+    partition: number,
+    value: Buffer | null,
+    key: Buffer | string | null | undefined,
+    ts: number | null,
+    opaque: unknown,
+    headers?: Record<string, string | Buffer>[],
+  ): boolean;
   setPollInBackground(on: boolean): void;
   disconnect(timeout: number, cb: Cb): void;
   initTransactions(timeout: number, cb: Cb): void;
@@ -33,7 +52,9 @@ interface RdProducer extends RdClient {
   abortTransaction(timeout: number, cb: Cb): void;
   sendOffsetsToTransaction(offsets: { topic: string; partition: number; offset: number }[], consumer: RdConsumer, timeout: number, cb: Cb): void;
 }
-interface RdConsumer extends RdClient { disconnect(cb: Cb): void }
+interface RdConsumer extends RdClient {
+  disconnect(cb: Cb): void;
+}
 interface RdModule {
   Producer: new (conf: Record<string, unknown>, topicConf?: Record<string, unknown>) => RdProducer;
   KafkaConsumer: new (conf: Record<string, unknown>, topicConf?: Record<string, unknown>) => RdConsumer;
@@ -51,8 +72,8 @@ export function confluentModule(): RdModule {
       mod = require('@confluentinc/kafka-javascript') as RdModule;
     } catch (e) {
       throw new Error(
-        `the confluent Kafka client is not installed or did not build (${(e as Error).message.split('\n')[0]}); `
-        + 'install it with CKJS_LINKING=dynamic npm ci (docs/kafka.md), or use --kafka-client kafkajs',
+        `the confluent Kafka client is not installed or did not build (${(e as Error).message.split('\n')[0]}); ` +
+          'install it with CKJS_LINKING=dynamic npm ci (docs/kafka.md), or use --kafka-client kafkajs',
       );
     }
   }
@@ -107,9 +128,14 @@ class SendWait {
   private readonly parts = new Map<string, RecordMetadata>();
   private resolve!: (r: RecordMetadata[]) => void;
   private reject!: (e: Error) => void;
-  readonly done = new Promise<RecordMetadata[]>((res, rej) => { this.resolve = res; this.reject = rej; });
+  readonly done = new Promise<RecordMetadata[]>((res, rej) => {
+    this.resolve = res;
+    this.reject = rej;
+  });
 
-  constructor(count: number) { this.left = count; }
+  constructor(count: number) {
+    this.left = count;
+  }
 
   report(err: RdError | null, r: RdReport): void {
     if (err) this.error ??= kafkaError('delivering a record', err);
@@ -118,9 +144,13 @@ class SendWait {
       const cur = this.parts.get(key);
       if (cur === undefined || Number(cur.baseOffset) > r.offset) {
         this.parts.set(key, {
-          topicName: r.topic, partition: r.partition, errorCode: 0, baseOffset: String(r.offset),
+          topicName: r.topic,
+          partition: r.partition,
+          errorCode: 0,
+          baseOffset: String(r.offset),
           // on LogAppendTime topics the delivery report carries the broker's append time
-          logAppendTime: String(r.timestamp ?? -1), logStartOffset: '-1',
+          logAppendTime: String(r.timestamp ?? -1),
+          logStartOffset: '-1',
         });
       }
     }
@@ -136,11 +166,15 @@ class SendWait {
   private settle(n: number): void {
     this.left -= n;
     if (this.left > 0) return;
-    if (this.error !== null) this.reject(this.error); else this.resolve([...this.parts.values()]);
+    if (this.error !== null) this.reject(this.error);
+    else this.resolve([...this.parts.values()]);
   }
 }
 
-interface ProducerOptions { transactionalId?: string; transactionTimeout?: number }
+interface ProducerOptions {
+  transactionalId?: string;
+  transactionTimeout?: number;
+}
 
 /** How long librdkafka keeps retrying a record before failing it (the backend's loops retry after). */
 const MESSAGE_TIMEOUT_MS = 30_000;
@@ -159,7 +193,11 @@ class RdkafkaProducer {
   /** When librdkafka last lost the broker, until an operation completes again. */
   private downSince: number | null = null;
 
-  constructor(private readonly base: Record<string, unknown>, opts: ProducerOptions, private readonly log: Logger) {
+  constructor(
+    private readonly base: Record<string, unknown>,
+    opts: ProducerOptions,
+    private readonly log: Logger,
+  ) {
     const m = confluentModule();
     const conf: Record<string, unknown> = {
       ...base,
@@ -205,10 +243,16 @@ class RdkafkaProducer {
     const code = (e as { code?: unknown }).code;
     const isFatal = (e.cause as { isFatal?: unknown } | undefined)?.isFatal === true;
     if (!this.transactional || !(isFatal || (typeof code === 'number' && OPAQUE_CODES.has(code)))) return e;
-    const cause = await call('aborting after an error', (cb) => this.rd.abortTransaction(5000, cb)).then(() => null, (x: unknown) => x as Error);
+    const cause = await call('aborting after an error', (cb) => this.rd.abortTransaction(5000, cb)).then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
     this.active = false;
     if (cause !== null && (cause as { type?: unknown }).type !== null && (cause as { code?: unknown }).code !== code) {
-      return Object.assign(new Error(`${e.message} (${cause.message})`, { cause }), { type: (cause as { type?: unknown }).type, code: (cause as { code?: unknown }).code });
+      return Object.assign(new Error(`${e.message} (${cause.message})`, { cause }), {
+        type: (cause as { type?: unknown }).type,
+        code: (cause as { code?: unknown }).code,
+      });
     }
     return e;
   }
@@ -231,7 +275,9 @@ class RdkafkaProducer {
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await new Promise<void>((resolve, reject) => this.rd.connect({ timeout: OP_TIMEOUT_MS, allTopics: false }, (err) => (err ? reject(kafkaError('connecting', err)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.rd.connect({ timeout: OP_TIMEOUT_MS, allTopics: false }, (err) => (err ? reject(kafkaError('connecting', err)) : resolve())),
+    );
     this.rd.setPollInBackground(true);
     this.connected = true;
   }
@@ -263,8 +309,10 @@ class RdkafkaProducer {
     for (const tm of msgs) {
       for (const m of tm.messages) {
         const value = m.value === null || m.value === undefined ? null : typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
-        const headers = m.headers === undefined ? undefined
-          : Object.entries(m.headers).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => ({ [k]: x as string | Buffer }))));
+        const headers =
+          m.headers === undefined
+            ? undefined
+            : Object.entries(m.headers).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => ({ [k]: x as string | Buffer }))));
         try {
           this.rd.produce(tm.topic, m.partition ?? 0, value, m.key ?? null, null, send, headers);
         } catch (e) {
@@ -295,7 +343,9 @@ class RdkafkaProducer {
     return this;
   }
 
-  isActive(): boolean { return this.active; }
+  isActive(): boolean {
+    return this.active;
+  }
 
   async commit(): Promise<void> {
     await this.op('committing the transaction', (cb) => this.rd.commitTransaction(OP_TIMEOUT_MS, cb));
@@ -322,10 +372,14 @@ class RdkafkaProducer {
     let g = this.groups.get(groupId);
     if (g === undefined) {
       const c = new (confluentModule().KafkaConsumer)({
-        'bootstrap.servers': this.base['bootstrap.servers'], 'client.id': this.base['client.id'],
-        'group.id': groupId, 'enable.auto.commit': false,
+        'bootstrap.servers': this.base['bootstrap.servers'],
+        'client.id': this.base['client.id'],
+        'group.id': groupId,
+        'enable.auto.commit': false,
       });
-      g = new Promise<RdConsumer>((resolve, reject) => c.connect({ timeout: OP_TIMEOUT_MS, allTopics: false }, (err) => (err ? reject(kafkaError('connecting the group client', err)) : resolve(c))));
+      g = new Promise<RdConsumer>((resolve, reject) =>
+        c.connect({ timeout: OP_TIMEOUT_MS, allTopics: false }, (err) => (err ? reject(kafkaError('connecting the group client', err)) : resolve(c))),
+      );
       g.catch(() => this.groups.delete(groupId));
       this.groups.set(groupId, g);
     }
@@ -341,8 +395,10 @@ function typedAdmin(a: Admin): Admin {
     get(target, prop, recv) {
       const v = Reflect.get(target, prop, recv) as unknown;
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-        .catch((e: unknown) => { throw kafkaError(`admin ${String(prop)}`, e); });
+      return (...args: unknown[]) =>
+        (v as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((e: unknown) => {
+          throw kafkaError(`admin ${String(prop)}`, e);
+        });
     },
   });
 }
@@ -355,7 +411,15 @@ export function createConfluentKafka(cfg: KafkaConfig, log: Logger): Kafka {
   const m = confluentModule();
   const base = { 'bootstrap.servers': cfg.brokers.join(','), 'client.id': cfg.clientId };
   const client = {
-    producer: (o: ProducerOptions = {}) => new RdkafkaProducer(base, { ...(o.transactionalId !== undefined ? { transactionalId: o.transactionalId } : {}), ...(o.transactionTimeout !== undefined ? { transactionTimeout: o.transactionTimeout } : {}) }, log),
+    producer: (o: ProducerOptions = {}) =>
+      new RdkafkaProducer(
+        base,
+        {
+          ...(o.transactionalId !== undefined ? { transactionalId: o.transactionalId } : {}),
+          ...(o.transactionTimeout !== undefined ? { transactionTimeout: o.transactionTimeout } : {}),
+        },
+        log,
+      ),
     admin: () => typedAdmin(new m.KafkaJS.Kafka({ kafkaJS: { brokers: cfg.brokers, clientId: cfg.clientId, logLevel: 0 } }).admin()),
   };
   return client as unknown as Kafka;

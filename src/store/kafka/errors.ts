@@ -22,10 +22,13 @@ export function describeError(e: unknown): string {
 /** This engine's transactional id was taken over by another producer: stop, never retry. */
 export class FencedError extends Error {
   override readonly name = 'FencedError';
-  constructor(readonly transactionalId: string, cause: unknown) {
+  constructor(
+    readonly transactionalId: string,
+    cause: unknown,
+  ) {
     super(
-      `fenced: another relayer run took over transactional id '${transactionalId}' (${describeError(cause)}); `
-      + 'this engine stopped without committing its current batch',
+      `fenced: another relayer run took over transactional id '${transactionalId}' (${describeError(cause)}); ` +
+        'this engine stopped without committing its current batch',
     );
   }
 }
@@ -35,4 +38,3 @@ export class FatalError extends Error {}
 
 /** The backend was asked to stop while it was waiting for the broker. */
 export class InterruptedError extends Error {}
-

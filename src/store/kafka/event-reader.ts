@@ -14,7 +14,12 @@ export class EventReader {
   mark: number | null = null;
   private eo: { cmd: string; at: number; found: StoredEvent[] } | null = null;
 
-  constructor(private readonly reader: RecordReader, private readonly topic: string, private readonly fetchBytes: number, private readonly retry: Retry) {}
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly topic: string,
+    private readonly fetchBytes: number,
+    private readonly retry: Retry,
+  ) {}
 
   hint(seq: number, offset: number): void {
     const h = this.seqHints;
@@ -33,14 +38,20 @@ export class EventReader {
     let hi = end;
     for (let i = this.seqHints.length - 1; i >= 0; i--) {
       const h = this.seqHints[i]!;
-      if (h.seq <= seq) { lo = Math.max(lo, h.offset); break; }
+      if (h.seq <= seq) {
+        lo = Math.max(lo, h.offset);
+        break;
+      }
     }
     // invariant: the target is at an offset in [lo, hi]
     while (lo < hi) {
       const mid = lo + Math.floor((hi - lo) / 2);
       const r = await this.retry('reading the event topic', () => this.reader.fetch(this.topic, mid, 1, 0));
       const x = r.records.find((y) => y.offset < end && seqRangeOf(y) !== null);
-      if (x === undefined) { hi = mid; continue; } // nothing readable from mid on: the target is before
+      if (x === undefined) {
+        hi = mid;
+        continue;
+      } // nothing readable from mid on: the target is before
       const range = seqRangeOf(x)!;
       this.hint(range[0], x.offset);
       if (range[1] < seq) lo = x.offset + 1;
@@ -79,9 +90,15 @@ export class EventReader {
     const eo = this.eo;
     const { start, end } = await this.reader.bounds(topic);
     eo.at = Math.max(eo.at, start);
-    eo.at = await scan(this.reader, topic, eo.at, (recs) => {
-      for (const r of recs) for (const e of eventsOfRecord(r)) if (e.cmd === cmd) eo.found.push(e);
-    }, { end });
+    eo.at = await scan(
+      this.reader,
+      topic,
+      eo.at,
+      (recs) => {
+        for (const r of recs) for (const e of eventsOfRecord(r)) if (e.cmd === cmd) eo.found.push(e);
+      },
+      { end },
+    );
     return eo.found;
   }
 }

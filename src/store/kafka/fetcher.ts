@@ -33,7 +33,11 @@ interface PartitionData {
 
 interface InternalBroker {
   fetch(req: {
-    replicaId: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number;
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
   }): Promise<{ responses: { topicName: string; partitions: PartitionData[] }[] }>;
 }
@@ -45,10 +49,15 @@ interface InternalCluster {
   addTargetTopic(topic: string): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(q: { nodeId: string }): Promise<InternalBroker>;
-  fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }
 
-interface InternalBatch { messagesWithinOffset: RawMessage[]; messages: RawMessage[] }
+interface InternalBatch {
+  messagesWithinOffset: RawMessage[];
+  messages: RawMessage[];
+}
 type BatchCtor = new (topic: string, fetchedOffset: string, data: PartitionData) => InternalBatch;
 
 const Batch = require('kafkajs/src/consumer/batch.js') as BatchCtor;
@@ -60,7 +69,13 @@ function createCluster(kafka: Kafka): InternalCluster {
   const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   if (sym === undefined) throw new Error('kafkajs internals changed: no cluster factory (the Kafka backend needs kafkajs 2.2.4)');
   const factory = (kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[sym]!;
-  return factory({ metadataMaxAge: 60_000, allowAutoTopicCreation: false, maxInFlightRequests: null, instrumentationEmitter: null, isolationLevel: READ_COMMITTED });
+  return factory({
+    metadataMaxAge: 60_000,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+    instrumentationEmitter: null,
+    isolationLevel: READ_COMMITTED,
+  });
 }
 
 function headerText(h: RawMessage['headers']): Record<string, string> {
@@ -83,8 +98,14 @@ export class Fetcher implements RecordReader {
   }
 
   private async ready(topic: string): Promise<void> {
-    if (!this.connected) { await this.cluster.connect(); this.connected = true; }
-    if (!this.known.has(topic)) { await this.cluster.addTargetTopic(topic); this.known.add(topic); }
+    if (!this.connected) {
+      await this.cluster.connect();
+      this.connected = true;
+    }
+    if (!this.known.has(topic)) {
+      await this.cluster.addTargetTopic(topic);
+      this.known.add(topic);
+    }
   }
 
   private async leader(topic: string): Promise<InternalBroker> {
@@ -104,7 +125,11 @@ export class Fetcher implements RecordReader {
     try {
       const broker = await this.leader(topic);
       const res = await broker.fetch({
-        replicaId: -1, isolationLevel: READ_COMMITTED, maxWaitTime: maxWaitMs, minBytes: 1, maxBytes,
+        replicaId: -1,
+        isolationLevel: READ_COMMITTED,
+        maxWaitTime: maxWaitMs,
+        minBytes: 1,
+        maxBytes,
         topics: [{ topic, partitions: [{ partition: 0, fetchOffset: String(offset), maxBytes }] }],
       });
       const p = res.responses.find((r) => r.topicName === topic)?.partitions.find((x) => x.partition === 0);
@@ -117,8 +142,13 @@ export class Fetcher implements RecordReader {
         if (offset < b.start) return { records: [], next: b.start, lastStable: b.end };
         return { records: [], next: offset, lastStable: b.end };
       }
-      if (type === 'NOT_LEADER_FOR_PARTITION' || type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE'
-        || (e as Error).name === 'KafkaJSConnectionError' || (e as Error).name === 'KafkaJSConnectionClosedError') {
+      if (
+        type === 'NOT_LEADER_FOR_PARTITION' ||
+        type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+        type === 'LEADER_NOT_AVAILABLE' ||
+        (e as Error).name === 'KafkaJSConnectionError' ||
+        (e as Error).name === 'KafkaJSConnectionClosedError'
+      ) {
         await this.cluster.refreshMetadata().catch(() => undefined);
       }
       throw e;

@@ -13,8 +13,8 @@ export function addKafkaOptions(cmd: Command): Command {
     .option('--snapshot-topic <name>', 'snapshot topic (RELAYER_KAFKA_SNAPSHOT_TOPIC)')
     .option('--state-topic <name>', 'state topic (RELAYER_KAFKA_STATE_TOPIC)')
     .option('--failed-topic <name>', 'failed-requests topic (RELAYER_KAFKA_FAILED_TOPIC)')
-    .option('--transactional-id <id>', 'transactional id of the market\'s engine; default relayer-engine (RELAYER_KAFKA_TRANSACTIONAL_ID)')
-    .option('--group <id>', 'consumer group holding the engine\'s input offset; default the transactional id (RELAYER_KAFKA_GROUP)')
-    .option('--kafka-client <name>', 'client library for the backend\'s writes: kafkajs or confluent (RELAYER_KAFKA_CLIENT); docs/kafka.md')
+    .option('--transactional-id <id>', "transactional id of the market's engine; default relayer-engine (RELAYER_KAFKA_TRANSACTIONAL_ID)")
+    .option('--group <id>', "consumer group holding the engine's input offset; default the transactional id (RELAYER_KAFKA_GROUP)")
+    .option('--kafka-client <name>', "client library for the backend's writes: kafkajs or confluent (RELAYER_KAFKA_CLIENT); docs/kafka.md")
     .option('--snapshot-cache <dir>', 'local snapshot cache (RELAYER_KAFKA_SNAPSHOT_CACHE); default <data>/kafka-snapshots/<topic>');
 }

@@ -5,7 +5,10 @@
 // a client library.
 import type { Message, ProducerBatch, RecordMetadata } from 'kafkajs';
 
-export interface TopicOffsets { topic: string; partitions: { partition: number; offset: string }[] }
+export interface TopicOffsets {
+  topic: string;
+  partitions: { partition: number; offset: string }[];
+}
 
 export interface KafkaTransaction {
   send(req: { topic: string; messages: Message[]; acks?: number }): Promise<RecordMetadata[]>;
@@ -65,7 +68,10 @@ export interface FetchResult {
   lastStable: number;
 }
 
-export interface Bounds { start: number; end: number }
+export interface Bounds {
+  start: number;
+  end: number;
+}
 
 /** read_committed reads of partition 0 of a topic, at any offset, without a consumer group. */
 export interface RecordReader {
@@ -77,4 +83,7 @@ export interface RecordReader {
 }
 
 /** The clients one backend works through; made per backend (each its own connections). */
-export interface KafkaClients { writer: KafkaWriter; reader: RecordReader }
+export interface KafkaClients {
+  writer: KafkaWriter;
+  reader: RecordReader;
+}

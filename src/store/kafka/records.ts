@@ -32,13 +32,19 @@ export function frameMessages(events: readonly StoredEvent[]): Message[] {
 /** The events of one record of the event topic: a frame's, or the one line of an old record. */
 export function eventsOfRecord(r: Fetched): StoredEvent[] {
   if (r.value === null || r.value.length === 0) return [];
-  if (r.value[0] !== CODEC_BROTLI) { const e = eventOf(r); return e === null ? [] : [e]; }
+  if (r.value[0] !== CODEC_BROTLI) {
+    const e = eventOf(r);
+    return e === null ? [] : [e];
+  }
   const range = /^(\d+)-(\d+)$/.exec(r.key?.toString('utf8') ?? '');
   if (range === null) return [];
   const first = Number(range[1]);
   const lines = unpackFrame(r.value, Number(range[2]) - first + 1, first);
   const out: StoredEvent[] = [];
-  for (const line of lines) { const e = eventOfLine(line); if (e !== null) out.push(e); }
+  for (const line of lines) {
+    const e = eventOfLine(line);
+    if (e !== null) out.push(e);
+  }
   return out;
 }
 
@@ -72,7 +78,14 @@ const PREFIX = /^\{"v":\d+,"seq":(\d+),"ts":(-?\d+),"cmd":("(?:[^"\\]|\\.)*"),"t
 /** A stored event read back; `account` is worked out from the line only when someone asks. */
 class ReadEvent implements StoredEvent {
   private acct: string | null | undefined = undefined;
-  constructor(readonly seq: number, readonly ts: number, readonly cmd: string, readonly type: string, readonly line: string, readonly hash: string) {}
+  constructor(
+    readonly seq: number,
+    readonly ts: number,
+    readonly cmd: string,
+    readonly type: string,
+    readonly line: string,
+    readonly hash: string,
+  ) {}
   get account(): string | null {
     if (this.acct === undefined) this.acct = accountOf(JSON.parse(this.line) as EventEnvelope);
     return this.acct;
@@ -87,12 +100,14 @@ export function eventOf(r: Fetched): StoredEvent | null {
 function eventOfLine(line: string): StoredEvent | null {
   const m = PREFIX.exec(line);
   if (m !== null) return new ReadEvent(Number(m[1]), Number(m[2]), JSON.parse(m[3]!) as string, m[4]!, line, hashOfLine(line));
-  try { // written by something else: the whole line
+  try {
+    // written by something else: the whole line
     const o = JSON.parse(line) as { seq: number; ts: number; cmd: string; type: string };
     return new ReadEvent(o.seq, o.ts, o.cmd, o.type, line, hashOfLine(line));
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
-
 
 export interface StateRecord {
   v: 1;
@@ -117,7 +132,9 @@ export function stateOf(r: Fetched): StateRecord | null {
   try {
     const o = JSON.parse(r.value.toString('utf8')) as StateRecord;
     return o.v === 1 && typeof o.seq === 'number' && typeof o.position === 'string' ? o : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 export function failedMessage(f: FailedRecord, rawBytes: Buffer | undefined): Message {
@@ -149,7 +166,11 @@ export function split(msgs: Message[], maxBytes: number): Message[][] {
   let bytes = 0;
   for (const m of msgs) {
     const s = sizeOf(m);
-    if (cur.length > 0 && bytes + s > maxBytes) { out.push(cur); cur = []; bytes = 0; }
+    if (cur.length > 0 && bytes + s > maxBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
     cur.push(m);
     bytes += s;
   }

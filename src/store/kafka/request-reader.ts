@@ -22,7 +22,12 @@ export class RequestReader {
   /** Raw bytes of request records read and not yet committed, for the failed topic. */
   private readonly rawBytes = new Map<string, Buffer>();
 
-  constructor(private readonly reader: RecordReader, private readonly topic: string, private readonly fetchBytes: number, private readonly retry: Retry) {}
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly topic: string,
+    private readonly fetchBytes: number,
+    private readonly retry: Retry,
+  ) {}
 
   /** Up to `max` records after `after`; null when the read was cut short (stopped, or superseded). */
   async read(after: string | null, max: number, waitMs: number): Promise<InputRecord[] | null> {
@@ -49,18 +54,25 @@ export class RequestReader {
   }
 
   /** The bytes of a record read and not yet committed. */
-  raw(position: string): Buffer | undefined { return this.rawBytes.get(position); }
+  raw(position: string): Buffer | undefined {
+    return this.rawBytes.get(position);
+  }
 
   /** Forgets the bytes of records up to a committed position. */
   committed(position: string): void {
     for (const k of this.rawBytes.keys()) {
-      if (Number(k) <= Number(position)) this.rawBytes.delete(k); else break;
+      if (Number(k) <= Number(position)) this.rawBytes.delete(k);
+      else break;
     }
   }
 
   private prefetch(rq: ReadBuffer): Promise<Fetched[] | null> {
-    return this.reader.fetch(this.topic, rq.next, this.fetchBytes, 0)
-      .then((r) => { rq.next = r.next; return r.records; })
+    return this.reader
+      .fetch(this.topic, rq.next, this.fetchBytes, 0)
+      .then((r) => {
+        rq.next = r.next;
+        return r.records;
+      })
       .catch(() => null); // the next read fetches again, with retries
   }
 

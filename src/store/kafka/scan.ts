@@ -7,7 +7,12 @@ import type { Fetched, RecordReader } from './ports.js';
  * `end` is taken when the scan starts unless given; returns the offset reached.
  */
 export async function scan(
-  f: RecordReader, topic: string, from: number, each: (recs: Fetched[]) => boolean | void, opts: { end?: number; maxBytes?: number } = {},
+  f: RecordReader,
+  topic: string,
+  from: number,
+  // biome-ignore lint/suspicious/noConfusingVoidType: callers pass blocks that return nothing; only `false` stops the scan
+  each: (recs: Fetched[]) => boolean | void,
+  opts: { end?: number; maxBytes?: number } = {},
 ): Promise<number> {
   const end = opts.end ?? (await f.bounds(topic)).end;
   let at = from;
@@ -29,7 +34,15 @@ export async function lastRecord(f: RecordReader, topic: string, match: (r: Fetc
   while (hi > start) {
     const lo = Math.max(start, hi - window);
     let found: Fetched | null = null;
-    await scan(f, topic, lo, (recs) => { for (const r of recs) if (match(r)) found = r; }, { end: hi, maxBytes: 1 << 20 });
+    await scan(
+      f,
+      topic,
+      lo,
+      (recs) => {
+        for (const r of recs) if (match(r)) found = r;
+      },
+      { end: hi, maxBytes: 1 << 20 },
+    );
     if (found !== null) return found;
     hi = lo;
     window *= 4;

@@ -28,7 +28,12 @@ export interface CatalogueEntry extends SnapshotInfo {
   first_offset: number;
 }
 
-interface Index { v: 1; topic: string; scanned: number; entries: Record<string, CatalogueEntry> }
+interface Index {
+  v: 1;
+  topic: string;
+  scanned: number;
+  entries: Record<string, CatalogueEntry>;
+}
 
 /**
  * Sends groups of messages to the snapshot topic in order (the engine: in one transaction), then
@@ -42,9 +47,14 @@ export class SnapshotLog {
   private index: Index;
   private readonly indexFile: string;
 
-  constructor(private readonly fetcher: RecordReader, private readonly topic: string, private readonly dir: string, private readonly log: Logger,
+  constructor(
+    private readonly fetcher: RecordReader,
+    private readonly topic: string,
+    private readonly dir: string,
+    private readonly log: Logger,
     /** Names snapshots (`<seq>-<ms base 36>`); the simulation's clock keeps runs the same. */
-    private readonly now: () => number = Date.now) {
+    private readonly now: () => number = Date.now,
+  ) {
     this.indexFile = join(dir, 'index.json');
     this.index = this.readIndex();
   }
@@ -53,7 +63,9 @@ export class SnapshotLog {
     try {
       const i = JSON.parse(readFileSync(this.indexFile, 'utf8')) as Index;
       if (i.v === 1 && i.topic === this.topic && typeof i.scanned === 'number') return i;
-    } catch { /* no or unreadable index: start over */ }
+    } catch {
+      /* no or unreadable index: start over */
+    }
     return { v: 1, topic: this.topic, scanned: 0, entries: {} };
   }
 
@@ -74,7 +86,9 @@ export class SnapshotLog {
     const n = Math.max(1, Math.ceil(data.length / CHUNK_BYTES));
     const groups: Message[][] = [];
     for (let i = 0; i < n; i++) {
-      groups.push([{ key: `${id}#${i}`, value: data.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), headers: { snapshot: id, chunk: String(i), chunks: String(n) } }]);
+      groups.push([
+        { key: `${id}#${i}`, value: data.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), headers: { snapshot: id, chunk: String(i), chunks: String(n) } },
+      ]);
     }
     const entry: CatalogueEntry = { ...info, id, size: data.length, chunks: n, sha256: sha(data), first_offset: -1 };
     const offsets = await produce(groups, (chunkOffsets) => {
@@ -105,7 +119,8 @@ export class SnapshotLog {
   private async catchUp(): Promise<void> {
     const { start, end } = await this.fetcher.bounds(this.topic);
     let from = this.index.scanned;
-    if (from > end) { // the topic was recreated: forget everything
+    if (from > end) {
+      // the topic was recreated: forget everything
       this.index = { v: 1, topic: this.topic, scanned: 0, entries: {} };
       from = 0;
     }
@@ -113,9 +128,15 @@ export class SnapshotLog {
     if (from >= end) return;
     const parts = new Map<string, number>(); // id → chunks appended to its .part file
     mkdirSync(this.dir, { recursive: true });
-    const reached = await scan(this.fetcher, this.topic, from, (recs: Fetched[]) => {
-      for (const r of recs) this.onRecord(r, parts);
-    }, { end });
+    const reached = await scan(
+      this.fetcher,
+      this.topic,
+      from,
+      (recs: Fetched[]) => {
+        for (const r of recs) this.onRecord(r, parts);
+      },
+      { end },
+    );
     for (const id of parts.keys()) rmSync(this.file(id, 'part'), { force: true });
     this.index.scanned = reached;
     this.writeIndex();
@@ -130,20 +151,33 @@ export class SnapshotLog {
       const i = Number(key.slice(hash + 1));
       if (existsSync(this.file(id, 'snap'))) return;
       const have = parts.get(id) ?? 0;
-      if (i === 0) { writeFileSync(this.file(id, 'part'), r.value); parts.set(id, 1); return; }
-      if (i !== have) { parts.delete(id); rmSync(this.file(id, 'part'), { force: true }); return; }
+      if (i === 0) {
+        writeFileSync(this.file(id, 'part'), r.value);
+        parts.set(id, 1);
+        return;
+      }
+      if (i !== have) {
+        parts.delete(id);
+        rmSync(this.file(id, 'part'), { force: true });
+        return;
+      }
       appendFileSync(this.file(id, 'part'), r.value);
       parts.set(id, have + 1);
       return;
     }
     if (key === '') return;
-    if (r.value === null) { // tombstone
+    if (r.value === null) {
+      // tombstone
       delete this.index.entries[key];
       rmSync(this.file(key, 'snap'), { force: true });
       return;
     }
     let entry: CatalogueEntry;
-    try { entry = JSON.parse(r.value.toString('utf8')) as CatalogueEntry; } catch { return; }
+    try {
+      entry = JSON.parse(r.value.toString('utf8')) as CatalogueEntry;
+    } catch {
+      return;
+    }
     if (typeof entry.seq !== 'number' || typeof entry.sha256 !== 'string') return;
     this.index.entries[key] = entry;
     if (parts.get(key) === entry.chunks) {
@@ -155,7 +189,10 @@ export class SnapshotLog {
 
   async load(id: string): Promise<Buffer> {
     let entry = this.index.entries[id];
-    if (entry === undefined) { await this.catchUp(); entry = this.index.entries[id]; }
+    if (entry === undefined) {
+      await this.catchUp();
+      entry = this.index.entries[id];
+    }
     if (entry === undefined) throw new Error(`no snapshot ${id}`);
     const cached = this.file(id, 'snap');
     if (existsSync(cached)) {
@@ -171,7 +208,10 @@ export class SnapshotLog {
         const key = r.key?.toString('utf8') ?? '';
         if (!key.startsWith(`${id}#`) || r.value === null) continue;
         const i = Number(key.slice(id.length + 1));
-        if (chunks[i] === undefined) { chunks[i] = r.value; got++; }
+        if (chunks[i] === undefined) {
+          chunks[i] = r.value;
+          got++;
+        }
       }
       return got < entry.chunks;
     });

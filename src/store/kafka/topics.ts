@@ -22,7 +22,11 @@ export const ROLE_TITLES: Record<TopicRole, string> = {
   failed: 'failed / quarantined requests',
 };
 
-export interface Drift { config: string; expected: string; actual: string | null }
+export interface Drift {
+  config: string;
+  expected: string;
+  actual: string | null;
+}
 
 export interface TopicReport {
   role: TopicRole;
@@ -37,7 +41,10 @@ export interface TopicReport {
   offsets?: { low: number; high: number } | null;
 }
 
-export interface CreateOptions { partitions: number; replicationFactor: number }
+export interface CreateOptions {
+  partitions: number;
+  replicationFactor: number;
+}
 
 async function metadata(admin: Admin, topics: string[]): Promise<Map<string, { partitions: number; rf: number }>> {
   const out = new Map<string, { partitions: number; rf: number }>();
@@ -62,7 +69,10 @@ async function configsOf(admin: Admin, topics: string[]): Promise<Map<string, Re
   return out;
 }
 
-export interface Want { partitions: number; replicationFactor: number }
+export interface Want {
+  partitions: number;
+  replicationFactor: number;
+}
 
 function driftOf(role: TopicRole, actual: Record<string, string | null>, partitions: number | null, rf: number | null, want: Want | null): Drift[] {
   const d: Drift[] = [];
@@ -93,8 +103,14 @@ export async function describeTopics(admin: Admin, names: TopicNames, withOffset
     for (const k of Object.keys(TOPIC_CONFIGS.request).concat(Object.keys(TOPIC_CONFIGS.snapshots))) configs[k] = all[k] ?? null;
     const exists = m !== undefined;
     const rep: TopicReport = {
-      role, topic, exists, created: false, partitions: m?.partitions ?? null, replication_factor: m?.rf ?? null,
-      configs: exists ? configs : {}, drift: exists ? driftOf(role, all, m?.partitions ?? null, m?.rf ?? null, want) : [],
+      role,
+      topic,
+      exists,
+      created: false,
+      partitions: m?.partitions ?? null,
+      replication_factor: m?.rf ?? null,
+      configs: exists ? configs : {},
+      drift: exists ? driftOf(role, all, m?.partitions ?? null, m?.rf ?? null, want) : [],
     };
     if (withOffsets) {
       rep.offsets = null;

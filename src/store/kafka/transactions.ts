@@ -19,12 +19,20 @@ export class EngineTransactions {
    */
   initialisedSinceCheck = false;
 
-  constructor(private readonly writer: KafkaWriter, readonly transactionalId: string, private readonly now: () => number) {}
+  constructor(
+    private readonly writer: KafkaWriter,
+    readonly transactionalId: string,
+    private readonly now: () => number,
+  ) {}
 
-  get ready(): boolean { return this.tx !== null; }
+  get ready(): boolean {
+    return this.tx !== null;
+  }
 
   /** The next transaction first initialises the id again (a transaction failed, or none yet). */
-  get mustReset(): boolean { return this.needsReset || this.tx === null; }
+  get mustReset(): boolean {
+    return this.needsReset || this.tx === null;
+  }
 
   /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
   async reset(): Promise<void> {
@@ -34,8 +42,12 @@ export class EngineTransactions {
       await old.disconnect().catch(() => undefined);
     }
     const p = this.writer.producer({
-      transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000,
-      createPartitioner: () => () => 0, allowAutoTopicCreation: false,
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      createPartitioner: () => () => 0,
+      allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     try {

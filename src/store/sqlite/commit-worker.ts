@@ -41,7 +41,12 @@ export class CommitWorker {
 if (!isMainThread && parentPort !== null && (workerData as { relayerCommitDir?: string } | null)?.relayerCommitDir !== undefined) {
   const dir = (workerData as { relayerCommitDir: string }).relayerCommitDir;
   const { SqliteStore } = await import('./store.js');
-  serveCalls<Request, InstanceType<typeof SqliteStore>>(parentPort, () => new SqliteStore(dir),
+  serveCalls<Request, InstanceType<typeof SqliteStore>>(
+    parentPort,
+    () => new SqliteStore(dir),
     (store, m) => ('batch' in m ? store.commitHeadsSync(m.batch) : store.saveImageSync(m.image)),
-    (store) => { store.db.close(); });
+    (store) => {
+      store.db.close();
+    },
+  );
 }

@@ -49,7 +49,11 @@ function moveEventsToFrames(db: Database.Database): void {
       if (i < rows.length && rows[i]!.seq === rows[i - 1]!.seq + 1) continue;
       const part = rows.slice(start, i);
       frame.run(part[0]!.seq, part[part.length - 1]!.seq, packFrame(part.map((r) => r.line).join('\n')));
-      for (const [c, s, n] of cmdRuns(part.map((r) => r.cmd), part[0]!.seq)) cmd.run(c, s, n);
+      for (const [c, s, n] of cmdRuns(
+        part.map((r) => r.cmd),
+        part[0]!.seq,
+      ))
+        cmd.run(c, s, n);
       start = i;
     }
     after = last;
@@ -79,9 +83,7 @@ export class SchemaTooNewError extends Error {}
  */
 export function migrate(db: Database.Database, genesis: string | null = null, now = 0): void {
   const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get() !== undefined;
-  const current = hasMeta
-    ? Number((db.prepare(`SELECT value FROM meta WHERE key='schema_version'`).get() as { value: string } | undefined)?.value ?? 0)
-    : 0;
+  const current = hasMeta ? Number((db.prepare(`SELECT value FROM meta WHERE key='schema_version'`).get() as { value: string } | undefined)?.value ?? 0) : 0;
   if (current > SCHEMA_VERSION) {
     throw new SchemaTooNewError(
       `this data directory uses schema version ${current}, newer than this relayer binary supports (${SCHEMA_VERSION}); upgrade relayer`,

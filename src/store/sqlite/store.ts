@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type {
-  AppendResult, Backend, CommitBatch, Committed, FailedRecord, Clock, HeadBatch, ImageRequest, InputRecord, SnapshotInfo, StoredEvent,
+  AppendResult,
+  Backend,
+  CommitBatch,
+  Committed,
+  FailedRecord,
+  Clock,
+  HeadBatch,
+  ImageRequest,
+  InputRecord,
+  SnapshotInfo,
+  StoredEvent,
 } from '../types.js';
 import { accountOfData } from '../../engine/index.js';
 import { hashOfLine, sealLine } from '../event-line.js';
@@ -31,10 +41,13 @@ export interface FrameWrite {
   summary: string;
 }
 
-interface Frame { first: number; last: number; lines: string[] }
+interface Frame {
+  first: number;
+  last: number;
+  lines: string[];
+}
 
 export const DB_FILE = 'relayer.db';
-
 
 export class SqliteStore implements Backend {
   readonly name = 'embedded';
@@ -43,7 +56,10 @@ export class SqliteStore implements Backend {
   private frame: Frame | null = null;
   private worker: CommitWorker | null = null;
 
-  constructor(readonly dir: string, genesis: string | null = null) {
+  constructor(
+    readonly dir: string,
+    genesis: string | null = null,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, DB_FILE));
     this.db.pragma('journal_mode = WAL');
@@ -79,11 +95,13 @@ export class SqliteStore implements Backend {
 
   /** Appends raw command texts; ts is stamped here, never earlier than the last record's. */
   appendSync(raws: readonly string[], now: number): AppendResult[] {
-    return this.db.transaction(() => {
-      const last = (this.q.lastInboxTs.get() as number | undefined) ?? 0;
-      const ts = Math.max(now, last);
-      return raws.map((raw) => ({ position: String(this.q.insertInbox.run(ts, raw).lastInsertRowid), ts }));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const last = (this.q.lastInboxTs.get() as number | undefined) ?? 0;
+        const ts = Math.max(now, last);
+        return raws.map((raw) => ({ position: String(this.q.insertInbox.run(ts, raw).lastInsertRowid), ts }));
+      })
+      .immediate();
   }
 
   async read(after: string | null, max: number, waitMs: number): Promise<InputRecord[]> {
@@ -120,10 +138,18 @@ export class SqliteStore implements Backend {
   commitSync(b: CommitBatch): void {
     const n = b.events.length;
     this.writeFrame({
-      first: n === 0 ? 0 : b.events[0]!.seq, count: n, lastHash: n === 0 ? '' : b.events[n - 1]!.hash,
+      first: n === 0 ? 0 : b.events[0]!.seq,
+      count: n,
+      lastHash: n === 0 ? '' : b.events[n - 1]!.hash,
       data: n === 0 ? null : packFrame(b.events.map((e) => e.line).join('\n')),
-      cmds: cmdRuns(b.events.map((e) => e.cmd), n === 0 ? 0 : b.events[0]!.seq),
-      failed: b.failed, position: b.position, clock: b.clock, summary: b.summary,
+      cmds: cmdRuns(
+        b.events.map((e) => e.cmd),
+        n === 0 ? 0 : b.events[0]!.seq,
+      ),
+      failed: b.failed,
+      position: b.position,
+      clock: b.clock,
+      summary: b.summary,
     });
   }
 
@@ -134,28 +160,45 @@ export class SqliteStore implements Backend {
    */
   commitHeads(b: HeadBatch): Promise<string> {
     if (this.worker !== null) return this.worker.commit(b);
-    try { return Promise.resolve(this.commitHeadsSync(b)); } catch (e) { return Promise.reject(e as Error); }
+    try {
+      return Promise.resolve(this.commitHeadsSync(b));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 
   commitHeadsSync(b: HeadBatch): string {
-    return this.db.transaction(() => {
-      let prev = this.meta('committed_hash') ?? '0'.repeat(64);
-      const seq = Number(this.meta('committed_seq') ?? 0);
-      if (b.count > 0 && b.firstSeq !== seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${seq}`);
-      let data: Buffer | null = null;
-      if (b.count > 0) {
-        const heads = b.heads.split('\n');
-        if (heads.length !== b.count) throw new Error(`commit: ${heads.length} heads for ${b.count} events`);
-        const lines = new Array<string>(heads.length);
-        for (let i = 0; i < heads.length; i++) { const s = sealLine(heads[i]!, prev); lines[i] = s.line; prev = s.hash; }
-        data = packFrame(lines.join('\n'));
-      }
-      this.writeFrame({
-        first: b.firstSeq, count: b.count, lastHash: prev, data, cmds: cmdRuns(b.cmds, b.firstSeq),
-        failed: b.failed, position: b.position, clock: b.clock, summary: b.summary,
-      });
-      return prev;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        let prev = this.meta('committed_hash') ?? '0'.repeat(64);
+        const seq = Number(this.meta('committed_seq') ?? 0);
+        if (b.count > 0 && b.firstSeq !== seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${seq}`);
+        let data: Buffer | null = null;
+        if (b.count > 0) {
+          const heads = b.heads.split('\n');
+          if (heads.length !== b.count) throw new Error(`commit: ${heads.length} heads for ${b.count} events`);
+          const lines = new Array<string>(heads.length);
+          for (let i = 0; i < heads.length; i++) {
+            const s = sealLine(heads[i]!, prev);
+            lines[i] = s.line;
+            prev = s.hash;
+          }
+          data = packFrame(lines.join('\n'));
+        }
+        this.writeFrame({
+          first: b.firstSeq,
+          count: b.count,
+          lastHash: prev,
+          data,
+          cmds: cmdRuns(b.cmds, b.firstSeq),
+          failed: b.failed,
+          position: b.position,
+          clock: b.clock,
+          summary: b.summary,
+        });
+        return prev;
+      })
+      .immediate();
   }
 
   /** Starts committing in a worker thread with its own connection (the engine loop's mode). */
@@ -167,18 +210,20 @@ export class SqliteStore implements Backend {
 
   private writeFrame(f: FrameWrite): void {
     const q = this.q;
-    this.db.transaction(() => {
-      if (f.count > 0) {
-        q.insertFrame.run(f.first, f.first + f.count - 1, f.data);
-        for (const [c, s, n] of f.cmds) q.insertCmd.run(c, s, n);
-        q.setMeta.run('committed_seq', String(f.first + f.count - 1));
-        q.setMeta.run('committed_hash', f.lastHash);
-      }
-      for (const r of f.failed) q.insertFailed.run(Number(r.position), r.ts, r.id, r.reason_code, r.reason, r.raw);
-      q.setMeta.run('committed_position', f.position);
-      q.setMeta.run('clock', JSON.stringify(f.clock));
-      q.setMeta.run('summary', f.summary);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (f.count > 0) {
+          q.insertFrame.run(f.first, f.first + f.count - 1, f.data);
+          for (const [c, s, n] of f.cmds) q.insertCmd.run(c, s, n);
+          q.setMeta.run('committed_seq', String(f.first + f.count - 1));
+          q.setMeta.run('committed_hash', f.lastHash);
+        }
+        for (const r of f.failed) q.insertFailed.run(Number(r.position), r.ts, r.id, r.reason_code, r.reason, r.raw);
+        q.setMeta.run('committed_position', f.position);
+        q.setMeta.run('clock', JSON.stringify(f.clock));
+        q.setMeta.run('summary', f.summary);
+      })
+      .immediate();
   }
 
   async lastCommitted(): Promise<Committed> {
@@ -189,7 +234,7 @@ export class SqliteStore implements Backend {
       seq: seq === null ? 0 : Number(seq),
       hash: this.meta('committed_hash') ?? '0'.repeat(64),
       position: this.meta('committed_position'),
-      clock: clock === null ? null : JSON.parse(clock) as Committed['clock'],
+      clock: clock === null ? null : (JSON.parse(clock) as Committed['clock']),
       summary: this.meta('summary'),
     };
   }
@@ -282,7 +327,11 @@ export class SqliteStore implements Backend {
    */
   saveSnapshotImage(req: ImageRequest): Promise<SnapshotInfo> {
     if (this.worker !== null) return this.worker.saveImage(req);
-    try { return Promise.resolve(this.saveImageSync(req)); } catch (e) { return Promise.reject(e as Error); }
+    try {
+      return Promise.resolve(this.saveImageSync(req));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 
   saveImageSync(req: ImageRequest): SnapshotInfo {
@@ -290,7 +339,16 @@ export class SqliteStore implements Backend {
     const r = this.q.insertSnapshot.run(meta.seq, meta.input_position, req.created_ts, meta.state_hash, meta.checksum, IMAGE_VERSION, data.length, data);
     const all = this.q.listSnapshots.all() as { id: number }[];
     for (const s of all.slice(req.keep)) this.q.deleteSnapshot.run(s.id);
-    return { id: String(r.lastInsertRowid), seq: meta.seq, position: meta.input_position, created_ts: req.created_ts, state_hash: meta.state_hash, checksum: meta.checksum, version: IMAGE_VERSION, size: data.length };
+    return {
+      id: String(r.lastInsertRowid),
+      seq: meta.seq,
+      position: meta.input_position,
+      created_ts: req.created_ts,
+      state_hash: meta.state_hash,
+      checksum: meta.checksum,
+      version: IMAGE_VERSION,
+      size: data.length,
+    };
   }
 
   async listSnapshots(): Promise<SnapshotInfo[]> {
@@ -306,7 +364,10 @@ export class SqliteStore implements Backend {
   async pruneSnapshots(keep: number): Promise<number> {
     const all = await this.listSnapshots();
     let n = 0;
-    for (const s of all.slice(keep)) { this.q.deleteSnapshot.run(Number(s.id)); n++; }
+    for (const s of all.slice(keep)) {
+      this.q.deleteSnapshot.run(Number(s.id));
+      n++;
+    }
     return n;
   }
 
