@@ -45,7 +45,6 @@ export function Lines({ lines }: { lines: readonly FrameLine[] }) {
   return (
     <>
       {lines.map((l, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: a frame's rows are positions on the screen, not items
         <Line key={i} line={l} />
       ))}
     </>
