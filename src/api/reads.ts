@@ -5,7 +5,8 @@
 // the projections committed (`as_of` says up to which event where it matters).
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { formulas, type LendOrder, type TraderOrder } from '../engine/index.js';
+import { formulas, type LendOrder, TRADER_ORDER_FIELDS, type TraderOrder } from '../engine/index.js';
+import type { Trade } from '../projections/mirror.js';
 import { memberUuid, RedisKeys } from '../projections/redis/keys.js';
 import { RPC, RpcError } from './errors.js';
 import { CANDLE_INTERVALS, type CandleInterval } from './schemas.js';
@@ -51,24 +52,6 @@ export interface RiskDoc {
   adl_target_btc?: number | null;
   traders_pnl_long?: number | null;
   traders_pnl_short?: number | null;
-}
-
-interface Trade {
-  seq: number;
-  ts: number;
-  kind: string;
-  uuid: string;
-  account_id: string;
-  position_type: string;
-  order_type: string;
-  price: number;
-  positionsize: number;
-  entry_value: number;
-  leverage: number;
-  fee: number;
-  payment: number | null;
-  close_type: string | null;
-  trigger: string | null;
 }
 
 export class Reads {
@@ -379,40 +362,11 @@ const NUMERIC_ORDER = [
   'fee_filled',
   'fee_settled',
 ];
-const ORDER_KEYS = [
-  'uuid',
-  'account_id',
-  'position_type',
-  'order_status',
-  'order_type',
-  'entryprice',
-  'execution_price',
-  'positionsize',
-  'leverage',
-  'initial_margin',
-  'available_margin',
-  'timestamp',
-  'bankruptcy_price',
-  'bankruptcy_value',
-  'maintenance_margin',
-  'liquidation_price',
-  'unrealized_pnl',
-  'settlement_price',
-  'entry_nonce',
-  'exit_nonce',
-  'entry_sequence',
-  'fee_filled',
-  'fee_settled',
-  'close_limit_price',
-  'stop_loss_price',
-  'take_profit_price',
-  'sltp_on_fill',
-];
 
 /** A PostgreSQL orders row in the §3 field order of a TraderOrder. */
 function orderRow(r: Record<string, unknown>): TraderOrder {
   const o: Record<string, unknown> = {};
-  for (const k of ORDER_KEYS) {
+  for (const k of TRADER_ORDER_FIELDS) {
     const v = r[k];
     o[k] = NUMERIC_ORDER.includes(k) ? Number(v) : v === undefined ? null : v;
   }

@@ -5,7 +5,7 @@ import { cloneLend } from './orders/record.js';
 import { emptyState, type State } from './state.js';
 import { indexKey, liquidationKey } from './math.js';
 import { legIndex, liqIndex, openIndex } from './triggers/books.js';
-import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, type TraderOrder, type TraderStatus } from './types.js';
+import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, TRADER_ORDER_FIELDS, type TraderOrder, type TraderStatus } from './types.js';
 
 const SNAPSHOT_FORMAT = 'relayer-state';
 const SNAPSHOT_VERSION = 1;
@@ -154,36 +154,8 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
   return state;
 }
 
-/** Orders are stored as positional rows (field names once, here), which halves snapshot size. */
-const ORDER_FIELDS = [
-  'uuid',
-  'account_id',
-  'position_type',
-  'order_status',
-  'order_type',
-  'entryprice',
-  'execution_price',
-  'positionsize',
-  'leverage',
-  'initial_margin',
-  'available_margin',
-  'timestamp',
-  'bankruptcy_price',
-  'bankruptcy_value',
-  'maintenance_margin',
-  'liquidation_price',
-  'unrealized_pnl',
-  'settlement_price',
-  'entry_nonce',
-  'exit_nonce',
-  'entry_sequence',
-  'fee_filled',
-  'fee_settled',
-  'close_limit_price',
-  'stop_loss_price',
-  'take_profit_price',
-  'sltp_on_fill',
-] as const satisfies readonly (keyof TraderOrder)[];
+/** Orders are stored as positional rows in SPEC §3's field order (names once), which halves snapshot size. */
+const ORDER_FIELDS = TRADER_ORDER_FIELDS;
 
 function orderRow(o: TraderOrder): unknown[] {
   const row = new Array<unknown>(ORDER_FIELDS.length);

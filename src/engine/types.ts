@@ -75,6 +75,37 @@ export interface TraderOrder {
   sltp_on_fill: SlTp | null;
 }
 
+/** A TraderOrder's fields in SPEC §3's order (snapshot rows, read-model rows, API answers). */
+export const TRADER_ORDER_FIELDS = [
+  'uuid',
+  'account_id',
+  'position_type',
+  'order_status',
+  'order_type',
+  'entryprice',
+  'execution_price',
+  'positionsize',
+  'leverage',
+  'initial_margin',
+  'available_margin',
+  'timestamp',
+  'bankruptcy_price',
+  'bankruptcy_value',
+  'maintenance_margin',
+  'liquidation_price',
+  'unrealized_pnl',
+  'settlement_price',
+  'entry_nonce',
+  'exit_nonce',
+  'entry_sequence',
+  'fee_filled',
+  'fee_settled',
+  'close_limit_price',
+  'stop_loss_price',
+  'take_profit_price',
+  'sltp_on_fill',
+] as const satisfies readonly (keyof TraderOrder)[];
+
 /** §3 LendOrder snapshot. */
 export interface LendOrder {
   uuid: string;

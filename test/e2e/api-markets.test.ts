@@ -4,10 +4,9 @@
 // on that market's engine with that market's uuid, its order reads back from that market's read
 // model only, GetMarkets lists both, and an unknown market writes nothing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
@@ -16,30 +15,9 @@ import { marketNamespace } from '../../src/engine/market.js';
 import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
 import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
+import { exited, freePort, relayerAsync, startLogged, tempDir, untilAsync } from './cli-helpers.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function start(args: string[], env: Record<string, string> = {}): ChildProcess & { err: () => string } {
-  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
-    err: () => string;
-  };
-  let err = '';
-  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  c.err = () => err;
-  return c;
-}
+const start = startLogged;
 
 interface Rpc {
   result?: Record<string, unknown>;

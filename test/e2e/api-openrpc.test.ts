@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
+import { BIN, exited, relayerAsync, tempDir, untilAsync, freePort } from './cli-helpers.js';
 
 type Json = Record<string, unknown>;
 interface Method {
@@ -23,17 +22,6 @@ interface Method {
 }
 
 const DEPLOY = readFileSync(new URL('../../../docs/deploy.md', import.meta.url), 'utf8');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** A JSON-RPC client built from an OpenRPC document, nothing else. */
 class DocClient {

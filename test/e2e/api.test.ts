@@ -3,39 +3,17 @@
 // read back through the private API once the projections have it; `relayer keys revoke` shuts the
 // key out; /metrics of all three processes; SIGTERM ends each with exit 0.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
 import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { BIN, exited, relayerAsync, tempDir, untilAsync } from './cli-helpers.js';
+import { exited, freePort, relayerAsync, startLogged, tempDir, untilAsync } from './cli-helpers.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function start(args: string[], env: Record<string, string> = {}): ChildProcess & { err: () => string } {
-  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
-    err: () => string;
-  };
-  let err = '';
-  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  c.err = () => err;
-  return c;
-}
+const start = startLogged;
 
 test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');

@@ -1,4 +1,5 @@
 // Helpers for end-to-end tests: run the real bin/relayer and talk to it only through its CLI.
+import { createServer } from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,4 +112,29 @@ export async function drained(data: string, timeoutMs = 60_000): Promise<{ last_
     if (Date.now() > deadline) throw new Error(`engine did not drain: ${r.stdout}${r.stderr}`);
     await sleep(100);
   }
+}
+
+/** A TCP port free on loopback right now (the OS picks it; a server started next takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export type Logged = ChildProcess & { err: () => string };
+
+/** `relayer ARGS` in the background, its stderr kept for failure messages (`err()`). */
+export function startLogged(args: string[], env: Record<string, string> = {}): Logged {
+  const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as Logged;
+  let err = '';
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  c.err = () => err;
+  return c;
 }

@@ -5,11 +5,10 @@
 // `relayer exec --market M` over its input, verify passes). GetMarkets lists both.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
-import { exited, killAtEnd, relayer, relayerAsync, spawnCaptured, startEngine, untilAsync } from './cli-helpers.js';
+import { exited, killAtEnd, relayer, relayerAsync, spawnCaptured, startEngine, untilAsync, freePort } from './cli-helpers.js';
 import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
 import { assertMarketExactlyOnce, deletePrefixed, inputCount, loudSkip, marketsMissing, onMarket } from './markets-kafka-helpers.js';
 
@@ -17,16 +16,6 @@ const PER_MARKET = 150;
 const target = await kafkaTarget();
 const missing = 'skip' in target ? null : marketsMissing();
 const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 test('Kafka markets: two markets through one gateway into two engine processes, exactly once each', { timeout: 240_000, skip }, async (t) => {
   const redis = await needRedis(t);
