@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { DB_FILE, SqliteStore } from '../store/sqlite/store.js';
-import { SchemaTooNewError } from '../store/sqlite/schema.js';
+import { SchemaNotReadyError, SchemaTooNewError } from '../store/sqlite/schema.js';
 import { kafkaConfig, type KafkaFlags } from '../store/kafka/config.js';
 import type { Backend } from '../store/types.js';
 import type { KafkaBackend } from '../store/kafka/backend.js';
@@ -49,9 +49,9 @@ export function openEmbedded(opts: BackendOptions, mustExist = true, genesis: st
     );
   }
   try {
-    return stampMarket(new SqliteStore(dir, genesis), market);
+    return stampMarket(new SqliteStore(dir, genesis, !mustExist), market);
   } catch (e) {
-    if (e instanceof SchemaTooNewError) throw new CliError(e.message);
+    if (e instanceof SchemaTooNewError || e instanceof SchemaNotReadyError) throw new CliError(e.message);
     throw e;
   }
 }

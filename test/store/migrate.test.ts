@@ -10,7 +10,8 @@ import { emptyState } from '../../src/engine/index.js';
 import { ChainWriter } from '../../src/runtime/chain.js';
 import { accountOf } from '../../src/engine/index.js';
 import { failedOf, runRecord } from '../../src/runtime/record.js';
-import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { MIGRATIONS, SchemaNotReadyError } from '../../src/store/sqlite/schema.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { drained, exited, relayer, startEngine, tempDir } from '../e2e/cli-helpers.js';
 import { workload } from '../../src/workload/commands.js';
 
@@ -104,4 +105,24 @@ test('given a schema-2 data directory, when tools open it, then it migrates to f
       .split('\n'),
     lines,
   );
+});
+
+test('given a file an engine has not created yet, when a reader opens it, then it is refused and left for its creator, who gives it its genesis', () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, 'data');
+    mkdirSync(data, { recursive: true });
+    // what a reader finds between the engine's open of the file and its first migration
+    new Database(join(data, 'relayer.db')).close();
+    assert.throws(() => new SqliteStore(data, null, false), SchemaNotReadyError);
+    const genesis = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: {} });
+    const engine = new SqliteStore(data, genesis);
+    const reader = new SqliteStore(data, null, false);
+    assert.equal(reader.db.prepare(`SELECT raw FROM inbox ORDER BY pos LIMIT 1`).pluck().get(), genesis, 'the genesis is the first input');
+    assert.equal(reader.meta('schema_version'), String(MIGRATIONS.length));
+    void engine.close();
+    void reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -77,25 +77,43 @@ const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {}
 
+/** A data directory whose log another process is still creating (its first migration is not committed). */
+export class SchemaNotReadyError extends Error {}
+
+function versionOf(db: Database.Database): number {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get() !== undefined;
+  return hasMeta ? Number((db.prepare(`SELECT value FROM meta WHERE key='schema_version'`).get() as { value: string } | undefined)?.value ?? 0) : 0;
+}
+
+function tooNew(v: number): SchemaTooNewError {
+  return new SchemaTooNewError(`this data directory uses schema version ${v}, newer than this relayer binary supports (${SCHEMA_VERSION}); upgrade relayer`);
+}
+
 /**
  * Brings the file to SCHEMA_VERSION. `genesis` (a raw InitPool command) is appended in the same
- * transaction that creates a new file, so it is always the first input (SPEC §12).
+ * transaction that creates a new file, so it is always the first input (SPEC §12). Each step reads
+ * the version and applies the next migration under the write lock (BEGIN IMMEDIATE), so processes
+ * opening the same file at once (an engine creating it, `status` polling it) apply each migration
+ * once. With `create` false an uncreated file is refused instead of created: only its creator
+ * (`relayer run`, with the genesis) may give it its first records.
  */
-export function migrate(db: Database.Database, genesis: string | null = null, now = 0): void {
-  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get() !== undefined;
-  const current = hasMeta ? Number((db.prepare(`SELECT value FROM meta WHERE key='schema_version'`).get() as { value: string } | undefined)?.value ?? 0) : 0;
-  if (current > SCHEMA_VERSION) {
-    throw new SchemaTooNewError(
-      `this data directory uses schema version ${current}, newer than this relayer binary supports (${SCHEMA_VERSION}); upgrade relayer`,
-    );
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      const m = MIGRATIONS[v]!;
-      if (typeof m === 'string') db.exec(m);
-      else m(db);
-      if (v === 0 && genesis !== null) db.prepare(`INSERT INTO inbox(ts, raw) VALUES (?, ?)`).run(now, genesis);
-      db.prepare(`INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`).run(String(v + 1));
-    })();
+export function migrate(db: Database.Database, genesis: string | null = null, now = 0, create = true): void {
+  const seen = versionOf(db);
+  if (seen > SCHEMA_VERSION) throw tooNew(seen);
+  if (seen === SCHEMA_VERSION) return;
+  const step = db.transaction((): boolean => {
+    const v = versionOf(db);
+    if (v > SCHEMA_VERSION) throw tooNew(v);
+    if (v === SCHEMA_VERSION) return false;
+    if (v === 0 && !create) throw new SchemaNotReadyError('the data directory is still being created by relayer run; try again in a moment');
+    const m = MIGRATIONS[v]!;
+    if (typeof m === 'string') db.exec(m);
+    else m(db);
+    if (v === 0 && genesis !== null) db.prepare(`INSERT INTO inbox(ts, raw) VALUES (?, ?)`).run(now, genesis);
+    db.prepare(`INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`).run(String(v + 1));
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction, each under the write lock
   }
 }

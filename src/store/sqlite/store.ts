@@ -59,13 +59,16 @@ export class SqliteStore implements Backend {
   constructor(
     readonly dir: string,
     genesis: string | null = null,
+    /** false: refuse a file nobody has created yet (tools that only read or append to a log). */
+    create = true,
   ) {
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, DB_FILE));
+    // wait for another process's lock (an engine creating the file) before anything else
+    this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
-    migrate(this.db, genesis, Date.now());
+    migrate(this.db, genesis, Date.now(), create);
     const db = this.db;
     this.q = {
       lastInboxTs: db.prepare(`SELECT ts FROM inbox ORDER BY pos DESC LIMIT 1`).pluck(),
