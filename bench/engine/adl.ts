@@ -3,6 +3,7 @@
 // as engine.cascade, flattened first; each run opens the positions again (unmeasured), times the tick.
 import { execute, type State } from '../../src/engine/index.js';
 import { nsSince, round3, runsOf, warmThenMeasure } from './measure.js';
+import { openPositions } from './cascade.js';
 import { result, type Result } from './report.js';
 import { flatten, MID, priceTick, type Clock } from './workload.js';
 
@@ -21,7 +22,7 @@ export function benchAdl(plan: AdlPlan, state: State, clock: Clock): Result {
   flatten(state, clock);
   setCap(state, clock, 1e-9, 0);
   const ms = warmThenMeasure(plan.warmup, plan.runs, (run) => {
-    openPositions(state, clock, plan.positions, run);
+    openPositions(state, clock, plan.positions, run, 'adl');
     const tick = priceTick(`rally-${run}`, clock.tick(), RALLY);
     const t0 = hr();
     const events = execute(state, tick);
@@ -51,28 +52,4 @@ function setCap(state: State, clock: Clock, max: number, target: number): void {
   const ts = clock.tick();
   const events = execute(state, { id: `adl-cap-${ts}`, ts, type: 'UpdateRiskParams', params: { max_pnl_factor: max, adl_target_factor: target } });
   if (events[0]!.type !== 'RiskParamsUpdated') throw new Error(`could not set the PnL cap: ${JSON.stringify(events[0]!.data)}`);
-}
-
-/** `n` MARKET longs at MID, leverage 30–50 and margins that vary, so the ranking has work to do; a quarter with SL/TP legs. */
-function openPositions(state: State, clock: Clock, n: number, run: number): void {
-  execute(state, priceTick(`adl-fresh-${run}`, clock.tick(), MID));
-  for (let i = 0; i < n; i++) {
-    const withLegs = i % 4 === 0;
-    const events = execute(state, {
-      id: `adl-${run}-${i}`,
-      ts: clock.tick(),
-      type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
-      params: {
-        account_id: `adl-acc-${i}`,
-        position_type: 'LONG',
-        order_type: 'MARKET',
-        leverage: 30 + (i % 21),
-        initial_margin: 20_000 + (i % 1_000) * 50,
-        entryprice: 0,
-        execution_price: 0,
-        sltp: withLegs ? { sl: 50_000, tp: 70_000 } : null,
-      },
-    });
-    if (events[0]!.type !== 'TraderOrderOpened') throw new Error(`ADL position ${i} did not open: ${JSON.stringify(events[0]!.data)}`);
-  }
 }

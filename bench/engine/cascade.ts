@@ -45,17 +45,20 @@ export function benchCascade(plan: CascadePlan, state: State, clock: Clock): Res
   );
 }
 
-/** `n` MARKET longs at MID, leverage 30–50, some with a stop-loss below CRASH and a take-profit. */
-function openPositions(state: State, clock: Clock, n: number, run: number): void {
-  execute(state, priceTick(`open-fresh-${run}`, clock.tick(), MID));
+/**
+ * `n` MARKET longs at MID, leverage 30–50 and margins that vary, a quarter with a stop-loss below
+ * CRASH and a take-profit; ids and accounts start with `name` (the cascade's and the ADL bench's).
+ */
+export function openPositions(state: State, clock: Clock, n: number, run: number, name = 'cascade'): void {
+  execute(state, priceTick(`${name}-fresh-${run}`, clock.tick(), MID));
   for (let i = 0; i < n; i++) {
     const withLegs = i % 4 === 0;
     const events = execute(state, {
-      id: `cascade-${run}-${i}`,
+      id: `${name}-${run}-${i}`,
       ts: clock.tick(),
       type: withLegs ? 'CreateTraderOrderSlTp' : 'CreateTraderOrder',
       params: {
-        account_id: `cascade-acc-${i}`,
+        account_id: `${name}-acc-${i}`,
         position_type: 'LONG',
         order_type: 'MARKET',
         leverage: 30 + (i % 21),
@@ -65,6 +68,6 @@ function openPositions(state: State, clock: Clock, n: number, run: number): void
         sltp: withLegs ? { sl: 50_000, tp: 70_000 } : null,
       },
     });
-    if (events[0]!.type !== 'TraderOrderOpened') throw new Error(`cascade position ${i} did not open: ${JSON.stringify(events[0]!.data)}`);
+    if (events[0]!.type !== 'TraderOrderOpened') throw new Error(`${name} position ${i} did not open: ${JSON.stringify(events[0]!.data)}`);
   }
 }

@@ -343,32 +343,27 @@ export class Reads {
   }
 }
 
-const NUMERIC_ORDER = [
-  'entryprice',
-  'execution_price',
-  'positionsize',
-  'leverage',
-  'initial_margin',
-  'available_margin',
-  'bankruptcy_price',
-  'bankruptcy_value',
-  'maintenance_margin',
-  'liquidation_price',
-  'unrealized_pnl',
-  'settlement_price',
-  'entry_nonce',
-  'exit_nonce',
-  'entry_sequence',
-  'fee_filled',
-  'fee_settled',
-];
+/** The order columns that are not numbers (ids, enums, the ISO time, the nullable prices and legs). */
+const NOT_NUMERIC = new Set<string>([
+  'uuid',
+  'account_id',
+  'position_type',
+  'order_status',
+  'order_type',
+  'timestamp',
+  'close_limit_price',
+  'stop_loss_price',
+  'take_profit_price',
+  'sltp_on_fill',
+]);
+const NUMERIC_ORDER = new Set<string>(TRADER_ORDER_FIELDS.filter((k) => !NOT_NUMERIC.has(k)));
 
 /** A PostgreSQL orders row in the §3 field order of a TraderOrder. */
 function orderRow(r: Record<string, unknown>): TraderOrder {
   const o: Record<string, unknown> = {};
   for (const k of TRADER_ORDER_FIELDS) {
     const v = r[k];
-    o[k] = NUMERIC_ORDER.includes(k) ? Number(v) : v === undefined ? null : v;
+    o[k] = NUMERIC_ORDER.has(k) ? Number(v) : v === undefined ? null : v;
   }
   return o as unknown as TraderOrder;
 }
