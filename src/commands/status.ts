@@ -1,6 +1,6 @@
 // `relayer status`: is the engine running, how far the logs are, the last snapshot, risk and pool.
 import { lockOwner } from '../runtime/lock.js';
-import { projectionStatus, type ReadModelFlags } from '../projections/status.js';
+import { projectionStatus, type ModelStatus, type ReadModelFlags } from '../projections/status.js';
 import { openRegistry } from '../markets/registry.js';
 import { openBackend, marketDir, type BackendOptions } from './backend.js';
 import { marketOf } from './market.js';
@@ -51,9 +51,22 @@ function printRows(rows: Record<string, unknown>[]): void {
     process.stdout.write(
       r['error'] !== undefined
         ? `${String(r['market']).padEnd(12)} error: ${String(r['error'])}\n`
-        : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}\n`,
+        : `${String(r['market']).padEnd(12)} ${String(r['engine'] ?? 'kafka').padEnd(22)} seq ${String(r['last_seq']).padEnd(9)} lag ${String(r['lag']).padEnd(6)} price ${String(r['price'])} ${String(r['status'] ?? '')}${modelsText(r['read_models'])}\n`,
     );
   }
+}
+
+/** Each read model's lag behind this market's log, or its state when it has none (not created, unreachable). */
+function readModelLags(p: Record<string, ModelStatus>): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [name, m] of Object.entries(p)) out[name] = m.state === 'ok' ? (m.lag ?? 0) : m.state;
+  return out;
+}
+
+function modelsText(models: unknown): string {
+  if (models === undefined) return '';
+  const parts = Object.entries(models as Record<string, number | string>).map(([n, v]) => `${n} ${typeof v === 'number' ? `lag ${v}` : v}`);
+  return `  (${parts.join(', ')})`;
 }
 
 async function glance(opts: StatusOptions, ids: string[]): Promise<Record<string, unknown>[]> {
@@ -70,6 +83,7 @@ async function glance(opts: StatusOptions, ids: string[]): Promise<Record<string
         snapshots: s['snapshots'],
         price: m?.['price'] ?? null,
         status: m?.['status'] ?? null,
+        ...(s['projections'] === undefined ? {} : { read_models: readModelLags(s['projections'] as Record<string, ModelStatus>) }),
       });
     } catch (e) {
       rows.push({ market: id, error: (e as Error).message });
@@ -106,7 +120,7 @@ async function statusOf(opts: StatusOptions): Promise<Record<string, unknown>> {
       last_recovery: recoveryOf(store),
       market: summary,
       // each read model's checkpoint and lag, when --postgres / --redis (or their env) are given
-      ...(await projectionStatus(opts, committed.seq)),
+      ...(await projectionStatus(opts, marketOf(opts), committed.seq)),
     };
     return result;
   } finally {

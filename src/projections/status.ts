@@ -1,7 +1,7 @@
 // Each read model's checkpoint and lag behind the event log, for `relayer status`. Only asked when
 // a read model is configured (flags or RELAYER_PG_URL / RELAYER_REDIS_URL); an unreachable one is
 // reported as such, quickly, without failing the status.
-import { pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from './config.js';
+import { marketPgSchema, marketRedisPrefix, pgSchema, pgUrl, redisPrefix, redisUrl, type ReadModelFlags } from './config.js';
 
 export type { ReadModelFlags };
 
@@ -55,14 +55,17 @@ async function redisStatus(url: string, prefix: string, lastSeq: number): Promis
   }
 }
 
-/** `{projections: {postgres?, redis?}}` when a read model is configured, else `{}`. */
-export async function projectionStatus(flags: ReadModelFlags, lastSeq: number): Promise<{ projections?: Record<string, ModelStatus> }> {
+/**
+ * `{projections: {postgres?, redis?}}` when a read model is configured, else `{}`: the given
+ * market's own schema and prefix (D181, D182), so each market's lag is measured against its log.
+ */
+export async function projectionStatus(flags: ReadModelFlags, market: string, lastSeq: number): Promise<{ projections?: Record<string, ModelStatus> }> {
   const pg = pgUrl(flags);
   const redis = redisUrl(flags);
   if (pg === undefined && redis === undefined) return {};
   const [p, r] = await Promise.all([
-    pg === undefined ? null : postgresStatus(pg, pgSchema(flags), lastSeq),
-    redis === undefined ? null : redisStatus(redis, redisPrefix(flags), lastSeq),
+    pg === undefined ? null : postgresStatus(pg, marketPgSchema(pgSchema(flags), market), lastSeq),
+    redis === undefined ? null : redisStatus(redis, marketRedisPrefix(redisPrefix(flags), market), lastSeq),
   ]);
   const out: Record<string, ModelStatus> = {};
   if (p !== null) out['postgres'] = p;

@@ -151,6 +151,22 @@ test('relayer project: every registered market into its own schema and prefix; k
     }
   }
 
+  // status: each market's read models measured against that market's own log (its schema, its prefix)
+  const models = ['--postgres', url, '--pg-schema', schema, '--redis', rurl, '--redis-prefix', prefix];
+  const ethRun = relayer(['status', '--data', data, '--market', 'ETH-USD', '--json', ...models]);
+  assert.equal(ethRun.code, 0, ethRun.stderr);
+  const ethStatus = JSON.parse(ethRun.stdout) as { last_seq: number; projections: Record<string, { target: string; seq: number; lag: number }> };
+  assert.equal(ethStatus.projections['postgres']!.seq, heads['ETH-USD']);
+  assert.equal(ethStatus.projections['redis']!.seq, heads['ETH-USD']);
+  assert.match(ethStatus.projections['postgres']!.target, new RegExp(marketPgSchema(schema, 'ETH-USD')));
+  const all = relayer(['status', '--data', data, '--json', ...models]);
+  assert.equal(all.code, 0, all.stderr);
+  const glance = (JSON.parse(all.stdout) as { markets: { market: string; read_models: Record<string, number | string> }[] }).markets;
+  assert.deepEqual(
+    glance.map((g) => [g.market, g.read_models]),
+    markets.map((m) => [m, { postgres: 0, redis: 0 }]),
+  );
+
   // --market picks one; an unknown one is refused before anything is written
   const one = relayer([...args.filter((a) => a !== '--json'), '--json', '--market', 'ETH-USD']);
   assert.equal(one.code, 0, one.stderr);
