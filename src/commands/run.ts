@@ -173,11 +173,12 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
       ticker = new DemoTicker(loop);
       ticker.start();
       // people get the next steps as text; log readers (JSON) get them as a field
-      if (logFormat() === 'pretty') process.stderr.write(demoNextSteps(opts.data));
+      if (logFormat() === 'pretty') process.stderr.write(demoNextSteps(opts.data, market));
       else
         log.info(
           {
-            next: demoNextSteps(opts.data)
+            market,
+            next: demoNextSteps(opts.data, market)
               .trim()
               .split('\n')
               .slice(1)

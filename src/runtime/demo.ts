@@ -4,6 +4,7 @@
 // to fill limits and liquidate leveraged positions; the scheduler runs funding at an accelerated
 // hour. It only appends commands to the input log, like any other client.
 import type { State } from '../engine/index.js';
+import { DEFAULT_MARKET } from '../engine/market.js';
 import { DEFAULT_GATE } from '../feed/gate.js';
 import { FeedRunner } from '../feed/runner.js';
 import { runWalk } from '../feed/walk-source.js';
@@ -18,13 +19,15 @@ export interface DemoOptions {
 }
 
 /** What to try while the demo runs, for people (stderr); `data` is the --data given, if any. */
-export function demoNextSteps(data: string | undefined): string {
-  const at = data === undefined ? '' : ` --data ${data}`;
+export function demoNextSteps(data: string | undefined, market: string = DEFAULT_MARKET): string {
+  // BTC-USD needs no --market; another market names itself, and the book can switch with m
+  const at = `${data === undefined ? '' : ` --data ${data}`}${market === DEFAULT_MARKET ? '' : ` --market ${market}`}`;
+  const pad = (cmd: string): string => cmd.padEnd(Math.max(46, cmd.length + 2));
   return [
-    'demo market running; press Ctrl-C to stop. Meanwhile, in another terminal:',
-    `  npx relayer book${at}              the live order book (q quits)`,
-    `  npx relayer events --follow${at}   the committed event log as it grows`,
-    `  npx relayer status${at}            lag, risk, pool`,
+    `demo market ${market} running; press Ctrl-C to stop. Meanwhile, in another terminal:`,
+    `  ${pad(`npx relayer book${at}`)}the live order book (m switches market, q quits)`,
+    `  ${pad(`npx relayer events --follow${at}`)}the committed event log as it grows`,
+    `  ${pad(`npx relayer status${at}`)}lag, risk, pool`,
     '',
   ].join('\n');
 }
