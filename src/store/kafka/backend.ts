@@ -80,9 +80,11 @@ export class KafkaBackend implements Backend {
   private readonly txs: EngineTransactions;
   private readonly requests: RequestReader;
   private readonly events: EventReader;
-  private admin: KafkaAdmin | null = null;
+  // Each client is created once, as a promise: concurrent first callers (a demo or gateway appending
+  // without awaiting) share one connection instead of each opening one that close() never sees.
+  private admin: Promise<KafkaAdmin> | null = null;
   /** Idempotent, non-transactional: client appends and offline snapshots. */
-  private plain: KafkaProducer | null = null;
+  private plain: Promise<KafkaProducer> | null = null;
   private stopped = false;
   private closed = false;
   /** What the last commit (or recovery) left: the base of the next state record. */
@@ -149,20 +151,23 @@ export class KafkaBackend implements Backend {
     return withRetry(what, op, { log: this.log, stopped: () => this.stopped, backoff: this.backoff, ...(onError ? { onError } : {}) });
   }
 
-  private async adminClient(): Promise<KafkaAdmin> {
+  private adminClient(): Promise<KafkaAdmin> {
     if (this.admin === null) {
       const a = this.kafka.admin();
-      await a.connect();
-      this.admin = a;
+      this.admin = connected(a, () => {
+        this.admin = null;
+      });
     }
     return this.admin;
   }
 
-  private async plainProducer(): Promise<KafkaProducer> {
+  private plainProducer(): Promise<KafkaProducer> {
+    if (this.closed) return Promise.reject(new Error('the Kafka backend is closed'));
     if (this.plain === null) {
       const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: () => () => 0, allowAutoTopicCreation: false });
-      await p.connect();
-      this.plain = p;
+      this.plain = connected(p, () => {
+        this.plain = null;
+      });
     }
     return this.plain;
   }
@@ -509,8 +514,20 @@ export class KafkaBackend implements Backend {
     this.stopped = true;
     const all: Promise<unknown>[] = [this.fetcher.close()];
     all.push(this.txs.close());
-    if (this.plain) all.push(this.plain.disconnect().catch(() => undefined));
-    if (this.admin) all.push(this.admin.disconnect().catch(() => undefined));
+    // a client still connecting is disconnected once it is up
+    if (this.plain) all.push(this.plain.then((p) => p.disconnect()).catch(() => undefined));
+    if (this.admin) all.push(this.admin.then((a) => a.disconnect()).catch(() => undefined));
     await Promise.all(all);
+  }
+}
+
+/** Connects a client; a failed connect forgets it (`forget`), so the next caller tries afresh. */
+async function connected<C extends { connect(): Promise<void> }>(c: C, forget: () => void): Promise<C> {
+  try {
+    await c.connect();
+    return c;
+  } catch (e) {
+    forget();
+    throw e;
   }
 }
