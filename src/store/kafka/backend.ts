@@ -425,7 +425,10 @@ export class KafkaBackend implements Backend {
     if (lastEvent !== null && lastEvent.seq < st.seq) {
       throw new FatalError(`the event topic ends at seq ${lastEvent.seq} but the state topic says ${st.seq} was committed; run relayer verify`);
     }
-    if (this.txs.engine && lastEvent !== null && lastEvent.seq !== st.seq) {
+    // Events past the state record mean a foreign writer only before this engine has committed:
+    // afterwards the two reads above can straddle one of its own commits (the scheduler asks while
+    // the loop commits), and its transactional id fences any other engine anyway.
+    if (this.txs.engine && this.known === null && lastEvent !== null && lastEvent.seq !== st.seq) {
       throw new FatalError(
         `the event topic has events after seq ${st.seq} that no state record covers; is another engine running with another transactional id?`,
       );
