@@ -75,6 +75,8 @@ export interface Captured {
   out(): string;
   err(): string;
   lines(): Record<string, unknown>[];
+  /** Its exit code once its output is complete (the `close` event, listened for from the spawn on). */
+  closed: Promise<number | null>;
 }
 
 export function spawnCaptured(t: Cleanup, args: string[]): Captured {
@@ -88,7 +90,8 @@ export function spawnCaptured(t: Cleanup, args: string[]): Captured {
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;
   });
-  return { child, out: () => out, err: () => err, lines: () => jsonLines(out) };
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, lines: () => jsonLines(out), closed };
 }
 
 export function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -2,10 +2,9 @@
 // registered market, each market into its own PostgreSQL schema and Redis prefix with its own
 // checkpoint; killed mid-catch-up and restarted, each market's rows land exactly once.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openRegistry } from '../../src/markets/registry.js';
@@ -14,24 +13,7 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { seededLog } from '../../src/workload/seeded-log.js';
 import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
-import { BIN, relayer, tempDir, untilAsync } from './cli-helpers.js';
-
-function launch(t: TestContext, args: string[]): { child: ChildProcess; out: () => string; err: () => string; closed: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, out: () => out, err: () => err, closed };
-}
+import { relayer, spawnCaptured, tempDir, untilAsync } from './cli-helpers.js';
 
 test('relayer project: every registered market into its own schema and prefix; killed and restarted, exactly once per market', {
   timeout: 180_000,
@@ -100,7 +82,7 @@ test('relayer project: every registered market into its own schema and prefix; k
   const redisAt = async (m: string): Promise<number> => Number((await r.hget(`${marketRedisPrefix(prefix, m)}checkpoint`, 'seq')) ?? 0);
 
   // when: the first run is killed once every read model of both markets is part-way
-  const first = launch(t, args);
+  const first = spawnCaptured(t, args);
   await untilAsync(
     'both markets part-way',
     async () => {
@@ -129,7 +111,7 @@ test('relayer project: every registered market into its own schema and prefix; k
   );
 
   // then: the restart applies exactly each market's events after its own checkpoint
-  const second = launch(t, args);
+  const second = spawnCaptured(t, args);
   assert.equal(await second.closed, 0, second.err());
   const summary = JSON.parse(second.out()) as Record<string, { seq: number; events: number; target: string }>;
   assert.deepEqual(Object.keys(summary).sort(), ['postgres:BTC-USD', 'postgres:ETH-USD', 'redis:BTC-USD', 'redis:ETH-USD']);
