@@ -38,7 +38,7 @@ export function runConnection(src: SourceSpec, opts: ConnectionOptions, hooks: C
         const appPing = setInterval(() => {
           if (ws.readyState === WebSocket.OPEN) ws.send(text);
         }, opts.appPingMs ?? ex.appPing.everyMs);
-        return () => clearInterval(appPing);
+        ws.once('close', () => clearInterval(appPing));
       },
       message: (text) => {
         messages++;

@@ -15,8 +15,8 @@ export interface SocketOptions {
 }
 
 export interface SocketHooks {
-  /** The connection is up (the backoff is reset); a returned function runs when it closes. */
-  opened(ws: WebSocket): (() => void) | void;
+  /** The connection is up (the backoff is reset). */
+  opened(ws: WebSocket): void;
   message(text: string): void;
   /** The connection closed, not by the abort; `reason` is why, as far as it is known. */
   closed(code: number, reason: string): void;
@@ -46,13 +46,12 @@ export function runSocket(url: string, opts: SocketOptions, hooks: SocketHooks, 
       const ws = new WebSocket(url, { handshakeTimeout: opts.handshakeMs });
       sock = ws;
       let pinger: NodeJS.Timeout | null = null;
-      let onClose: (() => void) | void;
       let alive = true;
       let why = 'closed';
 
       ws.on('open', () => {
         failures = 0;
-        onClose = hooks.opened(ws);
+        hooks.opened(ws);
         pinger = setInterval(() => {
           if (!alive) {
             why = 'no pong';
@@ -75,7 +74,6 @@ export function runSocket(url: string, opts: SocketOptions, hooks: SocketHooks, 
       });
       ws.on('close', (code) => {
         if (pinger !== null) clearInterval(pinger);
-        onClose?.();
         sock = null;
         if (signal.aborted) {
           resolve();
