@@ -141,16 +141,8 @@ export class RpcServer {
     if (table === undefined)
       return send(res, 404, rpcErr(null, requestError(RPC.METHOD_NOT_FOUND, `no JSON-RPC endpoint at ${path} (try ${Object.keys(this.o.routes).join(', ')})`)));
     const ip = this.clientIp(req);
-    let body: Buffer;
-    try {
-      body = await readBody(req, this.o.maxBodyBytes);
-    } catch (e) {
-      if (e instanceof RpcError) {
-        res.setHeader('connection', 'close');
-        return send(res, e.httpStatus, rpcErr(null, e));
-      }
-      return; // the connection broke while reading
-    }
+    const body = await this.readOrRefuse(req, res, (e) => rpcErr(null, e));
+    if (body === null) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -204,16 +196,8 @@ export class RpcServer {
   }
 
   private async plainPost(req: IncomingMessage, res: ServerResponse, handler: NonNullable<ServerOptions['plain']>[string]): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, this.o.maxBodyBytes);
-    } catch (e) {
-      if (e instanceof RpcError) {
-        res.setHeader('connection', 'close');
-        send(res, e.httpStatus, { error: e.toObject() });
-      }
-      return;
-    }
+    const body = await this.readOrRefuse(req, res, (e) => ({ error: e.toObject() }));
+    if (body === null) return;
     // unsigned by nature (it issues keys), so the per-address limit of public methods applies
     const ip = this.clientIp(req);
     if (!this.allowPublic(ip)) {
@@ -222,6 +206,19 @@ export class RpcServer {
     }
     const r = await handler(req, body, ip);
     send(res, r.status, r.body);
+  }
+
+  /** The body, or null once its refusal (over the size limit; `answer` gives the JSON) is sent or the connection broke. */
+  private async readOrRefuse(req: IncomingMessage, res: ServerResponse, answer: (e: RpcError) => unknown): Promise<Buffer | null> {
+    try {
+      return await readBody(req, this.o.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof RpcError) {
+        res.setHeader('connection', 'close');
+        send(res, e.httpStatus, answer(e));
+      }
+      return null; // refused, or the connection broke while reading
+    }
   }
 
   private toCall(it: unknown, table: MethodTable): Call {
