@@ -62,6 +62,39 @@ export async function engineFor(t: Cleanup, data: string, extra: string[] = []):
   return engine;
 }
 
+/** A command as `relayer events --inbox` prints it. */
+export interface InboxCommand {
+  id: string;
+  type: string;
+  ts?: number;
+  params: Record<string, unknown>;
+}
+
+/** The commands on `data`'s input log in order, the genesis InitPool first (`relayer events --inbox`). */
+export function inbox(data: string): InboxCommand[] {
+  const r = relayer(['events', '--inbox', '--data', data]);
+  if (r.code !== 0) throw new Error(`relayer events --inbox exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as InboxCommand);
+}
+
+/** `relayer feed` flags for a test: quick reconnects, a status line every 100 ms, /metrics on a port the OS picks, JSON lines, errors only. */
+export const FEED_TEST_FLAGS: readonly string[] = [
+  '--reconnect-ms',
+  '40',
+  '--reconnect-max-ms',
+  '200',
+  '--status-ms',
+  '100',
+  '--metrics-port',
+  '0',
+  '--json',
+  '--log-level',
+  'error',
+];
+
 /** The JSON objects among a process's output lines. */
 export const jsonLines = (s: string): Record<string, unknown>[] =>
   s
