@@ -11,6 +11,7 @@ import { RPC } from '../../src/api/errors.js';
 import { marketNamespace } from '../../src/engine/market.js';
 import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
+import { marketLong } from '../helpers/orders.js';
 import { needServices } from '../helpers/services.js';
 import { exited, freePort, relayerAsync, untilAsync } from './cli-helpers.js';
 import { gatewayStack } from './gateway-stack.js';
@@ -62,20 +63,7 @@ test('api over two markets: each create fills on its own engine and reads back f
     pub.close();
   });
   const open = (market: string, entryprice: number, id: string) =>
-    client.call('/clientapi', 'CreateTraderOrder', {
-      market,
-      account_id: 'acc-m',
-      position_type: 'LONG',
-      order_type: 'MARKET',
-      leverage: 10,
-      initial_margin: 10000,
-      available_margin: 10000,
-      order_status: 'PENDING',
-      entryprice,
-      execution_price: 0,
-      request_id: id,
-      wait: true,
-    });
+    client.call('/clientapi', 'CreateTraderOrder', marketLong('acc-m', { market, entryprice, request_id: id, wait: true }));
   // the same account opens on both markets: each market has its own accounts' orders (SPEC §13)
   const uuids: Record<string, string> = {};
   for (const [market, entry, id] of [

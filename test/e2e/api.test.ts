@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
+import { marketLong } from '../helpers/orders.js';
 import { needServices } from '../helpers/services.js';
 import { exited, freePort, relayerAsync, untilAsync } from './cli-helpers.js';
 import { gatewayStack } from './gateway-stack.js';
@@ -36,19 +37,7 @@ test('api + run + project: a signed submit with wait, then the order through the
   assert.equal(tick.code, 0, tick.stderr);
   const client = new RpcClient(`http://127.0.0.1:${apiPort}`, { key: key.id, secret: key.secret });
   t.after(() => client.close());
-  const submit = await client.call('/clientapi', 'CreateTraderOrder', {
-    account_id: 'acc-e2e',
-    position_type: 'LONG',
-    order_type: 'MARKET',
-    leverage: 10,
-    initial_margin: 10000,
-    available_margin: 10000,
-    order_status: 'PENDING',
-    entryprice: 65000,
-    execution_price: 0,
-    request_id: 'e2e-open-1',
-    wait: true,
-  });
+  const submit = await client.call('/clientapi', 'CreateTraderOrder', marketLong('acc-e2e', { request_id: 'e2e-open-1', wait: true }));
   const res = (submit.json as { result: { request_id: string; status: string; uuid: string; events: { type: string }[] } }).result;
   assert.equal(res.request_id, 'e2e-open-1', submit.body);
   assert.equal(res.status, 'FILLED', submit.body);
