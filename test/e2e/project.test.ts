@@ -3,76 +3,25 @@
 // again and again while a live engine keeps committing (retries with backoff, catches up, the
 // engine never notices); `relayer status` shows each read model's lag.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { seededLog } from '../../src/workload/seeded-log.js';
 import { workload } from '../../src/workload/commands.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
-import { drained, relayer, sleep, spawnCaptured, tempDir, untilAsync } from './cli-helpers.js';
-
-async function pgCheckpoint(c: pg.Client, schema: string): Promise<number> {
-  try {
-    const r = await c.query(`SELECT seq FROM "${schema}".projection_checkpoint`);
-    return Number((r.rows[0] as { seq: string } | undefined)?.seq ?? 0);
-  } catch {
-    return 0; // not created yet
-  }
-}
-
-async function redisCheckpoint(r: Redis, prefix: string): Promise<number> {
-  return Number((await r.hget(`${prefix}checkpoint`, 'seq')) ?? 0);
-}
+import { drained, relayer, sleep, spawnCaptured, untilAsync } from './cli-helpers.js';
+import { projectWorld } from './project-world.js';
 
 test('relayer project: killed mid-catch-up and restarted, every row lands exactly once', async (t) => {
-  const url = await needPg(t);
-  const rurl = await needRedis(t);
-  if (url === null || rurl === null) return;
-  const dir = tempDir('relayer-project-');
-  const data = join(dir, 'data');
-  const schema = uniqueName('kill');
-  const prefix = `${uniqueName('kill')}:`;
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(url, schema);
-    await dropPrefix(rurl, prefix);
-  });
+  const w = await projectWorld(t, 'kill');
+  if (w === null) return;
+  const { url, rurl, data, schema, prefix, c } = w;
   const seeded = await seededLog(data, 10_000, 31);
   await seeded.store.close();
   const lastSeq = seeded.lastSeq;
 
-  const args = [
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    url,
-    '--pg-schema',
-    schema,
-    '--redis',
-    rurl,
-    '--redis-prefix',
-    prefix,
-    '--batch-size',
-    '250',
-    '--closed-ttl',
-    '0',
-    '--once',
-    '--json',
-    '--log-level',
-    'warn',
-  ];
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const r = new Redis(rurl);
-  t.after(async () => {
-    await c.end();
-    r.disconnect();
-  });
+  const args = w.args(['--batch-size', '250', '--closed-ttl', '0', '--once', '--json', '--log-level', 'warn']);
 
   const first = spawnCaptured(t, args);
   let pgAt = 0;
@@ -80,8 +29,8 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
   await untilAsync(
     'both read models part-way',
     async () => {
-      pgAt = await pgCheckpoint(c, schema);
-      redisAt = await redisCheckpoint(r, prefix);
+      pgAt = await w.pgAt();
+      redisAt = await w.redisAt();
       return (pgAt > 2000 && redisAt > 2000) || first.child.exitCode !== null ? true : null;
     },
     60_000,
@@ -100,8 +49,8 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
     10_000,
     10,
   );
-  pgAt = await pgCheckpoint(c, schema);
-  redisAt = await redisCheckpoint(r, prefix);
+  pgAt = await w.pgAt();
+  redisAt = await w.redisAt();
   assert.ok(pgAt < lastSeq && redisAt < lastSeq, `killed mid-catch-up (postgres at ${pgAt}, redis at ${redisAt}, head ${lastSeq})`);
 
   const second = spawnCaptured(t, args);
@@ -130,54 +79,15 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
 });
 
 test('relayer project: connections cut while the engine runs; retries with backoff and catches up', async (t) => {
-  const url = await needPg(t);
-  const rurl = await needRedis(t);
-  if (url === null || rurl === null) return;
-  const dir = tempDir('relayer-project-');
-  const data = join(dir, 'data');
-  const schema = uniqueName('cut');
-  const prefix = `${uniqueName('cut')}:`;
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(url, schema);
-    await dropPrefix(rurl, prefix);
-  });
+  const w = await projectWorld(t, 'cut');
+  if (w === null) return;
+  const { url, rurl, dir, data, schema, prefix, c, r } = w;
   const seeded = await seededLog(data, 2000, 41);
   await seeded.store.close();
 
   const engine = spawnCaptured(t, ['run', '--data', data, '--no-scheduler', '--log-level', 'warn']);
-  const projector = spawnCaptured(t, [
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    url,
-    '--pg-schema',
-    schema,
-    '--redis',
-    rurl,
-    '--redis-prefix',
-    prefix,
-    '--closed-ttl',
-    '0',
-    '--poll-ms',
-    '5',
-    '--log-level',
-    'warn',
-  ]);
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const r = new Redis(rurl);
-  t.after(async () => {
-    await c.end();
-    r.disconnect();
-  });
-  await untilAsync(
-    'the first catch-up',
-    async () => ((await pgCheckpoint(c, schema)) >= seeded.lastSeq && (await redisCheckpoint(r, prefix)) >= seeded.lastSeq ? true : null),
-    60_000,
-    10,
-  );
+  const projector = spawnCaptured(t, w.args(['--closed-ttl', '0', '--poll-ms', '5', '--log-level', 'warn']));
+  await untilAsync('the first catch-up', async () => ((await w.pgAt()) >= seeded.lastSeq && (await w.redisAt()) >= seeded.lastSeq ? true : null), 60_000, 10);
 
   // three rounds: submit work and, while the engine runs it, keep cutting the projector's connections
   const cut = async (): Promise<number> => {
@@ -203,12 +113,7 @@ test('relayer project: connections cut while the engine runs; retries with backo
   assert.ok(cuts >= 3, `connections cut: ${cuts}`);
   assert.ok(seqs[0]! > seeded.lastSeq && seqs[1]! > seqs[0]! && seqs[2]! > seqs[1]!, `the engine kept committing: ${seqs.join(', ')}`);
   const last = seqs[2]!;
-  await untilAsync(
-    'both read models at the head',
-    async () => ((await pgCheckpoint(c, schema)) >= last && (await redisCheckpoint(r, prefix)) >= last ? true : null),
-    60_000,
-    10,
-  );
+  await untilAsync('both read models at the head', async () => ((await w.pgAt()) >= last && (await w.redisAt()) >= last ? true : null), 60_000, 10);
   assert.match(projector.err(), /postgres write failed; retrying|postgres: connect failed; retrying/);
   assert.match(projector.err(), /redis write failed; retrying|redis: connect failed; retrying/);
 
