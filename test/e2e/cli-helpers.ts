@@ -80,6 +80,16 @@ export function inbox(data: string): InboxCommand[] {
     .map((l) => JSON.parse(l) as InboxCommand);
 }
 
+/** The prices of the PriceUpdated events committed on `data`, in order. */
+export function appliedPrices(data: string): number[] {
+  const r = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
+  if (r.code !== 0) throw new Error(`relayer events exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price);
+}
+
 /** `relayer feed` flags for a test: quick reconnects, a status line every 100 ms, /metrics on a port the OS picks, JSON lines, errors only. */
 export const FEED_TEST_FLAGS: readonly string[] = [
   '--reconnect-ms',

@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FakeExchange } from '../helpers/fake-exchanges.js';
-import { drained, engineFor, exited, FEED_TEST_FLAGS, inbox, type InboxCommand, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
+import { appliedPrices, drained, engineFor, exited, FEED_TEST_FLAGS, inbox, type InboxCommand, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
 /** What the feed put on the input log: every command after the genesis pool. */
 const fed = (data: string): InboxCommand[] => inbox(data).filter((c) => c.id !== 'genesis');
@@ -114,12 +114,8 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
     assert.equal(p['price'], used.length % 2 === 1 ? used[mid] : (used[mid - 1]! + used[mid]!) / 2);
     assert.deepEqual([...Object.keys(p['sources'] as object), ...Object.keys(p['excluded'] as object)].sort(), ['binance', 'coinbase', 'kraken']);
   }
-  const applied = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
   assert.deepEqual(
-    applied.stdout
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price),
+    appliedPrices(data),
     ticks.map((p) => Math.round(p['price'] as number)),
   );
   const verify = relayer(['verify', '--data', data]);

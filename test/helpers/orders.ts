@@ -16,3 +16,16 @@ export function marketLong(account: string, extra: Record<string, unknown> = {})
     ...extra,
   };
 }
+
+/** The barest market long: `initialMargin` at `leverage`, the entry and execution prices left at 0. */
+export function bareLong(account: string, initialMargin: number, leverage: number): Record<string, unknown> {
+  return {
+    account_id: account,
+    position_type: 'LONG',
+    order_type: 'MARKET',
+    leverage,
+    initial_margin: initialMargin,
+    entryprice: 0,
+    execution_price: 0,
+  };
+}
