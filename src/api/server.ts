@@ -168,7 +168,7 @@ export class RpcServer {
         if (this.o.auth === null) throw requestError(RPC.UNAVAILABLE, 'authentication is not configured on this gateway');
         principal = await this.o.auth.authenticate(req.headers, body, need);
       } else if (!this.allowPublic(ip)) {
-        throw requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`);
+        throw this.rateLimited();
       }
     } catch (e) {
       const err = e instanceof RpcError ? e : requestError(RPC.INTERNAL, 'internal error');
@@ -201,7 +201,7 @@ export class RpcServer {
     // unsigned by nature (it issues keys), so the per-address limit of public methods applies
     const ip = this.clientIp(req);
     if (!this.allowPublic(ip)) {
-      send(res, 429, { error: requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`).toObject() });
+      send(res, 429, { error: this.rateLimited().toObject() });
       return;
     }
     const r = await handler(req, body, ip);
@@ -347,6 +347,11 @@ export class RpcServer {
       if (typeof real === 'string' && real.length > 0) return real;
     }
     return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  /** The refusal of a call over the per-address limit of public methods. */
+  private rateLimited(): RpcError {
+    return requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`);
   }
 
   /** A fixed one-second window per address, in memory (per gateway process). */
