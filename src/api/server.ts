@@ -141,16 +141,8 @@ export class RpcServer {
     if (table === undefined)
       return send(res, 404, rpcErr(null, requestError(RPC.METHOD_NOT_FOUND, `no JSON-RPC endpoint at ${path} (try ${Object.keys(this.o.routes).join(', ')})`)));
     const ip = this.clientIp(req);
-    let body: Buffer;
-    try {
-      body = await readBody(req, this.o.maxBodyBytes);
-    } catch (e) {
-      if (e instanceof RpcError) {
-        res.setHeader('connection', 'close');
-        return send(res, e.httpStatus, rpcErr(null, e));
-      }
-      return; // the connection broke while reading
-    }
+    const body = await this.readOrRefuse(req, res, (e) => rpcErr(null, e));
+    if (body === null) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -176,7 +168,7 @@ export class RpcServer {
         if (this.o.auth === null) throw requestError(RPC.UNAVAILABLE, 'authentication is not configured on this gateway');
         principal = await this.o.auth.authenticate(req.headers, body, need);
       } else if (!this.allowPublic(ip)) {
-        throw requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`);
+        throw this.rateLimited();
       }
     } catch (e) {
       const err = e instanceof RpcError ? e : requestError(RPC.INTERNAL, 'internal error');
@@ -204,24 +196,29 @@ export class RpcServer {
   }
 
   private async plainPost(req: IncomingMessage, res: ServerResponse, handler: NonNullable<ServerOptions['plain']>[string]): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, this.o.maxBodyBytes);
-    } catch (e) {
-      if (e instanceof RpcError) {
-        res.setHeader('connection', 'close');
-        send(res, e.httpStatus, { error: e.toObject() });
-      }
-      return;
-    }
+    const body = await this.readOrRefuse(req, res, (e) => ({ error: e.toObject() }));
+    if (body === null) return;
     // unsigned by nature (it issues keys), so the per-address limit of public methods applies
     const ip = this.clientIp(req);
     if (!this.allowPublic(ip)) {
-      send(res, 429, { error: requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`).toObject() });
+      send(res, 429, { error: this.rateLimited().toObject() });
       return;
     }
     const r = await handler(req, body, ip);
     send(res, r.status, r.body);
+  }
+
+  /** The body, or null once its refusal (over the size limit; `answer` gives the JSON) is sent or the connection broke. */
+  private async readOrRefuse(req: IncomingMessage, res: ServerResponse, answer: (e: RpcError) => unknown): Promise<Buffer | null> {
+    try {
+      return await readBody(req, this.o.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof RpcError) {
+        res.setHeader('connection', 'close');
+        send(res, e.httpStatus, answer(e));
+      }
+      return null; // refused, or the connection broke while reading
+    }
   }
 
   private toCall(it: unknown, table: MethodTable): Call {
@@ -350,6 +347,11 @@ export class RpcServer {
       if (typeof real === 'string' && real.length > 0) return real;
     }
     return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  /** The refusal of a call over the per-address limit of public methods. */
+  private rateLimited(): RpcError {
+    return requestError(RPC.RATE_LIMITED, `rate limit of ${this.o.publicRate} requests per second exceeded for this address`);
   }
 
   /** A fixed one-second window per address, in memory (per gateway process). */

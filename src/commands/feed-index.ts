@@ -2,7 +2,7 @@
 // docs/feeds.md), live or replayed from a recording. One process, one market's sources.
 import { CliError, usage } from '../errors.js';
 import { nameSources, parseSourceFlag, type SourceSpec } from '../feed/exchanges/index.js';
-import { DEFAULT_GATE, TickGate, type GateOptions } from '../feed/gate.js';
+import { TickGate, type GateOptions } from '../feed/gate.js';
 import { registerIndexMetrics } from '../feed/index-metrics.js';
 import { DEFAULT_MAX_DEVIATION, DEFAULT_SOURCE_STALE_MS, defaultQuorum, type IndexRule } from '../feed/index-price.js';
 import { readRecordingHeader, replayIndexFile } from '../feed/index-replay.js';
@@ -11,9 +11,9 @@ import { FeedMetrics } from '../feed/metrics.js';
 import { Oracle, stepAtOrAfter } from '../feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../feed/recording.js';
 import { FeedRunner } from '../feed/runner.js';
-import { DEFAULT_WS } from '../feed/ws-source.js';
 import { createLogger } from '../infra/logger.js';
-import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
+import type { MetricsServer } from '../infra/metrics-server.js';
+import { connectionFlags, engineView, gateFlags, num, openWithSignals, reporter, serveFeedMetrics, statusOf } from './feed-common.js';
 import { marketOf } from './market.js';
 import type { FeedOptions } from './feed.js';
 
@@ -62,19 +62,10 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
       throw new CliError(`${opts.file}: bad recording header: ${(e as Error).message}`, 1);
     }
   }
-  const gate: GateOptions = header?.gate ?? {
-    tickMs: num(opts.tickMs, 'tick-ms', DEFAULT_GATE.tickMs),
-    heartbeatMs: num(opts.heartbeatMs, 'heartbeat-ms', DEFAULT_GATE.heartbeatMs),
-    tickSize: num(opts.tickSize, 'tick-size', DEFAULT_GATE.tickSize),
-  };
+  const gate: GateOptions = header?.gate ?? gateFlags(opts);
   const speed = num(opts.speed, 'speed', 1);
   const statusMs = num(opts.statusMs, 'status-ms', 10_000);
-  const connection = {
-    reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
-    reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
-    pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
-    handshakeMs: DEFAULT_WS.handshakeMs,
-  };
+  const connection = connectionFlags(opts);
   const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info', 'relayer-feed');
   const report = reporter('index', opts.json === true, log);
 
@@ -103,7 +94,7 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
   }
   const firstStep = stepAtOrAfter(startedAt + 1, INDEX_STEP_MS);
   let recorder: Recorder | null = null;
-  let server: { url: string; close: () => Promise<void> } | null = null;
+  let server: MetricsServer | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
   let ending = 'signal';
   try {
@@ -130,13 +121,7 @@ export async function feedIndex(config: IndexConfig | null, opts: FeedOptions): 
         throw new CliError(`--record: ${(e as Error).message}`, 1);
       }
     }
-    if (metrics !== null) {
-      try {
-        server = await metrics.serve(opts.metricsPort!);
-      } catch (e) {
-        throw new CliError(`--metrics-port: ${(e as Error).message}`, 2);
-      }
-    }
+    server = await serveFeedMetrics(metrics, opts.metricsPort);
     runner.start();
     const rule = config?.rule ?? { quorum: header!.quorum, maxDeviation: header!.max_deviation, staleMs: header!.source_stale_ms };
     report('started', {

@@ -5,7 +5,6 @@
 import { CliError, usage } from '../errors.js';
 import { parsePrice } from '../feed/aggtrade.js';
 import { replayFile } from '../feed/file-source.js';
-import { DEFAULT_GATE, type GateOptions } from '../feed/gate.js';
 import { readRecordingHeader } from '../feed/index-replay.js';
 import { runManual, setCommand } from '../feed/manual-source.js';
 import { FeedMetrics } from '../feed/metrics.js';
@@ -14,10 +13,11 @@ import type { RecordingHeader } from '../feed/recording.js';
 import { DEFAULT_WALK, runWalk } from '../feed/walk-source.js';
 import { DEFAULT_WS, runWs } from '../feed/ws-source.js';
 import { createLogger } from '../infra/logger.js';
+import type { MetricsServer } from '../infra/metrics-server.js';
 import { DEFAULT_MARKET } from '../engine/market.js';
 import { openBackend, type BackendOptions } from './backend.js';
 import { marketOf } from './market.js';
-import { engineView, num, openWithSignals, reporter, statusOf } from './feed-common.js';
+import { connectionFlags, engineView, gateFlags, num, openWithSignals, reporter, serveFeedMetrics, statusOf } from './feed-common.js';
 import { feedIndex, indexConfig } from './feed-index.js';
 
 const FEED_SOURCES = ['ws', 'file', 'manual', 'walk', 'set'] as const;
@@ -71,11 +71,7 @@ export async function feed(source: string | undefined, value: string | undefined
   }
   if (value !== undefined && src !== 'file') throw usage(`relayer feed ${src} takes no argument ${JSON.stringify(value)}`);
 
-  const gate: GateOptions = {
-    tickMs: num(opts.tickMs, 'tick-ms', DEFAULT_GATE.tickMs),
-    heartbeatMs: num(opts.heartbeatMs, 'heartbeat-ms', DEFAULT_GATE.heartbeatMs),
-    tickSize: num(opts.tickSize, 'tick-size', DEFAULT_GATE.tickSize),
-  };
+  const gate = gateFlags(opts);
   const file = src === 'file' ? (value ?? opts.file) : undefined;
   if (src === 'file' && file === undefined) throw usage('relayer feed file needs a file: relayer feed file prices.csv (or --file)');
   if (file !== undefined) {
@@ -98,10 +94,7 @@ export async function feed(source: string | undefined, value: string | undefined
       ? null
       : {
           url: opts.url ?? DEFAULT_WS.url,
-          reconnectMs: num(opts.reconnectMs, 'reconnect-ms', DEFAULT_WS.reconnectMs, { positive: true }),
-          reconnectMaxMs: num(opts.reconnectMaxMs, 'reconnect-max-ms', DEFAULT_WS.reconnectMaxMs, { positive: true }),
-          pingMs: num(opts.pingMs, 'ping-ms', DEFAULT_WS.pingMs, { positive: true }),
-          handshakeMs: DEFAULT_WS.handshakeMs,
+          ...connectionFlags(opts),
           log,
         };
   const walkOpts =
@@ -115,7 +108,7 @@ export async function feed(source: string | undefined, value: string | undefined
 
   const { stop, store, release } = await openWithSignals(opts, log);
   const metrics = opts.metricsPort === undefined ? null : new FeedMetrics(src);
-  let server: { url: string; close: () => Promise<void> } | null = null;
+  let server: MetricsServer | null = null;
   const startedAt = Date.now();
   const runner = new FeedRunner({
     source: src,
@@ -133,13 +126,7 @@ export async function feed(source: string | undefined, value: string | undefined
   let statusTimer: NodeJS.Timeout | null = null;
   let ending = 'signal';
   try {
-    if (metrics !== null) {
-      try {
-        server = await metrics.serve(opts.metricsPort!);
-      } catch (e) {
-        throw new CliError(`--metrics-port: ${(e as Error).message}`, 2);
-      }
-    }
+    server = await serveFeedMetrics(metrics, opts.metricsPort);
     runner.start();
     report('started', {
       id_prefix: `feed:${src}:${startedAt}`,

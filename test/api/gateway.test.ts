@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RpcClient, type Credentials, type Reply } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
+import { marketLong } from '../helpers/orders.js';
 import { startSystem, type System } from './helpers.js';
 
 interface Rpc {
@@ -53,21 +54,7 @@ test('gateway: every method, SPEC bodies, security', { timeout: 80_000 }, async 
   let u1 = '';
   let lend = '';
   await t.test('client writes with wait: every order method', async () => {
-    const open = ok(
-      await a.call('/clientapi', 'CreateTraderOrder', {
-        account_id: 'acc-1',
-        position_type: 'LONG',
-        order_type: 'MARKET',
-        leverage: 10,
-        initial_margin: 10_000,
-        available_margin: 10_000,
-        order_status: 'PENDING',
-        entryprice: 65_000,
-        execution_price: 0,
-        wait: true,
-        request_id: 'open-1',
-      }),
-    );
+    const open = ok(await a.call('/clientapi', 'CreateTraderOrder', marketLong('acc-1', { wait: true, request_id: 'open-1' })));
     assert.equal(open['request_id'], 'open-1');
     assert.equal(open['status'], 'FILLED');
     u1 = open['uuid'] as string;

@@ -21,19 +21,10 @@ import { RedisKeys } from '../../src/projections/redis/keys.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { marketNamespace } from '../../src/engine/market.js';
 import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
+import { marketLong } from '../helpers/orders.js';
 import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 
-const OPEN = {
-  account_id: 'acc-1',
-  position_type: 'LONG',
-  order_type: 'MARKET',
-  leverage: 10,
-  initial_margin: 10_000,
-  available_margin: 10_000,
-  order_status: 'PENDING',
-  entryprice: 65_000,
-  execution_price: 0,
-};
+const OPEN = marketLong('acc-1');
 
 function rpcError(fn: () => unknown): RpcError {
   try {

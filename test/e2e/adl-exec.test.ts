@@ -4,20 +4,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { bareLong } from '../helpers/orders.js';
 import { relayer, tempDir } from './cli-helpers.js';
 
 const T = 1_767_225_600_000;
 const line = (i: number, id: string, type: string, params: Record<string, unknown>): string => JSON.stringify({ v: 1, id, ts: T + i, type, params });
-const open = (i: number, acct: string, im: number, lev: number): string =>
-  line(i, `open-${acct}`, 'CreateTraderOrder', {
-    account_id: acct,
-    position_type: 'LONG',
-    order_type: 'MARKET',
-    leverage: lev,
-    initial_margin: im,
-    entryprice: 0,
-    execution_price: 0,
-  });
+const open = (i: number, acct: string, im: number, lev: number): string => line(i, `open-${acct}`, 'CreateTraderOrder', bareLong(acct, im, lev));
 
 // three longs worth 5e6 each at 100 000 (bob 20×, alice and carol 10×); cap 0.3 × 4e7, target 0.25
 const FIRST = [

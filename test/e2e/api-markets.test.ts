@@ -4,20 +4,17 @@
 // on that market's engine with that market's uuid, its order reads back from that market's read
 // model only, GetMarkets lists both, and an unknown market writes nothing.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
 import { marketNamespace } from '../../src/engine/market.js';
 import { parseUuid, uuidv5 } from '../../src/engine/util/uuid.js';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
-import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { exited, freePort, relayerAsync, startLogged, tempDir, untilAsync } from './cli-helpers.js';
-
-const start = startLogged;
+import { marketLong } from '../helpers/orders.js';
+import { needServices } from '../helpers/services.js';
+import { exited, freePort, relayerAsync, untilAsync } from './cli-helpers.js';
+import { gatewayStack } from './gateway-stack.js';
 
 interface Rpc {
   result?: Record<string, unknown>;
@@ -27,26 +24,15 @@ interface Rpc {
 test('api over two markets: each create fills on its own engine and reads back from its own read model', { timeout: 120_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
-  const dir = tempDir('relayer-e2e-api-markets-');
-  const data = join(dir, 'data');
-  const redisPrefix = `${uniqueName('e2e_mrm')}:`;
-  const authPrefix = `${uniqueName('e2e_mauth')}:`;
-  const schema = uniqueName('e2e_mapi');
+  const stack = gatewayStack(t, svc, 'e2e_mapi');
+  const { data, authPrefix } = stack;
+  stack.alsoDrop(marketPgSchema(stack.schema, 'ETH-USD'), [marketRedisPrefix(stack.redisPrefix, 'ETH-USD')]);
   const master = randomBytes(32).toString('hex');
   const [apiPort, adminPort] = await Promise.all([freePort(), freePort()]);
-  const procs: (ChildProcess & { err: () => string })[] = [];
-  t.after(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    await dropTestData(svc, schema, [redisPrefix, authPrefix]);
-    await dropTestData(svc, marketPgSchema(schema, 'ETH-USD'), [marketRedisPrefix(redisPrefix, 'ETH-USD')]);
-    for (const p of procs) await exited(p);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   const run0 = await relayerAsync(['markets', 'create', '--data', data, '--id', 'ETH-USD', '--tick-size', '5']);
   assert.equal(run0.code, 0, run0.stderr);
-  const run = start(['run', '--data', data, '--markets', 'BTC-USD,ETH-USD', '--log-level', 'warn', '--no-scheduler']);
-  procs.push(run);
+  stack.start(['run', '--data', data, '--markets', 'BTC-USD,ETH-USD', '--log-level', 'warn', '--no-scheduler']);
   const statusOf = async (market: string) => {
     const r = await relayerAsync(['status', '--data', data, '--market', market, '--json']);
     return r.code === 0 ? (JSON.parse(r.stdout) as { engine: string; last_seq: number }) : null;
@@ -55,57 +41,13 @@ test('api over two markets: each create fills on its own engine and reads back f
     const s = await Promise.all([statusOf('BTC-USD'), statusOf('ETH-USD')]);
     return s.every((m) => m?.engine.startsWith('running') === true) ? true : null;
   });
-  procs.push(
-    start([
-      'project',
-      '--data',
-      data,
-      '--postgres',
-      svc.pg,
-      '--pg-schema',
-      schema,
-      '--redis',
-      svc.redis,
-      '--redis-prefix',
-      redisPrefix,
-      '--log-level',
-      'warn',
-      '--poll-ms',
-      '5',
-    ]),
-  );
+  stack.start(stack.projectArgs());
   process.env['RELAYER_API_MASTER_KEY'] = master;
   const created = await relayerAsync(['keys', 'create', '--account', 'acc-m', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
   assert.equal(created.code, 0, created.stderr);
   const key = JSON.parse(created.stdout) as { id: string; secret: string };
-  const api = start(
-    [
-      'api',
-      '--data',
-      data,
-      '--listen',
-      `127.0.0.1:${apiPort}`,
-      '--admin-listen',
-      `127.0.0.1:${adminPort}`,
-      '--redis',
-      svc.redis,
-      '--redis-prefix',
-      redisPrefix,
-      '--auth-prefix',
-      authPrefix,
-      '--postgres',
-      svc.pg,
-      '--pg-schema',
-      schema,
-      '--log-level',
-      'warn',
-    ],
-    { RELAYER_API_MASTER_KEY: master },
-  );
-  procs.push(api);
-  await untilAsync('the gateway to be ready', async () =>
-    (await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => null))?.status === 200 ? true : null,
-  );
+  const api = stack.start(stack.apiArgs(apiPort, `127.0.0.1:${adminPort}`), { RELAYER_API_MASTER_KEY: master });
+  await stack.gatewayReady(apiPort);
 
   for (const [market, price] of [
     ['BTC-USD', '60000'],
@@ -121,20 +63,7 @@ test('api over two markets: each create fills on its own engine and reads back f
     pub.close();
   });
   const open = (market: string, entryprice: number, id: string) =>
-    client.call('/clientapi', 'CreateTraderOrder', {
-      market,
-      account_id: 'acc-m',
-      position_type: 'LONG',
-      order_type: 'MARKET',
-      leverage: 10,
-      initial_margin: 10000,
-      available_margin: 10000,
-      order_status: 'PENDING',
-      entryprice,
-      execution_price: 0,
-      request_id: id,
-      wait: true,
-    });
+    client.call('/clientapi', 'CreateTraderOrder', marketLong('acc-m', { market, entryprice, request_id: id, wait: true }));
   // the same account opens on both markets: each market has its own accounts' orders (SPEC §13)
   const uuids: Record<string, string> = {};
   for (const [market, entry, id] of [

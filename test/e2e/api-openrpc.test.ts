@@ -4,14 +4,13 @@
 // project's client), and places, reads back, closes, rests and cancels orders on the real
 // `relayer run` + `relayer project` + `relayer api --register`.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { BIN, exited, relayerAsync, tempDir, untilAsync, freePort } from './cli-helpers.js';
+import { needServices } from '../helpers/services.js';
+import { exited, relayerAsync, untilAsync, freePort } from './cli-helpers.js';
+import { gatewayStack } from './gateway-stack.js';
 
 type Json = Record<string, unknown>;
 interface Method {
@@ -75,78 +74,15 @@ test('outside client from /openrpc.json and docs/deploy.md: register, place, rea
   // what the client relies on is in the docs
   assert.ok(DEPLOY.includes('datetime + "\\n" + body'), 'docs/deploy.md gives the v2 signature');
   assert.ok(DEPLOY.includes('relayer-register:<account_address>:<epoch ms>'), 'docs/deploy.md gives the /register data');
-  const dir = tempDir('relayer-e2e-openrpc-');
-  const data = join(dir, 'data');
-  const redisPrefix = `${uniqueName('e2e_or')}:`;
-  const authPrefix = `${uniqueName('e2e_ora')}:`;
-  const schema = uniqueName('e2e_or');
-  const [apiPort] = await Promise.all([freePort()]);
-  const procs: (ChildProcess & { err: () => string })[] = [];
-  const start = (args: string[], env: Record<string, string> = {}) => {
-    const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }) as ChildProcess & {
-      err: () => string;
-    };
-    let err = '';
-    c.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    c.err = () => err;
-    procs.push(c);
-    return c;
-  };
-  t.after(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    await dropTestData(svc, schema, [redisPrefix, authPrefix]);
-    for (const p of procs) await exited(p);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler']);
-  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null), 60_000);
-  const project = start([
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    svc.pg,
-    '--pg-schema',
-    schema,
-    '--redis',
-    svc.redis,
-    '--redis-prefix',
-    redisPrefix,
-    '--log-level',
-    'warn',
-    '--poll-ms',
-    '5',
-  ]);
-  const api = start(
-    [
-      'api',
-      '--data',
-      data,
-      '--listen',
-      `127.0.0.1:${apiPort}`,
-      '--admin-listen',
-      'off',
-      '--register',
-      '--redis',
-      svc.redis,
-      '--redis-prefix',
-      redisPrefix,
-      '--auth-prefix',
-      authPrefix,
-      '--postgres',
-      svc.pg,
-      '--pg-schema',
-      schema,
-      '--log-level',
-      'warn',
-    ],
-    { RELAYER_API_MASTER_KEY: randomBytes(32).toString('hex') },
-  );
+  const stack = gatewayStack(t, svc, 'e2e_or');
+  const apiPort = await freePort();
+  const run = stack.start(['run', '--data', stack.data, '--log-level', 'warn', '--no-scheduler']);
+  await stack.dataReady();
+  const project = stack.start(stack.projectArgs());
+  const api = stack.start(stack.apiArgs(apiPort, 'off', ['--register']), { RELAYER_API_MASTER_KEY: randomBytes(32).toString('hex') });
   const base = `http://127.0.0.1:${apiPort}`;
-  await untilAsync('the gateway', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null));
-  const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
+  await stack.gatewayReady(apiPort);
+  const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', stack.data, '--wait']);
   assert.equal(tick.code, 0, tick.stderr);
 
   const c = await DocClient.load(base);

@@ -3,110 +3,41 @@
 // read back through the private API once the projections have it; `relayer keys revoke` shuts the
 // key out; /metrics of all three processes; SIGTERM ends each with exit 0.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { RPC } from '../../src/api/errors.js';
-import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { exited, freePort, relayerAsync, startLogged, tempDir, untilAsync } from './cli-helpers.js';
-
-const start = startLogged;
+import { marketLong } from '../helpers/orders.js';
+import { needServices } from '../helpers/services.js';
+import { exited, freePort, relayerAsync, untilAsync } from './cli-helpers.js';
+import { gatewayStack } from './gateway-stack.js';
 
 test('api + run + project: a signed submit with wait, then the order through the private API', { timeout: 90_000 }, async (t) => {
   const svc = await needServices(t, 'the gateway tests');
   if (svc === null) return;
-  const dir = tempDir('relayer-e2e-api-');
-  const data = join(dir, 'data');
-  const redisPrefix = `${uniqueName('e2e_rm')}:`;
-  const authPrefix = `${uniqueName('e2e_auth')}:`;
-  const schema = uniqueName('e2e_api');
+  const stack = gatewayStack(t, svc, 'e2e_api');
+  const { data, authPrefix } = stack;
   const master = randomBytes(32).toString('hex');
   const env = { RELAYER_API_MASTER_KEY: master };
   const [runMetrics, projMetrics, apiPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const procs: (ChildProcess & { err: () => string })[] = [];
-  t.after(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    await dropTestData(svc, schema, [redisPrefix, authPrefix]);
-    for (const p of procs) await exited(p);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
-  const run = start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
-  procs.push(run);
-  await untilAsync('the data directory', async () => ((await relayerAsync(['status', '--data', data, '--json'])).code === 0 ? true : null));
-  const project = start([
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    svc.pg,
-    '--pg-schema',
-    schema,
-    '--redis',
-    svc.redis,
-    '--redis-prefix',
-    redisPrefix,
-    '--log-level',
-    'warn',
-    '--metrics-port',
-    String(projMetrics),
-    '--poll-ms',
-    '5',
-  ]);
-  procs.push(project);
+  const run = stack.start(['run', '--data', data, '--log-level', 'warn', '--no-scheduler', '--metrics-port', String(runMetrics)]);
+  await stack.dataReady();
+  const project = stack.start(stack.projectArgs(['--metrics-port', String(projMetrics)]));
   // `relayer keys create` takes the master key from the environment, as the gateway does
   process.env['RELAYER_API_MASTER_KEY'] = master;
   const created = await relayerAsync(['keys', 'create', '--account', 'acc-e2e', '--label', 'e2e', '--auth-prefix', authPrefix, '--redis', svc.redis, '--json']);
   assert.equal(created.code, 0, created.stderr);
   const key = JSON.parse(created.stdout) as { id: string; secret: string; accounts: string[] };
   assert.deepEqual(key.accounts, ['acc-e2e']);
-  const api = start(
-    [
-      'api',
-      '--data',
-      data,
-      '--listen',
-      `127.0.0.1:${apiPort}`,
-      '--admin-listen',
-      `127.0.0.1:${adminPort}`,
-      '--redis',
-      svc.redis,
-      '--redis-prefix',
-      redisPrefix,
-      '--auth-prefix',
-      authPrefix,
-      '--postgres',
-      svc.pg,
-      '--pg-schema',
-      schema,
-      '--log-level',
-      'warn',
-    ],
-    env,
-  );
-  procs.push(api);
-  await untilAsync('the gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200 ? true : null));
+  const api = stack.start(stack.apiArgs(apiPort, `127.0.0.1:${adminPort}`), env);
+  await stack.gatewayReady(apiPort);
 
   const tick = await relayerAsync(['submit', 'tick', '--price', '60000', '--data', data, '--wait']);
   assert.equal(tick.code, 0, tick.stderr);
   const client = new RpcClient(`http://127.0.0.1:${apiPort}`, { key: key.id, secret: key.secret });
   t.after(() => client.close());
-  const submit = await client.call('/clientapi', 'CreateTraderOrder', {
-    account_id: 'acc-e2e',
-    position_type: 'LONG',
-    order_type: 'MARKET',
-    leverage: 10,
-    initial_margin: 10000,
-    available_margin: 10000,
-    order_status: 'PENDING',
-    entryprice: 65000,
-    execution_price: 0,
-    request_id: 'e2e-open-1',
-    wait: true,
-  });
+  const submit = await client.call('/clientapi', 'CreateTraderOrder', marketLong('acc-e2e', { request_id: 'e2e-open-1', wait: true }));
   const res = (submit.json as { result: { request_id: string; status: string; uuid: string; events: { type: string }[] } }).result;
   assert.equal(res.request_id, 'e2e-open-1', submit.body);
   assert.equal(res.status, 'FILLED', submit.body);

@@ -62,6 +62,49 @@ export async function engineFor(t: Cleanup, data: string, extra: string[] = []):
   return engine;
 }
 
+/** A command as `relayer events --inbox` prints it. */
+export interface InboxCommand {
+  id: string;
+  type: string;
+  ts?: number;
+  params: Record<string, unknown>;
+}
+
+/** The commands on `data`'s input log in order, the genesis InitPool first (`relayer events --inbox`). */
+export function inbox(data: string): InboxCommand[] {
+  const r = relayer(['events', '--inbox', '--data', data]);
+  if (r.code !== 0) throw new Error(`relayer events --inbox exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as InboxCommand);
+}
+
+/** The prices of the PriceUpdated events committed on `data`, in order. */
+export function appliedPrices(data: string): number[] {
+  const r = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
+  if (r.code !== 0) throw new Error(`relayer events exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price);
+}
+
+/** `relayer feed` flags for a test: quick reconnects, a status line every 100 ms, /metrics on a port the OS picks, JSON lines, errors only. */
+export const FEED_TEST_FLAGS: readonly string[] = [
+  '--reconnect-ms',
+  '40',
+  '--reconnect-max-ms',
+  '200',
+  '--status-ms',
+  '100',
+  '--metrics-port',
+  '0',
+  '--json',
+  '--log-level',
+  'error',
+];
+
 /** The JSON objects among a process's output lines. */
 export const jsonLines = (s: string): Record<string, unknown>[] =>
   s
@@ -75,6 +118,8 @@ export interface Captured {
   out(): string;
   err(): string;
   lines(): Record<string, unknown>[];
+  /** Its exit code once its output is complete (the `close` event, listened for from the spawn on). */
+  closed: Promise<number | null>;
 }
 
 export function spawnCaptured(t: Cleanup, args: string[]): Captured {
@@ -88,7 +133,8 @@ export function spawnCaptured(t: Cleanup, args: string[]): Captured {
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;
   });
-  return { child, out: () => out, err: () => err, lines: () => jsonLines(out) };
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, lines: () => jsonLines(out), closed };
 }
 
 export function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

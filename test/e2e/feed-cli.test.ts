@@ -7,22 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { BIN, drained, engineFor, exited, jsonLines, relayer, sleep, tempDir } from './cli-helpers.js';
-
-interface Cmd {
-  id: string;
-  type: string;
-  params: Record<string, unknown>;
-}
-
-function inbox(data: string): Cmd[] {
-  const r = relayer(['events', '--inbox', '--data', data]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Cmd);
-}
+import { BIN, drained, engineFor, exited, inbox, jsonLines, relayer, sleep, tempDir } from './cli-helpers.js';
 
 test('relayer feed: usage, set, manual, file at two speeds, walk, SIGINT', async (t) => {
   const dir = tempDir('relayer-feed-cli-');

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { exited, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
+import { exited, inbox, relayer, sleep, startEngine, tempDir } from './cli-helpers.js';
 
 test('run --demo: walk feed ticks through the gate, funding at accelerated boundaries', async (t) => {
   const dir = tempDir('relayer-feed-demo-');
@@ -27,10 +27,7 @@ test('run --demo: walk feed ticks through the gate, funding at accelerated bound
   engine.kill('SIGTERM');
   assert.deepEqual(await exited(engine), { code: 0, signal: null });
 
-  const cmds = relayer(['events', '--inbox', '--data', data])
-    .stdout.trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { id: string; type: string; params: Record<string, unknown> });
+  const cmds = inbox(data);
   const feed = cmds.filter((c) => c.type === 'PriceTick' || c.type === 'Heartbeat');
   assert.ok(feed.length >= 4, `feed commands: ${feed.length}`);
   const prefix = /^feed:walk:\d+:/.exec(feed[0]!.id)![0];

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { TickGate } from '../../src/feed/gate.js';
 import { Oracle } from '../../src/feed/oracle.js';
 import { tradeMessage, type ExchangeName } from '../helpers/fake-exchanges.js';
+import { marketLong } from '../helpers/orders.js';
 import { relayer } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
@@ -17,17 +18,7 @@ const SOURCES = [
   { name: 'coinbase', exchange: 'coinbase', symbol: 'BTC-USD' },
   { name: 'kraken', exchange: 'kraken', symbol: 'XBT/USD' },
 ];
-const open = (account: string): Record<string, unknown> => ({
-  account_id: account,
-  position_type: 'LONG',
-  order_type: 'MARKET',
-  leverage: 10,
-  initial_margin: 10_000,
-  available_margin: 10_000,
-  order_status: 'PENDING',
-  entryprice: 65_000,
-  execution_price: 65_000,
-});
+const open = (account: string): Record<string, unknown> => marketLong(account, { execution_price: 65_000 });
 
 test('two of three sources silent → no ticks → opens refused past 30 s → a source returns → opens accepted', () => {
   // binance trades every 500 ms throughout; coinbase and kraken once at the start; kraken again at 50 s

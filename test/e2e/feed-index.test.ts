@@ -9,19 +9,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FakeExchange } from '../helpers/fake-exchanges.js';
-import { drained, engineFor, exited, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
+import { appliedPrices, drained, engineFor, exited, FEED_TEST_FLAGS, inbox, type InboxCommand, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
-type Cmd = { id: string; type: string; params: Record<string, unknown> };
-
-function inbox(data: string): Cmd[] {
-  const r = relayer(['events', '--inbox', '--data', data]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Cmd)
-    .filter((c) => c.id !== 'genesis');
-}
+/** What the feed put on the input log: every command after the genesis pool. */
+const fed = (data: string): InboxCommand[] => inbox(data).filter((c) => c.id !== 'genesis');
 
 test('feed --source: three exchanges, a liar excluded, sources and excluded on the log, verify passes, the recording replays', async (t) => {
   const dir = tempDir('relayer-feed-index-');
@@ -36,30 +27,7 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
     await Promise.all([bin, cb, kr].map((f) => f.close()));
   });
 
-  const run = spawnCaptured(t, [
-    'feed',
-    '--source',
-    bin.flag,
-    '--source',
-    cb.flag,
-    '--source',
-    kr.flag,
-    '--data',
-    data,
-    '--record',
-    rec,
-    '--reconnect-ms',
-    '40',
-    '--reconnect-max-ms',
-    '200',
-    '--status-ms',
-    '100',
-    '--metrics-port',
-    '0',
-    '--json',
-    '--log-level',
-    'error',
-  ]);
+  const run = spawnCaptured(t, ['feed', '--source', bin.flag, '--source', cb.flag, '--source', kr.flag, '--data', data, '--record', rec, ...FEED_TEST_FLAGS]);
   const { child: feed, lines } = run;
   const status = (): Record<string, unknown> | undefined =>
     lines()
@@ -123,7 +91,7 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   assert.equal(lines().at(-1)!['event'], 'stopped');
 
   await drained(data);
-  const live = inbox(data);
+  const live = fed(data);
   const ticks = live.filter((c) => c.type === 'PriceTick').map((c) => c.params);
   // a step may fall between two exchanges' trades of one round and tick on the way: the rounds' own
   // ticks are there, and every tick is the median of the sources it names
@@ -146,12 +114,8 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
     assert.equal(p['price'], used.length % 2 === 1 ? used[mid] : (used[mid - 1]! + used[mid]!) / 2);
     assert.deepEqual([...Object.keys(p['sources'] as object), ...Object.keys(p['excluded'] as object)].sort(), ['binance', 'coinbase', 'kraken']);
   }
-  const applied = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
   assert.deepEqual(
-    applied.stdout
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price),
+    appliedPrices(data),
     ticks.map((p) => Math.round(p['price'] as number)),
   );
   const verify = relayer(['verify', '--data', data]);
@@ -165,8 +129,8 @@ test('feed --source: three exchanges, a liar excluded, sources and excluded on t
   const replay = relayer(['feed', 'file', rec, '--speed', '0', '--data', data2, '--json', '--status-ms', '0', '--log-level', 'error']);
   assert.equal(replay.code, 0, replay.stderr);
   await drained(data2);
-  const strip = (cs: Cmd[]): [string, Record<string, unknown>][] => cs.map((c) => [c.type, c.params]);
-  assert.deepEqual(strip(inbox(data2)), strip(live));
+  const strip = (cs: InboxCommand[]): [string, Record<string, unknown>][] => cs.map((c) => [c.type, c.params]);
+  assert.deepEqual(strip(fed(data2)), strip(live));
   engine2.kill('SIGTERM');
   assert.equal((await exited(engine2)).code, 0);
 });

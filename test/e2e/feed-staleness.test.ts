@@ -7,20 +7,11 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { marketLong } from '../helpers/orders.js';
 import { relayer, tempDir } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
-const open = (account: string): Record<string, unknown> => ({
-  account_id: account,
-  position_type: 'LONG',
-  order_type: 'MARKET',
-  leverage: 10,
-  initial_margin: 10_000,
-  available_margin: 10_000,
-  order_status: 'PENDING',
-  entryprice: 65_000,
-  execution_price: 65_000,
-});
+const open = (account: string): Record<string, unknown> => marketLong(account, { execution_price: 65_000 });
 
 /** [id, +ms after T0, type, params] — the ids say what each step checks. */
 const STEPS: [string, number, string, Record<string, unknown>][] = [

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { drained, engineFor, exited, relayer, spawnCaptured, tempDir, until } from './cli-helpers.js';
+import { appliedPrices, drained, engineFor, exited, FEED_TEST_FLAGS, inbox, spawnCaptured, tempDir, until } from './cli-helpers.js';
 
 const T0 = 1_732_492_800_000;
 const trade = (p: string, i: number): string =>
@@ -80,29 +80,7 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   });
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const run = spawnCaptured(t, [
-    'feed',
-    'ws',
-    '--data',
-    data,
-    '--url',
-    url,
-    '--tick-ms',
-    '0',
-    '--heartbeat-ms',
-    '0',
-    '--reconnect-ms',
-    '40',
-    '--reconnect-max-ms',
-    '200',
-    '--status-ms',
-    '100',
-    '--metrics-port',
-    '0',
-    '--json',
-    '--log-level',
-    'error',
-  ]);
+  const run = spawnCaptured(t, ['feed', 'ws', '--data', data, '--url', url, '--tick-ms', '0', '--heartbeat-ms', '0', ...FEED_TEST_FLAGS]);
   const { child: feed, lines } = run;
 
   const started = await until('the feed to start', 15_000, () => lines().find((l) => l['event'] === 'started'), 25);
@@ -131,13 +109,7 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
   );
 
   await drained(data);
-  const inbox = relayer(['events', '--inbox', '--data', data]);
-  assert.equal(inbox.code, 0, inbox.stderr);
-  const cmds = inbox.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { id: string; type: string; params: Record<string, unknown> })
-    .filter((c) => c.id !== 'genesis');
+  const cmds = inbox(data).filter((c) => c.id !== 'genesis');
   const prefix = String(started['id_prefix']);
   assert.deepEqual(
     cmds.map((c) => ({ id: c.id, type: c.type, params: c.params })),
@@ -148,14 +120,7 @@ test('feed ws: reconnects, skips garbage, appends exactly the expected ticks', a
     })),
   );
 
-  const applied = relayer(['events', '--data', data, '--type', 'PriceUpdated', '--json']);
-  assert.deepEqual(
-    applied.stdout
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { data: { price: number } }).data.price),
-    [65_000, 65_011, 64_990, 65_100, 65_200],
-  );
+  assert.deepEqual(appliedPrices(data), [65_000, 65_011, 64_990, 65_100, 65_200]);
 
   engine.kill('SIGTERM');
   assert.equal((await exited(engine)).code, 0);

@@ -2,55 +2,23 @@
 // registered market, each market into its own PostgreSQL schema and Redis prefix with its own
 // checkpoint; killed mid-catch-up and restarted, each market's rows land exactly once.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { test } from 'node:test';
 import { openRegistry } from '../../src/markets/registry.js';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { seededLog } from '../../src/workload/seeded-log.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
-import { BIN, relayer, tempDir, untilAsync } from './cli-helpers.js';
-
-function launch(t: TestContext, args: string[]): { child: ChildProcess; out: () => string; err: () => string; closed: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, out: () => out, err: () => err, closed };
-}
+import { relayer, spawnCaptured, untilAsync } from './cli-helpers.js';
+import { projectWorld } from './project-world.js';
 
 test('relayer project: every registered market into its own schema and prefix; killed and restarted, exactly once per market', {
   timeout: 180_000,
 }, async (t) => {
-  const url = await needPg(t);
-  const rurl = await needRedis(t);
-  if (url === null || rurl === null) return;
-  const dir = tempDir('relayer-project-markets-');
-  const data = join(dir, 'data');
-  const schema = uniqueName('mk');
-  const prefix = `${uniqueName('mk')}:`;
   const markets = ['BTC-USD', 'ETH-USD'] as const;
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    for (const m of markets) {
-      await dropSchema(url, marketPgSchema(schema, m));
-      await dropPrefix(rurl, marketRedisPrefix(prefix, m));
-    }
-  });
+  const w = await projectWorld(t, 'mk', markets);
+  if (w === null) return;
+  const { url, rurl, data, schema, prefix, c } = w;
   // given: BTC-USD's log at the root and a registered ETH-USD with a different log of its own
   const btc = await seededLog(data, 4000, 41);
   await btc.store.close();
@@ -62,45 +30,11 @@ test('relayer project: every registered market into its own schema and prefix; k
   const heads: Record<string, number> = { 'BTC-USD': btc.lastSeq, 'ETH-USD': eth.lastSeq };
   assert.notEqual(btc.lastSeq, eth.lastSeq, 'two different logs');
 
-  const args = [
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    url,
-    '--pg-schema',
-    schema,
-    '--redis',
-    rurl,
-    '--redis-prefix',
-    prefix,
-    '--batch-size',
-    '100',
-    '--closed-ttl',
-    '0',
-    '--once',
-    '--json',
-    '--log-level',
-    'warn',
-  ];
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const r = new Redis(rurl);
-  t.after(async () => {
-    await c.end();
-    r.disconnect();
-  });
-  const pgAt = async (m: string): Promise<number> => {
-    try {
-      return Number((await c.query(`SELECT seq FROM "${marketPgSchema(schema, m)}".projection_checkpoint`)).rows[0].seq);
-    } catch {
-      return 0;
-    }
-  };
-  const redisAt = async (m: string): Promise<number> => Number((await r.hget(`${marketRedisPrefix(prefix, m)}checkpoint`, 'seq')) ?? 0);
+  const args = w.args(['--batch-size', '100', '--closed-ttl', '0', '--once', '--json', '--log-level', 'warn']);
+  const { pgAt, redisAt } = w;
 
   // when: the first run is killed once every read model of both markets is part-way
-  const first = launch(t, args);
+  const first = spawnCaptured(t, args);
   await untilAsync(
     'both markets part-way',
     async () => {
@@ -129,7 +63,7 @@ test('relayer project: every registered market into its own schema and prefix; k
   );
 
   // then: the restart applies exactly each market's events after its own checkpoint
-  const second = launch(t, args);
+  const second = spawnCaptured(t, args);
   assert.equal(await second.closed, 0, second.err());
   const summary = JSON.parse(second.out()) as Record<string, { seq: number; events: number; target: string }>;
   assert.deepEqual(Object.keys(summary).sort(), ['postgres:BTC-USD', 'postgres:ETH-USD', 'redis:BTC-USD', 'redis:ETH-USD']);

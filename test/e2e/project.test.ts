@@ -3,133 +3,57 @@
 // again and again while a live engine keeps committing (retries with backoff, catches up, the
 // engine never notices); `relayer status` shows each read model's lag.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { test } from 'node:test';
 import { seededLog } from '../../src/workload/seeded-log.js';
 import { workload } from '../../src/workload/commands.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from '../projections/verify.js';
-import { BIN, drained, relayer, sleep, tempDir } from './cli-helpers.js';
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  closed: Promise<number | null>;
-}
-
-function launch(t: TestContext, args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, out: () => out, err: () => err, closed };
-}
-
-async function pgCheckpoint(c: pg.Client, schema: string): Promise<number> {
-  try {
-    const r = await c.query(`SELECT seq FROM "${schema}".projection_checkpoint`);
-    return Number((r.rows[0] as { seq: string } | undefined)?.seq ?? 0);
-  } catch {
-    return 0; // not created yet
-  }
-}
-
-async function redisCheckpoint(r: Redis, prefix: string): Promise<number> {
-  return Number((await r.hget(`${prefix}checkpoint`, 'seq')) ?? 0);
-}
-
-async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { drained, relayer, sleep, spawnCaptured, untilAsync } from './cli-helpers.js';
+import { projectWorld } from './project-world.js';
 
 test('relayer project: killed mid-catch-up and restarted, every row lands exactly once', async (t) => {
-  const url = await needPg(t);
-  const rurl = await needRedis(t);
-  if (url === null || rurl === null) return;
-  const dir = tempDir('relayer-project-');
-  const data = join(dir, 'data');
-  const schema = uniqueName('kill');
-  const prefix = `${uniqueName('kill')}:`;
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(url, schema);
-    await dropPrefix(rurl, prefix);
-  });
+  const w = await projectWorld(t, 'kill');
+  if (w === null) return;
+  const { url, rurl, data, schema, prefix, c } = w;
   const seeded = await seededLog(data, 10_000, 31);
   await seeded.store.close();
   const lastSeq = seeded.lastSeq;
 
-  const args = [
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    url,
-    '--pg-schema',
-    schema,
-    '--redis',
-    rurl,
-    '--redis-prefix',
-    prefix,
-    '--batch-size',
-    '250',
-    '--closed-ttl',
-    '0',
-    '--once',
-    '--json',
-    '--log-level',
-    'warn',
-  ];
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const r = new Redis(rurl);
-  t.after(async () => {
-    await c.end();
-    r.disconnect();
-  });
+  const args = w.args(['--batch-size', '250', '--closed-ttl', '0', '--once', '--json', '--log-level', 'warn']);
 
-  const first = launch(t, args);
+  const first = spawnCaptured(t, args);
   let pgAt = 0;
   let redisAt = 0;
-  await until('both read models part-way', 60_000, async () => {
-    pgAt = await pgCheckpoint(c, schema);
-    redisAt = await redisCheckpoint(r, prefix);
-    return (pgAt > 2000 && redisAt > 2000) || first.child.exitCode !== null;
-  });
+  await untilAsync(
+    'both read models part-way',
+    async () => {
+      pgAt = await w.pgAt();
+      redisAt = await w.redisAt();
+      return (pgAt > 2000 && redisAt > 2000) || first.child.exitCode !== null ? true : null;
+    },
+    60_000,
+    10,
+  );
   first.child.kill('SIGKILL');
   await first.closed;
   // a COMMIT the server had already received still lands after the client died: wait until the
   // killed projector's session is gone before reading where PostgreSQL stands
-  await until(
+  await untilAsync(
     "the killed projector's PostgreSQL session to end",
-    10_000,
     async () =>
-      Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [`relayer-project:${schema}`])).rows[0].n) === 0,
+      Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [`relayer-project:${schema}`])).rows[0].n) === 0
+        ? true
+        : null,
+    10_000,
+    10,
   );
-  pgAt = await pgCheckpoint(c, schema);
-  redisAt = await redisCheckpoint(r, prefix);
+  pgAt = await w.pgAt();
+  redisAt = await w.redisAt();
   assert.ok(pgAt < lastSeq && redisAt < lastSeq, `killed mid-catch-up (postgres at ${pgAt}, redis at ${redisAt}, head ${lastSeq})`);
 
-  const second = launch(t, args);
+  const second = spawnCaptured(t, args);
   assert.equal(await second.closed, 0, second.err());
   const summary = JSON.parse(second.out()) as Record<string, { seq: number; events: number }>;
   assert.equal(summary['postgres']!.seq, lastSeq);
@@ -155,53 +79,15 @@ test('relayer project: killed mid-catch-up and restarted, every row lands exactl
 });
 
 test('relayer project: connections cut while the engine runs; retries with backoff and catches up', async (t) => {
-  const url = await needPg(t);
-  const rurl = await needRedis(t);
-  if (url === null || rurl === null) return;
-  const dir = tempDir('relayer-project-');
-  const data = join(dir, 'data');
-  const schema = uniqueName('cut');
-  const prefix = `${uniqueName('cut')}:`;
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(url, schema);
-    await dropPrefix(rurl, prefix);
-  });
+  const w = await projectWorld(t, 'cut');
+  if (w === null) return;
+  const { url, rurl, dir, data, schema, prefix, c, r } = w;
   const seeded = await seededLog(data, 2000, 41);
   await seeded.store.close();
 
-  const engine = launch(t, ['run', '--data', data, '--no-scheduler', '--log-level', 'warn']);
-  const projector = launch(t, [
-    'project',
-    '--data',
-    data,
-    '--postgres',
-    url,
-    '--pg-schema',
-    schema,
-    '--redis',
-    rurl,
-    '--redis-prefix',
-    prefix,
-    '--closed-ttl',
-    '0',
-    '--poll-ms',
-    '5',
-    '--log-level',
-    'warn',
-  ]);
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const r = new Redis(rurl);
-  t.after(async () => {
-    await c.end();
-    r.disconnect();
-  });
-  await until(
-    'the first catch-up',
-    60_000,
-    async () => (await pgCheckpoint(c, schema)) >= seeded.lastSeq && (await redisCheckpoint(r, prefix)) >= seeded.lastSeq,
-  );
+  const engine = spawnCaptured(t, ['run', '--data', data, '--no-scheduler', '--log-level', 'warn']);
+  const projector = spawnCaptured(t, w.args(['--closed-ttl', '0', '--poll-ms', '5', '--log-level', 'warn']));
+  await untilAsync('the first catch-up', async () => ((await w.pgAt()) >= seeded.lastSeq && (await w.redisAt()) >= seeded.lastSeq ? true : null), 60_000, 10);
 
   // three rounds: submit work and, while the engine runs it, keep cutting the projector's connections
   const cut = async (): Promise<number> => {
@@ -217,8 +103,8 @@ test('relayer project: connections cut while the engine runs; retries with backo
     writeFileSync(file, `${workload(400, 50 + round, `cut${round}`).join('\n')}\n`);
     const sub = relayer(['submit', '--data', data, '--file', file, '--json']);
     assert.equal(sub.code, 0, sub.stderr);
-    const until = Date.now() + 700;
-    while (Date.now() < until) {
+    const cutUntil = Date.now() + 700;
+    while (Date.now() < cutUntil) {
       cuts += await cut();
       await sleep(40);
     }
@@ -227,7 +113,7 @@ test('relayer project: connections cut while the engine runs; retries with backo
   assert.ok(cuts >= 3, `connections cut: ${cuts}`);
   assert.ok(seqs[0]! > seeded.lastSeq && seqs[1]! > seqs[0]! && seqs[2]! > seqs[1]!, `the engine kept committing: ${seqs.join(', ')}`);
   const last = seqs[2]!;
-  await until('both read models at the head', 60_000, async () => (await pgCheckpoint(c, schema)) >= last && (await redisCheckpoint(r, prefix)) >= last);
+  await untilAsync('both read models at the head', async () => ((await w.pgAt()) >= last && (await w.redisAt()) >= last ? true : null), 60_000, 10);
   assert.match(projector.err(), /postgres write failed; retrying|postgres: connect failed; retrying/);
   assert.match(projector.err(), /redis write failed; retrying|redis: connect failed; retrying/);
 

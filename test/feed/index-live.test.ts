@@ -7,29 +7,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sleep } from '../helpers/wait.js';
+import { until } from '../helpers/wait.js';
 import { nameSources, parseSourceFlag } from '../../src/feed/exchanges/index.js';
 import { replayIndexFile } from '../../src/feed/index-replay.js';
 import { runIndex } from '../../src/feed/index-source.js';
 import { Oracle, stepAtOrAfter } from '../../src/feed/oracle.js';
 import { Recorder, RECORDING_FORMAT } from '../../src/feed/recording.js';
-import { FeedRunner } from '../../src/feed/runner.js';
 import { silentLogger } from '../../src/infra/logger.js';
 import { FakeExchange, type ExchangeName } from '../helpers/fake-exchanges.js';
+import { collectingIndexRunner, type FedCommand } from '../helpers/feed-runner.js';
 
 const GATE = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };
 // quorum 5: the first tick needs every exchange
 const RULE = { quorum: 5, maxDeviation: 0.01, staleMs: 10_000 };
-
-async function until(what: string, ms: number, ok: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-type Cmd = { id: string; type: string; params: Record<string, unknown> };
 
 test('five exchanges live: subscriptions, pings, garbage, a dropped connection, index ticks, and a replay of the recording', async (t) => {
   const names: ExchangeName[] = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'];
@@ -43,19 +33,9 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
   const recording = join(dir, 'rec.jsonl');
 
   const sources = nameSources(fakes.map((f) => parseSourceFlag(f.flag)));
-  const live: Cmd[] = [];
+  const live: FedCommand[] = [];
   const events: [string, Record<string, unknown>][] = [];
-  const runner = new FeedRunner({
-    source: 'index',
-    startedAt: 1,
-    gate: GATE,
-    log: silentLogger(),
-    recorded: true,
-    append: (raws) => {
-      live.push(...raws.map((r) => JSON.parse(r) as Cmd));
-    },
-    onEvent: (e, f) => events.push([e, f]),
-  });
+  const runner = collectingIndexRunner(GATE, live, { onEvent: (e, f) => events.push([e, f]) });
   const oracle = new Oracle(sources, RULE, runner.gate);
   const firstStep = stepAtOrAfter(Date.now() + 1, 250);
   const recorder = new Recorder(recording, {
@@ -84,16 +64,16 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
   );
   let last: number | null = null;
   try {
-    await until('five subscriptions', 5000, () => fakes.every((f) => f.subscribed.size === 1));
+    await until('five subscriptions', 5000, () => (fakes.every((f) => f.subscribed.size === 1) ? true : null), 10);
     for (const [i, f] of fakes.entries()) await f.trade(String(65_000 + i * 10));
-    await until('a first tick', 3000, () => live.some((c) => c.type === 'PriceTick'));
+    await until('a first tick', 3000, () => (live.some((c) => c.type === 'PriceTick') ? true : null), 10);
     await by('kraken').raw('garbage');
     await by('okx').raw('{"arg":{"channel":"trades"},"data":[{"px":"oops"}]}');
     by('okx').drop();
-    await until('okx back', 5000, () => by('okx').connections === 2 && by('okx').subscribed.size === 1);
+    await until('okx back', 5000, () => (by('okx').connections === 2 && by('okx').subscribed.size === 1 ? true : null), 10);
     for (const [i, f] of fakes.entries()) await f.trade(String(65_100 + i * 10));
-    await until('the tick of the second round', 3000, () => live.some((c) => c.type === 'PriceTick' && c.params['price'] === 65_120));
-    await until('application pings', 3000, () => ['kraken', 'okx', 'bybit'].every((n) => by(n as ExchangeName).pings > 0));
+    await until('the tick of the second round', 3000, () => (live.some((c) => c.type === 'PriceTick' && c.params['price'] === 65_120) ? true : null), 10);
+    await until('application pings', 3000, () => (['kraken', 'okx', 'bybit'].every((n) => by(n as ExchangeName).pings > 0) ? true : null), 10);
   } finally {
     stop.abort();
     last = await done;
@@ -128,17 +108,8 @@ test('five exchanges live: subscriptions, pings, garbage, a dropped connection, 
   const lines = readFileSync(recording, 'utf8').trim().split('\n');
   assert.ok(lines.some((l) => l.includes('"msg":"garbage"')));
   assert.deepEqual(JSON.parse(lines.at(-1)!), { end: last });
-  const replayed: Cmd[] = [];
-  const again = new FeedRunner({
-    source: 'index',
-    startedAt: 1,
-    gate: GATE,
-    log: silentLogger(),
-    recorded: true,
-    append: (raws) => {
-      replayed.push(...raws.map((r) => JSON.parse(r) as Cmd));
-    },
-  });
+  const replayed: FedCommand[] = [];
+  const again = collectingIndexRunner(GATE, replayed);
   const r = await replayIndexFile(again, recording, 0, silentLogger(), new AbortController().signal);
   await again.flushed();
   assert.equal(r.rejected, 0);

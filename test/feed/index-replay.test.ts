@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRecordingHeader, replayIndexFile } from '../../src/feed/index-replay.js';
 import { RECORDING_FORMAT } from '../../src/feed/recording.js';
-import { FeedRunner } from '../../src/feed/runner.js';
 import { silentLogger } from '../../src/infra/logger.js';
 import { tradeMessage } from '../helpers/fake-exchanges.js';
+import { collectingIndexRunner, type FedCommand } from '../helpers/feed-runner.js';
 
 const T0 = 1_732_492_800_000;
 const GATE = { tickMs: 250, heartbeatMs: 1000, tickSize: 1 };
@@ -28,24 +28,13 @@ const HEADER = {
   ],
 };
 
-async function replay(
-  lines: string[],
-): Promise<{ cmds: { type: string; params: Record<string, unknown> }[]; res: Awaited<ReturnType<typeof replayIndexFile>>; rejected: number }> {
+async function replay(lines: string[]): Promise<{ cmds: FedCommand[]; res: Awaited<ReturnType<typeof replayIndexFile>>; rejected: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-index-replay-'));
   try {
     const file = join(dir, 'rec.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const cmds: { type: string; params: Record<string, unknown> }[] = [];
-    const runner = new FeedRunner({
-      source: 'index',
-      startedAt: 1,
-      gate: GATE,
-      log: silentLogger(),
-      recorded: true,
-      append: (raws) => {
-        cmds.push(...raws.map((r) => JSON.parse(r) as { type: string; params: Record<string, unknown> }));
-      },
-    });
+    const cmds: FedCommand[] = [];
+    const runner = collectingIndexRunner(GATE, cmds);
     const res = await replayIndexFile(runner, file, 0, silentLogger(), new AbortController().signal);
     await runner.flushed();
     return { cmds, res, rejected: runner.stats.rejected };

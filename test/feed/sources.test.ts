@@ -10,7 +10,7 @@ import { parseAggTrade } from '../../src/feed/aggtrade.js';
 import { parseLine, parseTime, replayFile } from '../../src/feed/file-source.js';
 import { FeedRunner, type EngineView, type RunnerOptions } from '../../src/feed/runner.js';
 import { RandomWalk } from '../../src/feed/walk-source.js';
-import { backoffMs } from '../../src/feed/ws-source.js';
+import { backoffMs } from '../../src/feed/reconnecting-socket.js';
 import { silentLogger } from '../../src/infra/logger.js';
 
 const TRADE = '{"e":"aggTrade","E":1732492800123,"s":"BTCUSDT","a":26129,"p":"65000.12","q":"0.015","f":100,"l":105,"T":1732492800120,"m":true,"M":true}';

@@ -11,20 +11,12 @@ import pg from 'pg';
 import { appendCommands, drain, GENESIS } from '../../src/workload/seeded-log.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { catchUp, pgModel, redisModel } from './helpers.js';
+import { bareLong } from '../helpers/orders.js';
 import { dropPrefix, dropSchema, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { checkPostgres, checkRedis, readLog } from './verify.js';
 
 const cmd = (id: string, type: string, params: Record<string, unknown>): string => JSON.stringify({ v: 1, id, type, params });
-const long = (acct: string, im: number, lev: number): string =>
-  cmd(`open-${acct}`, 'CreateTraderOrder', {
-    account_id: acct,
-    position_type: 'LONG',
-    order_type: 'MARKET',
-    leverage: lev,
-    initial_margin: im,
-    entryprice: 0,
-    execution_price: 0,
-  });
+const long = (acct: string, im: number, lev: number): string => cmd(`open-${acct}`, 'CreateTraderOrder', bareLong(acct, im, lev));
 
 /** Genesis pool 1e10; three longs of EV 1e8 at 50 000; at 100 000 each is owed 5e7 and the cap (0.01 × TLV) is 1e8. */
 async function adlLog(t: TestContext): Promise<SqliteStore> {

@@ -2,16 +2,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bookModel } from '../../src/tui/model.js';
-import { marketLong, pool, price, riskParams } from '../helpers/dsl.js';
+import { marketLong, pool, price, riskParams, type Step } from '../helpers/dsl.js';
 import { book } from './helpers.js';
 
-test('the book shows the PnL cap while it is on, and an ADL as a market item followed by its settlement', () => {
-  const run = book(
+/** Alice's 10× long of 1 000 000 at 50 000 against a pool of about 2e7, then `later`. */
+const aliceLong = (...later: Step[]) =>
+  book(
     pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
     riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
     price(50_000),
     marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
+    ...later,
   );
+
+test('the book shows the PnL cap while it is on, and an ADL as a market item followed by its settlement', () => {
+  const run = aliceLong();
   // SPEC §15 as written, from the engine's running sums: Π_long = total_long_btc − LS / P
   const st = run.store.state!;
   const piLong = st.risk.total_long_btc - st.ps_long / 50_000;
@@ -24,27 +29,13 @@ test('the book shows the PnL cap while it is on, and an ADL as a market item fol
     traders_pnl_short: 0,
     used: null,
   });
-  const up = book(
-    pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
-    riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
-    price(50_000),
-    marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
-    riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }),
-    price(52_000),
-  );
+  const up = aliceLong(riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }), price(52_000));
   const capOn = bookModel(up.store, { now: up.store.last_ts }).risk.pnl_cap;
   const upLong = up.store.state!.risk.total_long_btc - up.store.state!.ps_long / 52_000;
   assert.ok(upLong > 0, 'the long is in profit');
   assert.equal(capOn.traders_pnl_long, upLong);
   assert.equal(capOn.used, upLong / (0.25 * up.store.pool!.total_locked_value), 'the share of the cap the larger side uses');
-  const after = book(
-    pool({ total_locked_value: 19_999_999, total_pool_share: 1_000_000 }),
-    riskParams({ max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 }),
-    price(50_000),
-    marketLong({ acct: 'alice', im: 1_000_000, lev: 10 }),
-    riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }),
-    price(100_000),
-  );
+  const after = aliceLong(riskParams({ max_pnl_factor: 0.25, adl_target_factor: 0.125 }), price(100_000));
   assert.ok(
     after.events.some((e) => e.type === 'AdlTriggered'),
     'the engine deleveraged',
