@@ -1,6 +1,7 @@
 // The Kafka backend (DESIGN §4): the same Backend contract as the embedded store, on five topics.
 //
-//   input log   request topic, partition 0; position = offset (decimal string); ts = LogAppendTime
+//   input log   request topic, partition 0; position = offset (decimal string); ts = LogAppendTime,
+//               never earlier than the record before's (a running maximum, D220)
 //   event log   events topic, one record per event
 //   failed      failed topic, the request's raw bytes + reason
 //   state       state topic, one record per committed batch (seq, hash, position, feed clock, summary)
@@ -32,7 +33,7 @@ import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
 import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf } from './records.js';
 import { RequestReader } from './request-reader.js';
-import { lastRecord } from './scan.js';
+import { lastRecord, scan } from './scan.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
 import { EngineTransactions } from './transactions.js';
 
@@ -109,7 +110,7 @@ export class KafkaBackend implements Backend {
     this.failFast = opts.failFast ?? false;
     const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
     this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now);
-    this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry);
+    this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry, (at) => this.resumeTs(at));
     this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }
 
@@ -292,7 +293,7 @@ export class KafkaBackend implements Backend {
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
     const state = stateMessage(
       this.cfg.transactionalId,
-      { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal },
+      { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
       b.summary,
     );
     let firstEventOffset = -1;
@@ -426,7 +427,37 @@ export class KafkaBackend implements Backend {
       );
     }
     if (this.txs.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
+    // a record written before D220 carries no maximum: the clamp starts after it
+    this.requests.anchor(st.position, st.input_ts ?? 0);
     return { seq: st.seq, hash: st.hash, position: st.position, clock: st.clock, summary: JSON.stringify(st.summary) };
+  }
+
+  /**
+   * The running maximum of the request stamps at `offset` (D220), for a read that starts after it:
+   * the newest state record of this market at or before it carries the maximum at its position
+   * (none on records written before D220), and the request records after that fold in.
+   */
+  private async resumeTs(offset: number): Promise<number> {
+    const r = await lastRecord(this.fetcher, this.cfg.topics.state, (x) => {
+      if (x.key?.toString('utf8') !== this.cfg.transactionalId) return false;
+      const s = stateOf(x);
+      return s !== null && Number(s.position) <= offset;
+    });
+    const st = r === null ? null : stateOf(r);
+    let max = st?.input_ts ?? 0;
+    const from = st === null ? 0 : Number(st.position) + 1;
+    if (from <= offset) {
+      await scan(
+        this.fetcher,
+        this.cfg.topics.request,
+        from,
+        (recs) => {
+          for (const x of recs) if (x.offset <= offset && x.ts > max) max = x.ts;
+        },
+        { end: offset + 1 },
+      );
+    }
+    return max;
   }
 
   /** The newest state record of this market, or null. */
