@@ -88,6 +88,8 @@ export class KafkaBackend implements Backend {
   private closed = false;
   /** What the last commit (or recovery) left: the base of the next state record. */
   private known: Known | null = null;
+  /** The tail of the engine's transactions, which run one at a time (see inTurn). */
+  private txTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly cfg: KafkaConfig,
@@ -166,6 +168,17 @@ export class KafkaBackend implements Backend {
       this.plain = p;
     }
     return this.plain;
+  }
+
+  /**
+   * Runs `op` after every engine transaction queued before it has ended: a producer has one
+   * transaction open at a time, and a snapshot image from the worker (D221) or an idle fencing
+   * check may come while a batch commits.
+   */
+  private inTurn<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.txTail.then(op, op);
+    this.txTail = run.catch(() => undefined);
+    return run;
   }
 
   // ---- the engine's transactional id ------------------------------------------------------------
@@ -266,10 +279,12 @@ export class KafkaBackend implements Backend {
     if (since >= 0 && since < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
-      await this.takeIdSafely();
-      await this.txs.run((tx) =>
-        tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }),
-      );
+      await this.inTurn(async () => {
+        await this.takeIdSafely();
+        await this.txs.run((tx) =>
+          tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }),
+        );
+      });
     } catch (e) {
       if (e instanceof FencedError) throw e;
       this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
@@ -285,77 +300,80 @@ export class KafkaBackend implements Backend {
   // ---- event log ------------------------------------------------------------------------------
 
   async commit(b: CommitBatch): Promise<void> {
-    const base = this.known ?? (await this.lastCommittedKnown());
-    const failedTotal = base.failed + b.failed.length;
-    const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
-    const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
     const events = frameMessages(b.events);
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
-    const state = stateMessage(
-      this.cfg.transactionalId,
-      { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
-      b.summary,
-    );
-    let firstEventOffset = -1;
-    await this.retry(
-      'committing a batch',
-      async (attempt) => {
-        const mustInit = attempt > 0 || this.txs.mustReset;
-        if (mustInit || this.txs.initialisedSinceCheck) {
-          // The id is about to be initialised again (an earlier attempt or transaction failed, so it
-          // may or may not have committed), or was since the state topic was last looked at. Another
-          // engine may have taken the market over meanwhile (a failed request cannot tell): then the
-          // state topic holds a commit that is neither the base nor this batch; initialising would
-          // fence the newer engine and sending would write its seqs again, so stop as fenced. The
-          // same batch (same input, same bytes) committed by whichever engine is landed (D146).
-          const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
-            if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
-            if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
-            if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
-            return 'other';
-          };
-          for (const settle of mustInit ? [false, true] : [false]) {
-            // settle: our own attempt committed or aborted, never half, then look again
-            if (settle) await this.txs.reset();
-            const st = await this.lastState();
-            const which = ours(st);
-            if (which === 'other') throw this.takenOver(st);
-            if (which === 'batch') {
-              this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
-              return;
+    // in turn with the other transactions of the engine's producer (a worker's snapshot, D221)
+    return this.inTurn(async () => {
+      const base = this.known ?? (await this.lastCommittedKnown());
+      const failedTotal = base.failed + b.failed.length;
+      const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
+      const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
+      const state = stateMessage(
+        this.cfg.transactionalId,
+        { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
+        b.summary,
+      );
+      let firstEventOffset = -1;
+      await this.retry(
+        'committing a batch',
+        async (attempt) => {
+          const mustInit = attempt > 0 || this.txs.mustReset;
+          if (mustInit || this.txs.initialisedSinceCheck) {
+            // The id is about to be initialised again (an earlier attempt or transaction failed, so it
+            // may or may not have committed), or was since the state topic was last looked at. Another
+            // engine may have taken the market over meanwhile (a failed request cannot tell): then the
+            // state topic holds a commit that is neither the base nor this batch; initialising would
+            // fence the newer engine and sending would write its seqs again, so stop as fenced. The
+            // same batch (same input, same bytes) committed by whichever engine is landed (D146).
+            const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
+              if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
+              if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+              if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
+              return 'other';
+            };
+            for (const settle of mustInit ? [false, true] : [false]) {
+              // settle: our own attempt committed or aborted, never half, then look again
+              if (settle) await this.txs.reset();
+              const st = await this.lastState();
+              const which = ours(st);
+              if (which === 'other') throw this.takenOver(st);
+              if (which === 'batch') {
+                this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
+                return;
+              }
             }
+            // looked after the last initialisation: anyone taking the id from here on fences this engine
+            this.txs.initialisedSinceCheck = false;
           }
-          // looked after the last initialisation: anyone taking the id from here on fences this engine
-          this.txs.initialisedSinceCheck = false;
-        }
-        firstEventOffset = await this.txs.run(async (tx) => {
-          const groups = split(events, this.maxRequestBytes);
-          const first = groups.shift() ?? [];
-          const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
-          if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
-          for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
-          // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
-          const res = await tx.sendBatch({ acks: -1, topicMessages });
-          for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
-          await tx.sendOffsets({
-            consumerGroupId: this.cfg.groupId,
-            topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+          firstEventOffset = await this.txs.run(async (tx) => {
+            const groups = split(events, this.maxRequestBytes);
+            const first = groups.shift() ?? [];
+            const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
+            if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
+            for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
+            // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
+            const res = await tx.sendBatch({ acks: -1, topicMessages });
+            for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
+            await tx.sendOffsets({
+              consumerGroupId: this.cfg.groupId,
+              topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+            });
+            const ev = res.find((m) => m.topicName === this.cfg.topics.events);
+            return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
           });
-          const ev = res.find((m) => m.topicName === this.cfg.topics.events);
-          return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
-        });
-      },
-      async (e) => {
-        if (isFenced(e)) return;
-        this.log.debug({ type: errorType(e) }, 'commit failed');
-      },
-    ).catch((e: unknown) => {
-      if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
-      throw e;
+        },
+        async (e) => {
+          if (isFenced(e)) return;
+          this.log.debug({ type: errorType(e) }, 'commit failed');
+        },
+      ).catch((e: unknown) => {
+        if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
+        throw e;
+      });
+      if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
+      this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
+      this.requests.committed(b.position);
     });
-    if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
-    this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
-    this.requests.committed(b.position);
   }
 
   /**
@@ -495,8 +513,10 @@ export class KafkaBackend implements Backend {
       return offsets;
     };
     if (this.txs.engine) {
-      await this.takeIdSafely();
-      return this.txs.run((tx) => all(tx));
+      return this.inTurn(async () => {
+        await this.takeIdSafely();
+        return this.txs.run((tx) => all(tx));
+      });
     }
     return all(await this.plainProducer());
   };
