@@ -36,14 +36,7 @@ interface Saved {
 }
 
 /** One run: `orders` resting orders through the loop, an image every `orders / 2` events. */
-export async function snapshotPauses(
-  admin: Admin,
-  brokers: string,
-  prefix: string,
-  dir: string,
-  orders: number,
-  worker: boolean,
-): Promise<SnapshotPause> {
+export async function snapshotPauses(admin: Admin, brokers: string, prefix: string, dir: string, orders: number, worker: boolean): Promise<SnapshotPause> {
   const cfg = kafkaConfig({ kafka: brokers, topicPrefix: prefix, snapshotCache: join(dir, prefix) })!;
   await createTopics(admin, cfg.topics, { partitions: 1, replicationFactor: 1 });
   const saved: Saved[] = [];

@@ -112,9 +112,7 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     );
     // periodic and requested snapshots are built from the log in a worker thread; on Kafka the
     // engine's producer stores the image the worker hands back (D221)
-    snapshotter = kafka
-      ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel)
-      : new Snapshotter(dir, market);
+    snapshotter = kafka ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel) : new Snapshotter(dir, market);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),

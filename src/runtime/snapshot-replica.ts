@@ -24,7 +24,11 @@ export class SnapshotReplica {
   async build(req: SnapshotRequest): Promise<{ image: SnapshotImage; replayed: number }> {
     let replayed: number;
     if (this.replica === null || this.replica.state.seq > req.seq) {
-      const rec = await recover(this.store, { toSeq: req.seq, ...(this.market === undefined ? {} : { market: this.market }), ...(this.log ? { log: this.log } : {}) });
+      const rec = await recover(this.store, {
+        toSeq: req.seq,
+        ...(this.market === undefined ? {} : { market: this.market }),
+        ...(this.log ? { log: this.log } : {}),
+      });
       this.replica = { state: rec.state, lastHash: rec.lastHash };
       replayed = rec.replayed;
     } else {

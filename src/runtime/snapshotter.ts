@@ -99,10 +99,7 @@ export class Snapshotter implements SnapshotWriter {
   /** The engine's store saves the worker's image and prunes (its own transactions, in turn with the commits). */
   private saveImage(image: SnapshotImage, replayed: number, workerMs: number, p: Pending): void {
     const t0 = performance.now();
-    storeImage(this.store!, image, p.keep).then(
-      ({ info, pruned }) => p.resolve({ info, pruned, replayed, ms: workerMs + (performance.now() - t0) }),
-      p.reject,
-    );
+    storeImage(this.store!, image, p.keep).then(({ info, pruned }) => p.resolve({ info, pruned, replayed, ms: workerMs + (performance.now() - t0) }), p.reject);
   }
 
   async close(): Promise<void> {

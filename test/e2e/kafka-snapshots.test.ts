@@ -52,7 +52,11 @@ test('Kafka: periodic snapshots come from the worker, decode, and a restart reco
       .trim()
       .split('\n')
       .flatMap((l) => JSON.parse(l) as { id: string; seq: number } | { id: string; seq: number }[]);
-    for (const p of periodic) assert.ok(listed.some((s) => s.seq === p.seq), `image at seq ${p.seq} listed: ${list.stdout}`);
+    for (const p of periodic)
+      assert.ok(
+        listed.some((s) => s.seq === p.seq),
+        `image at seq ${p.seq} listed: ${list.stdout}`,
+      );
     const inspected = relayer(['snapshot', 'inspect', listed.find((s) => s.seq === periodic[periodic.length - 1]!.seq)!.id, ...args, '--json']);
     assert.equal(inspected.code, 0, inspected.stderr);
     assert.equal((JSON.parse(inspected.stdout) as { seq: number }).seq, periodic[periodic.length - 1]!.seq, inspected.stdout);

@@ -513,19 +513,12 @@ export class KafkaBackend implements Backend {
       return offsets;
     };
     if (this.txs.engine) {
-      // A transaction per record batch, each in turn with the batch commits: a commit waits for
-      // one chunk's send at most, not a whole image's (D221). The catalogue record goes last, so a
-      // reader that sees it finds every chunk committed; an engine fenced midway leaves chunks that
-      // no catalogue names (never listed or loaded).
-      const one = (g: Message[]): Promise<number> =>
-        this.inTurn(async () => {
-          await this.takeIdSafely();
-          return this.txs.run((tx) => send(tx, g));
-        });
-      const offsets: number[] = [];
-      for (const g of groups) for (const part of split(g, this.maxRequestBytes)) offsets.push(await one(part));
-      if (last) offsets.push(await one(last(offsets)));
-      return offsets;
+      // one transaction: a reader sees the whole image or none of it; in turn with the batch
+      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221)
+      return this.inTurn(async () => {
+        await this.takeIdSafely();
+        return this.txs.run((tx) => all(tx));
+      });
     }
     return all(await this.plainProducer());
   };
