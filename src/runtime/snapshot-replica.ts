@@ -18,24 +18,44 @@ export class SnapshotReplica {
     private readonly store: Backend,
     private readonly market?: string,
     private readonly log?: Logger,
+    /** How long a committed boundary may take to become readable. */
+    private readonly visibleWithinMs = 30_000,
   ) {}
 
   /** The image of the committed state at the request's boundary, and the events evolved to reach it. */
   async build(req: SnapshotRequest): Promise<{ image: SnapshotImage; replayed: number }> {
-    let replayed: number;
-    if (this.replica === null || this.replica.state.seq > req.seq) {
-      const rec = await recover(this.store, {
-        toSeq: req.seq,
-        ...(this.market === undefined ? {} : { market: this.market }),
-        ...(this.log ? { log: this.log } : {}),
-      });
-      this.replica = { state: rec.state, lastHash: rec.lastHash };
-      replayed = rec.replayed;
-    } else {
-      const r = await replayEvents(this.store, this.replica.state, this.replica.lastHash, req.seq);
-      this.replica.lastHash = r.lastHash;
-      replayed = r.replayed;
+    let replayed = 0;
+    // On Kafka a transaction's records become readable (read_committed) a moment after its commit
+    // returned: the markers are written to each partition after the coordinator decided. So the
+    // boundary the engine names may not be readable yet: wait for it (bounded), never fail on it.
+    const deadline = Date.now() + this.visibleWithinMs;
+    for (;;) {
+      if (this.replica === null || this.replica.state.seq > req.seq) {
+        try {
+          const rec = await recover(this.store, {
+            toSeq: req.seq,
+            ...(this.market === undefined ? {} : { market: this.market }),
+            ...(this.log ? { log: this.log } : {}),
+          });
+          this.replica = { state: rec.state, lastHash: rec.lastHash };
+          replayed += rec.replayed;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+        }
+      } else {
+        try {
+          const r = await replayEvents(this.store, this.replica.state, this.replica.lastHash, req.seq, undefined, true);
+          this.replica.lastHash = r.lastHash;
+          replayed += r.replayed;
+        } catch (e) {
+          this.replica = null; // evolved part of the way: rebuilt from an image at the next request
+          throw e;
+        }
+      }
+      if ((this.replica !== null && this.replica.state.seq >= req.seq) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
     }
+    if (this.replica === null) throw new Error(`snapshot replica: the log up to seq ${req.seq} could not be read`);
     const { state, lastHash } = this.replica;
     if (state.seq !== req.seq || lastHash !== req.last_hash) {
       this.replica = null;

@@ -13,16 +13,27 @@ import type { SnapshotJob, SnapshotReply, SnapshotSource, WorkerResult } from '.
 
 const { source, market, logLevel } = workerData as { source: SnapshotSource; market?: string; logLevel?: string };
 const log = logLevel === undefined ? silentLogger() : createLogger(logLevel, 'relayer-snapshot');
-const opening: Promise<Backend> = source.kind === 'sqlite' ? Promise.resolve(new SqliteStore(source.dir)) : KafkaBackend.open(source.cfg, { log });
-opening.catch(() => undefined); // reported with the first job
-const replica = opening.then((store) => new SnapshotReplica(store, market, log));
-replica.catch(() => undefined);
+// opened at the first job: an engine that never snapshots holds no second set of Kafka clients
+let opened: Promise<{ store: Backend; replica: SnapshotReplica }> | null = null;
+
+function open(): Promise<{ store: Backend; replica: SnapshotReplica }> {
+  opened ??= (async () => {
+    const store = source.kind === 'sqlite' ? new SqliteStore(source.dir) : await KafkaBackend.open(source.cfg, { log });
+    return { store, replica: new SnapshotReplica(store, market, log) };
+  })();
+  // a failed open is tried again at the next job
+  opened.catch(() => {
+    opened = null;
+  });
+  return opened;
+}
 
 async function save(job: SnapshotJob): Promise<WorkerResult> {
   const t0 = performance.now();
-  const { image, replayed } = await (await replica).build(job);
+  const { store, replica } = await open();
+  const { image, replayed } = await replica.build(job);
   if (source.kind === 'kafka') return { image, replayed, ms: performance.now() - t0 };
-  const { info, pruned } = await storeImage(await opening, image, job.keep);
+  const { info, pruned } = await storeImage(store, image, job.keep);
   return { info, pruned, replayed, ms: performance.now() - t0 };
 }
 

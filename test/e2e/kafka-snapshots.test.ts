@@ -19,7 +19,7 @@ test('Kafka: periodic snapshots come from the worker, decode, and a restart reco
   const k = kafkaCase((target as { brokers: string }).brokers, 'snapw');
   try {
     const args = k.args();
-    const engineArgs = [...args, '--batch-max', '200', '--snapshot-events', '800', '--no-scheduler', '--log-level', 'info'];
+    const engineArgs = [...args, '--batch-max', '200', '--snapshot-events', '800', '--keep-snapshots', '50', '--no-scheduler', '--log-level', 'info'];
     const lines = workload(4_000, 23, 'ks');
     const file = join(k.dir, 'cmds.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
@@ -42,7 +42,11 @@ test('Kafka: periodic snapshots come from the worker, decode, and a restart reco
       .map((l) => JSON.parse(l) as { reason: string; seq: number; built_by: string });
     const periodic = saved.filter((s) => s.reason === 'periodic');
     assert.ok(periodic.length >= 2, `periodic snapshots: ${JSON.stringify(saved)}`);
-    for (const p of periodic) assert.equal(p.built_by, 'worker', `the image at seq ${p.seq} was built by the worker`);
+    const failures = engine
+      .err()
+      .split('\n')
+      .filter((l) => l.includes('snapshot writer failed'));
+    for (const p of periodic) assert.equal(p.built_by, 'worker', `the image at seq ${p.seq} was built by the worker: ${failures.join('\n')}`);
     assert.ok(!engine.err().includes('snapshot writer failed'), engine.err());
 
     // and the tools list and decode them

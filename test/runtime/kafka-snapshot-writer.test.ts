@@ -172,3 +172,35 @@ test('given a corrupted newest Kafka snapshot, when an engine recovers, then it 
   );
   assert.equal(encodeStateLines(again.state).state_hash, encodeStateLines(loop.state).state_hash);
 });
+
+test('given a boundary whose commit is not readable yet (transaction markers still on their way), when the replica builds it, then it waits for the events instead of failing', async (t) => {
+  const w = await world(t);
+  const engine = await w.open('engine');
+  await engine.startEngine(GENESIS);
+  await engine.append(workload(400, 3));
+  const rec = await recover(engine, {});
+  const loop = new EngineLoop(engine, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, batchMax: 100, idleMs: 0, log: silentLogger() });
+  loop.onBatch = () => {
+    if (loop.commands >= 401) loop.stop();
+  };
+  await loop.run();
+  // given a reader that sees the log only up to a seq that moves forward as it keeps reading
+  const reader = await w.open('replica');
+  const total = loop.state.seq;
+  let visible = Math.floor(total / 3);
+  const readEvents = reader.readEvents.bind(reader);
+  reader.readEvents = async (from, max) => {
+    const rows = (await readEvents(from, max)).filter((e) => e.seq <= visible);
+    if (rows.length === 0) visible = Math.min(total, visible + 50); // the markers arrive while it waits
+    return rows;
+  };
+  const replica = new SnapshotReplica(reader);
+  // a first image at the first third (readable), then the boundary at the head (not yet)
+  const first = Math.floor(total / 3);
+  const firstHash = (await readEvents(first, 1))[0]!.hash;
+  await replica.build({ seq: first, last_hash: firstHash, position: null, created_ts: 0, price_ts: null, keep: 5 });
+  assert.ok(visible < total, 'the head is not readable yet');
+  const { image } = await replica.build({ seq: total, last_hash: loop.chain.last, position: null, created_ts: 0, price_ts: loop.state.price_ts, keep: 5 });
+  assert.equal(image.info.seq, total);
+  assert.equal(image.info.state_hash, encodeStateLines(loop.state).state_hash);
+});
