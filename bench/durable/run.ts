@@ -194,7 +194,7 @@ function rawInsert(
 }
 
 /** The commands of a market with `n` resting limit orders (one account each). */
-function restingCommands(n: number): { type: string; params: object }[] {
+export function restingCommands(n: number): { type: string; params: object }[] {
   const out: { type: string; params: object }[] = [
     { type: 'InitPool', params: { total_locked_value: 1e15, total_pool_share: 1e6 } },
     { type: 'UpdateRiskParams', params: { max_position_pct: 1, max_oi_mult: 100, max_net_mult: 100 } },

@@ -19,6 +19,7 @@ import type { CommitBatch, StoredEvent } from '../../src/store/types.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
+import { snapshotPauses } from './snapshots.js';
 
 export interface KafkaBenchOptions {
   quick: boolean;
@@ -149,6 +150,31 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
           ratio: round2(eosEvents / raw),
         },
         { metric: 'ratio', op: '>=', value: 0.7 },
+      ),
+    );
+
+    // a snapshot's cost to the engine thread, before (engine encodes) → after (worker, D221)
+    const orders = opts.quick ? 40_000 : 200_000;
+    rep.note(`kafka.snapshot_worker: ${orders} resting orders through the loop, an image every ${orders / 2} events; engine thread vs worker`);
+    const before = await snapshotPauses(admin, brokers, `${prefix}snap-e-`, dir, orders, false);
+    const after = await snapshotPauses(admin, brokers, `${prefix}snap-w-`, dir, orders, true);
+    rep.add(
+      result(
+        'kafka.snapshot_worker',
+        {
+          orders,
+          images: after.images,
+          bytes: after.bytes,
+          engine_pause_ms: round2(after.pauseMs),
+          engine_pause_ms_engine_thread: round2(before.pauseMs),
+          snapshot_ms: Math.round(after.totalMs),
+          // the engine thread's longest and median wait for a commit, over the run (the images go in turn with the commits)
+          max_commit_wait_ms: round2(after.maxCommitWaitMs),
+          max_commit_wait_ms_engine_thread: round2(before.maxCommitWaitMs),
+          median_commit_wait_ms: round2(after.medianCommitWaitMs),
+          median_commit_wait_ms_engine_thread: round2(before.medianCommitWaitMs),
+        },
+        { metric: 'engine_pause_ms', op: '<=', value: 10 },
       ),
     );
     rep.finish(`relayer bench kafka${opts.quick ? ' --quick' : ''} (broker ${brokers})`);

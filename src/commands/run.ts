@@ -16,6 +16,7 @@ import { marketOf } from './market.js';
 import { DEFAULT_MARKET } from '../engine/market.js';
 import { FencedError, InterruptedError } from '../store/kafka/errors.js';
 import type { SqliteStore } from '../store/sqlite/store.js';
+import type { KafkaBackend } from '../store/kafka/backend.js';
 import { serveLoopMetrics } from '../api/process-metrics.js';
 
 export interface RunOptions extends BackendOptions {
@@ -61,7 +62,8 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     const { runMarkets } = await import('./run-markets.js');
     return runMarkets(opts);
   }
-  const log = createLogger(opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info');
+  const logLevel = opts.logLevel ?? process.env['RELAYER_LOG_LEVEL'] ?? 'info';
+  const log = createLogger(logLevel);
   // on Kafka the market's transactional id fences an older engine instead of a lock file, and
   // the genesis InitPool is written when the request topic has never held a record
   const kafka = usesKafka(opts);
@@ -108,8 +110,9 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
       },
       'recovered',
     );
-    // embedded: periodic and requested snapshots are built from the log in a worker thread
-    snapshotter = kafka ? null : new Snapshotter(dir, market);
+    // periodic and requested snapshots are built from the log in a worker thread; on Kafka the
+    // engine's producer stores the image the worker hands back (D221)
+    snapshotter = kafka ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel) : new Snapshotter(dir, market);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),

@@ -240,10 +240,13 @@ export class EngineLoop {
     await this.settleSnapshot();
     const t0 = performance.now();
     const log = this.opts.log;
+    const byWorker = writer !== undefined && reason !== 'shutdown';
     const done = (info: SnapshotInfo, pruned: number | null): void => {
       log.info(
         {
           reason,
+          // who built the image: the snapshot writer's thread from the log, or the engine's thread
+          built_by: byWorker ? 'worker' : 'engine',
           snapshot: info.id,
           seq: info.seq,
           bytes: info.size,
@@ -256,7 +259,7 @@ export class EngineLoop {
     };
     let paused = 0;
     let saving: Promise<void>;
-    if (writer !== undefined && reason !== 'shutdown') {
+    if (byWorker) {
       // the batch that ends at state.seq is committed (run() awaited it): the worker can read it
       const seq = this.state.seq;
       saving = writer

@@ -95,6 +95,8 @@ export async function replayEvents(
   lastHash: string,
   target: number,
   onProgress?: (seq: number, total: number) => void,
+  /** Stop where the readable log ends instead of calling it corrupt (a replica catching up, D221). */
+  toEnd = false,
 ): Promise<{ lastHash: string; replayed: number }> {
   let replayed = 0;
   while (state.seq < target) {
@@ -103,6 +105,7 @@ export async function replayEvents(
       backend.readLines !== undefined
         ? await backend.readLines(state.seq + 1, max)
         : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
+    if (rows.length === 0 && toEnd) break;
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
     for (const [seq, line, hash] of rows) {
       if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);

@@ -1,6 +1,7 @@
 // The Kafka backend (DESIGN §4): the same Backend contract as the embedded store, on five topics.
 //
-//   input log   request topic, partition 0; position = offset (decimal string); ts = LogAppendTime
+//   input log   request topic, partition 0; position = offset (decimal string); ts = LogAppendTime,
+//               never earlier than the record before's (a running maximum, D220)
 //   event log   events topic, one record per event
 //   failed      failed topic, the request's raw bytes + reason
 //   state       state topic, one record per committed batch (seq, hash, position, feed clock, summary)
@@ -32,7 +33,7 @@ import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
 import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf } from './records.js';
 import { RequestReader } from './request-reader.js';
-import { lastRecord } from './scan.js';
+import { lastRecord, scan } from './scan.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
 import { EngineTransactions } from './transactions.js';
 
@@ -89,6 +90,8 @@ export class KafkaBackend implements Backend {
   private closed = false;
   /** What the last commit (or recovery) left: the base of the next state record. */
   private known: Known | null = null;
+  /** The tail of the engine's transactions, which run one at a time (see inTurn). */
+  private txTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly cfg: KafkaConfig,
@@ -111,7 +114,7 @@ export class KafkaBackend implements Backend {
     this.failFast = opts.failFast ?? false;
     const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
     this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now);
-    this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry);
+    this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry, (at) => this.resumeTs(at));
     this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }
 
@@ -170,6 +173,17 @@ export class KafkaBackend implements Backend {
       });
     }
     return this.plain;
+  }
+
+  /**
+   * Runs `op` after every engine transaction queued before it has ended: a producer has one
+   * transaction open at a time, and a snapshot image from the worker (D221) or an idle fencing
+   * check may come while a batch commits.
+   */
+  private inTurn<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.txTail.then(op, op);
+    this.txTail = run.catch(() => undefined);
+    return run;
   }
 
   // ---- the engine's transactional id ------------------------------------------------------------
@@ -270,10 +284,12 @@ export class KafkaBackend implements Backend {
     if (since >= 0 && since < this.fenceCheckMs) return;
     const offset = String(Number(this.known.position) + 1);
     try {
-      await this.takeIdSafely();
-      await this.txs.run((tx) =>
-        tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }),
-      );
+      await this.inTurn(async () => {
+        await this.takeIdSafely();
+        await this.txs.run((tx) =>
+          tx.sendOffsets({ consumerGroupId: this.cfg.groupId, topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset }] }] }),
+        );
+      });
     } catch (e) {
       if (e instanceof FencedError) throw e;
       this.log.warn({ err: describeError(e) }, 'kafka: fencing check failed; retrying later');
@@ -289,77 +305,80 @@ export class KafkaBackend implements Backend {
   // ---- event log ------------------------------------------------------------------------------
 
   async commit(b: CommitBatch): Promise<void> {
-    const base = this.known ?? (await this.lastCommittedKnown());
-    const failedTotal = base.failed + b.failed.length;
-    const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
-    const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
     const events = frameMessages(b.events);
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
-    const state = stateMessage(
-      this.cfg.transactionalId,
-      { seq: lastSeq, hash: lastHash, position: b.position, clock: b.clock, failed: failedTotal },
-      b.summary,
-    );
-    let firstEventOffset = -1;
-    await this.retry(
-      'committing a batch',
-      async (attempt) => {
-        const mustInit = attempt > 0 || this.txs.mustReset;
-        if (mustInit || this.txs.initialisedSinceCheck) {
-          // The id is about to be initialised again (an earlier attempt or transaction failed, so it
-          // may or may not have committed), or was since the state topic was last looked at. Another
-          // engine may have taken the market over meanwhile (a failed request cannot tell): then the
-          // state topic holds a commit that is neither the base nor this batch; initialising would
-          // fence the newer engine and sending would write its seqs again, so stop as fenced. The
-          // same batch (same input, same bytes) committed by whichever engine is landed (D146).
-          const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
-            if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
-            if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
-            if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
-            return 'other';
-          };
-          for (const settle of mustInit ? [false, true] : [false]) {
-            // settle: our own attempt committed or aborted, never half, then look again
-            if (settle) await this.txs.reset();
-            const st = await this.lastState();
-            const which = ours(st);
-            if (which === 'other') throw this.takenOver(st);
-            if (which === 'batch') {
-              this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
-              return;
+    // in turn with the other transactions of the engine's producer (a worker's snapshot, D221)
+    return this.inTurn(async () => {
+      const base = this.known ?? (await this.lastCommittedKnown());
+      const failedTotal = base.failed + b.failed.length;
+      const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
+      const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
+      const state = stateMessage(
+        this.cfg.transactionalId,
+        { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
+        b.summary,
+      );
+      let firstEventOffset = -1;
+      await this.retry(
+        'committing a batch',
+        async (attempt) => {
+          const mustInit = attempt > 0 || this.txs.mustReset;
+          if (mustInit || this.txs.initialisedSinceCheck) {
+            // The id is about to be initialised again (an earlier attempt or transaction failed, so it
+            // may or may not have committed), or was since the state topic was last looked at. Another
+            // engine may have taken the market over meanwhile (a failed request cannot tell): then the
+            // state topic holds a commit that is neither the base nor this batch; initialising would
+            // fence the newer engine and sending would write its seqs again, so stop as fenced. The
+            // same batch (same input, same bytes) committed by whichever engine is landed (D146).
+            const ours = (st: StateRecord | null): 'base' | 'batch' | 'other' => {
+              if (st === null) return 'base'; // no engine has written a state record (an old topic): nobody took over
+              if (st.seq === lastSeq && st.hash === lastHash && st.position === b.position) return 'batch';
+              if (st.seq === base.seq && st.hash === base.hash && st.position === base.position) return 'base';
+              return 'other';
+            };
+            for (const settle of mustInit ? [false, true] : [false]) {
+              // settle: our own attempt committed or aborted, never half, then look again
+              if (settle) await this.txs.reset();
+              const st = await this.lastState();
+              const which = ours(st);
+              if (which === 'other') throw this.takenOver(st);
+              if (which === 'batch') {
+                this.log.warn({ position: b.position, seq: st!.seq }, 'kafka: the batch had committed before the error; not sending it again');
+                return;
+              }
             }
+            // looked after the last initialisation: anyone taking the id from here on fences this engine
+            this.txs.initialisedSinceCheck = false;
           }
-          // looked after the last initialisation: anyone taking the id from here on fences this engine
-          this.txs.initialisedSinceCheck = false;
-        }
-        firstEventOffset = await this.txs.run(async (tx) => {
-          const groups = split(events, this.maxRequestBytes);
-          const first = groups.shift() ?? [];
-          const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
-          if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
-          for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
-          // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
-          const res = await tx.sendBatch({ acks: -1, topicMessages });
-          for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
-          await tx.sendOffsets({
-            consumerGroupId: this.cfg.groupId,
-            topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+          firstEventOffset = await this.txs.run(async (tx) => {
+            const groups = split(events, this.maxRequestBytes);
+            const first = groups.shift() ?? [];
+            const topicMessages = [{ topic: this.cfg.topics.state, messages: [state] }];
+            if (first.length > 0) topicMessages.unshift({ topic: this.cfg.topics.events, messages: first });
+            for (const g of split(failed, this.maxRequestBytes)) topicMessages.push({ topic: this.cfg.topics.failed, messages: g });
+            // the events go as compressed frames (D60); a record-batch codec on top would only cost CPU
+            const res = await tx.sendBatch({ acks: -1, topicMessages });
+            for (const g of groups) await tx.send({ topic: this.cfg.topics.events, acks: -1, messages: g });
+            await tx.sendOffsets({
+              consumerGroupId: this.cfg.groupId,
+              topics: [{ topic: this.cfg.topics.request, partitions: [{ partition: 0, offset: String(Number(b.position) + 1) }] }],
+            });
+            const ev = res.find((m) => m.topicName === this.cfg.topics.events);
+            return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
           });
-          const ev = res.find((m) => m.topicName === this.cfg.topics.events);
-          return ev?.baseOffset === undefined ? -1 : Number(ev.baseOffset);
-        });
-      },
-      async (e) => {
-        if (isFenced(e)) return;
-        this.log.debug({ type: errorType(e) }, 'commit failed');
-      },
-    ).catch((e: unknown) => {
-      if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
-      throw e;
+        },
+        async (e) => {
+          if (isFenced(e)) return;
+          this.log.debug({ type: errorType(e) }, 'commit failed');
+        },
+      ).catch((e: unknown) => {
+        if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
+        throw e;
+      });
+      if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
+      this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
+      this.requests.committed(b.position);
     });
-    if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
-    this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
-    this.requests.committed(b.position);
   }
 
   /**
@@ -434,7 +453,37 @@ export class KafkaBackend implements Backend {
       );
     }
     if (this.txs.engine) this.known = { seq: st.seq, hash: st.hash, position: st.position, failed: st.failed };
+    // a record written before D220 carries no maximum: the clamp starts after it
+    this.requests.anchor(st.position, st.input_ts ?? 0);
     return { seq: st.seq, hash: st.hash, position: st.position, clock: st.clock, summary: JSON.stringify(st.summary) };
+  }
+
+  /**
+   * The running maximum of the request stamps at `offset` (D220), for a read that starts after it:
+   * the newest state record of this market at or before it carries the maximum at its position
+   * (none on records written before D220), and the request records after that fold in.
+   */
+  private async resumeTs(offset: number): Promise<number> {
+    const r = await lastRecord(this.fetcher, this.cfg.topics.state, (x) => {
+      if (x.key?.toString('utf8') !== this.cfg.transactionalId) return false;
+      const s = stateOf(x);
+      return s !== null && Number(s.position) <= offset;
+    });
+    const st = r === null ? null : stateOf(r);
+    let max = st?.input_ts ?? 0;
+    const from = st === null ? 0 : Number(st.position) + 1;
+    if (from <= offset) {
+      await scan(
+        this.fetcher,
+        this.cfg.topics.request,
+        from,
+        (recs) => {
+          for (const x of recs) if (x.offset <= offset && x.ts > max) max = x.ts;
+        },
+        { end: offset + 1 },
+      );
+    }
+    return max;
   }
 
   /** The newest state record of this market, or null. */
@@ -472,8 +521,12 @@ export class KafkaBackend implements Backend {
       return offsets;
     };
     if (this.txs.engine) {
-      await this.takeIdSafely();
-      return this.txs.run((tx) => all(tx));
+      // one transaction: a reader sees the whole image or none of it; in turn with the batch
+      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221)
+      return this.inTurn(async () => {
+        await this.takeIdSafely();
+        return this.txs.run((tx) => all(tx));
+      });
     }
     return all(await this.plainProducer());
   };

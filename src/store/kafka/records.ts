@@ -4,8 +4,8 @@
 //           writes; records written before frames (key = seq, value = one line starting with '{')
 //           are still read, so an old topic needs no migration
 //   state:  key = the market (transactional id), value = one JSON line per committed batch:
-//           {v, seq, hash, position, clock, failed, summary}; the one record that ties a seq to
-//           the input position it consumed, written in the batch's transaction
+//           {v, seq, hash, position, input_ts, clock, failed, summary}; the one record that ties a
+//           seq to the input position it consumed, written in the batch's transaction
 //   failed: key = command id (or position), value = the request's bytes exactly as they were on
 //           the request topic, headers position / ts / id / reason_code / reason
 import type { Message } from 'kafkajs';
@@ -115,6 +115,11 @@ export interface StateRecord {
   hash: string;
   /** Last consumed input position. */
   position: string;
+  /**
+   * The running maximum of the request stamps through `position`: the command time a reader
+   * resuming after it starts from (D220). Absent on records written before: no maximum yet.
+   */
+  input_ts?: number;
   clock: Clock;
   /** Failed-request records written so far (for failedCount without reading the topic). */
   failed: number;
@@ -123,7 +128,7 @@ export interface StateRecord {
 
 export function stateMessage(market: string, s: Omit<StateRecord, 'v' | 'summary'>, summaryJson: string): Message {
   // the summary is already JSON: spliced in, not encoded twice
-  const head = JSON.stringify({ v: 1, seq: s.seq, hash: s.hash, position: s.position, clock: s.clock, failed: s.failed });
+  const head = JSON.stringify({ v: 1, seq: s.seq, hash: s.hash, position: s.position, input_ts: s.input_ts, clock: s.clock, failed: s.failed });
   return { key: market, value: `${head.slice(0, -1)},"summary":${summaryJson}}`, partition: 0 };
 }
 

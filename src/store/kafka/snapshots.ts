@@ -12,6 +12,7 @@
 // the topic (starting at the catalogue's offset of chunk 0).
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
@@ -97,7 +98,8 @@ export class SnapshotLog {
     });
     const catalogueOffset = offsets[offsets.length - 1]!;
     mkdirSync(this.dir, { recursive: true });
-    writeFileSync(`${this.file(id, 'snap')}.tmp`, data);
+    // written asynchronously: the engine's thread stores images the snapshot worker built (D221)
+    await writeFile(`${this.file(id, 'snap')}.tmp`, data);
     renameSync(`${this.file(id, 'snap')}.tmp`, this.file(id, 'snap'));
     this.index.entries[id] = entry;
     // skip our own records on the next scan when nothing else was written between them
