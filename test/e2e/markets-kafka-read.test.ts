@@ -4,13 +4,12 @@
 // read models reach its own last seq, and `relayer book --market M` from Redis shows the same book
 // as from that market's event log, a different one for each market.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
 import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
-import { BIN, exited, killAtEnd, relayer, relayerAsync, startEngine } from './cli-helpers.js';
+import { exited, killAtEnd, relayer, relayerAsync, startEngine } from './cli-helpers.js';
 import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
 import { deletePrefixed, loudSkip, marketStatus, marketWorkload, marketsMissing, onMarket } from './markets-kafka-helpers.js';
 
@@ -49,8 +48,9 @@ test('Kafka markets: read models and the book show both markets, each its own', 
   const projected = await relayerAsync(['project', '--source', 'kafka', ...k.kafka, '--data', join(k.dir, 'proj'), ...rm, '--once', '--json']);
   assert.equal(projected.code, 0, projected.stderr);
   for (const m of MARKETS) {
-    // each market's read models, under its own schema and prefix, caught up with its own log
-    const own = ['--postgres', svc.pg, '--pg-schema', marketPgSchema(schema, m), '--redis', svc.redis, '--redis-prefix', marketRedisPrefix(redisPrefix, m)];
+    // each market's read models, under its own schema and prefix (status adds the market's part to
+    // the base names, as project and api do), caught up with its own log
+    const own = ['--postgres', svc.pg, '--pg-schema', schema, '--redis', svc.redis, '--redis-prefix', redisPrefix];
     const st = relayer(['status', ...args(m), ...own, '--json']);
     assert.equal(st.code, 0, st.stderr);
     const models = JSON.stringify(JSON.parse(st.stdout));
@@ -59,12 +59,8 @@ test('Kafka markets: read models and the book show both markets, each its own', 
   }
   const books = new Map<string, string>();
   for (const m of MARKETS) {
-    // book takes the topic prefix from the environment only (it has no --topic-prefix)
-    const fromLog = spawnSync(process.execPath, [BIN, 'book', '--kafka', k.brokers, '--data', join(k.dir, m), '--market', m, '--json'], {
-      encoding: 'utf8',
-      env: { ...process.env, RELAYER_KAFKA_TOPIC_PREFIX: k.prefix },
-    });
-    assert.equal(fromLog.status, 0, fromLog.stderr);
+    const fromLog = relayer(['book', '--kafka', k.brokers, '--topic-prefix', k.prefix, '--data', join(k.dir, m), '--market', m, '--json']);
+    assert.equal(fromLog.code, 0, fromLog.stderr);
     const fromRedis = relayer(['book', '--redis', svc.redis, '--redis-prefix', redisPrefix, '--market', m, '--json']);
     assert.equal(fromRedis.code, 0, fromRedis.stderr);
     const a = JSON.parse(fromLog.stdout) as { market_id?: string; book: unknown };
