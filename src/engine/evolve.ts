@@ -25,9 +25,7 @@ export function evolve(state: State, env: EventEnvelope): State {
   state.last_ts = env.ts;
   const cfg = state.config;
   if (!isFallbackRejection(env)) state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
-  if (state.closed_log.due(env.ts, cfg.history_window_ms)) {
-    state.closed_log.forget(state.closed, env.ts, cfg.history_window_ms, cfg.history_max_orders);
-  }
+  if (state.closed.due(env.ts, cfg.history_window_ms)) state.closed.forget(env.ts, cfg.history_window_ms, cfg.history_max_orders);
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -176,10 +174,9 @@ function addActive(state: State, live: TraderOrder): void {
 
 function retire(state: State, live: TraderOrder, ts: number): void {
   state.orders.delete(live.uuid);
-  state.closed.set(live.uuid, { account_id: live.account_id, status: live.order_status, closed_ts: ts });
-  state.closed_log.add(live.uuid, ts);
+  state.closed.add(live.uuid, live.account_id, live.order_status, ts);
   const cfg = state.config;
-  if (state.closed.size > cfg.history_max_orders) state.closed_log.forget(state.closed, ts, cfg.history_window_ms, cfg.history_max_orders);
+  if (state.closed.size > cfg.history_max_orders) state.closed.forget(ts, cfg.history_window_ms, cfg.history_max_orders);
   if (state.trader_by_account.get(live.account_id) === live.uuid) state.trader_by_account.delete(live.account_id);
 }
 
