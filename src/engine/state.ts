@@ -4,6 +4,7 @@
 import { SeenIds } from './dedupe.js';
 import { ClosedOrders } from './orders/history.js';
 import { emptyBooks, type Books } from './triggers/books.js';
+import { StringMap } from './util/string-map.js';
 import {
   DEFAULT_CONFIG,
   DEFAULT_FEED_PARAMS,
@@ -48,13 +49,13 @@ export interface State {
   ps_long: number;
   ps_short: number;
   /** Active trader orders (PENDING, FILLED) in entry_sequence order. */
-  orders: Map<string, TraderOrder>;
+  orders: StringMap<TraderOrder>;
   /** Running counts of `orders` by status, so a batch summary need not walk every order. */
   pending_count: number;
   filled_count: number;
   /** Closed orders still remembered (§12 bounded memory), oldest first; also their forgetting queue. */
   closed: ClosedOrders;
-  trader_by_account: Map<string, string>;
+  trader_by_account: StringMap<string>;
   /** Active lend orders (FILLED) in entry_sequence order. */
   lends: Map<string, LendOrder>;
   lend_by_account: Map<string, string>;
@@ -96,11 +97,11 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     lend_seq: 0,
     ps_long: 0,
     ps_short: 0,
-    orders: new Map(),
+    orders: new StringMap(),
     pending_count: 0,
     filled_count: 0,
     closed: new ClosedOrders(),
-    trader_by_account: new Map(),
+    trader_by_account: new StringMap(),
     lends: new Map(),
     lend_by_account: new Map(),
     books: emptyBooks(),
