@@ -1,23 +1,11 @@
 // A FIFO of rows (a string key, two numbers, optionally a second string) in columns, with a hash
 // index from every live key to its row: the dedupe ids and the closed orders of SPEC §12, which
-// are forgotten oldest first. The index is an open-addressing table (linear probing, deletion by
-// backward shift) in an Int32Array of ring slots, with each row's 32-bit key hash kept beside it,
-// so a lookup that misses (most of them: a new command id) touches one table slot and one hash,
-// never a key string, and there is no Map entry or hash-table node per key (docs/decisions.md
-// D200). Rows are addressed by absolute position (0, 1, 2, … since creation) as in a plain ring;
-// the ring's capacity doubles when full and never shrinks, and the table is twice the ring's
-// capacity (load ≤ ½), rebuilt when the ring grows.
-
-const EMPTY = -1;
-
-/** FNV-1a over UTF-16 units, then a final mix so the low bits (the table slot) depend on every unit. */
-export function stringHash(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x45d9f3b);
-  return h ^ (h >>> 16);
-}
+// are forgotten oldest first. The index (util/hash-slots.ts) maps a key's hash to its ring slot,
+// so there is no Map entry or hash-table node per key and a lookup that misses (most of them: a
+// new command id) reads no key string (docs/decisions.md D200). Rows are addressed by absolute
+// position (0, 1, 2, … since creation) as in a plain ring; the ring's capacity doubles when full
+// and never shrinks, and the index has twice the ring's capacity, rebuilt when the ring grows.
+import { EMPTY, HashSlots, stringHash } from './hash-slots.js';
 
 export class KeyedRing {
   private mask: number;
@@ -25,10 +13,9 @@ export class KeyedRing {
   private notes: (string | undefined)[] | null;
   private a: Float64Array;
   private b: Float64Array;
+  /** Per ring slot: its key's hash (to unindex and rebuild without rehashing the string). */
   private hashes: Int32Array;
-  /** Table slot → ring slot of the row holding that key, or EMPTY. */
-  private table: Int32Array;
-  private tmask: number;
+  private index: HashSlots;
   /** The last key hashed and its hash: a lookup is often followed by a push of the same key. */
   private hashedKey: string | null = null;
   private hashedValue = 0;
@@ -47,8 +34,7 @@ export class KeyedRing {
     this.a = new Float64Array(c);
     this.b = new Float64Array(c);
     this.hashes = new Int32Array(c);
-    this.table = new Int32Array(2 * c).fill(EMPTY);
-    this.tmask = 2 * c - 1;
+    this.index = new HashSlots(2 * c);
   }
 
   get length(): number {
@@ -58,12 +44,11 @@ export class KeyedRing {
   /** Absolute position of the live row keyed `key`, or -1. */
   find(key: string): number {
     const h = this.hashOf(key);
-    const table = this.table;
-    const tmask = this.tmask;
-    for (let s = h & tmask; ; s = (s + 1) & tmask) {
-      const i = table[s]!;
+    const x = this.index;
+    for (let s = x.home(h); ; s = x.next(s)) {
+      const i = x.entryAt(s);
       if (i === EMPTY) return -1;
-      if (this.hashes[i] === h && this.keys[i] === key) return this.head + ((i - (this.head & this.mask)) & this.mask);
+      if (x.hashAt(s) === h && this.keys[i] === key) return this.head + ((i - (this.head & this.mask)) & this.mask);
     }
   }
 
@@ -77,7 +62,7 @@ export class KeyedRing {
     this.b[i] = b;
     this.hashes[i] = h;
     if (this.notes !== null) this.notes[i] = note;
-    this.place(i, h);
+    this.index.insert(i, h);
     this.size++;
     return this.tail++;
   }
@@ -116,38 +101,8 @@ export class KeyedRing {
     return this.hashedValue;
   }
 
-  private place(i: number, h: number): void {
-    const table = this.table;
-    const tmask = this.tmask;
-    let s = h & tmask;
-    while (table[s] !== EMPTY) s = (s + 1) & tmask;
-    table[s] = i;
-  }
-
-  /** Takes ring slot `i` out of the table (backward-shift deletion keeps every probe chain whole). */
   private unindex(i: number): void {
-    const table = this.table;
-    const tmask = this.tmask;
-    let s = this.hashes[i]! & tmask;
-    while (table[s] !== i) s = (s + 1) & tmask;
-    for (let j = s; ; ) {
-      table[s] = EMPTY;
-      let moved = false;
-      for (;;) {
-        j = (j + 1) & tmask;
-        const r = table[j]!;
-        if (r === EMPTY) break;
-        const home = this.hashes[r]! & tmask;
-        // r may fill the hole at s unless its home lies cyclically in (s, j]
-        if (s <= j ? home <= s || home > j : home <= s && home > j) {
-          table[s] = r;
-          s = j;
-          moved = true;
-          break;
-        }
-      }
-      if (!moved) break;
-    }
+    this.index.remove(i, this.hashes[i]!);
     this.keys[i] = undefined;
     if (this.notes !== null) this.notes[i] = undefined;
     this.size--;
@@ -161,6 +116,7 @@ export class KeyedRing {
     const a = new Float64Array(c);
     const b = new Float64Array(c);
     const hashes = new Int32Array(c);
+    const index = new HashSlots(2 * c);
     for (let p = this.head; p < this.tail; p++) {
       const from = p & this.mask;
       const to = p & mask;
@@ -169,6 +125,7 @@ export class KeyedRing {
       a[to] = this.a[from]!;
       b[to] = this.b[from]!;
       hashes[to] = this.hashes[from]!;
+      if (keys[to] !== undefined) index.insert(to, hashes[to]!);
     }
     this.mask = mask;
     this.keys = keys;
@@ -176,11 +133,6 @@ export class KeyedRing {
     this.a = a;
     this.b = b;
     this.hashes = hashes;
-    this.table = new Int32Array(2 * c).fill(EMPTY);
-    this.tmask = 2 * c - 1;
-    for (let p = this.head; p < this.tail; p++) {
-      const i = p & mask;
-      if (keys[i] !== undefined) this.place(i, hashes[i]!);
-    }
+    this.index = index;
   }
 }

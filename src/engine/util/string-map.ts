@@ -1,24 +1,20 @@
 // An insertion-ordered map from strings, for the active orders and the account locks: entries sit
 // in slots (key and value arrays, appended in insertion order, a deleted entry leaving a hole) and
-// an open-addressing table (linear probing, deletion by backward shift) in an Int32Array maps a
-// key to its slot, with each slot's 32-bit key hash kept in a typed column. A lookup that misses
-// (a new account, a new uuid) reads table slots and hashes only, never another key string, where
-// V8's Map compares the strings of its bucket chain (cache misses at 10⁵–10⁶ entries; D202).
+// an open-addressing index (util/hash-slots.ts) maps a key's hash to its slot. A lookup that
+// misses (a new account, a new uuid) reads index cells only, never another key string, where V8's
+// Map compares the strings of its bucket chain (cache misses at 10⁵–10⁶ entries; D201).
 // Iteration is in insertion order like a Map's. Holes are squeezed out when the slots fill up,
 // which only a `set` of a new key does: deleting while iterating is fine (as with a Map), adding
 // while iterating is not (the engine never does).
-import { stringHash } from './keyed-ring.js';
-
-const EMPTY = -1;
+import { EMPTY, HashSlots, stringHash } from './hash-slots.js';
 
 export class StringMap<V> {
   private keyList: (string | undefined)[] = [];
   private valList: (V | undefined)[] = [];
-  /** Per slot: the key's hash. */
+  /** Per slot: the key's hash (to rebuild the index without rehashing the string). */
   private hashes = new Int32Array(16);
-  /** Table slot → entry slot, or EMPTY; twice the slot capacity (load ≤ ½). */
-  private table = new Int32Array(32).fill(EMPTY);
-  private tmask = 31;
+  /** Twice the slot capacity (load ≤ ½). */
+  private index = new HashSlots(32);
   /** Next entry slot to be written. */
   private end = 0;
   private live = 0;
@@ -50,35 +46,32 @@ export class StringMap<V> {
     this.keyList[slot] = key;
     this.valList[slot] = value;
     this.hashes[slot] = h;
-    this.place(slot, h);
+    this.index.insert(slot, h);
     this.live++;
     return this;
   }
 
   delete(key: string): boolean {
     const h = this.hashOf(key);
-    const table = this.table;
-    const tmask = this.tmask;
-    let s = h & tmask;
-    for (; ; s = (s + 1) & tmask) {
-      const e = table[s]!;
+    const x = this.index;
+    for (let s = x.home(h); ; s = x.next(s)) {
+      const e = x.entryAt(s);
       if (e === EMPTY) return false;
-      if (this.hashes[e] === h && this.keyList[e] === key) break;
+      if (x.hashAt(s) === h && this.keyList[e] === key) {
+        this.keyList[e] = undefined;
+        this.valList[e] = undefined;
+        this.live--;
+        x.removeAt(s);
+        return true;
+      }
     }
-    const e = table[s]!;
-    this.keyList[e] = undefined;
-    this.valList[e] = undefined;
-    this.live--;
-    this.unplace(s);
-    return true;
   }
 
   clear(): void {
     this.keyList = [];
     this.valList = [];
     this.hashes = new Int32Array(16);
-    this.table = new Int32Array(32).fill(EMPTY);
-    this.tmask = 31;
+    this.index = new HashSlots(32);
     this.end = 0;
     this.live = 0;
   }
@@ -108,12 +101,11 @@ export class StringMap<V> {
   /** Entry slot of `key`, or -1. */
   private slotOf(key: string): number {
     const h = this.hashOf(key);
-    const table = this.table;
-    const tmask = this.tmask;
-    for (let s = h & tmask; ; s = (s + 1) & tmask) {
-      const e = table[s]!;
+    const x = this.index;
+    for (let s = x.home(h); ; s = x.next(s)) {
+      const e = x.entryAt(s);
       if (e === EMPTY) return -1;
-      if (this.hashes[e] === h && this.keyList[e] === key) return e;
+      if (x.hashAt(s) === h && this.keyList[e] === key) return e;
     }
   }
 
@@ -123,37 +115,6 @@ export class StringMap<V> {
       this.hashedValue = stringHash(key);
     }
     return this.hashedValue;
-  }
-
-  private place(e: number, h: number): void {
-    const table = this.table;
-    const tmask = this.tmask;
-    let s = h & tmask;
-    while (table[s] !== EMPTY) s = (s + 1) & tmask;
-    table[s] = e;
-  }
-
-  /** Empties table slot `s`, shifting later entries of its probe chain back (no tombstones). */
-  private unplace(s: number): void {
-    const table = this.table;
-    const tmask = this.tmask;
-    for (let j = s; ; ) {
-      table[s] = EMPTY;
-      let moved = false;
-      for (;;) {
-        j = (j + 1) & tmask;
-        const e = table[j]!;
-        if (e === EMPTY) break;
-        const home = this.hashes[e]! & tmask;
-        if (s <= j ? home <= s || home > j : home <= s && home > j) {
-          table[s] = e;
-          s = j;
-          moved = true;
-          break;
-        }
-      }
-      if (!moved) return;
-    }
   }
 
   /** The slots are full: squeeze out holes, doubling the capacity when more than half are live. */
@@ -174,8 +135,7 @@ export class StringMap<V> {
     this.valList = vals;
     this.hashes = hashes;
     this.end = n;
-    this.table = new Int32Array(2 * cap).fill(EMPTY);
-    this.tmask = 2 * cap - 1;
-    for (let e = 0; e < n; e++) this.place(e, hashes[e]!);
+    this.index = new HashSlots(2 * cap);
+    for (let e = 0; e < n; e++) this.index.insert(e, hashes[e]!);
   }
 }
