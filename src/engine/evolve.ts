@@ -5,9 +5,9 @@
 import { unreachable, type EventEnvelope, type LegRemoved } from './events.js';
 import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.js';
 import type { State } from './state.js';
-import { legIndex, liqIndex, openIndex, type LegName } from './triggers/books.js';
+import { legBook, liqBook, openBook, type LegName } from './triggers/books.js';
 import { entryValue, indexKey, liquidationKey } from './math.js';
-import type { PositionType, TraderOrder } from './types.js';
+import type { TraderOrder, TraderStatus } from './types.js';
 
 /**
  * The refusal of a record without a usable id, named `line:<n>` (exec) or `inbox:<position>` (the
@@ -25,9 +25,7 @@ export function evolve(state: State, env: EventEnvelope): State {
   state.last_ts = env.ts;
   const cfg = state.config;
   if (!isFallbackRejection(env)) state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
-  if (state.closed_log.due(env.ts, cfg.history_window_ms)) {
-    state.closed_log.forget(state.closed, env.ts, cfg.history_window_ms, cfg.history_max_orders);
-  }
+  if (state.closed.due(env.ts, cfg.history_window_ms)) state.closed.forget(env.ts, cfg.history_window_ms, cfg.history_max_orders);
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -39,12 +37,12 @@ export function evolve(state: State, env: EventEnvelope): State {
       const live = cloneOrder(env.data.order);
       addActive(state, live);
       addPending(state, live, +1);
-      state.books[openIndex(live.position_type)].insert(indexKey(live.entryprice), live.entry_sequence, live);
+      openBook(state.books, live.position_type).insert(indexKey(live.entryprice), live.entry_sequence, live);
       return state;
     }
     case 'TraderOrderFilled': {
       const live = active(state, env.data.order.uuid);
-      state.books[openIndex(live.position_type)].remove(indexKey(live.entryprice), live.entry_sequence);
+      openBook(state.books, live.position_type).remove(indexKey(live.entryprice), live.entry_sequence);
       addPending(state, live, -1);
       assignOrder(live, env.data.order);
       addFilled(state, live);
@@ -52,19 +50,17 @@ export function evolve(state: State, env: EventEnvelope): State {
     }
     case 'TraderOrderCancelled': {
       const live = active(state, env.data.order.uuid);
-      state.books[openIndex(live.position_type)].remove(indexKey(live.entryprice), live.entry_sequence);
+      openBook(state.books, live.position_type).remove(indexKey(live.entryprice), live.entry_sequence);
       addPending(state, live, -1);
-      assignOrder(live, env.data.order);
-      retire(state, live, env.ts);
+      retire(state, live, env.data.order.order_status, env.ts);
       return state;
     }
     case 'TraderOrderSettled':
     case 'TraderOrderLiquidated': {
       const live = active(state, env.data.order.uuid);
       removeFilled(state, live);
-      assignOrder(live, env.data.order);
       state.pool = clonePool(env.data.pool);
-      retire(state, live, env.ts);
+      retire(state, live, env.data.order.order_status, env.ts);
       return state;
     }
     case 'TraderOrderFundingApplied': {
@@ -174,12 +170,17 @@ function addActive(state: State, live: TraderOrder): void {
   if (live.entry_sequence > state.trader_seq) state.trader_seq = live.entry_sequence;
 }
 
-function retire(state: State, live: TraderOrder, ts: number): void {
+/**
+ * The order leaves the active set. Only its status is copied from the event, not every field: a
+ * closed order is kept as (account, status, ts), and the one reader that may still hold the live
+ * object (a tick or ADL walking a list of orders it fired) only checks its status to skip it.
+ */
+function retire(state: State, live: TraderOrder, status: TraderStatus, ts: number): void {
+  live.order_status = status;
   state.orders.delete(live.uuid);
-  state.closed.set(live.uuid, { account_id: live.account_id, status: live.order_status, closed_ts: ts });
-  state.closed_log.add(live.uuid, ts);
+  state.closed.add(live.uuid, live.account_id, status, ts);
   const cfg = state.config;
-  if (state.closed.size > cfg.history_max_orders) state.closed_log.forget(state.closed, ts, cfg.history_window_ms, cfg.history_max_orders);
+  if (state.closed.size > cfg.history_max_orders) state.closed.forget(ts, cfg.history_window_ms, cfg.history_max_orders);
   if (state.trader_by_account.get(live.account_id) === live.uuid) state.trader_by_account.delete(live.account_id);
 }
 
@@ -208,12 +209,12 @@ function addFilled(state: State, o: TraderOrder): void {
 
 function indexLiq(state: State, o: TraderOrder): void {
   const k = liquidationKey(o.liquidation_price);
-  if (k !== null) state.books[liqIndex(o.position_type)].insert(k, o.entry_sequence, o);
+  if (k !== null) liqBook(state.books, o.position_type).insert(k, o.entry_sequence, o);
 }
 
 function unindexLiq(state: State, o: TraderOrder): void {
   const k = liquidationKey(o.liquidation_price);
-  if (k !== null) state.books[liqIndex(o.position_type)].remove(k, o.entry_sequence);
+  if (k !== null) liqBook(state.books, o.position_type).remove(k, o.entry_sequence);
 }
 
 /** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
@@ -235,7 +236,7 @@ function removeFilled(state: State, o: TraderOrder): void {
 }
 
 function dropLegKey(state: State, o: TraderOrder, leg: LegName, price: number | null): void {
-  if (price !== null) state.books[legIndex(leg, o.position_type)].remove(indexKey(price), o.entry_sequence);
+  if (price !== null) legBook(state.books, leg, o.position_type).remove(indexKey(price), o.entry_sequence);
 }
 
 function legField(leg: LegName): 'close_limit_price' | 'stop_loss_price' | 'take_profit_price' {
@@ -245,7 +246,7 @@ function legField(leg: LegName): 'close_limit_price' | 'stop_loss_price' | 'take
 function placeLeg(state: State, leg: LegName, uuid: string, price: number): void {
   const live = active(state, uuid);
   const field = legField(leg);
-  const idx = state.books[legIndex(leg, live.position_type as PositionType)];
+  const idx = legBook(state.books, leg, live.position_type);
   const old = live[field];
   if (old !== null) idx.remove(indexKey(old), live.entry_sequence);
   live[field] = price;
@@ -267,6 +268,6 @@ function removeLeg(state: State, leg: LegName, d: LegRemoved): void {
   }
   const field = legField(leg);
   const old = live[field];
-  if (old !== null) state.books[legIndex(leg, live.position_type)].remove(indexKey(old), live.entry_sequence);
+  if (old !== null) legBook(state.books, leg, live.position_type).remove(indexKey(old), live.entry_sequence);
   live[field] = null;
 }

@@ -4,6 +4,7 @@ import { entryValue, fundingPayment, fundingRate, liquidationPrice, maintenanceM
 import { cloneOrder } from './orders/record.js';
 import { openRate } from './orders/position.js';
 import { liquidate } from './orders/settle.js';
+import type { TraderOrder } from './types.js';
 
 /** `boundary` (from the scheduler) is carried in the events only when given, so plain cycles keep §12's bytes. */
 export function fundingCycle(ctx: Ctx, boundary: number | null): void {
@@ -23,7 +24,9 @@ export function fundingCycle(ctx: Ctx, boundary: number | null): void {
     total_position_size: ls + ss,
     ...at,
   });
-  const positions = [...state.orders.values()].filter((o) => o.order_status === 'FILLED');
+  // collected first: a liquidation below removes the order from state.orders
+  const positions: TraderOrder[] = [];
+  for (const o of state.orders.values()) if (o.order_status === 'FILLED') positions.push(o);
   for (const o of positions) {
     const pay = fundingPayment(fr, o.positionsize, p);
     const long = o.position_type === 'LONG';

@@ -135,8 +135,7 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
       const deltas = header.closed_ts;
       if (deltas !== undefined) closedAt += deltas[state.closed.size]!;
       const closed_ts = deltas === undefined ? header.last_ts : closedAt;
-      state.closed.set(uuid, { account_id, status, closed_ts });
-      state.closed_log.add(uuid, closed_ts);
+      state.closed.add(uuid, account_id, status, closed_ts);
     } else if (rec['l'] !== undefined) {
       const l = cloneLend(rec['l'] as LendOrder);
       state.lends.set(l.uuid, l);

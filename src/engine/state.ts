@@ -2,8 +2,9 @@
 // the event log with evolve; `price_ts` (the feed clock) moves on ticks that emit no event
 // (SPEC §2.5, §12) and travels in snapshots and commit metadata instead (docs/decisions.md).
 import { SeenIds } from './dedupe.js';
-import { ClosedLog } from './orders/history.js';
+import { ClosedOrders } from './orders/history.js';
 import { emptyBooks, type Books } from './triggers/books.js';
+import { StringMap } from './util/string-map.js';
 import {
   DEFAULT_CONFIG,
   DEFAULT_FEED_PARAMS,
@@ -18,17 +19,11 @@ import {
   type RiskParams,
   type RiskTotals,
   type TraderOrder,
-  type TraderStatus,
 } from './types.js';
 
 export type RiskState = RiskTotals & RiskFlags;
 
-/** What is kept of a trader order after it reached a terminal status, and when (ts) it did. */
-export interface ClosedOrder {
-  account_id: string;
-  status: TraderStatus;
-  closed_ts: number;
-}
+export type { ClosedOrder } from './orders/history.js';
 
 export interface State {
   /** seq of the last event applied. */
@@ -54,15 +49,13 @@ export interface State {
   ps_long: number;
   ps_short: number;
   /** Active trader orders (PENDING, FILLED) in entry_sequence order. */
-  orders: Map<string, TraderOrder>;
+  orders: StringMap<TraderOrder>;
   /** Running counts of `orders` by status, so a batch summary need not walk every order. */
   pending_count: number;
   filled_count: number;
-  /** Closed orders still remembered (§12 bounded memory), oldest first. */
-  closed: Map<string, ClosedOrder>;
-  /** The forgetting queue of `closed`. */
-  closed_log: ClosedLog;
-  trader_by_account: Map<string, string>;
+  /** Closed orders still remembered (§12 bounded memory), oldest first; also their forgetting queue. */
+  closed: ClosedOrders;
+  trader_by_account: StringMap<string>;
   /** Active lend orders (FILLED) in entry_sequence order. */
   lends: Map<string, LendOrder>;
   lend_by_account: Map<string, string>;
@@ -104,12 +97,11 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     lend_seq: 0,
     ps_long: 0,
     ps_short: 0,
-    orders: new Map(),
+    orders: new StringMap(),
     pending_count: 0,
     filled_count: 0,
-    closed: new Map(),
-    closed_log: new ClosedLog(),
-    trader_by_account: new Map(),
+    closed: new ClosedOrders(),
+    trader_by_account: new StringMap(),
     lends: new Map(),
     lend_by_account: new Map(),
     books: emptyBooks(),

@@ -25,6 +25,6 @@ export function findTraderOrder(state: State, uuid: string, account: string, now
  * command is checked against its own ts here before its first event prunes.
  */
 export function rememberedClosed(state: State, uuid: string, now: number): ClosedOrder | undefined {
-  const c = state.closed.get(uuid);
-  return c === undefined || now - c.closed_ts > state.config.history_window_ms ? undefined : c;
+  const ts = state.closed.closedTs(uuid);
+  return ts === undefined || now - ts > state.config.history_window_ms ? undefined : state.closed.get(uuid);
 }

@@ -50,6 +50,29 @@ export function emptyBooks(): Books {
 
 export type LegName = 'close' | 'sl' | 'tp';
 
+// The books of one side by named property: a keyed load with a computed name (books[liqIndex(side)])
+// is a megamorphic property lookup on the hot path, these are plain loads.
+export function liqBook(books: Books, side: PositionType): SortedIndex<TraderOrder> {
+  return side === 'LONG' ? books.liq_long : books.liq_short;
+}
+export function openBook(books: Books, side: PositionType): SortedIndex<TraderOrder> {
+  return side === 'LONG' ? books.open_long : books.open_short;
+}
+export function legBook(books: Books, leg: LegName, side: PositionType): SortedIndex<TraderOrder> {
+  const l = side === 'LONG';
+  return leg === 'close'
+    ? l
+      ? books.close_long
+      : books.close_short
+    : leg === 'sl'
+      ? l
+        ? books.sl_long
+        : books.sl_short
+      : l
+        ? books.tp_long
+        : books.tp_short;
+}
+
 export function liqIndex(side: PositionType): IndexName {
   return side === 'LONG' ? 'liq_long' : 'liq_short';
 }
