@@ -60,6 +60,18 @@ export function isFatal(e: unknown): boolean {
   return t !== null && FATAL_TYPES.has(t);
 }
 
+/**
+ * A broker that has just restarted answers "does not host this topic-partition" until it has
+ * loaded its logs: the topic is missing for good only when that lasts longer than this (D250).
+ */
+export const UNKNOWN_TOPIC_GRACE_MS = 30_000;
+
+/** Fatal, except a missing topic within its grace window (measured from its first refusal). */
+function fatalNow(e: unknown, unknownSince: number | null, now: number, graceMs: number): boolean {
+  if (!isFatal(e)) return false;
+  return !(errorType(e) === 'UNKNOWN_TOPIC_OR_PARTITION' && unknownSince !== null && now - unknownSince < graceMs);
+}
+
 export interface Backoff {
   initialMs: number;
   maxMs: number;
@@ -75,11 +87,12 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5000 };
 export async function withRetry<T>(
   what: string,
   op: (attempt: number) => Promise<T>,
-  opts: { log: Logger; stopped: () => boolean; backoff?: Backoff; onError?: (e: unknown) => Promise<void> | void },
+  opts: { log: Logger; stopped: () => boolean; backoff?: Backoff; onError?: (e: unknown) => Promise<void> | void; unknownTopicGraceMs?: number },
 ): Promise<T> {
   const b = opts.backoff ?? DEFAULT_BACKOFF;
   let wait = b.initialMs;
   let since: number | null = null;
+  let unknownSince: number | null = null;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 && opts.stopped()) throw new InterruptedError(`stopped while ${what}`);
     try {
@@ -87,7 +100,8 @@ export async function withRetry<T>(
       if (since !== null) opts.log.warn({ op: what, attempts: attempt + 1, down_ms: Date.now() - since }, 'kafka: broker reachable again, resumed');
       return r;
     } catch (e) {
-      if (isFatal(e) || isFenced(e)) throw e;
+      if (errorType(e) === 'UNKNOWN_TOPIC_OR_PARTITION') unknownSince ??= Date.now();
+      if (fatalNow(e, unknownSince, Date.now(), opts.unknownTopicGraceMs ?? UNKNOWN_TOPIC_GRACE_MS) || isFenced(e)) throw e;
       if (since === null) since = Date.now();
       opts.log.warn({ op: what, attempt: attempt + 1, retry_in_ms: wait, err: describeError(e) }, 'kafka: operation failed, retrying');
       await opts.onError?.(e);
