@@ -46,7 +46,10 @@ test('given random command streams, when a state goes through its column image, 
 
 /** A state with a few orders and closed orders, from the random streams (fixed seed). */
 function someState(): State {
-  const [steps] = fc.sample(scenarioArb.filter((x) => x.length > 20), { seed: 7, numRuns: 1 });
+  const [steps] = fc.sample(
+    scenarioArb.filter((x) => x.length > 20),
+    { seed: 7, numRuns: 1 },
+  );
   const s = emptyState();
   const d = new Driver();
   for (const step of steps!) d.observe(executeRaw(s, d.next(step), d.fallbackId()));
