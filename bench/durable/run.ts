@@ -9,7 +9,7 @@ import { emptyState, execute, parseEnvelope, type Command } from '../../src/engi
 import { silentLogger } from '../../src/infra/logger.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
-import { decodeSnapshot, encodeStateLines } from '../../src/runtime/state-file.js';
+import { decodeSnapshot, encodeStateColumns } from '../../src/runtime/state-file.js';
 import { Snapshotter, type SnapshotSaved, type SnapshotWriter } from '../../src/runtime/snapshotter.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { migrate } from '../../src/store/sqlite/schema.js';
@@ -122,7 +122,7 @@ export async function benchDurable(opts: DurableOptions): Promise<void> {
     // what `relayer run` does: the engine thread encodes the state; packing and storing run in the
     // commit worker there (here in-thread, timed separately)
     const s0 = performance.now();
-    const image = encodeStateLines(state);
+    const image = encodeStateColumns(state);
     const pauseMs = performance.now() - s0;
     const info = await snapStore.saveSnapshotImage({
       meta: { seq: state.seq, last_hash: '0'.repeat(64), state_hash: image.state_hash, lines: image.lines, input_position: null },

@@ -7,6 +7,7 @@ export { execute, executeRaw, rejectUnparsable, decide } from './engine.js';
 export { evolve } from './evolve.js';
 export { stateHash } from './hash.js';
 export { encodeState, decodeState } from './snapshot.js';
+export { encodeColumns, decodeColumns } from './snapshot-columns.js';
 export { validateState } from './validate.js';
 export { marketStatus, openLimits } from './risk/gate.js';
 export * as formulas from './math.js';

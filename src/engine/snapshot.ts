@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type EngineConfig, type LendOrder, TRADER_ORDER_FIELDS,
 const SNAPSHOT_FORMAT = 'relayer-state';
 const SNAPSHOT_VERSION = 1;
 
-interface StateHeader {
+export interface StateHeader {
   format: string;
   version: number;
   /** The market, present only when it is not BTC-USD (D161: BTC-USD's bytes unchanged). */
@@ -68,9 +68,13 @@ function isDefault(c: EngineConfig): boolean {
   );
 }
 
-/** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
-export function* encodeState(state: State, withClock: boolean): Generator<string> {
-  const header: StateHeader = {
+/**
+ * The header record of a state; `withClock` adds the feed clock (snapshots do, the hash does not),
+ * `closedTimes` the close times of the closed orders (the line body carries them here; the column
+ * body has its own column).
+ */
+export function stateHeader(state: State, withClock: boolean, closedTimesToo = withClock): StateHeader {
+  return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     ...(state.config.market === DEFAULT_CONFIG.market ? {} : { market: state.config.market }),
@@ -93,8 +97,13 @@ export function* encodeState(state: State, withClock: boolean): Generator<string
     ps_short: state.ps_short,
     counts: { orders: state.orders.size, closed: state.closed.size, lends: state.lends.size, seen: state.seen.size },
     ...(isDefault(state.config) ? {} : { limits: limitsOf(state.config) }),
-    ...(withClock && state.closed.size > 0 ? { closed_ts: closedTimes(state) } : {}),
+    ...(closedTimesToo && state.closed.size > 0 ? { closed_ts: closedTimes(state) } : {}),
   };
+}
+
+/** Yields the canonical lines of a state; `withClock` adds the feed clock (snapshots do, the hash does not). */
+export function* encodeState(state: State, withClock: boolean): Generator<string> {
+  const header = stateHeader(state, withClock);
   yield JSON.stringify(header);
   for (const o of state.orders.values()) yield `{"o":${JSON.stringify(orderRow(o))}}`;
   // `c` and `s` rows written directly: the bytes JSON.stringify gives, without a wrapper per row
@@ -123,8 +132,6 @@ export function decodeState(lines: Iterable<string>, config: Partial<EngineConfi
     const rec = JSON.parse(line) as Record<string, unknown>;
     if (header === null) {
       header = rec as unknown as StateHeader;
-      if (header.format !== SNAPSHOT_FORMAT) throw new Error('not a relayer state encoding');
-      if (header.version > SNAPSHOT_VERSION) throw new Error(`state encoding version ${header.version} is newer than this binary (${SNAPSHOT_VERSION})`);
       applyHeader(state, header);
       continue;
     }
@@ -197,7 +204,10 @@ function orderFromRow(r: unknown[]): TraderOrder {
   };
 }
 
-function applyHeader(state: State, h: StateHeader): void {
+/** Reads a header record into a fresh state (checks its format and version first). */
+export function applyHeader(state: State, h: StateHeader): void {
+  if (h.format !== SNAPSHOT_FORMAT) throw new Error('not a relayer state encoding');
+  if (h.version > SNAPSHOT_VERSION) throw new Error(`state encoding version ${h.version} is newer than this binary (${SNAPSHOT_VERSION})`);
   if (h.closed_ts !== undefined && h.closed_ts.length !== h.counts.closed) throw new Error('state encoding: closed_ts does not match the closed orders');
   if (h.limits !== undefined) state.config = { ...DEFAULT_CONFIG, ...h.limits };
   state.config.market = h.market ?? DEFAULT_CONFIG.market;
@@ -220,7 +230,8 @@ function applyHeader(state: State, h: StateHeader): void {
   state.ps_short = h.ps_short;
 }
 
-function addOrder(state: State, o: TraderOrder): void {
+/** Adds an active order with everything indexed on it (account, counts, trigger books). */
+export function addOrder(state: State, o: TraderOrder): void {
   state.orders.set(o.uuid, o);
   state.trader_by_account.set(o.account_id, o.uuid);
   const b = state.books;

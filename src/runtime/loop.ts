@@ -12,7 +12,7 @@ import type { Backend, FailedRecord, HeadBatch, SnapshotInfo, StoredEvent } from
 import { ChainWriter, eventHead } from './chain.js';
 import type { Logger } from '../infra/logger.js';
 import { failedOf, runRecord } from './record.js';
-import { encodeSnapshotImage, encodeStateLines } from './state-file.js';
+import { encodeSnapshotImage, encodeStateColumns } from './state-file.js';
 import type { SnapshotWriter } from './snapshotter.js';
 import { summarize } from './summary.js';
 import { STATE_FILE_VERSION } from './state-file.js';
@@ -286,7 +286,7 @@ export class EngineLoop {
       this.writing = true;
       paused = performance.now() - t0;
     } else if (this.backend.saveSnapshotImage !== undefined) {
-      const { raw, state_hash, lines } = encodeStateLines(this.state);
+      const { raw, state_hash, lines } = encodeStateColumns(this.state);
       saving = this.backend
         .saveSnapshotImage({
           meta: { seq: this.state.seq, last_hash: this.chain.last, state_hash, lines, input_position: this.position },

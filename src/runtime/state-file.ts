@@ -1,14 +1,16 @@
 // Snapshots on disk and in stores. Version 1 (state files of exec, old stores): a meta line
 // {snapshot:{format, version, seq, last_hash, state_hash, checksum, lines, input_position}}
 // followed by the engine's canonical state lines. Version 2 (what the engine loop stores, D62): a
-// binary image, magic + u32 meta length + the same meta JSON + [codec byte][brotli of the lines];
+// binary image, magic + u32 meta length + the same meta JSON + [codec byte][brotli of the body],
+// the body being the engine's column image (D245) or, in images written before it, its lines;
 // its checksum covers the compressed body, so a flipped byte is found before decompressing.
 // The checksum detects a flipped byte; the state hash proves what the state is. Built and read as
 // Buffers in chunks: a million orders do not fit in one string.
 import { createHash } from 'node:crypto';
-import { IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody, type ImageMeta } from '../store/snapshot-image.js';
+import { CODEC_COLUMNS, CODEC_LINES, IMAGE_VERSION, isImage, packImage, readImageMeta, unpackBody, type ImageMeta } from '../store/snapshot-image.js';
 import { readFileSync } from 'node:fs';
-import { decodeState, encodeState, type State } from '../engine/index.js';
+import { decodeColumns, decodeState, encodeColumns, encodeState, type State } from '../engine/index.js';
+import { fastStateHash } from './fast-hash.js';
 
 export const STATE_FILE_VERSION = IMAGE_VERSION;
 
@@ -59,10 +61,20 @@ export function encodeStateLines(state: State): { raw: Buffer; state_hash: strin
   return { raw: Buffer.concat(chunks), state_hash: hash.digest('hex'), lines };
 }
 
-/** The version-2 binary image the engine loop stores: the canonical lines, compressed, checksummed. */
+/**
+ * The engine's column image of a state as a buffer, with the state hash (of the canonical lines,
+ * as ever) and the count of canonical lines the state has (the meta's `lines`).
+ */
+export function encodeStateColumns(state: State): { raw: Buffer; state_hash: string; lines: number } {
+  const cols = encodeColumns(state);
+  const lines = 1 + state.orders.size + state.closed.size + state.lends.size + state.seen.size;
+  return { raw: Buffer.from(cols.buffer, cols.byteOffset, cols.byteLength), state_hash: fastStateHash(state), lines };
+}
+
+/** The version-2 binary image the engine loop stores: the column image, compressed, checksummed. */
 export function encodeSnapshotImage(state: State, lastHash: string, inputPosition: string | null = null): EncodedSnapshot {
-  const { raw, state_hash, lines } = encodeStateLines(state);
-  return packImage({ seq: state.seq, last_hash: lastHash, state_hash, lines, input_position: inputPosition }, raw);
+  const { raw, state_hash, lines } = encodeStateColumns(state);
+  return packImage({ seq: state.seq, last_hash: lastHash, state_hash, lines, input_position: inputPosition }, raw, CODEC_COLUMNS);
 }
 
 export interface DecodedSnapshot {
@@ -99,7 +111,10 @@ export function decodeSnapshot(data: Buffer): DecodedSnapshot {
   const { meta, bodyStart } = readMeta(data);
   const sum = createHash('sha256').update(data.subarray(bodyStart)).digest('hex');
   if (sum !== meta.checksum) throw new Error('snapshot checksum mismatch: the data is corrupted');
-  if (meta.version >= 2) return { meta, state: decodeState(bufferLines(unpackBody(data, bodyStart), 0)) };
+  if (meta.version >= 2) {
+    const { codec, body } = unpackBody(data, bodyStart);
+    return { meta, state: codec === CODEC_LINES ? decodeState(bufferLines(body, 0)) : decodeColumns(body) };
+  }
   const state = decodeState(bufferLines(data, bodyStart));
   return { meta, state };
 }

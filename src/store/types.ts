@@ -115,10 +115,11 @@ export interface EventStore {
   failedCount(): Promise<number>;
 }
 
-/** A snapshot's canonical state lines to pack (compress, checksum), store, then keep the newest `keep`. */
+/** A snapshot's state body to pack (compress, checksum), store, then keep the newest `keep`. */
 export interface ImageRequest {
   meta: { seq: number; last_hash: string; state_hash: string; lines: number; input_position: string | null };
   created_ts: number;
+  /** The engine's column image (snapshot body codec 2, D245); codec 1 (canonical lines) is read only. */
   raw: Buffer;
   keep: number;
 }

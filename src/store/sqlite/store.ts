@@ -25,7 +25,7 @@ import { accountOfData } from '../../engine/index.js';
 import { hashOfLine, sealLine } from '../event-line.js';
 import { packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
-import { IMAGE_VERSION, packImage } from '../snapshot-image.js';
+import { CODEC_COLUMNS, IMAGE_VERSION, packImage } from '../snapshot-image.js';
 import type { CommitWorker } from './commit-worker.js';
 
 /** One batch's frame and bookkeeping, ready to write. */
@@ -338,7 +338,7 @@ export class SqliteStore implements Backend {
   }
 
   saveImageSync(req: ImageRequest): SnapshotInfo {
-    const { meta, data } = packImage(req.meta, Buffer.from(req.raw.buffer, req.raw.byteOffset, req.raw.byteLength));
+    const { meta, data } = packImage(req.meta, Buffer.from(req.raw.buffer, req.raw.byteOffset, req.raw.byteLength), CODEC_COLUMNS);
     const r = this.q.insertSnapshot.run(meta.seq, meta.input_position, req.created_ts, meta.state_hash, meta.checksum, IMAGE_VERSION, data.length, data);
     const all = this.q.listSnapshots.all() as { id: number }[];
     for (const s of all.slice(req.keep)) this.q.deleteSnapshot.run(s.id);
