@@ -34,6 +34,7 @@ program
   .option('--snapshot-events <n>', 'snapshot after this many events', '1000000')
   .option('--snapshot-ms <ms>', 'snapshot after this much command time', '900000')
   .option('--keep-snapshots <n>', 'keep the newest K snapshots', '5')
+  .option('--snapshot-worker', 'Kafka: build snapshots in a worker thread from the log (D221; embedded always does); off by default until D251 is settled')
   .option('--genesis-tlv <sats>', 'initial pool TLV of a new data directory', '10000000000')
   .option('--genesis-shares <n>', 'initial pool shares of a new data directory', '1000000')
   .option('--genesis-account <id>', 'owner of the genesis shares', 'operator')

@@ -32,6 +32,8 @@ export interface RunOptions extends BackendOptions {
   snapshotEvents?: string;
   snapshotMs?: string;
   keepSnapshots?: string;
+  /** Kafka: snapshots from the worker (D221), opt-in (D251). */
+  snapshotWorker?: boolean;
   genesisTlv?: string;
   genesisShares?: string;
   genesisAccount?: string;
@@ -111,8 +113,12 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
       'recovered',
     );
     // periodic and requested snapshots are built from the log in a worker thread; on Kafka the
-    // engine's producer stores the image the worker hands back (D221)
-    snapshotter = kafka ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel) : new Snapshotter(dir, market);
+    // engine's producer stores the image the worker hands back (D221), opt-in for now (D251)
+    snapshotter = !kafka
+      ? new Snapshotter(dir, market)
+      : opts.snapshotWorker === true
+        ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel)
+        : null;
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
       batchMax: int(opts.batchMax, 'batch-max', DEFAULT_LOOP.batchMax),

@@ -19,7 +19,19 @@ test('Kafka: periodic snapshots come from the worker, decode, and a restart reco
   const k = kafkaCase((target as { brokers: string }).brokers, 'snapw');
   try {
     const args = k.args();
-    const engineArgs = [...args, '--batch-max', '200', '--snapshot-events', '800', '--keep-snapshots', '50', '--no-scheduler', '--log-level', 'info'];
+    const engineArgs = [
+      ...args,
+      '--batch-max',
+      '200',
+      '--snapshot-events',
+      '800',
+      '--keep-snapshots',
+      '50',
+      '--no-scheduler',
+      '--log-level',
+      'info',
+      '--snapshot-worker',
+    ];
     const lines = workload(4_000, 23, 'ks');
     const file = join(k.dir, 'cmds.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
