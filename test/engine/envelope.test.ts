@@ -1,21 +1,8 @@
 // §2 and §12: command envelopes, minted uuids, timestamps, duplicate ids, unsupported encodings.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ALICE, T0, at, close, cmd, given, lend, marketLong, only, pool, price, raw, rejection, tick, types, withId, limitLong } from '../helpers/dsl.js';
-
-/** RFC 4122 version-5 uuid, computed independently with node:crypto. */
-function uuidv5(name: string, namespace: string): string {
-  const h = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-const SPEC_NAMESPACE = '6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10';
+import { SPEC_NAMESPACE, uuidv5 } from '../helpers/uuid-reference.js';
 
 const market = [pool(), price(60_000)];
 

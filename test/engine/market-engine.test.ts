@@ -1,9 +1,9 @@
 // SPEC §13 in the engine: the envelope's market against the engine's own, per-market uuid
 // namespaces, and a non-default market kept through snapshots and replay (BTC-USD bytes unchanged).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { decodeState, emptyState, encodeState, evolve, executeRaw, stateHash, type EventEnvelope, type State } from '../../src/engine/index.js';
+import { SPEC_NAMESPACE, uuidv5 } from '../helpers/uuid-reference.js';
 
 const T0 = 1_732_492_800_000;
 let n = 0;
@@ -43,18 +43,6 @@ const open = (id: string, extra: Record<string, unknown> = {}): Record<string, u
     execution_price: 0,
   },
 });
-
-function uuidv5(name: string, namespace: string): string {
-  const h = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-const SPEC_NS = '6f2b8f0e-6c1a-4c4e-9a57-3b1d2f6a9e10';
 
 function rejected(events: EventEnvelope[]): { status: string; reason_code: string; reason: string } {
   assert.equal(events.length, 1);
@@ -103,8 +91,8 @@ test('given the same command in BTC-USD and ETH-USD, then each mints in its own 
   const b = executeRaw(eth, open('same-id', { market: 'ETH-USD' }), 'x')[0]!;
   const ua = (a.data as { order: { uuid: string } }).order.uuid;
   const ub = (b.data as { order: { uuid: string } }).order.uuid;
-  assert.equal(ua, uuidv5('same-id:0', SPEC_NS));
-  assert.equal(ub, uuidv5('same-id:0', uuidv5('ETH-USD', SPEC_NS)));
+  assert.equal(ua, uuidv5('same-id:0', SPEC_NAMESPACE));
+  assert.equal(ub, uuidv5('same-id:0', uuidv5('ETH-USD', SPEC_NAMESPACE)));
   assert.notEqual(ua, ub);
 });
 
