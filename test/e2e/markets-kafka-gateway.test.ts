@@ -9,18 +9,16 @@ import { test } from 'node:test';
 import { RpcClient } from '../../src/api/client.js';
 import { dropPrefix, needRedis, uniqueName } from '../helpers/services.js';
 import { exited, killAtEnd, relayer, relayerAsync, spawnCaptured, startEngine, untilAsync, freePort } from './cli-helpers.js';
-import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import { assertMarketExactlyOnce, deletePrefixed, inputCount, loudSkip, marketsMissing, onMarket } from './markets-kafka-helpers.js';
+import { drained, kafkaCase } from './kafka-helpers.js';
+import { assertMarketExactlyOnce, deletePrefixed, inputCount, onMarket, marketsTarget } from './markets-kafka-helpers.js';
 
 const PER_MARKET = 150;
-const target = await kafkaTarget();
-const missing = 'skip' in target ? null : marketsMissing();
-const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
+const { brokers, skip } = await marketsTarget();
 
 test('Kafka markets: two markets through one gateway into two engine processes, exactly once each', { timeout: 240_000, skip }, async (t) => {
   const redis = await needRedis(t);
   if (redis === null) return;
-  const k = kafkaCase((target as { brokers: string }).brokers, 'mkgw');
+  const k = kafkaCase(brokers, 'mkgw');
   const authPrefix = `${uniqueName('mkgw_auth')}:`;
   const redisPrefix = `${uniqueName('mkgw_rm')}:`;
   t.after(async () => {

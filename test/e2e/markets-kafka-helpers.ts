@@ -1,18 +1,14 @@
-// Helpers for the multi-market Kafka tests: whether this build has markets (mk-core's CLI), a
-// market's flags, its workload (each envelope naming the market), and the exactly-once check of
-// one market against `relayer exec --market M` over that market's own committed input.
+// Helpers for the multi-market Kafka tests: the broker (or why they skip), a market's flags, its
+// workload (each envelope naming the market), and the exactly-once check of one market against `relayer exec --market M` over that market's own committed input.
 import assert from 'node:assert/strict';
 import { relayer } from './cli-helpers.js';
+import { kafkaTarget } from './kafka-helpers.js';
 import { workload } from '../../src/workload/commands.js';
 
-/** Why the market tests cannot run on this build, or null when `relayer run --market` and `relayer markets` exist. */
-export function marketsMissing(): string | null {
-  const run = relayer(['run', '--help']);
-  const markets = relayer(['markets', 'list', '--help']);
-  if (!run.stdout.includes('--market') || markets.code !== 0) {
-    return 'this build has no `relayer run --market` / `relayer markets` yet (issue 15, helper mk-core): the multi-market Kafka tests cannot run';
-  }
-  return null;
+/** The broker the market tests use, or why they are skipped. */
+export async function marketsTarget(): Promise<{ brokers: string; skip: string | false }> {
+  const t = await kafkaTarget();
+  return 'skip' in t ? { brokers: '', skip: t.skip } : { brokers: t.brokers, skip: false };
 }
 
 /** Says loudly that a test is skipped (node:test only prints "# SKIP"). */

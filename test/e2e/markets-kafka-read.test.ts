@@ -10,18 +10,16 @@ import { test } from 'node:test';
 import { marketPgSchema, marketRedisPrefix } from '../../src/projections/config.js';
 import { dropTestData, needServices, uniqueName } from '../helpers/services.js';
 import { exited, killAtEnd, relayer, relayerAsync, startEngine } from './cli-helpers.js';
-import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import { deletePrefixed, loudSkip, marketStatus, marketWorkload, marketsMissing, onMarket } from './markets-kafka-helpers.js';
+import { drained, kafkaCase } from './kafka-helpers.js';
+import { deletePrefixed, marketStatus, marketWorkload, onMarket, marketsTarget } from './markets-kafka-helpers.js';
 
-const target = await kafkaTarget();
-const missing = 'skip' in target ? null : marketsMissing();
-const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
+const { brokers, skip } = await marketsTarget();
 const MARKETS = ['BTC-USD', 'ETH-USD'];
 
 test('Kafka markets: read models and the book show both markets, each its own', { timeout: 240_000, skip }, async (t) => {
   const svc = await needServices(t, 'the read-model test');
   if (svc === null) return;
-  const k = kafkaCase((target as { brokers: string }).brokers, 'mkrd');
+  const k = kafkaCase(brokers, 'mkrd');
   const schema = uniqueName('mkrd');
   const redisPrefix = `${uniqueName('mkrd')}:`;
   t.after(async () => {

@@ -10,29 +10,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exited, killAtEnd, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
-import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
-import {
-  assertMarketExactlyOnce,
-  deletePrefixed,
-  inputCount,
-  loudSkip,
-  marketStatus,
-  marketWorkload,
-  marketsMissing,
-  onMarket,
-} from './markets-kafka-helpers.js';
+import { drained, kafkaCase } from './kafka-helpers.js';
+import { assertMarketExactlyOnce, deletePrefixed, inputCount, marketStatus, marketWorkload, onMarket, marketsTarget } from './markets-kafka-helpers.js';
 
 const COMMANDS = Number(process.env['RELAYER_MARKETS_COMMANDS'] ?? 3000);
 
-const target = await kafkaTarget();
-const missing = 'skip' in target ? null : marketsMissing();
-const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
+const { brokers, skip } = await marketsTarget();
 
 test('Kafka markets: two markets in two engine processes, one SIGKILLed while the other commits, exactly once each', {
   timeout: 300_000,
   skip,
 }, async (t) => {
-  const k = kafkaCase((target as { brokers: string }).brokers, 'mk2');
+  const k = kafkaCase(brokers, 'mk2');
   try {
     const created = relayer(['markets', 'create', '--id', 'ETH-USD', ...k.kafka, '--json']);
     assert.equal(created.code, 0, created.stderr);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exited, killAtEnd, relayer, relayerAsync, sleep, startEngine } from './cli-helpers.js';
-import { drained, kafkaCase, kafkaTarget } from './kafka-helpers.js';
+import { drained, kafkaCase } from './kafka-helpers.js';
 import {
   assertMarketExactlyOnce,
   deletePrefixed,
@@ -17,14 +17,12 @@ import {
   loudSkip,
   marketStatus,
   marketWorkload,
-  marketsMissing,
   onMarket,
+  marketsTarget,
 } from './markets-kafka-helpers.js';
 
 const STANDBY = fileURLToPath(new URL('../../../scripts/market-standby.sh', import.meta.url));
-const target = await kafkaTarget();
-const missing = 'skip' in target ? null : marketsMissing();
-const skip = 'skip' in target ? target.skip : missing === null ? false : loudSkip(missing);
+const { brokers, skip } = await marketsTarget();
 
 /** A child's stderr as it arrives. */
 function collect(c: ChildProcess): { text: string } {
@@ -51,7 +49,7 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
   timeout: 300_000,
   skip,
 }, async (t) => {
-  const k = kafkaCase((target as { brokers: string }).brokers, 'mksb');
+  const k = kafkaCase(brokers, 'mksb');
   try {
     const created = relayer(['markets', 'create', '--id', 'ETH-USD', ...k.kafka, '--json']);
     assert.equal(created.code, 0, created.stderr);
@@ -153,7 +151,7 @@ test('Kafka markets: the deploy/markets placement example under supervisord fail
           : loudSkip('supervisord is not installed (apt-get install supervisor)'),
 }, () => {
   assert.ok(hasSupervisor, 'supervisord is missing under CI (apt-get install supervisor)');
-  const r = spawnSync('bash', [PLACEMENT], { encoding: 'utf8', env: { ...process.env, RELAYER_KAFKA_BROKERS: (target as { brokers: string }).brokers } });
+  const r = spawnSync('bash', [PLACEMENT], { encoding: 'utf8', env: { ...process.env, RELAYER_KAFKA_BROKERS: brokers } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stderr, /host A's standby took ETH-USD over/);
   assert.match(r.stderr, /markets-placement-check: ok/);
