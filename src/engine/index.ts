@@ -5,7 +5,6 @@ export * from './commands.js';
 export { emptyState, type State } from './state.js';
 export { execute, executeRaw, rejectUnparsable, decide } from './engine.js';
 export { evolve } from './evolve.js';
-export { eventDataJson, jsonString } from './event-json.js';
 export { stateHash } from './hash.js';
 export { encodeState, decodeState } from './snapshot.js';
 export { encodeColumns, decodeColumns } from './snapshot-columns.js';

@@ -2,7 +2,7 @@
 // in that key order, hashes that exact text with SHA-256, and stores it with ,"hash":"…" inserted
 // before the final brace. A verifier strips that member and hashes the rest, byte for byte.
 import { hash as digest } from 'node:crypto';
-import { eventDataJson, jsonString, type EventEnvelope } from '../engine/index.js';
+import type { EventEnvelope } from '../engine/index.js';
 import { sealLine } from '../store/event-line.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -12,16 +12,9 @@ interface ChainedLine {
   hash: string;
 }
 
-/**
- * An event's body up to its data, without the closing brace: what sealing with `prev` completes.
- * The data's text is the engine's (eventDataJson), the same bytes JSON.stringify prints (D260).
- */
+/** An event's body up to its data, without the closing brace: what sealing with `prev` completes. */
 export function eventHead(e: EventEnvelope): string {
-  const head = `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${jsonString(e.cmd)},"type":"${e.type}","data":${eventDataJson(e)}`;
-  // the head is a rope of a few dozen pieces, hashed and then written: reading a character
-  // flattens it once here instead of once in each of the two strings built around it
-  head.charCodeAt(0);
-  return head;
+  return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)}`;
 }
 
 /** Serialises one event with its predecessor's hash; returns the stored line and its hash. */

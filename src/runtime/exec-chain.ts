@@ -7,12 +7,11 @@
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { EventEnvelope } from '../engine/index.js';
-import { eventHead as chainHead } from './chain.js';
 import { KIND_EVENT, KIND_LINE, type ChainBatch, type ChainDone } from './exec-chain-format.js';
 
 /** The text of an event up to and including `"prev":"`, exactly as chainEvent serialises it. */
 function eventHead(e: EventEnvelope): string {
-  return `${chainHead(e)},"prev":"`;
+  return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)},"prev":"`;
 }
 
 const BATCH_BYTES = 1 << 20;
