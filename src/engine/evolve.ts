@@ -7,7 +7,7 @@ import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.j
 import type { State } from './state.js';
 import { legBook, liqBook, openBook, type LegName } from './triggers/books.js';
 import { entryValue, indexKey, liquidationKey } from './math.js';
-import type { TraderOrder, TraderStatus } from './types.js';
+import type { Pool, TraderOrder, TraderStatus } from './types.js';
 
 /**
  * The refusal of a record without a usable id, named `line:<n>` (exec) or `inbox:<position>` (the
@@ -20,12 +20,17 @@ function isFallbackRejection(env: EventEnvelope): boolean {
 }
 const FALLBACK_ID = /^(?:line|inbox):[0-9]+$/;
 
-export function evolve(state: State, env: EventEnvelope): State {
+/** What every event does to state before its own effect: seq, clock, dedupe id, closed-order expiry. */
+export function evolveHead(state: State, env: EventEnvelope): void {
   state.seq = env.seq;
   state.last_ts = env.ts;
   const cfg = state.config;
   if (!isFallbackRejection(env)) state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
   if (state.closed.due(env.ts, cfg.history_window_ms)) state.closed.forget(env.ts, cfg.history_window_ms, cfg.history_max_orders);
+}
+
+export function evolve(state: State, env: EventEnvelope): State {
+  evolveHead(state, env);
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -50,8 +55,7 @@ export function evolve(state: State, env: EventEnvelope): State {
     }
     case 'TraderOrderCancelled': {
       const live = active(state, env.data.order.uuid);
-      openBook(state.books, live.position_type).remove(indexKey(live.entryprice), live.entry_sequence);
-      addPending(state, live, -1);
+      unbookPending(state, live);
       retire(state, live, env.data.order.order_status, env.ts);
       return state;
     }
@@ -156,6 +160,29 @@ export function evolve(state: State, env: EventEnvelope): State {
     default:
       return unreachable(env);
   }
+}
+
+// The live path of the three closing events (D261). A closing rule hands the live order itself to
+// its event instead of a copy: the order leaves the active set with that event, and nothing
+// changes a retired order after it (retire writes the status the record already carries). The
+// rule takes the order out of the books and totals first, while it still holds the fields they
+// were keyed by, then rewrites it into the closing record, emits it (evolveHead only) and retires
+// it; evolve's own cases above stay for replay and read models, and the live-vs-replay property
+// checks that both make the same state.
+
+/** Live path, before a PENDING order is rewritten into its TraderOrderCancelled record. */
+export function unbookPending(state: State, o: TraderOrder): void {
+  openBook(state.books, o.position_type).remove(indexKey(o.entryprice), o.entry_sequence);
+  addPending(state, o, -1);
+}
+
+/** Live path, before a FILLED order is rewritten into its TraderOrderSettled / …Liquidated record. */
+export const unbookFilled: (state: State, o: TraderOrder) => void = removeFilled;
+
+/** Live path, after the closing record `o` is emitted: the pool it carries, then retirement. */
+export function retireClosed(state: State, o: TraderOrder, pool: Pool | null, ts: number): void {
+  if (pool !== null) state.pool = clonePool(pool);
+  retire(state, o, o.order_status, ts);
 }
 
 function active(state: State, uuid: string): TraderOrder {
