@@ -162,13 +162,14 @@ export function evolve(state: State, env: EventEnvelope): State {
   }
 }
 
-// The live path of the three closing events (D261). A closing rule hands the live order itself to
-// its event instead of a copy: the order leaves the active set with that event, and nothing
-// changes a retired order after it (retire writes the status the record already carries). The
-// rule takes the order out of the books and totals first, while it still holds the fields they
-// were keyed by, then rewrites it into the closing record, emits it (evolveHead only) and retires
-// it; evolve's own cases above stay for replay and read models, and the live-vs-replay property
-// checks that both make the same state.
+// The live path of a fill and of the three closing events (D261): the rule changes the live order
+// itself and emits with evolveHead only, instead of emitting a copy that evolve looks up and copies
+// back. It takes the order out of the books and totals first, while it still holds the fields they
+// are keyed by, then rewrites it. A closing rule hands the live order itself to its event: the
+// order leaves the active set with that event, and nothing changes a retired order after it
+// (retire writes the status the record already carries). A fill keeps the order live, so its event
+// carries a copy. evolve's own cases above stay for replay and read models; the live-vs-replay
+// property checks that both paths make the same state.
 
 /** Live path, before a PENDING order is rewritten into its TraderOrderCancelled record. */
 export function unbookPending(state: State, o: TraderOrder): void {
@@ -176,12 +177,18 @@ export function unbookPending(state: State, o: TraderOrder): void {
   addPending(state, o, -1);
 }
 
+/** Live path, after a PENDING order was filled in place: exposure, PS log and liquidation key. */
+export const bookFilled: (state: State, o: TraderOrder) => void = addFilled;
+
 /** Live path, before a FILLED order is rewritten into its TraderOrderSettled / …Liquidated record. */
 export const unbookFilled: (state: State, o: TraderOrder) => void = removeFilled;
 
-/** Live path, after the closing record `o` is emitted: the pool it carries, then retirement. */
+/**
+ * Live path, after the closing record `o` is emitted: the pool it carries, then retirement. The
+ * event's pool is adopted as it is: a pool is never changed in place, every event makes a new one.
+ */
 export function retireClosed(state: State, o: TraderOrder, pool: Pool | null, ts: number): void {
-  if (pool !== null) state.pool = clonePool(pool);
+  if (pool !== null) state.pool = pool;
   retire(state, o, o.order_status, ts);
 }
 
