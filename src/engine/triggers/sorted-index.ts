@@ -95,6 +95,13 @@ export class SortedIndex<T> {
     return out;
   }
 
+  /** Every value ascending by (key, seq), without removing. */
+  values(): T[] {
+    const out: T[] = [];
+    for (const c of this.chunks) for (let j = 0; j < c.vals.length; j++) out.push(c.vals[j]!);
+    return out;
+  }
+
   /** Every entry ascending, without removing. */
   *entries(): IterableIterator<IndexEntry<T>> {
     for (const c of this.chunks) {
