@@ -179,8 +179,18 @@ function insertAt<T>(a: T[], i: number, v: T): void {
   a[i] = v;
 }
 
+/**
+ * In-place remove, moving the shorter side: a front half entry moves its predecessors up one and
+ * drops the first with shift(), which V8 does without copying (it trims the array's start). A
+ * cascade removes each chunk's entries from the front, one after another.
+ */
 function removeAt<T>(a: T[], i: number): void {
   const n = a.length - 1;
+  if (i < n >>> 1) {
+    for (let j = i; j > 0; j--) a[j] = a[j - 1]!;
+    a.shift();
+    return;
+  }
   for (let j = i; j < n; j++) a[j] = a[j + 1]!;
   a.pop();
 }
