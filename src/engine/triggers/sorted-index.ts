@@ -54,6 +54,30 @@ export class SortedIndex<T> {
     if (c.keys.length > CHUNK_MAX * 2) this.split(ci);
   }
 
+  /**
+   * Fills an empty index with entries given in any order, sorted here once by (key, seq) and cut
+   * into full chunks: what a snapshot load does instead of one insert per order (D264).
+   */
+  load(keys: readonly number[], seqs: readonly number[], vals: readonly T[]): void {
+    if (this.count !== 0) throw new Error('SortedIndex.load needs an empty index');
+    const n = keys.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => keys[a]! - keys[b]! || seqs[a]! - seqs[b]!);
+    for (let from = 0; from < n; from += CHUNK_MAX) {
+      const to = Math.min(n, from + CHUNK_MAX);
+      const c: Chunk<T> = { keys: [], seqs: [], vals: [] };
+      for (let j = from; j < to; j++) {
+        const i = order[j]!;
+        c.keys.push(keys[i]!);
+        c.seqs.push(seqs[i]!);
+        c.vals.push(vals[i]!);
+      }
+      this.chunks.push(c);
+    }
+    this.count = n;
+  }
+
   /** Removes the entry (key, seq); false when absent. */
   remove(key: number, seq: number): boolean {
     const chunks = this.chunks;
