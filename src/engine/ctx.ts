@@ -2,7 +2,7 @@
 // emitted event is applied with evolve at once, because later decisions in the same command
 // (a tick's next fill, the pool in the next settlement) depend on its effect (SPEC §12).
 import type { EventEnvelope, EventMap, EventType, RejectedData } from './events.js';
-import { evolve } from './evolve.js';
+import { evolve, evolveHead } from './evolve.js';
 import type { State } from './state.js';
 import type { ReasonCode, RejectStatus } from './types.js';
 import { isoTime } from './util/iso-time.js';
@@ -30,6 +30,16 @@ export class Ctx {
   emit<K extends EventType>(type: K, data: EventMap[K]): void {
     const env = { v: 1, seq: this.state.seq + 1, ts: this.ts, cmd: this.id, type, data } as EventEnvelope;
     evolve(this.state, env);
+    this.out.push(env);
+  }
+
+  /**
+   * Emits an event whose own effect the rule applies itself (the closing events' live path,
+   * evolve.ts D261): only what every event does (seq, clock, dedupe, expiry) is applied here.
+   */
+  emitApplied<K extends EventType>(type: K, data: EventMap[K]): void {
+    const env = { v: 1, seq: this.state.seq + 1, ts: this.ts, cmd: this.id, type, data } as EventEnvelope;
+    evolveHead(this.state, env);
     this.out.push(env);
   }
 

@@ -16,6 +16,11 @@ export class SeenIds {
     return this.rows.size;
   }
 
+  /** Room for `n` rows in a fresh set (a snapshot load). */
+  reserve(n: number): void {
+    this.rows.reserve(n);
+  }
+
   /** seq of the original execution when `id` is a duplicate at command time `now`. */
   original(id: string, now: number, windowMs: number): number | undefined {
     const abs = this.rows.find(id);

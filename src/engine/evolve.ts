@@ -7,7 +7,7 @@ import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.j
 import type { State } from './state.js';
 import { legBook, liqBook, openBook, type LegName } from './triggers/books.js';
 import { entryValue, indexKey, liquidationKey } from './math.js';
-import type { TraderOrder, TraderStatus } from './types.js';
+import type { Pool, TraderOrder, TraderStatus } from './types.js';
 
 /**
  * The refusal of a record without a usable id, named `line:<n>` (exec) or `inbox:<position>` (the
@@ -20,12 +20,17 @@ function isFallbackRejection(env: EventEnvelope): boolean {
 }
 const FALLBACK_ID = /^(?:line|inbox):[0-9]+$/;
 
-export function evolve(state: State, env: EventEnvelope): State {
+/** What every event does to state before its own effect: seq, clock, dedupe id, closed-order expiry. */
+export function evolveHead(state: State, env: EventEnvelope): void {
   state.seq = env.seq;
   state.last_ts = env.ts;
   const cfg = state.config;
   if (!isFallbackRejection(env)) state.seen.remember(env.cmd, env.seq, env.ts, cfg.dedupe_window_ms, cfg.dedupe_max_ids);
   if (state.closed.due(env.ts, cfg.history_window_ms)) state.closed.forget(env.ts, cfg.history_window_ms, cfg.history_max_orders);
+}
+
+export function evolve(state: State, env: EventEnvelope): State {
+  evolveHead(state, env);
   switch (env.type) {
     case 'TraderOrderOpened': {
       const live = cloneOrder(env.data.order);
@@ -50,8 +55,7 @@ export function evolve(state: State, env: EventEnvelope): State {
     }
     case 'TraderOrderCancelled': {
       const live = active(state, env.data.order.uuid);
-      openBook(state.books, live.position_type).remove(indexKey(live.entryprice), live.entry_sequence);
-      addPending(state, live, -1);
+      unbookPending(state, live);
       retire(state, live, env.data.order.order_status, env.ts);
       return state;
     }
@@ -156,6 +160,36 @@ export function evolve(state: State, env: EventEnvelope): State {
     default:
       return unreachable(env);
   }
+}
+
+// The live path of a fill and of the three closing events (D261): the rule changes the live order
+// itself and emits with evolveHead only, instead of emitting a copy that evolve looks up and copies
+// back. It takes the order out of the books and totals first, while it still holds the fields they
+// are keyed by, then rewrites it. A closing rule hands the live order itself to its event: the
+// order leaves the active set with that event, and nothing changes a retired order after it
+// (retire writes the status the record already carries). A fill keeps the order live, so its event
+// carries a copy. evolve's own cases above stay for replay and read models; the live-vs-replay
+// property checks that both paths make the same state.
+
+/** Live path, before a PENDING order is rewritten into its TraderOrderCancelled record. */
+export function unbookPending(state: State, o: TraderOrder): void {
+  openBook(state.books, o.position_type).remove(indexKey(o.entryprice), o.entry_sequence);
+  addPending(state, o, -1);
+}
+
+/** Live path, after a PENDING order was filled in place: exposure, PS log and liquidation key. */
+export const bookFilled: (state: State, o: TraderOrder) => void = addFilled;
+
+/** Live path, before a FILLED order is rewritten into its TraderOrderSettled / …Liquidated record. */
+export const unbookFilled: (state: State, o: TraderOrder) => void = removeFilled;
+
+/**
+ * Live path, after the closing record `o` is emitted: the pool it carries, then retirement. The
+ * event's pool is adopted as it is: a pool is never changed in place, every event makes a new one.
+ */
+export function retireClosed(state: State, o: TraderOrder, pool: Pool | null, ts: number): void {
+  if (pool !== null) state.pool = pool;
+  retire(state, o, o.order_status, ts);
 }
 
 function active(state: State, uuid: string): TraderOrder {

@@ -15,7 +15,7 @@
 // lone surrogate (UTF-8 cannot carry it). Rows keep the state's iteration orders, which the state
 // hash and forgetting depend on; decoding rebuilds through the same paths as decodeState.
 import { cloneLend } from './orders/record.js';
-import { addOrder, applyHeader, stateHeader, type StateHeader } from './snapshot.js';
+import { applyHeader, OrderLoader, stateHeader, type StateHeader } from './snapshot.js';
 import { emptyState, type State } from './state.js';
 import type { EngineConfig, LendOrder, TraderOrder, TraderStatus } from './types.js';
 
@@ -404,10 +404,11 @@ export function decodeColumns(data: Uint8Array, config: Partial<EngineConfig> = 
   const [bankruptcy_price, bankruptcy_value, maintenance_margin, liquidation_price, unrealized_pnl, settlement_price] = num.slice(6);
   const [entry_nonce, exit_nonce, entry_sequence, fee_filled, fee_settled] = num.slice(12);
   const [close, stop, take] = nullable;
+  const loader = new OrderLoader(state, n);
   for (let i = 0; i < n; i++) {
     const f = legFlags[i]!;
     // one literal in TraderOrder's key order: one hidden class, like every live order
-    addOrder(state, {
+    loader.add({
       uuid: uuid[i]!,
       account_id: account[i]!,
       position_type: enumOf(POSITION_TYPES, side[i]!, 'position_type'),
@@ -437,12 +438,14 @@ export function decodeColumns(data: Uint8Array, config: Partial<EngineConfig> = 
       sltp_on_fill: f === 0 ? null : { sl: (f & 2) === 0 ? null : sl[i]!, tp: (f & 4) === 0 ? null : tp[i]! },
     });
   }
+  loader.finish();
 
   const k = c.closed;
   const closedUuid = r.strings(k);
   const closedAccount = r.strings(k);
   const closedStatus = r.u8s(k);
   const closedTs = r.f64s(k);
+  state.closed.reserve(k);
   for (let i = 0; i < k; i++) state.closed.add(closedUuid[i]!, closedAccount[i]!, enumOf(STATUSES, closedStatus[i]!, 'closed status'), closedTs[i]!);
 
   const lends = JSON.parse(new TextDecoder().decode(r.bytes(r.u32()))) as LendOrder[];
@@ -457,6 +460,7 @@ export function decodeColumns(data: Uint8Array, config: Partial<EngineConfig> = 
   const ids = r.strings(m);
   const seqs = r.f64s(m);
   const times = r.f64s(m);
+  state.seen.reserve(m);
   for (let i = 0; i < m; i++) state.seen.remember(ids[i]!, seqs[i]!, times[i]!, Infinity);
   if (r.u32() !== END_MARK || r.at !== data.length) throw new Error('state columns: the body does not end where its header says');
   if (state.orders.size !== c.orders || state.closed.size !== c.closed || state.seen.size !== c.seen) {

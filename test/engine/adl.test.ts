@@ -233,3 +233,27 @@ test('across an ADL, a snapshot decodes to the same state hash and an evolve rep
   assert.deepEqual(b, a);
   assert.equal(stateHash(again), stateHash(w.state));
 });
+
+test('a position without a liquidation key is still ranked and settled by ADL', () => {
+  // ADL ranks the side's liquidation book when every position is in one (D262); a position whose
+  // liquidation price is 0 has no key there (here: edited into a snapshot), so the ranking must
+  // then read every active order
+  const lev = (acct: string, l: number): Step => marketLong({ acct, im: 1_000_000, lev: l });
+  given(...market(20_000_000), lev('two-x', 2), lev('ten-x', 10))
+    .when(heartbeat())
+    .then((_events, w) => {
+      const lines = [...encodeState(w.state, true)].map((line) => {
+        if (!line.startsWith('{"o":') || !line.includes('"two-x"')) return line;
+        const row = JSON.parse(line).o as unknown[];
+        row[15] = 0; // liquidation_price
+        return JSON.stringify({ o: row });
+      });
+      const state = decodeState(lines);
+      assert.equal(state.books.liq_long.size, 1, 'only ten-x has a liquidation key');
+      let ts = state.last_ts;
+      const run = (type: string, params: object) => executeRaw(state, { v: 1, id: `c${++ts}`, ts, type, params }, 'x');
+      run('UpdateRiskParams', { max_pnl_factor: 0.25, adl_target_factor: 0 });
+      const events = run('PriceTick', { price: 100_000, source: null, feed_ts: null });
+      assert.deepEqual(adlAccounts(events), ['ten-x', 'two-x'], 'both ranked, by uPnL / IM descending');
+    });
+});

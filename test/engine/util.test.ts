@@ -35,6 +35,17 @@ test('isoTime prints what Date.toISOString prints, also for runs of timestamps w
   );
 });
 
+test('isoTime prints what Date.toISOString prints across the whole Date range, expanded years between ordinary ones', () => {
+  const any = fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 });
+  const near = fc.integer({ min: 1_767_225_600_000, max: 1_767_225_600_000 + 3 * 86_400_000 });
+  fc.assert(
+    fc.property(fc.array(fc.oneof(any, near), { minLength: 1, maxLength: 40 }), (ts) => {
+      for (const t of ts) assert.equal(isoTime(t), new Date(t).toISOString());
+    }),
+    { numRuns: 500 },
+  );
+});
+
 test('uuidv5 and minted uuids match node:crypto SHA-1 for any name, block sizes and UTF-8 included', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'grapheme', maxLength: 150 }), fc.nat(20), (id, n) => {

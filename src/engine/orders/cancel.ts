@@ -4,7 +4,7 @@ import type { Ctx, RejectRefs } from '../ctx.js';
 import { closeGate, reasonText } from '../risk/gate.js';
 import type { TraderOrder } from '../types.js';
 import { findTraderOrder } from './lookup.js';
-import { cloneOrder } from './record.js';
+import { retireClosed, unbookPending } from '../evolve.js';
 import { emitLegRemoved } from './leg-events.js';
 
 export function cancelTraderOrder(ctx: Ctx, cmd: CommandOf<'CancelTraderOrder' | 'CancelTraderOrderSlTp'>): void {
@@ -42,11 +42,13 @@ function cancelPlain(ctx: Ctx, o: TraderOrder | null, refs: RejectRefs): void {
 
 /** A resting limit is cancelled: pending −EV, open key and sltp_on_fill dropped, account unlocked. */
 export function cancelPending(ctx: Ctx, o: TraderOrder, by: 'USER' | 'ADMIN_HALT'): void {
-  const order = cloneOrder(o);
-  order.order_status = 'CANCELLED';
-  order.sltp_on_fill = null;
-  order.timestamp = ctx.time();
-  ctx.emit('TraderOrderCancelled', { order, by });
+  // the live order becomes its own closing record (evolve.ts D261): out of the book first
+  unbookPending(ctx.state, o);
+  o.order_status = 'CANCELLED';
+  o.sltp_on_fill = null;
+  o.timestamp = ctx.time();
+  ctx.emitApplied('TraderOrderCancelled', { order: o, by });
+  retireClosed(ctx.state, o, null, ctx.ts);
 }
 
 /** One event per requested leg, SL first: removed, or NO_STOP_LOSS / NO_TAKE_PROFIT (§12). */

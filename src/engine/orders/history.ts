@@ -24,6 +24,11 @@ export class ClosedOrders {
     return this.rows.size;
   }
 
+  /** Room for `n` rows in a fresh set (a snapshot load). */
+  reserve(n: number): void {
+    this.rows.reserve(n);
+  }
+
   /** Remembers an order that just closed (orders close in ts order). */
   add(uuid: string, account_id: string, status: TraderStatus, ts: number): void {
     this.rows.push(uuid, ts, STATUSES.indexOf(status), account_id);

@@ -4,7 +4,9 @@ import type { Ctx } from '../ctx.js';
 import { fee } from '../math.js';
 import { openCheck, reasonText } from '../risk/gate.js';
 import { HARD_MAX_LEVERAGE, type SlTp, type TraderOrder } from '../types.js';
+import { bookFilled, unbookPending } from '../evolve.js';
 import { PLACEHOLDER_ACCOUNT, rememberedClosed } from './lookup.js';
+import { cloneOrder } from './record.js';
 import { positionFields } from './position.js';
 import { applySlTp, hasLeg, legsValidAt } from './sltp.js';
 import { legPlaced } from './leg-events.js';
@@ -93,20 +95,21 @@ export function fillAt(ctx: Ctx, o: TraderOrder, x: number): void {
   const f = positionFields(state, o.position_type, o.initial_margin, o.leverage, x, o.order_type);
   const feeFilled = fee(state.fees.order_filled_on_limit, f.positionsize, x);
   const legs = o.sltp_on_fill;
-  const order: TraderOrder = {
-    ...o,
-    order_status: 'FILLED',
-    entryprice: x,
-    positionsize: f.positionsize,
-    available_margin: o.initial_margin - feeFilled,
-    timestamp: ctx.time(),
-    bankruptcy_price: f.bankruptcy_price,
-    bankruptcy_value: f.bankruptcy_value,
-    maintenance_margin: f.maintenance_margin,
-    liquidation_price: f.liquidation_price,
-    fee_filled: feeFilled,
-    sltp_on_fill: null,
-  };
-  ctx.emit('TraderOrderFilled', { order, fill_price: x });
+  // the live order is filled in place and its event carries a copy (evolve.ts D261): out of the
+  // open book and the pending totals first, while it still holds the limit price they key on
+  unbookPending(state, o);
+  o.order_status = 'FILLED';
+  o.entryprice = x;
+  o.positionsize = f.positionsize;
+  o.available_margin = o.initial_margin - feeFilled;
+  o.timestamp = ctx.time();
+  o.bankruptcy_price = f.bankruptcy_price;
+  o.bankruptcy_value = f.bankruptcy_value;
+  o.maintenance_margin = f.maintenance_margin;
+  o.liquidation_price = f.liquidation_price;
+  o.fee_filled = feeFilled;
+  o.sltp_on_fill = null;
+  ctx.emitApplied('TraderOrderFilled', { order: cloneOrder(o), fill_price: x });
+  bookFilled(state, o);
   if (hasLeg(legs)) applySlTp(ctx, o, { sl: legs.sl, tp: legs.tp }, x, 'PRICE_TICK');
 }

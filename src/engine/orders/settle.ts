@@ -3,7 +3,7 @@ import type { Ctx } from '../ctx.js';
 import type { SettleTrigger } from '../events.js';
 import { fee, round, unrealizedPnl } from '../math.js';
 import type { CloseType, Pool, TraderOrder } from '../types.js';
-import { cloneOrder } from './record.js';
+import { retireClosed, unbookFilled } from '../evolve.js';
 import { emitLegsRemoved, type LegPrices } from './leg-events.js';
 
 function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
@@ -23,36 +23,39 @@ export function settle(ctx: Ctx, o: TraderOrder, x: number, rate: number, closeT
   let payment = round(upnl) + round(o.available_margin - o.initial_margin) - feeSettled;
   payment = Math.max(payment, -o.initial_margin);
   const pool = poolAfter(ctx, -round(payment));
-  const order = cloneOrder(o);
-  order.order_status = 'SETTLED';
-  // IM + round(payment), not SPEC §4.6's round(IM + payment): trader + pool = IM exactly (docs/decisions.md D56)
-  order.available_margin = o.initial_margin + round(payment);
-  order.unrealized_pnl = round(upnl);
-  order.settlement_price = x;
-  order.fee_settled = feeSettled;
-  order.exit_nonce = pool.nonce;
-  order.timestamp = ctx.time();
-  clearLegs(order);
   const legs = registeredLegs(o);
-  ctx.emit('TraderOrderSettled', { order, payment, close_type: closeType, trigger, fee_rate: rate, pool });
-  emitLegsRemoved(ctx, order, legs, 'SETTLED');
+  // the live order becomes its own closing record (evolve.ts D261): out of the books first
+  unbookFilled(ctx.state, o);
+  o.order_status = 'SETTLED';
+  // IM + round(payment), not SPEC §4.6's round(IM + payment): trader + pool = IM exactly (docs/decisions.md D56)
+  o.available_margin = o.initial_margin + round(payment);
+  o.unrealized_pnl = round(upnl);
+  o.settlement_price = x;
+  o.fee_settled = feeSettled;
+  o.exit_nonce = pool.nonce;
+  o.timestamp = ctx.time();
+  clearLegs(o);
+  ctx.emitApplied('TraderOrderSettled', { order: o, payment, close_type: closeType, trigger, fee_rate: rate, pool });
+  retireClosed(ctx.state, o, pool, ctx.ts);
+  emitLegsRemoved(ctx, o, legs, 'SETTLED');
 }
 
 /** Liquidates a FILLED position at X: margin to the pool, payment −IM. */
 export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_TICK' | 'FUNDING'): void {
   const pool = poolAfter(ctx, round(o.initial_margin));
-  const order = cloneOrder(o);
-  order.order_status = 'LIQUIDATE';
-  order.available_margin = 0;
-  order.settlement_price = x;
-  order.liquidation_price = x;
-  order.exit_nonce = pool.nonce;
-  order.timestamp = ctx.time();
-  clearLegs(order);
   const legs = registeredLegs(o);
+  unbookFilled(ctx.state, o); // before liquidation_price changes: it is the order's key in the book
+  o.order_status = 'LIQUIDATE';
+  o.available_margin = 0;
+  o.settlement_price = x;
+  o.liquidation_price = x;
+  o.exit_nonce = pool.nonce;
+  o.timestamp = ctx.time();
+  clearLegs(o);
   const payment = -o.initial_margin;
-  ctx.emit('TraderOrderLiquidated', { order, payment: payment === 0 ? 0 : payment, trigger, price: x, pool });
-  emitLegsRemoved(ctx, order, legs, 'LIQUIDATED');
+  ctx.emitApplied('TraderOrderLiquidated', { order: o, payment: payment === 0 ? 0 : payment, trigger, price: x, pool });
+  retireClosed(ctx.state, o, pool, ctx.ts);
+  emitLegsRemoved(ctx, o, legs, 'LIQUIDATED');
 }
 
 function registeredLegs(o: TraderOrder): LegPrices {

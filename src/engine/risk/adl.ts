@@ -4,6 +4,7 @@ import type { Ctx } from '../ctx.js';
 import { unrealizedPnl } from '../math.js';
 import { settle } from '../orders/settle.js';
 import type { State } from '../state.js';
+import { liqBook } from '../triggers/books.js';
 import type { PositionType, RiskParams, TraderOrder } from '../types.js';
 
 /** `max_pnl_factor`, 0 (off) when never set. */
@@ -78,11 +79,24 @@ interface Ranked {
 /** FILLED positions of `side` with uPnL(P) > 0, by uPnL(P) / IM descending, ties entry_sequence ascending. */
 function adlRanking(state: State, side: PositionType, p: number): TraderOrder[] {
   const ranked: Ranked[] = [];
-  for (const o of state.orders.values()) {
+  for (const o of positionsOf(state, side)) {
     if (o.order_status !== 'FILLED' || o.position_type !== side) continue;
     const upnl = unrealizedPnl(side, o.positionsize, o.entryprice, p);
     if (upnl > 0) ranked.push({ o, score: upnl / o.initial_margin });
   }
   ranked.sort((a, b) => b.score - a.score || a.o.entry_sequence - b.o.entry_sequence);
   return ranked.map((r) => r.o);
+}
+
+/**
+ * The side's FILLED positions, in any order (the ranking sorts them). Every FILLED order with a
+ * liquidation price above 0 is in its side's liquidation book, so when the two books together hold
+ * as many entries as there are FILLED orders, the side's book is the side's positions and the
+ * resting orders need not be walked (D262); otherwise (a position without a liquidation key) every
+ * active order is read.
+ */
+function positionsOf(state: State, side: PositionType): Iterable<TraderOrder> {
+  const b = state.books;
+  if (b.liq_long.size + b.liq_short.size === state.filled_count) return liqBook(b, side).values();
+  return state.orders.values();
 }

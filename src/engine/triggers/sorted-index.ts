@@ -54,6 +54,30 @@ export class SortedIndex<T> {
     if (c.keys.length > CHUNK_MAX * 2) this.split(ci);
   }
 
+  /**
+   * Fills an empty index with entries given in any order, sorted here once by (key, seq) and cut
+   * into full chunks: what a snapshot load does instead of one insert per order (D264).
+   */
+  load(keys: readonly number[], seqs: readonly number[], vals: readonly T[]): void {
+    if (this.count !== 0) throw new Error('SortedIndex.load needs an empty index');
+    const n = keys.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => keys[a]! - keys[b]! || seqs[a]! - seqs[b]!);
+    for (let from = 0; from < n; from += CHUNK_MAX) {
+      const to = Math.min(n, from + CHUNK_MAX);
+      const c: Chunk<T> = { keys: [], seqs: [], vals: [] };
+      for (let j = from; j < to; j++) {
+        const i = order[j]!;
+        c.keys.push(keys[i]!);
+        c.seqs.push(seqs[i]!);
+        c.vals.push(vals[i]!);
+      }
+      this.chunks.push(c);
+    }
+    this.count = n;
+  }
+
   /** Removes the entry (key, seq); false when absent. */
   remove(key: number, seq: number): boolean {
     const chunks = this.chunks;
@@ -92,6 +116,13 @@ export class SortedIndex<T> {
       if (ch.keys[0]! > k) break;
       for (let j = 0; j < ch.keys.length && ch.keys[j]! <= k; j++) out.push(ch.vals[j]!);
     }
+    return out;
+  }
+
+  /** Every value ascending by (key, seq), without removing. */
+  values(): T[] {
+    const out: T[] = [];
+    for (const c of this.chunks) for (let j = 0; j < c.vals.length; j++) out.push(c.vals[j]!);
     return out;
   }
 
@@ -172,8 +203,18 @@ function insertAt<T>(a: T[], i: number, v: T): void {
   a[i] = v;
 }
 
+/**
+ * In-place remove, moving the shorter side: a front half entry moves its predecessors up one and
+ * drops the first with shift(), which V8 does without copying (it trims the array's start). A
+ * cascade removes each chunk's entries from the front, one after another.
+ */
 function removeAt<T>(a: T[], i: number): void {
   const n = a.length - 1;
+  if (i < n >>> 1) {
+    for (let j = i; j > 0; j--) a[j] = a[j - 1]!;
+    a.shift();
+    return;
+  }
   for (let j = i; j < n; j++) a[j] = a[j + 1]!;
   a.pop();
 }

@@ -1,23 +1,27 @@
 // ISO-8601 UTC text of a millisecond timestamp, computed without Date (the engine reads no clock).
-// Civil-from-days conversion (proleptic Gregorian calendar). Built flat from char codes; the last
-// result is reused (the commands of one batch mostly share a millisecond) and so is the date of
-// the last day, so a new millisecond only fills in the time of day.
+// Civil-from-days conversion (proleptic Gregorian calendar). The date's ten characters are kept
+// as char codes for the last day seen and the text is made by one fixed-arity fromCharCode (no
+// array, no apply); the last result is reused (the events of one command share its millisecond).
 
-const codes: number[] = new Array<number>(24);
 let lastMs = NaN;
 let lastText = '';
 let lastDay = NaN;
+// the date of lastDay, YYYY-MM-DD, as char codes
+let y0 = 0;
+let y1 = 0;
+let y2 = 0;
+let y3 = 0;
+let mo0 = 0;
+let mo1 = 0;
+let d0 = 0;
+let d1 = 0;
 
-function put(at: number, n: number, width: number): void {
-  for (let i = width - 1; i >= 0; i--) {
-    codes[at + i] = 48 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-}
+const ZERO = 48;
 
 export function isoTime(ms: number): string {
   if (ms === lastMs) return lastText;
   const days = Math.floor(ms / 86_400_000);
+  if (days !== lastDay && !setDay(days)) return outsideFourDigitYears(ms, days);
   let rem = ms - days * 86_400_000;
   const hh = Math.floor(rem / 3_600_000);
   rem -= hh * 3_600_000;
@@ -25,16 +29,45 @@ export function isoTime(ms: number): string {
   rem -= mi * 60_000;
   const ss = Math.floor(rem / 1000);
   const mss = rem - ss * 1000;
-  if (days === lastDay) {
-    // codes[0..10] still hold this day's date
-    put(11, hh, 2);
-    put(14, mi, 2);
-    put(17, ss, 2);
-    put(20, mss, 3);
-    lastMs = ms;
-    lastText = String.fromCharCode.apply(null, codes);
-    return lastText;
-  }
+  const m100 = Math.floor(mss / 100);
+  const m10 = Math.floor(mss / 10) - m100 * 10;
+  lastText = String.fromCharCode(
+    y0,
+    y1,
+    y2,
+    y3,
+    45,
+    mo0,
+    mo1,
+    45,
+    d0,
+    d1,
+    84,
+    ZERO + Math.floor(hh / 10),
+    ZERO + (hh % 10),
+    58,
+    ZERO + Math.floor(mi / 10),
+    ZERO + (mi % 10),
+    58,
+    ZERO + Math.floor(ss / 10),
+    ZERO + (ss % 10),
+    46,
+    ZERO + m100,
+    ZERO + m10,
+    ZERO + (mss % 10),
+    90,
+  );
+  lastMs = ms;
+  return lastText;
+}
+
+interface Civil {
+  y: number;
+  m: number;
+  d: number;
+}
+
+function civil(days: number): Civil {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -43,32 +76,38 @@ export function isoTime(ms: number): string {
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  let text: string;
-  if (y >= 0 && y <= 9999) {
-    put(0, y, 4);
-    codes[4] = 45;
-    put(5, m, 2);
-    codes[7] = 45;
-    put(8, d, 2);
-    codes[10] = 84;
-    put(11, hh, 2);
-    codes[13] = 58;
-    put(14, mi, 2);
-    codes[16] = 58;
-    put(17, ss, 2);
-    codes[19] = 46;
-    put(20, mss, 3);
-    codes[23] = 90;
-    text = String.fromCharCode.apply(null, codes);
-    lastDay = days;
-  } else {
-    lastDay = NaN;
-    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
-    const year = (y < 0 ? '-' : '+') + pad(Math.abs(y), 6);
-    text = `${year}-${pad(m, 2)}-${pad(d, 2)}T${pad(hh, 2)}:${pad(mi, 2)}:${pad(ss, 2)}.${pad(mss, 3)}Z`;
-  }
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+/** Makes `days` the cached day; false for a year outside 0000–9999 (not cached). */
+function setDay(days: number): boolean {
+  const { y, m, d } = civil(days);
+  if (y < 0 || y > 9999) return false;
+  y0 = ZERO + Math.floor(y / 1000);
+  y1 = ZERO + (Math.floor(y / 100) % 10);
+  y2 = ZERO + (Math.floor(y / 10) % 10);
+  y3 = ZERO + (y % 10);
+  mo0 = ZERO + Math.floor(m / 10);
+  mo1 = ZERO + (m % 10);
+  d0 = ZERO + Math.floor(d / 10);
+  d1 = ZERO + (d % 10);
+  lastDay = days;
+  return true;
+}
+
+/** Expanded years (±YYYYYY), as Date#toISOString prints them. */
+function outsideFourDigitYears(ms: number, days: number): string {
+  const { y, m, d } = civil(days);
+  let rem = ms - days * 86_400_000;
+  const hh = Math.floor(rem / 3_600_000);
+  rem -= hh * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const ss = Math.floor(rem / 1000);
+  const mss = rem - ss * 1000;
+  const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+  const year = (y < 0 ? '-' : '+') + pad(Math.abs(y), 6);
   lastMs = ms;
-  lastText = text;
-  return text;
+  lastText = `${year}-${pad(m, 2)}-${pad(d, 2)}T${pad(hh, 2)}:${pad(mi, 2)}:${pad(ss, 2)}.${pad(mss, 3)}Z`;
+  return lastText;
 }

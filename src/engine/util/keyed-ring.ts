@@ -37,6 +37,20 @@ export class KeyedRing {
     this.index = new HashSlots(2 * c);
   }
 
+  /** Sizes a ring that was never written for `n` rows at once (a snapshot load), instead of doubling up to it. */
+  reserve(n: number): void {
+    if (this.tail !== 0 || n <= this.mask + 1) return;
+    let c = this.mask + 1;
+    while (c < n) c *= 2;
+    this.mask = c - 1;
+    this.keys = new Array<string | undefined>(c).fill(undefined);
+    if (this.notes !== null) this.notes = new Array<string | undefined>(c).fill(undefined);
+    this.a = new Float64Array(c);
+    this.b = new Float64Array(c);
+    this.hashes = new Int32Array(c);
+    this.index = new HashSlots(2 * c);
+  }
+
   get length(): number {
     return this.tail - this.head;
   }

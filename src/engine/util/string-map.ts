@@ -51,6 +51,16 @@ export class StringMap<V> {
     return this;
   }
 
+  /** Sizes an empty map for `n` keys at once (a snapshot load), instead of doubling up to it. */
+  reserve(n: number): void {
+    if (this.end !== 0) return;
+    let cap = 16;
+    while (cap < n) cap *= 2;
+    if (cap <= this.hashes.length) return;
+    this.hashes = new Int32Array(cap);
+    this.index = new HashSlots(2 * cap);
+  }
+
   delete(key: string): boolean {
     const h = this.hashOf(key);
     const x = this.index;

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// CPU-time driver for comparing engine builds (docs/benchmarks.md, issue 13 rounds): runs one
+// measure against the compiled `dist/` under <root> and prints one JSON line. Compare builds by
+// alternating fresh processes (a scratch copy of the old build's dist/ next to the new one):
+//
+//   node scripts/engine-cpu.mjs <root> direct [segments]  execute() over the mixed stream, 100 000 resting orders
+//   node scripts/engine-cpu.mjs <root> exec [segments]    runLine + ChainWriter (engine.exec_json's path)
+//   node scripts/engine-cpu.mjs <root> cascade|adl        one tick liquidating / deleveraging 10 000 longs
+//   node --expose-gc scripts/engine-cpu.mjs <root> mem    heap per resting order (100 000)
+//   node --expose-gc scripts/engine-cpu.mjs <root> snapload [orders]  decodeSnapshot of a column image
+//
+// Rates are commands (lines) per CPU second of this process (process.cpuUsage), median of the
+// segments after the first few; tick and load figures are CPU ms, medians.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = resolve(process.argv[2] ?? '.');
+const mode = process.argv[3] ?? 'direct';
+const arg = process.argv[4];
+const imp = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
+const { execute, emptyState, parseEnvelope } = await imp('src/engine/index.js');
+const W = await imp('bench/engine/workload.js');
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const print = (o) => process.stdout.write(`${JSON.stringify({ mode, ...o })}\n`);
+
+if (mode === 'direct' || mode === 'exec') {
+  const { runLine } = await imp('src/runtime/exec-line.js');
+  const { ChainWriter } = await imp('src/runtime/chain.js');
+  const segments = Number(arg ?? 24);
+  const prep = new W.Clock();
+  const state = W.preparedState(100_000, prep);
+  const genClock = new W.Clock(prep.ts);
+  const gen = new W.MixedGenerator(W.preparedState(0, genClock), genClock);
+  const chain = new ChainWriter();
+  const rates = [];
+  let n = 0;
+  for (let s = 0; s < segments; s++) {
+    const cmds = gen.segment(10_000);
+    if (mode === 'direct') {
+      const t0 = cpuMs();
+      for (const c of cmds) execute(state, c);
+      rates.push(cmds.length / ((cpuMs() - t0) / 1000));
+    } else {
+      const lines = cmds.map(W.toWire);
+      const t0 = cpuMs();
+      for (const line of lines) {
+        n++;
+        for (const e of runLine(state, line, `line:${n}`, n)) chain.push(e);
+      }
+      rates.push(lines.length / ((cpuMs() - t0) / 1000));
+    }
+  }
+  print({ per_cpu_s: Math.round(median(rates.slice(Math.min(5, segments >> 2)))), seq: state.seq, chain_head: chain.last.slice(0, 8) });
+} else if (mode === 'cascade' || mode === 'adl') {
+  const { openPositions } = await imp('bench/engine/cascade.js');
+  const clock = new W.Clock();
+  const state = W.preparedState(100_000, clock);
+  W.flatten(state, clock);
+  if (mode === 'adl') execute(state, { id: 'cap', ts: clock.tick(), type: 'UpdateRiskParams', params: { max_pnl_factor: 1e-9, adl_target_factor: 0 } });
+  const ms = [];
+  for (let run = 0; run < 12; run++) {
+    openPositions(state, clock, 10_000, run, mode);
+    const t0 = cpuMs();
+    const events = execute(state, W.priceTick(`tick-${run}`, clock.tick(), mode === 'adl' ? 63_000 : 57_000));
+    ms.push(cpuMs() - t0);
+    if (events.length < 10_000) throw new Error(`the tick emitted only ${events.length} events`);
+    execute(state, W.priceTick(`back-${run}`, clock.tick(), W.MID));
+  }
+  print({ cpu_ms: Number(median(ms.slice(2)).toFixed(2)) });
+} else if (mode === 'mem') {
+  globalThis.gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const state = W.preparedState(100_000, new W.Clock());
+  globalThis.gc();
+  print({ bytes_per_order: Math.round((process.memoryUsage().heapUsed - h0) / state.orders.size) });
+} else if (mode === 'snapload') {
+  const { decodeSnapshot, encodeSnapshotImage } = await imp('src/runtime/state-file.js');
+  const orders = Number(arg ?? 1_000_000);
+  // the image is built once and kept, so every build decodes the same bytes
+  const file = join(tmpdir(), `relayer-engine-cpu-snapshot-${orders}.bin`);
+  if (!existsSync(file)) {
+    const state = emptyState();
+    const ts = 1_767_225_600_000;
+    const run = (id, type, params) => {
+      const p = parseEnvelope({ v: 1, id, ts, type, params });
+      if (!p.ok) throw new Error(p.fail.reason);
+      execute(state, p.cmd);
+    };
+    run('setup-pool', 'InitPool', { total_locked_value: 1e12, total_pool_share: 1e6, account_id: 'op' });
+    run('setup-price', 'PriceTick', { price: 60_000, source: null, feed_ts: null });
+    for (let k = 0; k < orders; k++) {
+      const long = k % 2 === 1;
+      const entryprice = long ? 50_000 - (k % 5_000) : 70_000 + (k % 5_000);
+      run(`r${k}`, 'CreateTraderOrder', {
+        account_id: `acct-${k}`,
+        position_type: long ? 'LONG' : 'SHORT',
+        order_type: 'LIMIT',
+        leverage: 10,
+        initial_margin: 1_000 + (k % 97),
+        entryprice,
+        execution_price: 0,
+      });
+    }
+    if (state.orders.size !== orders) throw new Error(`only ${state.orders.size} of ${orders} orders rest`);
+    writeFileSync(file, encodeSnapshotImage(state, '0'.repeat(64)).data);
+  }
+  const data = readFileSync(file);
+  const ms = [];
+  for (let r = 0; r < 3; r++) {
+    globalThis.gc?.();
+    const t0 = cpuMs();
+    const back = decodeSnapshot(data);
+    ms.push(cpuMs() - t0);
+    if (back.state.orders.size !== orders) throw new Error('the snapshot lost orders');
+  }
+  print({ orders, cpu_ms: Math.round(median(ms)) });
+} else {
+  throw new Error(`unknown mode ${mode} (direct, exec, cascade, adl, mem, snapload)`);
+}
