@@ -54,7 +54,15 @@ export interface KafkaBackendOptions {
   clients?: KafkaClients;
   /** The clock of fencing checks, snapshot names and status ages (default Date.now; the simulation's is simulated). */
   now?: () => number;
+  /** How long a snapshot's transaction may hold the producer before it is given up (D270). */
+  imageTxMs?: number;
 }
+
+/**
+ * A snapshot image's transaction (a few hundred ms for tens of MB) that has not ended after this
+ * long is stuck (D270): the producer's turn goes back to the batch commits.
+ */
+export const IMAGE_TX_MS = 45_000;
 
 export class MissingTopicsError extends FatalError {}
 
@@ -78,6 +86,7 @@ export class KafkaBackend implements Backend {
   private readonly backoff: Backoff;
   private readonly failFast: boolean;
   private readonly now: () => number;
+  private readonly imageTxMs: number;
   private readonly txs: EngineTransactions;
   private readonly requests: RequestReader;
   private readonly events: EventReader;
@@ -106,6 +115,7 @@ export class KafkaBackend implements Backend {
     this.kafka = clients.writer;
     this.fetcher = clients.reader;
     this.now = opts.now ?? Date.now;
+    this.imageTxMs = opts.imageTxMs ?? IMAGE_TX_MS;
     this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log, this.now);
     this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.fenceCheckMs = opts.fenceCheckMs ?? 5000;
@@ -184,6 +194,36 @@ export class KafkaBackend implements Backend {
     const run = this.txTail.then(op, op);
     this.txTail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * An image's transaction in turn, bounded (D270): if it has not ended after `imageTxMs` (a broker
+   * gone while it sent, a client call that never returns), it is given up and the turn passes on.
+   * The next transaction initialises the id again, so the coordinator aborts the abandoned one, and
+   * the caller's retry (saveSnapshot, pruneSnapshots) stores the image once the broker answers.
+   */
+  private imageInTurn<T>(op: () => Promise<T>): Promise<T> {
+    return this.inTurn(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const turn = this.txs.turn;
+          const timer = setTimeout(() => {
+            this.txs.abandon(turn);
+            this.log.warn({ op: 'storing a snapshot', after_ms: this.imageTxMs }, 'kafka: a snapshot transaction did not end; gave it up, batch commits go on');
+            reject(new Error(`the snapshot transaction did not end within ${this.imageTxMs} ms; given up`));
+          }, this.imageTxMs);
+          op().then(
+            (v) => {
+              clearTimeout(timer);
+              resolve(v);
+            },
+            (e: unknown) => {
+              clearTimeout(timer);
+              reject(e as Error);
+            },
+          );
+        }),
+    );
   }
 
   // ---- the engine's transactional id ------------------------------------------------------------
@@ -522,8 +562,9 @@ export class KafkaBackend implements Backend {
     };
     if (this.txs.engine) {
       // one transaction: a reader sees the whole image or none of it; in turn with the batch
-      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221)
-      return this.inTurn(async () => {
+      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221),
+      // but never for good (D270)
+      return this.imageInTurn(async () => {
         await this.takeIdSafely();
         return this.txs.run((tx) => all(tx));
       });
