@@ -15,7 +15,7 @@ import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { frameMessages, split } from '../../src/store/kafka/records.js';
 import { TOPIC_CONFIGS, createTopics, deleteTopics } from '../../src/store/kafka/topics.js';
-import type { CommitBatch, StoredEvent } from '../../src/store/types.js';
+import type { CommitBatch, HeadBatch, StoredEvent } from '../../src/store/types.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
@@ -68,6 +68,10 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     const head = (await store.head())!;
     rep.note(`kafka: submitted in ${submitSecs.toFixed(1)} s`);
 
+    // the engine seals its frames in a worker (D271); RELAYER_BENCH_FRAME_WORKER=0 measures sealing on its thread
+    const frameWorker = process.env['RELAYER_BENCH_FRAME_WORKER'] !== '0';
+    if (frameWorker) await store.startFrameWorker();
+    rep.note(`kafka: frames sealed ${frameWorker ? 'in the frame worker' : 'on the engine thread'}`);
     const rec = await recover(store);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
@@ -84,6 +88,16 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
       await commit(b);
       batches.push(b.events);
     };
+    // sealed in the worker: the spans now, their events read back after the timing
+    const spans: [number, number][] = [];
+    const commitHeads = store.commitHeads;
+    if (commitHeads !== undefined) {
+      store.commitHeads = async (b: HeadBatch) => {
+        const h = await commitHeads(b);
+        spans.push([b.firstSeq, b.count]);
+        return h;
+      };
+    }
     const commits: number[] = [];
     const waits: number[] = [];
     loop.onBatch = (b) => {
@@ -94,6 +108,7 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     const t0 = performance.now();
     await loop.run();
     const secs = (performance.now() - t0) / 1000;
+    for (const [first, count] of spans) batches.push(count === 0 ? [] : await store.readEvents(first, count));
     const commitP99 = Latencies.quantiles(Float64Array.from(commits), [0.99])[0]!;
     const commitP50 = Latencies.quantiles(Float64Array.from(commits), [0.5])[0]!;
     const eosEvents = loop.events / secs;

@@ -79,6 +79,8 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
     if (!kafka) await (store as SqliteStore).startCommitWorker();
+    // Kafka: the batch's hash chain and frame compression in a worker thread (D271)
+    else await (store as KafkaBackend).startFrameWorker();
     const path = opts.recovery ?? 'events';
     if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
     const t0 = performance.now();

@@ -60,7 +60,15 @@ test('Kafka: the broker stops and restarts mid-run; the engine waits, resumes, e
     const lines = workload(N, 31, 'ko');
     writeFileSync(join(k.dir, 'before.jsonl'), `${lines.slice(0, 12_000).join('\n')}\n`);
     writeFileSync(join(k.dir, 'after.jsonl'), `${lines.slice(12_000).join('\n')}\n`);
-    const engine = startEngine([...args, '--no-scheduler', '--batch-max', '200', '--snapshot-events', '1500', ...(process.env['RELAYER_TEST_OUTAGE_EXTRA'] ?? '').split(' ').filter(Boolean)]);
+    const engine = startEngine([
+      ...args,
+      '--no-scheduler',
+      '--batch-max',
+      '200',
+      '--snapshot-events',
+      '1500',
+      ...(process.env['RELAYER_TEST_OUTAGE_EXTRA'] ?? '').split(' ').filter(Boolean),
+    ]);
     let logs = '';
     engine.stderr?.setEncoding('utf8').on('data', (d: string) => {
       logs += d;

@@ -45,7 +45,9 @@ function stuckImages(c: FakeClient, hangs: { left: number }): KafkaClients {
   return { writer: { admin: () => c.admin(), producer: (o) => producer(c.producer(o)) }, reader: c };
 }
 
-test('given a snapshot transaction that never ends, when batches go on committing, then they do not wait for it for good and the image is stored by a later attempt', { timeout: 30_000 }, async (t) => {
+test('given a snapshot transaction that never ends, when batches go on committing, then they do not wait for it for good and the image is stored by a later attempt', {
+  timeout: 30_000,
+}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-kimage-'));
   const k = new FakeKafka();
   k.clock = 1_732_492_800_000;

@@ -24,11 +24,12 @@
 // through (kafkajs, librdkafka, or the simulation's stand-in, given as `clients`).
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
-import type { AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
+import type { AppendResult, Backend, CommitBatch, Committed, HeadBatch, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
 import { type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry } from './client.js';
 import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { EventReader } from './event-reader.js';
+import type { FrameWorker } from './frame-worker.js';
 import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
 import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf } from './records.js';
@@ -101,6 +102,8 @@ export class KafkaBackend implements Backend {
   private known: Known | null = null;
   /** The tail of the engine's transactions, which run one at a time (see inTurn). */
   private txTail: Promise<unknown> = Promise.resolve();
+  /** Seals batches off the engine's thread once started (D271). */
+  private frameWorker: { seal: FrameWorker['seal']; close(): Promise<void> } | null = null;
 
   private constructor(
     readonly cfg: KafkaConfig,
@@ -345,14 +348,53 @@ export class KafkaBackend implements Backend {
   // ---- event log ------------------------------------------------------------------------------
 
   async commit(b: CommitBatch): Promise<void> {
-    const events = frameMessages(b.events);
+    const last = b.events.length > 0 ? b.events[b.events.length - 1]! : null;
+    const sealed = last === null ? null : { firstSeq: b.events[0]!.seq, lastSeq: last.seq, lastHash: last.hash };
+    return this.commitFrames(frameMessages(b.events), sealed, b);
+  }
+
+  /**
+   * Starts sealing batches in a worker thread (D271): from then on the loop hands over unsealed
+   * heads (commitHeads), and the hashing and compression of its frames run off the engine's thread.
+   */
+  async startFrameWorker(): Promise<void> {
+    if (this.frameWorker !== null) return;
+    const { FrameWorker } = await import('./frame-worker.js');
+    this.frameWorker = await FrameWorker.start();
+    this.commitHeads = (b) => this.commitSealing(b);
+  }
+
+  /** Present once startFrameWorker ran: the loop's pipelined commit of unsealed heads. */
+  commitHeads?: (b: HeadBatch) => Promise<string>;
+
+  /**
+   * Seals the heads onto the last committed hash in the worker, then commits the frames as
+   * commit() does; resolves to the batch's last hash once committed. The loop starts the next only
+   * after this one resolved, so the committed hash it chains onto is final.
+   */
+  private async commitSealing(b: HeadBatch): Promise<string> {
+    const base = this.known ?? (await this.lastCommittedKnown());
+    if (b.count > 0 && b.firstSeq !== base.seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${base.seq}`);
+    const s = await this.frameWorker!.seal({ prev: base.hash, firstSeq: b.firstSeq, count: b.count, heads: b.heads });
+    const messages: Message[] = s.frames.map((f) => ({ key: f.key, value: f.value as Buffer, partition: 0 }));
+    const sealed = b.count === 0 ? null : { firstSeq: b.firstSeq, lastSeq: b.firstSeq + b.count - 1, lastHash: s.lastHash };
+    await this.commitFrames(messages, sealed, b);
+    return s.lastHash;
+  }
+
+  /** One batch transaction: its frame records (null: no events), failed records, state record and offsets. */
+  private commitFrames(
+    events: Message[],
+    sealed: { firstSeq: number; lastSeq: number; lastHash: string } | null,
+    b: Pick<CommitBatch, 'failed' | 'position' | 'clock' | 'summary'>,
+  ): Promise<void> {
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
     // in turn with the other transactions of the engine's producer (a worker's snapshot, D221)
     return this.inTurn(async () => {
       const base = this.known ?? (await this.lastCommittedKnown());
       const failedTotal = base.failed + b.failed.length;
-      const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
-      const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
+      const lastHash = sealed !== null ? sealed.lastHash : base.hash;
+      const lastSeq = sealed !== null ? sealed.lastSeq : base.seq;
       const state = stateMessage(
         this.cfg.transactionalId,
         { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
@@ -415,7 +457,7 @@ export class KafkaBackend implements Backend {
         if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
         throw e;
       });
-      if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
+      if (firstEventOffset >= 0 && sealed !== null) this.events.hint(sealed.firstSeq, firstEventOffset);
       this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
       this.requests.committed(b.position);
     });
@@ -611,6 +653,7 @@ export class KafkaBackend implements Backend {
     this.stopped = true;
     const all: Promise<unknown>[] = [this.fetcher.close()];
     all.push(this.txs.close());
+    if (this.frameWorker !== null) all.push(this.frameWorker.close().catch(() => undefined));
     // a client still connecting is disconnected once it is up
     if (this.plain) all.push(this.plain.then((p) => p.disconnect()).catch(() => undefined));
     if (this.admin) all.push(this.admin.then((a) => a.disconnect()).catch(() => undefined));
