@@ -20,6 +20,7 @@ import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
 import { snapshotPauses } from './snapshots.js';
+import { profiled } from './window-profile.js';
 
 export interface KafkaBenchOptions {
   quick: boolean;
@@ -106,7 +107,10 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
       if (positionOf(loop) === head) loop.stop();
     };
     const t0 = performance.now();
-    await loop.run();
+    const elu0 = performance.eventLoopUtilization();
+    await profiled(process.env['RELAYER_BENCH_PROFILE'], () => loop.run());
+    // the engine thread's busy time (its event loop not idle), whatever the other threads do
+    const busyMs = performance.eventLoopUtilization(elu0).active;
     const secs = (performance.now() - t0) / 1000;
     for (const [first, count] of spans) batches.push(count === 0 ? [] : await store.readEvents(first, count));
     const commitP99 = Latencies.quantiles(Float64Array.from(commits), [0.99])[0]!;
@@ -127,6 +131,7 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
           // where the time goes: the transactions vs. reading and deciding
           commit_share: round2(commitSecs / secs),
           // the engine thread's wait for the previous commit before handing over a batch (overlap: less than the commit)
+          engine_busy_us_per_command: round2((busyMs * 1000) / Math.max(1, loop.commands)),
           wait_ms_per_batch: round2(waits.reduce((a, x) => a + x, 0) / Math.max(1, waits.length)),
           submit_per_s: Math.round(n / submitSecs),
           // submit, then engine, one after the other: commands/s from the first submit to the last commit

@@ -1,9 +1,10 @@
 // The engine loop, the same code for every backend: read a batch of input records, decide/evolve
 // each, chain the events, then commit events + failed records + input position + feed clock in
 // one atomic step. Nothing is visible to anyone before that commit.
-// Pipelined where the store offers commitHeads (embedded): batch N commits (chained, compressed,
-// fsync'd in the store's worker) while the engine decides batch N+1 in memory; likewise where the
-// store's commit is async I/O that may overlap (Kafka: chained here, sent while deciding). N+1's
+// Pipelined where the store offers commitHeads (embedded; Kafka once its frame worker runs, D271):
+// batch N commits (chained and compressed in the store's worker, then fsync'd or sent) while the
+// engine decides batch N+1 in memory; likewise where the store's commit is async I/O that may
+// overlap (Kafka without its frame worker: chained here, sent while deciding). N+1's
 // commit starts only once N's is durable, the loop never idles with a commit in flight, and a
 // snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
 // whose input position was not committed either, so it is re-executed identically on restart.

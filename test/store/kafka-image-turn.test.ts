@@ -21,8 +21,11 @@ import { workload } from '../../src/workload/commands.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 
-/** The fake client, except that the first `hangs` sends to the snapshot topic write their records into the transaction and never return. */
-function stuckImages(c: FakeClient, hangs: { left: number }): KafkaClients {
+/**
+ * The fake client, except that the first `hangs.left` sends to the snapshot topic write their
+ * records into the transaction and never return, and with `disconnects` a transactional producer's disconnect never does.
+ */
+function stuckImages(c: FakeClient, hangs: { left: number }, disconnects = false): KafkaClients {
   const tx = (t: KafkaTransaction): KafkaTransaction => ({
     send: async (req) => {
       if (req.topic !== DEFAULT_TOPICS.snapshots || hangs.left <= 0) return t.send(req);
@@ -36,13 +39,13 @@ function stuckImages(c: FakeClient, hangs: { left: number }): KafkaClients {
     abort: () => t.abort(),
     isActive: () => t.isActive(),
   });
-  const producer = (p: KafkaProducer): KafkaProducer => ({
+  const producer = (p: KafkaProducer, transactional: boolean): KafkaProducer => ({
     connect: () => p.connect(),
-    disconnect: () => p.disconnect(),
+    disconnect: () => (disconnects && transactional ? new Promise(() => undefined) : p.disconnect()),
     send: (req) => p.send(req),
     transaction: async () => tx(await p.transaction()),
   });
-  return { writer: { admin: () => c.admin(), producer: (o) => producer(c.producer(o)) }, reader: c };
+  return { writer: { admin: () => c.admin(), producer: (o) => producer(c.producer(o), o.transactionalId !== undefined) }, reader: c };
 }
 
 test('given a snapshot transaction that never ends, when batches go on committing, then they do not wait for it for good and the image is stored by a later attempt', {
@@ -98,4 +101,42 @@ test('given a snapshot transaction that never ends, when batches go on committin
   );
   assert.equal(listed[0]!.id, saved.id);
   assert.equal((await engine.loadSnapshot(saved.id)).length, 2_000_000);
+});
+
+test('given a transactional producer whose disconnect never returns, when a commit fails and the engine replaces the producer, then it does not wait for the old one for good', {
+  timeout: 30_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relayer-kdisc-'));
+  const k = new FakeKafka();
+  k.clock = 1_732_492_800_000;
+  k.createTopics(TOPIC_ROLES.map((r) => DEFAULT_TOPICS[r]));
+  const cfg: KafkaConfig = { brokers: ['fake:9092'], topics: DEFAULT_TOPICS, transactionalId: 'm', groupId: 'm', clientId: 't', cacheDir: dir, client: null };
+  const client = k.client();
+  const engine = await KafkaBackend.open(cfg, {
+    log: silentLogger(),
+    clients: stuckImages(client, { left: 0 }, true),
+    disconnectWaitMs: 100,
+    backoff: { initialMs: 10, maxMs: 50 },
+  });
+  t.after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await engine.startEngine(GENESIS);
+  const raws = workload(600, 3);
+  await engine.append(raws);
+  const rec = await recover(engine, {});
+  const loop = new EngineLoop(engine, rec.state, rec.lastHash, rec.position, { ...DEFAULT_LOOP, batchMax: 100, idleMs: 0, log: silentLogger() });
+  // given: the third batch's commit request times out (the producer is then replaced)
+  client.commitFault = 'fail';
+  client.commitFaultAfter = 2;
+  loop.onBatch = () => {
+    if (loop.commands >= raws.length + 1) loop.stop();
+  };
+  // when the loop works through the input, then it gets to the end, every batch committed once
+  await loop.run();
+  assert.equal(client.commitFault, null, 'the fault struck');
+  const st = await engine.lastState();
+  assert.equal(st?.seq, loop.state.seq);
+  assert.equal((await engine.readEvents(1, 1_000_000)).length, loop.state.seq, 'no event written twice or lost');
 });

@@ -57,6 +57,8 @@ export interface KafkaBackendOptions {
   now?: () => number;
   /** How long a snapshot's transaction may hold the producer before it is given up (D270). */
   imageTxMs?: number;
+  /** How long a replaced transactional producer's disconnect is waited for (tests; D270). */
+  disconnectWaitMs?: number;
 }
 
 /**
@@ -126,7 +128,7 @@ export class KafkaBackend implements Backend {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.failFast = opts.failFast ?? false;
     const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
-    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now);
+    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now, opts.disconnectWaitMs);
     this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry, (at) => this.resumeTs(at));
     this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }

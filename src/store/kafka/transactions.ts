@@ -25,6 +25,8 @@ export class EngineTransactions {
     private readonly writer: KafkaWriter,
     readonly transactionalId: string,
     private readonly now: () => number,
+    /** How long a replaced producer's disconnect is waited for (DISCONNECT_WAIT_MS). */
+    private readonly disconnectWaitMs = DISCONNECT_WAIT_MS,
   ) {}
 
   get ready(): boolean {
@@ -61,7 +63,7 @@ export class EngineTransactions {
     if (this.tx !== null) {
       const old = this.tx;
       this.tx = null;
-      await old.disconnect().catch(() => undefined);
+      await within(old.disconnect(), this.disconnectWaitMs);
     }
     const p = this.writer.producer({
       transactionalId: this.transactionalId,
@@ -77,12 +79,12 @@ export class EngineTransactions {
       const t = await p.transaction(); // InitProducerId with our transactional id
       await t.commit(); // nothing registered: no request
     } catch (e) {
-      await p.disconnect().catch(() => undefined);
+      await within(p.disconnect(), this.disconnectWaitMs);
       throw e;
     }
     if (gen !== this.generation) {
       // abandoned while initialising: the transaction that replaced it owns the id now
-      await p.disconnect().catch(() => undefined);
+      await within(p.disconnect(), this.disconnectWaitMs);
       throw new Error('kafka: a transaction that was given up finished initialising the id late');
     }
     this.tx = p;
@@ -122,6 +124,25 @@ export class EngineTransactions {
   }
 
   async close(): Promise<void> {
-    if (this.tx !== null) await this.tx.disconnect().catch(() => undefined);
+    if (this.tx !== null) await within(this.tx.disconnect(), this.disconnectWaitMs);
   }
+}
+
+/**
+ * How long a replaced producer's disconnect is waited for: the next producer's initialisation fences
+ * it anyway, and a client whose teardown never returns (librdkafka's destroy has hung on lost
+ * brokers) must not hold the engine's transactions for good (D270).
+ */
+export const DISCONNECT_WAIT_MS = 10_000;
+
+/** Waits for `p` to settle, at most `ms`. */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }
