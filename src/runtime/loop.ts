@@ -157,6 +157,9 @@ export class EngineLoop {
         const clock = { price_ts: this.state.price_ts };
         const summary = JSON.stringify(summarize(this.state));
         const n = pipelined ? heads.length : events.length;
+        const batch: HeadBatch | null = pipelined ? { firstSeq, count: n, heads: heads.join('\n'), cmds, failed, position, clock, summary } : null;
+        // a store that seals off this thread starts on the batch now, while the previous one commits (D271)
+        if (batch !== null) this.backend.prepareHeads?.(batch);
         const w0 = performance.now();
         if (inflight !== null) {
           const p = inflight;
@@ -166,8 +169,7 @@ export class EngineLoop {
         const waited = performance.now() - w0;
         const t0 = performance.now();
         const stats = { commands: count, events: n, waitMs: 0, lastSeq: this.state.seq };
-        if (pipelined) {
-          const batch: HeadBatch = { firstSeq, count: n, heads: heads.join('\n'), cmds, failed, position, clock, summary };
+        if (batch !== null) {
           inflight = this.backend.commitHeads!(batch).then((hash) => {
             if (n > 0) this.chain.last = hash;
             this.committed(stats, performance.now() - t0, waited);

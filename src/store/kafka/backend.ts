@@ -29,6 +29,7 @@ import { type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, de
 import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { EventReader } from './event-reader.js';
+import type { SealedFrames } from './frame-seal.js';
 import type { FrameWorker } from './frame-worker.js';
 import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
@@ -106,6 +107,8 @@ export class KafkaBackend implements Backend {
   private txTail: Promise<unknown> = Promise.resolve();
   /** Seals batches off the engine's thread once started (D271). */
   private frameWorker: { seal: FrameWorker['seal']; close(): Promise<void> } | null = null;
+  /** The batch prepared last and its seal (with the hash it was chained onto). */
+  private sealing: { batch: HeadBatch; seal: Promise<SealedFrames & { prev: string }> } | null = null;
 
   private constructor(
     readonly cfg: KafkaConfig,
@@ -364,20 +367,43 @@ export class KafkaBackend implements Backend {
     const { FrameWorker } = await import('./frame-worker.js');
     this.frameWorker = await FrameWorker.start();
     this.commitHeads = (b) => this.commitSealing(b);
+    this.prepareHeads = (b) => this.prepareSeal(b);
   }
 
   /** Present once startFrameWorker ran: the loop's pipelined commit of unsealed heads. */
   commitHeads?: (b: HeadBatch) => Promise<string>;
+  /** Present once startFrameWorker ran: starts sealing a batch while the one before commits. */
+  prepareHeads?: (b: HeadBatch) => void;
 
   /**
-   * Seals the heads onto the last committed hash in the worker, then commits the frames as
-   * commit() does; resolves to the batch's last hash once committed. The loop starts the next only
-   * after this one resolved, so the committed hash it chains onto is final.
+   * Starts sealing `b` in the worker, chained onto the batch prepared before it (whose last hash
+   * the worker computed before that batch's transaction began), else onto the last committed hash.
+   * Only the sealing runs ahead: commitSealing sends a batch after the one before is durable, and
+   * checks that the hash it was chained onto is the committed one.
+   */
+  private prepareSeal(b: HeadBatch): void {
+    const prev = this.sealing !== null ? this.sealing.seal.then((s) => s.lastHash) : this.lastCommittedHash();
+    const seal = prev.then(async (h) => ({ prev: h, ...(await this.frameWorker!.seal({ prev: h, firstSeq: b.firstSeq, count: b.count, heads: b.heads })) }));
+    seal.catch(() => undefined); // awaited by commitSealing
+    this.sealing = { batch: b, seal };
+  }
+
+  private async lastCommittedHash(): Promise<string> {
+    return (this.known ?? (await this.lastCommittedKnown())).hash;
+  }
+
+  /**
+   * Commits a batch of unsealed heads: the worker's frames (prepared, or sealed now onto the last
+   * committed hash), sent as commit() sends; resolves to the batch's last hash once committed. The
+   * loop starts the next only after this one resolved, so the committed hash is final.
    */
   private async commitSealing(b: HeadBatch): Promise<string> {
+    if (this.sealing?.batch !== b) this.prepareSeal(b);
+    const s = await this.sealing!.seal;
     const base = this.known ?? (await this.lastCommittedKnown());
     if (b.count > 0 && b.firstSeq !== base.seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${base.seq}`);
-    const s = await this.frameWorker!.seal({ prev: base.hash, firstSeq: b.firstSeq, count: b.count, heads: b.heads });
+    if (s.prev !== base.hash)
+      throw new Error(`batch from seq ${b.firstSeq} was chained onto ${s.prev.slice(0, 12)}…, the committed head is ${base.hash.slice(0, 12)}…`);
     const messages: Message[] = s.frames.map((f) => ({ key: f.key, value: f.value as Buffer, partition: 0 }));
     const sealed = b.count === 0 ? null : { firstSeq: b.firstSeq, lastSeq: b.firstSeq + b.count - 1, lastHash: s.lastHash };
     await this.commitFrames(messages, sealed, b);
