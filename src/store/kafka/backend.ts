@@ -20,8 +20,10 @@
 //
 // The parts (D140): transactions.ts (the engine's transactional producer), request-reader.ts
 // (buffered reads of the input log), event-reader.ts (seq → offset search, events of a command),
-// scan.ts (ranges and last records), snapshots.ts, and ports.ts, the client face it works
-// through (kafkajs, librdkafka, or the simulation's stand-in, given as `clients`).
+// scan.ts (ranges and last records), snapshots.ts, frame-seal.ts and frame-worker.ts (the batch's
+// hash chain and brotli frames, in a worker thread once startFrameWorker ran, D271), and ports.ts,
+// the client face it works through (kafkajs, librdkafka, or the simulation's stand-in, given as
+// `clients`).
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
 import type { AppendResult, Backend, CommitBatch, Committed, HeadBatch, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
