@@ -15,11 +15,12 @@ import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
 import { frameMessages, split } from '../../src/store/kafka/records.js';
 import { TOPIC_CONFIGS, createTopics, deleteTopics } from '../../src/store/kafka/topics.js';
-import type { CommitBatch, StoredEvent } from '../../src/store/types.js';
+import type { CommitBatch, HeadBatch, StoredEvent } from '../../src/store/types.js';
 import { Reporter, result } from '../engine/report.js';
 import { Latencies } from '../engine/measure.js';
 import { workload } from '../../src/workload/commands.js';
 import { snapshotPauses } from './snapshots.js';
+import { profiled } from './window-profile.js';
 
 export interface KafkaBenchOptions {
   quick: boolean;
@@ -68,6 +69,10 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
     const head = (await store.head())!;
     rep.note(`kafka: submitted in ${submitSecs.toFixed(1)} s`);
 
+    // the engine seals its frames in a worker (D271); RELAYER_BENCH_FRAME_WORKER=0 measures sealing on its thread
+    const frameWorker = process.env['RELAYER_BENCH_FRAME_WORKER'] !== '0';
+    if (frameWorker) await store.startFrameWorker();
+    rep.note(`kafka: frames sealed ${frameWorker ? 'in the frame worker' : 'on the engine thread'}`);
     const rec = await recover(store);
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {
       ...DEFAULT_LOOP,
@@ -84,6 +89,16 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
       await commit(b);
       batches.push(b.events);
     };
+    // sealed in the worker: the spans now, their events read back after the timing
+    const spans: [number, number][] = [];
+    const commitHeads = store.commitHeads;
+    if (commitHeads !== undefined) {
+      store.commitHeads = async (b: HeadBatch) => {
+        const h = await commitHeads(b);
+        spans.push([b.firstSeq, b.count]);
+        return h;
+      };
+    }
     const commits: number[] = [];
     const waits: number[] = [];
     loop.onBatch = (b) => {
@@ -92,8 +107,12 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
       if (positionOf(loop) === head) loop.stop();
     };
     const t0 = performance.now();
-    await loop.run();
+    const elu0 = performance.eventLoopUtilization();
+    await profiled(process.env['RELAYER_BENCH_PROFILE'], () => loop.run());
+    // the engine thread's busy time (its event loop not idle), whatever the other threads do
+    const busyMs = performance.eventLoopUtilization(elu0).active;
     const secs = (performance.now() - t0) / 1000;
+    for (const [first, count] of spans) batches.push(count === 0 ? [] : await store.readEvents(first, count));
     const commitP99 = Latencies.quantiles(Float64Array.from(commits), [0.99])[0]!;
     const commitP50 = Latencies.quantiles(Float64Array.from(commits), [0.5])[0]!;
     const eosEvents = loop.events / secs;
@@ -112,6 +131,7 @@ export async function benchKafka(opts: KafkaBenchOptions): Promise<void> {
           // where the time goes: the transactions vs. reading and deciding
           commit_share: round2(commitSecs / secs),
           // the engine thread's wait for the previous commit before handing over a batch (overlap: less than the commit)
+          engine_busy_us_per_command: round2((busyMs * 1000) / Math.max(1, loop.commands)),
           wait_ms_per_batch: round2(waits.reduce((a, x) => a + x, 0) / Math.max(1, waits.length)),
           submit_per_s: Math.round(n / submitSecs),
           // submit, then engine, one after the other: commands/s from the first submit to the last commit

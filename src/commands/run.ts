@@ -79,6 +79,8 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
     if (!kafka) await (store as SqliteStore).startCommitWorker();
+    // Kafka: the batch's hash chain and frame compression in a worker thread (D271)
+    else await (store as KafkaBackend).startFrameWorker();
     const path = opts.recovery ?? 'events';
     if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
     const t0 = performance.now();
@@ -113,10 +115,10 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
       'recovered',
     );
     // periodic and requested snapshots are built from the log in a worker thread; on Kafka the
-    // engine's producer stores the image the worker hands back (D221), opt-in for now (D251)
+    // engine's producer stores the image the worker hands back (D221); --no-snapshot-worker turns it off (D270)
     snapshotter = !kafka
       ? new Snapshotter(dir, market)
-      : opts.snapshotWorker === true
+      : opts.snapshotWorker !== false
         ? new Snapshotter({ kind: 'kafka', cfg: (store as KafkaBackend).cfg }, market, store, logLevel)
         : null;
     const loop = new EngineLoop(store, rec.state, rec.lastHash, rec.position, {

@@ -1,9 +1,10 @@
 // The engine loop, the same code for every backend: read a batch of input records, decide/evolve
 // each, chain the events, then commit events + failed records + input position + feed clock in
 // one atomic step. Nothing is visible to anyone before that commit.
-// Pipelined where the store offers commitHeads (embedded): batch N commits (chained, compressed,
-// fsync'd in the store's worker) while the engine decides batch N+1 in memory; likewise where the
-// store's commit is async I/O that may overlap (Kafka: chained here, sent while deciding). N+1's
+// Pipelined where the store offers commitHeads (embedded; Kafka once its frame worker runs, D271):
+// batch N commits (chained and compressed in the store's worker, then fsync'd or sent) while the
+// engine decides batch N+1 in memory; likewise where the store's commit is async I/O that may
+// overlap (Kafka without its frame worker: chained here, sent while deciding). N+1's
 // commit starts only once N's is durable, the loop never idles with a commit in flight, and a
 // snapshot waits for every commit in flight. A crash loses at most the decided, uncommitted batch,
 // whose input position was not committed either, so it is re-executed identically on restart.
@@ -156,6 +157,9 @@ export class EngineLoop {
         const clock = { price_ts: this.state.price_ts };
         const summary = JSON.stringify(summarize(this.state));
         const n = pipelined ? heads.length : events.length;
+        const batch: HeadBatch | null = pipelined ? { firstSeq, count: n, heads: heads.join('\n'), cmds, failed, position, clock, summary } : null;
+        // a store that seals off this thread starts on the batch now, while the previous one commits (D271)
+        if (batch !== null) this.backend.prepareHeads?.(batch);
         const w0 = performance.now();
         if (inflight !== null) {
           const p = inflight;
@@ -165,8 +169,7 @@ export class EngineLoop {
         const waited = performance.now() - w0;
         const t0 = performance.now();
         const stats = { commands: count, events: n, waitMs: 0, lastSeq: this.state.seq };
-        if (pipelined) {
-          const batch: HeadBatch = { firstSeq, count: n, heads: heads.join('\n'), cmds, failed, position, clock, summary };
+        if (batch !== null) {
           inflight = this.backend.commitHeads!(batch).then((hash) => {
             if (n > 0) this.chain.last = hash;
             this.committed(stats, performance.now() - t0, waited);

@@ -101,6 +101,12 @@ export interface EventStore {
    */
   commitHeads?(batch: HeadBatch): Promise<string>;
   /**
+   * Optional: the loop hands a decided batch over before the previous commit resolved, so a store
+   * that seals in a worker starts chaining it meanwhile; commitHeads(batch) still decides when it
+   * is written (after the previous one is durable).
+   */
+  prepareHeads?(batch: HeadBatch): void;
+  /**
    * commit() may be left running while the engine decides the next batch (async I/O): the loop
    * never starts a commit before the previous one resolved, and never idles with one in flight.
    */

@@ -20,15 +20,19 @@
 //
 // The parts (D140): transactions.ts (the engine's transactional producer), request-reader.ts
 // (buffered reads of the input log), event-reader.ts (seq → offset search, events of a command),
-// scan.ts (ranges and last records), snapshots.ts, and ports.ts, the client face it works
-// through (kafkajs, librdkafka, or the simulation's stand-in, given as `clients`).
+// scan.ts (ranges and last records), snapshots.ts, frame-seal.ts and frame-worker.ts (the batch's
+// hash chain and brotli frames, in a worker thread once startFrameWorker ran, D271), and ports.ts,
+// the client face it works through (kafkajs, librdkafka, or the simulation's stand-in, given as
+// `clients`).
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
-import type { AppendResult, Backend, CommitBatch, Committed, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
+import type { AppendResult, Backend, CommitBatch, Committed, HeadBatch, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
 import { type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry } from './client.js';
 import { writerClient } from './clients.js';
 import { TOPIC_ROLES, type KafkaConfig } from './config.js';
 import { EventReader } from './event-reader.js';
+import type { SealedFrames } from './frame-seal.js';
+import type { FrameWorker } from './frame-worker.js';
 import { Fetcher } from './fetcher.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, KafkaWriter, RecordReader } from './ports.js';
 import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, stateMessage, stateOf } from './records.js';
@@ -54,7 +58,17 @@ export interface KafkaBackendOptions {
   clients?: KafkaClients;
   /** The clock of fencing checks, snapshot names and status ages (default Date.now; the simulation's is simulated). */
   now?: () => number;
+  /** How long a snapshot's transaction may hold the producer before it is given up (D270). */
+  imageTxMs?: number;
+  /** How long a replaced transactional producer's disconnect is waited for (tests; D270). */
+  disconnectWaitMs?: number;
 }
+
+/**
+ * A snapshot image's transaction (a few hundred ms for tens of MB) that has not ended after this
+ * long is stuck (D270): the producer's turn goes back to the batch commits.
+ */
+export const IMAGE_TX_MS = 45_000;
 
 export class MissingTopicsError extends FatalError {}
 
@@ -78,6 +92,7 @@ export class KafkaBackend implements Backend {
   private readonly backoff: Backoff;
   private readonly failFast: boolean;
   private readonly now: () => number;
+  private readonly imageTxMs: number;
   private readonly txs: EngineTransactions;
   private readonly requests: RequestReader;
   private readonly events: EventReader;
@@ -92,6 +107,10 @@ export class KafkaBackend implements Backend {
   private known: Known | null = null;
   /** The tail of the engine's transactions, which run one at a time (see inTurn). */
   private txTail: Promise<unknown> = Promise.resolve();
+  /** Seals batches off the engine's thread once started (D271). */
+  private frameWorker: { seal: FrameWorker['seal']; close(): Promise<void> } | null = null;
+  /** The batch prepared last and its seal (with the hash it was chained onto). */
+  private sealing: { batch: HeadBatch; seal: Promise<SealedFrames & { prev: string }> } | null = null;
 
   private constructor(
     readonly cfg: KafkaConfig,
@@ -106,6 +125,7 @@ export class KafkaBackend implements Backend {
     this.kafka = clients.writer;
     this.fetcher = clients.reader;
     this.now = opts.now ?? Date.now;
+    this.imageTxMs = opts.imageTxMs ?? IMAGE_TX_MS;
     this.snaps = new SnapshotLog(this.fetcher, cfg.topics.snapshots, cfg.cacheDir, opts.log, this.now);
     this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.fenceCheckMs = opts.fenceCheckMs ?? 5000;
@@ -113,7 +133,7 @@ export class KafkaBackend implements Backend {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.failFast = opts.failFast ?? false;
     const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
-    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now);
+    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now, opts.disconnectWaitMs);
     this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry, (at) => this.resumeTs(at));
     this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }
@@ -184,6 +204,36 @@ export class KafkaBackend implements Backend {
     const run = this.txTail.then(op, op);
     this.txTail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * An image's transaction in turn, bounded (D270): if it has not ended after `imageTxMs` (a broker
+   * gone while it sent, a client call that never returns), it is given up and the turn passes on.
+   * The next transaction initialises the id again, so the coordinator aborts the abandoned one, and
+   * the caller's retry (saveSnapshot, pruneSnapshots) stores the image once the broker answers.
+   */
+  private imageInTurn<T>(op: () => Promise<T>): Promise<T> {
+    return this.inTurn(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const turn = this.txs.turn;
+          const timer = setTimeout(() => {
+            this.txs.abandon(turn);
+            this.log.warn({ op: 'storing a snapshot', after_ms: this.imageTxMs }, 'kafka: a snapshot transaction did not end; gave it up, batch commits go on');
+            reject(new Error(`the snapshot transaction did not end within ${this.imageTxMs} ms; given up`));
+          }, this.imageTxMs);
+          op().then(
+            (v) => {
+              clearTimeout(timer);
+              resolve(v);
+            },
+            (e: unknown) => {
+              clearTimeout(timer);
+              reject(e as Error);
+            },
+          );
+        }),
+    );
   }
 
   // ---- the engine's transactional id ------------------------------------------------------------
@@ -305,14 +355,76 @@ export class KafkaBackend implements Backend {
   // ---- event log ------------------------------------------------------------------------------
 
   async commit(b: CommitBatch): Promise<void> {
-    const events = frameMessages(b.events);
+    const last = b.events.length > 0 ? b.events[b.events.length - 1]! : null;
+    const sealed = last === null ? null : { firstSeq: b.events[0]!.seq, lastSeq: last.seq, lastHash: last.hash };
+    return this.commitFrames(frameMessages(b.events), sealed, b);
+  }
+
+  /**
+   * Starts sealing batches in a worker thread (D271): from then on the loop hands over unsealed
+   * heads (commitHeads), and the hashing and compression of its frames run off the engine's thread.
+   */
+  async startFrameWorker(): Promise<void> {
+    if (this.frameWorker !== null) return;
+    const { FrameWorker } = await import('./frame-worker.js');
+    this.frameWorker = await FrameWorker.start();
+    this.commitHeads = (b) => this.commitSealing(b);
+    this.prepareHeads = (b) => this.prepareSeal(b);
+  }
+
+  /** Present once startFrameWorker ran: the loop's pipelined commit of unsealed heads. */
+  commitHeads?: (b: HeadBatch) => Promise<string>;
+  /** Present once startFrameWorker ran: starts sealing a batch while the one before commits. */
+  prepareHeads?: (b: HeadBatch) => void;
+
+  /**
+   * Starts sealing `b` in the worker, chained onto the batch prepared before it (whose last hash
+   * the worker computed before that batch's transaction began), else onto the last committed hash.
+   * Only the sealing runs ahead: commitSealing sends a batch after the one before is durable, and
+   * checks that the hash it was chained onto is the committed one.
+   */
+  private prepareSeal(b: HeadBatch): void {
+    const prev = this.sealing !== null ? this.sealing.seal.then((s) => s.lastHash) : this.lastCommittedHash();
+    const seal = prev.then(async (h) => ({ prev: h, ...(await this.frameWorker!.seal({ prev: h, firstSeq: b.firstSeq, count: b.count, heads: b.heads })) }));
+    seal.catch(() => undefined); // awaited by commitSealing
+    this.sealing = { batch: b, seal };
+  }
+
+  private async lastCommittedHash(): Promise<string> {
+    return (this.known ?? (await this.lastCommittedKnown())).hash;
+  }
+
+  /**
+   * Commits a batch of unsealed heads: the worker's frames (prepared, or sealed now onto the last
+   * committed hash), sent as commit() sends; resolves to the batch's last hash once committed. The
+   * loop starts the next only after this one resolved, so the committed hash is final.
+   */
+  private async commitSealing(b: HeadBatch): Promise<string> {
+    if (this.sealing?.batch !== b) this.prepareSeal(b);
+    const s = await this.sealing!.seal;
+    const base = this.known ?? (await this.lastCommittedKnown());
+    if (b.count > 0 && b.firstSeq !== base.seq + 1) throw new Error(`commit of seq ${b.firstSeq} does not follow the committed seq ${base.seq}`);
+    if (s.prev !== base.hash)
+      throw new Error(`batch from seq ${b.firstSeq} was chained onto ${s.prev.slice(0, 12)}…, the committed head is ${base.hash.slice(0, 12)}…`);
+    const messages: Message[] = s.frames.map((f) => ({ key: f.key, value: f.value as Buffer, partition: 0 }));
+    const sealed = b.count === 0 ? null : { firstSeq: b.firstSeq, lastSeq: b.firstSeq + b.count - 1, lastHash: s.lastHash };
+    await this.commitFrames(messages, sealed, b);
+    return s.lastHash;
+  }
+
+  /** One batch transaction: its frame records (null: no events), failed records, state record and offsets. */
+  private commitFrames(
+    events: Message[],
+    sealed: { firstSeq: number; lastSeq: number; lastHash: string } | null,
+    b: Pick<CommitBatch, 'failed' | 'position' | 'clock' | 'summary'>,
+  ): Promise<void> {
     const failed = b.failed.map((f) => failedMessage(f, this.requests.raw(f.position)));
     // in turn with the other transactions of the engine's producer (a worker's snapshot, D221)
     return this.inTurn(async () => {
       const base = this.known ?? (await this.lastCommittedKnown());
       const failedTotal = base.failed + b.failed.length;
-      const lastHash = b.events.length > 0 ? b.events[b.events.length - 1]!.hash : base.hash;
-      const lastSeq = b.events.length > 0 ? b.events[b.events.length - 1]!.seq : base.seq;
+      const lastHash = sealed !== null ? sealed.lastHash : base.hash;
+      const lastSeq = sealed !== null ? sealed.lastSeq : base.seq;
       const state = stateMessage(
         this.cfg.transactionalId,
         { seq: lastSeq, hash: lastHash, position: b.position, input_ts: this.requests.tsAt(b.position), clock: b.clock, failed: failedTotal },
@@ -375,7 +487,7 @@ export class KafkaBackend implements Backend {
         if (isFenced(e) && !(e instanceof FencedError)) throw new FencedError(this.cfg.transactionalId, e);
         throw e;
       });
-      if (firstEventOffset >= 0 && b.events.length > 0) this.events.hint(b.events[0]!.seq, firstEventOffset);
+      if (firstEventOffset >= 0 && sealed !== null) this.events.hint(sealed.firstSeq, firstEventOffset);
       this.known = { seq: lastSeq, hash: lastHash, position: b.position, failed: failedTotal };
       this.requests.committed(b.position);
     });
@@ -522,8 +634,9 @@ export class KafkaBackend implements Backend {
     };
     if (this.txs.engine) {
       // one transaction: a reader sees the whole image or none of it; in turn with the batch
-      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221)
-      return this.inTurn(async () => {
+      // commits, so one of them may wait for the image's send (≈ 60–85 ms for 10 MB here, D221),
+      // but never for good (D270)
+      return this.imageInTurn(async () => {
         await this.takeIdSafely();
         return this.txs.run((tx) => all(tx));
       });
@@ -570,6 +683,7 @@ export class KafkaBackend implements Backend {
     this.stopped = true;
     const all: Promise<unknown>[] = [this.fetcher.close()];
     all.push(this.txs.close());
+    if (this.frameWorker !== null) all.push(this.frameWorker.close().catch(() => undefined));
     // a client still connecting is disconnected once it is up
     if (this.plain) all.push(this.plain.then((p) => p.disconnect()).catch(() => undefined));
     if (this.admin) all.push(this.admin.then((a) => a.disconnect()).catch(() => undefined));

@@ -18,11 +18,15 @@ export class EngineTransactions {
    * committed before that initialisation is only visible there (the backend clears it, D146).
    */
   initialisedSinceCheck = false;
+  /** Bumped when a stuck transaction is given up (abandon): its late outcome must not touch the state here. */
+  private generation = 0;
 
   constructor(
     private readonly writer: KafkaWriter,
     readonly transactionalId: string,
     private readonly now: () => number,
+    /** How long a replaced producer's disconnect is waited for (DISCONNECT_WAIT_MS). */
+    private readonly disconnectWaitMs = DISCONNECT_WAIT_MS,
   ) {}
 
   get ready(): boolean {
@@ -34,12 +38,32 @@ export class EngineTransactions {
     return this.needsReset || this.tx === null;
   }
 
+  /** The current generation, for abandon(). */
+  get turn(): number {
+    return this.generation;
+  }
+
+  /**
+   * Gives up a transaction of generation `turn` that does not end (a broker gone mid-send, D270):
+   * the producer is dropped, so the next transaction initialises the id again, which makes the
+   * coordinator abort the abandoned one; whatever that one does later is ignored.
+   */
+  abandon(turn: number): void {
+    if (turn !== this.generation) return;
+    this.generation++;
+    this.needsReset = true;
+    const old = this.tx;
+    this.tx = null;
+    if (old !== null) void old.disconnect().catch(() => undefined);
+  }
+
   /** A fresh transactional producer; its first transaction initialises (and fences) the id. */
   async reset(): Promise<void> {
+    const gen = this.generation;
     if (this.tx !== null) {
       const old = this.tx;
       this.tx = null;
-      await old.disconnect().catch(() => undefined);
+      await within(old.disconnect(), this.disconnectWaitMs);
     }
     const p = this.writer.producer({
       transactionalId: this.transactionalId,
@@ -55,8 +79,13 @@ export class EngineTransactions {
       const t = await p.transaction(); // InitProducerId with our transactional id
       await t.commit(); // nothing registered: no request
     } catch (e) {
-      await p.disconnect().catch(() => undefined);
+      await within(p.disconnect(), this.disconnectWaitMs);
       throw e;
+    }
+    if (gen !== this.generation) {
+      // abandoned while initialising: the transaction that replaced it owns the id now
+      await within(p.disconnect(), this.disconnectWaitMs);
+      throw new Error('kafka: a transaction that was given up finished initialising the id late');
     }
     this.tx = p;
     this.needsReset = false;
@@ -70,20 +99,23 @@ export class EngineTransactions {
       if (!this.engine) throw new Error('the Kafka backend is not the engine (startEngine was not called)');
       await this.reset();
     }
+    const gen = this.generation;
     let tx: KafkaTransaction;
     try {
       tx = await this.tx!.transaction();
     } catch (e) {
-      if (isFenced(e)) throw new FencedError(this.transactionalId, e);
-      this.needsReset = true;
+      if (isFenced(e) && gen === this.generation) throw new FencedError(this.transactionalId, e);
+      if (gen === this.generation) this.needsReset = true;
       throw e;
     }
     try {
       const r = await fn(tx);
       await tx.commit();
-      this.lastTxAt = this.now();
+      if (gen === this.generation) this.lastTxAt = this.now();
       return r;
     } catch (e) {
+      // an abandoned transaction's producer was fenced by its successor: not this engine's fencing
+      if (gen !== this.generation) throw e;
       if (isFenced(e)) throw new FencedError(this.transactionalId, e);
       this.needsReset = true;
       if (tx.isActive()) await tx.abort().catch(() => undefined);
@@ -92,6 +124,25 @@ export class EngineTransactions {
   }
 
   async close(): Promise<void> {
-    if (this.tx !== null) await this.tx.disconnect().catch(() => undefined);
+    if (this.tx !== null) await within(this.tx.disconnect(), this.disconnectWaitMs);
   }
+}
+
+/**
+ * How long a replaced producer's disconnect is waited for: the next producer's initialisation fences
+ * it anyway, and a client whose teardown never returns (librdkafka's destroy has hung on lost
+ * brokers) must not hold the engine's transactions for good (D270).
+ */
+export const DISCONNECT_WAIT_MS = 10_000;
+
+/** Waits for `p` to settle, at most `ms`. */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }
