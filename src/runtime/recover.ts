@@ -6,8 +6,8 @@
 // have exactly the committed seq, and the chain's head is the committed hash (D63).
 import { emptyState, evolve, type EventEnvelope, type State } from '../engine/index.js';
 import { DEFAULT_MARKET } from '../engine/market.js';
-import type { Backend, SnapshotInfo } from '../store/types.js';
-import { LINE_TAIL_LENGTH } from '../store/event-line.js';
+import type { Backend, InputRecord, SnapshotInfo } from '../store/types.js';
+import { hashOfLine, LINE_TAIL_LENGTH } from '../store/event-line.js';
 import { GENESIS_HASH } from './chain.js';
 import type { Logger } from '../infra/logger.js';
 import { decodeSnapshot } from './state-file.js';
@@ -39,9 +39,29 @@ export interface RecoverOptions {
   onProgress?: (seq: number, total: number) => void;
   /** The market whose log this is (SPEC §13); BTC-USD when absent. A snapshot of another is refused. */
   market?: string;
+  /** Read ahead in a worker where the backend offers one: true, false, or (absent) by the log's length. */
+  readAhead?: boolean;
 }
 
 class CorruptLogError extends Error {}
+
+/** What a backend with a read-ahead worker offers (the embedded store, D280). */
+interface ReadAheadSource {
+  startReadAhead(): Promise<{
+    frames(from: number, to: number): AsyncIterable<{ first: number; lines: string[] }>;
+    inbox(after: number, end: number): AsyncIterable<InputRecord[]>;
+    close(): Promise<void>;
+  }>;
+}
+
+/** Below this many events or commands a worker's start (tens of ms) is not worth it. */
+const READ_AHEAD_MIN = 50_000;
+
+function readAheadOf(backend: Backend, remaining: number, wanted: boolean | undefined): ReadAheadSource | null {
+  const source = backend as Partial<ReadAheadSource>;
+  if (typeof source.startReadAhead !== 'function' || wanted === false) return null;
+  return wanted === true || remaining >= READ_AHEAD_MIN ? (source as ReadAheadSource) : null;
+}
 
 async function loadSnapshot(backend: Backend, maxSeq: number, log?: Logger): Promise<{ state: State; hash: string; info: SnapshotInfo } | null> {
   for (const info of await backend.listSnapshots()) {
@@ -70,7 +90,7 @@ export async function recover(backend: Backend, opts: RecoverOptions = {}): Prom
   if (opts.path === 'inputs' && target === committed.seq && (snap === null || snap.info.position !== null)) {
     return reexecute(backend, state, snap, committed, t0, opts);
   }
-  const { lastHash, replayed } = await replayEvents(backend, state, snap?.hash ?? GENESIS_HASH, target, opts.onProgress);
+  const { lastHash, replayed } = await replayEvents(backend, state, snap?.hash ?? GENESIS_HASH, target, opts.onProgress, false, opts.readAhead);
   const atHead = target === committed.seq;
   if (atHead && committed.clock !== null) state.price_ts = committed.clock.price_ts;
   return {
@@ -97,8 +117,25 @@ export async function replayEvents(
   onProgress?: (seq: number, total: number) => void,
   /** Stop where the readable log ends instead of calling it corrupt (a replica catching up, D221). */
   toEnd = false,
+  readAhead?: boolean,
 ): Promise<{ lastHash: string; replayed: number }> {
-  let replayed = 0;
+  const chain = { lastHash, replayed: 0 };
+  const source = toEnd ? null : readAheadOf(backend, target - state.seq, readAhead);
+  if (source !== null) {
+    // frames are read and decompressed by the worker while this thread evolves the current ones
+    const ahead = await source.startReadAhead();
+    try {
+      for await (const f of ahead.frames(state.seq + 1, target)) {
+        for (let i = Math.max(0, state.seq + 1 - f.first); i < f.lines.length && state.seq < target; i++) evolveLine(state, chain, f.first + i, f.lines[i]!);
+        onProgress?.(state.seq, target);
+        if (state.seq >= target) break;
+      }
+    } finally {
+      await ahead.close();
+    }
+    if (state.seq < target) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
+    return chain;
+  }
   while (state.seq < target) {
     const max = Math.min(10_000, target - state.seq);
     const rows =
@@ -107,19 +144,22 @@ export async function replayEvents(
         : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
     if (rows.length === 0 && toEnd) break;
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
-    for (const [seq, line, hash] of rows) {
-      if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
-      // the link is checked on the fixed-length tail; only the head is parsed (SPEC §12 layout)
-      if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== lastHash)
-        throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
-      const env = JSON.parse(`${line.slice(0, -LINE_TAIL_LENGTH)}}`) as EventEnvelope;
-      evolve(state, env);
-      lastHash = hash;
-      replayed++;
-    }
+    for (const [seq, line] of rows) evolveLine(state, chain, seq, line);
     onProgress?.(state.seq, target);
   }
-  return { lastHash, replayed };
+  return chain;
+}
+
+/** One stored line: gapless, linked to the chain head, then evolved; the head moves to its hash. */
+function evolveLine(state: State, chain: { lastHash: string; replayed: number }, seq: number, line: string): void {
+  if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
+  // the link is checked on the fixed-length tail; only the head is parsed (SPEC §12 layout)
+  if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== chain.lastHash)
+    throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
+  const env = JSON.parse(`${line.slice(0, -LINE_TAIL_LENGTH)}}`) as EventEnvelope;
+  evolve(state, env);
+  chain.lastHash = hashOfLine(line);
+  chain.replayed++;
 }
 
 async function reexecute(
@@ -134,16 +174,29 @@ async function reexecute(
   let commands = 0;
   let after = snap?.info.position ?? null;
   const end = committed.position === null ? null : Number(committed.position);
-  while (end !== null && (after === null || Number(after) < end)) {
-    const recs = await backend.read(after, 10_000, 0);
-    if (recs.length === 0) break;
+  const run = (recs: readonly InputRecord[]): boolean => {
     for (const rec of recs) {
-      if (Number(rec.position) > end) break;
+      if (Number(rec.position) > end!) return false;
       runRecord(state, rec);
       commands++;
       after = rec.position;
     }
     opts.onProgress?.(state.seq, committed.seq);
+    return true;
+  };
+  const source = end === null ? null : readAheadOf(backend, end - Number(after ?? 0), opts.readAhead);
+  if (source !== null) {
+    // the worker reads the next input records while this thread re-executes the current ones
+    const ahead = await source.startReadAhead();
+    try {
+      for await (const recs of ahead.inbox(Number(after ?? 0), end!)) if (!run(recs)) break;
+    } finally {
+      await ahead.close();
+    }
+  }
+  while (end !== null && (after === null || Number(after) < end)) {
+    const recs = await backend.read(after, 10_000, 0);
+    if (recs.length === 0 || !run(recs)) break;
   }
   if (state.seq !== committed.seq) {
     throw new CorruptLogError(`re-executing the input log reaches seq ${state.seq}, the log committed ${committed.seq}; run relayer verify`);
