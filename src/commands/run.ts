@@ -79,8 +79,8 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
   try {
     // embedded: commits run in a worker thread while the engine decides the next batch (D61)
     if (!kafka) await (store as SqliteStore).startCommitWorker();
-    const path = opts.recovery ?? 'events';
-    if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
+    const path = opts.recovery ?? 'auto';
+    if (path !== 'events' && path !== 'inputs' && path !== 'auto') throw new CliError('--recovery must be events, inputs or auto', 2);
     const t0 = performance.now();
     const rec = await recover(store, { log, path, market });
     // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)
