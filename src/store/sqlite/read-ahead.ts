@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { InputRecord } from '../types.js';
-import { serveCalls, startWorker, WorkerCalls } from '../worker-rpc.js';
-import { frameText, splitFrame } from './frames.js';
+import { isAscii } from 'node:buffer';
+import { startWorker, WorkerCalls } from '../worker-rpc.js';
+import { frameBytes, splitFrame } from './frames.js';
 
 /** Seqs (or input positions) per request, and how many requests are kept in flight. */
 const FRAME_WINDOW = 8192;
@@ -17,7 +18,8 @@ const INBOX_WINDOW = 4096;
 const DEPTH = 3;
 
 type Request = { n: number; frames: [number, number] } | { n: number; inbox: [number, number] };
-type FrameText = [first: number, last: number, text: string];
+/** A frame's decompressed bytes, moved (not copied) to the reading thread, and whether they are ASCII. */
+type FrameText = [first: number, last: number, bytes: Uint8Array, ascii: boolean];
 
 /** Lines of one frame from seq `first` on (the frame may start before the seq asked for). */
 export interface FrameLines {
@@ -56,7 +58,11 @@ export class ReadAhead {
     while (queue.length > 0) {
       const got = await queue.shift()!;
       ask();
-      for (const [first, last, text] of got) yield { first, lines: splitFrame(text, last - first + 1, first) };
+      for (const [first, last, bytes, ascii] of got) {
+        // ASCII text (the usual line) decodes as latin1: a copy, no UTF-8 validation
+        const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(ascii ? 'latin1' : 'utf8');
+        yield { first, lines: splitFrame(text, last - first + 1, first) };
+      }
     }
   }
 
@@ -94,17 +100,36 @@ if (!isMainThread && parentPort !== null && (workerData as { relayerReadAheadFil
       inbox: db.prepare(`SELECT pos, ts, raw FROM inbox WHERE pos > ? AND pos <= ? ORDER BY pos`).raw(),
     };
   };
-  serveCalls<Request, ReturnType<typeof open>>(
-    parentPort,
-    open,
-    (r, m) => {
-      if ('inbox' in m) return r.inbox.all(m.inbox[0], m.inbox[1]);
-      return (r.frames.all(m.frames[0], m.frames[1]) as [number, number, Buffer][]).map(
-        ([first, last, data]): FrameText => [first, last, frameText(data, first)],
-      );
-    },
-    (r) => {
-      r.db.close();
-    },
-  );
+  // serveCalls' loop, answering with the frames' buffers in the transfer list
+  const port = parentPort;
+  let r: ReturnType<typeof open> | null = null;
+  try {
+    r = open();
+    port.postMessage({ ready: true });
+  } catch (e) {
+    port.postMessage({ ready: false, error: (e as Error).message });
+  }
+  port.on('message', (m: Request | 'close') => {
+    if (m === 'close') {
+      r?.db.close();
+      port.close();
+      return;
+    }
+    try {
+      if ('inbox' in m) {
+        port.postMessage({ n: m.n, ok: true, value: r!.inbox.all(m.inbox[0], m.inbox[1]) });
+        return;
+      }
+      const moved: ArrayBuffer[] = [];
+      const value = (r!.frames.all(m.frames[0], m.frames[1]) as [number, number, Buffer][]).map(([first, last, data]): FrameText => {
+        const bytes = frameBytes(data, first);
+        // a buffer that owns its memory is moved; one in a shared pool is copied by the clone
+        if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) moved.push(bytes.buffer);
+        return [first, last, bytes, isAscii(bytes)];
+      });
+      port.postMessage({ n: m.n, ok: true, value }, moved);
+    } catch (e) {
+      port.postMessage({ n: m.n, ok: false, error: (e as Error).message });
+    }
+  });
 }
