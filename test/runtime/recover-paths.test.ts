@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/infra/logger.js';
 import { fastStateHash } from '../../src/runtime/fast-hash.js';
 import { DEFAULT_LOOP, EngineLoop } from '../../src/runtime/loop.js';
 import { recover } from '../../src/runtime/recover.js';
+import { encodeStateColumns } from '../../src/runtime/state-file.js';
 import { packFrame, unpackFrame } from '../../src/store/sqlite/frames.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { workload } from '../../src/workload/commands.js';
@@ -57,6 +58,19 @@ test('given a committed log, when it is recovered by either path with or without
   assert.equal(mid.state.seq, 1234);
   assert.equal(fastStateHash(mid.state), fastStateHash(midRef.state));
   assert.equal(mid.lastHash, midRef.lastHash);
+  // and from an image taken there, the worker starts mid-frame and reaches the same head
+  const image = encodeStateColumns(midRef.state);
+  await store.saveSnapshotImage({
+    meta: { seq: 1234, last_hash: midRef.lastHash, state_hash: image.state_hash, lines: image.lines, input_position: null },
+    created_ts: midRef.state.last_ts,
+    raw: image.raw,
+    keep: 5,
+  });
+  const fromImage = await recover(store, { readAhead: true });
+  assert.equal(fromImage.snapshot?.seq, 1234);
+  assert.equal(fromImage.replayed, ref.replayed - 1234);
+  assert.equal(fastStateHash(fromImage.state), want);
+  assert.equal(fromImage.lastHash, ref.lastHash);
 });
 
 test("given 'auto' below its threshold, when recovering, then it evolves the stored events", async (t) => {
