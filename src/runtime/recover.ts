@@ -152,7 +152,10 @@ export async function replayEvents(
     const ahead = await source.startReadAhead();
     try {
       for await (const f of ahead.frames(state.seq + 1, target)) {
-        for (let i = Math.max(0, state.seq + 1 - f.first); i < f.lines.length && state.seq < target; i++) evolveLine(state, chain, f.first + i, f.lines[i]!);
+        for (let i = Math.max(0, state.seq + 1 - f.first); i < f.lines.length && state.seq < target; i++) {
+          const line = f.lines[i]!;
+          evolveLine(state, chain, f.first + i, line, hashOfLine(line));
+        }
         onProgress?.(state.seq, target);
         if (state.seq >= target) break;
       }
@@ -170,21 +173,21 @@ export async function replayEvents(
         : (await backend.readEvents(state.seq + 1, max)).map((r): [number, string, string] => [r.seq, r.line, r.hash]);
     if (rows.length === 0 && toEnd) break;
     if (rows.length === 0) throw new CorruptLogError(`event log ends at seq ${state.seq}, expected ${target}; run relayer verify`);
-    for (const [seq, line] of rows) evolveLine(state, chain, seq, line);
+    for (const [seq, line, hash] of rows) evolveLine(state, chain, seq, line, hash);
     onProgress?.(state.seq, target);
   }
   return chain;
 }
 
 /** One stored line: gapless, linked to the chain head, then evolved; the head moves to its hash. */
-function evolveLine(state: State, chain: { lastHash: string; replayed: number }, seq: number, line: string): void {
+function evolveLine(state: State, chain: { lastHash: string; replayed: number }, seq: number, line: string, hash: string): void {
   if (seq !== state.seq + 1) throw new CorruptLogError(`event log has a gap before seq ${seq}; run relayer verify`);
   // the link is checked on the fixed-length tail; only the head is parsed (SPEC §12 layout)
   if (line.length <= LINE_TAIL_LENGTH || line.slice(-140, -76) !== chain.lastHash)
     throw new CorruptLogError(`hash chain broken at seq ${seq}; run relayer verify`);
   const env = JSON.parse(`${line.slice(0, -LINE_TAIL_LENGTH)}}`) as EventEnvelope;
   evolve(state, env);
-  chain.lastHash = hashOfLine(line);
+  chain.lastHash = hash;
   chain.replayed++;
 }
 
