@@ -45,7 +45,11 @@ program
   .option('--stale-warn-ms <ms>', 'price feed silence before a PriceStale warning (default 10000)')
   .option('--stale-halt-ms <ms>', 'price feed silence before opens are refused (default 30000)')
   .option('--metrics-port <[host:]port>', 'serve Prometheus counters of the loop on http://host:port/metrics (host 127.0.0.1)')
-  .option('--recovery <path>', 'rebuild state after the snapshot by evolving stored "events" or re-executing "inputs"', 'events')
+  .option(
+    '--recovery <path>',
+    'rebuild state after the snapshot by evolving stored "events", re-executing "inputs", or "auto": inputs on long logs when they reproduce the stored tail',
+    'events',
+  )
   .addHelpText(
     'after',
     examples(
@@ -215,7 +219,11 @@ program
   .addOption(marketOption())
   .option('--to-seq <n>', 'stop at this event seq (point-in-time)')
   .option('--from-scratch', 'ignore snapshots, replay from seq 1')
-  .option('--path <path>', '"events": evolve the stored events; "inputs": re-execute the input log (to the head only)', 'events')
+  .option(
+    '--path <path>',
+    '"events": evolve the stored events; "inputs": re-execute the input log (to the head only); "auto": inputs where faster and they reproduce the stored tail',
+    'events',
+  )
   .option('--json', 'machine-readable output')
   .addHelpText(
     'after',

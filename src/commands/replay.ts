@@ -1,6 +1,7 @@
 // `relayer replay`: rebuild state from the newest valid snapshot and the event log (or from seq 1),
 // optionally up to a seq; prints the state summary, the state hash, and which path rebuilt it
-// (evolving events, or --path inputs: re-executing the input log) and how long it took.
+// (evolving events, or re-executing the input log: --path inputs, or --path auto where that is
+// faster and reproduces the stored tail, D281) and how long it took.
 import { usage } from '../errors.js';
 import { progressBar } from '../runtime/progress.js';
 import { recover } from '../runtime/recover.js';
@@ -21,7 +22,7 @@ export async function replay(opts: ReplayOptions): Promise<void> {
   const toSeq = opts.toSeq === undefined ? undefined : Number(opts.toSeq);
   if (toSeq !== undefined && (!Number.isInteger(toSeq) || toSeq < 0)) throw usage('--to-seq must be a non-negative integer');
   const path = opts.path ?? 'events';
-  if (path !== 'events' && path !== 'inputs') throw usage('--path must be events or inputs');
+  if (path !== 'events' && path !== 'inputs' && path !== 'auto') throw usage('--path must be events, inputs or auto');
   if (path === 'inputs' && toSeq !== undefined) throw usage('--path inputs rebuilds the committed head only; drop --to-seq');
   const store = await openBackend(opts);
   const bar = progressBar('replay');

@@ -82,7 +82,7 @@ export async function run(opts: RunOptions, control: RunControl = {}): Promise<v
     // Kafka: the batch's hash chain and frame compression in a worker thread (D271)
     else await (store as KafkaBackend).startFrameWorker();
     const path = opts.recovery ?? 'events';
-    if (path !== 'events' && path !== 'inputs') throw new CliError('--recovery must be events or inputs', 2);
+    if (path !== 'events' && path !== 'inputs' && path !== 'auto') throw new CliError('--recovery must be events, inputs or auto', 2);
     const t0 = performance.now();
     const rec = await recover(store, { log, path, market });
     // `relayer status` shows how the last start rebuilt its state (embedded: kept in the store's meta)

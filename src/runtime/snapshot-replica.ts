@@ -34,6 +34,8 @@ export class SnapshotReplica {
         try {
           const rec = await recover(this.store, {
             toSeq: req.seq,
+            // already off the engine thread; a third thread would take the engine's core (D280)
+            readAhead: false,
             ...(this.market === undefined ? {} : { market: this.market }),
             ...(this.log ? { log: this.log } : {}),
           });

@@ -27,13 +27,26 @@ export function packFrame(text: string): Buffer {
 
 /** The lines of a frame, in seq order; `count` is what the catalogue says it holds. */
 export function unpackFrame(data: Buffer, count: number, first: number): string[] {
+  return splitFrame(frameText(data, first), count, first);
+}
+
+/** The decompressed text of a frame. */
+export function frameText(data: Buffer, first: number): string {
+  return frameBytes(data, first).toString('utf8');
+}
+
+/** The decompressed bytes of a frame (what a read-ahead worker does off the reading thread). */
+export function frameBytes(data: Buffer, first: number): Buffer {
   if (data.length < 1 || data[0] !== CODEC_BROTLI) throw new CorruptFrameError(`event frame at seq ${first} has an unknown codec`);
-  let text: string;
   try {
-    text = brotliDecompressSync(data.subarray(1)).toString('utf8');
+    return brotliDecompressSync(data.subarray(1));
   } catch (e) {
     throw new CorruptFrameError(`event frame at seq ${first} does not decompress (${(e as Error).message}); run relayer verify`);
   }
+}
+
+/** A frame's text cut into its lines, checked against the catalogue's count. */
+export function splitFrame(text: string, count: number, first: number): string[] {
   const lines = text.split('\n');
   if (lines.length !== count) throw new CorruptFrameError(`event frame at seq ${first} holds ${lines.length} events, its catalogue says ${count}`);
   return lines;

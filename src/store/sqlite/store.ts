@@ -27,6 +27,7 @@ import { packFrame, unpackFrame } from './frames.js';
 import { cmdRuns, migrate } from './schema.js';
 import { CODEC_COLUMNS, IMAGE_VERSION, packImage } from '../snapshot-image.js';
 import type { CommitWorker } from './commit-worker.js';
+import type { ReadAhead } from './read-ahead.js';
 
 /** One batch's frame and bookkeeping, ready to write. */
 export interface FrameWrite {
@@ -78,6 +79,7 @@ export class SqliteStore implements Backend {
       insertFrame: db.prepare(`INSERT INTO event_frames(first_seq, last_seq, data) VALUES (?, ?, ?)`),
       insertCmd: db.prepare(`INSERT OR IGNORE INTO event_cmds(cmd, first_seq, n) VALUES (?, ?, ?)`),
       frameAt: db.prepare(`SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1`),
+      frameStart: db.prepare(`SELECT first_seq FROM event_frames WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1`).pluck(),
       frameAfter: db.prepare(`SELECT first_seq, last_seq, data FROM event_frames WHERE first_seq > ? ORDER BY first_seq LIMIT 1`),
       cmdRuns: db.prepare(`SELECT first_seq, n FROM event_cmds WHERE cmd = ? ORDER BY first_seq`),
       insertFailed: db.prepare(`INSERT OR REPLACE INTO failed(pos, ts, id, reason_code, reason, raw) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -271,6 +273,12 @@ export class SqliteStore implements Backend {
 
   async readLines(fromSeq: number, max: number): Promise<[number, string, string][]> {
     return this.readLinesSync(fromSeq, max);
+  }
+
+  /** A worker reading frames or input records ahead of recovery (its own connection); the caller closes it. */
+  async startReadAhead(): Promise<ReadAhead> {
+    const { ReadAhead } = await import('./read-ahead.js');
+    return ReadAhead.start(join(this.dir, DB_FILE), (seq) => (this.q.frameStart.get(seq) as number | undefined) ?? 0);
   }
 
   /** The frame holding `seq` (the last decoded one is kept: readers walk forward). */
