@@ -9,19 +9,19 @@ import { Worker } from 'node:worker_threads';
 import type { EventEnvelope } from '../engine/index.js';
 import { KIND_EVENT, KIND_LINE, type ChainBatch, type ChainDone } from './exec-chain-format.js';
 
-/** The text of an event up to its data, as chainEvent serialises it; the data and `,"prev":"` follow. */
-function eventPrefix(e: EventEnvelope): string {
-  return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":`;
+/** The text of an event up to and including `"prev":"`, exactly as chainEvent serialises it. */
+function eventHead(e: EventEnvelope): string {
+  return `{"v":${e.v},"seq":${e.seq},"ts":${e.ts},"cmd":${JSON.stringify(e.cmd)},"type":"${e.type}","data":${JSON.stringify(e.data)},"prev":"`;
 }
 
-const PREV_OPEN = Buffer.from(',"prev":"', 'latin1');
 const BATCH_BYTES = 1 << 20;
 const BATCH_ITEMS = 1 << 14;
 const MAX_IN_FLIGHT = 3;
+const encoder = new TextEncoder();
 
 export class ChainPipe {
   private readonly worker: Worker;
-  private bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private bytes = new Uint8Array(BATCH_BYTES);
   private lengths = new Int32Array(BATCH_ITEMS);
   private kinds = new Uint8Array(BATCH_ITEMS);
   private used = 0;
@@ -51,17 +51,7 @@ export class ChainPipe {
 
   /** Queues an event; its finished line is written after every line queued before it. */
   event(e: EventEnvelope): Promise<void> | undefined {
-    // the prefix and the data are written one after the other: the head is never one string (D292)
-    const prefix = eventPrefix(e);
-    const data = JSON.stringify(e.data);
-    const most = (prefix.length + data.length) * 3 + PREV_OPEN.length;
-    if (this.used + most > this.bytes.length || this.count === BATCH_ITEMS) {
-      return this.send().then(() => {
-        this.putEvent(prefix, data, most);
-      });
-    }
-    this.putEvent(prefix, data, most);
-    return undefined;
+    return this.add(eventHead(e), KIND_EVENT);
   }
 
   /** Queues a line that is not chained (an ack, the summary). */
@@ -87,25 +77,11 @@ export class ChainPipe {
     return undefined;
   }
 
-  private putEvent(prefix: string, data: string, most: number): void {
-    if (most > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(most);
-    const bytes = this.bytes;
-    let at = this.used;
-    at += bytes.write(prefix, at, 'utf8');
-    at += bytes.write(data, at, 'utf8');
-    bytes.set(PREV_OPEN, at);
-    at += PREV_OPEN.length;
-    this.lengths[this.count] = at - this.used;
-    this.kinds[this.count] = KIND_EVENT;
-    this.used = at;
-    this.count++;
-  }
-
   private put(text: string, kind: number): void {
-    if (text.length * 3 > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(text.length * 3);
-    const n = this.bytes.write(text, this.used, 'utf8');
-    this.used += n;
-    this.lengths[this.count] = n;
+    if (text.length * 3 > this.bytes.length) this.bytes = new Uint8Array(text.length * 3);
+    const r = encoder.encodeInto(text, this.bytes.subarray(this.used));
+    this.used += r.written;
+    this.lengths[this.count] = r.written;
     this.kinds[this.count] = kind;
     this.count++;
   }
@@ -114,7 +90,7 @@ export class ChainPipe {
     if (this.count > 0) {
       const batch: ChainBatch = { id: this.nextId++, bytes: this.bytes.subarray(0, this.used), lengths: this.lengths, kinds: this.kinds, count: this.count };
       this.worker.postMessage(batch, [this.bytes.buffer, this.lengths.buffer, this.kinds.buffer]);
-      this.bytes = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, batch.bytes.byteLength));
+      this.bytes = new Uint8Array(Math.max(BATCH_BYTES, batch.bytes.byteLength));
       this.lengths = new Int32Array(BATCH_ITEMS);
       this.kinds = new Uint8Array(BATCH_ITEMS);
       this.used = 0;
