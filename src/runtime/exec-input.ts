@@ -1,6 +1,6 @@
 // `relayer exec`'s input: stdin split into lines a chunk at a time. infra/lines.ts's readLines
 // yields every line through the async generator, a promise and a turn of the microtask queue per
-// line; here one await brings a chunk's lines (hundreds) and the loop over them is synchronous (D292).
+// line; here one await brings a chunk's lines (hundreds) and the loop over them is synchronous (D291).
 import type { Readable } from 'node:stream';
 
 /** The lines of a text stream in batches: each batch the whole lines completed by one chunk. */
