@@ -5,6 +5,7 @@
 //
 //   node scripts/engine-cpu.mjs <root> direct [segments]  execute() over the mixed stream, 100 000 resting orders
 //   node scripts/engine-cpu.mjs <root> exec [segments]    runLine + ChainWriter (engine.exec_json's path)
+//   node scripts/engine-cpu.mjs <root> exec-parts [segments]  the exec path's parts on its own lines and events, µs per line
 //   node scripts/engine-cpu.mjs <root> cascade|adl        one tick liquidating / deleveraging 10 000 longs
 //   node --expose-gc scripts/engine-cpu.mjs <root> mem    heap per resting order (100 000)
 //   node --expose-gc scripts/engine-cpu.mjs <root> snapload [orders]  decodeSnapshot of a column image
@@ -57,6 +58,54 @@ if (mode === 'direct' || mode === 'exec') {
     }
   }
   print({ per_cpu_s: Math.round(median(rates.slice(Math.min(5, segments >> 2)))), seq: state.seq, chain_head: chain.last.slice(0, 8) });
+} else if (mode === 'exec-parts') {
+  // Where the exec path's time goes, part by part (issue 13, round five): the whole path over each
+  // segment, then each non-engine part again alone over that segment's lines and events.
+  const { runLine } = await imp('src/runtime/exec-line.js');
+  const { ChainWriter, eventHead } = await imp('src/runtime/chain.js');
+  const segments = Number(arg ?? 12);
+  const prep = new W.Clock();
+  const state = W.preparedState(100_000, prep);
+  const genClock = new W.Clock(prep.ts);
+  const gen = new W.MixedGenerator(W.preparedState(0, genClock), genClock);
+  const chain = new ChainWriter();
+  const parts = { whole: [], parse: [], stringify: [], chain: [], events_per_line: [] };
+  const timed = (key, n, f) => {
+    const t0 = cpuMs();
+    f();
+    parts[key].push(((cpuMs() - t0) * 1000) / n);
+  };
+  let n = 0;
+  for (let s = 0; s < segments; s++) {
+    const lines = gen.segment(10_000).map(W.toWire);
+    const events = [];
+    timed('whole', lines.length, () => {
+      for (const line of lines) {
+        n++;
+        for (const e of runLine(state, line, `line:${n}`, n)) {
+          events.push(e);
+          chain.push(e);
+        }
+      }
+    });
+    let sink = 0;
+    timed('parse', lines.length, () => {
+      for (const line of lines) sink += JSON.parse(line).ts;
+    });
+    timed('stringify', lines.length, () => {
+      for (const e of events) sink += eventHead(e).length;
+    });
+    const again = new ChainWriter();
+    timed('chain', lines.length, () => {
+      for (const e of events) sink += again.push(e).length;
+    });
+    parts.events_per_line.push(events.length / lines.length);
+    if (sink === 0) throw new Error('nothing measured');
+  }
+  const skip = Math.min(3, segments >> 2);
+  const us = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Number(median(v.slice(skip)).toFixed(2))]));
+  // chain is stringify + SHA-256 + the line's text (ChainWriter.push): what the path spends after the engine
+  print({ us_per_line: us, seal: Number((us.chain - us.stringify).toFixed(2)), engine_and_rest: Number((us.whole - us.parse - us.chain).toFixed(2)) });
 } else if (mode === 'cascade' || mode === 'adl') {
   const { openPositions } = await imp('bench/engine/cascade.js');
   const clock = new W.Clock();
@@ -121,5 +170,5 @@ if (mode === 'direct' || mode === 'exec') {
   }
   print({ orders, cpu_ms: Math.round(median(ms)) });
 } else {
-  throw new Error(`unknown mode ${mode} (direct, exec, cascade, adl, mem, snapload)`);
+  throw new Error(`unknown mode ${mode} (direct, exec, exec-parts, cascade, adl, mem, snapload)`);
 }

@@ -4,7 +4,8 @@ import { emptyState, marketStatus, type EventEnvelope, type State } from '../eng
 import { totalsOf, flagsOf } from '../engine/state.js';
 import { ChainWriter, GENESIS_HASH } from '../runtime/chain.js';
 import { ChainPipe } from '../runtime/exec-chain.js';
-import { BufferedWriter, readLines } from '../infra/lines.js';
+import { BufferedWriter } from '../infra/lines.js';
+import { lineBatches } from '../runtime/exec-input.js';
 import { encodeSnapshot, readSnapshotFile } from '../runtime/state-file.js';
 import { fastStateHash } from '../runtime/fast-hash.js';
 import { runLine } from '../runtime/exec-line.js';
@@ -37,22 +38,25 @@ export async function exec(opts: ExecOptions): Promise<void> {
   let commands = 0;
   let events = 0;
   let lineNo = 0;
-  for await (const raw of readLines(process.stdin)) {
-    lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim().length === 0) continue;
-    commands++;
-    const fallback = `line:${lineNo}`;
-    const emitted = runLine(state, line, fallback, lineNo);
-    for (let i = 0; i < emitted.length; i++) {
-      const wait = sink.event(emitted[i]!);
-      if (wait !== undefined) await wait; // only when a batch is full: no await per event
-    }
-    events += emitted.length;
-    if (opts.ack) {
-      const id = emitted.length > 0 ? emitted[0]!.cmd : fallback;
-      const wait = sink.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
-      if (wait !== undefined) await wait;
+  for await (const batch of lineBatches(process.stdin)) {
+    for (let b = 0; b < batch.length; b++) {
+      const raw = batch[b]!;
+      lineNo++;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim().length === 0) continue;
+      commands++;
+      const fallback = `line:${lineNo}`;
+      const emitted = runLine(state, line, fallback, lineNo);
+      for (let i = 0; i < emitted.length; i++) {
+        const wait = sink.event(emitted[i]!);
+        if (wait !== undefined) await wait; // only when a batch is full: no await per event
+      }
+      events += emitted.length;
+      if (opts.ack) {
+        const id = emitted.length > 0 ? emitted[0]!.cmd : fallback;
+        const wait = sink.line(JSON.stringify({ ack: id, events: emitted.length, last_seq: state.seq }));
+        if (wait !== undefined) await wait;
+      }
     }
   }
   const hash = fastStateHash(state);
