@@ -18,17 +18,26 @@ let d1 = 0;
 
 const ZERO = 48;
 
+// the time of day of the timestamp being printed (set by splitTime; module scratch, no allocation)
+let hh = 0;
+let mi = 0;
+let ss = 0;
+let mss = 0;
+
+function splitTime(msOfDay: number): void {
+  hh = Math.floor(msOfDay / 3_600_000);
+  let rem = msOfDay - hh * 3_600_000;
+  mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  ss = Math.floor(rem / 1000);
+  mss = rem - ss * 1000;
+}
+
 export function isoTime(ms: number): string {
   if (ms === lastMs) return lastText;
   const days = Math.floor(ms / 86_400_000);
   if (days !== lastDay && !setDay(days)) return outsideFourDigitYears(ms, days);
-  let rem = ms - days * 86_400_000;
-  const hh = Math.floor(rem / 3_600_000);
-  rem -= hh * 3_600_000;
-  const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const ss = Math.floor(rem / 1000);
-  const mss = rem - ss * 1000;
+  splitTime(ms - days * 86_400_000);
   const m100 = Math.floor(mss / 100);
   const m10 = Math.floor(mss / 10) - m100 * 10;
   lastText = String.fromCharCode(
@@ -98,13 +107,7 @@ function setDay(days: number): boolean {
 /** Expanded years (±YYYYYY), as Date#toISOString prints them. */
 function outsideFourDigitYears(ms: number, days: number): string {
   const { y, m, d } = civil(days);
-  let rem = ms - days * 86_400_000;
-  const hh = Math.floor(rem / 3_600_000);
-  rem -= hh * 3_600_000;
-  const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const ss = Math.floor(rem / 1000);
-  const mss = rem - ss * 1000;
+  splitTime(ms - days * 86_400_000);
   const pad = (n: number, w: number): string => String(n).padStart(w, '0');
   const year = (y < 0 ? '-' : '+') + pad(Math.abs(y), 6);
   lastMs = ms;
