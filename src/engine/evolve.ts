@@ -215,7 +215,7 @@ function retire(state: State, live: TraderOrder, status: TraderStatus, ts: numbe
   state.closed.add(live.uuid, live.account_id, status, ts);
   const cfg = state.config;
   if (state.closed.size > cfg.history_max_orders) state.closed.forget(ts, cfg.history_window_ms, cfg.history_max_orders);
-  if (state.trader_by_account.get(live.account_id) === live.uuid) state.trader_by_account.delete(live.account_id);
+  state.trader_by_account.deleteIf(live.account_id, live.uuid);
 }
 
 function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {

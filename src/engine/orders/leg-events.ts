@@ -23,16 +23,16 @@ export function emitLegRemoved(ctx: Ctx, leg: LegName, o: TraderOrder, oldPrice:
   ctx.emit(REMOVED[leg], legRemoved(o, oldPrice, reason));
 }
 
-/** The prices of a position's three legs (null = not registered). */
-export interface LegPrices {
-  close: number | null;
-  sl: number | null;
-  tp: number | null;
-}
-
-/** One …Removed per registered leg, in the order close limit, SL, TP (§12). */
-export function emitLegsRemoved(ctx: Ctx, o: TraderOrder, legs: LegPrices, reason: LegRemoveReason): void {
-  if (legs.close !== null) emitLegRemoved(ctx, 'close', o, legs.close, reason);
-  if (legs.sl !== null) emitLegRemoved(ctx, 'sl', o, legs.sl, reason);
-  if (legs.tp !== null) emitLegRemoved(ctx, 'tp', o, legs.tp, reason);
+/** One …Removed per registered leg (price not null), in the order close limit, SL, TP (§12). */
+export function emitLegsRemoved(
+  ctx: Ctx,
+  o: TraderOrder,
+  close: number | null,
+  sl: number | null,
+  tp: number | null,
+  reason: LegRemoveReason,
+): void {
+  if (close !== null) emitLegRemoved(ctx, 'close', o, close, reason);
+  if (sl !== null) emitLegRemoved(ctx, 'sl', o, sl, reason);
+  if (tp !== null) emitLegRemoved(ctx, 'tp', o, tp, reason);
 }

@@ -4,7 +4,7 @@ import type { SettleTrigger } from '../events.js';
 import { fee, round, unrealizedPnl } from '../math.js';
 import type { CloseType, Pool, TraderOrder } from '../types.js';
 import { retireClosed, unbookFilled } from '../evolve.js';
-import { emitLegsRemoved, type LegPrices } from './leg-events.js';
+import { emitLegsRemoved } from './leg-events.js';
 
 function poolAfter(ctx: Ctx, tlvDelta: number): Pool {
   const p = ctx.state.pool;
@@ -23,7 +23,10 @@ export function settle(ctx: Ctx, o: TraderOrder, x: number, rate: number, closeT
   let payment = round(upnl) + round(o.available_margin - o.initial_margin) - feeSettled;
   payment = Math.max(payment, -o.initial_margin);
   const pool = poolAfter(ctx, -round(payment));
-  const legs = registeredLegs(o);
+  // the registered legs' prices, read before clearLegs (locals: no object per closing)
+  const close = o.close_limit_price;
+  const sl = o.stop_loss_price;
+  const tp = o.take_profit_price;
   // the live order becomes its own closing record (evolve.ts D261): out of the books first
   unbookFilled(ctx.state, o);
   o.order_status = 'SETTLED';
@@ -37,13 +40,16 @@ export function settle(ctx: Ctx, o: TraderOrder, x: number, rate: number, closeT
   clearLegs(o);
   ctx.emitApplied('TraderOrderSettled', { order: o, payment, close_type: closeType, trigger, fee_rate: rate, pool });
   retireClosed(ctx.state, o, pool, ctx.ts);
-  emitLegsRemoved(ctx, o, legs, 'SETTLED');
+  emitLegsRemoved(ctx, o, close, sl, tp, 'SETTLED');
 }
 
 /** Liquidates a FILLED position at X: margin to the pool, payment −IM. */
 export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_TICK' | 'FUNDING'): void {
   const pool = poolAfter(ctx, round(o.initial_margin));
-  const legs = registeredLegs(o);
+  // the registered legs' prices, read before clearLegs (locals: no object per closing)
+  const close = o.close_limit_price;
+  const sl = o.stop_loss_price;
+  const tp = o.take_profit_price;
   unbookFilled(ctx.state, o); // before liquidation_price changes: it is the order's key in the book
   o.order_status = 'LIQUIDATE';
   o.available_margin = 0;
@@ -55,11 +61,7 @@ export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_T
   const payment = -o.initial_margin;
   ctx.emitApplied('TraderOrderLiquidated', { order: o, payment: payment === 0 ? 0 : payment, trigger, price: x, pool });
   retireClosed(ctx.state, o, pool, ctx.ts);
-  emitLegsRemoved(ctx, o, legs, 'LIQUIDATED');
-}
-
-function registeredLegs(o: TraderOrder): LegPrices {
-  return { close: o.close_limit_price, sl: o.stop_loss_price, tp: o.take_profit_price };
+  emitLegsRemoved(ctx, o, close, sl, tp, 'LIQUIDATED');
 }
 
 function clearLegs(o: TraderOrder): void {

@@ -53,7 +53,7 @@ export function setMarketHalt(ctx: Ctx, cmd: CommandOf<'SetMarketHalt'>): void {
   if (p.cancel_settling_limit_orders) {
     for (const o of [...ctx.state.orders.values()]) {
       if (o.order_status !== 'FILLED') continue;
-      emitLegsRemoved(ctx, o, { close: o.close_limit_price, sl: o.stop_loss_price, tp: o.take_profit_price }, 'ADMIN');
+      emitLegsRemoved(ctx, o, o.close_limit_price, o.stop_loss_price, o.take_profit_price, 'ADMIN');
     }
   }
   if (exit) ctx.emit('ShutdownRequested', {});

@@ -26,6 +26,11 @@ export class HashSlots {
     this.mask = slots - 1;
   }
 
+  /** Number of slots. */
+  get slots(): number {
+    return this.mask + 1;
+  }
+
   /** First slot to probe for hash `h`; continue with next(). */
   home(h: number): number {
     return h & this.mask;

@@ -139,7 +139,16 @@ export class KeyedRing {
       a[to] = this.a[from]!;
       b[to] = this.b[from]!;
       hashes[to] = this.hashes[from]!;
-      if (keys[to] !== undefined) index.insert(to, hashes[to]!);
+    }
+    // The index is rebuilt walking the old one slot by slot: its live keys in hash order, so the
+    // inserts move forward through the new table instead of probing it at random (ring order).
+    const old = this.index;
+    const headSlot = this.head & this.mask;
+    for (let s = 0, n = old.slots; s < n; s++) {
+      const i = old.entryAt(s);
+      if (i === EMPTY) continue;
+      const abs = this.head + ((i - headSlot) & this.mask);
+      index.insert(abs & mask, old.hashAt(s));
     }
     this.mask = mask;
     this.keys = keys;

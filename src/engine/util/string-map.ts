@@ -77,6 +77,24 @@ export class StringMap<V> {
     }
   }
 
+  /** Deletes `key` only while it maps to `value`: one probe for a get-compare-delete. */
+  deleteIf(key: string, value: V): boolean {
+    const h = this.hashOf(key);
+    const x = this.index;
+    for (let s = x.home(h); ; s = x.next(s)) {
+      const e = x.entryAt(s);
+      if (e === EMPTY) return false;
+      if (x.hashAt(s) === h && this.keyList[e] === key) {
+        if (this.valList[e] !== value) return false;
+        this.keyList[e] = undefined;
+        this.valList[e] = undefined;
+        this.live--;
+        x.removeAt(s);
+        return true;
+      }
+    }
+  }
+
   clear(): void {
     // emptied in place, so a walk in progress sees holes and ends, as a Map's iterator does
     this.keyList.length = 0;
