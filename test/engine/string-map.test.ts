@@ -1,8 +1,8 @@
 // The insertion-ordered string map behind the active orders and account locks
-// (util/string-map.ts) against a Map: random sets, overwrites, deletes and clears over a small key
-// alphabet (collisions, long probe chains, backward-shift deletions, hole squeezing and doubling)
-// must give the same answers, size and iteration order, also when entries are deleted while the
-// map is being iterated.
+// (util/string-map.ts) against a Map: random sets, overwrites, deletes, conditional deletes
+// (deleteIf) and clears over a small key alphabet (collisions, long probe chains, backward-shift
+// deletions, hole squeezing and doubling) must give the same answers, size and iteration order,
+// also when entries are deleted while the map is being iterated.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -11,6 +11,7 @@ import { StringMap } from '../../src/engine/util/string-map.js';
 type Op =
   | { kind: 'set'; key: string; v: number }
   | { kind: 'delete'; key: string }
+  | { kind: 'deleteIf'; key: string; same: boolean }
   | { kind: 'clear' }
   | { kind: 'sweep'; every: number }
   | { kind: 'clearMid' };
@@ -19,6 +20,7 @@ const key = fc.string({ maxLength: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), key, v: fc.integer() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('delete' as const), key }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deleteIf' as const), key, same: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), every: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clearMid' as const }) },
@@ -34,7 +36,14 @@ test('given random sets, deletes and clears, when read back, then the string map
           ours.set(o.key, o.v);
           model.set(o.key, o.v);
         } else if (o.kind === 'delete') assert.equal(ours.delete(o.key), model.delete(o.key));
-        else if (o.kind === 'clear') {
+        else if (o.kind === 'deleteIf') {
+          // the value the key maps to now, or one it does not map to
+          const cur = model.get(o.key);
+          const v = o.same && cur !== undefined ? cur : (cur ?? 0) + 1;
+          const hit = model.get(o.key) === v;
+          if (hit) model.delete(o.key);
+          assert.equal(ours.deleteIf(o.key, v), hit);
+        } else if (o.kind === 'clear') {
           ours.clear();
           model.clear();
         } else if (o.kind === 'clearMid') {
@@ -58,7 +67,7 @@ test('given random sets, deletes and clears, when read back, then the string map
           for (const [k] of model) if (i++ % o.every === 0) model.delete(k);
         }
         assert.equal(ours.size, model.size);
-        const probe = o.kind === 'set' || o.kind === 'delete' ? o.key : '';
+        const probe = o.kind === 'set' || o.kind === 'delete' || o.kind === 'deleteIf' ? o.key : '';
         assert.equal(ours.has(probe), model.has(probe));
         assert.equal(ours.get(probe), model.get(probe));
       }

@@ -24,14 +24,7 @@ export function emitLegRemoved(ctx: Ctx, leg: LegName, o: TraderOrder, oldPrice:
 }
 
 /** One …Removed per registered leg (price not null), in the order close limit, SL, TP (§12). */
-export function emitLegsRemoved(
-  ctx: Ctx,
-  o: TraderOrder,
-  close: number | null,
-  sl: number | null,
-  tp: number | null,
-  reason: LegRemoveReason,
-): void {
+export function emitLegsRemoved(ctx: Ctx, o: TraderOrder, close: number | null, sl: number | null, tp: number | null, reason: LegRemoveReason): void {
   if (close !== null) emitLegRemoved(ctx, 'close', o, close, reason);
   if (sl !== null) emitLegRemoved(ctx, 'sl', o, sl, reason);
   if (tp !== null) emitLegRemoved(ctx, 'tp', o, tp, reason);
