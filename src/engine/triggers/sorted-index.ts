@@ -21,6 +21,8 @@ export interface IndexEntry<T> {
 export class SortedIndex<T> {
   private chunks: Chunk<T>[] = [];
   private count = 0;
+  /** The chunk chunkFor found last (a hint, checked before use). */
+  private lastChunk = 0;
 
   get size(): number {
     return this.count;
@@ -161,14 +163,21 @@ export class SortedIndex<T> {
   /** Index of the chunk where (key, seq) belongs: the first whose last entry is ≥ it. */
   private chunkFor(key: number, seq: number): number {
     const chunks = this.chunks;
+    // A cascade removes entries one after another in key order, mostly from the chunk the last
+    // call found: two reads confirm it is still the one, instead of a binary search (D300).
+    const h = this.lastChunk;
+    if (h < chunks.length && !lastBelow(chunks[h]!, key, seq) && (h === 0 || lastBelow(chunks[h - 1]!, key, seq))) return h;
+    this.lastChunk = this.searchChunk(key, seq);
+    return this.lastChunk;
+  }
+
+  private searchChunk(key: number, seq: number): number {
+    const chunks = this.chunks;
     let lo = 0;
     let hi = chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = chunks[mid]!;
-      const n = c.keys.length - 1;
-      const lk = c.keys[n]!;
-      if (lk < key || (lk === key && c.seqs[n]! < seq)) lo = mid + 1;
+      if (lastBelow(chunks[mid]!, key, seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -180,6 +189,13 @@ export class SortedIndex<T> {
     const right: Chunk<T> = { keys: c.keys.splice(half), seqs: c.seqs.splice(half), vals: c.vals.splice(half) };
     this.chunks.splice(ci + 1, 0, right);
   }
+}
+
+/** Is the chunk's last (key, seq) below the given pair? */
+function lastBelow<T>(c: Chunk<T>, key: number, seq: number): boolean {
+  const n = c.keys.length - 1;
+  const lk = c.keys[n]!;
+  return lk < key || (lk === key && c.seqs[n]! < seq);
 }
 
 /** First position in a chunk whose (key, seq) is ≥ the given pair. */
