@@ -97,7 +97,8 @@ test('relayer book in tmux: m switches to the other market and the header names 
     };
     const first = await until("BTC-USD's book", 20_000, () => {
       const f = capture();
-      return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc ? f : null;
+      // a whole frame: its last line, the key line, is drawn (a capture can land mid-redraw)
+      return /BTC-USD inverse perpetual/.test(f) && seqOf(f) === m.btc && / q quit /.test(f) ? f : null;
     });
     assert.match(first, /m market/, 'the key line offers the switch');
     tmux('send-keys', '-t', 'book', 'm');
