@@ -62,37 +62,18 @@ export class StringMap<V> {
   }
 
   delete(key: string): boolean {
-    const h = this.hashOf(key);
-    const x = this.index;
-    for (let s = x.home(h); ; s = x.next(s)) {
-      const e = x.entryAt(s);
-      if (e === EMPTY) return false;
-      if (x.hashAt(s) === h && this.keyList[e] === key) {
-        this.keyList[e] = undefined;
-        this.valList[e] = undefined;
-        this.live--;
-        x.removeAt(s);
-        return true;
-      }
-    }
+    const c = this.cellOf(key);
+    if (c < 0) return false;
+    this.removeCell(c);
+    return true;
   }
 
   /** Deletes `key` only while it maps to `value`: one probe for a get-compare-delete. */
   deleteIf(key: string, value: V): boolean {
-    const h = this.hashOf(key);
-    const x = this.index;
-    for (let s = x.home(h); ; s = x.next(s)) {
-      const e = x.entryAt(s);
-      if (e === EMPTY) return false;
-      if (x.hashAt(s) === h && this.keyList[e] === key) {
-        if (this.valList[e] !== value) return false;
-        this.keyList[e] = undefined;
-        this.valList[e] = undefined;
-        this.live--;
-        x.removeAt(s);
-        return true;
-      }
-    }
+    const c = this.cellOf(key);
+    if (c < 0 || this.valList[this.index.entryAt(c)] !== value) return false;
+    this.removeCell(c);
+    return true;
   }
 
   clear(): void {
@@ -125,13 +106,28 @@ export class StringMap<V> {
 
   /** Entry slot of `key`, or -1. */
   private slotOf(key: string): number {
+    const c = this.cellOf(key);
+    return c < 0 ? -1 : this.index.entryAt(c);
+  }
+
+  /** Index cell holding `key`, or -1. */
+  private cellOf(key: string): number {
     const h = this.hashOf(key);
     const x = this.index;
     for (let s = x.home(h); ; s = x.next(s)) {
       const e = x.entryAt(s);
       if (e === EMPTY) return -1;
-      if (x.hashAt(s) === h && this.keyList[e] === key) return e;
+      if (x.hashAt(s) === h && this.keyList[e] === key) return s;
     }
+  }
+
+  /** Forgets the entry of index cell `c`; its slot stays a hole until the next resize compacts. */
+  private removeCell(c: number): void {
+    const e = this.index.entryAt(c);
+    this.keyList[e] = undefined;
+    this.valList[e] = undefined;
+    this.live--;
+    this.index.removeAt(c);
   }
 
   private hashOf(key: string): number {
