@@ -64,11 +64,12 @@ export class WorkerCalls {
 }
 
 /** The worker side: `open` readies the resource (its error goes back to `startWorker`), `handle`
- * answers each request synchronously, `close` releases the resource before the port closes. */
+ * answers each request synchronously (pushing any buffers to move rather than copy onto
+ * `transfer`), `close` releases the resource before the port closes. */
 export function serveCalls<Req extends { n: number }, R>(
   port: MessagePort,
   open: () => R,
-  handle: (res: R, req: Req) => unknown,
+  handle: (res: R, req: Req, transfer: ArrayBuffer[]) => unknown,
   close: (res: R) => Promise<void> | void,
 ): void {
   let res: R | null = null;
@@ -84,7 +85,8 @@ export function serveCalls<Req extends { n: number }, R>(
       return;
     }
     try {
-      port.postMessage({ n: m.n, ok: true, value: handle(res!, m) } satisfies Reply);
+      const transfer: ArrayBuffer[] = [];
+      port.postMessage({ n: m.n, ok: true, value: handle(res!, m, transfer) } satisfies Reply, transfer);
     } catch (e) {
       port.postMessage({ n: m.n, ok: false, error: (e as Error).message } satisfies Reply);
     }

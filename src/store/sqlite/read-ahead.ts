@@ -9,7 +9,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { InputRecord } from '../types.js';
 import { isAscii } from 'node:buffer';
-import { startWorker, WorkerCalls } from '../worker-rpc.js';
+import { serveCalls, startWorker, WorkerCalls } from '../worker-rpc.js';
 import { frameBytes, splitFrame } from './frames.js';
 
 /** Seqs (or input positions) per request, and how many requests are kept in flight. */
@@ -100,36 +100,20 @@ if (!isMainThread && parentPort !== null && (workerData as { relayerReadAheadFil
       inbox: db.prepare(`SELECT pos, ts, raw FROM inbox WHERE pos > ? AND pos <= ? ORDER BY pos`).raw(),
     };
   };
-  // serveCalls' loop, answering with the frames' buffers in the transfer list
-  const port = parentPort;
-  let r: ReturnType<typeof open> | null = null;
-  try {
-    r = open();
-    port.postMessage({ ready: true });
-  } catch (e) {
-    port.postMessage({ ready: false, error: (e as Error).message });
-  }
-  port.on('message', (m: Request | 'close') => {
-    if (m === 'close') {
-      r?.db.close();
-      port.close();
-      return;
-    }
-    try {
-      if ('inbox' in m) {
-        port.postMessage({ n: m.n, ok: true, value: r!.inbox.all(m.inbox[0], m.inbox[1]) });
-        return;
-      }
-      const moved: ArrayBuffer[] = [];
-      const value = (r!.frames.all(m.frames[0], m.frames[1]) as [number, number, Buffer][]).map(([first, last, data]): FrameText => {
+  serveCalls<Request, ReturnType<typeof open>>(
+    parentPort,
+    open,
+    (r, m, transfer) => {
+      if ('inbox' in m) return r.inbox.all(m.inbox[0], m.inbox[1]);
+      return (r.frames.all(m.frames[0], m.frames[1]) as [number, number, Buffer][]).map(([first, last, data]): FrameText => {
         const bytes = frameBytes(data, first);
         // a buffer that owns its memory is moved; one in a shared pool is copied by the clone
-        if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) moved.push(bytes.buffer);
+        if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer.push(bytes.buffer);
         return [first, last, bytes, isAscii(bytes)];
       });
-      port.postMessage({ n: m.n, ok: true, value }, moved);
-    } catch (e) {
-      port.postMessage({ n: m.n, ok: false, error: (e as Error).message });
-    }
-  });
+    },
+    (r) => {
+      r.db.close();
+    },
+  );
 }
