@@ -32,7 +32,7 @@ export interface RunOptions extends BackendOptions {
   snapshotEvents?: string;
   snapshotMs?: string;
   keepSnapshots?: string;
-  /** Kafka: snapshots from the worker (D221), opt-in (D251). */
+  /** Kafka: snapshots from the worker (D221), on unless --no-snapshot-worker (D270). */
   snapshotWorker?: boolean;
   genesisTlv?: string;
   genesisShares?: string;

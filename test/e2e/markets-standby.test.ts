@@ -84,7 +84,7 @@ test('Kafka markets: a standby takes ETH-USD over, its old engine is fenced and 
     const bLogs = collect(b);
     const aEnd = await exitWithin(a, 30_000);
     assert.ok(aEnd !== null, `the old ETH-USD engine was not fenced: ${aLogs.text}`);
-    assert.equal(aEnd.code, 1, 'the fenced engine exits non-zero');
+    assert.equal(aEnd.code, 1, `the fenced engine exits non-zero: ${aLogs.text}`);
     assert.match(
       aLogs.text,
       /fenced: another relayer run took over transactional id '[^']*relayer-engine\.ETH-USD'/,

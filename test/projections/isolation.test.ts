@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { pgModel, projector, reached, redisModel, seeded, moreWork } from './helpers.js';
 import { dropPrefix, needPg, needRedis, uniqueName } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
+import { capturedLogger } from '../helpers/log-capture.js';
 
 test('projections: a PostgreSQL model that cannot connect does not stop the Redis one', { timeout: 60_000 }, async (t) => {
   const pgUrl = await needPg(t);
@@ -21,16 +20,7 @@ test('projections: a PostgreSQL model that cannot connect does not stop the Redi
   // given a PostgreSQL URL naming a user the server does not have
   const bad = new URL(pgUrl);
   bad.username = uniqueName('nobody');
-  const lines: string[] = [];
-  const log = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  const { log, lines } = capturedLogger('info');
   const opts = { pollMs: 5, minBackoffMs: 10, maxBackoffMs: 50, log };
   const pgP = projector(pgModel(bad.toString(), uniqueName('iso')), store, opts);
   const redisP = projector(redisModel(redisUrl, prefix), store, opts);

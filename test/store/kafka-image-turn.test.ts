@@ -18,6 +18,7 @@ import { DEFAULT_TOPICS, TOPIC_ROLES, type KafkaConfig } from '../../src/store/k
 import type { KafkaClients, KafkaProducer, KafkaTransaction } from '../../src/store/kafka/ports.js';
 import type { SnapshotInfo } from '../../src/store/types.js';
 import { workload } from '../../src/workload/commands.js';
+import { capturedLogger } from '../helpers/log-capture.js';
 
 const GENESIS = JSON.stringify({ v: 1, id: 'genesis', type: 'InitPool', params: { total_locked_value: 1e12, total_pool_share: 1e6 } });
 
@@ -139,4 +140,28 @@ test('given a transactional producer whose disconnect never returns, when a comm
   const st = await engine.lastState();
   assert.equal(st?.seq, loop.state.seq);
   assert.equal((await engine.readEvents(1, 1_000_000)).length, loop.state.seq, 'no event written twice or lost');
+});
+
+test('given clients whose teardown never returns, when the backend closes, then close ends at its limit and names each client it left behind (D310)', {
+  timeout: 30_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relayer-kclose-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const k = new FakeKafka();
+  k.clock = 1_732_492_800_000;
+  k.createTopics(TOPIC_ROLES.map((r) => DEFAULT_TOPICS[r]));
+  const cfg: KafkaConfig = { brokers: ['fake:9092'], topics: DEFAULT_TOPICS, transactionalId: 'm', groupId: 'm', clientId: 't', cacheDir: dir, client: null };
+  const { log, lines } = capturedLogger('warn');
+  // given: the transactional producer's disconnect and the reader's close never return (a request
+  // their socket will never answer); nothing else would keep the process alive meanwhile
+  const clients = stuckImages(k.client(), { left: 0 }, true);
+  const reader = clients.reader as FakeClient;
+  reader.close = () => new Promise(() => undefined);
+  const engine = await KafkaBackend.open(cfg, { log, clients, disconnectWaitMs: 100, backoff: { initialMs: 10, maxMs: 50 } });
+  await engine.startEngine(GENESIS);
+  await engine.append(workload(50, 5));
+  // when it closes, then close returns (a drained event loop would have ended the test with it pending)
+  await engine.close();
+  const left = lines.map((l) => JSON.parse(l) as { msg: string; what: string }).filter((l) => l.msg.startsWith('kafka: a client did not close in time'));
+  assert.deepEqual(left.map((l) => l.what).sort(), ['engine producer', 'reader']);
 });

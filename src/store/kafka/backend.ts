@@ -26,6 +26,7 @@
 // `clients`).
 import type { Message } from 'kafkajs';
 import type { Logger } from '../../infra/logger.js';
+import { within } from '../../infra/within.js';
 import type { AppendResult, Backend, CommitBatch, Committed, HeadBatch, InputRecord, SnapshotInfo, StoredEvent } from '../types.js';
 import { type Backoff, DEFAULT_BACKOFF, FatalError, FencedError, createKafka, describeError, errorType, isFenced, withRetry } from './client.js';
 import { writerClient } from './clients.js';
@@ -39,7 +40,7 @@ import { type StateRecord, eventsOfRecord, failedMessage, frameMessages, split, 
 import { RequestReader } from './request-reader.js';
 import { lastRecord, scan } from './scan.js';
 import { SnapshotLog, type Produce } from './snapshots.js';
-import { EngineTransactions } from './transactions.js';
+import { DISCONNECT_WAIT_MS, EngineTransactions } from './transactions.js';
 
 const GENESIS_HASH = '0'.repeat(64);
 
@@ -60,7 +61,7 @@ export interface KafkaBackendOptions {
   now?: () => number;
   /** How long a snapshot's transaction may hold the producer before it is given up (D270). */
   imageTxMs?: number;
-  /** How long a replaced transactional producer's disconnect is waited for (tests; D270). */
+  /** How long a client's disconnect is waited for, a replaced producer's or any at close (tests; D270, D310). */
   disconnectWaitMs?: number;
 }
 
@@ -93,6 +94,7 @@ export class KafkaBackend implements Backend {
   private readonly failFast: boolean;
   private readonly now: () => number;
   private readonly imageTxMs: number;
+  private readonly disconnectWaitMs: number;
   private readonly txs: EngineTransactions;
   private readonly requests: RequestReader;
   private readonly events: EventReader;
@@ -133,7 +135,8 @@ export class KafkaBackend implements Backend {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.failFast = opts.failFast ?? false;
     const retry = <T>(what: string, op: (attempt: number) => Promise<T>): Promise<T> => this.retry(what, op);
-    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now, opts.disconnectWaitMs);
+    this.disconnectWaitMs = opts.disconnectWaitMs ?? DISCONNECT_WAIT_MS;
+    this.txs = new EngineTransactions(this.kafka, cfg.transactionalId, this.now, this.disconnectWaitMs);
     this.requests = new RequestReader(this.fetcher, cfg.topics.request, fetchBytes, retry, (at) => this.resumeTs(at));
     this.events = new EventReader(this.fetcher, cfg.topics.events, fetchBytes, retry);
   }
@@ -681,13 +684,22 @@ export class KafkaBackend implements Backend {
     if (this.closed) return;
     this.closed = true;
     this.stopped = true;
-    const all: Promise<unknown>[] = [this.fetcher.close()];
-    all.push(this.txs.close());
-    if (this.frameWorker !== null) all.push(this.frameWorker.close().catch(() => undefined));
+    const steps: [string, Promise<unknown>][] = [
+      ['reader', this.fetcher.close()],
+      ['engine producer', this.txs.close()],
+    ];
+    if (this.frameWorker !== null) steps.push(['frame worker', this.frameWorker.close()]);
     // a client still connecting is disconnected once it is up
-    if (this.plain) all.push(this.plain.then((p) => p.disconnect()).catch(() => undefined));
-    if (this.admin) all.push(this.admin.then((a) => a.disconnect()).catch(() => undefined));
-    await Promise.all(all);
+    if (this.plain) steps.push(['producer', this.plain.then((p) => p.disconnect())]);
+    if (this.admin) steps.push(['admin client', this.admin.then((a) => a.disconnect())]);
+    // every step ends within a limit: a teardown left waiting on nothing would otherwise let the
+    // process exit as though the command had finished, with exit code 0 and no word of why
+    await Promise.all(
+      steps.map(async ([what, p]) => {
+        if (!(await within(p, this.disconnectWaitMs)))
+          this.log.warn({ what, wait_ms: this.disconnectWaitMs }, 'kafka: a client did not close in time; left behind');
+      }),
+    );
   }
 }
 

@@ -2,6 +2,7 @@
 // any failed transaction, since a transaction that failed midway leaves the producer in an unknown
 // state. Initialising the id fences any older holder and settles (commits or aborts) whatever
 // transaction it left open, so what follows starts from a settled log.
+import { within } from '../../infra/within.js';
 import { FencedError, isFenced } from './client.js';
 import type { KafkaProducer, KafkaTransaction, KafkaWriter } from './ports.js';
 
@@ -123,8 +124,9 @@ export class EngineTransactions {
     }
   }
 
+  /** Disconnects the producer; the caller bounds the wait (the backend's close). */
   async close(): Promise<void> {
-    if (this.tx !== null) await within(this.tx.disconnect(), this.disconnectWaitMs);
+    if (this.tx !== null) await this.tx.disconnect();
   }
 }
 
@@ -134,15 +136,3 @@ export class EngineTransactions {
  * brokers) must not hold the engine's transactions for good (D270).
  */
 export const DISCONNECT_WAIT_MS = 10_000;
-
-/** Waits for `p` to settle, at most `ms`. */
-function within(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    const done = (): void => {
-      clearTimeout(t);
-      resolve();
-    };
-    p.then(done, done);
-  });
-}
