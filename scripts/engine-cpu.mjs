@@ -6,6 +6,7 @@
 //   node scripts/engine-cpu.mjs <root> direct [segments]  execute() over the mixed stream, 100 000 resting orders
 //   node scripts/engine-cpu.mjs <root> exec [segments]    runLine + ChainWriter (engine.exec_json's path)
 //   node scripts/engine-cpu.mjs <root> exec-parts [segments]  the exec path's parts on its own lines and events, µs per line
+//   node scripts/engine-cpu.mjs <root> peer [runs]         our side of peer.order_book: a limit that rests, then its cancel
 //   node scripts/engine-cpu.mjs <root> cascade|adl        one tick liquidating / deleveraging 10 000 longs
 //   node --expose-gc scripts/engine-cpu.mjs <root> mem    heap per resting order (100 000)
 //   node --expose-gc scripts/engine-cpu.mjs <root> snapload [orders]  decodeSnapshot of a column image
@@ -106,6 +107,28 @@ if (mode === 'direct' || mode === 'exec') {
   const us = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Number(median(v.slice(skip)).toFixed(2))]));
   // chain is stringify + SHA-256 + the line's text (ChainWriter.push): what the path spends after the engine
   print({ us_per_line: us, seal: Number((us.chain - us.stringify).toFixed(2)), engine_and_rest: Number((us.whole - us.parse - us.chain).toFixed(2)) });
+} else if (mode === 'peer') {
+  // peer.order_book's workload without the peer: 5 000 pairs per run on a book of 100 000
+  const runs = Number(arg ?? 24);
+  const clock = new W.Clock();
+  const state = W.preparedState(100_000, clock);
+  const rates = [];
+  for (let run = 0; run < runs; run++) {
+    execute(state, W.priceTick(`fresh-${run}`, clock.tick(), W.MID));
+    const base = clock.ts;
+    const cmds = [];
+    for (let i = 0; i < 5_000; i++) {
+      const ts = base + (i >> 3);
+      const r = W.restingOrder(i, ts, `probe-${run}`);
+      const cancel = { account_id: r.params.account_id, uuid: W.createdUuid(r.id), order_type: 'LIMIT', sltp_cancel: null };
+      cmds.push(r, { id: `${r.id}-cancel`, ts, type: 'CancelTraderOrder', params: cancel });
+    }
+    clock.ts = base + (5_000 >> 3) + 1;
+    const t0 = cpuMs();
+    for (const c of cmds) execute(state, c);
+    rates.push(cmds.length / ((cpuMs() - t0) / 1000));
+  }
+  print({ per_cpu_s: Math.round(median(rates.slice(Math.min(6, runs >> 2)))), seq: state.seq });
 } else if (mode === 'cascade' || mode === 'adl') {
   const { openPositions } = await imp('bench/engine/cascade.js');
   const clock = new W.Clock();
@@ -170,5 +193,5 @@ if (mode === 'direct' || mode === 'exec') {
   }
   print({ orders, cpu_ms: Math.round(median(ms)) });
 } else {
-  throw new Error(`unknown mode ${mode} (direct, exec, exec-parts, cascade, adl, mem, snapload)`);
+  throw new Error(`unknown mode ${mode} (direct, exec, exec-parts, peer, cascade, adl, mem, snapload)`);
 }

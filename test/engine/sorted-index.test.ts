@@ -61,7 +61,7 @@ test('given an index, when entries are removed in ascending, descending or rando
       assert.equal(x.size, 0);
       assert.equal(x.remove(0, 1), false);
     }),
-    { numRuns: 60 },
+    { numRuns: 40 },
   );
 });
 
@@ -69,4 +69,65 @@ test('given a non-empty index, when loaded in bulk, then it refuses', () => {
   const x = new SortedIndex<number>();
   x.insert(1, 1, 1);
   assert.throws(() => x.load([2], [2], [2]), /empty index/);
+});
+
+test('given any mix of inserts and removals, then the index answers as a sorted list does after every step', () => {
+  // ops: an insert (any key, any unused seq, as a re-indexed order keeps its old entry_sequence),
+  // a removal of a held entry (by position) or of one never held. Hundreds of entries split
+  // chunks, inserts land at chunk ends, and removals empty chunks again (D321's fences).
+  const insert = fc.record({ kind: fc.constant('insert' as const), key: fc.integer({ min: 0, max: 300 }), seq: fc.integer({ min: 1, max: 1e9 }) });
+  const remove = fc.record({ kind: fc.constant('remove' as const), at: fc.nat() });
+  const absent = fc.record({ kind: fc.constant('absent' as const), key: fc.integer({ min: 0, max: 300 }) });
+  // a growing phase (mostly inserts) then a shrinking one (mostly removals)
+  const phase = (grow: boolean) =>
+    fc.array(fc.oneof({ weight: grow ? 6 : 1, arbitrary: insert }, { weight: grow ? 1 : 6, arbitrary: remove }, { weight: 1, arbitrary: absent }), {
+      minLength: 1_000,
+      maxLength: 1_600,
+    });
+  const opsArb = fc.tuple(phase(true), phase(false)).map(([up, down]) => [...up, ...down]);
+  const before = (a: [number, number], key: number, seq: number): boolean => a[0] < key || (a[0] === key && a[1] < seq);
+  fc.assert(
+    fc.property(opsArb, fc.boolean(), (ops, bulk) => {
+      const x = new SortedIndex<number>();
+      const model: [number, number][] = [];
+      const used = new Set<number>();
+      if (bulk) {
+        for (let i = 1; i <= 600; i++) {
+          model.push([(i * 7919) % 301, i]);
+          used.add(i);
+        }
+        x.load(
+          model.map((e) => e[0]),
+          model.map((e) => e[1]),
+          model.map((e) => e[1]),
+        );
+        model.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      }
+      ops.forEach((op, step) => {
+        if (op.kind === 'insert' && !used.has(op.seq)) {
+          used.add(op.seq);
+          x.insert(op.key, op.seq, op.seq);
+          let at = 0;
+          while (at < model.length && before(model[at]!, op.key, op.seq)) at++;
+          model.splice(at, 0, [op.key, op.seq]);
+        } else if (op.kind === 'remove' && model.length > 0) {
+          const at = op.at % model.length;
+          const [key, seq] = model[at]!;
+          assert.equal(x.remove(key, seq), true);
+          model.splice(at, 1);
+        } else if (op.kind === 'absent') {
+          assert.equal(x.remove(op.key, 0), false);
+        }
+        assert.equal(x.size, model.length);
+        assert.equal(x.minKey(), model.length === 0 ? Infinity : model[0]![0]);
+        assert.equal(x.maxKey(), model.length === 0 ? -Infinity : model[model.length - 1]![0]);
+        if (step % 25 === 0 || step === ops.length - 1)
+          assert.deepEqual(
+            dump(x),
+            model.map(([k, s]) => [k, s, s]),
+          );
+      });
+    }),
+    { numRuns: 60 },
+  );
 });

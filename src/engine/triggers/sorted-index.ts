@@ -2,9 +2,13 @@
 // O(1) min/max (an idle tick only looks at the ends), O(log n + chunk) insert/remove, and range
 // reads from either end (atLeast / atMost) that leave the index as it is: a fired order's keys go
 // when evolve applies the event that closes or fills it. Integer keys are trunc(price × 10⁴)
-// (§5.1); ties order by entry_sequence.
+// (§5.1); ties order by entry_sequence. Each chunk's last (key, seq) is also kept in two flat
+// typed arrays (the fences), so finding a chunk is a binary search over contiguous numbers instead
+// of a chain of loads through chunk objects and their arrays (D321).
 
-const CHUNK_MAX = 128;
+/** A loaded chunk's size; a chunk splits past twice this. Small, since an insert or a removal moves
+ *  half a chunk on average; the fences keep the many chunks cheap to search (D321). */
+const CHUNK_MAX = 32;
 
 interface Chunk<T> {
   keys: number[];
@@ -20,6 +24,9 @@ export interface IndexEntry<T> {
 
 export class SortedIndex<T> {
   private chunks: Chunk<T>[] = [];
+  /** Per chunk, in chunk order: its last key and last seq. */
+  private fenceKeys = new Float64Array(16);
+  private fenceSeqs = new Float64Array(16);
   private count = 0;
   /** The chunk chunkFor found last (a hint, checked before use). */
   private lastChunk = 0;
@@ -45,6 +52,7 @@ export class SortedIndex<T> {
     this.count++;
     if (chunks.length === 0) {
       chunks.push({ keys: [key], seqs: [seq], vals: [val] });
+      this.fence(0);
       return;
     }
     const ci = this.chunkFor(key, seq);
@@ -53,6 +61,7 @@ export class SortedIndex<T> {
     insertAt(c.keys, i, key);
     insertAt(c.seqs, i, seq);
     insertAt(c.vals, i, val);
+    if (i === c.keys.length - 1) this.fence(ci);
     if (c.keys.length > CHUNK_MAX * 2) this.split(ci);
   }
 
@@ -76,6 +85,7 @@ export class SortedIndex<T> {
         c.vals.push(vals[i]!);
       }
       this.chunks.push(c);
+      this.fence(this.chunks.length - 1);
     }
     this.count = n;
   }
@@ -92,7 +102,11 @@ export class SortedIndex<T> {
     removeAt(c.seqs, i);
     removeAt(c.vals, i);
     this.count--;
-    if (c.keys.length === 0) chunks.splice(ci, 1);
+    if (c.keys.length === 0) {
+      chunks.splice(ci, 1);
+      this.fenceKeys.copyWithin(ci, ci + 1, chunks.length + 1);
+      this.fenceSeqs.copyWithin(ci, ci + 1, chunks.length + 1);
+    } else if (i === c.keys.length) this.fence(ci);
     return true;
   }
 
@@ -160,27 +174,48 @@ export class SortedIndex<T> {
     this.count = 0;
   }
 
+  /** Records chunk ci's last entry in the fences, growing them when ci is past their end. */
+  private fence(ci: number): void {
+    if (ci >= this.fenceKeys.length) {
+      const keys = new Float64Array(this.fenceKeys.length * 2);
+      const seqs = new Float64Array(keys.length);
+      keys.set(this.fenceKeys);
+      seqs.set(this.fenceSeqs);
+      this.fenceKeys = keys;
+      this.fenceSeqs = seqs;
+    }
+    const c = this.chunks[ci]!;
+    const n = c.keys.length - 1;
+    this.fenceKeys[ci] = c.keys[n]!;
+    this.fenceSeqs[ci] = c.seqs[n]!;
+  }
+
   /** Index of the chunk where (key, seq) belongs: the first whose last entry is ≥ it. */
   private chunkFor(key: number, seq: number): number {
     const chunks = this.chunks;
     // A cascade removes entries one after another in key order, mostly from the chunk the last
     // call found: two reads confirm it is still the one, instead of a binary search (D300).
     const h = this.lastChunk;
-    if (h < chunks.length && !lastBelow(chunks[h]!, key, seq) && (h === 0 || lastBelow(chunks[h - 1]!, key, seq))) return h;
+    if (h < chunks.length && !this.fenceBelow(h, key, seq) && (h === 0 || this.fenceBelow(h - 1, key, seq))) return h;
     this.lastChunk = this.searchChunk(key, seq);
     return this.lastChunk;
   }
 
   private searchChunk(key: number, seq: number): number {
-    const chunks = this.chunks;
     let lo = 0;
-    let hi = chunks.length - 1;
+    let hi = this.chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (lastBelow(chunks[mid]!, key, seq)) lo = mid + 1;
+      if (this.fenceBelow(mid, key, seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Is chunk ci's last (key, seq) below the given pair? */
+  private fenceBelow(ci: number, key: number, seq: number): boolean {
+    const lk = this.fenceKeys[ci]!;
+    return lk < key || (lk === key && this.fenceSeqs[ci]! < seq);
   }
 
   private split(ci: number): void {
@@ -188,14 +223,14 @@ export class SortedIndex<T> {
     const half = c.keys.length >>> 1;
     const right: Chunk<T> = { keys: c.keys.splice(half), seqs: c.seqs.splice(half), vals: c.vals.splice(half) };
     this.chunks.splice(ci + 1, 0, right);
+    const n = this.chunks.length;
+    // chunks after ci move up one; the last fence slot is written by fence(n - 1) or moved into
+    if (n > this.fenceKeys.length) this.fence(n - 1);
+    this.fenceKeys.copyWithin(ci + 2, ci + 1, n - 1);
+    this.fenceSeqs.copyWithin(ci + 2, ci + 1, n - 1);
+    this.fence(ci);
+    this.fence(ci + 1);
   }
-}
-
-/** Is the chunk's last (key, seq) below the given pair? */
-function lastBelow<T>(c: Chunk<T>, key: number, seq: number): boolean {
-  const n = c.keys.length - 1;
-  const lk = c.keys[n]!;
-  return lk < key || (lk === key && c.seqs[n]! < seq);
 }
 
 /** First position in a chunk whose (key, seq) is ≥ the given pair. */
