@@ -37,7 +37,8 @@ export RELAYER_MARKET="${RELAYER_MARKET:-BTC-USD}"
 market="$RELAYER_MARKET"
 
 if [ -n "${RELAYER_BIN:-}" ]; then bin=("$RELAYER_BIN")
-elif [ -x "$(dirname "$0")/../bin/relayer" ]; then bin=(node "$(dirname "$0")/../bin/relayer")
+# run through its first line, which starts Node with relayer's V8 settings (D320)
+elif [ -x "$(dirname "$0")/../bin/relayer" ]; then bin=("$(dirname "$0")/../bin/relayer")
 else bin=(relayer); fi
 
 say() { printf '%s market-standby %s: %s\n' "$(date -u +%FT%TZ)" "$market" "$*" >&2; }

@@ -6,6 +6,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { nsSince, round1, runsOf } from './measure.js';
 import { result, type Result } from './report.js';
 import { Clock, MixedGenerator, preparedState, setupCommands, toWire } from './workload.js';
@@ -39,7 +40,7 @@ export function benchExecPipe(plan: ExecPipePlan): Result {
       const stdin = openSync(file, 'r');
       const stdout = openSync('/dev/null', 'w');
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [BIN, 'exec'], { stdio: [stdin, stdout, 'pipe'] });
+      const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'exec'], { stdio: [stdin, stdout, 'pipe'] });
       const ns = nsSince(t0);
       closeSync(stdin);
       closeSync(stdout);

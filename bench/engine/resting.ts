@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execute, type Command } from '../../src/engine/index.js';
+import { NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { Latencies, round1, round3 } from './measure.js';
 import { result, type Metrics, type Result } from './report.js';
 import { Clock, MID, preparedState, priceTick, Rng } from './workload.js';
@@ -28,7 +29,7 @@ const CHILD = fileURLToPath(new URL('./resting-child.js', import.meta.url));
 
 /** Runs the measurement in a fresh `node --expose-gc` and reads its one JSON line. */
 export function benchResting(plan: RestingPlan): RestingResults {
-  const r = spawnSync(process.execPath, ['--expose-gc', CHILD, JSON.stringify(plan)], {
+  const r = spawnSync(process.execPath, ['--expose-gc', ...NODE_FLAGS, CHILD, JSON.stringify(plan)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,

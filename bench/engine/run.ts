@@ -102,7 +102,7 @@ export async function benchEngine(opts: BenchOptions): Promise<void> {
 
   const cpu = cpus();
   out.finish(
-    `relayer bench engine${opts.quick ? ' --quick' : ''} — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ` +
+    `relayer bench engine${opts.quick ? ' --quick' : ''} — node ${process.version} ${process.execArgv.join(' ')}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ` +
       `load ${load.toFixed(2)} at start, ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }

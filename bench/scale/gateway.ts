@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { RpcClient } from '../../src/api/client.js';
 import { KeyStore } from '../../src/api/keys.js';
 import { silentLogger } from '../../src/infra/logger.js';
+import { NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { unlinkMatching } from '../../src/projections/redis/unlink.js';
 import { KafkaBackend } from '../../src/store/kafka/backend.js';
 import { kafkaConfig } from '../../src/store/kafka/config.js';
@@ -67,7 +68,7 @@ export async function gatewayPass(brokers: string, prefix: string, dir: string, 
     cli(['markets', 'create', '--id', 'ETH-USD', ...kafka]);
     for (const m of MARKETS) {
       children.push(
-        spawn(process.execPath, [BIN, 'run', ...kafka, '--market', m, '--data', join(dir, `gw-${m}`), '--no-scheduler', '--log-level', 'warn'], {
+        spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', ...kafka, '--market', m, '--data', join(dir, `gw-${m}`), '--no-scheduler', '--log-level', 'warn'], {
           stdio: 'ignore',
         }),
       );

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/infra/logger.js';
+import { NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { KafkaBackend } from '../../src/store/kafka/backend.js';
 import { createKafka } from '../../src/store/kafka/client.js';
 import { kafkaConfig, type KafkaConfig } from '../../src/store/kafka/config.js';
@@ -188,6 +189,7 @@ async function runEngines(lanes: Lane[], rep: Reporter): Promise<Run[]> {
 
 function engine(l: Lane): ChildProcess {
   const args = [
+    ...NODE_FLAGS,
     process.argv[1]!,
     'run',
     '--kafka',
