@@ -224,7 +224,7 @@ export class SortedIndex<T> {
     const right: Chunk<T> = { keys: c.keys.splice(half), seqs: c.seqs.splice(half), vals: c.vals.splice(half) };
     this.chunks.splice(ci + 1, 0, right);
     const n = this.chunks.length;
-    // chunks after ci move up one; the last fence slot is written by fence(n - 1) or moved into
+    // the fences of the chunks after ci move up one slot (the arrays grow first if that slot is new)
     if (n > this.fenceKeys.length) this.fence(n - 1);
     this.fenceKeys.copyWithin(ci + 2, ci + 1, n - 1);
     this.fenceSeqs.copyWithin(ci + 2, ci + 1, n - 1);
