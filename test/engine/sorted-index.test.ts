@@ -61,7 +61,7 @@ test('given an index, when entries are removed in ascending, descending or rando
       assert.equal(x.size, 0);
       assert.equal(x.remove(0, 1), false);
     }),
-    { numRuns: 40 },
+    { numRuns: 60 },
   );
 });
 
@@ -128,6 +128,6 @@ test('given any mix of inserts and removals, then the index answers as a sorted 
           );
       });
     }),
-    { numRuns: 60 },
+    { numRuns: 40 },
   );
 });

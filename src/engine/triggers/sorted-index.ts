@@ -174,16 +174,9 @@ export class SortedIndex<T> {
     this.count = 0;
   }
 
-  /** Records chunk ci's last entry in the fences, growing them when ci is past their end. */
+  /** Records chunk ci's last entry in the fences. */
   private fence(ci: number): void {
-    if (ci >= this.fenceKeys.length) {
-      const keys = new Float64Array(this.fenceKeys.length * 2);
-      const seqs = new Float64Array(keys.length);
-      keys.set(this.fenceKeys);
-      seqs.set(this.fenceSeqs);
-      this.fenceKeys = keys;
-      this.fenceSeqs = seqs;
-    }
+    this.fenceRoom(ci + 1);
     const c = this.chunks[ci]!;
     const n = c.keys.length - 1;
     this.fenceKeys[ci] = c.keys[n]!;
@@ -212,6 +205,19 @@ export class SortedIndex<T> {
     return lo;
   }
 
+  /** Grows the fences (doubling) to hold at least n chunks. */
+  private fenceRoom(n: number): void {
+    if (n <= this.fenceKeys.length) return;
+    let cap = this.fenceKeys.length * 2;
+    while (cap < n) cap *= 2;
+    const keys = new Float64Array(cap);
+    const seqs = new Float64Array(cap);
+    keys.set(this.fenceKeys);
+    seqs.set(this.fenceSeqs);
+    this.fenceKeys = keys;
+    this.fenceSeqs = seqs;
+  }
+
   /** Is chunk ci's last (key, seq) below the given pair? */
   private fenceBelow(ci: number, key: number, seq: number): boolean {
     const lk = this.fenceKeys[ci]!;
@@ -224,8 +230,8 @@ export class SortedIndex<T> {
     const right: Chunk<T> = { keys: c.keys.splice(half), seqs: c.seqs.splice(half), vals: c.vals.splice(half) };
     this.chunks.splice(ci + 1, 0, right);
     const n = this.chunks.length;
-    // the fences of the chunks after ci move up one slot (the arrays grow first if that slot is new)
-    if (n > this.fenceKeys.length) this.fence(n - 1);
+    // the fences of the chunks after ci move up one slot
+    this.fenceRoom(n);
     this.fenceKeys.copyWithin(ci + 2, ci + 1, n - 1);
     this.fenceSeqs.copyWithin(ci + 2, ci + 1, n - 1);
     this.fence(ci);
