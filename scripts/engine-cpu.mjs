@@ -8,6 +8,7 @@
 //   node scripts/engine-cpu.mjs <root> exec-parts [segments]  the exec path's parts on its own lines and events, µs per line
 //   node scripts/engine-cpu.mjs <root> peer [runs]         our side of peer.order_book: a limit that rests, then its cancel
 //   node scripts/engine-cpu.mjs <root> cascade|adl        one tick liquidating / deleveraging 10 000 longs
+//   node scripts/engine-cpu.mjs <root> cascade|adl profile  self time of those ticks alone (sampled, top 30)
 //   node --expose-gc scripts/engine-cpu.mjs <root> mem    heap per resting order (100 000)
 //   node --expose-gc scripts/engine-cpu.mjs <root> snapload [orders]  decodeSnapshot of a column image
 //
@@ -135,16 +136,41 @@ if (mode === 'direct' || mode === 'exec') {
   const state = W.preparedState(100_000, clock);
   W.flatten(state, clock);
   if (mode === 'adl') execute(state, { id: 'cap', ts: clock.tick(), type: 'UpdateRiskParams', params: { max_pnl_factor: 1e-9, adl_target_factor: 0 } });
+  // `profile`: the sampling profiler runs during the ticks only (the positions are opened between
+  // them), so the table is the tick's own; --no-turbo-inlining splits it by callee.
+  const profiling = arg === 'profile';
+  const session = profiling ? new (await import('node:inspector/promises')).Session() : null;
+  const self = new Map();
+  let samples = 0;
+  if (session !== null) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  }
   const ms = [];
-  for (let run = 0; run < 12; run++) {
+  for (let run = 0; run < (profiling ? 40 : 12); run++) {
     openPositions(state, clock, 10_000, run, mode);
+    if (session !== null && run >= 5) await session.post('Profiler.start');
     const t0 = cpuMs();
     const events = execute(state, W.priceTick(`tick-${run}`, clock.tick(), mode === 'adl' ? 63_000 : 57_000));
     ms.push(cpuMs() - t0);
+    if (session !== null && run >= 5) {
+      const { profile } = await session.post('Profiler.stop');
+      const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+      for (const id of profile.samples) {
+        const f = byId.get(id);
+        if (f.functionName === '(program)' || f.functionName === '(idle)') continue;
+        const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+        self.set(name, (self.get(name) ?? 0) + 1);
+        samples++;
+      }
+    }
     if (events.length < 10_000) throw new Error(`the tick emitted only ${events.length} events`);
     execute(state, W.priceTick(`back-${run}`, clock.tick(), W.MID));
   }
-  print({ cpu_ms: Number(median(ms.slice(2)).toFixed(2)) });
+  const top = [...self].sort((x, y) => y[1] - x[1]).slice(0, 30);
+  const selfPct = top.map(([name, n]) => [Number(((100 * n) / samples).toFixed(1)), name]);
+  print(profiling ? { samples, self_pct: selfPct } : { cpu_ms: Number(median(ms.slice(2)).toFixed(2)) });
 } else if (mode === 'mem') {
   globalThis.gc();
   const h0 = process.memoryUsage().heapUsed;
