@@ -3,7 +3,8 @@
 // It copies results carried by the event and never recomputes a formula, so replaying a log is
 // fast and independent of engine version.
 import { unreachable, type EventEnvelope, type LegRemoved } from './events.js';
-import { assignOrder, cloneLend, cloneOrder, clonePool } from './orders/record.js';
+import { assignOrder, cloneLend, clonePool } from './orders/record.js';
+import { accountHash, liveOrder, uuidHash } from './orders/live-order.js';
 import type { State } from './state.js';
 import { legBook, liqBook, openBook, type LegName } from './triggers/books.js';
 import { entryValue, indexKey, liquidationKey } from './math.js';
@@ -33,14 +34,12 @@ export function evolve(state: State, env: EventEnvelope): State {
   evolveHead(state, env);
   switch (env.type) {
     case 'TraderOrderOpened': {
-      const live = cloneOrder(env.data.order);
-      addActive(state, live);
+      const live = addActive(state, env.data.order);
       addFilled(state, live);
       return state;
     }
     case 'TraderOrderPending': {
-      const live = cloneOrder(env.data.order);
-      addActive(state, live);
+      const live = addActive(state, env.data.order);
       addPending(state, live, +1);
       openBook(state.books, live.position_type).insert(indexKey(live.entryprice), live.entry_sequence, live);
       return state;
@@ -198,10 +197,15 @@ function active(state: State, uuid: string): TraderOrder {
   return o;
 }
 
-function addActive(state: State, live: TraderOrder): void {
-  state.orders.set(live.uuid, live);
-  state.trader_by_account.set(live.account_id, live.uuid);
+/** The live copy of an opening event's record joins the active set, keyed by its uuid and account. */
+function addActive(state: State, record: TraderOrder): TraderOrder {
+  const hu = state.orders.hash(record.uuid);
+  const ha = state.trader_by_account.hash(record.account_id);
+  const live = liveOrder(record, hu, ha);
+  state.orders.setHashed(live.uuid, live, hu);
+  state.trader_by_account.setHashed(live.account_id, live.uuid, ha);
   if (live.entry_sequence > state.trader_seq) state.trader_seq = live.entry_sequence;
+  return live;
 }
 
 /**
@@ -211,11 +215,12 @@ function addActive(state: State, live: TraderOrder): void {
  */
 function retire(state: State, live: TraderOrder, status: TraderStatus, ts: number): void {
   live.order_status = status;
-  state.orders.delete(live.uuid);
-  state.closed.add(live.uuid, live.account_id, status, ts);
+  const hu = uuidHash(live);
+  state.orders.deleteHashed(live.uuid, hu);
+  state.closed.add(live.uuid, live.account_id, status, ts, hu);
   const cfg = state.config;
   if (state.closed.size > cfg.history_max_orders) state.closed.forget(ts, cfg.history_window_ms, cfg.history_max_orders);
-  state.trader_by_account.deleteIf(live.account_id, live.uuid);
+  state.trader_by_account.deleteIfHashed(live.account_id, live.uuid, accountHash(live));
 }
 
 function addPending(state: State, o: TraderOrder, sign: 1 | -1): void {

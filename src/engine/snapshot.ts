@@ -1,6 +1,7 @@
 // Canonical encoding of state: a header line, then one line per active order, closed order,
 // lend order and remembered command id, in their deterministic orders. The same lines feed the
 // state hash (without the feed clock) and snapshot files (with it); indices are rebuilt on decode.
+import { adoptLive } from './orders/live-order.js';
 import { cloneLend } from './orders/record.js';
 import { emptyState, type State } from './state.js';
 import { indexKey, liquidationKey } from './math.js';
@@ -248,10 +249,14 @@ export class OrderLoader {
     state.trader_by_account.reserve(expected);
   }
 
-  add(o: TraderOrder): void {
+  /** `record`, a decoder's own new object, becomes the live order itself (adoptLive: no copy). */
+  add(record: TraderOrder): void {
     const state = this.state;
-    state.orders.set(o.uuid, o);
-    state.trader_by_account.set(o.account_id, o.uuid);
+    const hu = state.orders.hash(record.uuid);
+    const ha = state.trader_by_account.hash(record.account_id);
+    const o = adoptLive(record, hu, ha);
+    state.orders.setHashed(o.uuid, o, hu);
+    state.trader_by_account.setHashed(o.account_id, o.uuid, ha);
     if (o.order_status === 'PENDING') {
       state.pending_count++;
       this.book(openIndex(o.position_type), indexKey(o.entryprice), o);

@@ -2,16 +2,18 @@
 // a Map from key to row plus an array of rows oldest first. Random pushes, kills and shifts over
 // a small key alphabet (many collisions in the low bits, long probe chains, backward-shift
 // deletions across the table's wrap-around) and past several capacity doublings must leave every
-// live key findable at its row, every dropped or killed key absent, and the count right.
+// live key findable at its row, every dropped or killed key absent, and the count right. Half the
+// pushes go through pushHashed, with the key's hash given by the caller.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { stringHash } from '../../src/engine/util/hash-slots.js';
 import { KeyedRing } from '../../src/engine/util/keyed-ring.js';
 
-type Op = { kind: 'push'; key: string; a: number } | { kind: 'kill'; pick: number } | { kind: 'shift' };
+type Op = { kind: 'push'; key: string; a: number; hashed: boolean } | { kind: 'kill'; pick: number } | { kind: 'shift' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('push' as const), key: fc.string({ maxLength: 3 }), a: fc.integer() }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('push' as const), key: fc.string({ maxLength: 3 }), a: fc.integer(), hashed: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('kill' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('shift' as const) }) },
 );
@@ -26,7 +28,9 @@ test('given random pushes, kills and shifts, when keys are looked up, then the k
       for (const o of ops) {
         if (o.kind === 'push') {
           if (live.has(o.key)) continue; // the caller's contract: only keys without a live row
-          const abs = ring.push(o.key, o.a, abs2(queue.length), `n${o.key}`);
+          const abs = o.hashed
+            ? ring.pushHashed(o.key, stringHash(o.key), o.a, abs2(queue.length), `n${o.key}`)
+            : ring.push(o.key, o.a, abs2(queue.length), `n${o.key}`);
           assert.equal(abs, queue.length);
           live.set(o.key, abs);
           queue.push(o.key);

@@ -2,25 +2,27 @@
 // (util/string-map.ts) against a Map: random sets, overwrites, deletes, conditional deletes
 // (deleteIf) and clears over a small key alphabet (collisions, long probe chains, backward-shift
 // deletions, hole squeezing and doubling) must give the same answers, size and iteration order,
-// also when entries are deleted while the map is being iterated.
+// also when entries are deleted while the map is being iterated. Each set, delete and deleteIf
+// goes through its …Hashed form half the time, with the key's hash given by the caller.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { stringHash } from '../../src/engine/util/hash-slots.js';
 import { StringMap } from '../../src/engine/util/string-map.js';
 
 type Op =
-  | { kind: 'set'; key: string; v: number }
-  | { kind: 'delete'; key: string }
-  | { kind: 'deleteIf'; key: string; same: boolean }
+  | { kind: 'set'; key: string; v: number; hashed: boolean }
+  | { kind: 'delete'; key: string; hashed: boolean }
+  | { kind: 'deleteIf'; key: string; same: boolean; hashed: boolean }
   | { kind: 'clear' }
   | { kind: 'sweep'; every: number }
   | { kind: 'clearMid' };
 
 const key = fc.string({ maxLength: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), key, v: fc.integer() }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('delete' as const), key }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deleteIf' as const), key, same: fc.boolean() }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), key, v: fc.integer(), hashed: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('delete' as const), key, hashed: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deleteIf' as const), key, same: fc.boolean(), hashed: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), every: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clearMid' as const }) },
@@ -33,16 +35,18 @@ test('given random sets, deletes and clears, when read back, then the string map
       const model = new Map<string, number>();
       for (const o of ops) {
         if (o.kind === 'set') {
-          ours.set(o.key, o.v);
+          if (o.hashed) ours.setHashed(o.key, o.v, stringHash(o.key));
+          else ours.set(o.key, o.v);
           model.set(o.key, o.v);
-        } else if (o.kind === 'delete') assert.equal(ours.delete(o.key), model.delete(o.key));
-        else if (o.kind === 'deleteIf') {
+        } else if (o.kind === 'delete') {
+          assert.equal(o.hashed ? ours.deleteHashed(o.key, stringHash(o.key)) : ours.delete(o.key), model.delete(o.key));
+        } else if (o.kind === 'deleteIf') {
           // the value the key maps to now, or one it does not map to
           const cur = model.get(o.key);
           const v = o.same && cur !== undefined ? cur : (cur ?? 0) + 1;
           const hit = model.get(o.key) === v;
           if (hit) model.delete(o.key);
-          assert.equal(ours.deleteIf(o.key, v), hit);
+          assert.equal(o.hashed ? ours.deleteIfHashed(o.key, v, stringHash(o.key)) : ours.deleteIf(o.key, v), hit);
         } else if (o.kind === 'clear') {
           ours.clear();
           model.clear();
@@ -70,6 +74,7 @@ test('given random sets, deletes and clears, when read back, then the string map
         const probe = o.kind === 'set' || o.kind === 'delete' || o.kind === 'deleteIf' ? o.key : '';
         assert.equal(ours.has(probe), model.has(probe));
         assert.equal(ours.get(probe), model.get(probe));
+        assert.equal(ours.hash(probe), stringHash(probe));
       }
       assert.deepEqual([...ours.entries()], [...model.entries()]);
       assert.deepEqual([...ours.keys()], [...model.keys()]);

@@ -29,9 +29,10 @@ export class ClosedOrders {
     this.rows.reserve(n);
   }
 
-  /** Remembers an order that just closed (orders close in ts order). */
-  add(uuid: string, account_id: string, status: TraderStatus, ts: number): void {
-    this.rows.push(uuid, ts, STATUSES.indexOf(status), account_id);
+  /** Remembers an order that just closed (orders close in ts order); `h` is stringHash(uuid) when known. */
+  add(uuid: string, account_id: string, status: TraderStatus, ts: number, h?: number): void {
+    if (h === undefined) this.rows.push(uuid, ts, STATUSES.indexOf(status), account_id);
+    else this.rows.pushHashed(uuid, h, ts, STATUSES.indexOf(status), account_id);
   }
 
   has(uuid: string): boolean {

@@ -68,9 +68,13 @@ export class KeyedRing {
 
   /** Appends a row for a key that has no live row (the caller checked); returns its absolute position. */
   push(key: string, a: number, b: number, note?: string): number {
+    return this.pushHashed(key, this.hashOf(key), a, b, note);
+  }
+
+  /** push, with the key's stringHash from a caller that kept it. */
+  pushHashed(key: string, h: number, a: number, b: number, note?: string): number {
     if (this.tail - this.head > this.mask) this.grow();
     const i = this.tail & this.mask;
-    const h = this.hashOf(key);
     this.keys[i] = key;
     this.a[i] = a;
     this.b[i] = b;

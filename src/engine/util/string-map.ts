@@ -30,18 +30,25 @@ export class StringMap<V> {
     return e < 0 ? undefined : this.valList[e];
   }
 
+  // The …Hashed forms take the key's stringHash from a caller that kept it (orders/live-order.ts).
+  // When `key` is the very string stored (a live order's own uuid), === is decided by identity, so
+  // the probe reads neither the string nor its hash.
+
   has(key: string): boolean {
     return this.slotOf(key) >= 0;
   }
 
   set(key: string, value: V): this {
-    const e = this.slotOf(key);
-    if (e >= 0) {
-      this.valList[e] = value;
+    return this.setHashed(key, value, this.hash(key));
+  }
+
+  setHashed(key: string, value: V, h: number): this {
+    const c = this.cellOfHashed(key, h);
+    if (c >= 0) {
+      this.valList[this.index.entryAt(c)] = value;
       return this;
     }
     if (this.end === this.hashes.length) this.resize();
-    const h = this.hashOf(key);
     const slot = this.end++;
     this.keyList[slot] = key;
     this.valList[slot] = value;
@@ -62,7 +69,11 @@ export class StringMap<V> {
   }
 
   delete(key: string): boolean {
-    const c = this.cellOf(key);
+    return this.deleteHashed(key, this.hash(key));
+  }
+
+  deleteHashed(key: string, h: number): boolean {
+    const c = this.cellOfHashed(key, h);
     if (c < 0) return false;
     this.removeCell(c);
     return true;
@@ -70,7 +81,11 @@ export class StringMap<V> {
 
   /** Deletes `key` only while it maps to `value`: one probe for a get-compare-delete. */
   deleteIf(key: string, value: V): boolean {
-    const c = this.cellOf(key);
+    return this.deleteIfHashed(key, value, this.hash(key));
+  }
+
+  deleteIfHashed(key: string, value: V, h: number): boolean {
+    const c = this.cellOfHashed(key, h);
     if (c < 0 || this.valList[this.index.entryAt(c)] !== value) return false;
     this.removeCell(c);
     return true;
@@ -112,7 +127,10 @@ export class StringMap<V> {
 
   /** Index cell holding `key`, or -1. */
   private cellOf(key: string): number {
-    const h = this.hashOf(key);
+    return this.cellOfHashed(key, this.hash(key));
+  }
+
+  private cellOfHashed(key: string, h: number): number {
     const x = this.index;
     for (let s = x.home(h); ; s = x.next(s)) {
       const e = x.entryAt(s);
@@ -130,7 +148,8 @@ export class StringMap<V> {
     this.index.removeAt(c);
   }
 
-  private hashOf(key: string): number {
+  /** stringHash(key); the last key's is remembered, since a lookup is often followed by a set or delete of the same key. */
+  hash(key: string): number {
     if (key !== this.hashedKey) {
       this.hashedKey = key;
       this.hashedValue = stringHash(key);
