@@ -12,7 +12,11 @@
 import type { TraderOrder } from '../types.js';
 import { stringHash } from '../util/hash-slots.js';
 
-/** `new LiveRecord(o)`: a copy of `o` with Object.prototype, in SPEC §3 key order. */
+/**
+ * `new LiveRecord(o)`: a copy of `o` with Object.prototype, in SPEC §3 key order. It writes its
+ * fields itself, like cloneOrder's literal and assignOrder: built through assignOrder instead, the
+ * copies fell into dictionary mode (2 026 B per resting order instead of 657).
+ */
 const LiveRecord = function LiveRecord(this: TraderOrder, o: TraderOrder) {
   this.uuid = o.uuid;
   this.account_id = o.account_id;
