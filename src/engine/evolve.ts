@@ -179,8 +179,11 @@ export function unbookPending(state: State, o: TraderOrder): void {
 /** Live path, after a PENDING order was filled in place: exposure, PS log and liquidation key. */
 export const bookFilled: (state: State, o: TraderOrder) => void = addFilled;
 
-/** Live path, before a FILLED order is rewritten into its TraderOrderSettled / …Liquidated record. */
-export const unbookFilled: (state: State, o: TraderOrder) => void = removeFilled;
+/**
+ * Live path, before a FILLED order is rewritten into its TraderOrderSettled / …Liquidated record;
+ * `liqKeyTaken` when a tick already cut its key out of the liquidation book (D324).
+ */
+export const unbookFilled: (state: State, o: TraderOrder, liqKeyTaken?: boolean) => void = removeFilled;
 
 /**
  * Live path, after the closing record `o` is emitted: the pool it carries, then retirement. The
@@ -257,7 +260,7 @@ function unindexLiq(state: State, o: TraderOrder): void {
 }
 
 /** A position closes: exposure −EV, PS log −PS, every key it holds dropped. */
-function removeFilled(state: State, o: TraderOrder): void {
+function removeFilled(state: State, o: TraderOrder, liqKeyTaken = false): void {
   state.filled_count--;
   const ev = entryValue(o.initial_margin, o.leverage);
   const r = state.risk;
@@ -268,7 +271,7 @@ function removeFilled(state: State, o: TraderOrder): void {
     r.total_short_btc = Math.max(0, r.total_short_btc - ev);
     state.ps_short = Math.max(0, state.ps_short - o.positionsize);
   }
-  unindexLiq(state, o);
+  if (!liqKeyTaken) unindexLiq(state, o);
   dropLegKey(state, o, 'close', o.close_limit_price);
   dropLegKey(state, o, 'sl', o.stop_loss_price);
   dropLegKey(state, o, 'tp', o.take_profit_price);

@@ -73,14 +73,17 @@ test('given a non-empty index, when loaded in bulk, then it refuses', () => {
 
 test('given any mix of inserts and removals, then the index answers as a sorted list does after every step', () => {
   // ops: an insert (any key, any unused seq, as a re-indexed order keeps its old entry_sequence),
-  // a removal of a held entry (by position) or of one never held. Hundreds of entries split
-  // chunks, inserts land at chunk ends, and removals empty chunks again (D321's fences).
+  // a removal of a held entry (by position) or of one never held, and now and then a take of every
+  // entry from a key up or down (a cascade, D324). Hundreds of entries split chunks, inserts land
+  // at chunk ends, and removals and takes empty chunks again (D321's fences).
   const insert = fc.record({ kind: fc.constant('insert' as const), key: fc.integer({ min: 0, max: 300 }), seq: fc.integer({ min: 1, max: 1e9 }) });
   const remove = fc.record({ kind: fc.constant('remove' as const), at: fc.nat() });
   const absent = fc.record({ kind: fc.constant('absent' as const), key: fc.integer({ min: 0, max: 300 }) });
+  // a take from the top or the bottom third of the keys, so most takes cut a part, not everything
+  const take = fc.record({ kind: fc.constant('take' as const), up: fc.boolean(), key: fc.integer({ min: 0, max: 100 }) });
   // a growing phase (mostly inserts) then a shrinking one (mostly removals)
   const phase = (grow: boolean) =>
-    fc.array(fc.oneof({ weight: grow ? 6 : 1, arbitrary: insert }, { weight: grow ? 1 : 6, arbitrary: remove }, { weight: 1, arbitrary: absent }), {
+    fc.array(fc.oneof({ weight: grow ? 60 : 10, arbitrary: insert }, { weight: grow ? 10 : 60, arbitrary: remove }, { weight: 10, arbitrary: absent }, { weight: 1, arbitrary: take }), {
       minLength: 1_000,
       maxLength: 1_600,
     });
@@ -117,6 +120,11 @@ test('given any mix of inserts and removals, then the index answers as a sorted 
           model.splice(at, 1);
         } else if (op.kind === 'absent') {
           assert.equal(x.remove(op.key, 0), false);
+        } else if (op.kind === 'take') {
+          const k = op.up ? 300 - op.key : op.key;
+          const hit = (e: [number, number]) => (op.up ? e[0] >= k : e[0] <= k);
+          assert.deepEqual(op.up ? x.takeAtLeast(k) : x.takeAtMost(k), model.filter(hit).map((e) => e[1]));
+          model.splice(0, model.length, ...model.filter((e) => !hit(e)));
         }
         assert.equal(x.size, model.length);
         assert.equal(x.minKey(), model.length === 0 ? Infinity : model[0]![0]);

@@ -43,14 +43,17 @@ export function settle(ctx: Ctx, o: TraderOrder, x: number, rate: number, closeT
   emitLegsRemoved(ctx, o, close, sl, tp, 'SETTLED');
 }
 
+/** liquidate's last argument when the caller already took the position's key out of its liquidation book. */
+export const LIQ_KEY_TAKEN = true;
+
 /** Liquidates a FILLED position at X: margin to the pool, payment −IM. */
-export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_TICK' | 'FUNDING'): void {
+export function liquidate(ctx: Ctx, o: TraderOrder, x: number, trigger: 'PRICE_TICK' | 'FUNDING', liqKeyTaken = false): void {
   const pool = poolAfter(ctx, round(o.initial_margin));
   // the registered legs' prices, read before clearLegs (locals: no object per closing)
   const close = o.close_limit_price;
   const sl = o.stop_loss_price;
   const tp = o.take_profit_price;
-  unbookFilled(ctx.state, o); // before liquidation_price changes: it is the order's key in the book
+  unbookFilled(ctx.state, o, liqKeyTaken); // before liquidation_price changes: it is the order's key in the book
   o.order_status = 'LIQUIDATE';
   o.available_margin = 0;
   o.settlement_price = x;

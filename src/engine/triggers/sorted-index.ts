@@ -135,6 +135,56 @@ export class SortedIndex<T> {
     return out;
   }
 
+  /**
+   * Removes every entry with key ≥ k and returns their values ascending by (key, seq): atLeast and
+   * one remove per entry at once (a cascade's liquidations, which all leave this book; D324).
+   */
+  takeAtLeast(k: number): T[] {
+    const out = this.atLeast(k);
+    if (out.length === 0) return out;
+    const chunks = this.chunks;
+    let ci = chunks.length - 1;
+    while (ci > 0 && chunks[ci - 1]!.keys[chunks[ci - 1]!.keys.length - 1]! >= k) ci--;
+    const c = chunks[ci]!;
+    let j = 0;
+    while (c.keys[j]! < k) j++;
+    if (j === 0) chunks.length = ci;
+    else {
+      c.keys.length = j;
+      c.seqs.length = j;
+      c.vals.length = j;
+      chunks.length = ci + 1;
+      this.fence(ci);
+    }
+    this.count -= out.length;
+    return out;
+  }
+
+  /** Removes every entry with key ≤ k and returns their values ascending by (key, seq) (D324). */
+  takeAtMost(k: number): T[] {
+    const out = this.atMost(k);
+    if (out.length === 0) return out;
+    const chunks = this.chunks;
+    let whole = 0;
+    while (whole < chunks.length && chunks[whole]!.keys[chunks[whole]!.keys.length - 1]! <= k) whole++;
+    if (whole < chunks.length) {
+      const c = chunks[whole]!;
+      let j = 0;
+      while (c.keys[j]! <= k) j++;
+      c.keys.splice(0, j);
+      c.seqs.splice(0, j);
+      c.vals.splice(0, j);
+    }
+    if (whole > 0) {
+      const n = chunks.length;
+      chunks.splice(0, whole);
+      this.fenceKeys.copyWithin(0, whole, n);
+      this.fenceSeqs.copyWithin(0, whole, n);
+    }
+    this.count -= out.length;
+    return out;
+  }
+
   /** Every value ascending by (key, seq), without removing. */
   values(): T[] {
     const out: T[] = [];
