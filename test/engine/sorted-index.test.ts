@@ -83,10 +83,18 @@ test('given any mix of inserts and removals, then the index answers as a sorted 
   const take = fc.record({ kind: fc.constant('take' as const), up: fc.boolean(), key: fc.integer({ min: 0, max: 100 }) });
   // a growing phase (mostly inserts) then a shrinking one (mostly removals)
   const phase = (grow: boolean) =>
-    fc.array(fc.oneof({ weight: grow ? 60 : 10, arbitrary: insert }, { weight: grow ? 10 : 60, arbitrary: remove }, { weight: 10, arbitrary: absent }, { weight: 1, arbitrary: take }), {
-      minLength: 1_000,
-      maxLength: 1_600,
-    });
+    fc.array(
+      fc.oneof(
+        { weight: grow ? 60 : 10, arbitrary: insert },
+        { weight: grow ? 10 : 60, arbitrary: remove },
+        { weight: 10, arbitrary: absent },
+        { weight: 1, arbitrary: take },
+      ),
+      {
+        minLength: 1_000,
+        maxLength: 1_600,
+      },
+    );
   const opsArb = fc.tuple(phase(true), phase(false)).map(([up, down]) => [...up, ...down]);
   const before = (a: [number, number], key: number, seq: number): boolean => a[0] < key || (a[0] === key && a[1] < seq);
   fc.assert(
@@ -123,7 +131,10 @@ test('given any mix of inserts and removals, then the index answers as a sorted 
         } else if (op.kind === 'take') {
           const k = op.up ? 300 - op.key : op.key;
           const hit = (e: [number, number]) => (op.up ? e[0] >= k : e[0] <= k);
-          assert.deepEqual(op.up ? x.takeAtLeast(k) : x.takeAtMost(k), model.filter(hit).map((e) => e[1]));
+          assert.deepEqual(
+            op.up ? x.takeAtLeast(k) : x.takeAtMost(k),
+            model.filter(hit).map((e) => e[1]),
+          );
           model.splice(0, model.length, ...model.filter((e) => !hit(e)));
         }
         assert.equal(x.size, model.length);
