@@ -2,8 +2,8 @@
 // O(1) min/max (an idle tick only looks at the ends), O(log n + chunk) insert/remove, and range
 // reads from either end (atLeast / atMost) that leave the index as it is: a fired order's keys go
 // when evolve applies the event that closes or fills it. The one exception takes a range out as
-// it reads it (takeAtLeast / takeAtMost): a tick's liquidations, which all leave the book (D324). Integer keys are trunc(price × 10⁴)
-// (§5.1); ties order by entry_sequence. Each chunk's last (key, seq) is also kept in two flat
+// it reads it (takeAtLeast / takeAtMost): a tick's liquidations, which all leave the book (D324).
+// Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence. Each chunk's last (key, seq) is also kept in two flat
 // typed arrays (the fences), so finding a chunk is a binary search over contiguous numbers instead
 // of a chain of loads through chunk objects and their arrays (D321).
 
