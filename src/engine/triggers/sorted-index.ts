@@ -3,9 +3,10 @@
 // reads from either end (atLeast / atMost) that leave the index as it is: a fired order's keys go
 // when evolve applies the event that closes or fills it. The one exception takes a range out as
 // it reads it (takeAtLeast / takeAtMost): a tick's liquidations, which all leave the book (D324).
-// Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence. Each chunk's last (key, seq) is also kept in two flat
-// typed arrays (the fences), so finding a chunk is a binary search over contiguous numbers instead
-// of a chain of loads through chunk objects and their arrays (D321).
+// Integer keys are trunc(price × 10⁴) (§5.1); ties order by entry_sequence. Each chunk's last
+// (key, seq) is also kept in two flat typed arrays (the fences), so finding a chunk is a binary
+// search over contiguous numbers instead of a chain of loads through chunk objects and their
+// arrays (D321).
 
 /** A loaded chunk's size; a chunk splits past twice this. Small, since an insert or a removal moves
  *  half a chunk on average; the fences keep the many chunks cheap to search (D321). */
