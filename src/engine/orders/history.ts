@@ -5,6 +5,7 @@
 // close in ts order, so a keyed ring of (uuid, closed ts, status, account) oldest first is both
 // the lookup and the forgetting queue: no object or Map entry per closed order (D201).
 import type { TraderStatus } from '../types.js';
+import { stringHash } from '../util/hash-slots.js';
 import { KeyedRing } from '../util/keyed-ring.js';
 
 /** What is kept of a trader order after it reached a terminal status, and when (ts) it did. */
@@ -29,10 +30,9 @@ export class ClosedOrders {
     this.rows.reserve(n);
   }
 
-  /** Remembers an order that just closed (orders close in ts order); `h` is stringHash(uuid) when known. */
-  add(uuid: string, account_id: string, status: TraderStatus, ts: number, h?: number): void {
-    if (h === undefined) this.rows.push(uuid, ts, STATUSES.indexOf(status), account_id);
-    else this.rows.pushHashed(uuid, h, ts, STATUSES.indexOf(status), account_id);
+  /** Remembers an order that just closed (orders close in ts order); `h` is stringHash(uuid). */
+  add(uuid: string, account_id: string, status: TraderStatus, ts: number, h = stringHash(uuid)): void {
+    this.rows.pushHashed(uuid, h, ts, STATUSES.indexOf(status), account_id);
   }
 
   has(uuid: string): boolean {

@@ -50,14 +50,14 @@ const LiveRecord = function LiveRecord(this: TraderOrder, o: TraderOrder) {
 ) => TraderOrder;
 LiveRecord.prototype = Object.prototype;
 
-class Record {
+class StampTarget {
   constructor(o: TraderOrder, copy: boolean) {
     // biome-ignore lint/correctness/noConstructorReturn: the record (or its copy) is the object LiveOrder stamps
     return copy ? new LiveRecord(o) : o;
   }
 }
 
-class LiveOrder extends Record {
+class LiveOrder extends StampTarget {
   readonly #uuid: number;
   readonly #account: number;
 

@@ -142,40 +142,39 @@ export class SortedIndex<T> {
    * one remove per entry at once (a cascade's liquidations, which all leave this book; D324).
    */
   takeAtLeast(k: number): T[] {
-    const out = this.atLeast(k);
-    if (out.length === 0) return out;
+    if (this.maxKey() < k) return [];
     const chunks = this.chunks;
     let ci = chunks.length - 1;
     while (ci > 0 && chunks[ci - 1]!.keys[chunks[ci - 1]!.keys.length - 1]! >= k) ci--;
     const c = chunks[ci]!;
     let j = 0;
     while (c.keys[j]! < k) j++;
-    if (j === 0) chunks.length = ci;
-    else {
-      c.keys.length = j;
-      c.seqs.length = j;
-      c.vals.length = j;
-      chunks.length = ci + 1;
-      this.fence(ci);
-    }
+    const out = c.vals.splice(j);
+    c.keys.length = j;
+    c.seqs.length = j;
+    for (let x = ci + 1; x < chunks.length; x++) for (const v of chunks[x]!.vals) out.push(v);
+    chunks.length = j === 0 ? ci : ci + 1;
+    if (j > 0) this.fence(ci);
     this.count -= out.length;
     return out;
   }
 
   /** Removes every entry with key ≤ k and returns their values ascending by (key, seq) (D324). */
   takeAtMost(k: number): T[] {
-    const out = this.atMost(k);
-    if (out.length === 0) return out;
+    if (this.minKey() > k) return [];
     const chunks = this.chunks;
+    const out: T[] = [];
     let whole = 0;
-    while (whole < chunks.length && chunks[whole]!.keys[chunks[whole]!.keys.length - 1]! <= k) whole++;
+    for (; whole < chunks.length && chunks[whole]!.keys[chunks[whole]!.keys.length - 1]! <= k; whole++) {
+      for (const v of chunks[whole]!.vals) out.push(v);
+    }
     if (whole < chunks.length) {
       const c = chunks[whole]!;
       let j = 0;
       while (c.keys[j]! <= k) j++;
+      for (const v of c.vals.splice(0, j)) out.push(v);
       c.keys.splice(0, j);
       c.seqs.splice(0, j);
-      c.vals.splice(0, j);
     }
     if (whole > 0) {
       const n = chunks.length;
