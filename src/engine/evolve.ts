@@ -102,7 +102,7 @@ export function evolve(state: State, env: EventEnvelope): State {
     case 'LendOrderSettled': {
       const lend = env.data.lend_order;
       state.lends.delete(lend.uuid);
-      if (state.lend_by_account.get(lend.account_id) === lend.uuid) state.lend_by_account.delete(lend.account_id);
+      state.lend_by_account.deleteIf(lend.account_id, lend.uuid);
       state.pool = clonePool(env.data.pool);
       return state;
     }

@@ -57,8 +57,8 @@ export interface State {
   closed: ClosedOrders;
   trader_by_account: StringMap<string>;
   /** Active lend orders (FILLED) in entry_sequence order. */
-  lends: Map<string, LendOrder>;
-  lend_by_account: Map<string, string>;
+  lends: StringMap<LendOrder>;
+  lend_by_account: StringMap<string>;
   books: Books;
   /** command id → seq of the first event of its first execution (§12 duplicates). */
   seen: SeenIds;
@@ -102,8 +102,8 @@ export function emptyState(config: Partial<EngineConfig> = {}): State {
     filled_count: 0,
     closed: new ClosedOrders(),
     trader_by_account: new StringMap(),
-    lends: new Map(),
-    lend_by_account: new Map(),
+    lends: new StringMap(),
+    lend_by_account: new StringMap(),
     books: emptyBooks(),
     seen: new SeenIds(),
     config: { ...DEFAULT_CONFIG, ...config },
