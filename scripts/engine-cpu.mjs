@@ -10,14 +10,17 @@
 //   node scripts/engine-cpu.mjs <root> cascade|adl        one tick liquidating / deleveraging 10 000 longs
 //   node scripts/engine-cpu.mjs <root> cascade|adl profile  self time of those ticks alone (sampled, top 30)
 //   node --expose-gc scripts/engine-cpu.mjs <root> mem    heap per resting order (100 000)
+//   node --expose-gc scripts/engine-cpu.mjs <root> mem profile  what the orders add to the heap, by kind of object
+//   node scripts/engine-cpu.mjs <root> probes [segments]  id-table lookups, changes and string hashes per command type
 //   node --expose-gc scripts/engine-cpu.mjs <root> snapload [orders]  decodeSnapshot of a column image
 //
 // Rates are commands (lines) per CPU second of this process (process.cpuUsage), median of the
 // segments after the first few; tick and load figures are CPU ms, medians.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 
 const root = resolve(process.argv[2] ?? '.');
 const mode = process.argv[3] ?? 'direct';
@@ -172,11 +175,80 @@ if (mode === 'direct' || mode === 'exec') {
   const selfPct = top.map(([name, n]) => [Number(((100 * n) / samples).toFixed(1)), name]);
   print(profiling ? { samples, self_pct: selfPct } : { cpu_ms: Number(median(ms.slice(2)).toFixed(2)) });
 } else if (mode === 'mem') {
+  // `profile`: heap snapshots before and after, and what the orders added, by kind of heap object
+  // (objects by constructor, strings by length, boxed numbers, typed-array stores), per order
+  const profiling = arg === 'profile';
+  const kinds = profiling ? heapKinds() : null;
   globalThis.gc();
   const h0 = process.memoryUsage().heapUsed;
   const state = W.preparedState(100_000, new W.Clock());
   globalThis.gc();
-  print({ bytes_per_order: Math.round((process.memoryUsage().heapUsed - h0) / state.orders.size) });
+  const perOrder = (process.memoryUsage().heapUsed - h0) / state.orders.size;
+  if (kinds === null) print({ bytes_per_order: Math.round(perOrder) });
+  else {
+    const after = heapKinds();
+    const added = [...after].map(([k, [bytes, count]]) => [k, bytes - (kinds.get(k)?.[0] ?? 0), count - (kinds.get(k)?.[1] ?? 0)]);
+    added.sort((x, y) => y[1] - x[1]);
+    const n = state.orders.size;
+    const rows = added
+      .slice(0, 12)
+      .map(([k, bytes, count]) => ({ kind: k, bytes_per_order: Number((bytes / n).toFixed(1)), per_order: Number((count / n).toFixed(2)) }));
+    print({ bytes_per_order: Math.round(perOrder), snapshot_bytes_per_order: Math.round(added.reduce((a, r) => a + r[1], 0) / n), by_kind: rows });
+  }
+} else if (mode === 'probes') {
+  // How often the mixed stream touches each id table, per command type: calls of the tables'
+  // lookups and changes, and how many of those hashed a string (the tables remember the last key
+  // hashed). Counted by wrapping the classes' methods in this process; the engine is unchanged.
+  const { StringMap } = await imp('src/engine/util/string-map.js');
+  const { KeyedRing } = await imp('src/engine/util/keyed-ring.js');
+  const { SortedIndex } = await imp('src/engine/triggers/sorted-index.js');
+  const counts = new Map();
+  let current = null;
+  const bump = (what) => {
+    if (current !== null) current[what] = (current[what] ?? 0) + 1;
+  };
+  const wrap = (cls, label, names) => {
+    for (const name of names) {
+      const f = cls.prototype[name];
+      cls.prototype[name] = function (...a) {
+        bump(`${label}.${name}`);
+        return f.apply(this, a);
+      };
+    }
+  };
+  // the plain set/delete/push forms call their …Hashed forms, so only those count
+  wrap(StringMap, 'map', ['get', 'has', 'setHashed', 'deleteHashed', 'deleteIfHashed']);
+  wrap(KeyedRing, 'ring', ['find', 'pushHashed']);
+  wrap(SortedIndex, 'book', ['insert', 'remove', 'takeAtLeast', 'takeAtMost']);
+  for (const [cls, memo, field] of [
+    [StringMap, 'hash', 'hashedKey'],
+    [KeyedRing, 'hashOf', 'hashedKey'],
+  ]) {
+    const f = cls.prototype[memo];
+    cls.prototype[memo] = function (key) {
+      if (key !== this[field]) bump('string_hashed');
+      return f.call(this, key);
+    };
+  }
+  const prep = new W.Clock();
+  const state = W.preparedState(100_000, prep);
+  const genClock = new W.Clock(prep.ts);
+  const gen = new W.MixedGenerator(W.preparedState(0, genClock), genClock);
+  for (let s = 0; s < Number(arg ?? 10); s++) {
+    for (const c of gen.segment(10_000)) {
+      const row = counts.get(c.type) ?? { commands: 0 };
+      counts.set(c.type, row);
+      row.commands++;
+      current = row;
+      execute(state, c);
+      current = null;
+    }
+  }
+  const per = {};
+  for (const [type, { commands, ...rest }] of counts) {
+    per[type] = { commands, ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Number((v / commands).toFixed(2))])) };
+  }
+  print({ per_command: per });
 } else if (mode === 'snapload') {
   const { decodeSnapshot, encodeSnapshotImage } = await imp('src/runtime/state-file.js');
   const orders = Number(arg ?? 1_000_000);
@@ -219,5 +291,33 @@ if (mode === 'direct' || mode === 'exec') {
   }
   print({ orders, cpu_ms: Math.round(median(ms)) });
 } else {
-  throw new Error(`unknown mode ${mode} (direct, exec, exec-parts, peer, cascade, adl, mem, snapload)`);
+  throw new Error(`unknown mode ${mode} (direct, exec, exec-parts, peer, cascade, adl, mem, probes, snapload)`);
+}
+
+/** Self sizes in a fresh heap snapshot, summed by kind: kind → [bytes, count]. */
+function heapKinds() {
+  globalThis.gc();
+  const file = join(tmpdir(), `relayer-engine-cpu-${process.pid}-${Date.now()}.heapsnapshot`);
+  writeHeapSnapshot(file);
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  rmSync(file);
+  const meta = snap.snapshot.meta;
+  const width = meta.node_fields.length;
+  const [T, N, S] = ['type', 'name', 'self_size'].map((f) => meta.node_fields.indexOf(f));
+  const types = meta.node_types[0];
+  const out = new Map();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + T]];
+    const name = snap.strings[snap.nodes[i + N]];
+    const kind = type.endsWith('string')
+      ? `${type} of ${name.length < 64 ? name.length : '64+'} chars`
+      : type === 'object' || type === 'native' || type === 'array'
+        ? `${type} ${name.slice(0, 40)}`
+        : type;
+    const row = out.get(kind) ?? [0, 0];
+    row[0] += snap.nodes[i + S];
+    row[1]++;
+    out.set(kind, row);
+  }
+  return out;
 }

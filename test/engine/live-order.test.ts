@@ -74,3 +74,22 @@ test('given a live copy made with given hashes, then it answers those hashes and
   copy.sltp_on_fill = { sl: 1, tp: 2 };
   assert.equal(plain.sltp_on_fill, null);
 });
+
+test('given a record with any numbers, when it is made live, then every number is the same value (−0, fractions and large ones too)', () => {
+  const { live } = withOrder('acc-4');
+  const numeric = (Object.keys(live) as (keyof TraderOrder)[]).filter((k) => typeof live[k] === 'number');
+  assert.ok(numeric.length >= 17, 'the record has its number fields');
+  const value = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-0, 0, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 0.5, -1.5));
+  fc.assert(
+    fc.property(fc.array(value, { minLength: numeric.length, maxLength: numeric.length }), (values) => {
+      const plain = cloneOrder(live) as unknown as Record<string, number>;
+      numeric.forEach((k, i) => {
+        plain[k] = values[i]!;
+      });
+      const copy = liveOrder(plain as unknown as TraderOrder, 1, 2) as unknown as Record<string, number>;
+      for (const k of numeric) assert.ok(Object.is(copy[k], plain[k]), `${k}: ${copy[k]} is not ${plain[k]}`);
+      assert.deepStrictEqual(copy, plain);
+    }),
+    { numRuns: 300 },
+  );
+});

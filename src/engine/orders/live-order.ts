@@ -23,24 +23,24 @@ const LiveRecord = function LiveRecord(this: TraderOrder, o: TraderOrder) {
   this.position_type = o.position_type;
   this.order_status = o.order_status;
   this.order_type = o.order_type;
-  this.entryprice = o.entryprice;
-  this.execution_price = o.execution_price;
-  this.positionsize = o.positionsize;
-  this.leverage = o.leverage;
-  this.initial_margin = o.initial_margin;
-  this.available_margin = o.available_margin;
+  this.entryprice = small(o.entryprice);
+  this.execution_price = small(o.execution_price);
+  this.positionsize = small(o.positionsize);
+  this.leverage = small(o.leverage);
+  this.initial_margin = small(o.initial_margin);
+  this.available_margin = small(o.available_margin);
   this.timestamp = o.timestamp;
-  this.bankruptcy_price = o.bankruptcy_price;
-  this.bankruptcy_value = o.bankruptcy_value;
-  this.maintenance_margin = o.maintenance_margin;
-  this.liquidation_price = o.liquidation_price;
-  this.unrealized_pnl = o.unrealized_pnl;
-  this.settlement_price = o.settlement_price;
-  this.entry_nonce = o.entry_nonce;
-  this.exit_nonce = o.exit_nonce;
-  this.entry_sequence = o.entry_sequence;
-  this.fee_filled = o.fee_filled;
-  this.fee_settled = o.fee_settled;
+  this.bankruptcy_price = small(o.bankruptcy_price);
+  this.bankruptcy_value = small(o.bankruptcy_value);
+  this.maintenance_margin = small(o.maintenance_margin);
+  this.liquidation_price = small(o.liquidation_price);
+  this.unrealized_pnl = small(o.unrealized_pnl);
+  this.settlement_price = small(o.settlement_price);
+  this.entry_nonce = small(o.entry_nonce);
+  this.exit_nonce = small(o.exit_nonce);
+  this.entry_sequence = small(o.entry_sequence);
+  this.fee_filled = small(o.fee_filled);
+  this.fee_settled = small(o.fee_settled);
   this.close_limit_price = o.close_limit_price;
   this.stop_loss_price = o.stop_loss_price;
   this.take_profit_price = o.take_profit_price;
@@ -49,6 +49,16 @@ const LiveRecord = function LiveRecord(this: TraderOrder, o: TraderOrder) {
   o: TraderOrder,
 ) => TraderOrder;
 LiveRecord.prototype = Object.prototype;
+
+/**
+ * `x` itself, as a small integer when it is one: a number computed in floating point (a margin,
+ * a price) is otherwise stored as a 16-byte heap box even when its value is whole (D325). −0 stays
+ * −0, so replayed and live records stay equal under deepStrictEqual.
+ */
+function small(x: number): number {
+  const i = x | 0;
+  return i === x && (i !== 0 || 1 / x > 0) ? i : x;
+}
 
 class StampTarget {
   constructor(o: TraderOrder, copy: boolean) {
