@@ -11,6 +11,8 @@ export class SeenIds {
   private readonly rows = new KeyedRing();
   private lastId: string | null = null;
   private lastTs = NaN;
+  /** The id `original` last found absent; nothing adds it before the next remember, which then need not look again. */
+  private absent: string | null = null;
 
   get size(): number {
     return this.rows.size;
@@ -24,7 +26,10 @@ export class SeenIds {
   /** seq of the original execution when `id` is a duplicate at command time `now`. */
   original(id: string, now: number, windowMs: number): number | undefined {
     const abs = this.rows.find(id);
-    if (abs < 0) return undefined;
+    if (abs < 0) {
+      this.absent = id;
+      return undefined;
+    }
     return now - this.rows.second(abs) > windowMs ? undefined : this.rows.first(abs);
   }
 
@@ -42,7 +47,8 @@ export class SeenIds {
     this.lastTs = ts;
     this.prune(ts - windowMs, maxIds);
     const r = this.rows;
-    const abs = r.find(id);
+    const abs = id === this.absent ? -1 : r.find(id);
+    this.absent = null;
     if (abs >= 0) {
       if (ts - r.second(abs) <= windowMs) return;
       r.kill(abs); // superseded: entries() and prune skip the old row
