@@ -3,7 +3,8 @@
 // a small key alphabet (many collisions in the low bits, long probe chains, backward-shift
 // deletions across the table's wrap-around) and past several capacity doublings must leave every
 // live key findable at its row, every dropped or killed key absent, and the count right. Half the
-// pushes go through pushHashed, with the key's hash given by the caller.
+// pushes go through pushHashed, and lookups through findHashed, with the key's hash given by the
+// caller.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -52,12 +53,18 @@ test('given random pushes, kills and shifts, when keys are looked up, then the k
       }
       for (const [key, abs] of live) {
         assert.equal(ring.find(key), abs, `live key ${JSON.stringify(key)}`);
+        assert.equal(ring.findHashed(key, stringHash(key)), abs, `live key ${JSON.stringify(key)} by its hash`);
         assert.equal(ring.key(abs), key);
         assert.equal(ring.second(abs), abs2(abs));
         assert.equal(ring.note(abs), withNotes ? `n${key}` : undefined);
       }
       for (const key of new Set(queue.filter((k): k is string => k !== null))) if (!live.has(key)) assert.equal(ring.find(key), -1);
-      for (const o of ops) if (o.kind === 'push' && !live.has(o.key)) assert.equal(ring.find(o.key), -1, `gone ${JSON.stringify(o.key)}`);
+      for (const o of ops) {
+        if (o.kind === 'push' && !live.has(o.key)) {
+          assert.equal(ring.find(o.key), -1, `gone ${JSON.stringify(o.key)}`);
+          assert.equal(ring.findHashed(o.key, stringHash(o.key)), -1, `gone ${JSON.stringify(o.key)} by its hash`);
+        }
+      }
     }),
     { numRuns: 300 },
   );

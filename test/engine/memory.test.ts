@@ -91,6 +91,33 @@ test('a command id is forgotten once dedupe_max_ids newer ids exist, and then ru
   assert.equal(reasonOf(m.send('InitPool', {}, { id: 'first' })), 'POOL_EXISTS');
 });
 
+test('a create whose id dedupe forgot is refused while the order it made is active or still remembered as closed', () => {
+  // the id leaves the dedupe window before its order leaves the books: the uuid it would mint again
+  // is taken, so the command is answered as the duplicate it is instead of minting a twin
+  const m = new Market({ dedupe_max_ids: 2 });
+  m.send('InitPool');
+  m.send('PriceTick', { price: 60_000 });
+  const create = (i: number, id: string) =>
+    m.send('CreateTraderOrder', { account_id: `t${i}`, position_type: 'LONG', order_type: 'MARKET', leverage: 5, initial_margin: 10_000 }, { id });
+  const opened = (create(0, 'open-0')[0]!.data as { order: { uuid: string } }).order.uuid;
+  const closed = (create(1, 'open-1')[0]!.data as { order: { uuid: string } }).order.uuid;
+  assert.equal(closeAgain(m, 1, closed)[0]!.type, 'TraderOrderSettled');
+  m.send('Snapshot');
+  m.send('Snapshot');
+  assert.ok(m.state.seen.original('open-0', m.now, DAY) === undefined && m.state.seen.original('open-1', m.now, DAY) === undefined, 'both ids forgotten');
+  for (const [i, id, uuid] of [
+    [2, 'open-0', opened],
+    [3, 'open-1', closed],
+  ] as const) {
+    const again = create(i, id);
+    assert.equal(again.length, 1, id);
+    assert.deepEqual([again[0]!.type, (again[0]!.data as { status: string }).status, reasonOf(again)], ['Rejected', 'DuplicateOrder', 'DUPLICATE_REQUEST'], id);
+    assert.match((again[0]!.data as { reason: string }).reason, /already created an order/);
+    assert.ok(m.state.orders.has(opened) && !m.state.orders.has(closed) && m.state.closed.has(uuid) === (uuid === closed));
+  }
+  assert.equal(m.state.orders.size, 1);
+});
+
 test('state does not grow with history: 20 000 open-and-close cycles keep the closed orders and ids at their caps', () => {
   const { m } = Market.closedOrders(2_000, { history_max_orders: 500, dedupe_max_ids: 700 });
   assert.equal(m.state.closed.size, 500);

@@ -39,9 +39,9 @@ export class ClosedOrders {
     return this.rows.find(uuid) >= 0;
   }
 
-  /** ts at which `uuid` closed, undefined when it is not remembered (no record is built). */
-  closedTs(uuid: string): number | undefined {
-    const abs = this.rows.find(uuid);
+  /** ts at which `uuid` closed, undefined when it is not remembered (no record is built); `h` is stringHash(uuid). */
+  closedTs(uuid: string, h?: number): number | undefined {
+    const abs = h === undefined ? this.rows.find(uuid) : this.rows.findHashed(uuid, h);
     return abs < 0 ? undefined : this.rows.first(abs);
   }
 

@@ -22,9 +22,10 @@ export function findTraderOrder(state: State, uuid: string, account: string, now
 
 /**
  * A closed order still remembered at `now` (§12): evolve forgets on the ts of each event, so a
- * command is checked against its own ts here before its first event prunes.
+ * command is checked against its own ts here before its first event prunes. `h`, when the caller
+ * has it, is stringHash(uuid).
  */
-export function rememberedClosed(state: State, uuid: string, now: number): ClosedOrder | undefined {
-  const ts = state.closed.closedTs(uuid);
+export function rememberedClosed(state: State, uuid: string, now: number, h?: number): ClosedOrder | undefined {
+  const ts = state.closed.closedTs(uuid, h);
   return ts === undefined || now - ts > state.config.history_window_ms ? undefined : state.closed.get(uuid);
 }

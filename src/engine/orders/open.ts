@@ -36,7 +36,8 @@ export function createTraderOrder(ctx: Ctx, p: CreateTrader): void {
     );
   }
   const candidate = ctx.peekUuid();
-  if (state.orders.has(candidate) || rememberedClosed(state, candidate, ctx.ts) !== undefined) {
+  // a minted uuid is hashed once for both tables (the order map remembers the hash of its last key)
+  if (state.orders.has(candidate) || rememberedClosed(state, candidate, ctx.ts, state.orders.hash(candidate)) !== undefined) {
     return ctx.reject('DuplicateOrder', 'DUPLICATE_REQUEST', 'this command id already created an order (outside the dedupe window)', refs);
   }
   const account = p.account_id === PLACEHOLDER_ACCOUNT ? candidate : p.account_id;

@@ -57,7 +57,11 @@ export class KeyedRing {
 
   /** Absolute position of the live row keyed `key`, or -1. */
   find(key: string): number {
-    const h = this.hashOf(key);
+    return this.findHashed(key, this.hashOf(key));
+  }
+
+  /** find, with `h` = stringHash(key) from the caller (who hashed the same id for another table). */
+  findHashed(key: string, h: number): number {
     const x = this.index;
     for (let s = x.home(h); ; s = x.next(s)) {
       const i = x.entryAt(s);
